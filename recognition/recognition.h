@@ -1,0 +1,62 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/geometry.h"
+#include "core/vocabulary.h"
+#include "scanner/scanner.h"
+#include "templates/layout.h"
+
+namespace phieu::recognition {
+
+/// What one tick box holds.
+enum class BoxState {
+  kEmpty,
+  kMarked,     ///< tick, cross, dot, shading, circle...
+  kCancelled,  ///< filled in solid: the respondent took the mark back.
+};
+const char* BoxStateName(BoxState state);
+
+/// Measurements and decision for one tick box.
+struct BoxReading {
+  std::string value;            ///< the option value.
+  BoxState state = BoxState::kEmpty;
+  float ink = 0.0f;             ///< share of inner pixels darker than the page's ink threshold [0,1].
+  float fill = 0.0f;            ///< darkness of the inner area, 0 = paper, 1 = solid ink.
+  float confidence = 0.0f;      ///< in the state, [0,1].
+};
+
+/// One field's machine reading. Confidence is always in [0, 1].
+struct FieldReading {
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  std::vector<std::string> selected;   ///< single/scale: 0 or 1 value; multi: any.
+  std::optional<std::string> text;     ///< digits/text: the reading, nullopt = blank/unread.
+  float confidence = 0.0f;
+  bool needs_review = false;
+  std::string reason;                  ///< why it needs review (empty when it does not).
+  std::vector<BoxReading> boxes;       ///< box kinds: one per option, layout order.
+  core::RectMm crop_mm;                ///< the region shown to a reviewer, page mm.
+  cv::Mat crop;                        ///< that region as seen, upright gray (may be empty).
+};
+
+struct ReadOptions {
+  float review_below = 0.80f;  ///< box decisions under this confidence go to review.
+  double crop_px_per_mm = 6.0; ///< resolution of stored crops (about 150 dpi).
+  bool keep_crops = true;      ///< fill FieldReading::crop.
+};
+
+/// Reads every field of the aligned page's template page. `page.status` must be kOk.
+/// Bad marks never fail the call: they come back flagged for review with a reason.
+/// Thread-safe (no shared state).
+std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::AlignedPage& page,
+                                   const templates::Layout& layout, const ReadOptions& options = {});
+
+}  // namespace phieu::recognition

@@ -1,0 +1,105 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/result.h"
+#include "core/vocabulary.h"
+#include "templates/layout.h"
+
+namespace phieu::scanner {
+
+/// Where a page image came from: a file and the page within it (0-based).
+struct SourceRef {
+  std::filesystem::path file;
+  int page_index = 0;
+};
+
+/// One page image as read from a file. Owns its pixels: move-only.
+struct Scan {
+  SourceRef source;
+  cv::Mat gray;      ///< CV_8UC1, 0 = black. Colour and bilevel inputs are converted.
+  double dpi = 0.0;  ///< from the file's metadata; 0 when unknown (alignment measures it).
+
+  Scan() = default;
+  Scan(Scan&&) = default;
+  Scan& operator=(Scan&&) = default;
+  Scan(const Scan&) = delete;
+  Scan& operator=(const Scan&) = delete;
+};
+
+/// File kinds we read, by content (not by name).
+enum class FileKind { kUnknown, kTiff, kPdf, kJpeg, kPng };
+
+/// Opens one scan file and hands out its pages one at a time (memory stays at one page).
+/// Not thread-safe; open one reader per thread.
+class ScanReader {
+ public:
+  virtual ~ScanReader() = default;
+  virtual int page_count() const = 0;
+  /// Decodes page `index`. A page that cannot be decoded is an Error naming file and page;
+  /// the other pages stay readable.
+  virtual core::Result<Scan> ReadPage(int index) = 0;
+};
+
+/// Sniffs the file's kind and opens it. Errors (missing, unreadable, corrupt, unsupported)
+/// name the file and the problem, e.g. "scans/a.tif: not a TIFF, PDF, JPEG or PNG file".
+core::Result<std::unique_ptr<ScanReader>> OpenScanFile(const std::filesystem::path& path);
+
+/// Expands files and folders (recursively) into the scan files to read, sorted by path,
+/// keeping only names with a scan extension (.tif .tiff .pdf .jpg .jpeg .png, any case).
+/// A path that does not exist is an Error naming it.
+core::Result<std::vector<std::filesystem::path>> ExpandInputs(
+    const std::vector<std::filesystem::path>& paths);
+
+/// How identification and alignment went.
+enum class AlignStatus {
+  kOk,               ///< identified and fitted.
+  kBlank,            ///< nothing printed on the page (a blank back side).
+  kNoAnchors,        ///< no Phiếu anchor could be decoded.
+  kForeignCode,      ///< QR codes found, none of them ours.
+  kUnknownTemplate,  ///< our anchor, but a template id the survey does not know.
+  kUnknownVersion,   ///< known template id, unknown version.
+  kInconsistent,     ///< anchors disagree about the page/sheet.
+  kPoorFit,          ///< anchors found but their geometry does not fit the layout.
+};
+const char* AlignStatusName(AlignStatus status);
+
+/// A page identified from its anchors, with the transform from page mm to scan px.
+struct AlignedPage {
+  SourceRef source;
+  AlignStatus status = AlignStatus::kNoAnchors;
+  std::string reason;          ///< human sentence when status != kOk.
+  core::PageKey key;           ///< valid when status is kOk (and partly for kUnknown*).
+  cv::Matx33d mm_to_px = cv::Matx33d::eye();  ///< homography: page mm (x right, y down) -> scan px.
+  double residual_px = 0.0;    ///< RMS of anchor corner fit.
+  int anchors_found = 0;       ///< Phiếu anchors decoded (0..4).
+  double px_per_mm = 0.0;      ///< measured scale (dpi / 25.4).
+  int rotation_deg = 0;        ///< page orientation in the scan, nearest of 0/90/180/270.
+};
+
+struct AlignOptions {
+  double max_residual_px = 4.0;  ///< fits worse than this (at 300 dpi; scaled with dpi) are kPoorFit.
+  bool full_page_fallback = true;  ///< decode the whole page when the corner crops miss anchors.
+};
+
+/// Identifies the page from its QR anchors and fits page mm -> scan px. Bad data never fails
+/// the call: it comes back in AlignedPage::status and reason. Thread-safe (no shared state).
+AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalog,
+                      const AlignOptions& options = {});
+
+/// Samples the page region `rect_mm` into an upright image at `px_per_mm`, through the
+/// page's homography (the only resampling step; used for crops and reading).
+cv::Mat WarpRegion(const Scan& scan, const AlignedPage& page, const core::RectMm& rect_mm,
+                   double px_per_mm);
+
+/// A small upright thumbnail of a whole scan (for unidentified pages), JPEG bytes.
+std::vector<unsigned char> MakeThumbnailJpeg(const cv::Mat& gray, int max_side_px = 400);
+
+}  // namespace phieu::scanner

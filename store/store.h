@@ -1,0 +1,153 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/vocabulary.h"
+#include "recognition/recognition.h"
+#include "scanner/scanner.h"
+#include "templates/template.h"
+
+namespace phieu::store {
+
+/// A surveyed unit (commune office, health station, school...). No hard-coded levels.
+struct Unit {
+  std::string code;
+  std::string name;
+  std::string kind;    ///< free text: "admin", "health", "school"...
+  std::string parent;  ///< optional parent unit code.
+  int quota = 0;       ///< forms expected from this unit.
+};
+
+/// Outcome of a units CSV import: rows are all-or-nothing (any bad row -> nothing stored).
+struct UnitsImport {
+  int inserted = 0;
+  int updated = 0;
+};
+
+/// A printed sheet (one copy of a questionnaire) as allocated by `phieu print`.
+struct Sheet {
+  core::Serial serial = 0;
+  std::string template_id;
+  int version = 0;
+  std::string unit_code;  ///< empty when the serial was never allocated (test renders).
+};
+
+/// A scan file as known to the survey.
+struct ScanFileState {
+  std::int64_t file_id = 0;
+  bool complete = false;           ///< every page already stored: ingesting again is a no-op.
+  std::set<int> pages_done;        ///< page indices already stored (resume after a kill).
+};
+
+/// Everything learned from one scanned page; saved in one transaction.
+struct PageResult {
+  std::int64_t file_id = 0;
+  int page_index = 0;
+  scanner::AlignedPage aligned;                      ///< status, key, transform...
+  std::vector<unsigned char> thumbnail_jpeg;         ///< for unidentified pages (may be empty).
+  std::vector<recognition::FieldReading> readings;   ///< empty unless aligned.status == kOk.
+};
+
+/// What SavePage did with the page.
+enum class PageDisposition { kStored, kUnidentified, kConflict };
+
+/// One sheet as exported (DESIGN.md export contract).
+struct SheetRecord {
+  core::Serial serial = 0;
+  std::string template_id;
+  int version = 0;
+  std::string unit_code;                        ///< empty = unknown unit.
+  std::string status;                           ///< "complete" | "needs_review" | "incomplete".
+  std::map<std::string, std::vector<std::string>> selected;  ///< box fields: field -> values.
+  std::map<std::string, std::optional<std::string>> text;    ///< digits/text fields.
+  std::vector<std::string> pending;             ///< fields with an open review item.
+  std::vector<int> missing_pages;               ///< template pages never scanned.
+};
+
+/// Survey-wide counts for `phieu status` and the batch summary.
+struct SurveyStatus {
+  int scan_files = 0;
+  int pages = 0;                 ///< all stored pages, identified or not.
+  int pages_identified = 0;
+  int pages_unidentified = 0;
+  int conflicts = 0;             ///< pages that duplicate an already stored sheet page.
+  int sheets = 0;
+  int sheets_complete = 0;
+  int sheets_needs_review = 0;
+  int sheets_incomplete = 0;
+  int review_open = 0;
+  std::map<std::string, int> unidentified_reasons;  ///< reason -> pages.
+  struct UnitCount { std::string code; std::string name; int quota = 0; int sheets = 0; };
+  std::vector<UnitCount> units;
+};
+
+/// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
+/// calls (ingest funnels every write through one writer thread).
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Opens (and with `create`, creates) the survey file and runs schema migrations.
+  /// A missing file without `create`, or a file that is not a Phiếu survey, is an Error.
+  static core::Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, bool create);
+
+  // --- templates -------------------------------------------------------------------------
+  /// Registers a template version. Registering the same (id, version) with the same JSON is a
+  /// no-op; with different content it is an Error ("bump the version").
+  virtual core::Status RegisterTemplate(const templates::Template& tpl) = 0;
+  virtual core::Result<std::vector<templates::Template>> LoadTemplates() = 0;
+
+  // --- units ------------------------------------------------------------------------------
+  /// CSV with header `code,name,kind,quota[,parent]` (UTF-8, optional BOM, quoted fields).
+  /// Every bad row is reported in one Error: "units.csv:7: quota "x" is not a whole number".
+  virtual core::Result<UnitsImport> ImportUnitsCsv(const std::string& csv_text,
+                                                   const std::string& source_name) = 0;
+  virtual core::Result<std::vector<Unit>> ListUnits() = 0;
+
+  // --- serials ----------------------------------------------------------------------------
+  /// Allocates `count` new serials for a unit (unique across the survey, never reused) and
+  /// records them. Unknown unit or template is an Error.
+  virtual core::Result<std::vector<core::Serial>> AllocateSerials(const std::string& template_id,
+                                                                  int version,
+                                                                  const std::string& unit_code,
+                                                                  int count) = 0;
+  virtual core::Result<std::optional<Sheet>> FindSheet(core::Serial serial) = 0;
+
+  // --- ingest -----------------------------------------------------------------------------
+  /// Records a scan file by content hash and keeps its original bytes. Known hash: returns
+  /// the existing state (complete -> skip; otherwise resume at the missing pages).
+  virtual core::Result<ScanFileState> BeginScanFile(const std::string& sha256,
+                                                    const std::filesystem::path& path,
+                                                    const std::vector<unsigned char>& bytes,
+                                                    int page_count) = 0;
+  /// Stores one page and its readings and review items in one transaction. A page whose
+  /// (serial, page) is already stored from another scan is kept as a conflict.
+  virtual core::Result<PageDisposition> SavePage(const PageResult& page) = 0;
+  /// Marks the file complete (all pages stored).
+  virtual core::Status FinishScanFile(std::int64_t file_id) = 0;
+  /// Records a file that could not be read at all (kept, with its bytes when available).
+  virtual core::Status RecordUnreadableFile(const std::string& sha256, const std::filesystem::path& path,
+                                            const std::vector<unsigned char>& bytes,
+                                            const std::string& reason) = 0;
+
+  // --- reporting --------------------------------------------------------------------------
+  virtual core::Result<SurveyStatus> GetStatus() = 0;
+  /// Every sheet with at least one identified page, serial order; `include_pending` false
+  /// leaves out sheets with open review items.
+  virtual core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) = 0;
+};
+
+/// SHA-256 of bytes, lowercase hex.
+std::string Sha256Hex(const std::vector<unsigned char>& bytes);
+
+}  // namespace phieu::store
