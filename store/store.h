@@ -15,6 +15,7 @@
 #include "core/vocabulary.h"
 #include "recognition/recognition.h"
 #include "scanner/scanner.h"
+#include "templates/layout.h"
 #include "templates/template.h"
 
 namespace phieu::store {
@@ -102,10 +103,13 @@ class Store {
   static core::Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, bool create);
 
   // --- templates -------------------------------------------------------------------------
-  /// Registers a template version. Registering the same (id, version) with the same JSON is a
-  /// no-op; with different content it is an Error ("bump the version").
-  virtual core::Status RegisterTemplate(const templates::Template& tpl) = 0;
-  virtual core::Result<std::vector<templates::Template>> LoadTemplates() = 0;
+  /// Registers a template version with its layout (page count, fields). Registering the same
+  /// (id, version) with the same JSON is a no-op; with different content it is an Error
+  /// ("bump the version").
+  virtual core::Status RegisterTemplate(const templates::Template& tpl,
+                                        const templates::Layout& layout) = 0;
+  /// The JSON sources of every registered template version (parse with templates::ParseTemplate).
+  virtual core::Result<std::vector<std::string>> LoadTemplateSources() = 0;
 
   // --- units ------------------------------------------------------------------------------
   /// CSV with header `code,name,kind,quota[,parent]` (UTF-8, optional BOM, quoted fields).
