@@ -54,7 +54,9 @@ core::Result<std::unique_ptr<ScanReader>> OpenScanFile(const std::filesystem::pa
 
 /// Expands files and folders (recursively) into the scan files to read, sorted by path,
 /// keeping only names with a scan extension (.tif .tiff .pdf .jpg .jpeg .png, any case).
-/// A path that does not exist is an Error naming it.
+/// The filter applies to folder contents; a file named explicitly is always kept (its content
+/// is judged by OpenScanFile, so nothing the clerk named is silently skipped). Duplicates are
+/// removed. A path that does not exist is an Error naming it.
 core::Result<std::vector<std::filesystem::path>> ExpandInputs(
     const std::vector<std::filesystem::path>& paths);
 
@@ -68,6 +70,7 @@ enum class AlignStatus {
   kUnknownVersion,   ///< known template id, unknown version.
   kInconsistent,     ///< anchors disagree about the page/sheet.
   kPoorFit,          ///< anchors found but their geometry does not fit the layout.
+  kUnreadable,       ///< the page image itself could not be decoded (set by the caller).
 };
 const char* AlignStatusName(AlignStatus status);
 

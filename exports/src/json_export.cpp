@@ -1,1 +1,104 @@
-// placeholder until the exporters land
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "exports/exports.h"
+
+#include <fstream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+namespace phieu::exports {
+namespace {
+
+using nlohmann::json;
+
+// Option values keep the JSON type the template gave them: 1 stays a number, "a" a string.
+json OptionValue(const templates::FieldLayout& field, const std::string& value) {
+  for (const auto& o : field.options) {
+    if (o.value == value && o.numeric) {
+      try {
+        size_t used = 0;
+        long long n = std::stoll(value, &used);
+        if (used == value.size()) return n;
+        return std::stod(value);
+      } catch (const std::exception&) {
+        break;
+      }
+    }
+  }
+  return value;
+}
+
+json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layout) {
+  json answers = json::object();
+  if (layout) {
+    for (const auto& field : layout->fields) {
+      if (core::IsBoxKind(field.kind)) {
+        auto it = sheet.selected.find(field.id);
+        const std::vector<std::string> none;
+        const auto& values = it == sheet.selected.end() ? none : it->second;
+        if (field.kind == core::FieldKind::kMulti) {
+          json list = json::array();
+          // Option order, not reading order, so the same answers always export the same way.
+          for (const auto& o : field.options)
+            for (const auto& v : values)
+              if (v == o.value) list.push_back(OptionValue(field, v));
+          answers[field.id] = list;
+        } else {
+          // A one-answer field with several marks (left pending) exports the first in option
+          // order: the machine's reading is shown, and `pending` says it is not final.
+          json value = nullptr;
+          for (const auto& o : field.options)
+            for (const auto& v : values)
+              if (value.is_null() && v == o.value) value = OptionValue(field, v);
+          answers[field.id] = value;
+        }
+      } else {
+        auto it = sheet.text.find(field.id);
+        answers[field.id] = (it == sheet.text.end() || !it->second) ? json(nullptr) : json(*it->second);
+      }
+    }
+  } else {
+    // Template no longer known (should not happen): export what the store holds.
+    for (const auto& [id, values] : sheet.selected) answers[id] = values;
+    for (const auto& [id, text] : sheet.text) answers[id] = text ? json(*text) : json(nullptr);
+  }
+  return json{{"serial", sheet.serial},
+              {"template", sheet.template_id},
+              {"unit", sheet.unit_code.empty() ? json(nullptr) : json(sheet.unit_code)},
+              {"status", sheet.status},
+              {"answers", std::move(answers)},
+              {"pending", sheet.pending}};
+}
+
+}  // namespace
+
+core::Result<std::string> ExportJson(store::Store& store, const templates::TemplateCatalog& catalog,
+                                     const ExportOptions& options) {
+  auto sheets = store.ListSheets(options.include_pending);
+  if (!sheets.ok()) return sheets.error();
+  json out = json::array();
+  for (const auto& sheet : *sheets)
+    out.push_back(SheetToJson(sheet, catalog.Find(sheet.template_id, sheet.version)));
+  return out.dump(2);
+}
+
+core::Status WriteJsonExport(store::Store& store, const templates::TemplateCatalog& catalog,
+                             const std::filesystem::path& path, const ExportOptions& options) {
+  auto text = ExportJson(store, catalog, options);
+  if (!text.ok()) return text.error();
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return core::MakeError("io", path.string() + ": cannot open for writing");
+    f << *text << '\n';
+    if (!f.flush()) return core::MakeError("io", path.string() + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return core::MakeError("io", path.string() + ": " + ec.message());
+  return {};
+}
+
+}  // namespace phieu::exports

@@ -14,6 +14,7 @@ const char* AlignStatusName(AlignStatus status) {
     case AlignStatus::kUnknownVersion: return "unknown_version";
     case AlignStatus::kInconsistent: return "inconsistent_anchors";
     case AlignStatus::kPoorFit: return "poor_fit";
+    case AlignStatus::kUnreadable: return "unreadable";
   }
   return "unknown";
 }

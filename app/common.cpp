@@ -1,0 +1,67 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "app/common.h"
+
+#include <charconv>
+#include <iostream>
+
+namespace phieu::app {
+
+int Fail(const core::Error& error, int code) { return Fail(error.message, code); }
+
+int Fail(const std::string& message, int code) {
+  std::cerr << "phieu: " << message << "\n";
+  return code;
+}
+
+core::Result<templates::Template> ResolveTemplate(const std::string& arg) {
+  std::filesystem::path p(arg);
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(p, ec)) return templates::LoadTemplate(p);
+  if (arg.find('/') == std::string::npos && arg.find(".json") == std::string::npos) {
+    auto bundled = templates::BundledTemplatesDir() / (arg + ".json");
+    if (std::filesystem::is_regular_file(bundled, ec)) return templates::LoadTemplate(bundled);
+    return core::MakeError("usage", "template \"" + arg + "\": no such file, and no bundled template of that id (" +
+                                        templates::BundledTemplatesDir().string() + ")");
+  }
+  return core::MakeError("io", arg + ": no such file");
+}
+
+core::Result<std::unique_ptr<store::Store>> OpenSurvey(const std::filesystem::path& db, bool create) {
+  return store::Store::Open(db, create);
+}
+
+core::Status RegisterTemplate(store::Store& store, const templates::Template& tpl) {
+  return store.RegisterTemplate(tpl, templates::ComputeLayout(tpl));
+}
+
+core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store) {
+  auto sources = store.LoadTemplateSources();
+  if (!sources.ok()) return sources.error();
+  templates::TemplateCatalog catalog;
+  for (const auto& src : *sources) {
+    auto tpl = templates::ParseTemplate(src, "stored template");
+    if (!tpl.ok()) return tpl.error();
+    catalog.Add(templates::ComputeLayout(*tpl));
+  }
+  return catalog;
+}
+
+core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text) {
+  auto parse = [](std::string_view s, core::Serial& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size() && out >= 0;
+  };
+  core::Serial a = 0, b = 0;
+  auto dash = text.find('-');
+  bool ok = dash == std::string::npos ? parse(text, a) && parse(text, b)
+                                      : parse(std::string_view(text).substr(0, dash), a) &&
+                                            parse(std::string_view(text).substr(dash + 1), b);
+  if (!ok || b < a) return core::MakeError("usage", "serials \"" + text + "\": expected N or A-B with A <= B");
+  if (b - a >= 100000) return core::MakeError("usage", "serials \"" + text + "\": at most 100000 at once");
+  std::vector<core::Serial> out;
+  for (core::Serial s = a; s <= b; ++s) out.push_back(s);
+  return out;
+}
+
+}  // namespace phieu::app

@@ -1,0 +1,56 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Small helpers shared by the `phieu` subcommands. All real work lives in the stage libraries.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/result.h"
+#include "store/store.h"
+#include "templates/templates.h"
+
+namespace phieu::app {
+
+/// Exit codes of every subcommand.
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;  ///< the job ran but something could not be done (named on stderr).
+constexpr int kExitUsage = 2;   ///< bad arguments or unusable input.
+
+/// A subcommand: registers its options on `cmd` and returns the function that runs it.
+struct Command {
+  const char* name;
+  const char* help;
+  std::function<std::function<int()>(CLI::App* cmd)> setup;
+};
+std::vector<Command> TemplateCommands();  // template check|render|layout
+std::vector<Command> SurveyCommands();    // survey init, units import, print, status
+std::vector<Command> IngestCommands();    // ingest
+std::vector<Command> ExportCommands();    // export
+std::vector<Command> SimulateCommands();  // simulate, bench
+
+/// Prints "phieu: <message>" to stderr and returns `code`.
+int Fail(const core::Error& error, int code = kExitFailed);
+int Fail(const std::string& message, int code = kExitFailed);
+
+/// A template argument is a path to a JSON file, or the id of a bundled template ("sipas").
+core::Result<templates::Template> ResolveTemplate(const std::string& arg);
+
+/// Opens the survey file. `create` makes it when missing.
+core::Result<std::unique_ptr<store::Store>> OpenSurvey(const std::filesystem::path& db, bool create);
+
+/// Lays the template out and registers it with the survey (no-op when already registered).
+core::Status RegisterTemplate(store::Store& store, const templates::Template& tpl);
+
+/// Every template version registered with the survey, laid out.
+core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store);
+
+/// Parses "A-B" or "N" into a list of serials.
+core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text);
+
+}  // namespace phieu::app

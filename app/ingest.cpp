@@ -1,0 +1,267 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "app/ingest.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace phieu::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct PageTask {
+  long seq = 0;
+  std::filesystem::path file;
+  std::int64_t file_id = 0;
+  int page_index = 0;
+};
+
+core::Result<std::vector<unsigned char>> ReadBytes(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return core::MakeError("io", path.string() + ": cannot open");
+  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) return core::MakeError("io", path.string() + ": read failed");
+  return bytes;
+}
+
+// One worker's view of the files: keeps the last opened reader, because consecutive tasks
+// usually come from the same multi-page file.
+class PageProcessor {
+ public:
+  PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options)
+      : catalog_(catalog), options_(options) {}
+
+  store::PageResult Process(const PageTask& task) {
+    store::PageResult result;
+    result.file_id = task.file_id;
+    result.page_index = task.page_index;
+    result.aligned.source = {task.file, task.page_index};
+    if (reader_file_ != task.file) {
+      reader_.reset();
+      reader_file_ = task.file;
+      auto opened = scanner::OpenScanFile(task.file);
+      if (!opened.ok()) return Unreadable(std::move(result), opened.error().message);
+      reader_ = std::move(*opened);
+    }
+    if (!reader_) return Unreadable(std::move(result), task.file.string() + ": cannot be opened");
+    auto scan = reader_->ReadPage(task.page_index);
+    if (!scan.ok()) return Unreadable(std::move(result), scan.error().message);
+
+    result.aligned = scanner::AlignPage(*scan, catalog_, options_.align);
+    result.aligned.source = scan->source;
+    if (result.aligned.status == scanner::AlignStatus::kOk) {
+      const templates::Layout* layout =
+          catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
+      if (layout) result.readings = recognition::ReadPage(*scan, result.aligned, *layout, options_.read);
+    } else {
+      result.thumbnail_jpeg = scanner::MakeThumbnailJpeg(scan->gray);
+    }
+    return result;
+  }
+
+ private:
+  static store::PageResult Unreadable(store::PageResult result, std::string reason) {
+    result.aligned.status = scanner::AlignStatus::kUnreadable;
+    result.aligned.reason = std::move(reason);
+    return result;
+  }
+
+  const templates::TemplateCatalog& catalog_;
+  const IngestOptions& options_;
+  std::filesystem::path reader_file_;
+  std::unique_ptr<scanner::ScanReader> reader_;
+};
+
+// Work queue shared by the workers and results handed back to the writer in task order.
+// The writer never lets more than `window` pages be in flight, so memory stays flat.
+class PagePipeline {
+ public:
+  PagePipeline(const templates::TemplateCatalog& catalog, const IngestOptions& options)
+      : window_(std::max(2, options.jobs * 3)) {
+    for (int i = 0; i < std::max(1, options.jobs); ++i) {
+      workers_.emplace_back([this, &catalog, &options] {
+        PageProcessor processor(catalog, options);
+        while (auto task = NextTask()) {
+          store::PageResult r = processor.Process(*task);
+          std::lock_guard lock(mu_);
+          done_.emplace(task->seq, std::move(r));
+          done_cv_.notify_all();
+        }
+      });
+    }
+  }
+  ~PagePipeline() {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    task_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  bool Full() const { return submitted_ - taken_ >= window_; }
+  bool Empty() const { return submitted_ == taken_; }
+
+  void Submit(PageTask task) {
+    task.seq = submitted_++;
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+    task_cv_.notify_one();
+  }
+
+  /// Blocks until the oldest submitted page is processed, and returns it.
+  store::PageResult TakeNext() {
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return done_.count(taken_) > 0; });
+    auto node = done_.extract(taken_++);
+    return std::move(node.mapped());
+  }
+
+ private:
+  std::optional<PageTask> NextTask() {
+    std::unique_lock lock(mu_);
+    task_cv_.wait(lock, [&] { return closing_ || !tasks_.empty(); });
+    if (tasks_.empty()) return std::nullopt;
+    PageTask t = std::move(tasks_.front());
+    tasks_.pop_front();
+    return t;
+  }
+
+  const long window_;
+  long submitted_ = 0;  // writer thread only
+  long taken_ = 0;      // writer thread only
+  std::mutex mu_;
+  std::condition_variable task_cv_, done_cv_;
+  std::deque<PageTask> tasks_;
+  std::map<long, store::PageResult> done_;
+  bool closing_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+core::Result<IngestSummary> Ingest(store::Store& store, const templates::TemplateCatalog& catalog,
+                                   const std::vector<std::filesystem::path>& files,
+                                   const IngestOptions& options) {
+  const auto start = Clock::now();
+  IngestSummary summary;
+  summary.files = static_cast<int>(files.size());
+  auto stopping = [&] { return options.stop && options.stop->load(); };
+
+  // First pass: page counts, for the progress bar (opening a file does not decode pages).
+  IngestProgress progress;
+  std::vector<int> page_counts(files.size(), -1);
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto reader = scanner::OpenScanFile(files[i]);
+    if (reader.ok()) {
+      page_counts[i] = (*reader)->page_count();
+      progress.pages_total += page_counts[i];
+    }
+  }
+
+  PagePipeline pipeline(catalog, options);
+  std::map<std::int64_t, int> pages_left;  // file id -> pages not yet stored
+  core::Status failure;
+
+  auto store_next = [&]() -> bool {
+    store::PageResult page = pipeline.TakeNext();
+    auto disposition = store.SavePage(page);
+    if (!disposition.ok()) {
+      failure = disposition.error();
+      return false;
+    }
+    ++summary.pages_read;
+    if (options.on_page) options.on_page(page, *disposition);
+    switch (*disposition) {
+      case store::PageDisposition::kStored:
+        ++summary.pages_identified;
+        for (const auto& r : page.readings) summary.review_items += r.needs_review ? 1 : 0;
+        break;
+      case store::PageDisposition::kConflict:
+        ++summary.conflicts;
+        break;
+      case store::PageDisposition::kUnidentified:
+        ++summary.pages_unidentified;
+        ++summary.unidentified_reasons[scanner::AlignStatusName(page.aligned.status)];
+        if (page.aligned.status == scanner::AlignStatus::kUnreadable)
+          summary.errors.push_back(page.aligned.reason);
+        break;
+    }
+    if (--pages_left[page.file_id] == 0) {
+      auto st = store.FinishScanFile(page.file_id);
+      if (!st.ok()) {
+        failure = st;
+        return false;
+      }
+    }
+    progress.pages_done = summary.pages_read;
+    progress.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (options.on_progress) options.on_progress(progress);
+    return true;
+  };
+
+  for (size_t i = 0; i < files.size() && failure.ok() && !stopping(); ++i) {
+    const auto& file = files[i];
+    auto bytes = ReadBytes(file);
+    if (!bytes.ok()) {
+      ++summary.files_unreadable;
+      summary.errors.push_back(bytes.error().message);
+      continue;
+    }
+    const std::string sha = store::Sha256Hex(*bytes);
+    if (page_counts[i] < 0) {
+      // Not a scan we can open: keep the bytes and the reason, so nothing is lost.
+      auto reader = scanner::OpenScanFile(file);
+      std::string reason = reader.ok() ? "" : reader.error().message;
+      if (reader.ok()) {
+        page_counts[i] = (*reader)->page_count();
+      } else {
+        ++summary.files_unreadable;
+        summary.errors.push_back(reason);
+        auto st = store.RecordUnreadableFile(sha, file, *bytes, reason);
+        if (!st.ok()) return st.error();
+        continue;
+      }
+    }
+    auto state = store.BeginScanFile(sha, file, *bytes, page_counts[i]);
+    if (!state.ok()) return state.error();
+    bytes->clear();
+    bytes->shrink_to_fit();
+    if (state->complete) {
+      ++summary.files_skipped;
+      progress.pages_total -= page_counts[i];
+      continue;
+    }
+    int todo = 0;
+    for (int p = 0; p < page_counts[i]; ++p)
+      if (!state->pages_done.count(p)) ++todo;
+    progress.pages_total -= page_counts[i] - todo;
+    if (todo == 0) {
+      auto st = store.FinishScanFile(state->file_id);
+      if (!st.ok()) return st.error();
+      continue;
+    }
+    pages_left[state->file_id] = todo;
+    for (int p = 0; p < page_counts[i] && failure.ok(); ++p) {
+      if (state->pages_done.count(p)) continue;
+      if (stopping()) break;
+      while (pipeline.Full() && failure.ok()) store_next();
+      pipeline.Submit({.file = file, .file_id = state->file_id, .page_index = p});
+    }
+  }
+  while (!pipeline.Empty() && failure.ok()) store_next();
+  if (!failure.ok()) return failure.error();
+  summary.stopped = stopping() && summary.pages_read < progress.pages_total;
+  summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace phieu::app

@@ -1,0 +1,61 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// The ingest pipeline: scan files -> identified, aligned, read pages -> the survey store.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "recognition/recognition.h"
+#include "scanner/scanner.h"
+#include "store/store.h"
+#include "templates/layout.h"
+
+namespace phieu::app {
+
+struct IngestProgress {
+  int pages_done = 0;
+  int pages_total = 0;     ///< pages to read this run (known after the first pass).
+  double seconds = 0.0;
+};
+
+struct IngestOptions {
+  int jobs = 1;                       ///< worker threads (decode, align, read).
+  scanner::AlignOptions align;
+  recognition::ReadOptions read;
+  /// Called from the writer thread after each stored page.
+  std::function<void(const IngestProgress&)> on_progress;
+  /// Called from the writer thread with every page as stored (benchmarks compare it to truth).
+  std::function<void(const store::PageResult&, store::PageDisposition)> on_page;
+  /// When set and true, no new page is started; pages in hand are finished and stored.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct IngestSummary {
+  int files = 0;               ///< scan files given.
+  int files_skipped = 0;       ///< already ingested completely (same SHA-256).
+  int files_unreadable = 0;
+  int pages_read = 0;          ///< pages processed and stored this run.
+  int pages_identified = 0;
+  int pages_unidentified = 0;
+  int conflicts = 0;
+  int review_items = 0;        ///< fields sent to review this run.
+  std::map<std::string, int> unidentified_reasons;
+  std::vector<std::string> errors;  ///< one line per unreadable file or page, naming it.
+  double seconds = 0.0;
+  bool stopped = false;        ///< interrupted before every page was read.
+};
+
+/// Ingests the given files. Store calls happen on the calling thread only; each page is
+/// committed in its own transaction, so a killed run resumes where it stopped. Environment
+/// failures of the store stop the run (Error); bad scans never do.
+core::Result<IngestSummary> Ingest(store::Store& store, const templates::TemplateCatalog& catalog,
+                                   const std::vector<std::filesystem::path>& files,
+                                   const IngestOptions& options);
+
+}  // namespace phieu::app

@@ -1,0 +1,393 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// phieu simulate | bench
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app/common.h"
+#include "app/ingest.h"
+#include "exports/exports.h"
+#include "simulator/simulator.h"
+
+namespace phieu::app {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+int DefaultJobs() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+core::Result<json> ReadJson(const std::filesystem::path& path) {
+  std::ifstream f(path);
+  if (!f) return core::MakeError("io", path.string() + ": cannot open");
+  try {
+    return json::parse(f);
+  } catch (const std::exception& e) {
+    return core::MakeError("parse", path.string() + ": " + e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark: simulate a stack with ground truth, ingest it, and score the result.
+
+struct PageScore {
+  int form_pages = 0;        // pages.json "form" pages
+  int identified = 0;        // form pages identified
+  int wrong_sheet = 0;       // any page identified as a sheet/page it is not
+  int non_form_pages = 0;
+  int non_form_kept = 0;     // blank/foreign pages stored as unidentified (never lost)
+  std::map<std::string, int> missed_reasons;
+};
+
+struct BoxScore {
+  long fields = 0, fields_review = 0;
+  long boxes = 0, boxes_review = 0;
+  long accepted_boxes = 0, accepted_wrong = 0;
+  long sheets_missing = 0;
+  std::vector<std::string> wrong_examples;
+};
+
+std::string Rel(const std::filesystem::path& p, const std::filesystem::path& base) {
+  return std::filesystem::relative(p, base).generic_string();
+}
+
+PageScore ScorePages(const json& pages_truth, const std::filesystem::path& stack,
+                     const std::vector<std::pair<store::PageResult, store::PageDisposition>>& got) {
+  std::map<std::pair<std::string, int>, const json*> truth;
+  for (const auto& p : pages_truth) truth[{p["file"].get<std::string>(), p["page_index"].get<int>()}] = &p;
+  PageScore s;
+  for (const auto& p : pages_truth) (p["kind"] == "form" ? s.form_pages : s.non_form_pages)++;
+  for (const auto& [page, disposition] : got) {
+    auto it = truth.find({Rel(page.aligned.source.file, stack), page.page_index});
+    if (it == truth.end()) continue;
+    const json& t = *it->second;
+    const bool ok = page.aligned.status == scanner::AlignStatus::kOk;
+    if (t["kind"] == "form") {
+      if (ok) {
+        ++s.identified;
+        if (page.aligned.key.serial != t["serial"].get<long long>() || page.aligned.key.page != t["page"].get<int>())
+          ++s.wrong_sheet;
+      } else {
+        ++s.missed_reasons[std::string(scanner::AlignStatusName(page.aligned.status)) + ": " + page.aligned.reason];
+      }
+    } else {
+      if (ok) ++s.wrong_sheet;
+      else ++s.non_form_kept;
+    }
+  }
+  return s;
+}
+
+std::set<std::string> Values(const json& v) {
+  std::set<std::string> out;
+  auto one = [&](const json& x) { out.insert(x.is_string() ? x.get<std::string>() : x.dump()); };
+  if (v.is_array()) for (const auto& x : v) one(x);
+  else if (!v.is_null()) one(v);
+  return out;
+}
+
+BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout) {
+  std::map<long long, const json*> by_serial;
+  for (const auto& e : exported) by_serial[e["serial"].get<long long>()] = &e;
+  BoxScore s;
+  for (const auto& t : truth) {
+    auto it = by_serial.find(t["serial"].get<long long>());
+    if (it == by_serial.end()) {
+      ++s.sheets_missing;
+      continue;
+    }
+    const json& e = *it->second;
+    std::set<std::string> pending(e["pending"].begin(), e["pending"].end());
+    for (const auto& f : layout.fields) {
+      if (!core::IsBoxKind(f.kind)) continue;
+      ++s.fields;
+      s.boxes += f.options.size();
+      if (pending.count(f.id)) {
+        ++s.fields_review;
+        s.boxes_review += f.options.size();
+        continue;
+      }
+      auto want = Values(t["answers"].value(f.id, json()));
+      auto got = Values(e["answers"].value(f.id, json()));
+      for (const auto& o : f.options) {
+        ++s.accepted_boxes;
+        if (want.count(o.value) != got.count(o.value)) {
+          ++s.accepted_wrong;
+          if (s.wrong_examples.size() < 12)
+            s.wrong_examples.push_back("serial " + std::to_string(t["serial"].get<long long>()) + " " + f.id +
+                                       " box " + o.value + ": truth " + (want.count(o.value) ? "marked" : "empty"));
+        }
+      }
+    }
+  }
+  return s;
+}
+
+// Runs `phieu ingest` as a child process and returns its peak RSS in MiB (wait4 rusage).
+double ChildIngestPeakRssMb(const std::filesystem::path& db, const std::string& tpl,
+                            const std::filesystem::path& stack, int jobs) {
+  std::filesystem::remove(db);
+  std::vector<std::string> args = {"phieu", "ingest", "--db", db.string(), "--template", tpl, "-q",
+                                   "-j", std::to_string(jobs), stack.string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDOUT_FILENO);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+struct IngestRun {
+  double pages_per_s = 0.0;
+  int pages = 0;
+  std::vector<std::pair<store::PageResult, store::PageDisposition>> pages_seen;
+};
+
+core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templates::Template& tpl,
+                                  const std::filesystem::path& stack, int jobs, bool keep_pages) {
+  std::filesystem::remove(db);
+  std::filesystem::remove(db.string() + "-wal");
+  std::filesystem::remove(db.string() + "-shm");
+  auto store = OpenSurvey(db, true);
+  if (!store.ok()) return store.error();
+  auto st = RegisterTemplate(**store, tpl);
+  if (!st.ok()) return st.error();
+  auto catalog = LoadCatalog(**store);
+  if (!catalog.ok()) return catalog.error();
+  auto files = scanner::ExpandInputs({stack});
+  if (!files.ok()) return files.error();
+  IngestRun run;
+  IngestOptions options;
+  options.jobs = jobs;
+  if (keep_pages) {
+    options.on_page = [&run](const store::PageResult& p, store::PageDisposition d) {
+      store::PageResult light;  // drop crops: the score needs the identification only
+      light.page_index = p.page_index;
+      light.aligned = p.aligned;
+      run.pages_seen.emplace_back(std::move(light), d);
+    };
+  }
+  auto summary = Ingest(**store, *catalog, *files, options);
+  if (!summary.ok()) return summary.error();
+  run.pages = summary->pages_read;
+  run.pages_per_s = summary->seconds > 0 ? summary->pages_read / summary->seconds : 0;
+  return run;
+}
+
+// Decodes every page of every file, nothing else: the floor any pipeline is measured against.
+double DecodeOnlyPagesPerSecond(const std::filesystem::path& stack, int* pages_out) {
+  auto files = scanner::ExpandInputs({stack});
+  if (!files.ok()) return 0;
+  int pages = 0;
+  auto start = Clock::now();
+  for (const auto& f : *files) {
+    auto reader = scanner::OpenScanFile(f);
+    if (!reader.ok()) continue;
+    for (int i = 0; i < (*reader)->page_count(); ++i)
+      if ((*reader)->ReadPage(i).ok()) ++pages;
+  }
+  double s = std::chrono::duration<double>(Clock::now() - start).count();
+  *pages_out = pages;
+  return s > 0 ? pages / s : 0;
+}
+
+core::Result<simulator::SimulateReport> MakeStack(const templates::Template& tpl, int pages_wanted,
+                                                 std::uint64_t seed, const std::filesystem::path& dir) {
+  auto layout = templates::ComputeLayout(tpl);
+  simulator::SimulateOptions o;
+  // ~13% of pages are blank backs and foreign pages; size the sheets so form pages ~ wanted.
+  o.sheets = std::max(1, static_cast<int>(pages_wanted / (layout.pages.size() * 1.1)));
+  o.seed = seed;
+  o.out_dir = dir;
+  o.jobs = DefaultJobs();
+  std::filesystem::remove_all(dir);
+  return simulator::Simulate(tpl, o);
+}
+
+int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const std::filesystem::path& dir,
+             int rss_large) {
+  auto tpl = ResolveTemplate(tpl_arg);
+  if (!tpl.ok()) return Fail(tpl.error(), kExitUsage);
+  std::filesystem::create_directories(dir);
+  const auto stack = dir / "stack";
+  std::cout << "bench: simulating ~" << pages << " pages of " << tpl->id << " (seed " << seed << ")...\n";
+  auto sim = MakeStack(*tpl, pages, seed, stack);
+  if (!sim.ok()) return Fail(sim.error());
+  std::cout << "  " << sim->pages << " pages in " << sim->files << " files, " << sim->sheets << " sheets ("
+            << std::fixed << std::setprecision(1) << sim->seconds << " s)\n";
+
+  int decoded = 0;
+  double decode_rate = DecodeOnlyPagesPerSecond(stack, &decoded);
+  std::cout << "bench: ingest --jobs 1...\n";
+  auto j1 = RunIngest(dir / "bench-j1.db", *tpl, stack, 1, false);
+  if (!j1.ok()) return Fail(j1.error());
+  std::cout << "bench: ingest --jobs 2...\n";
+  auto j2 = RunIngest(dir / "bench-j2.db", *tpl, stack, 2, true);
+  if (!j2.ok()) return Fail(j2.error());
+
+  auto truth = ReadJson(sim->truth_path);
+  auto pages_truth = ReadJson(sim->pages_path);
+  if (!truth.ok()) return Fail(truth.error());
+  if (!pages_truth.ok()) return Fail(pages_truth.error());
+  auto store = OpenSurvey(dir / "bench-j2.db", false);
+  if (!store.ok()) return Fail(store.error());
+  auto catalog = LoadCatalog(**store);
+  if (!catalog.ok()) return Fail(catalog.error());
+  auto exported = exports::ExportJson(**store, *catalog, {.include_pending = true});
+  if (!exported.ok()) return Fail(exported.error());
+  const auto* layout = catalog->Find(tpl->id, tpl->version);
+  PageScore ps = ScorePages(*pages_truth, stack, j2->pages_seen);
+  BoxScore bs = ScoreBoxes(*truth, json::parse(*exported), *layout);
+
+  double rss_small = 0, rss_large_mb = 0;
+  int small_pages = 0, large_pages = 0;
+  if (rss_large > 0) {
+    std::cout << "bench: peak RSS at 100 and " << rss_large << " pages...\n";
+    auto small = MakeStack(*tpl, 100, seed + 1, dir / "rss-small");
+    auto large = MakeStack(*tpl, rss_large, seed + 2, dir / "rss-large");
+    if (!small.ok()) return Fail(small.error());
+    if (!large.ok()) return Fail(large.error());
+    small_pages = small->pages;
+    large_pages = large->pages;
+    rss_small = ChildIngestPeakRssMb(dir / "rss-small.db", tpl_arg, dir / "rss-small", 2);
+    rss_large_mb = ChildIngestPeakRssMb(dir / "rss-large.db", tpl_arg, dir / "rss-large", 2);
+  }
+
+  auto pct = [](double a, double b) { return b > 0 ? 100.0 * a / b : 0.0; };
+  std::cout << std::fixed << std::setprecision(2) << "\n"
+            << "Phiếu benchmark — template " << tpl->id << ", " << sim->pages << " pages (" << ps.form_pages
+            << " form pages, " << ps.non_form_pages << " blank/foreign), seed " << seed << ", "
+            << std::thread::hardware_concurrency() << " cores\n"
+            << "  pages identified             " << ps.identified << " / " << ps.form_pages << " ("
+            << pct(ps.identified, ps.form_pages) << "%)\n"
+            << "  pages on a wrong sheet       " << ps.wrong_sheet << "   (target 0)\n"
+            << "  blank/foreign kept unidentified " << ps.non_form_kept << " / " << ps.non_form_pages << "\n"
+            << "  box decisions accepted       " << bs.accepted_boxes << ", wrong " << bs.accepted_wrong << " ("
+            << std::setprecision(4) << pct(bs.accepted_wrong, bs.accepted_boxes) << "%; target <= 0.05%)\n"
+            << std::setprecision(2) << "  box questions sent to review " << bs.fields_review << " / " << bs.fields
+            << " (" << pct(bs.fields_review, bs.fields) << "%; target < 2%)\n"
+            << "  boxes sent to review         " << bs.boxes_review << " / " << bs.boxes << " ("
+            << pct(bs.boxes_review, bs.boxes) << "%)\n"
+            << "  throughput --jobs 1          " << std::setprecision(1) << j1->pages_per_s << " pages/s\n"
+            << "  throughput --jobs 2          " << j2->pages_per_s << " pages/s\n"
+            << "  decode only (1 thread)       " << decode_rate << " pages/s (" << decoded << " pages)\n";
+  if (rss_large > 0)
+    std::cout << "  peak RSS, ingest -j2         " << rss_small << " MiB at " << small_pages << " pages, "
+              << rss_large_mb << " MiB at " << large_pages << " pages\n";
+  for (const auto& [reason, n] : ps.missed_reasons) std::cout << "  missed page: " << n << " × " << reason << "\n";
+  for (const auto& w : bs.wrong_examples) std::cout << "  wrong: " << w << "\n";
+
+  json report = {{"template", tpl->id}, {"seed", seed}, {"pages", sim->pages}, {"form_pages", ps.form_pages},
+                 {"identified", ps.identified}, {"wrong_sheet", ps.wrong_sheet},
+                 {"accepted_boxes", bs.accepted_boxes}, {"accepted_wrong", bs.accepted_wrong},
+                 {"box_fields", bs.fields}, {"box_fields_review", bs.fields_review},
+                 {"boxes", bs.boxes}, {"boxes_review", bs.boxes_review},
+                 {"pages_per_s_jobs1", j1->pages_per_s}, {"pages_per_s_jobs2", j2->pages_per_s},
+                 {"decode_only_pages_per_s", decode_rate}, {"peak_rss_mb_small", rss_small},
+                 {"peak_rss_mb_large", rss_large_mb}, {"rss_small_pages", small_pages},
+                 {"rss_large_pages", large_pages}};
+  std::ofstream(dir / "bench.json") << report.dump(2) << "\n";
+  std::cout << "  (figures also in " << (dir / "bench.json").string() << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> SimulateCommands() {
+  return {
+      {"simulate", "Make a synthetic stack of filled, scanned forms with ground truth (truth.json)",
+       [](CLI::App* cmd) {
+         struct Args {
+           std::string tpl, out, db, serials;
+           int sheets = 10, jobs = 0, foreign = 2;
+           std::uint64_t seed = 1;
+           double dpi = 300, blank_backs = 0.1, missing = 0.0;
+           bool no_damage = false, no_shuffle = false;
+         };
+         auto a = std::make_shared<Args>();
+         cmd->add_option("--template", a->tpl, "template JSON file or bundled id")->required();
+         cmd->add_option("-o,--output", a->out, "folder to write the stack into")->required();
+         cmd->add_option("--sheets", a->sheets, "sheets to fill (serials 1..N)")->check(CLI::Range(1, 100000));
+         cmd->add_option("--serials", a->serials, "fill these printed serials A-B instead");
+         cmd->add_option("--db", a->db, "with --serials: take each sheet's unit from this survey");
+         cmd->add_option("--seed", a->seed, "random seed (same seed, same stack)");
+         cmd->add_option("--dpi", a->dpi, "scan resolution")->check(CLI::Range(100.0, 1200.0));
+         cmd->add_option("--blank-backs", a->blank_backs, "share of pages followed by a blank back side");
+         cmd->add_option("--foreign", a->foreign, "pages that are not Phiếu forms");
+         cmd->add_option("--missing-pages", a->missing, "share of sheets with one page never scanned");
+         cmd->add_flag("--no-damage", a->no_damage, "clean, upright scans");
+         cmd->add_flag("--no-shuffle", a->no_shuffle, "keep pages in order");
+         cmd->add_option("-j,--jobs", a->jobs, "worker threads (default: all cores)");
+         return std::function<int()>([a] {
+           auto tpl = ResolveTemplate(a->tpl);
+           if (!tpl.ok()) return Fail(tpl.error(), kExitUsage);
+           simulator::SimulateOptions o;
+           o.sheets = a->sheets;
+           o.seed = a->seed;
+           o.out_dir = a->out;
+           o.dpi = a->dpi;
+           o.damage = !a->no_damage;
+           o.shuffle = !a->no_shuffle;
+           o.blank_back_rate = a->blank_backs;
+           o.foreign_pages = a->foreign;
+           o.missing_page_rate = a->missing;
+           o.jobs = a->jobs > 0 ? a->jobs : DefaultJobs();
+           if (!a->serials.empty()) {
+             auto serials = ParseSerialRange(a->serials);
+             if (!serials.ok()) return Fail(serials.error(), kExitUsage);
+             o.serials = *serials;
+             if (!a->db.empty()) {
+               auto store = OpenSurvey(a->db, false);
+               if (!store.ok()) return Fail(store.error());
+               for (auto s : o.serials) {
+                 auto sheet = (*store)->FindSheet(s);
+                 if (!sheet.ok()) return Fail(sheet.error());
+                 o.unit_codes.push_back(*sheet ? (*sheet)->unit_code : "");
+               }
+             }
+           }
+           auto r = simulator::Simulate(*tpl, o);
+           if (!r.ok()) return Fail(r.error());
+           std::cout << "simulated " << r->sheets << " sheets: " << r->pages << " pages in " << r->files
+                     << " files under " << a->out << " (" << std::fixed << std::setprecision(1) << r->seconds
+                     << " s)\n  ground truth: " << r->truth_path.string() << ", " << r->pages_path.string()
+                     << "\n";
+           return kExitOk;
+         });
+       }},
+      {"bench", "Benchmark: simulate, ingest with 1 and 2 jobs, score against ground truth",
+       [](CLI::App* cmd) {
+         struct Args { std::string tpl = "sipas", dir = "bench-out"; int pages = 600, rss_large = 2000; std::uint64_t seed = 7; };
+         auto a = std::make_shared<Args>();
+         cmd->add_option("--template", a->tpl, "template JSON file or bundled id (default sipas)");
+         cmd->add_option("--pages", a->pages, "pages in the accuracy/throughput stack")->check(CLI::Range(10, 100000));
+         cmd->add_option("--seed", a->seed, "random seed");
+         cmd->add_option("--rss-pages", a->rss_large, "large stack for the memory check (0 = skip)");
+         cmd->add_option("-o,--output", a->dir, "work folder (default bench-out)");
+         return std::function<int()>([a] { return RunBench(a->tpl, a->pages, a->seed, a->dir, a->rss_large); });
+       }},
+  };
+}
+
+}  // namespace phieu::app

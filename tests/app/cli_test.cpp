@@ -1,0 +1,297 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end tests of the `phieu` command through its DESIGN.md contracts: real PDFs, real
+// simulated scans, the real binary.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <ZXing/BarcodeFormat.h>
+#include <ZXing/BitMatrix.h>
+#include <ZXing/MultiFormatWriter.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string kPhieu = std::string(PHIEU_BINARY_DIR) + "/app/phieu";
+const std::string kBundled = std::string(PHIEU_SOURCE_DIR) + "/templates/bundled";
+
+struct CmdResult {
+  int code = -1;
+  std::string out;  // stdout + stderr
+};
+
+CmdResult Phieu(const std::string& args) {
+  std::string cmd = kPhieu + " " + args + " 2>&1";
+  CmdResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+json ReadJson(const fs::path& p) {
+  std::ifstream f(p);
+  return json::parse(f);
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("phieu-cli-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  std::string P(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+// Counts answers in `exported` that disagree with `truth` outside pending fields.
+int WrongAccepted(const json& truth, const json& exported, int* compared) {
+  std::map<long long, json> by_serial;
+  for (const auto& e : exported) by_serial[e["serial"].get<long long>()] = e;
+  int wrong = 0;
+  for (const auto& t : truth) {
+    auto it = by_serial.find(t["serial"].get<long long>());
+    if (it == by_serial.end()) continue;
+    std::set<std::string> pending(it->second["pending"].begin(), it->second["pending"].end());
+    for (const auto& [field, value] : t["answers"].items()) {
+      if (pending.count(field)) continue;
+      const json& got = it->second["answers"][field];
+      // Digits and text are transcribed in a later stage: compare box answers only.
+      if (value.is_string() || got.is_string()) continue;
+      ++*compared;
+      if (got != value) {
+        ++wrong;
+        ADD_FAILURE() << "serial " << t["serial"] << " " << field << ": truth " << value << ", got " << got;
+      }
+    }
+  }
+  return wrong;
+}
+
+TEST_F(CliTest, TemplateLayoutFollowsTheContract) {
+  CmdResult r = Phieu("template layout " + kBundled + "/sipas.json -o " + P("layout.json"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  json l = ReadJson(P("layout.json"));
+  EXPECT_EQ(l["template"], "sipas");
+  EXPECT_EQ(l["version"], 1);
+  ASSERT_GE(l["pages"].size(), 2u);
+  EXPECT_NEAR(l["pages"][0]["width_mm"].get<double>(), 210.0, 0.01);
+  EXPECT_NEAR(l["pages"][0]["height_mm"].get<double>(), 297.0, 0.01);
+  std::set<std::string> kinds;
+  for (const auto& f : l["fields"]) {
+    kinds.insert(f["kind"].get<std::string>());
+    ASSERT_TRUE(f.contains("id") && f.contains("page"));
+    if (f["kind"] == "digits") {
+      EXPECT_FALSE(f["cells_mm"].empty());
+    }
+    if (f["kind"] == "text") {
+      EXPECT_EQ(f["area_mm"].size(), 4u);
+    }
+    if (f["kind"] == "multi") {
+      EXPECT_TRUE(f.contains("max"));
+    }
+    if (f["kind"] == "single" || f["kind"] == "multi" || f["kind"] == "scale") {
+      for (const auto& o : f["options"]) EXPECT_EQ(o["box_mm"].size(), 4u);
+    }
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"single", "multi", "scale", "digits", "text"}));
+}
+
+TEST_F(CliTest, RenderOneCopyPerSerial) {
+  CmdResult r = Phieu("template render " + kBundled + "/health.json -o " + P("f.pdf") + " --serials 41-43");
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_TRUE(fs::exists(P("f.pdf")));
+  CmdResult bad = Phieu("template render " + kBundled + "/health.json -o " + P("g.pdf") + " --serials 9-3");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("9-3"), std::string::npos) << bad.out;
+}
+
+TEST_F(CliTest, TemplateCheckNamesTheJsonPath) {
+  std::ofstream(P("bad.json")) << R"({"id": "x", "version": 1, "title": "T", "scales": {},
+    "sections": [{"id": "A", "title": "A", "questions": [
+      {"id": "q1", "kind": "scale", "scale": "sat7", "text": "Q", "rows": [{"text": "r"}]}]}]})";
+  CmdResult r = Phieu("template check " + P("bad.json"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("sections[0].questions[0].scale"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sat7"), std::string::npos) << r.out;
+}
+
+// The whole chain: print numbered forms, fill and scan them (simulator), ingest, export.
+TEST_F(CliTest, PrintSimulateIngestExport) {
+  const std::string db = P("s.db");
+  ASSERT_EQ(Phieu("survey init --db " + db + " --template sipas").code, 0);
+  std::ofstream(P("units.csv")) << "code,name,kind,quota\nX1,\"UBND xã Một, huyện Hai\",admin,60\nX2,UBND xã Ba,admin,60\n";
+  CmdResult imp = Phieu("units import --db " + db + " " + P("units.csv"));
+  ASSERT_EQ(imp.code, 0) << imp.out;
+  CmdResult pr = Phieu("print --db " + db + " --template sipas --all --count 3 -o " + P("print"));
+  ASSERT_EQ(pr.code, 0) << pr.out;
+  EXPECT_TRUE(fs::exists(P("print/sipas-X1.pdf")));
+  EXPECT_TRUE(fs::exists(P("print/sipas-X2.pdf")));
+  // Serials continue across runs: the next print gets new ones.
+  CmdResult pr2 = Phieu("print --db " + db + " --template sipas --unit X1 --count 1 -o " + P("extra.pdf"));
+  ASSERT_EQ(pr2.code, 0) << pr2.out;
+  EXPECT_NE(pr2.out.find("1000007"), std::string::npos) << pr2.out;
+
+  CmdResult sim = Phieu("simulate --template sipas --db " + db + " --serials 1000001-1000006 --seed 3 -o " + P("scans"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  CmdResult ing = Phieu("ingest --db " + db + " -q " + P("scans"));
+  ASSERT_EQ(ing.code, 0) << ing.out;
+  EXPECT_NE(ing.out.find("Batch summary"), std::string::npos);
+
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("all.json")).code, 0);
+  json truth = ReadJson(P("scans/truth.json"));
+  json all = ReadJson(P("all.json"));
+  ASSERT_EQ(all.size(), truth.size());
+  std::set<std::string> units;
+  for (const auto& s : all) {
+    units.insert(s["unit"].get<std::string>());
+    EXPECT_EQ(s["template"], "sipas");
+    EXPECT_TRUE(s["status"] == "complete" || s["status"] == "needs_review") << s["status"];
+    EXPECT_EQ(s["status"] == "needs_review", !s["pending"].empty());
+  }
+  EXPECT_EQ(units, (std::set<std::string>{"X1", "X2"}));
+  int compared = 0;
+  EXPECT_EQ(WrongAccepted(truth, all, &compared), 0);
+  EXPECT_GT(compared, 100);
+
+  // Without --include-pending only sheets with nothing left to review are exported.
+  ASSERT_EQ(Phieu("export --db " + db + " --format json -o " + P("done.json")).code, 0);
+  for (const auto& s : ReadJson(P("done.json"))) EXPECT_TRUE(s["pending"].empty());
+
+  // Ingesting the same files again is a no-op.
+  CmdResult again = Phieu("ingest --db " + db + " -q " + P("scans"));
+  ASSERT_EQ(again.code, 0) << again.out;
+  EXPECT_NE(again.out.find("pages read       0"), std::string::npos) << again.out;
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("all2.json")).code, 0);
+  EXPECT_EQ(ReadJson(P("all2.json")), all);
+}
+
+// Killing ingest mid-batch and running it again gives exactly the result of one clean run.
+TEST_F(CliTest, KilledIngestResumesWithNothingLostOrTwice) {
+  CmdResult sim = Phieu("simulate --template school --sheets 14 --seed 11 -o " + P("scans"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  ASSERT_EQ(Phieu("ingest --db " + P("clean.db") + " --template school -q -j 2 " + P("scans")).code, 0);
+
+  const std::string db = P("killed.db");
+  pid_t pid = fork();
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    execl(kPhieu.c_str(), "phieu", "ingest", "--db", db.c_str(), "--template", "school", "-q", "-j", "1",
+          P("scans").c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  // Kill once some pages are committed (the WAL grows with every page).
+  for (int i = 0; i < 400; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    std::error_code ec;
+    if (fs::exists(db + "-wal") && fs::file_size(db + "-wal", ec) > 200000) break;
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "ingest finished before it could be killed";
+
+  CmdResult resumed = Phieu("ingest --db " + db + " --template school -q -j 2 " + P("scans"));
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  ASSERT_EQ(Phieu("export --db " + P("clean.db") + " --format json --include-pending -o " + P("a.json")).code, 0);
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("b.json")).code, 0);
+  EXPECT_EQ(ReadJson(P("a.json")), ReadJson(P("b.json")));
+  CmdResult st1 = Phieu("status --db " + P("clean.db"));
+  CmdResult st2 = Phieu("status --db " + db);
+  auto pages_line = [](const std::string& s) {
+    auto at = s.find("pages ");
+    return s.substr(at, s.find('\n', at) - at);
+  };
+  EXPECT_EQ(pages_line(st1.out), pages_line(st2.out));
+}
+
+// Bad input: corrupt files, foreign QR codes, blank pages and an unregistered template
+// version each get a clear message naming the file, and nothing is lost.
+TEST_F(CliTest, BadInputIsNamedAndKept) {
+  fs::create_directories(P("in"));
+  // A good page from a real render.
+  CmdResult sim = Phieu("simulate --template health --sheets 1 --seed 5 --no-damage --foreign 0 --blank-backs 0 -o " +
+                  P("good"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  std::ofstream(P("in/empty.png"));
+  std::ofstream(P("in/notes.pdf")) << "this is not a pdf";
+  std::ofstream(P("in/random.tif"), std::ios::binary) << std::string("II*\0garbage-garbage-garbage", 27);
+  // Truncated JPEG: first 3 KiB of a real one.
+  cv::Mat page(3508, 2480, CV_8U, cv::Scalar(255));
+  cv::putText(page, "Bien ban", {300, 400}, cv::FONT_HERSHEY_SIMPLEX, 4, cv::Scalar(0), 6);
+  std::vector<unsigned char> jpg;
+  cv::imencode(".jpg", page, jpg);
+  std::ofstream(P("in/truncated.jpg"), std::ios::binary).write((const char*)jpg.data(), 3000);
+  // Blank page and a page with a foreign QR code.
+  cv::imwrite(P("in/blank.png"), cv::Mat(3508, 2480, CV_8U, cv::Scalar(250)));
+  ZXing::MultiFormatWriter w(ZXing::BarcodeFormat::QRCode);
+  ZXing::BitMatrix bm = w.encode("https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", 400, 400);
+  cv::Mat foreign = page.clone();
+  for (int y = 0; y < bm.height(); ++y)
+    for (int x = 0; x < bm.width(); ++x)
+      if (bm.get(x, y)) foreign.at<uint8_t>(800 + y, 800 + x) = 0;
+  cv::imwrite(P("in/foreign.png"), foreign);
+
+  const std::string db = P("s.db");
+  CmdResult ing = Phieu("ingest --db " + db + " --template health -q " + P("in") + " " + P("good"));
+  EXPECT_EQ(ing.code, 1) << ing.out;  // some files unreadable: the batch still finished
+  for (const char* name : {"empty.png", "notes.pdf", "random.tif", "truncated.jpg"})
+    EXPECT_NE(ing.out.find(name), std::string::npos) << name << " not named in:\n" << ing.out;
+  CmdResult st = Phieu("status --db " + db);
+  EXPECT_NE(st.out.find("blank"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("foreign"), std::string::npos) << st.out;
+
+  // The readable sheet made it through.
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("e.json")).code, 0);
+  EXPECT_EQ(ReadJson(P("e.json")).size(), 1u);
+
+  // A page of a template version the survey does not know is kept as unidentified.
+  std::string src;
+  {
+    std::ifstream f(kBundled + "/health.json");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    src = ss.str();
+  }
+  auto at = src.find("\"version\": 1");
+  ASSERT_NE(at, std::string::npos);
+  src.replace(at, 12, "\"version\": 2");
+  std::ofstream(P("health-v2.json")) << src;
+  ASSERT_EQ(Phieu("simulate --template " + P("health-v2.json") +
+                  " --sheets 1 --seed 9 --foreign 0 --blank-backs 0 --serials 500-500 -o " + P("v2")).code, 0);
+  CmdResult v2 = Phieu("ingest --db " + db + " -q " + P("v2"));
+  EXPECT_EQ(v2.code, 0) << v2.out;
+  EXPECT_NE(v2.out.find("unknown_version"), std::string::npos) << v2.out;
+
+  CmdResult missing = Phieu("ingest --db " + db + " " + P("nope"));
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.out.find("nope"), std::string::npos) << missing.out;
+}
+
+}  // namespace
