@@ -12,7 +12,8 @@
 
 namespace phieu::templates {
 
-/// One tick box of a single/multi/scale field. Box is the printed square's outer edge, in mm.
+/// One tick box of a single/multi/scale field. `box_mm` is the printed square in mm, measured
+/// on the centreline of its 0.3 mm stroke (ink reaches 0.15 mm beyond it).
 struct OptionBox {
   std::string value;
   std::string label;
