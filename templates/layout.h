@@ -88,6 +88,13 @@ class TemplateCatalog {
       if (k.first == template_id) return true;
     return false;
   }
+  /// Registered versions of a template id, ascending (empty when the id is unknown).
+  std::vector<int> Versions(const std::string& template_id) const {
+    std::vector<int> out;
+    for (const auto& [k, v] : layouts_)
+      if (k.first == template_id) out.push_back(k.second);
+    return out;
+  }
   bool empty() const { return layouts_.empty(); }
 
  private:

@@ -1,0 +1,31 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Private to the scanner stage: QR decoding behind a library-free interface.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace phieu::scanner {
+
+/// One decoded QR symbol. Corners are the symbol's outer corners in the symbol's own frame
+/// (top-left, top-right, bottom-right, bottom-left as printed), in scan pixels with the
+/// OpenCV convention (pixel (i, j) has its centre at (i, j)).
+struct DecodedCode {
+  std::string text;
+  std::array<cv::Point2d, 4> corners;
+};
+
+struct FindCodesOptions {
+  int wanted = 4;                  ///< stop after the corner crops when this many are found.
+  bool full_page_fallback = true;  ///< decode the whole page when the crops find fewer.
+};
+
+/// Decodes QR codes, corner crops first (where anchors sit; fast), then the whole page.
+/// Nothing found is an empty vector. Thread-safe.
+std::vector<DecodedCode> FindCodes(const cv::Mat& gray, const FindCodesOptions& options);
+
+}  // namespace phieu::scanner

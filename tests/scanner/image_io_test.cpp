@@ -1,0 +1,366 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <tiffio.h>
+
+#include "scanner/scanner.h"
+
+namespace phieu::scanner {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("phieu_scanner_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void WriteBytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+std::string ReadBytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// A page with a black rectangle at a known place (so orientation and polarity are checked).
+cv::Mat TestPage(int w, int h) {
+  cv::Mat m(h, w, CV_8UC1, cv::Scalar(255));
+  cv::rectangle(m, cv::Rect(w / 10, h / 10, w / 5, h / 8), cv::Scalar(0), cv::FILLED);
+  cv::putText(m, "phieu", cv::Point(w / 3, h / 2), cv::FONT_HERSHEY_SIMPLEX, 3, cv::Scalar(0), 5);
+  return m;
+}
+
+void ExpectTestPage(const cv::Mat& got, int w, int h) {
+  ASSERT_EQ(got.type(), CV_8UC1);
+  ASSERT_EQ(got.cols, w);
+  ASSERT_EQ(got.rows, h);
+  EXPECT_LT(got.at<unsigned char>(h / 10 + h / 16, w / 10 + w / 10), 40);  // inside the block
+  EXPECT_GT(got.at<unsigned char>(h - 5, w - 5), 215);                     // paper
+}
+
+/// STACK.md section 6: bilevel CCITT G4 pages written with libtiff.
+void WriteG4Tiff(const fs::path& p, const std::vector<cv::Mat>& pages, float dpi) {
+  TIFF* t = TIFFOpen(p.c_str(), "w");
+  ASSERT_NE(t, nullptr);
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const cv::Mat& m = pages[i];
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(m.cols));
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(m.rows));
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(1));
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
+    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(m.rows));
+    TIFFSetField(t, TIFFTAG_XRESOLUTION, dpi);
+    TIFFSetField(t, TIFFTAG_YRESOLUTION, dpi);
+    TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+    TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+    TIFFSetField(t, TIFFTAG_PAGENUMBER, uint16_t(i), uint16_t(pages.size()));
+    std::vector<unsigned char> row((m.cols + 7) / 8);
+    for (int y = 0; y < m.rows; ++y) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int x = 0; x < m.cols; ++x)
+        if (m.at<unsigned char>(y, x) < 128) row[x / 8] |= 0x80 >> (x % 8);  // 1 = black
+      ASSERT_EQ(TIFFWriteScanline(t, row.data(), uint32_t(y), 0), 1);
+    }
+    ASSERT_TRUE(TIFFWriteDirectory(t));
+  }
+  TIFFClose(t);
+}
+
+void WriteGrayLzwTiff(const fs::path& p, const cv::Mat& m, float res, uint16_t unit) {
+  TIFF* t = TIFFOpen(p.c_str(), "w");
+  ASSERT_NE(t, nullptr);
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(m.cols));
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(m.rows));
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
+  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(64));
+  TIFFSetField(t, TIFFTAG_XRESOLUTION, res);
+  TIFFSetField(t, TIFFTAG_YRESOLUTION, res);
+  TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, unit);
+  for (int y = 0; y < m.rows; ++y)
+    ASSERT_EQ(TIFFWriteScanline(t, const_cast<unsigned char*>(m.ptr<unsigned char>(y)), uint32_t(y), 0), 1);
+  TIFFClose(t);
+}
+
+/// A scanner-style PDF: each page is one embedded image covering an A4 page.
+void WriteImagePdf(const fs::path& p, const std::vector<cv::Mat>& pages) {
+  const double w_pt = 595.276, h_pt = 841.89;
+  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
+  cairo_t* cr = cairo_create(pdf);
+  for (const cv::Mat& m : pages) {
+    cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
+    cairo_surface_flush(img);
+    unsigned char* data = cairo_image_surface_get_data(img);
+    const int stride = cairo_image_surface_get_stride(img);
+    for (int y = 0; y < m.rows; ++y) {
+      auto* row = reinterpret_cast<uint32_t*>(data + y * stride);
+      for (int x = 0; x < m.cols; ++x) {
+        uint32_t v = m.at<unsigned char>(y, x);
+        row[x] = (v << 16) | (v << 8) | v;
+      }
+    }
+    cairo_surface_mark_dirty(img);
+    cairo_save(cr);
+    cairo_scale(cr, w_pt / m.cols, h_pt / m.rows);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_paint(cr);
+    cairo_restore(cr);
+    cairo_show_page(cr);
+    cairo_surface_destroy(img);
+  }
+  cairo_destroy(cr);
+  cairo_surface_finish(pdf);
+  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(pdf);
+}
+
+std::unique_ptr<ScanReader> OpenOk(const fs::path& p) {
+  auto r = OpenScanFile(p);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? std::move(r.value()) : nullptr;
+}
+
+TEST(ScanFileTest, MultiPageG4Tiff) {
+  TempDir dir;
+  WriteG4Tiff(dir / "stack.tif", {TestPage(2480, 3508), TestPage(1240, 1754), TestPage(2480, 3508)}, 300);
+  auto r = OpenOk(dir / "stack.tif");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->page_count(), 3);
+  for (int i : {2, 0, 1}) {  // any order: pages are independent
+    auto page = r->ReadPage(i);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    int w = i == 1 ? 1240 : 2480, h = i == 1 ? 1754 : 3508;
+    ExpectTestPage(page->gray, w, h);
+    EXPECT_EQ(page->dpi, 300);
+    EXPECT_EQ(page->source.page_index, i);
+    EXPECT_EQ(page->source.file, dir / "stack.tif");
+  }
+  auto bad = r->ReadPage(3);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("page 4"), std::string::npos) << bad.error().message;
+}
+
+TEST(ScanFileTest, GrayLzwTiffWithCentimetreResolution) {
+  TempDir dir;
+  WriteGrayLzwTiff(dir / "g.tiff", TestPage(1654, 2339), 200 / 2.54f, RESUNIT_CENTIMETER);
+  auto r = OpenOk(dir / "g.tiff");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->page_count(), 1);
+  auto page = r->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ExpectTestPage(page->gray, 1654, 2339);
+  EXPECT_NEAR(page->dpi, 200, 0.1);
+}
+
+TEST(ScanFileTest, RgbTiffViaOpenCvWriter) {
+  TempDir dir;
+  cv::Mat bgr;
+  cv::cvtColor(TestPage(800, 1000), bgr, cv::COLOR_GRAY2BGR);
+  ASSERT_TRUE(cv::imwrite((dir / "rgb.tif").string(), bgr));
+  auto r = OpenOk(dir / "rgb.tif");
+  ASSERT_TRUE(r);
+  auto page = r->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ExpectTestPage(page->gray, 800, 1000);
+}
+
+TEST(ScanFileTest, RgbAnd16BitPng) {
+  TempDir dir;
+  cv::Mat bgr;
+  cv::cvtColor(TestPage(900, 1200), bgr, cv::COLOR_GRAY2BGR);
+  bgr(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(255, 0, 0));  // pure blue: gray ~29
+  ASSERT_TRUE(cv::imwrite((dir / "c.png").string(), bgr));
+  auto r = OpenOk(dir / "c.png");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->page_count(), 1);
+  auto page = r->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ExpectTestPage(page->gray, 900, 1200);
+  EXPECT_NEAR(page->gray.at<unsigned char>(2, 2), 29, 2);
+  EXPECT_EQ(page->dpi, 0);  // OpenCV writes no pHYs
+
+  cv::Mat deep;
+  TestPage(500, 700).convertTo(deep, CV_16U, 257.0);
+  ASSERT_TRUE(cv::imwrite((dir / "d.PNG").string(), deep));
+  auto r16 = OpenOk(dir / "d.PNG");
+  ASSERT_TRUE(r16);
+  auto p16 = r16->ReadPage(0);
+  ASSERT_TRUE(p16.ok()) << p16.error().message;
+  ExpectTestPage(p16->gray, 500, 700);
+}
+
+TEST(ScanFileTest, JpegWithJfifDensity) {
+  TempDir dir;
+  std::vector<unsigned char> buf;
+  ASSERT_TRUE(cv::imencode(".jpg", TestPage(1000, 1400), buf, {cv::IMWRITE_JPEG_QUALITY, 90}));
+  // Patch JFIF units/density to 1 (dpi), 150 x 150.
+  ASSERT_EQ(std::string(buf.begin() + 6, buf.begin() + 10), "JFIF");
+  buf[13] = 1, buf[14] = 0, buf[15] = 150, buf[16] = 0, buf[17] = 150;
+  WriteBytes(dir / "p.jpg", std::string(buf.begin(), buf.end()));
+  auto r = OpenOk(dir / "p.jpg");
+  ASSERT_TRUE(r);
+  auto page = r->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ExpectTestPage(page->gray, 1000, 1400);
+  EXPECT_EQ(page->dpi, 150);
+}
+
+TEST(ScanFileTest, ScannerPdfRendersAtNativeResolution) {
+  TempDir dir;
+  WriteImagePdf(dir / "scan.pdf", {TestPage(1654, 2339), TestPage(1654, 2339)});
+  auto r = OpenOk(dir / "scan.pdf");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->page_count(), 2);
+  for (int i = 0; i < 2; ++i) {
+    auto page = r->ReadPage(i);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_EQ(page->dpi, 200);
+    EXPECT_NEAR(page->gray.cols, 1654, 1);
+    EXPECT_NEAR(page->gray.rows, 2339, 1);
+    ExpectTestPage(page->gray(cv::Rect(0, 0, 1654, 2339)) , 1654, 2339);
+  }
+}
+
+TEST(ScanFileTest, VectorPdfFallsBackTo300Dpi) {
+  TempDir dir;
+  cairo_surface_t* pdf = cairo_pdf_surface_create((dir / "v.pdf").c_str(), 595.276, 841.89);
+  cairo_t* cr = cairo_create(pdf);
+  cairo_rectangle(cr, 100, 100, 50, 50);
+  cairo_fill(cr);
+  cairo_show_page(cr);
+  cairo_destroy(cr);
+  cairo_surface_destroy(pdf);
+  auto r = OpenOk(dir / "v.pdf");
+  ASSERT_TRUE(r);
+  auto page = r->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->dpi, 300);
+  EXPECT_EQ(page->gray.cols, 2480);
+  EXPECT_EQ(page->gray.rows, 3508);
+}
+
+void ExpectOpenError(const fs::path& p, const std::string& fragment) {
+  auto r = OpenScanFile(p);
+  if (r.ok()) {
+    // Some damage only shows when the page is decoded.
+    ASSERT_GE(r.value()->page_count(), 1);
+    auto page = r.value()->ReadPage(0);
+    ASSERT_FALSE(page.ok()) << p << " decoded although damaged";
+    EXPECT_NE(page.error().message.find(p.string()), std::string::npos) << page.error().message;
+    EXPECT_NE(page.error().message.find(fragment), std::string::npos) << page.error().message;
+    return;
+  }
+  EXPECT_NE(r.error().message.find(p.string()), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(fragment), std::string::npos) << r.error().message;
+}
+
+TEST(ScanFileTest, BadFilesGiveClearErrors) {
+  TempDir dir;
+  ExpectOpenError(dir / "missing.tif", "no such file");
+  ExpectOpenError(dir.path(), "is a folder");
+  WriteBytes(dir / "empty.png", "");
+  ExpectOpenError(dir / "empty.png", "empty file");
+  WriteBytes(dir / "notes.pdf", "Danh sách đơn vị\n");
+  ExpectOpenError(dir / "notes.pdf", "not a TIFF, PDF, JPEG or PNG file");
+  WriteBytes(dir / "junk.tif", std::string("II*\0", 4) + std::string(200, '\x7f'));
+  ExpectOpenError(dir / "junk.tif", "corrupt");
+  WriteBytes(dir / "junk.pdf", "%PDF-1.4\n1 0 obj garbage\n");
+  ExpectOpenError(dir / "junk.pdf", "corrupt");
+
+  std::vector<unsigned char> buf;
+  cv::imencode(".jpg", TestPage(600, 800), buf);
+  WriteBytes(dir / "cut.jpg", std::string(buf.begin(), buf.begin() + buf.size() / 2));
+  ExpectOpenError(dir / "cut.jpg", "truncated or corrupt JPEG");
+  cv::imencode(".png", TestPage(600, 800), buf);
+  WriteBytes(dir / "cut.png", std::string(buf.begin(), buf.begin() + buf.size() / 2));
+  ExpectOpenError(dir / "cut.png", "truncated or corrupt PNG");
+
+  WriteGrayLzwTiff(dir / "whole.tif", TestPage(600, 800), 300, RESUNIT_INCH);
+  std::string tif = ReadBytes(dir / "whole.tif");
+  // LZW strips come first and the directory last: cutting the tail loses the directory.
+  WriteBytes(dir / "cut.tif", tif.substr(0, tif.size() / 2));
+  ExpectOpenError(dir / "cut.tif", "corrupt");
+}
+
+TEST(ScanFileTest, OneDamagedPageLeavesTheOthersReadable) {
+  TempDir dir;
+  const fs::path p = dir / "three.tif";
+  WriteG4Tiff(p, {TestPage(1240, 1754), TestPage(1240, 1754), TestPage(1240, 1754)}, 150);
+  // Overwrite page 2's compressed strip with garbage.
+  uint64_t offset = 0, count = 0;
+  {
+    TIFF* t = TIFFOpen(p.c_str(), "r");
+    ASSERT_TRUE(TIFFSetDirectory(t, 1));
+    uint64_t* offsets = nullptr;
+    uint64_t* counts = nullptr;
+    ASSERT_TRUE(TIFFGetField(t, TIFFTAG_STRIPOFFSETS, &offsets));
+    ASSERT_TRUE(TIFFGetField(t, TIFFTAG_STRIPBYTECOUNTS, &counts));
+    offset = offsets[0], count = counts[0];
+    TIFFClose(t);
+  }
+  std::string bytes = ReadBytes(p);
+  for (uint64_t i = 0; i < count; ++i) bytes[offset + i] = static_cast<char>(i * 37 % 7 == 0 ? 0 : 0xFF);
+  WriteBytes(p, bytes);
+
+  auto r = OpenOk(p);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->page_count(), 3);
+  auto bad = r->ReadPage(1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("three.tif, page 2"), std::string::npos) << bad.error().message;
+  for (int i : {0, 2}) {
+    auto page = r->ReadPage(i);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    ExpectTestPage(page->gray, 1240, 1754);
+  }
+}
+
+TEST(ExpandInputsTest, RecursesSortsAndFilters) {
+  TempDir dir;
+  fs::create_directories(dir / "b/deeper");
+  fs::create_directories(dir / "a");
+  for (const char* f : {"b/z.TIF", "b/deeper/x.jpeg", "b/readme.txt", "a/y.pdf", "a/w.PnG",
+                        "a/.hidden.tiff", "a/data.json", "c.jpg"})
+    WriteBytes(dir / f, "x");
+  WriteBytes(dir / "named.dat", "x");
+  auto r = ExpandInputs({dir / "b", dir / "a", dir / "named.dat", dir / "a/y.pdf"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::vector<fs::path> want = {dir / "a/.hidden.tiff", dir / "a/w.PnG", dir / "a/y.pdf",
+                                dir / "b/deeper/x.jpeg", dir / "b/z.TIF", dir / "named.dat"};
+  EXPECT_EQ(*r, want);
+
+  auto missing = ExpandInputs({dir / "a", dir / "nope"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("no such file or folder"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace phieu::scanner
