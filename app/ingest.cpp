@@ -61,6 +61,8 @@ class PageProcessor {
       const templates::Layout* layout =
           catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
       if (layout) result.readings = recognition::ReadPage(*scan, result.aligned, *layout, options_.read);
+      // Encode here, in parallel, so the single writer thread only runs SQL.
+      store::EncodeCrops(result);
     } else {
       result.thumbnail_jpeg = scanner::MakeThumbnailJpeg(scan->gray);
     }

@@ -57,7 +57,25 @@ struct PageResult {
   scanner::AlignedPage aligned;                      ///< status, key, transform...
   std::vector<unsigned char> thumbnail_jpeg;         ///< for unidentified pages (may be empty).
   std::vector<recognition::FieldReading> readings;   ///< empty unless aligned.status == kOk.
+  /// Encoded crops parallel to `readings` (PNG bytes; an empty entry = crop not kept). Filled
+  /// by EncodeCrops() on a worker thread so that the single writer thread only runs SQL;
+  /// when left empty, SavePage encodes the crops itself (slower: ~0.3-1.3 ms per crop).
+  std::vector<std::vector<unsigned char>> crops_png;
 };
+
+/// Which reading crops a survey keeps (docs/schema.md, "Crops").
+struct CropOptions {
+  /// Also keep the crop of confident box readings with a mark. Off by default: a 60-row page
+  /// adds ~60 PNGs (~600 KB, 35-90 ms of encoding), and any crop can be cut again from the
+  /// stored original scan, the page's homography and the reading's crop_mm. Crops of readings
+  /// that need review are always kept.
+  bool keep_marked_boxes = false;
+  int png_compression = 1;  ///< zlib level 0-9; 1 = fastest, barely larger than 3 on crops.
+};
+
+/// Fills `page.crops_png` from `page.readings[i].crop` for the crops `options` keeps.
+/// Thread-safe; call it on ingest workers before handing the page to the writer (SavePage).
+void EncodeCrops(PageResult& page, const CropOptions& options = {});
 
 /// What SavePage did with the page.
 enum class PageDisposition { kStored, kUnidentified, kConflict };
@@ -75,9 +93,36 @@ struct SheetRecord {
   std::vector<int> missing_pages;               ///< template pages never scanned.
 };
 
+/// A reviewer's value for one field of one sheet. It overrides the machine reading in every
+/// export and is never touched by a re-run of ingest.
+struct Decision {
+  core::Serial serial = 0;
+  std::string field_id;
+  std::vector<std::string> selected;  ///< box fields (single/multi/scale): the values; {} = none.
+  std::optional<std::string> text;    ///< digits/text fields; nullopt = left blank.
+  std::string who;                    ///< the reviewer's login (audit trail).
+};
+
+/// One open review item with what the machine read (for the review queue).
+struct ReviewItem {
+  std::int64_t id = 0;
+  std::int64_t reading_id = 0;
+  core::Serial serial = 0;
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  std::string reason;
+  std::vector<std::string> selected;  ///< machine reading (box kinds).
+  std::optional<std::string> text;    ///< machine reading (digits/text).
+  float confidence = 0.0f;
+  core::RectMm crop_mm;
+  bool has_crop = false;              ///< a PNG crop is stored (LoadCropPng).
+};
+
 /// Survey-wide counts for `phieu status` and the batch summary.
 struct SurveyStatus {
   int scan_files = 0;
+  int scan_files_unreadable = 0; ///< files recorded with RecordUnreadableFile.
   int pages = 0;                 ///< all stored pages, identified or not.
   int pages_identified = 0;
   int pages_unidentified = 0;
@@ -87,8 +132,16 @@ struct SurveyStatus {
   int sheets_needs_review = 0;
   int sheets_incomplete = 0;
   int review_open = 0;
-  std::map<std::string, int> unidentified_reasons;  ///< reason -> pages.
-  struct UnitCount { std::string code; std::string name; int quota = 0; int sheets = 0; };
+  std::map<std::string, int> unidentified_reasons;  ///< status name ("no_anchors"...) -> pages.
+  /// Per unit, code order: `sheets` = sheets with at least one identified page (as in
+  /// ListSheets), `allocated` = serials printed for the unit.
+  struct UnitCount {
+    std::string code;
+    std::string name;
+    int quota = 0;
+    int sheets = 0;
+    int allocated = 0;
+  };
   std::vector<UnitCount> units;
 };
 
@@ -149,6 +202,17 @@ class Store {
   /// Every sheet with at least one identified page, serial order; `include_pending` false
   /// leaves out sheets with open review items.
   virtual core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) = 0;
+
+  // --- review -----------------------------------------------------------------------------
+  /// Records (or replaces) a human value for a field of a sheet, resolves the field's open
+  /// review items and writes an audit row (old and new value). Unknown serial, or a field
+  /// not in the sheet's template, is an Error; a box value that is not one of the field's
+  /// options is an Error.
+  virtual core::Status RecordDecision(const Decision& decision) = 0;
+  /// Open review items, oldest first, at most `limit`.
+  virtual core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) = 0;
+  /// The stored PNG crop of a reading (empty when none was kept: see docs/schema.md).
+  virtual core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) = 0;
 };
 
 /// SHA-256 of bytes, lowercase hex.
