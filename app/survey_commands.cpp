@@ -141,6 +141,39 @@ std::vector<Command> SurveyCommands() {
            return kExitOk;
          });
        }},
+      {"review list", "List the open review items, oldest first",
+       [](CLI::App* cmd) {
+         struct Args { std::string db; int limit = 50; };
+         auto a = std::make_shared<Args>();
+         cmd->add_option("--db", a->db, "survey file")->required();
+         cmd->add_option("--limit", a->limit, "at most this many (default 50)")->check(CLI::Range(1, 1000000));
+         return std::function<int()>([a] {
+           auto store = OpenSurvey(a->db, false);
+           if (!store.ok()) return Fail(store.error());
+           auto status = (*store)->GetStatus();
+           if (!status.ok()) return Fail(status.error());
+           auto items = (*store)->ListOpenReviewItems(a->limit);
+           if (!items.ok()) return Fail(items.error());
+           std::cout << status->review_open << " items wait for review";
+           if (status->review_open > static_cast<int>(items->size())) std::cout << " (first " << items->size() << ")";
+           std::cout << ":\n";
+           for (const auto& it : *items) {
+             std::string reading;
+             if (it.text) {
+               reading = "\"" + *it.text + "\"";
+             } else if (!it.selected.empty()) {
+               for (const auto& v : it.selected) reading += (reading.empty() ? "" : ",") + v;
+             } else {
+               reading = "-";
+             }
+             std::cout << "  #" << std::left << std::setw(6) << it.id << " sheet " << templates::FormatSerial(it.serial)
+                       << " p" << it.page << "  " << std::setw(10) << it.field_id << " read " << std::setw(8)
+                       << reading << " conf " << std::fixed << std::setprecision(2) << it.confidence << "  "
+                       << it.reason << "\n";
+           }
+           return kExitOk;
+         });
+       }},
       {"status", "Show the survey so far: pages, sheets, review queue, units against quotas",
        [](CLI::App* cmd) {
          auto db = std::make_shared<std::string>();

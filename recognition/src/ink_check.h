@@ -1,0 +1,41 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "box_reader.h"
+#include "core/geometry.h"
+
+namespace phieu::recognition {
+
+/// One 8-connected group of pixels darker than the ink threshold.
+struct InkBlob {
+  float mass = 0.0f;  ///< sum of normalised darkness: survives blur, unlike the pixel count.
+  int area = 0;       ///< pixels.
+  float peak = 0.0f;  ///< darkest pixel.
+  /// Mean darkness gradient over the component (2 px central differences), relative to its
+  /// peak: strokes have steep flanks (~0.3 and up), a smudge or eraser residue a gentle slope.
+  float sharpness = 0.0f;
+};
+
+/// Components of `dark` (w x h, row-major, normalised darkness) above `threshold`.
+std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float threshold);
+
+/// Whether a handwriting area (a digit cell, a comment box) holds ink.
+struct InkEvidence {
+  bool has_ink = false;
+  float blank_confidence = 1.0f;  ///< confidence that the area is blank, [0, 1].
+  float mass_mm2 = 0.0f;          ///< ink found, mm^2 of solid black (specks and rules excluded).
+};
+
+/// Samples `rect_mm` moved by `shift_mm` and shrunk by `inset_mm` (printed borders stay out),
+/// optionally removes printed ruled lines and borders (straight dark runs longer than 7 mm,
+/// tolerant of a slight tilt), and weighs the remaining ink, ignoring dust-sized components.
+InkEvidence CheckInk(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
+                     const core::RectMm& rect_mm, core::PointMm shift_mm,
+                     const PageCalibration& calibration, double inset_mm, bool remove_rules);
+
+}  // namespace phieu::recognition

@@ -1,0 +1,279 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "box_reader.h"
+#include "ink_check.h"
+#include "patch_warp.h"
+#include "recognition/recognition.h"
+
+namespace phieu::recognition {
+namespace {
+
+/// A printed square counts as found when both its line pairs stand out from their
+/// surroundings by at least this share of the page's paper-to-print contrast.
+constexpr float kLocatedContrast = 0.3f;
+/// A found square further than this from what its neighbours agree on is not trusted.
+constexpr int kMaxDisagreementPx = 5;  // 0.6 mm
+constexpr double kNeighbourRadiusMm = 60.0;
+constexpr size_t kNeighbours = 8;
+/// Padding around the boxes (or the field's area) shown to a reviewer.
+constexpr double kCropPadMm = 2.0;
+
+struct BoxRef {
+  size_t field = 0;
+  size_t option = 0;
+  core::PointMm centre;
+  BoxPatch patch;
+  bool found = false;     ///< its own square was found.
+  bool located = false;   ///< measured at a trusted position (own or neighbours').
+};
+
+float Median(std::vector<float> v) {
+  if (v.empty()) return 0.0f;
+  auto mid = v.begin() + v.size() / 2;
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+float Percentile(std::vector<float> v, double q) {
+  if (v.empty()) return 0.0f;
+  auto k = v.begin() + static_cast<long>(q * (v.size() - 1));
+  std::nth_element(v.begin(), k, v.end());
+  return *k;
+}
+
+double Dist2(core::PointMm a, core::PointMm b) {
+  return (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y);
+}
+
+/// Median shift (px at kPatchPxPerMm) of the nearest found boxes, excluding `self`.
+/// Returns false when none is within reach.
+bool NeighbourShift(const std::vector<BoxRef>& boxes, core::PointMm at, const BoxRef* self,
+                    int* dx, int* dy, size_t* count) {
+  std::vector<std::pair<double, const BoxRef*>> near;
+  for (const BoxRef& b : boxes) {
+    if (&b == self || !b.found) continue;
+    double d2 = Dist2(b.centre, at);
+    if (d2 <= kNeighbourRadiusMm * kNeighbourRadiusMm) near.push_back({d2, &b});
+  }
+  if (near.empty()) return false;
+  size_t k = std::min(near.size(), kNeighbours);
+  std::partial_sort(near.begin(), near.begin() + k, near.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<float> xs, ys;
+  for (size_t i = 0; i < k; ++i) {
+    xs.push_back(static_cast<float>(near[i].second->patch.x - near[i].second->patch.nominal_x));
+    ys.push_back(static_cast<float>(near[i].second->patch.y - near[i].second->patch.nominal_y));
+  }
+  *dx = static_cast<int>(std::lround(Median(xs)));
+  *dy = static_cast<int>(std::lround(Median(ys)));
+  *count = k;
+  return true;
+}
+
+core::RectMm Pad(const core::RectMm& r, double pad) {
+  return {r.x - pad, r.y - pad, r.w + 2 * pad, r.h + 2 * pad};
+}
+
+core::RectMm Union(const core::RectMm& a, const core::RectMm& b) {
+  if (a.w <= 0 || a.h <= 0) return b;
+  double x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
+  double x1 = std::max(a.right(), b.right()), y1 = std::max(a.bottom(), b.bottom());
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+/// Applies the question's rules to its box readings.
+void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
+                   const ReadOptions& options, FieldReading& out) {
+  std::vector<std::string> reasons;
+  float confidence = 1.0f;
+  int marked = 0, cancelled = 0;
+  bool faint_anywhere = false;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const BoxDecision& d = decisions[i];
+    confidence = std::min(confidence, d.confidence);
+    if (d.state == BoxState::kMarked) {
+      ++marked;
+      out.selected.push_back(field.options[i].value);
+    }
+    if (d.state == BoxState::kCancelled) ++cancelled;
+    if (d.confidence < options.review_below)
+      reasons.push_back("box " + field.options[i].value + ": " +
+                        (d.doubt.empty() ? std::string("uncertain") : d.doubt));
+    if (!d.doubt.empty()) faint_anywhere = true;
+  }
+  const bool one_answer = field.kind != core::FieldKind::kMulti;
+  if (one_answer && marked >= 2) {
+    reasons.push_back(std::to_string(marked) + " boxes marked in a one-answer question");
+    confidence = std::min(confidence, 0.5f);
+  }
+  if (!one_answer && field.max > 0 && marked > field.max) {
+    reasons.push_back(std::to_string(marked) + " marked, at most " + std::to_string(field.max) +
+                      " allowed");
+    confidence = std::min(confidence, 0.5f);
+  }
+  if (marked == 0 && cancelled > 0) {
+    reasons.push_back("mark cancelled with no replacement");
+    confidence = std::min(confidence, 0.5f);
+  } else if (marked == 0 && field.required) {
+    // The template says an answer is expected; a blank may be a missed light mark.
+    reasons.push_back(faint_anywhere ? "required question unanswered (faint ink seen)"
+                                     : "required question unanswered");
+  }
+  out.confidence = confidence;
+  out.needs_review = !reasons.empty();
+  out.reason = Join(reasons);
+}
+
+}  // namespace
+
+std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::AlignedPage& page,
+                                   const templates::Layout& layout, const ReadOptions& options) {
+  if (page.status != scanner::AlignStatus::kOk)
+    throw std::invalid_argument("ReadPage: page is not aligned (status " +
+                                std::string(scanner::AlignStatusName(page.status)) + ")");
+  if (scan.gray.empty() || scan.gray.type() != CV_8UC1)
+    throw std::invalid_argument("ReadPage: scan.gray must be a non-empty CV_8UC1 image");
+  const int page_no = page.key.page;
+
+  std::vector<size_t> fields;
+  for (size_t i = 0; i < layout.fields.size(); ++i)
+    if (layout.fields[i].page == page_no) fields.push_back(i);
+
+  // Pass 1: locate every printed square of the page.
+  std::vector<BoxRef> boxes;
+  for (size_t fi : fields) {
+    const templates::FieldLayout& f = layout.fields[fi];
+    if (!core::IsBoxKind(f.kind)) continue;
+    for (size_t oi = 0; oi < f.options.size(); ++oi) {
+      const core::RectMm& b = f.options[oi].box_mm;
+      BoxRef ref{fi, oi, {b.x + b.w / 2, b.y + b.h / 2},
+                 LocateBox(scan.gray, page.mm_to_px, b), false, false};
+      boxes.push_back(std::move(ref));
+    }
+  }
+
+  // Page calibration: paper from the patches' medians, print black from the lines found.
+  PageCalibration cal;
+  if (!boxes.empty()) {
+    std::vector<float> whites, blacks;
+    for (const BoxRef& b : boxes) whites.push_back(b.patch.white), blacks.push_back(b.patch.line_gray);
+    cal.white = Median(whites);
+    cal.black = std::min(Median(blacks), cal.white - 40.0f);
+  }
+  const float contrast = cal.white - cal.black;
+  for (BoxRef& b : boxes)
+    b.found = std::min(b.patch.contrast_x, b.patch.contrast_y) >= kLocatedContrast * contrast;
+
+  // Local registration is smooth across the page: a square not found (scribbled over) or
+  // found where its neighbours disagree is measured where the neighbours put it.
+  for (BoxRef& b : boxes) {
+    int dx = 0, dy = 0;
+    size_t count = 0;
+    bool have = NeighbourShift(boxes, b.centre, &b, &dx, &dy, &count);
+    const int own_dx = b.patch.x - b.patch.nominal_x, own_dy = b.patch.y - b.patch.nominal_y;
+    if (b.found) {
+      b.located = true;
+      if (have && count >= 3 &&
+          std::max(std::abs(own_dx - dx), std::abs(own_dy - dy)) > kMaxDisagreementPx)
+        PlaceBox(b.patch, dx, dy);
+    } else if (have) {
+      PlaceBox(b.patch, dx, dy);
+      b.located = true;
+    } else {
+      PlaceBox(b.patch, 0, 0);
+    }
+  }
+
+  // Noise floor from the quieter boxes (most boxes on a form are empty).
+  {
+    std::vector<float> sig;
+    for (const BoxRef& b : boxes) sig.push_back(b.patch.inner_sigma);
+    cal.noise = boxes.empty() ? 0.02f : Percentile(sig, 0.3) / contrast;
+    cal.ink_threshold = std::clamp(5.0f * cal.noise, 0.10f, 0.30f);
+  }
+
+  std::vector<FieldReading> out;
+  size_t next_box = 0;
+  for (size_t fi : fields) {
+    const templates::FieldLayout& f = layout.fields[fi];
+    FieldReading r;
+    r.field_id = f.id;
+    r.kind = f.kind;
+    r.page = f.page;
+    core::PointMm shift_mm{0.0, 0.0};
+    if (core::IsBoxKind(f.kind)) {
+      std::vector<BoxDecision> decisions;
+      core::RectMm boxes_mm;
+      std::vector<float> sx, sy;
+      for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
+        const BoxRef& b = boxes[next_box];
+        BoxMeasurement m = MeasureBox(b.patch, cal);
+        BoxDecision d = DecideBox(m, b.located);
+        r.boxes.push_back({f.options[oi].value, d.state, m.ink, m.fill, d.confidence});
+        decisions.push_back(std::move(d));
+        boxes_mm = Union(boxes_mm, f.options[oi].box_mm);
+        sx.push_back(static_cast<float>((b.patch.x - b.patch.nominal_x) / kPatchPxPerMm));
+        sy.push_back(static_cast<float>((b.patch.y - b.patch.nominal_y) / kPatchPxPerMm));
+      }
+      ApplyBoxRules(f, decisions, options, r);
+      r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? Pad(f.area_mm, kCropPadMm)
+                                                       : Pad(boxes_mm, kCropPadMm);
+      shift_mm = {Median(sx), Median(sy)};
+    } else {
+      int dx = 0, dy = 0;
+      size_t count = 0;
+      core::RectMm extent = f.area_mm;
+      for (const core::RectMm& c : f.cells_mm) extent = Union(extent, c);
+      core::PointMm centre{extent.x + extent.w / 2, extent.y + extent.h / 2};
+      if (NeighbourShift(boxes, centre, nullptr, &dx, &dy, &count))
+        shift_mm = {dx / kPatchPxPerMm, dy / kPatchPxPerMm};
+      InkEvidence ink;
+      if (f.kind == core::FieldKind::kDigits) {
+        for (const core::RectMm& c : f.cells_mm) {
+          InkEvidence e = CheckInk(scan.gray, page.mm_to_px, c, shift_mm, cal, /*inset_mm=*/0.8,
+                                   /*remove_rules=*/false);
+          ink.blank_confidence = std::min(ink.blank_confidence, e.blank_confidence);
+          ink.has_ink = ink.has_ink || e.has_ink;
+        }
+      } else {
+        ink = CheckInk(scan.gray, page.mm_to_px, f.area_mm, shift_mm, cal, /*inset_mm=*/0.8,
+                       /*remove_rules=*/true);
+      }
+      r.text = std::nullopt;
+      if (ink.has_ink) {
+        r.needs_review = true;
+        r.reason = "handwriting present, needs transcription";
+        r.confidence = 0.0f;  // nothing was read
+      } else {
+        r.needs_review = false;
+        r.reason = "handwriting not transcribed";
+        r.confidence = ink.blank_confidence;
+      }
+      r.crop_mm = Pad(extent, kCropPadMm);
+    }
+    if (options.keep_crops && r.crop_mm.w > 0 && r.crop_mm.h > 0) {
+      core::RectMm shifted = r.crop_mm;
+      shifted.x += shift_mm.x;
+      shifted.y += shift_mm.y;
+      r.crop = WarpPatch(scan.gray, page.mm_to_px, shifted, options.crop_px_per_mm);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace phieu::recognition

@@ -1,0 +1,281 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "synthetic_page.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace phieu::recognition::testing {
+namespace {
+
+constexpr int kShift = 4;  // cv drawing fractional bits
+constexpr double kPi = 3.14159265358979323846;
+
+double U(std::mt19937& rng, double a, double b) {
+  return std::uniform_real_distribution<double>(a, b)(rng);
+}
+
+}  // namespace
+
+BoxState TruthOf(Mark mark) {
+  switch (mark) {
+    case Mark::kNone:
+    case Mark::kSpeck: return BoxState::kEmpty;
+    case Mark::kFill:
+    case Mark::kFillOverCross: return BoxState::kCancelled;
+    default: return BoxState::kMarked;
+  }
+}
+
+const char* MarkName(Mark mark) {
+  switch (mark) {
+    case Mark::kNone: return "none";
+    case Mark::kSpeck: return "speck";
+    case Mark::kTick: return "tick";
+    case Mark::kCross: return "cross";
+    case Mark::kDot: return "dot";
+    case Mark::kSlash: return "slash";
+    case Mark::kScribble: return "scribble";
+    case Mark::kShading: return "shading";
+    case Mark::kFill: return "fill";
+    case Mark::kFillOverCross: return "fill-over-cross";
+    case Mark::kOverflowTick: return "overflow-tick";
+    case Mark::kCircle: return "circle";
+  }
+  return "?";
+}
+
+SyntheticPage::SyntheticPage(const ScanSetup& setup, double width_mm, double height_mm)
+    : setup_(setup), px_per_mm_(kDpi / core::kMmPerInch) {
+  raster_ = cv::Mat(static_cast<int>(std::lround(height_mm * px_per_mm_)),
+                    static_cast<int>(std::lround(width_mm * px_per_mm_)), CV_8UC1,
+                    cv::Scalar(setup.paper));
+  std::mt19937 rng(setup.seed * 7919u + 13u);
+  phase_x_ = U(rng, 0, 2 * kPi);
+  phase_y_ = U(rng, 0, 2 * kPi);
+}
+
+core::PointMm SyntheticPage::Distort(core::PointMm p) const {
+  // Smooth paper distortion (stretch, cockle) with wavelengths of 15-25 cm.
+  const double a = setup_.local_shift_mm;
+  return {p.x + a * std::sin(2 * kPi * p.y / 230.0 + phase_x_) * std::cos(2 * kPi * p.x / 310.0),
+          p.y + a * std::sin(2 * kPi * p.x / 170.0 + phase_y_) * std::cos(2 * kPi * p.y / 260.0)};
+}
+
+core::RectMm SyntheticPage::Printed(const core::RectMm& box_mm) const {
+  core::PointMm c = Distort({box_mm.x + box_mm.w / 2, box_mm.y + box_mm.h / 2});
+  return {c.x - box_mm.w / 2, c.y - box_mm.h / 2, box_mm.w, box_mm.h};
+}
+
+cv::Point SyntheticPage::Px(core::PointMm p) const {
+  return {static_cast<int>(std::lround(p.x * px_per_mm_ * (1 << kShift))),
+          static_cast<int>(std::lround(p.y * px_per_mm_ * (1 << kShift)))};
+}
+
+int SyntheticPage::Thickness(double mm) const {
+  return std::max(1, static_cast<int>(std::lround(mm * px_per_mm_)));
+}
+
+void SyntheticPage::Line(core::PointMm a, core::PointMm b, const Pen& pen) {
+  cv::line(raster_, Px(a), Px(b), cv::Scalar(pen.gray), Thickness(pen.width_mm), cv::LINE_AA, kShift);
+}
+
+void SyntheticPage::Polyline(const std::vector<core::PointMm>& pts, const Pen& pen) {
+  for (size_t i = 1; i < pts.size(); ++i) Line(pts[i - 1], pts[i], pen);
+}
+
+void SyntheticPage::FillPolygon(const std::vector<core::PointMm>& pts, int gray) {
+  std::vector<cv::Point> p;
+  for (const auto& q : pts) p.push_back(Px(q));
+  cv::fillPoly(raster_, std::vector<std::vector<cv::Point>>{p}, cv::Scalar(gray), cv::LINE_AA, kShift);
+}
+
+void SyntheticPage::Disc(core::PointMm c, double d, int gray) {
+  cv::circle(raster_, Px(c), static_cast<int>(std::lround(d / 2 * px_per_mm_ * (1 << kShift))),
+             cv::Scalar(gray), cv::FILLED, cv::LINE_AA, kShift);
+}
+
+void SyntheticPage::Smudge(core::PointMm c, double radius_mm, int darkness) {
+  const int r = static_cast<int>(std::ceil(radius_mm * 2 * px_per_mm_));
+  const double cx = c.x * px_per_mm_, cy = c.y * px_per_mm_, s = radius_mm * px_per_mm_;
+  for (int y = static_cast<int>(cy) - r; y <= static_cast<int>(cy) + r; ++y)
+    for (int x = static_cast<int>(cx) - r; x <= static_cast<int>(cx) + r; ++x) {
+      if (x < 0 || y < 0 || x >= raster_.cols || y >= raster_.rows) continue;
+      double g = std::exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s));
+      uchar& v = raster_.at<uchar>(y, x);
+      v = cv::saturate_cast<uchar>(v - darkness * g);
+    }
+}
+
+void SyntheticPage::PrintBox(const core::RectMm& box_mm) {
+  core::RectMm b = Printed(box_mm);
+  Pen print{0.3, 15};
+  Polyline({{b.x, b.y}, {b.right(), b.y}, {b.right(), b.bottom()}, {b.x, b.bottom()}, {b.x, b.y}},
+           print);
+}
+
+void SyntheticPage::PrintLayout(const templates::Layout& layout) {
+  for (const auto& f : layout.fields) {
+    for (const auto& o : f.options) PrintBox(o.box_mm);
+    for (const auto& c : f.cells_mm) PrintBox(c);
+    if (f.kind == core::FieldKind::kText && f.area_mm.w > 0) {
+      PrintBox(f.area_mm);
+      // Ruled writing lines, evenly spaced.
+      for (int i = 1; i <= f.lines; ++i) {
+        double y = f.area_mm.y + f.area_mm.h * i / (f.lines + 1);
+        core::PointMm a = Distort({f.area_mm.x + 2, y}), b = Distort({f.area_mm.right() - 2, y});
+        Line(a, b, Pen{0.2, 120});
+      }
+    }
+  }
+}
+
+void SyntheticPage::Scribble(const core::RectMm& area, const Pen& pen, std::mt19937& rng, int strokes) {
+  core::RectMm a = Printed(area);
+  for (int s = 0; s < strokes; ++s) {
+    double x = U(rng, a.x + 1, a.right() - 4), y = U(rng, a.y + 1.5, a.bottom() - 1.5);
+    std::vector<core::PointMm> pts;
+    for (int k = 0; k < 6; ++k) pts.push_back({x + k * 0.6, y + U(rng, -1.2, 1.2)});
+    Polyline(pts, pen);
+  }
+}
+
+void SyntheticPage::DrawMark(const core::RectMm& box_mm, Mark mark, const Pen& pen, std::mt19937& rng) {
+  const core::RectMm b = Printed(box_mm);
+  const double w = b.w, h = b.h;
+  auto at = [&](double fx, double fy) { return core::PointMm{b.x + fx * w, b.y + fy * h}; };
+  auto j = [&](double s) { return U(rng, -s, s); };
+  switch (mark) {
+    case Mark::kNone: break;
+    case Mark::kSpeck: {
+      Disc(at(U(rng, 0.25, 0.75), U(rng, 0.25, 0.75)), U(rng, 0.1, 0.35), static_cast<int>(U(rng, 0, 60)));
+      break;
+    }
+    case Mark::kTick: {
+      Polyline({at(0.15 + j(0.08), 0.5 + j(0.1)), at(0.4 + j(0.08), 0.85 + j(0.07)),
+                at(0.95 + j(0.12), 0.05 + j(0.12))}, pen);
+      break;
+    }
+    case Mark::kCross: {
+      Line(at(0.12 + j(0.1), 0.12 + j(0.1)), at(0.88 + j(0.1), 0.88 + j(0.1)), pen);
+      Line(at(0.88 + j(0.1), 0.12 + j(0.1)), at(0.12 + j(0.1), 0.88 + j(0.1)), pen);
+      break;
+    }
+    case Mark::kDot: {
+      int g = std::min(pen.gray, 60);  // a dot is pressed: pen ink, never a faint touch
+      Disc(at(0.5 + j(0.12), 0.5 + j(0.12)), U(rng, 1.0, 1.8), g);
+      break;
+    }
+    case Mark::kSlash: {
+      double len = U(rng, 0.5, 0.75);
+      core::PointMm c = at(0.5 + j(0.1), 0.5 + j(0.1));
+      double ang = U(rng, 0.6, 1.1);
+      Line({c.x - len * w / 2 * std::cos(ang), c.y + len * h / 2 * std::sin(ang)},
+           {c.x + len * w / 2 * std::cos(ang), c.y - len * h / 2 * std::sin(ang)}, pen);
+      break;
+    }
+    case Mark::kScribble: {
+      std::vector<core::PointMm> pts;
+      int n = static_cast<int>(U(rng, 5, 10));
+      for (int i = 0; i < n; ++i) pts.push_back(at(U(rng, 0.15, 0.85), U(rng, 0.15, 0.85)));
+      Polyline(pts, pen);
+      break;
+    }
+    case Mark::kShading: {
+      // Perpendicular spacing 1.0-1.5 mm between strokes of at most 0.5 mm.
+      double pitch = U(rng, 1.0, 1.5) * std::sqrt(2.0);
+      Pen p{std::min(pen.width_mm, 0.5), pen.gray};
+      for (double t = -w + j(0.5); t < w; t += pitch) {
+        // 45-degree hatching clipped to the inside of the box.
+        double x0 = std::max(0.0, t), x1 = std::min(w, t + h);
+        if (x1 - x0 < 0.5) continue;
+        Line({b.x + x0 + 0.3, b.y + h - (x0 - t) - 0.3}, {b.x + x1 - 0.3, b.y + h - (x1 - t) + 0.3}, p);
+      }
+      break;
+    }
+    case Mark::kFillOverCross:
+      DrawMark(box_mm, Mark::kCross, pen, rng);
+      [[fallthrough]];
+    case Mark::kFill: {
+      int g = std::min(pen.gray, 50);
+      double o = 0.25;
+      FillPolygon({{b.x - o + j(0.3), b.y - o + j(0.3)}, {b.right() + o + j(0.3), b.y - o + j(0.3)},
+                   {b.right() + o + j(0.3), b.bottom() + o + j(0.3)}, {b.x - o + j(0.3), b.bottom() + o + j(0.3)}},
+                  g);
+      break;
+    }
+    case Mark::kOverflowTick: {
+      Polyline({at(0.25 + j(0.05), 0.55 + j(0.05)), at(0.5 + j(0.05), 0.85 + j(0.05)),
+                at(1.6 + j(0.2), -0.7 + j(0.2))}, pen);
+      break;
+    }
+    case Mark::kCircle: {
+      core::PointMm c = at(0.5, 0.5);
+      double r = U(rng, 3.9, 4.4);
+      std::vector<core::PointMm> pts;
+      for (int i = 0; i <= 40; ++i)
+        pts.push_back({c.x + r * std::cos(i * 2 * kPi / 40) + j(0.1), c.y + r * 0.9 * std::sin(i * 2 * kPi / 40)});
+      Polyline(pts, pen);
+      break;
+    }
+  }
+}
+
+void SyntheticPage::Scan(scanner::Scan* scan, scanner::AlignedPage* page, int page_no) const {
+  const cv::Point2d c(raster_.cols / 2.0, raster_.rows / 2.0);
+  const double th = setup_.rotation_deg * kPi / 180.0, s = setup_.scale;
+  // page px -> scan px: rotate and scale about the page centre, then offset.
+  cv::Matx33d a(s * std::cos(th), -s * std::sin(th), 0, s * std::sin(th), s * std::cos(th), 0, 0, 0, 1);
+  cv::Matx33d to_c(1, 0, -c.x, 0, 1, -c.y, 0, 0, 1);
+  cv::Matx33d back(1, 0, c.x + setup_.offset_px.x, 0, 1, c.y + setup_.offset_px.y, 0, 0, 1);
+  cv::Matx33d page_to_scan = back * a * to_c;
+  cv::Mat img;
+  cv::warpPerspective(raster_, img, cv::Mat(page_to_scan), raster_.size(), cv::INTER_LINEAR,
+                      cv::BORDER_CONSTANT, cv::Scalar(setup_.paper));
+  if (setup_.blur_sigma_px > 0) cv::GaussianBlur(img, img, cv::Size(0, 0), setup_.blur_sigma_px);
+  if (setup_.noise_sigma > 0) {
+    cv::Mat noise(img.size(), CV_16SC1);
+    cv::RNG rng(setup_.seed);
+    rng.fill(noise, cv::RNG::NORMAL, 0, setup_.noise_sigma);
+    cv::Mat img16;
+    img.convertTo(img16, CV_16SC1);
+    img16 += noise;
+    img16.convertTo(img, CV_8UC1);
+  }
+  if (setup_.jpeg_quality > 0) {
+    std::vector<uchar> buf;
+    cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, setup_.jpeg_quality});
+    img = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
+  }
+  if (setup_.binarize) cv::threshold(img, img, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  scan->gray = img;
+  scan->dpi = kDpi;
+  page->status = scanner::AlignStatus::kOk;
+  page->key = {"synthetic", 1, page_no, 1};
+  page->mm_to_px = page_to_scan * cv::Matx33d(px_per_mm_, 0, 0, 0, px_per_mm_, 0, 0, 0, 1);
+  page->px_per_mm = px_per_mm_ * s;
+  page->anchors_found = 4;
+}
+
+templates::Layout GridLayout(int rows, int cols, double pitch_x, double pitch_y, double x0, double y0) {
+  templates::Layout layout;
+  layout.template_id = "synthetic";
+  layout.pages.push_back({});
+  for (int r = 0; r < rows; ++r) {
+    templates::FieldLayout f;
+    f.id = "r" + std::to_string(r + 1);
+    f.kind = core::FieldKind::kScale;
+    f.question_id = "grid";
+    for (int c = 0; c < cols; ++c) {
+      std::string v = std::to_string(c + 1);
+      f.options.push_back({v, v, true, {x0 + c * pitch_x, y0 + r * pitch_y, 5.0, 5.0}});
+    }
+    layout.fields.push_back(std::move(f));
+  }
+  return layout;
+}
+
+}  // namespace phieu::recognition::testing

@@ -1,0 +1,102 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Test helper: draws filled-in questionnaire pages in page millimetres and "scans" them
+// through a known homography with blur, noise, JPEG and optional binarisation.
+#pragma once
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/geometry.h"
+#include "recognition/recognition.h"
+#include "scanner/scanner.h"
+#include "templates/layout.h"
+
+namespace phieu::recognition::testing {
+
+/// The hand-made things a box can hold, with the state a correct reader reports.
+enum class Mark {
+  kNone,
+  kSpeck,          ///< dust: 0.1-0.35 mm dark dot somewhere in the box.
+  kTick,
+  kCross,
+  kDot,            ///< deliberate pen dot, 1-1.8 mm.
+  kSlash,          ///< short diagonal stroke.
+  kScribble,
+  kShading,        ///< hatching.
+  kFill,           ///< solid fill: cancelled.
+  kFillOverCross,  ///< correction: cancelled.
+  kOverflowTick,   ///< big tick starting in the box and leaving it.
+  kCircle,         ///< circle drawn around the box.
+};
+BoxState TruthOf(Mark mark);
+const char* MarkName(Mark mark);
+
+/// How a stroke is drawn.
+struct Pen {
+  double width_mm = 0.5;
+  int gray = 20;  ///< pen 0-40, light pencil 150-190.
+};
+
+/// How the page is scanned.
+struct ScanSetup {
+  double rotation_deg = 0.0;
+  double scale = 1.0;
+  cv::Point2d offset_px{0.0, 0.0};
+  double local_shift_mm = 0.0;  ///< amplitude of the smooth paper distortion the homography misses.
+  double blur_sigma_px = 0.7;
+  double noise_sigma = 5.0;
+  int jpeg_quality = 60;        ///< 0 = no JPEG round trip.
+  bool binarize = false;        ///< Otsu after everything else (bilevel scanner output).
+  int paper = 245;
+  unsigned seed = 1;
+};
+
+class SyntheticPage {
+ public:
+  static constexpr double kDpi = 300.0;
+
+  /// Page of `width_mm` x `height_mm`, paper gray from `setup.paper`.
+  SyntheticPage(const ScanSetup& setup, double width_mm = 210.0, double height_mm = 297.0);
+
+  /// Where the printed square of layout box `box_mm` really lands on this (distorted) paper.
+  core::RectMm Printed(const core::RectMm& box_mm) const;
+
+  /// Prints every box, comb cell and writing area of `layout` (0.3 mm black strokes).
+  void PrintLayout(const templates::Layout& layout);
+  void PrintBox(const core::RectMm& box_mm);
+
+  /// Draws `mark` in the printed box of `box_mm`; `rng` picks the hand-made variation.
+  void DrawMark(const core::RectMm& box_mm, Mark mark, const Pen& pen, std::mt19937& rng);
+  void Line(core::PointMm a, core::PointMm b, const Pen& pen);
+  void Polyline(const std::vector<core::PointMm>& pts, const Pen& pen);
+  void FillPolygon(const std::vector<core::PointMm>& pts, int gray);
+  void Disc(core::PointMm centre, double diameter_mm, int gray);
+  /// A soft grey blot (eraser residue, smudge): `darkness` gray levels below paper at its centre.
+  void Smudge(core::PointMm centre, double radius_mm, int darkness);
+  /// Handwriting-like strokes in a rectangle (for digits/text areas).
+  void Scribble(const core::RectMm& area_mm, const Pen& pen, std::mt19937& rng, int strokes);
+
+  /// Applies the scan transform and damage. The returned page's mm_to_px is the homography
+  /// WITHOUT the local paper distortion, as an anchor-only fit would give.
+  void Scan(scanner::Scan* scan, scanner::AlignedPage* page, int page_no = 1) const;
+
+ private:
+  core::PointMm Distort(core::PointMm p) const;
+  cv::Point Px(core::PointMm p) const;  ///< page raster px with kShift fractional bits.
+  int Thickness(double mm) const;
+
+  ScanSetup setup_;
+  double px_per_mm_;
+  cv::Mat raster_;  ///< upright page, what the pen and the printer left.
+  double phase_x_, phase_y_;
+};
+
+/// A grid of scale rows: `rows` rows of `cols` 5 mm boxes, values "1".."cols".
+templates::Layout GridLayout(int rows, int cols, double pitch_x_mm = 12.0, double pitch_y_mm = 9.0,
+                             double x0_mm = 40.0, double y0_mm = 30.0);
+
+}  // namespace phieu::recognition::testing
