@@ -3,8 +3,12 @@
 // phieu ingest
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -12,6 +16,7 @@
 
 #include "app/common.h"
 #include "app/ingest.h"
+#include "scanner/acquire.h"
 
 namespace phieu::app {
 namespace {
@@ -62,6 +67,57 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+/// Adds one run's counts to the batch total (watch mode runs the pipeline once per file).
+void Accumulate(IngestSummary& total, const IngestSummary& s) {
+  total.files += s.files;
+  total.files_skipped += s.files_skipped;
+  total.files_unreadable += s.files_unreadable;
+  total.pages_read += s.pages_read;
+  total.pages_identified += s.pages_identified;
+  total.pages_unidentified += s.pages_unidentified;
+  total.conflicts += s.conflicts;
+  total.review_items += s.review_items;
+  for (const auto& [reason, n] : s.unidentified_reasons) total.unidentified_reasons[reason] += n;
+  total.errors.insert(total.errors.end(), s.errors.begin(), s.errors.end());
+  total.seconds += s.seconds;
+  total.stopped = total.stopped || s.stopped;
+}
+
+/// "batch 1/scan_0003.tif: 12 pages, 12 identified, 3 review items" for one watched file.
+std::string FileLine(const std::string& name, const IngestSummary& s) {
+  std::ostringstream line;
+  line << name << ": ";
+  if (s.files_skipped > 0) {
+    line << "already ingested";
+  } else if (s.files_unreadable > 0 && s.pages_read == 0) {
+    line << "unreadable" << (s.errors.empty() ? "" : " (" + s.errors.front() + ")");
+  } else {
+    auto plural = [](int n, const char* word) {
+      return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+    };
+    line << plural(s.pages_read, "page") << ", " << s.pages_identified << " identified, "
+         << plural(s.review_items, "review item");
+    if (s.pages_unidentified > 0) line << ", " << s.pages_unidentified << " unidentified";
+    if (s.conflicts > 0) line << ", " << plural(s.conflicts, "conflict");
+    if (s.stopped) line << " (interrupted)";
+  }
+  return line.str();
+}
+
+/// A file-name prefix for this scan run, e.g. "20260114-093012", unique in `dir`.
+std::string ScanRunStamp(const std::filesystem::path& dir) {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &local);
+  std::string stamp = buf;
+  // Two runs in the same second must not overwrite each other's originals.
+  for (int k = 2; std::filesystem::exists(dir / (stamp + "-0001.png")); ++k)
+    stamp = std::string(buf) + "-" + std::to_string(k);
+  return stamp;
+}
+
 void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
   std::cout << "\nBatch summary\n"
             << "  files            " << s.files << " (" << s.files_skipped << " already ingested, "
@@ -92,21 +148,57 @@ void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
 
 std::vector<Command> IngestCommands() {
   return {
-      {"ingest", "Read scanned pages (TIFF, PDF, JPEG, PNG; files or folders) into the survey",
+      {"ingest",
+       "Read scanned pages (TIFF, PDF, JPEG, PNG; files or folders), a watched folder or a scanner "
+       "into the survey",
        [](CLI::App* cmd) {
          struct Args {
            std::string db;
            std::vector<std::string> templates, paths;
            int jobs = 0;
            bool quiet = false;
+           std::string watch;
+           double settle_s = 2.0;
+           std::string scanner, source, mode = "Gray";
+           int dpi = 300, max_pages = 0;
          };
          auto a = std::make_shared<Args>();
          cmd->add_option("--db", a->db, "survey file (created if missing)")->required();
          cmd->add_option("--template", a->templates, "register this template first (repeatable)");
          cmd->add_option("-j,--jobs", a->jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
          cmd->add_flag("-q,--quiet", a->quiet, "no progress bar");
-         cmd->add_option("PATH", a->paths, "scan files or folders")->required();
+         cmd->add_option("--watch", a->watch,
+                         "after the PATHs, keep ingesting scan files that appear in this folder (and its "
+                         "subfolders) until Ctrl-C");
+         cmd->add_option("--settle", a->settle_s,
+                         "with --watch: seconds a file must stay unchanged before it is read (default 2)")
+             ->check(CLI::Range(0.0, 3600.0));
+         cmd->add_option("--scanner", a->scanner,
+                         "scan from this SANE device (see `phieu scanners`); pages are kept as PNG in "
+                         "<db>.scans/");
+         cmd->add_option("--source", a->source, "with --scanner: paper source, e.g. ADF, Flatbed, \"ADF Duplex\"");
+         cmd->add_option("--dpi", a->dpi, "with --scanner: resolution (default 300)")->check(CLI::Range(50, 1200));
+         cmd->add_option("--mode", a->mode, "with --scanner: Gray (default), Color or Lineart");
+         cmd->add_option("--max-pages", a->max_pages, "with --scanner: stop after this many pages")
+             ->check(CLI::Range(1, 1000000));
+         cmd->add_option("PATH", a->paths, "scan files or folders");
          return std::function<int()>([a] {
+           namespace fs = std::filesystem;
+           if (a->paths.empty() && a->watch.empty() && a->scanner.empty())
+             return Fail("ingest: give scan files or folders, --watch FOLDER or --scanner DEVICE", kExitUsage);
+           if (!a->watch.empty()) {
+             std::error_code ec;
+             if (!fs::is_directory(a->watch, ec))
+               return Fail(a->watch + ": no such folder to watch", kExitUsage);
+           }
+           std::vector<fs::path> inputs(a->paths.begin(), a->paths.end());
+           std::vector<fs::path> files;
+           if (!inputs.empty()) {
+             auto expanded = scanner::ExpandInputs(inputs);
+             if (!expanded.ok()) return Fail(expanded.error(), kExitUsage);
+             files = std::move(*expanded);
+           }
+
            auto store = OpenSurvey(a->db, true);
            if (!store.ok()) return Fail(store.error());
            for (const auto& t : a->templates) {
@@ -119,9 +211,6 @@ std::vector<Command> IngestCommands() {
            if (!catalog.ok()) return Fail(catalog.error());
            if (catalog->empty())
              return Fail(a->db + ": no templates registered; pass --template TEMPLATE.json", kExitUsage);
-           std::vector<std::filesystem::path> inputs(a->paths.begin(), a->paths.end());
-           auto files = scanner::ExpandInputs(inputs);
-           if (!files.ok()) return Fail(files.error(), kExitUsage);
 
            IngestOptions options;
            options.jobs = a->jobs > 0 ? a->jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -130,15 +219,138 @@ std::vector<Command> IngestCommands() {
            if (!a->quiet) options.on_progress = [&bar](const IngestProgress& p) { bar.Update(p); };
            std::signal(SIGINT, OnInterrupt);
            std::signal(SIGTERM, OnInterrupt);
-           auto summary = Ingest(**store, *catalog, *files, options);
-           bar.Finish();
-           std::signal(SIGINT, SIG_DFL);
-           std::signal(SIGTERM, SIG_DFL);
-           if (!summary.ok()) return Fail(summary.error());
+           struct RestoreSignals {
+             ~RestoreSignals() {
+               std::signal(SIGINT, SIG_DFL);
+               std::signal(SIGTERM, SIG_DFL);
+             }
+           } restore_signals;
+
+           IngestSummary total;
+           std::string acquire_error;
+
+           // 1. Straight from a scanner: each page kept as a lossless PNG original next to the
+           //    survey file, then read like any other scan file.
+           if (!a->scanner.empty()) {
+             const fs::path scans_dir = fs::path(a->db).string() + ".scans";
+             std::vector<fs::path> scanned;
+             std::string stamp;
+             scanner::AcquireOptions acquire{.device = a->scanner, .source = a->source, .dpi = a->dpi,
+                                             .mode = a->mode, .max_pages = a->max_pages, .stop = &g_stop};
+             auto report = scanner::AcquirePages(acquire, [&](cv::Mat gray, double dpi) -> core::Status {
+               if (scanned.empty()) {
+                 std::error_code ec;
+                 fs::create_directories(scans_dir, ec);
+                 if (ec)
+                   return core::MakeError("io", scans_dir.string() + ": cannot create folder (" + ec.message() + ")");
+                 stamp = ScanRunStamp(scans_dir);
+               }
+               char name[64];
+               std::snprintf(name, sizeof name, "%s-%04zu.png", stamp.c_str(), scanned.size() + 1);
+               const std::string note =
+                   a->scanner + ", page " + std::to_string(scanned.size() + 1) + " of scan " + stamp;
+               auto st = scanner::WriteScanPng(scans_dir / name, gray, dpi, note);
+               if (!st.ok()) return st;
+               scanned.push_back(scans_dir / name);
+               if (!a->quiet) std::cerr << "\rscanned " << scanned.size() << " page(s)" << std::flush;
+               return {};
+             });
+             if (!a->quiet && !scanned.empty()) std::cerr << "\n";
+             if (!report.ok()) {
+               if (scanned.empty()) return Fail(report.error());
+               // Keep what was scanned before the problem: read it, then report the problem.
+               acquire_error = report.error().message;
+             } else {
+               std::cout << a->scanner << ": " << report->pages << " page" << (report->pages == 1 ? "" : "s")
+                         << " scanned"
+                         << (report->dpi > 0 ? " at " + std::to_string(std::lround(report->dpi)) + " dpi" : "")
+                         << (report->feeder_empty ? " (feeder is empty)" : "")
+                         << (report->stopped ? " (interrupted)" : "") << ", originals in " << scans_dir.string()
+                         << "\n";
+             }
+             files.insert(files.end(), scanned.begin(), scanned.end());
+           }
+
+           // 2. Files and folders named (and the pages just scanned).
+           if (!files.empty() && !g_stop) {
+             auto summary = Ingest(**store, *catalog, files, options);
+             bar.Finish();
+             if (!summary.ok()) return Fail(summary.error());
+             Accumulate(total, *summary);
+           }
+
+           // 3. The watched folder, until Ctrl-C / SIGTERM: each complete file read on its own,
+           //    so its line can be printed as soon as it is stored.
+           if (!a->watch.empty() && !g_stop) {
+             // A file that stays broken is handed over (and recorded as unreadable) after a
+             // minute, or ten settle times when those are longer.
+             scanner::FolderWatcher watcher(
+                 a->watch,
+                 scanner::WatchOptions{.settle_s = a->settle_s, .give_up_s = std::max(60.0, 10 * a->settle_s)});
+             IngestOptions one = options;
+             one.on_progress = nullptr;
+             std::cout << "Watching " << a->watch << " (Ctrl-C to stop)\n" << std::flush;
+             // Poll about twice per settle time, at most once a second.
+             const auto interval = std::chrono::duration<double>(std::clamp(a->settle_s / 2, 0.1, 1.0));
+             while (!g_stop) {
+               for (const auto& file : watcher.Poll()) {
+                 if (g_stop) break;
+                 auto summary = Ingest(**store, *catalog, {file}, one);
+                 if (!summary.ok()) return Fail(summary.error());
+                 Accumulate(total, *summary);
+                 std::error_code ec;
+                 fs::path shown = fs::relative(file, a->watch, ec);
+                 std::cout << FileLine((ec || shown.empty() ? file : shown).string(), *summary) << "\n" << std::flush;
+               }
+               const auto until = std::chrono::steady_clock::now() + interval;
+               while (!g_stop && std::chrono::steady_clock::now() < until)
+                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
+             }
+             // Files that were still being written (or not yet decodable) were not read: say so,
+             // so nobody assumes they are in the survey. The next --watch run picks them up.
+             if (auto waiting = watcher.pending_files(); !waiting.empty()) {
+               std::cout << "\nNot read yet (still being written, or not readable so far): " << waiting.size()
+                         << " file" << (waiting.size() == 1 ? "" : "s") << "\n";
+               for (const auto& f : waiting) {
+                 std::error_code ec;
+                 fs::path shown = fs::relative(f, a->watch, ec);
+                 std::cout << "  " << (ec || shown.empty() ? f : shown).string() << "\n";
+               }
+             }
+           }
+
            auto status = (*store)->GetStatus();
-           PrintSummary(*summary, status.ok() ? &*status : nullptr);
-           if (summary->stopped) return 130;
-           return summary->files_unreadable > 0 ? kExitFailed : kExitOk;
+           PrintSummary(total, status.ok() ? &*status : nullptr);
+           if (!acquire_error.empty()) return Fail(acquire_error);
+           // Watching ends only by Ctrl-C / SIGTERM: that is its normal end.
+           if (!a->watch.empty()) return kExitOk;
+           if (total.stopped) return 130;
+           return total.files_unreadable > 0 ? kExitFailed : kExitOk;
+         });
+       }},
+      {"scanners", "List the scanners SANE can see (names to pass to ingest --scanner)",
+       [](CLI::App* cmd) {
+         return std::function<int()>([] {
+           auto devices = scanner::ListScanners();
+           if (!devices.ok()) return Fail(devices.error());
+           if (devices->empty()) {
+             std::cout << "No scanners found (check the cable or network, and `scanimage -L`).\n";
+             return kExitOk;
+           }
+           size_t w_name = 4, w_vendor = 6, w_model = 5;
+           for (const auto& d : *devices) {
+             w_name = std::max(w_name, d.name.size());
+             w_vendor = std::max(w_vendor, d.vendor.size());
+             w_model = std::max(w_model, d.model.size());
+           }
+           std::cout << std::left << std::setw(static_cast<int>(w_name + 2)) << "NAME"
+                     << std::setw(static_cast<int>(w_vendor + 2)) << "VENDOR"
+                     << std::setw(static_cast<int>(w_model + 2)) << "MODEL" << "TYPE\n";
+           for (const auto& d : *devices)
+             std::cout << std::setw(static_cast<int>(w_name + 2)) << d.name
+                       << std::setw(static_cast<int>(w_vendor + 2)) << d.vendor
+                       << std::setw(static_cast<int>(w_model + 2)) << d.model << d.type << "\n";
+           return kExitOk;
          });
        }},
   };

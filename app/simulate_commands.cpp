@@ -226,14 +226,30 @@ core::Result<simulator::SimulateReport> MakeStack(const templates::Template& tpl
 }
 
 int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const std::filesystem::path& dir,
-             int rss_large) {
+             int rss_large, bool reuse) {
   auto tpl = ResolveTemplate(tpl_arg);
   if (!tpl.ok()) return Fail(tpl.error(), kExitUsage);
   std::filesystem::create_directories(dir);
   const auto stack = dir / "stack";
-  std::cout << "bench: simulating ~" << pages << " pages of " << tpl->id << " (seed " << seed << ")...\n";
-  auto sim = MakeStack(*tpl, pages, seed, stack);
-  if (!sim.ok()) return Fail(sim.error());
+  core::Result<simulator::SimulateReport> sim = simulator::SimulateReport{};
+  if (reuse && std::filesystem::exists(stack / "truth.json") && std::filesystem::exists(stack / "pages.json")) {
+    // Re-score an existing stack (tuning loops): count what is there.
+    sim->truth_path = stack / "truth.json";
+    sim->pages_path = stack / "pages.json";
+    auto t = ReadJson(sim->truth_path);
+    auto p = ReadJson(sim->pages_path);
+    if (!t.ok() || !p.ok()) return Fail(t.ok() ? p.error() : t.error());
+    sim->sheets = static_cast<int>(t->size());
+    sim->pages = static_cast<int>(p->size());
+    std::set<std::string> files;
+    for (const auto& e : *p) files.insert(e["file"].get<std::string>());
+    sim->files = static_cast<int>(files.size());
+    std::cout << "bench: reusing the stack in " << stack.string() << "\n";
+  } else {
+    std::cout << "bench: simulating ~" << pages << " pages of " << tpl->id << " (seed " << seed << ")...\n";
+    sim = MakeStack(*tpl, pages, seed, stack);
+    if (!sim.ok()) return Fail(sim.error());
+  }
   std::cout << "  " << sim->pages << " pages in " << sim->files << " files, " << sim->sheets << " sheets ("
             << std::fixed << std::setprecision(1) << sim->seconds << " s)\n";
 
@@ -378,14 +394,15 @@ std::vector<Command> SimulateCommands() {
        }},
       {"bench", "Benchmark: simulate, ingest with 1 and 2 jobs, score against ground truth",
        [](CLI::App* cmd) {
-         struct Args { std::string tpl = "sipas", dir = "bench-out"; int pages = 600, rss_large = 2000; std::uint64_t seed = 7; };
+         struct Args { std::string tpl = "sipas", dir = "bench-out"; int pages = 600, rss_large = 2000; std::uint64_t seed = 7; bool reuse = false; };
          auto a = std::make_shared<Args>();
          cmd->add_option("--template", a->tpl, "template JSON file or bundled id (default sipas)");
          cmd->add_option("--pages", a->pages, "pages in the accuracy/throughput stack")->check(CLI::Range(10, 100000));
          cmd->add_option("--seed", a->seed, "random seed");
          cmd->add_option("--rss-pages", a->rss_large, "large stack for the memory check (0 = skip)");
          cmd->add_option("-o,--output", a->dir, "work folder (default bench-out)");
-         return std::function<int()>([a] { return RunBench(a->tpl, a->pages, a->seed, a->dir, a->rss_large); });
+         cmd->add_flag("--reuse", a->reuse, "score the stack already in the work folder instead of simulating");
+         return std::function<int()>([a] { return RunBench(a->tpl, a->pages, a->seed, a->dir, a->rss_large, a->reuse); });
        }},
   };
 }
