@@ -419,7 +419,7 @@ TEST(StoreIngestTest, UnallocatedSerialIsReadWithUnknownUnit) {
   EXPECT_EQ(sheets->front().status, "incomplete");
 }
 
-TEST(StoreIngestTest, CropsAreKeptOnlyForFlaggedOrMarkedReadings) {
+TEST(StoreIngestTest, CropsAreKeptOnlyForFlaggedReadings) {
   TempDir dir;
   const fs::path db = dir.path() / "survey.db";
   auto s = ReadySurvey(db);
@@ -428,8 +428,9 @@ TEST(StoreIngestTest, CropsAreKeptOnlyForFlaggedOrMarkedReadings) {
   p1[1].boxes.clear();  // q2: no box marked (and not flagged) -> no crop
   ASSERT_TRUE(s->SavePage(OkPage(f, 0, kTpl, 1, 1, 1000001, p1)).ok());
   ASSERT_TRUE(s->SavePage(OkPage(f, 1, kTpl, 1, 2, 1000001, Page2Readings(true))).ok());
-  // q1 (flagged), s1 (marked), comment (flagged) -> 3 crops; q2 and age -> none.
-  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM readings WHERE crop IS NOT NULL"), 3);
+  // q1 (flagged) and comment (flagged) -> 2 crops; s1 (marked, confident), q2 and age -> none:
+  // confident crops are cut again from the original when needed (docs/schema.md, "Crops").
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM readings WHERE crop IS NOT NULL"), 2);
   auto items = s->ListOpenReviewItems(10);
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 2u);
@@ -605,9 +606,11 @@ TEST(StoreSheetsTest, SavePageAndListSheetsStayFastAtScale) {
   }
   ASSERT_TRUE(s->RegisterTemplate(MakeTemplate("big", 1, "{}"), layout).ok());
   auto e0 = std::chrono::steady_clock::now();
-  EncodeCrops(p1);
+  // Measures the optional keep-every-marked-crop policy (the expensive case).
+  const CropOptions keep_all{.keep_marked_boxes = true};
+  EncodeCrops(p1, keep_all);
   auto e1 = std::chrono::steady_clock::now();
-  EncodeCrops(p2);
+  EncodeCrops(p2, keep_all);
   ASSERT_EQ(p1.crops_png.size(), 60u);
   ASSERT_FALSE(p1.crops_png[0].empty());
   const size_t png_bytes = p1.crops_png[0].size();
