@@ -1,1 +1,473 @@
-// placeholder until the simulator lands
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "simulator/simulator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "damage.h"
+#include "extra_pages.h"
+#include "ink.h"
+#include "page_writers.h"
+#include "respondent.h"
+#include "rng.h"
+#include "templates/templates.h"
+
+namespace phieu::simulator {
+namespace {
+
+using nlohmann::json;
+using templates::Layout;
+
+enum class Format { kTiffG4, kPdf, kJpeg, kPng };
+enum class PageKind { kForm, kBlank, kForeign };
+
+/// One page image to produce. Decided up front so files can be streamed in order.
+struct PageItem {
+  PageKind kind = PageKind::kForm;
+  int sheet = -1;     ///< index into the sheet plans (form, and blank = back of that sheet's page).
+  int page = 0;       ///< 1-based template page (form / blank).
+  int foreign = 0;    ///< running number of foreign pages.
+};
+
+struct ScanFile {
+  Format format = Format::kTiffG4;
+  std::string name;
+  double dpi = 300;
+  bool color = false;
+  int jpeg_quality = 85;
+  std::vector<int> items;  ///< indices into the page item list, in file order.
+};
+
+/// Everything the workers share (read-only while they run).
+struct Job {
+  const Layout* layout = nullptr;
+  const SimulateOptions* options = nullptr;
+  std::vector<SheetPlan> plans;
+  std::vector<PageItem> items;
+  std::vector<ScanFile> files;
+  std::vector<int> item_slot;  ///< item -> pages.json position.
+  std::filesystem::path printed_dir;
+  int sheets_per_pdf = 20;
+};
+
+std::filesystem::path BatchPdf(const Job& job, int batch) {
+  char name[32];
+  std::snprintf(name, sizeof name, "batch_%04d.pdf", batch);
+  return job.printed_dir / name;
+}
+
+int PageIndexInLayout(const Layout& layout, int page) {
+  for (size_t i = 0; i < layout.pages.size(); ++i)
+    if (layout.pages[i].page == page) return static_cast<int>(i);
+  return 0;
+}
+
+/// Per-thread cache of opened printed PDFs.
+class RasterCache {
+ public:
+  explicit RasterCache(const Job& job) : job_(job) {}
+  core::Result<cv::Mat> Render(int sheet, int page, double dpi) {
+    const int batch = sheet / job_.sheets_per_pdf;
+    auto it = docs_.find(batch);
+    if (it == docs_.end()) {
+      auto doc = PdfRasterizer::Open(BatchPdf(job_, batch));
+      if (!doc) return doc.error();
+      it = docs_.emplace(batch, std::move(doc.value())).first;
+    }
+    const int per_sheet = static_cast<int>(job_.layout->pages.size());
+    const int index = (sheet % job_.sheets_per_pdf) * per_sheet + PageIndexInLayout(*job_.layout, page);
+    cv::Mat m = it->second->Render(index, dpi);
+    if (m.empty())
+      return core::MakeError("render", "poppler could not rasterise page " + std::to_string(index) +
+                                           " of " + BatchPdf(job_, batch).string());
+    return m;
+  }
+
+ private:
+  const Job& job_;
+  std::map<int, std::unique_ptr<PdfRasterizer>> docs_;
+};
+
+cv::Mat TintPaper(const cv::Mat& gray, Rng& rng) {
+  cv::Mat bgr;
+  cv::cvtColor(gray, bgr, cv::COLOR_GRAY2BGR);
+  cv::multiply(bgr, cv::Scalar(Uniform(rng, 0.86, 0.93), Uniform(rng, 0.95, 0.98), 1.0), bgr);
+  return bgr;
+}
+
+// Rects (page mm) a stray mark must stay clear of: every box, cell and writing area, and the
+// anchors with their quiet zone, so a stray never changes an answer or an identification.
+std::vector<core::RectMm> KeepOut(const Layout& layout, int page) {
+  std::vector<core::RectMm> out;
+  auto grow = [](core::RectMm r, double d) { return core::RectMm{r.x - d, r.y - d, r.w + 2 * d, r.h + 2 * d}; };
+  for (const auto& f : layout.fields) {
+    if (f.page != page) continue;
+    for (const auto& o : f.options) out.push_back(grow(o.box_mm, 3.0));
+    for (const auto& c : f.cells_mm) out.push_back(grow(c, 3.0));
+    if (f.kind == core::FieldKind::kText) out.push_back(grow(f.area_mm, 3.0));
+  }
+  if (const auto* p = layout.FindPage(page))
+    for (const auto& a : p->anchors) out.push_back(grow(a.symbol_mm, 5.0));
+  return out;
+}
+
+struct Produced {
+  cv::Mat image;
+  json entry;
+};
+
+// Threshold for bilevel files: what a scanner's auto-threshold does, sometimes set too low.
+// Pencil is kept readable (threshold above the pencil's level) except when the threshold is bad,
+// where it sits just above it and thins the strokes.
+cv::Mat ToBilevel(const cv::Mat& image, const ScanParams& sp, const Pen* pen, Rng& rng, json& damage) {
+  cv::Mat out;
+  // Otsu alone would split a blank page's noise and show-through into black and white; a
+  // scanner's threshold sits between paper and ink whatever the page holds.
+  int otsu = std::clamp(Binarize(image, -1, out), sp.black_level + 40, sp.paper_level - 40);
+  const bool bad = Chance(rng, 0.15);
+  int t = otsu;
+  if (pen && pen->pencil) {
+    int mapped = sp.black_level + pen->ink_gray * (sp.paper_level - sp.black_level) / 255;
+    t = bad ? mapped + UniformInt(rng, 3, 10) : std::max(otsu, mapped + 25);
+    t = std::min(t, sp.paper_level - 20);
+  } else if (bad) {
+    t = otsu - UniformInt(rng, 20, 40);
+  }
+  Binarize(image, t, out);
+  damage.push_back("binarize:" + std::to_string(t));
+  if (bad) damage.push_back("binarize_low_threshold");
+  return out;
+}
+
+core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int item_index, RasterCache& cache) {
+  const Layout& layout = *job.layout;
+  const SimulateOptions& opt = *job.options;
+  const PageItem& item = job.items[item_index];
+  const double dpi = file.dpi;
+  const bool g4 = file.format == Format::kTiffG4;
+  Produced out;
+  json& e = out.entry;
+  json damage = json::array();
+  cv::Mat page;
+  const Pen* pen = nullptr;
+  Rng rng;
+
+  if (item.kind == PageKind::kForeign) {
+    rng.seed(Mix(opt.seed, 0xf0e1 + static_cast<std::uint64_t>(item.foreign)));
+    const std::string kind = item.foreign % 2 == 0 ? "qr" : "text";
+    cv::Size size(static_cast<int>(std::lround(core::MmToPx(210, dpi))),
+                  static_cast<int>(std::lround(core::MmToPx(297, dpi))));
+    page = MakeForeignPage(kind, size, dpi, rng);
+    if (file.color) page = TintPaper(page, rng);
+    e = {{"kind", "foreign"}, {"serial", nullptr}, {"page", nullptr}, {"foreign_kind", kind}};
+  } else {
+    const SheetPlan& plan = job.plans[item.sheet];
+    const bool blank = item.kind == PageKind::kBlank;
+    rng.seed(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), (blank ? 0xb000 : 0xa000) + item.page));
+    auto raster = cache.Render(item.sheet, item.page, dpi);
+    if (!raster) return raster.error();
+    if (blank) {
+      page = MakeBlankBack(*raster, rng);
+      if (file.color) page = TintPaper(page, rng);
+      e = {{"kind", "blank"}, {"serial", nullptr}, {"page", nullptr},
+           {"back_of", {{"serial", plan.serial}, {"page", item.page}}}};
+    } else {
+      pen = &plan.pen;
+      cv::Mat print = std::move(*raster);
+      cv::Mat ink(print.size(), CV_8U, cv::Scalar(0));
+      json marks = json::object();
+      for (const auto& fp : plan.fields) {
+        const auto& f = layout.fields[fp.field];
+        if (f.page != item.page) continue;
+        for (const auto& m : fp.marks) {
+          const bool overflow = m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
+          DrawBoxMark(ink, f.options[m.option].box_mm, m.shape, plan.pen, dpi, plan.mark_scale, overflow, rng);
+          json jm = {{"value", OptionValueJson(f.options[m.option])}, {"mark", MarkShapeName(m.shape)},
+                     {"selected", m.selected}, {"pen", plan.pen.Name()}};
+          if (m.correction) jm["correction"] = true;
+          if (overflow) jm["overflow"] = true;
+          marks[f.id].push_back(std::move(jm));
+        }
+        if (!fp.written.empty()) {
+          if (f.kind == core::FieldKind::kDigits) DrawDigits(ink, f.cells_mm, fp.written, plan.pen, dpi, rng);
+          else DrawHandLine(ink, f.area_mm, fp.written, plan.pen, dpi, rng);
+          marks[f.id].push_back({{"value", fp.written},
+                                 {"mark", f.kind == core::FieldKind::kDigits ? "digits" : "handwriting"},
+                                 {"selected", true}, {"pen", plan.pen.Name()}});
+        }
+      }
+      // Stray marks: pen rests, a line in the margin, a dot; never near a box or an anchor.
+      json strays = json::array();
+      const auto* pl = layout.FindPage(item.page);
+      const double w_mm = pl ? pl->width_mm : 210, h_mm = pl ? pl->height_mm : 297;
+      if (Chance(rng, 0.3)) {
+        auto keep_out = KeepOut(layout, item.page);
+        const int n = UniformInt(rng, 1, 3);
+        static const char* kKinds[] = {"touch", "line", "dot"};
+        for (int i = 0; i < n; ++i) {
+          for (int attempt = 0; attempt < 40; ++attempt) {
+            core::PointMm at{Uniform(rng, 10, w_mm - 10), Uniform(rng, 10, h_mm - 10)};
+            core::RectMm r{at.x - 7, at.y - 7, 14, 14};  // a stray line reaches 6 mm from its centre.
+            bool clear = std::none_of(keep_out.begin(), keep_out.end(), [&](const auto& k) { return k.Intersects(r); });
+            if (!clear) continue;
+            std::string kind = kKinds[UniformInt(rng, 0, 2)];
+            DrawStray(ink, at, kind, plan.pen, dpi, rng);
+            strays.push_back({{"kind", kind}, {"at_mm", {at.x, at.y}}});
+            break;
+          }
+        }
+      }
+      // One anchor blotted out now and then; never more than one, so the page stays identifiable.
+      if (opt.damage && pl && !pl->anchors.empty() && Chance(rng, 0.05)) {
+        const auto& a = pl->anchors[UniformInt(rng, 0, static_cast<int>(pl->anchors.size()) - 1)];
+        cv::Rect r(static_cast<int>(core::MmToPx(a.symbol_mm.x, dpi)), static_cast<int>(core::MmToPx(a.symbol_mm.y, dpi)),
+                   static_cast<int>(core::MmToPx(a.symbol_mm.w, dpi)), static_cast<int>(core::MmToPx(a.symbol_mm.h, dpi)));
+        DrawBlot(print, r, rng);
+        damage.push_back("anchor_blot:" + std::to_string(a.corner));
+      }
+      page = Composite(print, ink, plan.pen, file.color, rng);
+      e = {{"kind", "form"}, {"serial", plan.serial}, {"page", item.page}};
+      e["marks"] = std::move(marks);
+      e["strays"] = std::move(strays);
+    }
+  }
+
+  ScanParams sp = DrawScanParams(rng, opt.damage, opt.upside_down_rate);
+  if (g4) {
+    // Bilevel scanners flatten the background before thresholding.
+    sp.paper_level = std::max(sp.paper_level, 238);
+    sp.illumination *= 0.3;
+    sp.noise_sigma = std::min(sp.noise_sigma, 5.0);
+    sp.jpeg_roundtrip_q = 0;
+  }
+  if (file.format != Format::kPng) sp.jpeg_roundtrip_q = 0;  // the file format itself is JPEG/G4.
+  std::vector<std::string> log;
+  out.image = ApplyScan(page, sp, dpi, rng, &log);
+  for (auto& s : log) damage.push_back(std::move(s));
+  if (g4) out.image = ToBilevel(out.image, sp, pen, rng, damage);
+  double rotation = std::fmod(90.0 * sp.quarter_turns + sp.skew_deg + 360.0, 360.0);
+  e["dpi"] = dpi;
+  e["rotation_deg"] = std::round(rotation * 100) / 100;
+  e["color"] = file.color && !g4;
+  e["damage"] = std::move(damage);
+  return out;
+}
+
+const char* Extension(Format f) {
+  switch (f) {
+    case Format::kTiffG4: return ".tif";
+    case Format::kPdf: return ".pdf";
+    case Format::kJpeg: return ".jpg";
+    case Format::kPng: return ".png";
+  }
+  return ".bin";
+}
+
+void PlanStack(Job& job) {
+  const SimulateOptions& opt = *job.options;
+  const Layout& layout = *job.layout;
+  Rng rng(Mix(opt.seed, 0x57ac));
+  for (size_t s = 0; s < job.plans.size(); ++s) {
+    for (const auto& p : layout.pages) {
+      if (job.plans[s].missing_page == p.page) continue;
+      job.items.push_back({PageKind::kForm, static_cast<int>(s), p.page, 0});
+      if (Chance(rng, opt.blank_back_rate)) job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
+    }
+  }
+  for (int i = 0; i < opt.foreign_pages; ++i) {
+    PageItem f{PageKind::kForeign, -1, 0, i};
+    size_t at = job.items.empty() ? 0 : static_cast<size_t>(UniformInt(rng, 0, static_cast<int>(job.items.size())));
+    job.items.insert(job.items.begin() + static_cast<std::ptrdiff_t>(at), f);
+  }
+  std::vector<int> order(job.items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  if (opt.shuffle) std::shuffle(order.begin(), order.end(), rng);
+
+  // Formats weighted so that pages split roughly 40% G4 TIFF, 35% PDF, 15% JPEG, 10% PNG
+  // (multi-page files average ~10 pages).
+  static const double kFileShare[] = {0.118, 0.103, 0.468, 0.311};
+  std::discrete_distribution<int> pick(std::begin(kFileShare), std::end(kFileShare));
+  size_t pos = 0;
+  int number = 1;
+  job.item_slot.assign(job.items.size(), 0);
+  // The first four files take the four formats in a random order, so even a small stack
+  // exercises every reader; after that the weights rule.
+  std::vector<Format> first = {Format::kTiffG4, Format::kPdf, Format::kJpeg, Format::kPng};
+  std::shuffle(first.begin(), first.end(), rng);
+  while (pos < order.size()) {
+    ScanFile f;
+    f.format = job.files.size() < first.size() ? first[job.files.size()] : static_cast<Format>(pick(rng));
+    // Batches of 1-20 pages; a small stack gets smaller batches so it still spreads over files.
+    const int max_batch = std::clamp(static_cast<int>(order.size()) / 6, 1, 20);
+    int count = (f.format == Format::kTiffG4 || f.format == Format::kPdf) ? UniformInt(rng, 1, max_batch) : 1;
+    count = std::min<int>(count, static_cast<int>(order.size() - pos));
+    f.dpi = opt.dpi;
+    if (opt.mix_dpi && Chance(rng, 0.12)) {
+      // 600 dpi only where scanners offer it for batches (bilevel TIFF, PDF): a 600-dpi PNG of
+      // a noisy page is ~80 MB and nobody sends one.
+      static const double kDpis[] = {150, 200, 600};
+      const bool multi = f.format == Format::kTiffG4 || f.format == Format::kPdf;
+      f.dpi = kDpis[UniformInt(rng, 0, multi ? 2 : 1)];
+    }
+    f.color = (f.format == Format::kJpeg || f.format == Format::kPng) && Chance(rng, 0.35);
+    f.jpeg_quality = UniformInt(rng, 60, 92);
+    char name[32];
+    std::snprintf(name, sizeof name, "%s_%04d%s",
+                  f.format == Format::kTiffG4 || f.format == Format::kPdf ? "scan" : "img", number++,
+                  Extension(f.format));
+    f.name = name;
+    for (int i = 0; i < count; ++i) {
+      job.item_slot[order[pos]] = static_cast<int>(pos);
+      f.items.push_back(order[pos++]);
+    }
+    job.files.push_back(std::move(f));
+  }
+}
+
+core::Status WriteJson(const std::filesystem::path& path, const json& j) {
+  std::ofstream out(path, std::ios::binary);
+  out << j.dump(1) << '\n';
+  out.close();
+  if (!out) return core::MakeError("io", "cannot write " + path.string());
+  return {};
+}
+
+// Runs `work(i)` for i in [0, n) on `jobs` threads; stops early after the first error.
+core::Status ParallelFor(int n, int jobs, const std::function<core::Status(int)>& work) {
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  core::Status first;
+  auto run = [&] {
+    for (int i; !failed && (i = next++) < n;) {
+      core::Status st = work(i);
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failed.exchange(true)) first = st;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(run);
+  run();
+  for (auto& t : threads) t.join();
+  return first;
+}
+
+}  // namespace
+
+core::Result<SimulateReport> Simulate(const templates::Template& tpl, const SimulateOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.out_dir.empty()) return core::MakeError("usage", "simulate: out_dir is required");
+  std::vector<core::Serial> serials = options.serials;
+  if (serials.empty())
+    for (int i = 1; i <= options.sheets; ++i) serials.push_back(i);
+  if (serials.empty()) return core::MakeError("usage", "simulate: no sheets to make");
+  if (!options.unit_codes.empty() && options.unit_codes.size() != serials.size())
+    return core::MakeError("usage", "simulate: unit_codes must be empty or one per serial");
+  if (options.dpi < 50 || options.dpi > 1200) return core::MakeError("usage", "simulate: dpi out of range");
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  if (ec) return core::MakeError("io", "cannot create " + options.out_dir.string() + ": " + ec.message());
+
+  const Layout layout = templates::ComputeLayout(tpl);
+  if (layout.pages.empty()) return core::MakeError("invalid", "simulate: template " + tpl.id + " has no pages");
+  Job job;
+  job.layout = &layout;
+  job.options = &options;
+  job.sheets_per_pdf = std::max(1, options.sheets_per_pdf);
+  job.printed_dir = options.out_dir / "printed";
+  std::filesystem::create_directories(job.printed_dir, ec);
+  if (ec) return core::MakeError("io", "cannot create " + job.printed_dir.string() + ": " + ec.message());
+
+  json truth = json::array();
+  for (size_t i = 0; i < serials.size(); ++i) {
+    const std::string unit = options.unit_codes.empty() ? "" : options.unit_codes[i];
+    job.plans.push_back(PlanSheet(layout, serials[i], unit, options.seed, options.missing_page_rate));
+    truth.push_back(TruthEntry(layout, job.plans.back()));
+  }
+  std::sort(truth.begin(), truth.end(), [](const json& a, const json& b) { return a["serial"] < b["serial"]; });
+  SimulateReport report;
+  report.sheets = static_cast<int>(serials.size());
+  report.truth_path = options.out_dir / "truth.json";
+  report.pages_path = options.out_dir / "pages.json";
+  if (auto st = WriteJson(report.truth_path, truth); !st) return st.error();
+
+  // 1. Print: the real PDF, in batches, in parallel.
+  const int batches = (static_cast<int>(serials.size()) + job.sheets_per_pdf - 1) / job.sheets_per_pdf;
+  auto printed = ParallelFor(batches, options.jobs, [&](int b) -> core::Status {
+    templates::RenderOptions ro;
+    for (int s = b * job.sheets_per_pdf; s < std::min<int>((b + 1) * job.sheets_per_pdf, serials.size()); ++s) {
+      ro.serials.push_back(serials[s]);
+      if (!options.unit_codes.empty()) ro.unit_labels.push_back(options.unit_codes[s]);
+    }
+    return templates::RenderPdf(tpl, BatchPdf(job, b), ro);
+  });
+  if (!printed) return printed.error();
+
+  // 2. Decide the stack: which pages, in what order, in which files.
+  PlanStack(job);
+
+  // 3. Fill, scan and write, one file per task so each writer streams its pages in order.
+  std::vector<json> entries(job.items.size());
+  std::mutex cache_mu;
+  std::map<std::thread::id, std::unique_ptr<RasterCache>> caches;
+  auto scanned = ParallelFor(static_cast<int>(job.files.size()), options.jobs, [&](int fi) -> core::Status {
+    RasterCache* cache;
+    {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      auto& c = caches[std::this_thread::get_id()];
+      if (!c) c = std::make_unique<RasterCache>(job);
+      cache = c.get();
+    }
+    const ScanFile& f = job.files[fi];
+    const auto path = options.out_dir / f.name;
+    std::unique_ptr<PageWriter> writer;
+    if (f.format == Format::kTiffG4 || f.format == Format::kPdf) {
+      auto w = f.format == Format::kTiffG4 ? OpenTiffG4Writer(path) : OpenScannerPdfWriter(path, f.jpeg_quality);
+      if (!w) return w.error();
+      writer = std::move(w.value());
+    }
+    for (size_t k = 0; k < f.items.size(); ++k) {
+      auto produced = ProducePage(job, f, f.items[k], *cache);
+      if (!produced) return produced.error();
+      core::Status st;
+      if (writer) st = writer->Add(produced->image, f.dpi);
+      else if (f.format == Format::kJpeg) st = WriteJpeg(path, produced->image, f.jpeg_quality);
+      else st = WritePng(path, produced->image);
+      if (!st) return st;
+      json& e = produced->entry;
+      e["file"] = f.name;
+      e["page_index"] = static_cast<int>(k);
+      entries[job.item_slot[f.items[k]]] = std::move(e);
+    }
+    return writer ? writer->Close() : core::Status{};
+  });
+  caches.clear();
+  if (!scanned) return scanned.error();
+
+  json pages = json::array();
+  for (auto& e : entries) pages.push_back(std::move(e));
+  if (auto st = WriteJson(report.pages_path, pages); !st) return st.error();
+  if (!options.keep_printed_pdfs) std::filesystem::remove_all(job.printed_dir, ec);
+
+  report.pages = static_cast<int>(job.items.size());
+  report.files = static_cast<int>(job.files.size());
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace phieu::simulator

@@ -1,0 +1,72 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/vocabulary.h"
+#include "templates/template.h"
+
+namespace phieu::simulator {
+
+/// How to make a synthetic stack of returned, hand-filled, badly scanned forms.
+/// The stack is printed from the real PDF (templates::RenderPdf), rasterised with poppler, marked
+/// by simulated respondents, damaged like a cheap office scanner, and written as a mix of scan
+/// file formats. Everything is deterministic for a given `seed`, whatever `jobs` is.
+struct SimulateOptions {
+  int sheets = 10;                          ///< printed sheets; ignored when `serials` is given.
+  std::uint64_t seed = 1;                   ///< one seed gives one stack, byte for byte in truth.
+  std::filesystem::path out_dir;            ///< created if missing; existing files are overwritten.
+  std::vector<core::Serial> serials;        ///< empty -> 1..sheets.
+  std::vector<std::string> unit_codes;      ///< empty, or one per serial: truth "unit" + footer.
+  double dpi = 300.0;                       ///< base scan resolution of most files.
+  bool mix_dpi = true;                      ///< ~12% of files scanned at 150, 200 or 600 dpi.
+  bool damage = true;                       ///< false: clean upright scans (no rotation/blur/noise).
+  double blank_back_rate = 0.1;             ///< per form page: a blank back side follows it.
+  int foreign_pages = 2;                    ///< pages that are not Phiếu forms at all.
+  double missing_page_rate = 0.0;           ///< per multi-page sheet: one page never scanned.
+  double upside_down_rate = 0.15;           ///< per page (only when damage is on).
+  int jobs = 1;                             ///< worker threads (rendering and scanning).
+  bool shuffle = true;                      ///< pages in any order across and within files.
+  int sheets_per_pdf = 20;                  ///< RenderPdf batch size (memory/parallelism trade-off).
+  bool keep_printed_pdfs = false;           ///< keep out_dir/printed/*.pdf (else deleted at the end).
+};
+
+/// What Simulate wrote.
+struct SimulateReport {
+  int sheets = 0;                     ///< sheets in truth.json.
+  int pages = 0;                      ///< page images written (form + blank + foreign).
+  int files = 0;                      ///< scan files written.
+  std::filesystem::path truth_path;   ///< out_dir/truth.json.
+  std::filesystem::path pages_path;   ///< out_dir/pages.json.
+  double seconds = 0.0;               ///< wall time of the whole run.
+};
+
+/// Generates a stack in `options.out_dir`:
+///  - scan files: multi-page bilevel CCITT G4 TIFF (`scan_NNNN.tif`), multi-page gray "scanner"
+///    PDF (`scan_NNNN.pdf`, one JPEG image per page at the page size, so image resolution = scan
+///    dpi), single-page JPEG (`img_NNNN.jpg`, q 60–92) and PNG (`img_NNNN.png`), some in colour
+///    (slightly yellow paper, blue ink). Files hold 1–20 pages. The first four files use the
+///    four formats (random order), so any stack of 4+ files has every format; after that pages
+///    split roughly 40% TIFF, 35% PDF, 15% JPEG, 10% PNG.
+///  - truth.json: exactly the `phieu export --format json` schema of DESIGN.md, one entry per
+///    sheet, in serial order. A single/scale field with two marks (a spoiled answer) is null;
+///    a multi field over its max lists every marked value; a cancelled box (filled solid) is
+///    never an answer. Sheets with a page left out get "incomplete" and null for that page's
+///    fields. Digits are the written digits; text is the written line (ASCII only for now: the
+///    Hershey fonts have no Vietnamese letters).
+///  - pages.json: one entry per page image: {"file", "page_index", "kind": "form"|"blank"|
+///    "foreign", "serial", "page", "dpi", "rotation_deg", "color", "damage": [..],
+///    "marks": {FIELD_ID: [{"value", "mark", "selected", "pen"}]}, "strays": [...]}.
+///    rotation_deg is the total clockwise rotation of the page content (0, 90, 180, 270 plus
+///    skew). "mark" is the shape drawn: tick, cross, dot, slash, circle, shade, cancelled
+///    (filled solid: not an answer), digits, handwriting; a mark that replaces a cancelled box
+///    also has "correction": true. Blank backs carry "back_of": {"serial", "page"}.
+/// Errors: the template cannot be rendered, out_dir or a scan file cannot be written.
+core::Result<SimulateReport> Simulate(const templates::Template& tpl, const SimulateOptions& options);
+
+}  // namespace phieu::simulator

@@ -1,0 +1,283 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "ink.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace phieu::simulator {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kShift = 4;  // sub-pixel bits for cv drawing: strokes land between pixels.
+
+double Px(double mm, double dpi) { return core::MmToPx(mm, dpi); }
+
+// Maps unit-box coordinates (0..1, with the mark's own rotation and scale) to page pixels.
+struct BoxFrame {
+  cv::Point2d centre;
+  double side_px;
+  double cos_a, sin_a;
+  double scale;
+  cv::Point2d operator()(double u, double v) const {
+    double x = (u - 0.5) * scale * side_px, y = (v - 0.5) * scale * side_px;
+    return {centre.x + x * cos_a - y * sin_a, centre.y + x * sin_a + y * cos_a};
+  }
+};
+
+// A curve through a..b bowing sideways by `bow` (unit-box units): hands rarely draw straight.
+std::vector<cv::Point2d> Bowed(const BoxFrame& f, double u0, double v0, double u1, double v1,
+                               double bow) {
+  std::vector<cv::Point2d> pts;
+  const int n = 6;
+  double nx = -(v1 - v0), ny = u1 - u0;
+  for (int i = 0; i <= n; ++i) {
+    double t = static_cast<double>(i) / n, b = bow * 4 * t * (1 - t);
+    pts.push_back(f(u0 + (u1 - u0) * t + nx * b, v0 + (v1 - v0) * t + ny * b));
+  }
+  return pts;
+}
+
+// Zig-zag strokes across the box between v_top and v_bottom: shading and solid fills.
+void ZigZag(cv::Mat& ink, const BoxFrame& f, double lo, double hi, double step, double width_px,
+            double jitter, Rng& rng) {
+  std::vector<cv::Point2d> pts;
+  bool left = true;
+  for (double v = lo; v <= hi + 1e-9; v += step) {
+    double u = left ? lo + Uniform(rng, -0.04, 0.04) : hi + Uniform(rng, -0.04, 0.04);
+    pts.push_back(f(u, v + Uniform(rng, -0.02, 0.02)));
+    left = !left;
+  }
+  DrawStroke(ink, pts, width_px, jitter, rng);
+}
+
+}  // namespace
+
+void DrawStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double width_px,
+                double jitter_px, Rng& rng) {
+  if (points_px.empty()) return;
+  // Resample every ~1.5 px, then displace by a smoothed random walk so the line wobbles like a
+  // hand, not like a ruler.
+  std::vector<cv::Point2d> dense;
+  dense.push_back(points_px.front());
+  for (size_t i = 1; i < points_px.size(); ++i) {
+    cv::Point2d a = points_px[i - 1], b = points_px[i];
+    double len = std::hypot(b.x - a.x, b.y - a.y);
+    int steps = std::max(1, static_cast<int>(len / 1.5));
+    for (int s = 1; s <= steps; ++s) dense.push_back(a + (b - a) * (static_cast<double>(s) / steps));
+  }
+  std::vector<cv::Point> pts;
+  pts.reserve(dense.size());
+  double dx = 0, dy = 0;
+  const double k = 0.9, sigma = jitter_px * std::sqrt(1 - k * k);
+  for (const auto& p : dense) {
+    dx = k * dx + Normal(rng, 0, sigma);
+    dy = k * dy + Normal(rng, 0, sigma);
+    pts.emplace_back(cvRound((p.x + dx) * (1 << kShift)), cvRound((p.y + dy) * (1 << kShift)));
+  }
+  int thickness = std::max(1, static_cast<int>(std::lround(width_px)));
+  if (pts.size() == 1) {
+    cv::circle(ink, pts[0], std::max(1, thickness / 2) << kShift, cv::Scalar(255), cv::FILLED,
+               cv::LINE_AA, kShift);
+    return;
+  }
+  cv::polylines(ink, pts, false, cv::Scalar(255), thickness, cv::LINE_AA, kShift);
+}
+
+void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const Pen& pen, double dpi,
+                 double size, bool overflow, Rng& rng) {
+  const double side = Px(std::min(box.w, box.h), dpi);
+  const double width = Px(pen.width_mm, dpi);
+  const double jitter = std::max(0.4, side * 0.02);
+  double angle = Normal(rng, 0.0, shape == MarkShape::kTick ? 10.0 : 6.0) * kPi / 180;
+  double scale = size * (overflow ? Uniform(rng, 1.3, 1.8) : Uniform(rng, 0.85, 1.05));
+  if (shape == MarkShape::kCancelled || shape == MarkShape::kCircle) scale = 1.0;
+  cv::Point2d centre(Px(box.x + box.w / 2, dpi) + Normal(rng, 0, side * 0.05),
+                     Px(box.y + box.h / 2, dpi) + Normal(rng, 0, side * 0.05));
+  BoxFrame f{centre, side, std::cos(angle), std::sin(angle), scale};
+
+  switch (shape) {
+    case MarkShape::kTick: {
+      // Short down-stroke then a long up-stroke, one pen movement; the tip often overshoots.
+      double ux = Uniform(rng, 0.35, 0.48), uy = Uniform(rng, 0.72, 0.88);
+      std::vector<cv::Point2d> pts = Bowed(f, Uniform(rng, 0.1, 0.25), Uniform(rng, 0.45, 0.6), ux, uy, 0.03);
+      auto up = Bowed(f, ux, uy, Uniform(rng, 0.8, 1.0), Uniform(rng, 0.0, 0.2), Uniform(rng, -0.08, 0.08));
+      pts.insert(pts.end(), up.begin() + 1, up.end());
+      DrawStroke(ink, pts, width, jitter, rng);
+      break;
+    }
+    case MarkShape::kCross:
+      DrawStroke(ink, Bowed(f, Uniform(rng, 0.1, 0.25), Uniform(rng, 0.1, 0.25), Uniform(rng, 0.75, 0.9),
+                            Uniform(rng, 0.75, 0.9), Uniform(rng, -0.06, 0.06)), width, jitter, rng);
+      DrawStroke(ink, Bowed(f, Uniform(rng, 0.75, 0.9), Uniform(rng, 0.1, 0.25), Uniform(rng, 0.1, 0.25),
+                            Uniform(rng, 0.75, 0.9), Uniform(rng, -0.06, 0.06)), width, jitter, rng);
+      break;
+    case MarkShape::kSlash:
+      DrawStroke(ink, Bowed(f, Uniform(rng, 0.2, 0.35), Uniform(rng, 0.75, 0.9), Uniform(rng, 0.65, 0.8),
+                            Uniform(rng, 0.1, 0.25), Uniform(rng, -0.05, 0.05)), width, jitter, rng);
+      break;
+    case MarkShape::kDot: {
+      // A pressed dot: a tiny scribble, a bit bigger than the pen tip.
+      double r = Uniform(rng, 0.1, 0.2);
+      std::vector<cv::Point2d> pts;
+      for (double t = 0; t < 4 * kPi; t += 0.5) {
+        double rr = r * (1 - t / (5 * kPi));
+        pts.push_back(f(0.5 + rr * std::cos(t), 0.5 + rr * std::sin(t)));
+      }
+      DrawStroke(ink, pts, width * 1.3, jitter * 0.5, rng);
+      break;
+    }
+    case MarkShape::kCircle: {
+      // A loop around the box (and often through its edge), ends overlapping.
+      double rx = Uniform(rng, 0.65, 0.9), ry = Uniform(rng, 0.6, 0.85);
+      double start = Uniform(rng, 0, 2 * kPi), sweep = 2 * kPi + Uniform(rng, 0.2, 0.6);
+      std::vector<cv::Point2d> pts;
+      for (double t = 0; t <= sweep; t += 0.15) {
+        double g = 1 + 0.06 * t / sweep;
+        pts.push_back(f(0.5 + rx * g * std::cos(start + t), 0.5 + ry * g * std::sin(start + t)));
+      }
+      DrawStroke(ink, pts, width, jitter, rng);
+      break;
+    }
+    case MarkShape::kShade:
+      ZigZag(ink, f, 0.2, 0.8, Uniform(rng, 0.14, 0.2), width, jitter * 0.6, rng);
+      break;
+    case MarkShape::kCancelled: {
+      // The original cross, then blacked out with dense back-and-forth strokes past the edges.
+      DrawBoxMark(ink, box, MarkShape::kCross, pen, dpi, 1.0, false, rng);
+      double step = std::max(0.04, 0.7 * width / side);
+      ZigZag(ink, f, -0.05, 1.05, step, width * 1.2, jitter * 0.4, rng);
+      BoxFrame g = f;
+      g.cos_a = std::cos(angle + kPi / 2);
+      g.sin_a = std::sin(angle + kPi / 2);
+      ZigZag(ink, g, -0.02, 1.02, step * 1.3, width * 1.2, jitter * 0.4, rng);
+      break;
+    }
+  }
+}
+
+namespace {
+
+// Renders `text` with a Hershey font into a tight patch, then warps it (rotation, shear, scale)
+// and adds it to `ink` at `centre_px` with its height ~ height_px.
+void PasteText(cv::Mat& ink, const std::string& text, int font, cv::Point2d origin_px, double height_px,
+               double max_width_px, double thickness_px, double wobble, Rng& rng) {
+  int base = 0;
+  const int thickness = std::max(1, static_cast<int>(std::lround(thickness_px)));
+  cv::Size sz1 = cv::getTextSize(text, font, 1.0, 1, &base);
+  double scale = height_px / std::max(1, sz1.height);
+  if (sz1.width * scale > max_width_px) scale = max_width_px / sz1.width;
+  cv::Size sz = cv::getTextSize(text, font, scale, thickness, &base);
+  int pad = thickness + static_cast<int>(height_px * 0.3) + 2;
+  cv::Mat patch(sz.height + base + 2 * pad, sz.width + 2 * pad, CV_8U, cv::Scalar(0));
+  cv::putText(patch, text, cv::Point(pad, pad + sz.height), font, scale, cv::Scalar(255), thickness,
+              cv::LINE_AA);
+  // Elastic baseline: a slow vertical wave through the line.
+  if (wobble > 0) {
+    cv::Mat map_x(patch.size(), CV_32F), map_y(patch.size(), CV_32F);
+    double amp = wobble * height_px, period = Uniform(rng, 3, 6) * height_px, phase = Uniform(rng, 0, 6.28);
+    for (int y = 0; y < patch.rows; ++y)
+      for (int x = 0; x < patch.cols; ++x) {
+        map_x.at<float>(y, x) = static_cast<float>(x);
+        map_y.at<float>(y, x) = static_cast<float>(y + amp * std::sin(2 * kPi * x / period + phase));
+      }
+    cv::remap(patch, patch, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  }
+  double ang = Normal(rng, 0, 3.0), shear = Normal(rng, 0, 0.12);
+  cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(patch.cols / 2.f, patch.rows / 2.f), ang, 1.0);
+  m.at<double>(0, 1) += shear;
+  m.at<double>(0, 2) -= shear * patch.rows / 2.0;
+  cv::warpAffine(patch, patch, m, patch.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  int x0 = static_cast<int>(std::lround(origin_px.x)) - pad;
+  int y0 = static_cast<int>(std::lround(origin_px.y)) - pad - sz.height;
+  cv::Rect dst(x0, y0, patch.cols, patch.rows);
+  cv::Rect clip = dst & cv::Rect(0, 0, ink.cols, ink.rows);
+  if (clip.empty()) return;
+  cv::Mat src = patch(cv::Rect(clip.x - x0, clip.y - y0, clip.width, clip.height));
+  cv::Mat out = ink(clip);
+  cv::max(out, src, out);
+}
+
+}  // namespace
+
+void DrawDigits(cv::Mat& ink, const std::vector<core::RectMm>& cells, const std::string& digits,
+                const Pen& pen, double dpi, Rng& rng) {
+  if (digits.empty() || cells.empty()) return;
+  const int font = Chance(rng, 0.5) ? cv::FONT_HERSHEY_SCRIPT_SIMPLEX : cv::FONT_HERSHEY_SIMPLEX;
+  const size_t first = cells.size() > digits.size() ? cells.size() - digits.size() : 0;
+  for (size_t i = 0; i < digits.size() && first + i < cells.size(); ++i) {
+    const auto& c = cells[first + i];
+    double h = Px(c.h, dpi) * Uniform(rng, 0.5, 0.72);
+    double x = Px(c.x + c.w * Uniform(rng, 0.22, 0.34), dpi);
+    double y = Px(c.y + c.h * Uniform(rng, 0.78, 0.88), dpi);
+    PasteText(ink, std::string(1, digits[i]), font, {x, y}, h, Px(c.w, dpi) * 0.8,
+              Px(pen.width_mm, dpi) * 0.8, 0.0, rng);
+  }
+}
+
+void DrawHandLine(cv::Mat& ink, const core::RectMm& area, const std::string& text, const Pen& pen,
+                  double dpi, Rng& rng) {
+  if (text.empty()) return;
+  double line_h = std::min(area.h, 9.0);
+  double h = Px(std::min(line_h * 0.5, 4.0), dpi) * Uniform(rng, 0.85, 1.15);
+  double x = Px(area.x + Uniform(rng, 2.0, 8.0), dpi);
+  double y = Px(area.y + line_h * Uniform(rng, 0.7, 0.85), dpi);
+  PasteText(ink, text, cv::FONT_HERSHEY_SCRIPT_SIMPLEX, {x, y}, h, Px(area.w - 10.0, dpi),
+            Px(pen.width_mm, dpi) * 0.8, 0.05, rng);
+}
+
+void DrawStray(cv::Mat& ink, core::PointMm at, const std::string& kind, const Pen& pen, double dpi,
+               Rng& rng) {
+  cv::Point2d c(Px(at.x, dpi), Px(at.y, dpi));
+  double width = Px(pen.width_mm, dpi);
+  if (kind == "line") {
+    double len = Px(Uniform(rng, 3.0, 12.0), dpi), a = Uniform(rng, 0, kPi);
+    cv::Point2d d(std::cos(a) * len / 2, std::sin(a) * len / 2);
+    DrawStroke(ink, {c - d, c + d * 0.3, c + d}, width, width * 0.3, rng);
+  } else if (kind == "dot") {
+    DrawStroke(ink, {c, c + cv::Point2d(1, 1)}, width * 1.6, 0.2, rng);
+  } else {  // a pen touch: tiny comma-shaped flick.
+    double len = Px(Uniform(rng, 0.5, 1.5), dpi), a = Uniform(rng, 0, 2 * kPi);
+    DrawStroke(ink, {c, c + cv::Point2d(std::cos(a) * len, std::sin(a) * len)}, width, 0.3, rng);
+  }
+}
+
+cv::Mat Composite(const cv::Mat& print, const cv::Mat& ink, const Pen& pen, bool color, Rng& rng) {
+  CV_Assert(print.type() == CV_8UC1 && ink.type() == CV_8UC1 && print.size() == ink.size());
+  // 8-bit arithmetic throughout (saturating SIMD): float images of a 300-dpi page cost more
+  // than everything else in the pipeline together.
+  cv::Mat a = ink;
+  if (pen.pencil) {
+    // Graphite leaves a broken, grainy trace: modulate coverage with fine noise.
+    cv::Mat grain(ink.size(), CV_8U);
+    cv::RNG cvrng(static_cast<std::uint64_t>(rng()));
+    cvrng.fill(grain, cv::RNG::UNIFORM, 140, 256);
+    cv::GaussianBlur(grain, grain, cv::Size(3, 3), 0.7);
+    cv::multiply(ink, grain, a, 1.0 / 255.0);
+  }
+  // Subtractive: ink darkens whatever is below it, so ink over a printed line stays dark.
+  // factor = 255 - coverage * opacity * (1 - ink/255); out = base * factor / 255.
+  auto darken = [&](const cv::Mat& base, double ink_level, cv::Mat& out) {
+    cv::Mat factor;
+    a.convertTo(factor, CV_8U, -pen.opacity * (1.0 - ink_level / 255.0), 255.0);
+    cv::multiply(base, factor, out, 1.0 / 255.0);
+  };
+  cv::Mat out;
+  if (!color) {
+    darken(print, pen.ink_gray, out);
+    return out;
+  }
+  const double paper[3] = {Uniform(rng, 0.89, 0.95), Uniform(rng, 0.96, 0.99), 1.0};  // B, G, R
+  std::vector<cv::Mat> ch(3);
+  for (int c = 0; c < 3; ++c) {
+    cv::Mat base;
+    print.convertTo(base, CV_8U, paper[c]);  // the tint shows on paper, not on toner black.
+    darken(base, pen.ink_bgr[c], ch[c]);
+  }
+  cv::merge(ch, out);
+  return out;
+}
+
+}  // namespace phieu::simulator

@@ -1,0 +1,44 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/geometry.h"
+#include "respondent.h"
+#include "rng.h"
+
+namespace phieu::simulator {
+
+/// Hand-drawn ink goes into an "ink coverage" layer (CV_8UC1, 0 = none, 255 = full stroke) the
+/// size of the upright page raster; Composite lays it over the printed page in the pen's colour.
+/// All positions are page millimetres; `dpi` maps them onto the layer (px = mm * dpi / 25.4).
+
+/// Draws one mark in (or around) a printed tick box. `overflow` makes it spill over the edges.
+void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const Pen& pen, double dpi,
+                 double size, bool overflow, Rng& rng);
+
+/// Writes `digits` one per comb cell, right-aligned, in a Hershey font with hand jitter.
+void DrawDigits(cv::Mat& ink, const std::vector<core::RectMm>& cells, const std::string& digits,
+                const Pen& pen, double dpi, Rng& rng);
+
+/// Writes one line of (ASCII) handwriting in the top part of a text area.
+void DrawHandLine(cv::Mat& ink, const core::RectMm& area, const std::string& text, const Pen& pen,
+                  double dpi, Rng& rng);
+
+/// A stray mark centred at `at`: "touch" (pen rest), "line" (short stroke) or "dot".
+void DrawStray(cv::Mat& ink, core::PointMm at, const std::string& kind, const Pen& pen, double dpi,
+               Rng& rng);
+
+/// One freehand stroke through `points_px` with hand jitter (a smoothed random walk).
+void DrawStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double width_px,
+                double jitter_px, Rng& rng);
+
+/// Ink over paper. `print` is the gray8 printed page; returns gray8, or BGR when `color` (then the
+/// paper is tinted slightly yellow and the ink keeps its hue). Pencil gets a grainy texture.
+cv::Mat Composite(const cv::Mat& print, const cv::Mat& ink, const Pen& pen, bool color, Rng& rng);
+
+}  // namespace phieu::simulator

@@ -1,0 +1,70 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/vocabulary.h"
+#include "templates/layout.h"
+
+namespace phieu::simulator {
+
+/// The shape a respondent draws in a box. kCancelled = a box filled solid over a cross: the
+/// respondent's way of saying "not this one" (never an answer).
+enum class MarkShape { kTick, kCross, kSlash, kDot, kCircle, kShade, kCancelled };
+const char* MarkShapeName(MarkShape shape);
+
+/// The writing instrument of one respondent.
+struct Pen {
+  bool pencil = false;
+  double width_mm = 0.45;
+  int ink_gray = 40;           ///< luminance of a full stroke on white (pencil: 120–190).
+  double ink_bgr[3] = {140, 55, 30};  ///< colour of a full stroke, for colour scans.
+  double opacity = 0.95;       ///< ballpoint ~0.9–1, pencil lower and grainy.
+  const char* Name() const;    ///< "ballpoint_blue", "ballpoint_black", "pencil".
+};
+
+/// One box the respondent put ink in.
+struct BoxMark {
+  int option = 0;              ///< index into FieldLayout::options.
+  MarkShape shape = MarkShape::kTick;
+  bool selected = true;        ///< false only for kCancelled.
+  bool correction = false;     ///< drawn after cancelling another box of the same field.
+};
+
+/// What happens to one field of one sheet.
+struct FieldPlan {
+  int field = 0;               ///< index into Layout::fields.
+  std::vector<BoxMark> marks;  ///< box kinds.
+  std::string written;         ///< digits / text: what is written ("" = left blank).
+  nlohmann::json truth;        ///< export value (DESIGN.md schema).
+};
+
+/// One respondent's filled sheet, decided before any pixel is drawn.
+struct SheetPlan {
+  core::Serial serial = 0;
+  std::string unit;            ///< "" -> null in truth.
+  Pen pen;
+  MarkShape style = MarkShape::kTick;
+  double mark_scale = 1.0;     ///< size of marks relative to the box.
+  double overflow_rate = 0.2;  ///< share of marks drawn bigger than the box.
+  int missing_page = 0;        ///< 1-based page never scanned; 0 = none.
+  std::vector<FieldPlan> fields;  ///< one per Layout::fields entry, same order.
+};
+
+/// Decides a respondent's answers and habits. Depends only on (seed, serial) and the layout, so
+/// the truth never depends on threading. `missing_page_rate` applies to sheets with >1 page.
+SheetPlan PlanSheet(const templates::Layout& layout, core::Serial serial, const std::string& unit,
+                    std::uint64_t seed, double missing_page_rate);
+
+/// The truth.json entry of a sheet.
+nlohmann::json TruthEntry(const templates::Layout& layout, const SheetPlan& plan);
+
+/// The JSON value of an option as exports write it (number when the template wrote a number).
+nlohmann::json OptionValueJson(const templates::OptionBox& option);
+
+}  // namespace phieu::simulator

@@ -1,0 +1,291 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "simulator/simulator.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-image.h>
+#include <poppler/cpp/poppler-page-renderer.h>
+#include <poppler/cpp/poppler-page.h>
+#include <tiffio.h>
+#include <ZXing/ReadBarcode.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "simulator/test_template.h"
+#include "templates/anchor_payload.h"
+#include "templates/templates.h"
+
+namespace phieu::simulator {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string ReadText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// One stack generated once for the whole suite (4 sheets of a 2-page template), plus a second
+// run with the same seed and a different thread count for the determinism check.
+class SimulatorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto tpl = templates::ParseTemplate(kSimTestTemplate, "simtest");
+    ASSERT_TRUE(tpl.ok()) << tpl.error().message;
+    tpl_ = new templates::Template(*tpl);
+    layout_ = new templates::Layout(templates::ComputeLayout(*tpl_));
+    ASSERT_EQ(layout_->pages.size(), 2u) << "the test template should span two pages";
+    dir_ = new fs::path(fs::temp_directory_path() / ("phieu_sim_stack_" + std::to_string(::getpid())));
+    fs::remove_all(*dir_);
+    SimulateOptions o = Options(*dir_ / "a", 2);
+    auto r = Simulate(*tpl_, o);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    report_ = new SimulateReport(*r);
+    truth_ = new json(json::parse(ReadText(r->truth_path)));
+    pages_ = new json(json::parse(ReadText(r->pages_path)));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete tpl_;
+    delete layout_;
+    delete dir_;
+    delete report_;
+    delete truth_;
+    delete pages_;
+  }
+  static SimulateOptions Options(const fs::path& out, int jobs) {
+    SimulateOptions o;
+    o.sheets = 4;
+    o.seed = 12;
+    o.out_dir = out;
+    o.unit_codes = {"U01", "U01", "U02", ""};
+    o.serials = {1001, 1002, 1003, 1004};
+    o.missing_page_rate = 0.5;
+    o.blank_back_rate = 0.2;
+    o.foreign_pages = 2;
+    o.jobs = jobs;
+    o.dpi = 200;  // keeps the suite fast; mixed-dpi files still appear.
+    return o;
+  }
+
+  static templates::Template* tpl_;
+  static templates::Layout* layout_;
+  static fs::path* dir_;
+  static SimulateReport* report_;
+  static json* truth_;
+  static json* pages_;
+};
+templates::Template* SimulatorTest::tpl_ = nullptr;
+templates::Layout* SimulatorTest::layout_ = nullptr;
+fs::path* SimulatorTest::dir_ = nullptr;
+SimulateReport* SimulatorTest::report_ = nullptr;
+json* SimulatorTest::truth_ = nullptr;
+json* SimulatorTest::pages_ = nullptr;
+
+TEST_F(SimulatorTest, SameSeedSameStackWhateverTheJobs) {
+  auto r = Simulate(*tpl_, Options(*dir_ / "b", 1));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(ReadText(r->truth_path), ReadText(report_->truth_path));
+  EXPECT_EQ(ReadText(r->pages_path), ReadText(report_->pages_path));
+  auto other = Options(*dir_ / "c", 2);
+  other.seed = 8;
+  auto r2 = Simulate(*tpl_, other);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_NE(ReadText(r2->truth_path), ReadText(report_->truth_path));
+}
+
+TEST_F(SimulatorTest, TruthFollowsTheExportSchema) {
+  ASSERT_TRUE(truth_->is_array());
+  ASSERT_EQ(truth_->size(), 4u);
+  std::vector<core::Serial> serials;
+  for (const auto& t : *truth_) {
+    std::set<std::string> keys;
+    for (auto it = t.begin(); it != t.end(); ++it) keys.insert(it.key());
+    EXPECT_EQ(keys, (std::set<std::string>{"serial", "template", "unit", "status", "answers", "pending"}));
+    serials.push_back(t["serial"].get<core::Serial>());
+    EXPECT_EQ(t["template"], "simtest");
+    EXPECT_TRUE(t["status"] == "complete" || t["status"] == "incomplete");
+    EXPECT_TRUE(t["pending"].is_array() && t["pending"].empty());
+    ASSERT_EQ(t["answers"].size(), layout_->fields.size());
+    for (const auto& f : layout_->fields) {
+      ASSERT_TRUE(t["answers"].contains(f.id)) << f.id;
+      const json& v = t["answers"][f.id];
+      switch (f.kind) {
+        case core::FieldKind::kSingle:
+        case core::FieldKind::kScale:
+          EXPECT_TRUE(v.is_null() || v.is_number() || v.is_string()) << f.id;
+          if (f.id == "channel" && !v.is_null()) EXPECT_TRUE(v.is_string());
+          if (f.kind == core::FieldKind::kScale && !v.is_null()) EXPECT_TRUE(v.is_number_integer());
+          break;
+        case core::FieldKind::kMulti:
+          EXPECT_TRUE(v.is_null() || v.is_array()) << f.id;
+          break;
+        case core::FieldKind::kDigits:
+        case core::FieldKind::kText:
+          EXPECT_TRUE(v.is_null() || v.is_string()) << f.id;
+          break;
+      }
+    }
+  }
+  EXPECT_EQ(serials, (std::vector<core::Serial>{1001, 1002, 1003, 1004}));
+  EXPECT_EQ((*truth_)[0]["unit"], "U01");
+  EXPECT_TRUE((*truth_)[3]["unit"].is_null());
+}
+
+TEST_F(SimulatorTest, TruthAgreesWithTheMarksOnThePages) {
+  std::map<core::Serial, json> truth;
+  for (const auto& t : *truth_) truth[t["serial"].get<core::Serial>()] = t;
+  std::map<core::Serial, std::set<int>> seen_pages;
+  int forms = 0;
+  for (const auto& p : *pages_) {
+    if (p["kind"] != "form") continue;
+    ++forms;
+    core::Serial s = p["serial"].get<core::Serial>();
+    ASSERT_TRUE(truth.count(s));
+    int page = p["page"].get<int>();
+    EXPECT_TRUE(seen_pages[s].insert(page).second) << "page scanned twice";
+    const json& answers = truth[s]["answers"];
+    for (const auto& f : layout_->fields) {
+      if (f.page != page) continue;
+      const json marks = p["marks"].contains(f.id) ? p["marks"][f.id] : json::array();
+      std::vector<json> selected;
+      for (const auto& m : marks)
+        if (m["selected"].get<bool>() && m["mark"] != "cancelled") selected.push_back(m["value"]);
+      for (const auto& m : marks)
+        if (m["mark"] == "cancelled") EXPECT_FALSE(m["selected"].get<bool>());
+      const json& v = answers[f.id];
+      if (f.kind == core::FieldKind::kMulti) {
+        json sorted = json::array();
+        for (const auto& o : f.options)
+          for (const auto& x : selected)
+            if (x == json::parse(o.value, nullptr, false) || x == o.value) sorted.push_back(x);
+        EXPECT_EQ(v, sorted) << f.id;
+      } else if (core::IsBoxKind(f.kind)) {
+        EXPECT_EQ(v, selected.size() == 1 ? selected[0] : json()) << f.id;
+      } else {
+        EXPECT_EQ(v, selected.empty() ? json() : selected[0]) << f.id;
+      }
+    }
+  }
+  // Every sheet is complete exactly when all its pages were scanned; missing pages read null.
+  for (const auto& [s, t] : truth) {
+    bool complete = seen_pages[s].size() == layout_->pages.size();
+    EXPECT_EQ(t["status"], complete ? "complete" : "incomplete") << s;
+    for (const auto& f : layout_->fields)
+      if (!seen_pages[s].count(f.page)) EXPECT_TRUE(t["answers"][f.id].is_null());
+  }
+  EXPECT_GE(forms, 4);
+  // Seed 12 is chosen so that some sheet lost a page.
+  EXPECT_TRUE(std::any_of(truth_->begin(), truth_->end(), [](const json& t) { return t["status"] == "incomplete"; }));
+  EXPECT_EQ(static_cast<int>(pages_->size()), report_->pages);
+}
+
+TEST_F(SimulatorTest, FilesDecodeWithTheRightPageCounts) {
+  std::map<std::string, int> counts;
+  for (const auto& p : *pages_) {
+    EXPECT_EQ(p["page_index"].get<int>(), counts[p["file"].get<std::string>()]++);
+  }
+  EXPECT_EQ(static_cast<int>(counts.size()), report_->files);
+  std::set<std::string> exts;
+  for (const auto& [name, n] : counts) {
+    fs::path path = *dir_ / "a" / name;
+    ASSERT_TRUE(fs::exists(path)) << name;
+    std::string ext = path.extension().string();
+    exts.insert(ext);
+    if (ext == ".tif") {
+      std::vector<cv::Mat> pages;
+      ASSERT_TRUE(cv::imreadmulti(path.string(), pages, cv::IMREAD_GRAYSCALE)) << name;
+      EXPECT_EQ(static_cast<int>(pages.size()), n) << name;
+      TIFF* tif = TIFFOpen(path.c_str(), "r");
+      ASSERT_NE(tif, nullptr);
+      uint16_t compression = 0, bits = 0;
+      TIFFGetField(tif, TIFFTAG_COMPRESSION, &compression);
+      TIFFGetField(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+      EXPECT_EQ(compression, COMPRESSION_CCITTFAX4) << name;
+      EXPECT_EQ(bits, 1) << name;
+      TIFFClose(tif);
+    } else if (ext == ".pdf") {
+      std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path.string()));
+      ASSERT_TRUE(doc) << name;
+      EXPECT_EQ(doc->pages(), n) << name;
+    } else {
+      EXPECT_EQ(n, 1) << name;
+      EXPECT_FALSE(cv::imread(path.string(), cv::IMREAD_UNCHANGED).empty()) << name;
+    }
+  }
+  // The first four files always cover the four formats.
+  EXPECT_EQ(exts, (std::set<std::string>{".tif", ".pdf", ".jpg", ".png"}));
+  EXPECT_FALSE(fs::exists(*dir_ / "a" / "printed"));
+}
+
+cv::Mat LoadPage(const fs::path& path, int index, double dpi) {
+  if (path.extension() == ".pdf") {
+    std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path.string()));
+    std::unique_ptr<poppler::page> page(doc->create_page(index));
+    poppler::page_renderer r;
+    r.set_image_format(poppler::image::format_gray8);
+    poppler::image im = r.render_page(page.get(), dpi, dpi);
+    return cv::Mat(im.height(), im.width(), CV_8UC1, im.data(), im.bytes_per_row()).clone();
+  }
+  std::vector<cv::Mat> pages;
+  cv::imreadmulti(path.string(), pages, cv::IMREAD_GRAYSCALE);
+  return pages.at(index);
+}
+
+TEST_F(SimulatorTest, AnchorsStillDecodeAfterDamage) {
+  int form_pages = 0, good = 0, foreign_seen = 0;
+  for (const auto& p : *pages_) {
+    cv::Mat img = LoadPage(*dir_ / "a" / p["file"].get<std::string>(), p["page_index"].get<int>(),
+                           p["dpi"].get<double>());
+    ASSERT_FALSE(img.empty());
+    auto results = ZXing::ReadBarcodes(ZXing::ImageView(img.data, img.cols, img.rows, ZXing::ImageFormat::Lum,
+                                                        static_cast<int>(img.step)),
+                                       ZXing::DecodeHints().setFormats(ZXing::BarcodeFormat::QRCode));
+    std::set<int> corners;
+    for (const auto& r : results) {
+      auto a = templates::DecodeAnchorPayload(r.text());
+      if (!a) {
+        if (p["kind"] == "foreign") ++foreign_seen;
+        continue;
+      }
+      ASSERT_EQ(p["kind"], "form") << "a Phiếu anchor on a " << p["kind"] << " page";
+      EXPECT_EQ(a->key.serial, p["serial"].get<core::Serial>());
+      EXPECT_EQ(a->key.page, p["page"].get<int>());
+      corners.insert(a->corner);
+    }
+    if (p["kind"] != "form") continue;
+    ++form_pages;
+    bool blotted = false;
+    for (const auto& d : p["damage"]) blotted |= d.get<std::string>().rfind("anchor_blot", 0) == 0;
+    if (corners.size() >= (blotted ? 2u : 3u)) ++good;
+  }
+  EXPECT_GE(foreign_seen, 1);  // the foreign QR page is there and is not a Phiếu anchor.
+  EXPECT_GE(good, form_pages * 9 / 10) << good << " of " << form_pages;
+}
+
+TEST(SimulatorUsageTest, RejectsMissingOutDirAndBadUnits) {
+  auto tpl = templates::ParseTemplate(kSimTestTemplate, "simtest");
+  ASSERT_TRUE(tpl.ok());
+  SimulateOptions o;
+  EXPECT_FALSE(Simulate(*tpl, o).ok());
+  o.out_dir = fs::temp_directory_path() / "phieu_sim_usage";
+  o.unit_codes = {"A"};
+  auto r = Simulate(*tpl, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "usage");
+}
+
+}  // namespace
+}  // namespace phieu::simulator
