@@ -43,7 +43,7 @@ int PrintUnit(store::Store& store, const templates::Template& tpl, const store::
   options.unit_labels.assign(serials->size(), UnitLabel(unit));
   auto st = templates::RenderPdf(tpl, pdf, options);
   if (!st.ok()) return Fail(st.error());
-  std::cout << "  " << std::left << std::setw(12) << unit.code << " " << std::setw(4) << count
+  std::cout << "  " << std::left << std::setw(12) << unit.code << " " << std::right << std::setw(4) << count
             << " forms, serials " << templates::FormatSerial(serials->front()) << "–"
             << templates::FormatSerial(serials->back()) << " → " << pdf.string() << "\n";
   return kExitOk;
@@ -194,6 +194,25 @@ std::vector<Command> SurveyCommands() {
              std::cout << "  unidentified pages by reason:\n";
              for (const auto& [reason, n] : s->unidentified_reasons)
                std::cout << "    " << std::setw(5) << n << "  " << reason << "\n";
+           }
+           if (s->sheets_incomplete > 0) {
+             auto sheets = (*store)->ListSheets(true);
+             if (!sheets.ok()) return Fail(sheets.error());
+             std::cout << "  sheets with pages missing:\n";
+             int shown = 0;
+             for (const auto& sh : *sheets) {
+               if (sh.missing_pages.empty()) continue;
+               if (++shown > 20) {
+                 std::cout << "    … and " << (s->sheets_incomplete - 20) << " more\n";
+                 break;
+               }
+               std::cout << "    " << templates::FormatSerial(sh.serial) << " (" << sh.template_id
+                         << (sh.unit_code.empty() ? "" : ", " + sh.unit_code) << "): page";
+               if (sh.missing_pages.size() > 1) std::cout << "s";
+               for (size_t i = 0; i < sh.missing_pages.size(); ++i)
+                 std::cout << (i ? ", " : " ") << sh.missing_pages[i];
+               std::cout << " not scanned\n";
+             }
            }
            if (!s->units.empty()) {
              std::cout << "  units (sheets / quota):\n";

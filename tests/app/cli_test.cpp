@@ -231,6 +231,28 @@ TEST_F(CliTest, KilledIngestResumesWithNothingLostOrTwice) {
   EXPECT_EQ(pages_line(st1.out), pages_line(st2.out));
 }
 
+// A sheet with a page never scanned is reported, and exported as incomplete.
+TEST_F(CliTest, MissingPagesAreReported) {
+  CmdResult sim = Phieu("simulate --template school --sheets 3 --seed 4 --missing-pages 1 --foreign 0 -o " + P("scans"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  const std::string db = P("s.db");
+  ASSERT_EQ(Phieu("ingest --db " + db + " --template school -q " + P("scans")).code, 0);
+  CmdResult st = Phieu("status --db " + db);
+  EXPECT_NE(st.out.find("not scanned"), std::string::npos) << st.out;
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("e.json")).code, 0);
+  json truth = ReadJson(P("scans/truth.json"));
+  std::map<long long, std::string> want;
+  for (const auto& t : truth) want[t["serial"].get<long long>()] = t["status"].get<std::string>();
+  int incomplete = 0;
+  for (const auto& e : ReadJson(P("e.json"))) {
+    if (want[e["serial"].get<long long>()] == "incomplete") {
+      EXPECT_EQ(e["status"], "incomplete") << e["serial"];
+      ++incomplete;
+    }
+  }
+  EXPECT_GT(incomplete, 0);
+}
+
 // Bad input: corrupt files, foreign QR codes, blank pages and an unregistered template
 // version each get a clear message naming the file, and nothing is lost.
 TEST_F(CliTest, BadInputIsNamedAndKept) {
