@@ -86,7 +86,7 @@ struct SheetRecord {
   std::string template_id;
   int version = 0;
   std::string unit_code;                        ///< empty = unknown unit.
-  std::string status;                           ///< "complete" | "needs_review" | "incomplete".
+  std::string status;  ///< "incomplete" (a page missing) > "needs_review" (pending) > "complete".
   std::map<std::string, std::vector<std::string>> selected;  ///< box fields: field -> values.
   std::map<std::string, std::optional<std::string>> text;    ///< digits/text fields.
   std::vector<std::string> pending;             ///< fields with an open review item.
@@ -200,7 +200,7 @@ class Store {
   // --- reporting --------------------------------------------------------------------------
   virtual core::Result<SurveyStatus> GetStatus() = 0;
   /// Every sheet with at least one identified page, serial order; `include_pending` false
-  /// leaves out sheets with open review items.
+  /// leaves out sheets with open review items (whatever their status).
   virtual core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) = 0;
 
   // --- review -----------------------------------------------------------------------------

@@ -646,9 +646,11 @@ std::vector<SheetRecord> SqliteStore::QuerySheets() {
       if (pending[i].count(f.id)) rec.pending.push_back(f.id);  // layout order
     for (int p = 1; p <= info[i]->page_count; ++p)
       if (!pages_present[i].count(p)) rec.missing_pages.push_back(p);
-    rec.status = !rec.pending.empty()         ? "needs_review"
-                 : !rec.missing_pages.empty() ? "incomplete"
-                                              : "complete";
+    // A missing page outranks open review items: the clerk must find and scan it first, and
+    // the export says so. The default export filter goes by `pending`, not by status.
+    rec.status = !rec.missing_pages.empty() ? "incomplete"
+                 : !rec.pending.empty()     ? "needs_review"
+                                            : "complete";
   }
   return sheets;
 }
@@ -667,7 +669,7 @@ core::Result<std::vector<SheetRecord>> SqliteStore::ListSheets(bool include_pend
     }
     db_.Exec("COMMIT");
     if (!include_pending)
-      std::erase_if(sheets, [](const SheetRecord& s) { return s.status == "needs_review"; });
+      std::erase_if(sheets, [](const SheetRecord& s) { return !s.pending.empty(); });
     return sheets;
   });
 }
