@@ -19,6 +19,8 @@ constexpr double kPx = kPatchPxPerMm;
 /// Inner measuring area starts this far inside the line centre: the stroke reaches 0.15 mm,
 /// blur and the 1 px search step another ~0.2 mm; the rest is clearance.
 constexpr int kInsetPx = 5;  // 0.625 mm
+/// Scans coarser than this (~250 dpi) are interpolated up to the patch grid.
+constexpr double kLowResPpm = 1.25 * kPx;
 /// Ring outside the box where overflow and circles are measured: 0.5 to 2.0 mm out.
 constexpr int kRingNearPx = 4;
 constexpr int kRingFarPx = 16;
@@ -99,15 +101,19 @@ float MedianGray(const cv::Mat& g) {
 }
 
 cv::Rect InnerRect(const BoxPatch& p) {
-  return cv::Rect(p.x + kInsetPx, p.y + kInsetPx, p.w_px - 2 * kInsetPx + 1,
-                  p.h_px - 2 * kInsetPx + 1) &
+  return cv::Rect(p.x + p.inset_px, p.y + p.inset_px, p.w_px - 2 * p.inset_px + 1,
+                  p.h_px - 2 * p.inset_px + 1) &
          cv::Rect(0, 0, p.smooth.cols, p.smooth.rows);
 }
 
-float InnerSigma(const BoxPatch& p) {
+void InnerStats(BoxPatch& p) {
+  const cv::Mat inner = p.smooth(InnerRect(p));
   cv::Scalar mean, sd;
-  cv::meanStdDev(p.smooth(InnerRect(p)), mean, sd);
-  return static_cast<float>(sd[0]);
+  cv::meanStdDev(inner, mean, sd);
+  p.inner_sigma = static_cast<float>(sd[0]);
+  double lo = 255.0;
+  cv::minMaxLoc(inner, &lo);
+  p.inner_min = static_cast<float>(lo);
 }
 
 float Logistic(float z) { return 1.0f / (1.0f + std::exp(-z)); }
@@ -120,7 +126,16 @@ BoxPatch LocateBox(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   const core::RectMm region{box_mm.x - kPatchMarginMm, box_mm.y - kPatchMarginMm,
                             box_mm.w + 2 * kPatchMarginMm, box_mm.h + 2 * kPatchMarginMm};
   p.gray = WarpPatch(scan_gray, mm_to_px, region, kPx);
-  cv::blur(p.gray, p.smooth, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+  // The 3x3 smoothing averages sensor noise on scans finer than the patch grid. A scan at
+  // 200 dpi or less was interpolated up to it and is smooth already: blurring again would
+  // wash a light pencil line out under the noise floor.
+  const double scan_ppm = LocalPxPerMm(mm_to_px, {box_mm.x + box_mm.w / 2, box_mm.y + box_mm.h / 2});
+  if (scan_ppm >= kLowResPpm)
+    cv::blur(p.gray, p.smooth, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+  else
+    p.smooth = p.gray;
+  // A coarse scan spreads the printed line's blur over more of the paper around it.
+  p.inset_px = kInsetPx + (scan_ppm < kLowResPpm ? 2 : 0);
   p.w_px = static_cast<int>(std::lround(box_mm.w * kPx));
   p.h_px = static_cast<int>(std::lround(box_mm.h * kPx));
   p.nominal_x = p.nominal_y = static_cast<int>(std::lround(kPatchMarginMm * kPx));
@@ -145,14 +160,34 @@ BoxPatch LocateBox(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   p.contrast_y = rows.weaker;
   p.line_gray = 255.0f - 0.5f * (rows.centre + cols.centre);
   p.white = MedianGray(p.gray);
-  p.inner_sigma = InnerSigma(p);
+  InnerStats(p);
   return p;
 }
 
 void PlaceBox(BoxPatch& patch, int dx, int dy) {
   patch.x = patch.nominal_x + dx;
   patch.y = patch.nominal_y + dy;
-  patch.inner_sigma = InnerSigma(patch);
+  InnerStats(patch);
+}
+
+void CalibrateThresholds(PageCalibration& cal, const std::vector<float>& inner_peaks) {
+  // The median box is empty on any form (a one-answer question of n options leaves n-1 empty),
+  // but a page of two boxes both marked would put the floor on the marks: cap it at what noise
+  // can plausibly reach.
+  float floor = 0.0f;
+  if (!inner_peaks.empty()) {
+    std::vector<float> v = inner_peaks;
+    auto mid = v.begin() + v.size() / 2;
+    std::nth_element(v.begin(), mid, v.end());
+    floor = *mid;
+  }
+  cal.floor_peak = std::min(floor, std::max(0.10f, 6.0f * cal.noise));
+  // Seed: clearly above the darkest point of a typical empty box. Clear: what a light pencil
+  // stroke reaches (25+ gray levels under the paper); an erased mark's residue or show-through
+  // stays under it.
+  cal.seed = std::clamp(cal.floor_peak + std::max(0.03f, 3.0f * cal.noise), 0.05f, 0.30f);
+  cal.grow = std::max(0.035f, 0.6f * cal.seed);
+  cal.clear = std::max({0.12f, cal.seed + 0.03f, cal.floor_peak + std::max(0.07f, 8.0f * cal.noise)});
 }
 
 BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
@@ -162,86 +197,248 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
   float white = patch.white;
   if (white < cal.white - 0.3f * (cal.white - cal.black)) white = cal.white;
   const float range = std::max(white - cal.black, 40.0f);
-  const float tau = cal.ink_threshold;
   const float px_area = static_cast<float>(1.0 / (kPx * kPx));
+  const int pw = patch.smooth.cols, ph = patch.smooth.rows;
+  std::array<float, 256> lut;
+  for (int v = 0; v < 256; ++v) lut[v] = std::clamp((white - v) / range, 0.0f, 1.0f);
 
   const cv::Rect inner = InnerRect(patch);
   const int w = inner.width, h = inner.height;
-  std::vector<float> dark(static_cast<size_t>(w) * h);
+  std::vector<float> in(static_cast<size_t>(w) * h);
   double sum = 0.0;
-  int n_ink = 0, n_solid = 0;
+  int n_ink = 0;
   for (int r = 0; r < h; ++r) {
-    const uchar* row = patch.smooth.ptr<uchar>(inner.y + r) + inner.x;
     for (int c = 0; c < w; ++c) {
-      float d = std::clamp((white - row[c]) / range, 0.0f, 1.0f);
-      dark[r * w + c] = d;
+      const float d = lut[patch.smooth.at<uchar>(inner.y + r, inner.x + c)];
+      in[r * w + c] = d;
       sum += d;
-      n_ink += d > tau;
-      n_solid += d > 0.5f;
+      n_ink += d > cal.seed;
+      m.inner_peak = std::max(m.inner_peak, d);
+    }
+  }
+  // "Solid" is judged against the ink's own darkness: half as dark as pen ink for a pen, half
+  // as dark as the graphite for a box filled in with pencil. The level comes from the 95th
+  // percentile of the inner area (the ink of any mark covering 5% of it) and never drops to
+  // what a clean box holds.
+  float p95 = 0.0f;
+  {
+    std::vector<float> v = in;
+    auto k = v.begin() + static_cast<long>(0.95 * (v.size() - 1));
+    std::nth_element(v.begin(), k, v.end());
+    p95 = *k;
+  }
+  const float solid_level = std::clamp(0.5f * p95, cal.clear, 0.5f);
+  int n_solid = 0;
+  std::array<int, 9> cell_solid{}, cell_n{};
+  std::vector<int> col_cell(w);
+  for (int c = 0; c < w; ++c) col_cell[c] = 3 * c / w;
+  for (int r = 0; r < h; ++r) {
+    const int row_cell = (3 * r / h) * 3;
+    const float* row = in.data() + static_cast<size_t>(r) * w;
+    for (int c = 0; c < w; ++c) {
+      const int solid = row[c] > solid_level;
+      n_solid += solid;
+      cell_solid[row_cell + col_cell[c]] += solid;
+      ++cell_n[row_cell + col_cell[c]];
     }
   }
   const int n = w * h;
   m.fill = static_cast<float>(sum / n);
   m.ink = static_cast<float>(n_ink) / n;
   m.solid = static_cast<float>(n_solid) / n;
+  m.min_cell_solid = 1.0f;
+  for (int i = 0; i < 9; ++i)
+    m.min_cell_solid = std::min(m.min_cell_solid, static_cast<float>(cell_solid[i]) / std::max(cell_n[i], 1));
 
-  // Connected components of ink pixels: a dust speck is one small component, a tick or a
-  // cross one or two large ones.
-  if (n_ink > 0) {
-    for (const InkBlob& c : FindInkBlobs(dark.data(), w, h, tau)) {
+  // Connected components of ink: a dust speck is one small short component, a tick or a cross
+  // one or two heavy ones, a light pencil stroke a long one however little ink it holds.
+  if (m.inner_peak > cal.seed) {
+    for (const InkBlob& c : FindInkBlobs(in.data(), w, h, cal.seed, cal.grow)) {
+      ++m.fragments;
       m.total_mm2 += c.mass * px_area;
       if (c.mass * px_area > m.mark_mm2) {
         m.mark_mm2 = c.mass * px_area;
         m.mark_peak = c.peak;
         m.mark_sharpness = c.sharpness;
       }
+      const float len_mm = static_cast<float>(c.length / kPx);
+      if (len_mm > m.stroke_mm) {
+        m.stroke_mm = len_mm;
+        m.stroke_peak = c.peak;
+        m.stroke_sharpness = c.sharpness;
+      }
     }
   }
 
-  // Ink just outside each side: a tick overflowing, or a circle drawn around the box.
-  const float ring_tau = std::max(tau, 0.25f);
-  auto side_mass = [&](cv::Rect zone) {
-    zone &= cv::Rect(0, 0, patch.smooth.cols, patch.smooth.rows);
-    float mass = 0.0f;
-    for (int r = zone.y; r < zone.y + zone.height; ++r) {
-      const uchar* row = patch.smooth.ptr<uchar>(r);
-      for (int c = zone.x; c < zone.x + zone.width; ++c) {
-        float d = std::clamp((white - row[c]) / range, 0.0f, 1.0f);
-        if (d > ring_tau) mass += d;
+  // Group the components lying within ~1 mm of each other (a trail of dots left of a light
+  // stroke by a bilevel scan) and measure the largest group's length.
+  if (m.fragments >= 2) {
+    cv::Mat mask(h, w, CV_8UC1), bridged, labels;
+    for (int i = 0; i < w * h; ++i) mask.data[i] = in[i] > cal.seed ? 255 : 0;
+    constexpr int kBridgePx = 4;  // dilation radius: gaps up to 1 mm close.
+    cv::dilate(mask, bridged, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * kBridgePx + 1, 2 * kBridgePx + 1)));
+    const int n_labels = cv::connectedComponents(bridged, labels, 8, CV_32S);
+    std::vector<double> sx(n_labels), sy(n_labels), sxx(n_labels), syy(n_labels), sxy(n_labels), cnt(n_labels);
+    for (int r = 0; r < h; ++r)
+      for (int c = 0; c < w; ++c) {
+        if (!mask.at<uchar>(r, c)) continue;
+        const int l = labels.at<int>(r, c);
+        sx[l] += c, sy[l] += r, sxx[l] += c * c, syy[l] += r * r, sxy[l] += c * r, cnt[l] += 1;
       }
+    int best = 0;
+    for (int l = 1; l < n_labels; ++l) {
+      if (cnt[l] < 1) continue;
+      const double mx = sx[l] / cnt[l], my = sy[l] / cnt[l];
+      const double vxx = sxx[l] / cnt[l] - mx * mx, vyy = syy[l] / cnt[l] - my * my,
+                   vxy = sxy[l] / cnt[l] - mx * my;
+      const double lambda = 0.5 * (vxx + vyy) + std::sqrt(0.25 * (vxx - vyy) * (vxx - vyy) + vxy * vxy);
+      const float len = static_cast<float>(std::sqrt(12.0 * lambda + 1.0) / kPx);
+      if (len > m.cluster_mm) m.cluster_mm = len, best = l;
     }
-    return mass * px_area;
-  };
+    if (best > 0) {
+      // Count the original components whose pixels fall in the best group.
+      cv::Mat own;
+      const int n_own = cv::connectedComponents(mask, own, 8, CV_32S);
+      std::vector<char> in_best(n_own, 0);
+      for (int i = 0; i < w * h; ++i)
+        if (mask.data[i] && labels.at<int>(i / w, i % w) == best) in_best[own.at<int>(i / w, i % w)] = 1;
+      for (int l = 1; l < n_own; ++l) m.cluster_fragments += in_best[l];
+    }
+  } else {
+    m.cluster_mm = m.stroke_mm;
+    m.cluster_fragments = m.fragments;
+  }
+
+  // A heavy, dark mark decides the box by itself (DecideBox never looks outside then).
+  if (m.mark_mm2 >= 0.6f && m.mark_peak >= cal.clear) return m;
+
+  // Outside the box. Printed grids put rules ~1.2-1.5 mm above and below the boxes and
+  // between columns: a row (column) of the patch dark over most of its length is such a rule
+  // (nothing a hand draws around one box is that straight and long) and is left out.
+  const float ring_tau = std::max(cal.seed, 0.15f);
+  std::vector<unsigned char> rule_row(ph, 0), rule_col(pw, 0);
+  cv::Mat ink;
+  cv::threshold(patch.smooth, ink, white - ring_tau * range, 1, cv::THRESH_BINARY_INV);
+  {
+    // A rule tilted by the residual rotation wanders over two or three rows (columns): count
+    // the columns (rows) inked in any of three neighbouring rows (columns).
+    const int min_run = static_cast<int>(0.7 * std::min(pw, ph));
+    cv::Mat spread, count;
+    cv::dilate(ink, spread, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, 3)));
+    cv::reduce(spread, count, 1, cv::REDUCE_SUM, CV_32S);
+    for (int r = 0; r < ph; ++r)
+      if (count.at<int>(r) >= min_run)
+        for (int k = std::max(r - 1, 0); k <= std::min(r + 1, ph - 1); ++k) rule_row[k] = 1;
+    cv::dilate(ink, spread, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 1)));
+    cv::reduce(spread, count, 0, cv::REDUCE_SUM, CV_32S);
+    for (int c = 0; c < pw; ++c)
+      if (count.at<int>(c) >= min_run)
+        for (int k = std::max(c - 1, 0); k <= std::min(c + 1, pw - 1); ++k) rule_col[k] = 1;
+  }
+  // Outside the printed square only a few pixels are inked (outline, labels, marks): visit
+  // just those. For each: its share of the ring just outside each side (a tick overflowing, a
+  // circle drawn around the box), and its direction from the box centre.
+  //
+  // Directions around the box holding ink away from its printed outline and the rules: a
+  // loop drawn around the box covers all of them (it may cut through the box's corners, so the
+  // corners of the inner area count too), while the print around a box (its label, the next
+  // box of a list, the question text) covers at most about two thirds of them.
   const int band = kRingFarPx - kRingNearPx;
   const std::array<cv::Rect, 4> zones = {
       cv::Rect(patch.x, patch.y - kRingFarPx, patch.w_px, band),
       cv::Rect(patch.x, patch.y + patch.h_px + kRingNearPx + 1, patch.w_px, band),
       cv::Rect(patch.x - kRingFarPx, patch.y, band, patch.h_px),
       cv::Rect(patch.x + patch.w_px + kRingNearPx + 1, patch.y, band, patch.h_px)};
-  for (const cv::Rect& z : zones) {
-    float s = side_mass(z);
-    m.ring_mm2 += s;
-    m.ring_sides += s > 0.15f;
+  std::array<float, 4> side{};
+  constexpr int kSectors = 24;
+  std::array<int, kSectors> sector{};
+  const float cx = patch.x + 0.5f * patch.w_px, cy = patch.y + 0.5f * patch.h_px;
+  const int x0 = patch.x, x1 = patch.x + patch.w_px, y0 = patch.y, y1 = patch.y + patch.h_px;
+  // The printed outline's blurred skirt reaches ~4 px either side of its centre line.
+  constexpr int kOutlineBand = 4;
+  const float centre_r2 = 0.09f * patch.w_px * patch.h_px;  // (0.3 side)^2: where marks sit.
+  for (int r = 0; r < ph; ++r)
+    if (rule_row[r]) ink.row(r).setTo(0);
+  for (int c = 0; c < pw; ++c)
+    if (rule_col[c]) ink.col(c).setTo(0);
+  std::vector<cv::Point> inked;
+  cv::findNonZero(ink, inked);
+  for (const cv::Point& pt : inked) {
+    const int r = pt.y, c = pt.x;
+    const float d = lut[patch.smooth.at<uchar>(r, c)];
+    for (int k = 0; k < 4; ++k)
+      if (zones[k].contains(pt)) side[k] += d;
+    const bool near_v = (std::abs(c - x0) <= kOutlineBand || std::abs(c - x1) <= kOutlineBand) &&
+                        r >= y0 - kOutlineBand && r <= y1 + kOutlineBand;
+    const bool near_h = (std::abs(r - y0) <= kOutlineBand || std::abs(r - y1) <= kOutlineBand) &&
+                        c >= x0 - kOutlineBand && c <= x1 + kOutlineBand;
+    if (near_v || near_h) continue;
+    const float ddx = c - cx, ddy = r - cy;
+    if (ddx * ddx + ddy * ddy < centre_r2) continue;
+    const double a = std::atan2(ddy, ddx);
+    int s = static_cast<int>((a + CV_PI) / (2 * CV_PI) * kSectors);
+    ++sector[std::clamp(s, 0, kSectors - 1)];
   }
+  for (float mass : side) {
+    m.ring_mm2 += mass * px_area;
+    m.ring_sides += mass * px_area > 0.15f;
+  }
+  int covered = 0;
+  for (int v : sector) covered += v >= 3;
+  m.circle_coverage = static_cast<float>(covered) / kSectors;
   return m;
 }
 
-BoxDecision DecideBox(const BoxMeasurement& m, bool located) {
-  // Decision boundaries (mm^2 of solid-black ink in the largest component): a dust speck
-  // of 0.35 mm is ~0.1, a 1 mm pen dot ~0.8, a light pencil tick ~0.5+. Logistic in log
-  // mass: p = 0.5 at kMarkMidMm2, p ~ 0.97 at 1.75x it.
-  constexpr float kMarkMidMm2 = 0.20f;
+BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool located) {
+  // Mass boundary (mm^2 of solid-black ink in the largest component, blur skirt included):
+  // a dust speck of 0.35 mm is ~0.15, a 1 mm pen dot ~0.8, a pen tick 1+. Logistic in log
+  // mass: p = 0.5 at kMarkMidMm2, p ~ 0.97 at 1.75x it. A pen touch of 0.5 mm (~0.3) is left
+  // to a person.
+  constexpr float kMarkMidMm2 = 0.30f;
   constexpr float kMarkSlope = 6.0f;
-  // Solid (cancel) boundary on the share of the inner area at least half as dark as print:
-  // hatching covers well under 60%, a deliberate fill over 85%.
+  // Length boundary: dust and JPEG blotches stay under ~0.7 mm, the shortest deliberate
+  // stroke (a small tick in a corner, a slash) is 1.5 mm and more; p ~ 0.96 at 1.5 mm.
+  constexpr float kStrokeMidMm = 1.1f;
+  constexpr float kStrokeSlope = 8.0f;
+  // Solid (cancel) boundary on the share of the inner area at least half as dark as its ink:
+  // hatching covers well under 60%, a deliberate fill over 85%. A fill also covers every
+  // ninth of the box, while a thick felt-pen cross or tick leaves whole ninths bare; a box
+  // blacked out all over (solid > ~0.93) is a cancellation whatever its ninths say.
   constexpr float kCancelMid = 0.72f;
   constexpr float kCancelSlope = 30.0f;
+  constexpr float kCellMid = 0.5f;
+  constexpr float kCellSlope = 20.0f;
+  constexpr float kBlackedOut = 0.93f;
+  constexpr float kBlackSlope = 40.0f;
   constexpr float kSmudgeSharpness = 0.25f;
+  // Share of directions inked around an empty box: print around a box reaches ~0.67 (a list's
+  // next box below, the label beside, question text above), a loop drawn around it 0.7-1.
+  // Print never put ink just outside three sides of a box on our forms; a loop does.
+  constexpr float kCircleSure = 0.79f;
+  constexpr float kCircleMaybe = 0.70f;
+  // Length of a trail of dots read as a broken stroke (for review / for sure).
+  constexpr float kTrailMm = 2.0f;
+  constexpr float kTrailSureMm = 2.5f;
 
   BoxDecision d;
-  const float p_mark =
+  const float p_mass =
       m.mark_mm2 <= 0.0f ? 0.0f : Logistic(kMarkSlope * std::log(m.mark_mm2 / kMarkMidMm2));
-  const float p_cancel = Logistic(kCancelSlope * (m.solid - kCancelMid));
+  const float p_stroke =
+      m.stroke_mm <= 0.0f ? 0.0f : Logistic(kStrokeSlope * (m.stroke_mm - kStrokeMidMm));
+  const float p_mark = std::max(p_mass, p_stroke);
+  const float p_cancel =
+      std::max(Logistic(kBlackSlope * (m.solid - kBlackedOut)),
+               std::min(Logistic(kCancelSlope * (m.solid - kCancelMid)),
+                        Logistic(kCellSlope * (m.min_cell_solid - kCellMid))));
+  // The ink that makes the box look marked is not clearly darker than the page's empty
+  // boxes: show-through or an erased mark as often as a mark. Seen, but not for certain.
+  const bool faint = (p_stroke > p_mass ? m.stroke_peak : m.mark_peak) < cal.clear;
+  // A trail of dots: a light stroke that a bilevel scan (or a dry pen) broke up. Dust falls
+  // as isolated specks; four or more dots strung along 2.5 mm are a stroke.
+  // Only on pages whose empty boxes are clean (bilevel scans): where noise reaches the seed
+  // level, a few specks strung together mean nothing.
+  const bool clean_page = cal.floor_peak < 0.5f * cal.seed;
+  const bool trail_sure = clean_page && m.cluster_fragments >= 4 && m.cluster_mm >= kTrailSureMm;
   if (p_cancel >= 0.5f) {
     d.state = BoxState::kCancelled;
     d.confidence = p_cancel;
@@ -249,16 +446,35 @@ BoxDecision DecideBox(const BoxMeasurement& m, bool located) {
   } else if (p_mark >= 0.5f) {
     d.state = BoxState::kMarked;
     d.confidence = std::min(p_mark, 1.0f - p_cancel);
-    if (1.0f - p_cancel < p_mark) d.doubt = "heavy shading, mark or cancellation?";
-    else if (d.confidence < 0.9f) d.doubt = "faint mark";
+    if (trail_sure) d.confidence = std::max(d.confidence, std::min(0.85f, 1.0f - p_cancel));
+    if (1.0f - p_cancel < p_mark && d.confidence < 0.9f) {
+      d.doubt = "heavy shading, mark or cancellation?";
+    } else if (faint) {
+      d.confidence = std::min(d.confidence, 0.6f);
+      d.doubt = "faint mark";
+    } else if (d.confidence < 0.9f) {
+      d.doubt = "faint mark";
+    }
   } else {
     d.state = BoxState::kEmpty;
     d.confidence = 1.0f - p_mark;
     if (d.confidence < 0.9f) d.doubt = "faint ink";
-    if (m.ring_sides >= 3) {
-      // Ink on three or four sides just outside an empty box: a circle drawn around it.
+    if (clean_page && m.cluster_fragments >= 3 && m.cluster_mm >= kTrailMm) {
       d.state = BoxState::kMarked;
-      d.confidence = m.ring_sides == 4 ? 0.85f : 0.6f;
+      d.confidence = trail_sure ? 0.85f : 0.6f;
+      d.doubt = trail_sure ? "" : "broken faint stroke";
+    } else if (m.fragments >= 2 && m.cluster_mm >= 1.5f) {
+      d.confidence = std::min(d.confidence, 0.6f);
+      d.doubt = "scattered ink";
+    } else if (m.circle_coverage >= kCircleSure ||
+        (m.circle_coverage >= kCircleSure - 0.13f && m.ring_sides >= 3)) {
+      d.state = BoxState::kMarked;
+      d.confidence = 0.95f;
+      d.doubt.clear();
+    } else if (m.circle_coverage >= kCircleMaybe || (m.circle_coverage >= 0.5f && m.ring_sides >= 3)) {
+      // Ink around much of an empty box: probably a circle drawn around it.
+      d.state = BoxState::kMarked;
+      d.confidence = 0.6f;
       d.doubt = "circled rather than ticked";
     } else if (m.mark_mm2 > 0.5f * kMarkMidMm2 && m.ring_mm2 > 0.3f) {
       // Some ink inside and more just outside: possibly a mark written mostly beside the box.
@@ -269,7 +485,7 @@ BoxDecision DecideBox(const BoxMeasurement& m, bool located) {
   // A faint component with gentle slopes is a smudge or eraser residue more often than a
   // pencil stroke (which has steep flanks even when light): a person decides.
   if (m.mark_mm2 > 0.5f * kMarkMidMm2 && m.mark_peak < 0.45f && m.mark_sharpness < kSmudgeSharpness &&
-      d.state != BoxState::kCancelled) {
+      d.state != BoxState::kCancelled && m.solid < 0.5f) {
     d.confidence = std::min(d.confidence, 0.6f);
     d.doubt = "faint smudge, mark or eraser residue?";
   }

@@ -3,19 +3,22 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "core/geometry.h"
 #include "recognition/recognition.h"
+#include "templates/layout.h"
 
 namespace phieu::recognition {
 
 /// Patches are sampled at 8 px/mm: a 5 mm box is 40 px, a 0.3 mm printed stroke 2.4 px.
 constexpr double kPatchPxPerMm = 8.0;
 /// Paper around the box kept in the patch: room for a 1.5 mm position search plus the ring
-/// outside the box where overflowing marks and circles are looked for.
-constexpr double kPatchMarginMm = 2.5;
+/// outside the box where overflowing marks and circles are looked for (a circle drawn around
+/// a 5 mm box runs up to ~2.3 mm outside it).
+constexpr double kPatchMarginMm = 3.0;
 /// How far the printed square may sit from where the page homography predicts it.
 constexpr double kMaxShiftMm = 1.5;
 
@@ -24,6 +27,7 @@ struct BoxPatch {
   cv::Mat gray;      ///< upright patch, kPatchPxPerMm, box + kPatchMarginMm each side.
   cv::Mat smooth;    ///< 3x3 box-filtered copy used for all ink measurements.
   int w_px = 40;     ///< printed square edge to edge (line centre to line centre).
+  int inset_px = 5;  ///< inner measuring area starts this far inside the line centres.
   int h_px = 40;
   int nominal_x = 20;  ///< column of the left line centre where the homography predicts it.
   int nominal_y = 20;
@@ -34,6 +38,7 @@ struct BoxPatch {
   float line_gray = 0.0f;   ///< gray at the printed lines' centre (print black estimate).
   float white = 255.0f;     ///< median gray of the patch (local paper).
   float inner_sigma = 0.0f; ///< std-dev of the smoothed inner area, gray levels (noise floor).
+  float inner_min = 255.0f; ///< darkest smoothed gray of the inner area (page floor statistic).
   bool located = false;     ///< the square was found (or placed from neighbours that were).
 };
 
@@ -41,7 +46,7 @@ struct BoxPatch {
 BoxPatch LocateBox(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                    const core::RectMm& box_mm);
 
-/// Moves the measuring position to nominal + (dx, dy) px and recomputes inner_sigma.
+/// Moves the measuring position to nominal + (dx, dy) px and recomputes the inner statistics.
 void PlaceBox(BoxPatch& patch, int dx, int dy);
 
 /// Per-page levels, from all patches of the page.
@@ -49,20 +54,47 @@ struct PageCalibration {
   float white = 240.0f;   ///< paper gray (median over patches).
   float black = 20.0f;    ///< printed-line gray (median over patches).
   float noise = 0.0f;     ///< noise floor of empty inner areas in darkness units [0,1].
-  float ink_threshold = 0.12f;  ///< darkness above which a smoothed pixel is ink.
+  float ink_threshold = 0.12f;  ///< darkness above which a smoothed pixel is ink (handwriting areas).
+  /// Darkest point of an empty box's inner area on this page: the median over the page's
+  /// boxes (most boxes of a form are empty), in darkness units. JPEG ringing, grain and
+  /// lighting all raise it; a mark has to stand clearly above it.
+  float floor_peak = 0.0f;
+  /// Box ink components: grown from pixels above `grow`, kept when they reach `seed`.
+  float seed = 0.10f;
+  float grow = 0.06f;
+  /// A stroke whose darkest point stays under this is faint (light pencil, show-through,
+  /// erased residue): the reader may call it but not with confidence.
+  float clear = 0.16f;
 };
+
+/// Derives the box thresholds (floor_peak, seed, grow, clear) from the page's noise (set in
+/// `cal.noise`) and the inner peaks of its boxes (darkness units, one per box).
+void CalibrateThresholds(PageCalibration& cal, const std::vector<float>& inner_peaks);
 
 /// What was measured in one box (pass 2).
 struct BoxMeasurement {
-  float ink = 0.0f;        ///< share of inner pixels above the ink threshold.
+  float ink = 0.0f;        ///< share of inner pixels above the seed threshold.
   float fill = 0.0f;       ///< mean normalised darkness of the inner area.
-  float solid = 0.0f;      ///< share of inner pixels at least half as dark as print.
+  float solid = 0.0f;      ///< share of inner pixels at least half as dark as the box's ink.
   float mark_mm2 = 0.0f;   ///< largest connected ink component, as mm^2 of solid black.
   float mark_peak = 0.0f;       ///< darkest pixel of that component.
-  float mark_sharpness = 0.0f;  ///< its InkComponent::sharpness.
+  float mark_sharpness = 0.0f;  ///< its InkBlob::sharpness.
+  float stroke_mm = 0.0f;       ///< longest ink component along its main axis, mm.
+  float stroke_peak = 0.0f;     ///< darkest pixel of that component.
+  float stroke_sharpness = 0.0f;
+  float inner_peak = 0.0f;      ///< darkest pixel of the inner area.
+  int fragments = 0;            ///< ink components in the inner area.
+  /// Length (mm) of the largest group of components lying within ~1 mm of each other: a pencil
+  /// stroke that a bilevel scan broke into a trail of dots is one such group, dust is not.
+  float cluster_mm = 0.0f;
+  int cluster_fragments = 0;    ///< components in that group.
+  float min_cell_solid = 0.0f;  ///< least solid ninth of the inner area (3 x 3 cells).
   float total_mm2 = 0.0f;  ///< all ink above threshold, mm^2 of solid black.
   int ring_sides = 0;      ///< sides of the box (0..4) with ink just outside it.
   float ring_mm2 = 0.0f;   ///< ink just outside the box, mm^2 of solid black.
+  /// Share of the directions around the box (24 sectors) with ink outside the inner area,
+  /// printed lines and straight rules removed: ~1 for a circle drawn around the box.
+  float circle_coverage = 0.0f;
 };
 
 BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& calibration);
@@ -73,6 +105,28 @@ struct BoxDecision {
   std::string doubt;  ///< what is uncertain, for the review reason ("faint mark").
 };
 
-BoxDecision DecideBox(const BoxMeasurement& m, bool located);
+BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& calibration, bool located);
+
+/// Everything measured and decided about one tick box of a page.
+struct BoxDetail {
+  size_t field = 0;        ///< index into Layout::fields.
+  size_t option = 0;       ///< index into that field's options.
+  core::PointMm centre;    ///< layout centre of the box, page mm.
+  bool found = false;      ///< its own printed square was found.
+  bool located = false;    ///< measured at a trusted position (its own or its neighbours').
+  int dx = 0, dy = 0;      ///< measuring position minus predicted, patch px.
+  BoxMeasurement measurement;
+  BoxDecision decision;
+};
+
+struct PageBoxes {
+  PageCalibration calibration;
+  std::vector<BoxDetail> boxes;  ///< page fields in layout order, options in order.
+};
+
+/// Locates, calibrates, measures and decides every tick box of page `page_no` of `layout`
+/// (ReadPage's box pass, exposed for tests and tuning tools).
+PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
+                        const templates::Layout& layout, int page_no);
 
 }  // namespace phieu::recognition

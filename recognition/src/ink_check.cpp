@@ -26,13 +26,18 @@ constexpr double kRuleMm = 7.0;
 }  // namespace
 
 std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float threshold) {
+  return FindInkBlobs(dark, w, h, threshold, threshold);
+}
+
+std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float seed, float grow) {
   std::vector<InkBlob> out;
   std::vector<unsigned char> seen(static_cast<size_t>(w) * h, 0);
   std::vector<int> stack;
   for (int i = 0; i < w * h; ++i) {
-    if (seen[i] || dark[i] <= threshold) continue;
+    if (seen[i] || dark[i] <= seed) continue;
     InkBlob comp;
     float grad = 0.0f;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
     stack.assign(1, i);
     seen[i] = 1;
     while (!stack.empty()) {
@@ -42,18 +47,24 @@ std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float thresho
       comp.peak = std::max(comp.peak, dark[j]);
       ++comp.area;
       int r = j / w, c = j % w;
+      sx += c, sy += r, sxx += c * c, syy += r * r, sxy += c * r;
       grad += std::abs(dark[r * w + std::min(c + 1, w - 1)] - dark[r * w + std::max(c - 1, 0)]) +
               std::abs(dark[std::min(r + 1, h - 1) * w + c] - dark[std::max(r - 1, 0) * w + c]);
       for (int rr = std::max(r - 1, 0); rr <= std::min(r + 1, h - 1); ++rr)
         for (int cc = std::max(c - 1, 0); cc <= std::min(c + 1, w - 1); ++cc) {
           int k = rr * w + cc;
-          if (!seen[k] && dark[k] > threshold) {
+          if (!seen[k] && dark[k] > grow) {
             seen[k] = 1;
             stack.push_back(k);
           }
         }
     }
     comp.sharpness = comp.peak > 0.0f ? grad / comp.area / comp.peak : 0.0f;
+    const double n = comp.area, mx = sx / n, my = sy / n;
+    const double vxx = sxx / n - mx * mx, vyy = syy / n - my * my, vxy = sxy / n - mx * my;
+    const double lambda = 0.5 * (vxx + vyy) + std::sqrt(0.25 * (vxx - vyy) * (vxx - vyy) + vxy * vxy);
+    // A single pixel still has a 1 px extent.
+    comp.length = static_cast<float>(std::sqrt(12.0 * lambda + 1.0));
     out.push_back(comp);
   }
   return out;

@@ -15,6 +15,26 @@ cv::Point2d Apply(const cv::Matx33d& h, double x, double y) {
   return {p[0] / p[2], p[1] / p[2]};
 }
 
+/// Samples `src` through `patch_to_src` (inverse map) into a w x h patch. Over a patch of a
+/// few millimetres the page homography is affine to a small fraction of a pixel, and
+/// warpAffine costs about half of warpPerspective; the exact warp is used when it is not.
+cv::Mat Sample(const cv::Mat& src, const cv::Matx33d& patch_to_src, int w, int h) {
+  const cv::Point2d p00 = Apply(patch_to_src, 0, 0), p10 = Apply(patch_to_src, w, 0),
+                    p01 = Apply(patch_to_src, 0, h), p11 = Apply(patch_to_src, w, h);
+  const cv::Point2d far = p10 + p01 - p00;  // where an affine map puts the fourth corner.
+  cv::Mat out;
+  if (std::hypot(far.x - p11.x, far.y - p11.y) < 0.05) {
+    const cv::Matx23d affine((p10.x - p00.x) / w, (p01.x - p00.x) / h, p00.x,  //
+                             (p10.y - p00.y) / w, (p01.y - p00.y) / h, p00.y);
+    cv::warpAffine(src, out, cv::Mat(affine), cv::Size(w, h), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_CONSTANT, cv::Scalar(255));
+  } else {
+    cv::warpPerspective(src, out, cv::Mat(patch_to_src), cv::Size(w, h),
+                        cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(255));
+  }
+  return out;
+}
+
 }  // namespace
 
 double LocalPxPerMm(const cv::Matx33d& mm_to_px, core::PointMm at_mm) {
@@ -36,7 +56,6 @@ cv::Mat WarpPatch(const cv::Mat& gray, const cv::Matx33d& mm_to_px, const core::
   const double scan_ppm =
       LocalPxPerMm(mm_to_px, {rect_mm.x + rect_mm.w / 2, rect_mm.y + rect_mm.h / 2});
   const int reduce = static_cast<int>(std::floor(scan_ppm / px_per_mm));
-  cv::Mat out;
   if (reduce >= 2) {
     // Bounding box of the region in the scan, reduced by an integer factor with INTER_AREA.
     double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
@@ -60,17 +79,11 @@ cv::Mat WarpPatch(const cv::Mat& gray, const cv::Matx33d& mm_to_px, const core::
       cv::Matx33d src_to_small(1.0 / k, 0.0, (-roi.x + 0.5) / k - 0.5,  //
                                0.0, 1.0 / k, (-roi.y + 0.5) / k - 0.5,  //
                                0.0, 0.0, 1.0);
-      cv::warpPerspective(small, out, cv::Mat(src_to_small * patch_to_src), cv::Size(w, h),
-                          cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
-                          cv::Scalar(255));
-      return out;
+      return Sample(small, src_to_small * patch_to_src, w, h);
     }
     // Near the scan's edge: fall through to direct sampling.
   }
-  cv::warpPerspective(gray, out, cv::Mat(patch_to_src), cv::Size(w, h),
-                      cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
-                      cv::Scalar(255));
-  return out;
+  return Sample(gray, patch_to_src, w, h);
 }
 
 }  // namespace phieu::recognition

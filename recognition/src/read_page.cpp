@@ -33,6 +33,7 @@ struct BoxRef {
   BoxPatch patch;
   bool found = false;     ///< its own square was found.
   bool located = false;   ///< measured at a trusted position (own or neighbours').
+  int dx = 0, dy = 0;     ///< found position minus predicted, px.
 };
 
 float Median(std::vector<float> v) {
@@ -55,10 +56,11 @@ double Dist2(core::PointMm a, core::PointMm b) {
 
 /// Median shift (px at kPatchPxPerMm) of the nearest found boxes, excluding `self`.
 /// Returns false when none is within reach.
-bool NeighbourShift(const std::vector<BoxRef>& boxes, core::PointMm at, const BoxRef* self,
-                    int* dx, int* dy, size_t* count) {
-  std::vector<std::pair<double, const BoxRef*>> near;
-  for (const BoxRef& b : boxes) {
+template <typename Box>
+bool NeighbourShift(const std::vector<Box>& boxes, core::PointMm at, const Box* self, int* dx,
+                    int* dy, size_t* count) {
+  std::vector<std::pair<double, const Box*>> near;
+  for (const Box& b : boxes) {
     if (&b == self || !b.found) continue;
     double d2 = Dist2(b.centre, at);
     if (d2 <= kNeighbourRadiusMm * kNeighbourRadiusMm) near.push_back({d2, &b});
@@ -69,8 +71,8 @@ bool NeighbourShift(const std::vector<BoxRef>& boxes, core::PointMm at, const Bo
                     [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<float> xs, ys;
   for (size_t i = 0; i < k; ++i) {
-    xs.push_back(static_cast<float>(near[i].second->patch.x - near[i].second->patch.nominal_x));
-    ys.push_back(static_cast<float>(near[i].second->patch.y - near[i].second->patch.nominal_y));
+    xs.push_back(static_cast<float>(near[i].second->dx));
+    ys.push_back(static_cast<float>(near[i].second->dy));
   }
   *dx = static_cast<int>(std::lround(Median(xs)));
   *dy = static_cast<int>(std::lround(Median(ys)));
@@ -140,28 +142,18 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
 
 }  // namespace
 
-std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::AlignedPage& page,
-                                   const templates::Layout& layout, const ReadOptions& options) {
-  if (page.status != scanner::AlignStatus::kOk)
-    throw std::invalid_argument("ReadPage: page is not aligned (status " +
-                                std::string(scanner::AlignStatusName(page.status)) + ")");
-  if (scan.gray.empty() || scan.gray.type() != CV_8UC1)
-    throw std::invalid_argument("ReadPage: scan.gray must be a non-empty CV_8UC1 image");
-  const int page_no = page.key.page;
-
-  std::vector<size_t> fields;
-  for (size_t i = 0; i < layout.fields.size(); ++i)
-    if (layout.fields[i].page == page_no) fields.push_back(i);
-
+PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
+                        const templates::Layout& layout, int page_no) {
   // Pass 1: locate every printed square of the page.
   std::vector<BoxRef> boxes;
-  for (size_t fi : fields) {
+  for (size_t fi = 0; fi < layout.fields.size(); ++fi) {
     const templates::FieldLayout& f = layout.fields[fi];
-    if (!core::IsBoxKind(f.kind)) continue;
+    if (f.page != page_no || !core::IsBoxKind(f.kind)) continue;
     for (size_t oi = 0; oi < f.options.size(); ++oi) {
       const core::RectMm& b = f.options[oi].box_mm;
-      BoxRef ref{fi, oi, {b.x + b.w / 2, b.y + b.h / 2},
-                 LocateBox(scan.gray, page.mm_to_px, b), false, false};
+      BoxRef ref{fi, oi, {b.x + b.w / 2, b.y + b.h / 2}, LocateBox(scan_gray, mm_to_px, b)};
+      ref.dx = ref.patch.x - ref.patch.nominal_x;
+      ref.dy = ref.patch.y - ref.patch.nominal_y;
       boxes.push_back(std::move(ref));
     }
   }
@@ -179,32 +171,82 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
     b.found = std::min(b.patch.contrast_x, b.patch.contrast_y) >= kLocatedContrast * contrast;
 
   // Local registration is smooth across the page: a square not found (scribbled over) or
-  // found where its neighbours disagree is measured where the neighbours put it.
-  for (BoxRef& b : boxes) {
+  // found where its neighbours disagree is measured where the neighbours put it. Decided on
+  // the positions as found, before any is moved.
+  std::vector<std::pair<int, int>> place(boxes.size(), {0, 0});
+  std::vector<char> move(boxes.size(), 0);
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    BoxRef& b = boxes[i];
     int dx = 0, dy = 0;
     size_t count = 0;
     bool have = NeighbourShift(boxes, b.centre, &b, &dx, &dy, &count);
-    const int own_dx = b.patch.x - b.patch.nominal_x, own_dy = b.patch.y - b.patch.nominal_y;
     if (b.found) {
       b.located = true;
-      if (have && count >= 3 &&
-          std::max(std::abs(own_dx - dx), std::abs(own_dy - dy)) > kMaxDisagreementPx)
-        PlaceBox(b.patch, dx, dy);
-    } else if (have) {
-      PlaceBox(b.patch, dx, dy);
-      b.located = true;
+      if (have && count >= 3 && std::max(std::abs(b.dx - dx), std::abs(b.dy - dy)) > kMaxDisagreementPx)
+        place[i] = {dx, dy}, move[i] = 1;
     } else {
-      PlaceBox(b.patch, 0, 0);
+      place[i] = have ? std::pair{dx, dy} : std::pair{0, 0};
+      move[i] = 1;
+      b.located = have;
     }
   }
+  for (size_t i = 0; i < boxes.size(); ++i)
+    if (move[i]) {
+      PlaceBox(boxes[i].patch, place[i].first, place[i].second);
+      boxes[i].found = false;  // its shift is no evidence for its neighbours.
+    }
 
   // Noise floor from the quieter boxes (most boxes on a form are empty).
-  {
+  std::vector<float> peaks;
+  if (!boxes.empty()) {
     std::vector<float> sig;
-    for (const BoxRef& b : boxes) sig.push_back(b.patch.inner_sigma);
-    cal.noise = boxes.empty() ? 0.02f : Percentile(sig, 0.3) / contrast;
-    cal.ink_threshold = std::clamp(5.0f * cal.noise, 0.10f, 0.30f);
+    for (const BoxRef& b : boxes) {
+      sig.push_back(b.patch.inner_sigma);
+      float white = b.patch.white;
+      if (white < cal.white - 0.3f * contrast) white = cal.white;
+      peaks.push_back(std::clamp((white - b.patch.inner_min) / std::max(white - cal.black, 40.0f), 0.0f, 1.0f));
+    }
+    cal.noise = Percentile(sig, 0.3) / contrast;
+  } else {
+    cal.noise = 0.02f;
   }
+  cal.ink_threshold = std::clamp(5.0f * cal.noise, 0.10f, 0.30f);
+  CalibrateThresholds(cal, peaks);
+
+  PageBoxes out;
+  out.calibration = cal;
+  for (const BoxRef& b : boxes) {
+    BoxDetail d;
+    d.field = b.field;
+    d.option = b.option;
+    d.centre = b.centre;
+    d.found = b.found;
+    d.located = b.located;
+    d.dx = b.patch.x - b.patch.nominal_x;
+    d.dy = b.patch.y - b.patch.nominal_y;
+    d.measurement = MeasureBox(b.patch, cal);
+    d.decision = DecideBox(d.measurement, cal, b.located);
+    out.boxes.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::AlignedPage& page,
+                                   const templates::Layout& layout, const ReadOptions& options) {
+  if (page.status != scanner::AlignStatus::kOk)
+    throw std::invalid_argument("ReadPage: page is not aligned (status " +
+                                std::string(scanner::AlignStatusName(page.status)) + ")");
+  if (scan.gray.empty() || scan.gray.type() != CV_8UC1)
+    throw std::invalid_argument("ReadPage: scan.gray must be a non-empty CV_8UC1 image");
+  const int page_no = page.key.page;
+
+  std::vector<size_t> fields;
+  for (size_t i = 0; i < layout.fields.size(); ++i)
+    if (layout.fields[i].page == page_no) fields.push_back(i);
+
+  const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
+  const PageCalibration& cal = page_boxes.calibration;
+  const std::vector<BoxDetail>& boxes = page_boxes.boxes;
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -220,14 +262,13 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       core::RectMm boxes_mm;
       std::vector<float> sx, sy;
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
-        const BoxRef& b = boxes[next_box];
-        BoxMeasurement m = MeasureBox(b.patch, cal);
-        BoxDecision d = DecideBox(m, b.located);
-        r.boxes.push_back({f.options[oi].value, d.state, m.ink, m.fill, d.confidence});
-        decisions.push_back(std::move(d));
+        const BoxDetail& b = boxes[next_box];
+        const BoxMeasurement& m = b.measurement;
+        r.boxes.push_back({f.options[oi].value, b.decision.state, m.ink, m.fill, b.decision.confidence});
+        decisions.push_back(b.decision);
         boxes_mm = Union(boxes_mm, f.options[oi].box_mm);
-        sx.push_back(static_cast<float>((b.patch.x - b.patch.nominal_x) / kPatchPxPerMm));
-        sy.push_back(static_cast<float>((b.patch.y - b.patch.nominal_y) / kPatchPxPerMm));
+        sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
+        sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
       ApplyBoxRules(f, decisions, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? Pad(f.area_mm, kCropPadMm)
@@ -239,7 +280,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       core::RectMm extent = f.area_mm;
       for (const core::RectMm& c : f.cells_mm) extent = Union(extent, c);
       core::PointMm centre{extent.x + extent.w / 2, extent.y + extent.h / 2};
-      if (NeighbourShift(boxes, centre, nullptr, &dx, &dy, &count))
+      if (NeighbourShift(boxes, centre, static_cast<const BoxDetail*>(nullptr), &dx, &dy, &count))
         shift_mm = {dx / kPatchPxPerMm, dy / kPatchPxPerMm};
       InkEvidence ink;
       if (f.kind == core::FieldKind::kDigits) {
@@ -265,7 +306,8 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       }
       r.crop_mm = Pad(extent, kCropPadMm);
     }
-    if (options.keep_crops && r.crop_mm.w > 0 && r.crop_mm.h > 0) {
+    if (options.keep_crops && (r.needs_review || !options.crops_for_review_only) &&
+        r.crop_mm.w > 0 && r.crop_mm.h > 0) {
       core::RectMm shifted = r.crop_mm;
       shifted.x += shift_mm.x;
       shifted.y += shift_mm.y;

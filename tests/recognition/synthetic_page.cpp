@@ -30,6 +30,8 @@ BoxState TruthOf(Mark mark) {
   }
 }
 
+bool IsAmbiguous(Mark mark) { return mark == Mark::kPenTouch || mark == Mark::kErasedTick; }
+
 const char* MarkName(Mark mark) {
   switch (mark) {
     case Mark::kNone: return "none";
@@ -44,6 +46,12 @@ const char* MarkName(Mark mark) {
     case Mark::kFillOverCross: return "fill-over-cross";
     case Mark::kOverflowTick: return "overflow-tick";
     case Mark::kCircle: return "circle";
+    case Mark::kCornerTick: return "corner-tick";
+    case Mark::kFeltTick: return "felt-tick";
+    case Mark::kFeltCross: return "felt-cross";
+    case Mark::kHugeCross: return "huge-cross";
+    case Mark::kPenTouch: return "pen-touch";
+    case Mark::kErasedTick: return "erased-tick";
   }
   return "?";
 }
@@ -115,6 +123,36 @@ void SyntheticPage::PrintBox(const core::RectMm& box_mm) {
   Pen print{0.3, 15};
   Polyline({{b.x, b.y}, {b.right(), b.y}, {b.right(), b.bottom()}, {b.x, b.bottom()}, {b.x, b.y}},
            print);
+}
+
+void SyntheticPage::PrintGridRules(const templates::Layout& layout, double gap_mm) {
+  const Pen rule{0.2, 60};
+  for (const auto& f : layout.fields) {
+    if (f.options.empty()) continue;
+    const core::RectMm& first = f.options.front().box_mm;
+    const core::RectMm& last = f.options.back().box_mm;
+    const double x0 = first.x - 15.0, x1 = last.right() + 8.0;
+    for (double y : {first.y - gap_mm, first.bottom() + gap_mm})
+      Line(Distort({x0, y}), Distort({x1, y}), rule);
+    for (size_t i = 1; i < f.options.size(); ++i) {
+      const double x = 0.5 * (f.options[i - 1].box_mm.right() + f.options[i].box_mm.x);
+      Line(Distort({x, first.y - gap_mm}), Distort({x, first.bottom() + gap_mm}), rule);
+    }
+  }
+}
+
+void SyntheticPage::BreakOutline(const core::RectMm& box_mm, std::mt19937& rng) {
+  const core::RectMm b = Printed(box_mm);
+  const Pen eraser{0.6, setup_.paper};
+  for (int k = 0; k < 4; ++k) {
+    const double t = U(rng, 0.15, 0.85), len = U(rng, 0.4, 1.0);
+    switch (k) {
+      case 0: Line({b.x + t * b.w, b.y}, {b.x + t * b.w + len, b.y}, eraser); break;
+      case 1: Line({b.x + t * b.w, b.bottom()}, {b.x + t * b.w + len, b.bottom()}, eraser); break;
+      case 2: Line({b.x, b.y + t * b.h}, {b.x, b.y + t * b.h + len}, eraser); break;
+      default: Line({b.right(), b.y + t * b.h}, {b.right(), b.y + t * b.h + len}, eraser); break;
+    }
+  }
 }
 
 void SyntheticPage::PrintLayout(const templates::Layout& layout) {
@@ -210,6 +248,47 @@ void SyntheticPage::DrawMark(const core::RectMm& box_mm, Mark mark, const Pen& p
     case Mark::kOverflowTick: {
       Polyline({at(0.25 + j(0.05), 0.55 + j(0.05)), at(0.5 + j(0.05), 0.85 + j(0.05)),
                 at(1.6 + j(0.2), -0.7 + j(0.2))}, pen);
+      break;
+    }
+    case Mark::kCornerTick: {
+      // Corner chosen at random; the tick's 1.5-2 mm frame starts 0.4-0.7 mm from the lines.
+      const double size = U(rng, 1.5, 2.0) / w, m = U(rng, 0.4, 0.7) / w;
+      const double ox = rng() % 2 ? m : 1.0 - m - size, oy = rng() % 2 ? m : 1.0 - m - size;
+      Polyline({at(ox, oy + 0.5 * size), at(ox + 0.35 * size, oy + size), at(ox + size, oy)}, pen);
+      break;
+    }
+    case Mark::kFeltTick: {
+      Pen felt{U(rng, 1.1, 1.5), std::min(pen.gray, 40)};
+      Polyline({at(0.1 + j(0.08), 0.45 + j(0.1)), at(0.4 + j(0.08), 0.9 + j(0.06)),
+                at(1.3 + j(0.15), -0.3 + j(0.15))}, felt);
+      break;
+    }
+    case Mark::kFeltCross: {
+      Pen felt{U(rng, 0.9, 1.2), std::min(pen.gray, 40)};
+      Line(at(-0.1 + j(0.1), -0.1 + j(0.1)), at(1.1 + j(0.1), 1.1 + j(0.1)), felt);
+      Line(at(1.1 + j(0.1), -0.1 + j(0.1)), at(-0.1 + j(0.1), 1.1 + j(0.1)), felt);
+      break;
+    }
+    case Mark::kHugeCross: {
+      const double o = U(rng, 0.4, 0.6);  // 2-3 mm past the 5 mm box
+      Line(at(-o + j(0.1), -o + j(0.1)), at(1 + o + j(0.1), 1 + o + j(0.1)), pen);
+      Line(at(1 + o + j(0.1), -o + j(0.1)), at(-o + j(0.1), 1 + o + j(0.1)), pen);
+      break;
+    }
+    case Mark::kPenTouch: {
+      Disc(at(U(rng, 0.3, 0.7), U(rng, 0.3, 0.7)), U(rng, 0.45, 0.6), std::min(pen.gray, 40));
+      break;
+    }
+    case Mark::kErasedTick: {
+      // What rubbing leaves of a pencil tick: graphite smeared into soft grey blots along
+      // parts of the stroke, a few gray levels under the paper.
+      std::vector<core::PointMm> pts = {at(0.15 + j(0.08), 0.5 + j(0.1)), at(0.4 + j(0.08), 0.85 + j(0.07)),
+                                        at(0.9 + j(0.08), 0.1 + j(0.08))};
+      for (size_t i = 1; i < pts.size(); ++i)
+        for (double t = 0.0; t <= 1.0; t += 0.12)
+          if (rng() % 4)
+            Smudge({pts[i - 1].x + t * (pts[i].x - pts[i - 1].x), pts[i - 1].y + t * (pts[i].y - pts[i - 1].y)},
+                   U(rng, 0.15, 0.25), static_cast<int>(U(rng, 14, 22)));
       break;
     }
     case Mark::kCircle: {

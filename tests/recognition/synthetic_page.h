@@ -31,8 +31,17 @@ enum class Mark {
   kFillOverCross,  ///< correction: cancelled.
   kOverflowTick,   ///< big tick starting in the box and leaving it.
   kCircle,         ///< circle drawn around the box.
+  // Marks our simulator does not make, seen on real forms:
+  kCornerTick,     ///< small tick (1.5-2 mm) tucked into a corner of the box.
+  kFeltTick,       ///< felt pen, 1.1-1.5 mm stroke, overflowing the box.
+  kFeltCross,      ///< felt pen cross, 0.9-1.2 mm strokes, overflowing the box.
+  kHugeCross,      ///< cross whose arms reach 2-3 mm beyond the box.
+  kPenTouch,       ///< a tiny dot of ink, 0.45-0.6 mm: ambiguous, a person decides.
+  kErasedTick,     ///< pencil tick rubbed out: a faint smeared residue, a person decides.
 };
 BoxState TruthOf(Mark mark);
+/// Marks a careful person could read either way: the reader must send them to review.
+bool IsAmbiguous(Mark mark);
 const char* MarkName(Mark mark);
 
 /// How a stroke is drawn.
@@ -68,6 +77,11 @@ class SyntheticPage {
   /// Prints every box, comb cell and writing area of `layout` (0.3 mm black strokes).
   void PrintLayout(const templates::Layout& layout);
   void PrintBox(const core::RectMm& box_mm);
+  /// Prints the rules of a scale grid around `layout`'s box rows: a thin rule `gap_mm` above
+  /// and below each row's boxes across the whole row, and column rules halfway between boxes.
+  void PrintGridRules(const templates::Layout& layout, double gap_mm = 1.2);
+  /// Cuts the printed outline of `box_mm` in a few places (fax-like bilevel scans).
+  void BreakOutline(const core::RectMm& box_mm, std::mt19937& rng);
 
   /// Draws `mark` in the printed box of `box_mm`; `rng` picks the hand-made variation.
   void DrawMark(const core::RectMm& box_mm, Mark mark, const Pen& pen, std::mt19937& rng);
