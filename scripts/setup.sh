@@ -19,6 +19,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsane-dev sane-utils
   fonts-dejavu-core fonts-noto-core fonts-texgyre fonts-sil-andika
+  fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-humor-sans fonts-kristi fonts-dancingscript
 )
 
 missing=()

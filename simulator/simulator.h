@@ -57,15 +57,23 @@ struct SimulateReport {
 ///    sheet, in serial order. A single/scale field with two marks (a spoiled answer) is null;
 ///    a multi field over its max lists every marked value; a cancelled box (filled solid) is
 ///    never an answer. Sheets with a page left out get "incomplete" and null for that page's
-///    fields. Digits are the written digits; text is the written line (ASCII only for now: the
-///    Hershey fonts have no Vietnamese letters).
+///    fields. Digits are the written digits (a crossed-out digit counts as its correction);
+///    text is the NFC Vietnamese comment as written, its lines joined by "\n". A dash ("-",
+///    "—") or a stray dot in a text area is null; a written "Không" is text.
 ///  - pages.json: one entry per page image: {"file", "page_index", "kind": "form"|"blank"|
 ///    "foreign", "serial", "page", "dpi", "rotation_deg", "color", "damage": [..],
 ///    "marks": {FIELD_ID: [{"value", "mark", "selected", "pen"}]}, "strays": [...]}.
 ///    rotation_deg is the total clockwise rotation of the page content (0, 90, 180, 270 plus
 ///    skew). "mark" is the shape drawn: tick, cross, dot, slash, circle, shade, cancelled
-///    (filled solid: not an answer), digits, handwriting; a mark that replaces a cancelled box
-///    also has "correction": true. Blank backs carry "back_of": {"serial", "page"}.
+///    (filled solid: not an answer), digits, handwriting, dash, stray; a mark that replaces a
+///    cancelled box also has "correction": true. Blank backs carry "back_of": {"serial", "page"}.
+///    Written fields: {"mark": "handwriting", "style", "text", "lines", "x_height_mm"} and
+///    {"mark": "digits", "style", "text", ["over_border": [cells]], ["correction": true,
+///    "crossed_out": {"cell", "digit", "rewritten": "above_cell"}]}; {"mark": "dash", "text"} and
+///    {"mark": "stray", "kind", "at_mm"} have "value": null and "selected": false. Styles:
+///    chorus, andika-italic, andika, dejavu-oblique (Pango fonts with full Vietnamese, made
+///    handwritten by jitter, slant, elastic distortion, pen width and pressure), and for digits
+///    also hershey-script, hershey-simplex, hershey-complex.
 /// Errors: the template cannot be rendered, out_dir or a scan file cannot be written.
 core::Result<SimulateReport> Simulate(const templates::Template& tpl, const SimulateOptions& options);
 

@@ -21,14 +21,6 @@ namespace phieu::simulator {
 void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const Pen& pen, double dpi,
                  double size, bool overflow, Rng& rng);
 
-/// Writes `digits` one per comb cell, right-aligned, in a Hershey font with hand jitter.
-void DrawDigits(cv::Mat& ink, const std::vector<core::RectMm>& cells, const std::string& digits,
-                const Pen& pen, double dpi, Rng& rng);
-
-/// Writes one line of (ASCII) handwriting in the top part of a text area.
-void DrawHandLine(cv::Mat& ink, const core::RectMm& area, const std::string& text, const Pen& pen,
-                  double dpi, Rng& rng);
-
 /// A stray mark centred at `at`: "touch" (pen rest), "line" (short stroke) or "dot".
 void DrawStray(cv::Mat& ink, core::PointMm at, const std::string& kind, const Pen& pen, double dpi,
                Rng& rng);

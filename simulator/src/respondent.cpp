@@ -3,9 +3,12 @@
 #include "respondent.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
 
+#include "comments.h"
+#include "handwriting.h"
 #include "rng.h"
 
 namespace phieu::simulator {
@@ -13,15 +16,6 @@ namespace {
 
 using templates::FieldLayout;
 using templates::Layout;
-
-// Short comments as people write them. ASCII only: the Hershey fonts cv::putText draws have
-// no Vietnamese letters, so the diacritics are left out until a real handwriting source exists.
-constexpr const char* kComments[] = {
-    "Can bo nhiet tinh",       "Thu tuc con rom ra",     "Can rut ngan thoi gian",
-    "Rat hai long",            "Phong cho chat",         "Nen co them ghe ngoi",
-    "Huong dan ro rang",       "Tra ket qua dung hen",   "Khong co y kien",
-    "Can cong khai phi",       "Thai do tot",            "Nen lam online",
-};
 
 // Population-wide preference for the options of a single/multi question: seeded by the field id
 // (not the respondent) so that a question has a realistic, consistent answer distribution.
@@ -68,23 +62,149 @@ Pen PickPen(Rng& rng) {
   return pen;
 }
 
-std::string DigitsAnswer(const FieldLayout& f, Rng& rng) {
-  const int cells = static_cast<int>(f.cells_mm.size());
+HandHabit PickHabit(Rng& rng) {
+  HandHabit h;
+  static const double kFontShare[] = {0.25, 0.30, 0.20, 0.25};  // chorus, andika-italic, andika, dejavu
+  h.font = static_cast<HandFont>(std::discrete_distribution<int>(std::begin(kFontShare), std::end(kFontShare))(rng));
+  static const double kDigitShare[] = {0.15, 0.20, 0.15, 0.50};  // hershey script/simplex/complex, hand
+  h.digit_font = static_cast<DigitFont>(std::discrete_distribution<int>(std::begin(kDigitShare), std::end(kDigitShare))(rng));
+  h.x_height_mm = Uniform(rng, 2.4, 3.4);
+  h.slant = Uniform(rng, -0.08, 0.25);
+  h.word_gap = Uniform(rng, 0.6, 1.2);
+  h.size_jitter = Uniform(rng, 0.02, 0.06);
+  h.lift_mm = Uniform(rng, 0.0, 1.0);
+  h.tilt_deg = Uniform(rng, 0.2, 0.8);
+  h.elastic_mm = Uniform(rng, 0.2, 0.45);
+  h.elastic_sigma_mm = Uniform(rng, 2.0, 3.0);
+  h.min_pressure = Uniform(rng, 0.65, 0.95);
+  h.digit_scale = Uniform(rng, 0.55, 0.8);
+  return h;
+}
+
+// Ages of an age-group option label: "Dưới 25 tuổi", "Từ 25 đến 34 tuổi", "Trên 60 tuổi".
+bool AgeBand(const std::string& label, int& lo, int& hi) {
+  std::vector<int> nums;
+  for (size_t i = 0; i < label.size();) {
+    if (std::isdigit(static_cast<unsigned char>(label[i]))) {
+      size_t j = i;
+      while (j < label.size() && std::isdigit(static_cast<unsigned char>(label[j]))) ++j;
+      nums.push_back(std::stoi(label.substr(i, j - i)));
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  if (nums.size() == 2) {
+    lo = nums[0], hi = nums[1];
+  } else if (nums.size() == 1 && label.find("Dưới") != std::string::npos) {
+    lo = std::max(18, nums[0] - 7), hi = nums[0] - 1;
+  } else if (nums.size() == 1 && label.find("Trên") != std::string::npos) {
+    lo = nums[0] + 1, hi = nums[0] + 25;
+  } else {
+    return false;
+  }
+  return lo <= hi;
+}
+
+// The age group the respondent already ticked on this sheet (a single question whose options
+// are "... tuổi"), when there is one.
+bool TickedAgeBand(const Layout& layout, const std::vector<FieldPlan>& planned, int& lo, int& hi) {
+  for (const auto& fp : planned) {
+    const FieldLayout& f = layout.fields[fp.field];
+    if (f.kind != core::FieldKind::kSingle || f.options.size() < 2) continue;
+    int ages = 0;
+    for (const auto& o : f.options) ages += o.label.find("tuổi") != std::string::npos;
+    if (ages < static_cast<int>(f.options.size()) - 1) continue;
+    for (const auto& m : fp.marks)
+      if (m.selected && AgeBand(f.options[m.option].label, lo, hi)) return true;
+  }
+  return false;
+}
+
+std::string PadLeft(std::string s, size_t width) {
+  return s.size() < width ? std::string(width - s.size(), '0') + s : s;
+}
+
+bool IsPhone(const FieldLayout& f) { return !f.has_range && f.cells_mm.size() == 10; }
+
+std::string DigitsAnswer(const Layout& layout, const FieldLayout& f, const std::vector<FieldPlan>& planned,
+                         Rng& rng) {
+  const size_t cells = f.cells_mm.size();
   if (f.has_range && f.range_max >= f.range_min) {
     long v;
     if (f.range_min >= 1900 && f.range_max <= 2100) {
-      v = f.range_max - UniformInt(rng, 18, 80);  // a year of birth: adults.
-      v = std::clamp(v, f.range_min, f.range_max);
+      // Year of birth, consistent with the ticked age group when the form has one.
+      const long year_now = f.range_max >= 2000 ? f.range_max : 2026;
+      int lo = 0, hi = 0;
+      // Born 1940-2006: young bands start at 20, so years never pile up on the limit.
+      const int youngest = static_cast<int>(year_now - 2006), oldest = static_cast<int>(year_now - 1940);
+      const bool band = TickedAgeBand(layout, planned, lo, hi) && std::max(lo, youngest) <= std::min(hi, oldest);
+      int age = band ? UniformInt(rng, std::max(lo, youngest), std::min(hi, oldest))
+                     : static_cast<int>(std::clamp(Normal(rng, 42, 14), 20.0, 86.0));
+      v = std::clamp(year_now - age, std::max(1940L, f.range_min), std::min(2006L, f.range_max));
+      if (v < f.range_min || v > f.range_max) v = std::clamp(year_now - age, f.range_min, f.range_max);
+    } else if (f.range_min >= 0 && f.range_max == 100) {
+      // A percentage ("bao nhiêu %"): most people are fairly satisfied.
+      v = std::clamp(std::lround(Normal(rng, 80, 13) / 5.0) * 5 + (Chance(rng, 0.2) ? UniformInt(rng, -2, 2) : 0),
+                     f.range_min, f.range_max);
     } else {
       v = f.range_min + static_cast<long>(Uniform(rng, 0, 1) * (f.range_max - f.range_min + 1));
       v = std::min(v, f.range_max);
     }
     std::string s = std::to_string(v);
-    if (static_cast<int>(s.size()) <= cells) return s;
+    // The hints ask for leading zeros ("85% ghi là 085"); most people comply.
+    if (s.size() < cells && Chance(rng, 0.75)) s = PadLeft(s, cells);
+    if (s.size() <= cells) return s;
   }
   std::string s;
-  for (int i = 0; i < cells; ++i) s += static_cast<char>('0' + UniformInt(rng, 0, 9));
+  if (IsPhone(f)) {
+    static const char* kPrefixes[] = {"09", "03", "08", "07", "05"};
+    s = kPrefixes[UniformInt(rng, 0, 4)];
+  }
+  while (s.size() < cells) s += static_cast<char>('0' + UniformInt(rng, 0, 9));
   return s;
+}
+
+// A comment in the respondent's hand, wrapped to the area: 1-3 lines (never more than the
+// area has). Long comments are written smaller, or a shorter one is chosen.
+void PlanComment(const FieldLayout& f, const HandHabit& habit, Rng& rng, FieldPlan& fp) {
+  const auto& corpus = SurveyComments();
+  const int max_lines = std::clamp(f.lines, 1, 3);
+  const double width = f.area_mm.w - kTextIndentMaxMm - 3.0;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    std::string text = attempt < 5 ? corpus[UniformInt(rng, 0, static_cast<int>(corpus.size()) - 1)] : "Tốt";
+    if (text.size() > 1 && text.back() == '.' && Chance(rng, 0.4)) text.pop_back();  // many skip the full stop.
+    double xh = habit.x_height_mm;
+    for (int shrink = 0; shrink < 3; ++shrink, xh *= 0.87) {
+      auto lines = WrapText(text, habit.font, xh, habit.word_gap, width);
+      if (static_cast<int>(lines.size()) > max_lines) continue;
+      fp.mark = "handwriting";
+      fp.lines = lines;
+      fp.x_height_mm = xh;
+      fp.written.clear();
+      for (size_t i = 0; i < lines.size(); ++i) fp.written += (i ? "\n" : "") + lines[i];
+      return;
+    }
+  }
+}
+
+// What goes into a free-text area: mostly nothing; a comment; a dash or "Không" (no); a stray.
+void PlanTextArea(const FieldLayout& f, const HandHabit& habit, Rng& rng, FieldPlan& fp) {
+  const double r = Uniform(rng, 0, 1);
+  if (r < 0.20) {
+    PlanComment(f, habit, rng, fp);
+  } else if (r < 0.235) {
+    fp.mark = "dash";
+    fp.written = r < 0.22 ? "-" : "—";
+  } else if (r < 0.25) {
+    fp.mark = "handwriting";
+    fp.written = "Không";
+    fp.lines = {fp.written};
+    fp.x_height_mm = habit.x_height_mm;
+  } else if (r < 0.28) {
+    fp.mark = "stray";
+    fp.written = Chance(rng, 0.5) ? "dot" : "touch";
+  }
 }
 
 }  // namespace
@@ -100,6 +220,16 @@ const char* MarkShapeName(MarkShape shape) {
     case MarkShape::kCancelled: return "cancelled";
   }
   return "tick";
+}
+
+std::string HandHabit::DigitStyleName() const {
+  switch (digit_font) {
+    case DigitFont::kHersheyScript: return "hershey-script";
+    case DigitFont::kHersheySimplex: return "hershey-simplex";
+    case DigitFont::kHersheyComplex: return "hershey-complex";
+    case DigitFont::kHand: break;
+  }
+  return HandFontName(font);
 }
 
 const char* Pen::Name() const {
@@ -127,6 +257,11 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
   plan.overflow_rate = Uniform(rng, 0.05, 0.35);
   if (layout.pages.size() > 1 && Chance(rng, missing_page_rate))
     plan.missing_page = layout.pages[UniformInt(rng, 0, static_cast<int>(layout.pages.size()) - 1)].page;
+  {
+    // A separate stream: the writing habit never shifts the answers drawn below.
+    Rng hand_rng(Mix(seed, static_cast<std::uint64_t>(serial), 0x4a4d));
+    plan.hand = PickHabit(hand_rng);
+  }
 
   // Respondent profile: a satisfaction bias (most people land on 4 "Hài lòng"), and diligence
   // (how often optional questions get an answer).
@@ -178,10 +313,19 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
       fp.marks.insert(fp.marks.begin(), BoxMark{cancelled, MarkShape::kCancelled, false, false});
     }
 
-    if (f.kind == core::FieldKind::kDigits && !f.cells_mm.empty() && answered) {
-      fp.written = DigitsAnswer(f, rng);
-    } else if (f.kind == core::FieldKind::kText && Chance(rng, 0.25)) {
-      fp.written = kComments[UniformInt(rng, 0, static_cast<int>(std::size(kComments)) - 1)];
+    if (f.kind == core::FieldKind::kDigits && !f.cells_mm.empty()) {
+      // A phone number is optional and private: about half leave it out.
+      const bool writes = IsPhone(f) && !f.required ? Chance(rng, 0.5) : answered;
+      if (writes) {
+        fp.mark = "digits";
+        fp.written = DigitsAnswer(layout, f, plan.fields, rng);
+        if (Chance(rng, 0.015)) {
+          fp.crossed_cell = UniformInt(rng, 0, static_cast<int>(fp.written.size()) - 1);
+          fp.crossed_digit = static_cast<char>('0' + (fp.written[fp.crossed_cell] - '0' + UniformInt(rng, 1, 9)) % 10);
+        }
+      }
+    } else if (f.kind == core::FieldKind::kText) {
+      PlanTextArea(f, plan.hand, rng, fp);
     }
 
     // Truth in the export schema.
@@ -200,7 +344,8 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
         break;
       case core::FieldKind::kDigits:
       case core::FieldKind::kText:
-        fp.truth = fp.written.empty() ? nlohmann::json() : nlohmann::json(fp.written);
+        // A dash or a stray is ink, not an answer.
+        fp.truth = fp.mark == "digits" || fp.mark == "handwriting" ? nlohmann::json(fp.written) : nlohmann::json();
         break;
     }
     plan.fields.push_back(std::move(fp));

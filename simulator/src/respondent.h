@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/vocabulary.h"
+#include "hand_fonts.h"
 #include "templates/layout.h"
 
 namespace phieu::simulator {
@@ -28,6 +29,26 @@ struct Pen {
   const char* Name() const;    ///< "ballpoint_blue", "ballpoint_black", "pencil".
 };
 
+/// Digit shapes: OpenCV's Hershey stroke fonts, or a hand font's figures.
+enum class DigitFont { kHersheyScript, kHersheySimplex, kHersheyComplex, kHand };
+
+/// How one respondent writes: fixed for the whole sheet, so a style can be benchmarked.
+struct HandHabit {
+  HandFont font = HandFont::kAndikaItalic;   ///< letters (and digits when digit_font is kHand).
+  DigitFont digit_font = DigitFont::kHand;
+  double x_height_mm = 2.5;      ///< size of lower-case letters on a 9 mm ruled pitch.
+  double slant = 0.1;            ///< extra shear (tan of the lean to the right).
+  double word_gap = 0.9;         ///< space between words, in x-heights.
+  double size_jitter = 0.05;     ///< relative sd of word size.
+  double lift_mm = 0.4;          ///< how far above the ruled line the baseline sits.
+  double tilt_deg = 0.5;         ///< sd of a line's tilt.
+  double elastic_mm = 0.4;       ///< rms of the smooth displacement field (the wobble).
+  double elastic_sigma_mm = 2.5; ///< correlation length of that field.
+  double min_pressure = 0.8;     ///< lightest stroke as a share of full pressure.
+  double digit_scale = 0.65;     ///< digit height relative to its comb cell.
+  std::string DigitStyleName() const;  ///< "hershey-script", ..., or the hand font's name.
+};
+
 /// One box the respondent put ink in.
 struct BoxMark {
   int option = 0;              ///< index into FieldLayout::options.
@@ -40,7 +61,15 @@ struct BoxMark {
 struct FieldPlan {
   int field = 0;               ///< index into Layout::fields.
   std::vector<BoxMark> marks;  ///< box kinds.
-  std::string written;         ///< digits / text: what is written ("" = left blank).
+  std::string written;         ///< digits / text as written (lines joined by "\n"); for a dash the
+                               ///< stroke ("-" or "—"), for a stray its kind ("dot", "touch").
+  /// What went into a digits/text field: "digits", "handwriting", "dash" (a "-" or "—": not an
+  /// answer), "stray" (a dot or pen touch: not an answer), or "" (blank).
+  std::string mark;
+  std::vector<std::string> lines;  ///< handwriting: `written` split into the lines as written.
+  double x_height_mm = 0;      ///< handwriting: size used (the habit's, shrunk to fit).
+  int crossed_cell = -1;       ///< digits: index into `written` whose first try was crossed out.
+  char crossed_digit = 0;      ///< digits: the crossed-out digit.
   nlohmann::json truth;        ///< export value (DESIGN.md schema).
 };
 
@@ -50,6 +79,7 @@ struct SheetPlan {
   std::string unit;            ///< "" -> null in truth.
   Pen pen;
   MarkShape style = MarkShape::kTick;
+  HandHabit hand;
   double mark_scale = 1.0;     ///< size of marks relative to the box.
   double overflow_rate = 0.2;  ///< share of marks drawn bigger than the box.
   int missing_page = 0;        ///< 1-based page never scanned; 0 = none.

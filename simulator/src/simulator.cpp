@@ -18,6 +18,7 @@
 
 #include "damage.h"
 #include "extra_pages.h"
+#include "handwriting.h"
 #include "ink.h"
 #include "page_writers.h"
 #include "respondent.h"
@@ -123,6 +124,45 @@ std::vector<core::RectMm> KeepOut(const Layout& layout, int page) {
   return out;
 }
 
+// Draws what the respondent wrote in a digits/text field and describes it for pages.json:
+// "value" is the answer it stands for (null for a dash or stray), "style" the writing style.
+json DrawWritten(cv::Mat& ink, const templates::FieldLayout& f, const FieldPlan& fp, const SheetPlan& plan,
+                 double dpi, Rng& rng) {
+  const bool answer = fp.mark == "digits" || fp.mark == "handwriting";
+  json jm = {{"value", answer ? json(fp.written) : json()}, {"mark", fp.mark}, {"selected", answer},
+             {"pen", plan.pen.Name()}};
+  if (fp.mark == "digits") {
+    auto crossing = DrawHandDigits(ink, f.cells_mm, fp.written, plan.hand, fp.crossed_cell, fp.crossed_digit,
+                                   plan.pen, dpi, rng);
+    jm["style"] = plan.hand.DigitStyleName();
+    jm["text"] = fp.written;
+    if (!crossing.empty()) jm["over_border"] = crossing;
+    if (fp.crossed_cell >= 0) {
+      const int first = static_cast<int>(f.cells_mm.size()) - static_cast<int>(fp.written.size());
+      jm["correction"] = true;
+      jm["crossed_out"] = {{"cell", std::max(0, first) + fp.crossed_cell},
+                           {"digit", std::string(1, fp.crossed_digit)}, {"rewritten", "above_cell"}};
+    }
+  } else if (fp.mark == "handwriting") {
+    DrawHandText(ink, f.area_mm, f.lines, fp.lines, plan.hand, fp.x_height_mm, plan.pen, dpi, rng);
+    jm["style"] = HandFontName(plan.hand.font);
+    jm["text"] = fp.written;
+    jm["lines"] = fp.lines.size();
+    jm["x_height_mm"] = std::round(fp.x_height_mm * 100) / 100;
+  } else if (fp.mark == "dash") {
+    DrawDash(ink, f.area_mm, f.lines, fp.written != "-", plan.pen, dpi, rng);
+    jm["text"] = fp.written;
+  } else if (fp.mark == "stray") {
+    const double pitch = (f.area_mm.h - 2.0) / std::max(1, f.lines);
+    core::PointMm at{f.area_mm.x + Uniform(rng, 4, std::max(5.0, f.area_mm.w - 4)),
+                     f.area_mm.y + Uniform(rng, 2, std::max(3.0, pitch * std::max(1, f.lines) - 1))};
+    DrawStray(ink, at, fp.written, plan.pen, dpi, rng);
+    jm["kind"] = fp.written;
+    jm["at_mm"] = {at.x, at.y};
+  }
+  return jm;
+}
+
 struct Produced {
   cv::Mat image;
   json entry;
@@ -140,7 +180,10 @@ cv::Mat ToBilevel(const cv::Mat& image, const ScanParams& sp, const Pen* pen, Rn
   int t = otsu;
   if (pen && pen->pencil) {
     int mapped = sp.black_level + pen->ink_gray * (sp.paper_level - sp.black_level) / 255;
-    t = bad ? mapped + UniformInt(rng, 3, 10) : std::max(otsu, mapped + 25);
+    // A threshold just above the pencil's level erases thin, blurred strokes completely: no
+    // reader could recover them, so they would only measure the simulator. Keep pencil above
+    // the threshold (thinned when `bad`), as a clerk who checks the preview would.
+    t = bad ? std::max(otsu, mapped + 12) : std::max(otsu, mapped + 25);
     t = std::min(t, sp.paper_level - 20);
   } else if (bad) {
     t = otsu - UniformInt(rng, 20, 40);
@@ -200,13 +243,7 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
           if (overflow) jm["overflow"] = true;
           marks[f.id].push_back(std::move(jm));
         }
-        if (!fp.written.empty()) {
-          if (f.kind == core::FieldKind::kDigits) DrawDigits(ink, f.cells_mm, fp.written, plan.pen, dpi, rng);
-          else DrawHandLine(ink, f.area_mm, fp.written, plan.pen, dpi, rng);
-          marks[f.id].push_back({{"value", fp.written},
-                                 {"mark", f.kind == core::FieldKind::kDigits ? "digits" : "handwriting"},
-                                 {"selected", true}, {"pen", plan.pen.Name()}});
-        }
+        if (!fp.mark.empty()) marks[f.id].push_back(DrawWritten(ink, f, fp, plan, dpi, rng));
       }
       // Stray marks: pen rests, a line in the margin, a dot; never near a box or an anchor.
       json strays = json::array();

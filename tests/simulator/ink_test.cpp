@@ -63,20 +63,6 @@ TEST(InkTest, SameRngSameStrokes) {
   EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0);
 }
 
-TEST(InkTest, DigitsLandInTheirCells) {
-  cv::Mat ink(400, 800, CV_8U, cv::Scalar(0));
-  std::vector<core::RectMm> cells;
-  for (int i = 0; i < 4; ++i) cells.push_back({10.0 + 7.0 * i, 10, 6, 8});
-  Rng rng(5);
-  DrawDigits(ink, cells, "1987", BluePen(), kDpi, rng);
-  for (const auto& c : cells) EXPECT_GT(Coverage(ink, BoxPx(c)), 0.02);
-  cv::Mat empty(400, 800, CV_8U, cv::Scalar(0));
-  Rng rng2(5);
-  DrawDigits(empty, cells, "45", BluePen(), kDpi, rng2);  // right-aligned: first two cells blank.
-  EXPECT_EQ(cv::countNonZero(empty(BoxPx(cells[0]))), 0);
-  EXPECT_GT(Coverage(empty, BoxPx(cells[3])), 0.02);
-}
-
 TEST(InkTest, CompositeKeepsPaperAndColoursInk) {
   cv::Mat print(100, 100, CV_8U, cv::Scalar(255));
   cv::Mat ink(100, 100, CV_8U, cv::Scalar(0));
