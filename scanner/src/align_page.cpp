@@ -205,19 +205,13 @@ std::string KnownVersions(const templates::TemplateCatalog& catalog, const std::
   return known;
 }
 
-}  // namespace
-
-AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalog,
-                      const AlignOptions& options) {
+/// Identification and fit from the codes found so far. `corners_used` receives the corners of
+/// the Phiếu anchors used (for the decision whether a whole-page search could add any).
+AlignedPage Analyze(const Scan& scan, const std::vector<DecodedCode>& codes,
+                    const templates::TemplateCatalog& catalog, const AlignOptions& options,
+                    std::vector<int>* corners_used) {
   AlignedPage out;
   out.source = scan.source;
-  if (scan.gray.empty() || scan.gray.type() != CV_8UC1) {
-    out.status = AlignStatus::kNoAnchors;
-    out.reason = "empty or non-grayscale page image";
-    return out;
-  }
-  auto codes = FindCodes(scan.gray, {.wanted = 4, .full_page_fallback = options.full_page_fallback});
-
   std::vector<FoundAnchor> anchors;
   for (const auto& c : codes) {
     if (auto p = templates::DecodeAnchorPayload(c.text)) anchors.push_back({*p, c.corners});
@@ -227,9 +221,6 @@ AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalo
       out.status = AlignStatus::kForeignCode;
       out.reason = "QR code(s) found but none is a Phiếu anchor: '" + codes[0].text.substr(0, 40) +
                    "'";
-    } else if (LooksBlank(scan.gray)) {
-      out.status = AlignStatus::kBlank;
-      out.reason = "blank page";
     } else {
       out.status = AlignStatus::kNoAnchors;
       out.reason = "no QR anchor found";
@@ -269,6 +260,7 @@ AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalo
   }
   const auto& chosen = groups[0].second;
   out.anchors_found = best;
+  for (const FoundAnchor* a : chosen) corners_used->push_back(a->payload.corner);
 
   const templates::Layout* layout = catalog.Find(out.key.template_id, out.key.version);
   if (!layout) {
@@ -332,6 +324,75 @@ AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalo
     out.reason = buf;
   } else {
     out.status = AlignStatus::kOk;
+  }
+  return out;
+}
+
+/// How much of a whole-page search a page needs after the corner crops.
+enum class WholePage { kSkip, kReduced, kFull };
+
+/// An unidentified page gets the full search. An identified one missing anchors gets a
+/// reduced one when a missing anchor should have been inside a searched corner (it is then
+/// most likely damaged, and the full search, 45-110 ms a page on the bench stack, finds the
+/// same codes again; the reduced one still catches a page whose anchors sit elsewhere, e.g. a
+/// reduced copy), and the full one when it lies outside the corners (a shifted or small page).
+WholePage WholePageSearch(const AlignedPage& page, const std::vector<int>& corners_used,
+                          const templates::TemplateCatalog& catalog, cv::Size page_px) {
+  if (page.status != AlignStatus::kOk) return WholePage::kFull;
+  if (corners_used.size() >= 4) return WholePage::kSkip;
+  const templates::Layout* layout = catalog.Find(page.key.template_id, page.key.version);
+  const templates::PageLayout* pl = layout ? layout->FindPage(page.key.page) : nullptr;
+  if (!pl) return WholePage::kFull;
+  const auto regions = CornerRegions(page_px);
+  for (const auto& anchor : pl->anchors) {
+    if (std::find(corners_used.begin(), corners_used.end(), anchor.corner) != corners_used.end())
+      continue;
+    const core::RectMm& r = anchor.symbol_mm;
+    const cv::Point2d centre = Apply(page.mm_to_px, {r.x + r.w / 2, r.y + r.h / 2});
+    // "Well inside": the whole symbol was in view.
+    const double margin = 0.75 * std::max(r.w, r.h) * page.px_per_mm;
+    const bool searched = std::any_of(regions.begin(), regions.end(), [&](const cv::Rect& g) {
+      return centre.x >= g.x + margin && centre.x <= g.br().x - margin &&
+             centre.y >= g.y + margin && centre.y <= g.br().y - margin;
+    });
+    if (!searched) return WholePage::kFull;
+  }
+  return WholePage::kReduced;
+}
+
+}  // namespace
+
+AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalog,
+                      const AlignOptions& options) {
+  if (scan.gray.empty() || scan.gray.type() != CV_8UC1) {
+    AlignedPage out;
+    out.source = scan.source;
+    out.status = AlignStatus::kNoAnchors;
+    out.reason = "empty or non-grayscale page image";
+    return out;
+  }
+  auto codes = FindCodes(scan.gray, {.wanted = 4, .full_page_fallback = false});
+  if (codes.empty() && LooksBlank(scan.gray)) {
+    // Checked before the whole-page search: a page without ink has no code to find (a 12 mm
+    // symbol alone is ~0.1% ink, twice the blank threshold).
+    AlignedPage out;
+    out.source = scan.source;
+    out.status = AlignStatus::kBlank;
+    out.reason = "blank page";
+    return out;
+  }
+  std::vector<int> corners_used;
+  AlignedPage out = Analyze(scan, codes, catalog, options, &corners_used);
+  const WholePage search = codes.size() >= 4 || !options.full_page_fallback
+                               ? WholePage::kSkip
+                               : WholePageSearch(out, corners_used, catalog, scan.gray.size());
+  if (search != WholePage::kSkip) {
+    const size_t before = codes.size();
+    FindCodesOnFullPage(scan.gray, codes, search == WholePage::kReduced);
+    if (codes.size() > before) {
+      corners_used.clear();
+      out = Analyze(scan, codes, catalog, options, &corners_used);
+    }
   }
   return out;
 }

@@ -28,4 +28,13 @@ struct FindCodesOptions {
 /// Nothing found is an empty vector. Thread-safe.
 std::vector<DecodedCode> FindCodes(const cv::Mat& gray, const FindCodesOptions& options);
 
+/// The four corner regions FindCodes searches first (TL, TR, BR, BL), in scan px. A symbol
+/// whose centre lies well inside one of them was looked for there.
+std::array<cv::Rect, 4> CornerRegions(cv::Size page_px);
+
+/// The whole-page pass on its own: appends the codes of the whole page not already in `found`.
+/// `reduced` decodes at half the usual resolution (~6x cheaper; enough to find a misplaced
+/// anchor, less robust to blur and noise).
+void FindCodesOnFullPage(const cv::Mat& gray, std::vector<DecodedCode>& found, bool reduced);
+
 }  // namespace phieu::scanner

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
@@ -20,6 +21,7 @@
 #include <poppler/cpp/poppler-page.h>
 #include <tiffio.h>
 
+#include "pdf_pages.h"
 #include "scanner/scanner.h"
 
 namespace phieu::scanner {
@@ -92,6 +94,67 @@ cv::Mat ToGray8(const cv::Mat& in) {
     return g;
   }
   return m;
+}
+
+/// Expands MSB-first packed 1-bit rows to 0/255 bytes, eight pixels per table lookup: at
+/// 600 dpi a G4 page is 35 Mpx, and a per-bit loop cost as much as the G4 decode itself.
+void UnpackBits(const unsigned char* packed, unsigned char* dst, uint32_t width, bool one_is_white) {
+  struct Table {
+    std::array<std::array<unsigned char, 8>, 256> rows[2];
+    Table() {
+      for (int inv = 0; inv < 2; ++inv)
+        for (int v = 0; v < 256; ++v)
+          for (int b = 0; b < 8; ++b) {
+            bool bit = (v >> (7 - b)) & 1;
+            rows[inv][static_cast<size_t>(v)][static_cast<size_t>(b)] = (bit == (inv == 1)) ? 255 : 0;
+          }
+    }
+  };
+  static const Table table;
+  const auto& rows = table.rows[one_is_white ? 1 : 0];
+  const uint32_t whole = width / 8;
+  for (uint32_t i = 0; i < whole; ++i) std::memcpy(dst + 8 * i, rows[packed[i]].data(), 8);
+  for (uint32_t x = whole * 8; x < width; ++x)
+    dst[x] = rows[packed[x >> 3]][x & 7];
+}
+
+// Bilevel scans at 500-900 dpi (fax-style 600-dpi G4) are read at half resolution: each
+// output pixel is the share of white in its 2x2 block (5 gray levels). Everything downstream
+// works at ~300 dpi anyway (WarpRegion box-filters any larger scale down to that), and a
+// 35 Mpx page costs 4x the decode, anchor search and warps of its 9 Mpx half.
+constexpr double kMinHalvedBilevelDpi = 500.0, kMaxHalvedBilevelDpi = 900.0;
+
+bool HalveBilevel(double dpi) { return dpi >= kMinHalvedBilevelDpi && dpi < kMaxHalvedBilevelDpi; }
+
+/// Two packed 1-bit rows -> one row of `out_w` = width / 2 gray pixels (2x2 white share).
+void HalveBitRows(const unsigned char* a, const unsigned char* b, unsigned char* dst, uint32_t out_w,
+                  bool one_is_white) {
+  // Per source byte: the number of 1 bits in each of its four 2-bit groups, one per byte lane.
+  static const std::array<uint32_t, 256> kGroupCounts = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t v = 0; v < 256; ++v)
+      for (uint32_t g = 0; g < 4; ++g)
+        t[v] |= static_cast<uint32_t>(__builtin_popcount((v >> (6 - 2 * g)) & 3u)) << (8 * g);
+    return t;
+  }();
+  static const unsigned char kGray[2][5] = {{255, 191, 128, 64, 0}, {0, 64, 128, 191, 255}};
+  const unsigned char* gray = kGray[one_is_white ? 1 : 0];
+  for (uint32_t x = 0; x < out_w; x += 4) {
+    const uint32_t counts = kGroupCounts[a[x >> 2]] + kGroupCounts[b[x >> 2]];
+    const uint32_t n = std::min<uint32_t>(4, out_w - x);
+    for (uint32_t g = 0; g < n; ++g) dst[x + g] = gray[(counts >> (8 * g)) & 0xFF];
+  }
+}
+
+/// Decodes a JPEG to 8-bit gray. Asking libjpeg for grayscale keeps only the luma channel of
+/// a colour JPEG, skipping chroma upsampling and colour conversion (about 2x cheaper), and the
+/// luma is the same BT.601 weighting cvtColor would apply. Empty on failure.
+cv::Mat DecodeJpegGray(const std::vector<unsigned char>& bytes) {
+  try {
+    return cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+  } catch (const cv::Exception&) {
+    return {};
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,11 +234,15 @@ class RasterReader : public ScanReader {
     if (!LooksComplete(kind_, *bytes))
       return ParseError(path_, std::string("truncated or corrupt ") + what + " file");
     cv::Mat decoded;
-    try {
-      // ANYDEPTH keeps 16-bit PNGs exact until our own conversion; colour is dropped later.
-      decoded = cv::imdecode(*bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
-    } catch (const cv::Exception& e) {
-      return ParseError(path_, std::string("corrupt ") + what + " file (" + e.what() + ")");
+    if (kind_ == FileKind::kJpeg) {
+      decoded = DecodeJpegGray(*bytes);
+    } else {
+      try {
+        // ANYDEPTH keeps 16-bit PNGs exact until our own conversion; colour is dropped later.
+        decoded = cv::imdecode(*bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+      } catch (const cv::Exception& e) {
+        return ParseError(path_, std::string("corrupt ") + what + " file (" + e.what() + ")");
+      }
     }
     if (decoded.empty()) return ParseError(path_, std::string("corrupt ") + what + " file");
     Scan scan;
@@ -234,10 +301,12 @@ class TiffReader : public ScanReader {
       return PageError(path_, index, "cannot read the page header" + Detail());
     Scan scan;
     scan.source = {path_, index};
-    auto image = DecodeDirectory(index);
+    const double dpi = Dpi();
+    bool halved = false;
+    auto image = DecodeDirectory(index, HalveBilevel(dpi), &halved);
     if (!image) return image.error();
     scan.gray = std::move(*image);
-    scan.dpi = Dpi();
+    scan.dpi = halved ? dpi / 2 : dpi;
     return scan;
   }
 
@@ -256,7 +325,8 @@ class TiffReader : public ScanReader {
     return 0.0;
   }
 
-  Result<cv::Mat> DecodeDirectory(int index) {
+  /// `halve_bilevel`: read a 1-bit page at half resolution (sets *halved).
+  Result<cv::Mat> DecodeDirectory(int index, bool halve_bilevel, bool* halved) {
     uint32_t w = 0, h = 0;
     uint16_t bps = 1, spp = 1, photometric = PHOTOMETRIC_MINISBLACK,
              planar = PLANARCONFIG_CONTIG;
@@ -276,8 +346,27 @@ class TiffReader : public ScanReader {
         ((spp == 1 && (bps == 1 || bps == 8 || bps == 16) &&
           (photometric == PHOTOMETRIC_MINISWHITE || photometric == PHOTOMETRIC_MINISBLACK)) ||
          ((spp == 3 || spp == 4) && (bps == 8 || bps == 16) && photometric == PHOTOMETRIC_RGB));
+    if (simple_layout && bps == 1 && spp == 1 && halve_bilevel && w >= 2 && h >= 2) {
+      *halved = true;
+      return DecodeBilevelHalved(index, w, h, photometric);
+    }
     if (simple_layout) return DecodeScanlines(index, w, h, bps, spp, photometric);
     return DecodeRgba(index, w, h);
+  }
+
+  Result<cv::Mat> DecodeBilevelHalved(int index, uint32_t w, uint32_t h, uint16_t photometric) {
+    const size_t line_bytes = static_cast<size_t>(std::max<tmsize_t>(TIFFScanlineSize(tif_), 1));
+    std::vector<unsigned char> a(line_bytes), b(line_bytes);
+    cv::Mat out(static_cast<int>(h / 2), static_cast<int>(w / 2), CV_8UC1);
+    const bool one_is_white = photometric != PHOTOMETRIC_MINISWHITE;
+    for (uint32_t y = 0; y + 1 < h; y += 2) {
+      if (TIFFReadScanline(tif_, a.data(), y, 0) < 0 || TIFFReadScanline(tif_, b.data(), y + 1, 0) < 0)
+        return PageError(path_, index, "truncated or corrupt image data at row " +
+                                           std::to_string(y) + Detail());
+      HalveBitRows(a.data(), b.data(), out.ptr<unsigned char>(static_cast<int>(y / 2)), w / 2,
+                   one_is_white);
+    }
+    return out;
   }
 
   // Fast path for the layouts scanners write (bilevel G4, gray, RGB in strips): scanline by
@@ -294,10 +383,7 @@ class TiffReader : public ScanReader {
                                            std::to_string(y) + Detail());
       unsigned char* dst = out.ptr<unsigned char>(static_cast<int>(y));
       if (bps == 1) {
-        for (uint32_t x = 0; x < w; ++x) {
-          bool bit = (line[x >> 3] >> (7 - (x & 7))) & 1;
-          dst[x] = (bit != invert) ? 255 : 0;
-        }
+        UnpackBits(line.data(), dst, w, !invert);
       } else if (spp == 1) {
         for (uint32_t x = 0; x < w; ++x) {
           unsigned v = bps == 8 ? line[x] : reinterpret_cast<const uint16_t*>(line.data())[x] >> 8;
@@ -394,17 +480,128 @@ std::vector<std::pair<int, int>> ScanPdfImageSizes(const fs::path& path) {
   return sizes;
 }
 
+/// Bytes [offset, offset + length) of a file.
+std::vector<unsigned char> ReadRange(const fs::path& path, std::uint64_t offset, std::uint64_t length) {
+  std::vector<unsigned char> bytes;
+  std::ifstream in(path, std::ios::binary);
+  if (!in || length > (1ull << 31)) return bytes;
+  in.seekg(static_cast<std::streamoff>(offset));
+  bytes.resize(static_cast<size_t>(length));
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(length));
+  if (static_cast<std::uint64_t>(in.gcount()) != length) bytes.clear();
+  return bytes;
+}
+
+// In-memory TIFF for libtiff's client I/O: a CCITT G4 stream from a PDF wrapped in a one-strip
+// TIFF header, so the same (well-tested) fax decoder reads it.
+struct MemoryTiff {
+  std::vector<unsigned char> bytes;
+  toff_t pos = 0;
+};
+tmsize_t MemRead(thandle_t h, void* buf, tmsize_t n) {
+  auto* m = static_cast<MemoryTiff*>(h);
+  if (m->pos >= m->bytes.size()) return 0;
+  tmsize_t k = std::min<tmsize_t>(n, static_cast<tmsize_t>(m->bytes.size() - m->pos));
+  std::memcpy(buf, m->bytes.data() + m->pos, static_cast<size_t>(k));
+  m->pos += static_cast<toff_t>(k);
+  return k;
+}
+tmsize_t MemWrite(thandle_t, void*, tmsize_t) { return -1; }
+toff_t MemSeek(thandle_t h, toff_t off, int whence) {
+  auto* m = static_cast<MemoryTiff*>(h);
+  if (whence == SEEK_CUR) off += m->pos;
+  if (whence == SEEK_END) off += m->bytes.size();
+  m->pos = off;
+  return off;
+}
+int MemClose(thandle_t) { return 0; }
+toff_t MemSize(thandle_t h) { return static_cast<MemoryTiff*>(h)->bytes.size(); }
+int MemMap(thandle_t, void**, toff_t*) { return 0; }
+void MemUnmap(thandle_t, void*, toff_t) {}
+
+/// Decodes a CCITT G4 stream of `w` x `h` pixels to 0/255 gray, or at half size to 2x2
+/// white shares when `halve`. Empty on failure.
+cv::Mat DecodeG4(const std::vector<unsigned char>& data, int w, int h, bool one_is_white, bool halve) {
+  // Little-endian TIFF: header, then an IFD of 10 entries, then the strip.
+  MemoryTiff m;
+  auto put16 = [&](unsigned v) { m.bytes.push_back(v & 0xFF), m.bytes.push_back((v >> 8) & 0xFF); };
+  auto put32 = [&](std::uint64_t v) { put16(v & 0xFFFF), put16((v >> 16) & 0xFFFF); };
+  const unsigned kEntries = 10;
+  const std::uint64_t data_at = 8 + 2 + kEntries * 12 + 4;
+  m.bytes = {'I', 'I', 42, 0};
+  put32(8);
+  put16(kEntries);
+  auto entry = [&](unsigned tag, unsigned type, std::uint64_t value) {
+    put16(tag), put16(type), put32(1);
+    if (type == 3) put16(static_cast<unsigned>(value)), put16(0); else put32(value);
+  };
+  entry(TIFFTAG_IMAGEWIDTH, 4, static_cast<std::uint64_t>(w));
+  entry(TIFFTAG_IMAGELENGTH, 4, static_cast<std::uint64_t>(h));
+  entry(TIFFTAG_BITSPERSAMPLE, 3, 1);
+  entry(TIFFTAG_COMPRESSION, 3, COMPRESSION_CCITTFAX4);
+  entry(TIFFTAG_PHOTOMETRIC, 3, PHOTOMETRIC_MINISWHITE);  // fax black runs decode as 1 bits
+  entry(TIFFTAG_STRIPOFFSETS, 4, data_at);
+  entry(TIFFTAG_SAMPLESPERPIXEL, 3, 1);
+  entry(TIFFTAG_ROWSPERSTRIP, 4, static_cast<std::uint64_t>(h));
+  entry(TIFFTAG_STRIPBYTECOUNTS, 4, data.size());
+  entry(TIFFTAG_T6OPTIONS, 4, 0);
+  put32(0);
+  m.bytes.insert(m.bytes.end(), data.begin(), data.end());
+
+  std::string ignored;
+  TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
+  TIFFOpenOptionsSetErrorHandlerExtR(opts, &TiffErrorHandler, &ignored);
+  TIFFOpenOptionsSetWarningHandlerExtR(opts, &TiffWarningHandler, nullptr);
+  TIFF* tif = TIFFClientOpenExt("pdf-ccitt", "rm", &m, MemRead, MemWrite, MemSeek, MemClose,
+                                MemSize, MemMap, MemUnmap, opts);
+  TIFFOpenOptionsFree(opts);
+  if (!tif) return {};
+  const size_t line_bytes = static_cast<size_t>(std::max<tmsize_t>(TIFFScanlineSize(tif), 1));
+  std::vector<unsigned char> line(line_bytes), next(line_bytes);
+  bool ok = true;
+  cv::Mat out;
+  if (halve) {
+    out.create(h / 2, w / 2, CV_8UC1);
+    for (int y = 0; y + 1 < h && ok; y += 2) {
+      ok = TIFFReadScanline(tif, line.data(), static_cast<uint32_t>(y), 0) >= 0 &&
+           TIFFReadScanline(tif, next.data(), static_cast<uint32_t>(y + 1), 0) >= 0;
+      if (ok)
+        HalveBitRows(line.data(), next.data(), out.ptr<unsigned char>(y / 2),
+                     static_cast<uint32_t>(w / 2), one_is_white);
+    }
+  } else {
+    out.create(h, w, CV_8UC1);
+    for (int y = 0; y < h && ok; ++y) {
+      ok = TIFFReadScanline(tif, line.data(), static_cast<uint32_t>(y), 0) >= 0;
+      if (ok) UnpackBits(line.data(), out.ptr<unsigned char>(y), static_cast<uint32_t>(w), one_is_white);
+    }
+  }
+  TIFFClose(tif);
+  return ok ? out : cv::Mat();
+}
+
+// A scanner PDF is a stack of pages that each paint one JPEG or G4 image over the whole page.
+// Those pages are decoded straight from the image bytes (the scanner's own pixels, ~3x cheaper
+// than poppler's render, which decodes the same JPEG and then resamples it). Every other page,
+// and every file our small reader does not follow, is rendered by poppler as before.
 class PdfReader : public ScanReader {
  public:
   static Result<std::unique_ptr<ScanReader>> Open(const fs::path& path) {
     std::unique_ptr<PdfReader> r(new PdfReader(path));
-    r->doc_.reset(poppler::document::load_from_file(path.string()));
-    if (!r->doc_)
-      return ParseError(path, "corrupt or truncated PDF file");
-    if (r->doc_->is_locked()) return ParseError(path, "PDF file is password-protected");
-    r->pages_ = r->doc_->pages();
-    if (r->pages_ <= 0) return ParseError(path, "PDF file has no pages");
-    r->image_sizes_ = ScanPdfImageSizes(path);
+    r->layout_ = ReadPdfLayout(path);
+    if (r->layout_) {
+      r->pages_ = r->layout_->page_count;
+      // Pages to render make poppler judge the file now, as for any other PDF.
+      bool all_direct = std::all_of(r->layout_->images.begin(), r->layout_->images.end(),
+                                    [](const auto& im) { return im.has_value(); });
+      if (all_direct) return std::unique_ptr<ScanReader>(std::move(r));
+    }
+    if (auto st = r->LoadDocument(); !st.ok()) return st.error();
+    if (r->layout_ && r->doc_->pages() != r->pages_) {
+      // Our reader and poppler disagree about the page tree: poppler is the reference.
+      r->layout_.reset();
+      r->pages_ = r->doc_->pages();
+    }
     return std::unique_ptr<ScanReader>(std::move(r));
   }
   int page_count() const override { return pages_; }
@@ -413,6 +610,56 @@ class PdfReader : public ScanReader {
     if (index < 0 || index >= pages_)
       return PageError(path_, index, "no such page (the file has " + std::to_string(pages_) +
                                          " pages)");
+    if (layout_ && layout_->images[static_cast<size_t>(index)]) {
+      const PdfPageImage& im = *layout_->images[static_cast<size_t>(index)];
+      const bool halve = im.codec == PdfPageImage::Codec::kCcittFax && HalveBilevel(im.dpi) &&
+                         im.width >= 2 && im.height >= 2;
+      cv::Mat gray = DecodeDirect(im, halve);
+      if (!gray.empty()) {
+        Scan scan;
+        scan.source = {path_, index};
+        scan.gray = std::move(gray);
+        scan.dpi = halve ? im.dpi / 2 : im.dpi;
+        return scan;
+      }
+      // Damaged image data: let poppler do what it can with it, as it would have.
+    }
+    return RenderPage(index);
+  }
+
+ private:
+  explicit PdfReader(fs::path path) : path_(std::move(path)) {}
+
+  core::Status LoadDocument() {
+    if (doc_) return {};
+    doc_.reset(poppler::document::load_from_file(path_.string()));
+    if (!doc_) return ParseError(path_, "corrupt or truncated PDF file");
+    if (doc_->is_locked()) return ParseError(path_, "PDF file is password-protected");
+    if (doc_->pages() <= 0) return ParseError(path_, "PDF file has no pages");
+    if (!layout_) pages_ = doc_->pages();
+    image_sizes_ = ScanPdfImageSizes(path_);
+    return {};
+  }
+
+  cv::Mat DecodeDirect(const PdfPageImage& im, bool halve) const {
+    std::vector<unsigned char> bytes = ReadRange(path_, im.offset, im.length);
+    if (bytes.empty()) return {};
+    cv::Mat gray;
+    if (im.codec == PdfPageImage::Codec::kJpeg) {
+      if (bytes[0] != 0xFF || bytes[1] != 0xD8 || !LooksComplete(FileKind::kJpeg, bytes)) return {};
+      gray = DecodeJpegGray(bytes);
+    } else if (im.k < 0) {
+      gray = DecodeG4(bytes, im.width, im.height, im.invert, halve);
+    }
+    if (gray.cols != (halve ? im.width / 2 : im.width) ||
+        gray.rows != (halve ? im.height / 2 : im.height))
+      return {};
+    return gray;
+  }
+
+  Result<Scan> RenderPage(int index) {
+    if (auto st = LoadDocument(); !st.ok()) return st.error();
+    if (index >= doc_->pages()) return PageError(path_, index, "cannot read the page");
     std::unique_ptr<poppler::page> page(doc_->create_page(index));
     if (!page) return PageError(path_, index, "cannot read the page");
     poppler::rectf box = page->page_rect(poppler::media_box);
@@ -430,9 +677,6 @@ class PdfReader : public ScanReader {
     scan.dpi = dpi;
     return scan;
   }
-
- private:
-  explicit PdfReader(fs::path path) : path_(std::move(path)) {}
 
   /// Resolution of the page's scanned image: an image whose aspect matches the page gives
   /// pixels per inch directly. Prefer the index-th image when there is one per page.
@@ -464,7 +708,8 @@ class PdfReader : public ScanReader {
   }
 
   fs::path path_;
-  std::unique_ptr<poppler::document> doc_;
+  std::optional<PdfLayout> layout_;             // set when our reader follows the file
+  std::unique_ptr<poppler::document> doc_;      // loaded only when a page must be rendered
   int pages_ = 0;
   std::vector<std::pair<int, int>> image_sizes_;
 };

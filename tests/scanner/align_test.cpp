@@ -262,6 +262,21 @@ TEST(AlignPageTest, GeometryThatDoesNotFitTheLayoutIsPoorFit) {
   EXPECT_EQ(page.status, AlignStatus::kPoorFit) << page.reason;
 }
 
+TEST(AlignPageTest, MirroredAnchorsShowingThroughAreNotAnchors) {
+  // The blank back of a sheet, scanned with a low binarisation threshold, shows the front's
+  // print mirrored. ZXing decodes mirrored QR codes; taking them as anchors would give the
+  // back to the front's sheet (seen on the bench stack: a 600-dpi G4 blank back).
+  auto layout = testing::MakeLayout(kKey.template_id, kKey.version, 3);
+  cv::Mat pg = testing::RenderPage(*layout.FindPage(kKey.page), kKey, 300);
+  cv::flip(pg, pg, 1);
+  Scan scan;
+  scan.gray = pg;
+  scan.dpi = 300;
+  AlignedPage page = AlignPage(scan, Catalog());
+  EXPECT_NE(page.status, AlignStatus::kOk) << "serial " << page.key.serial;
+  EXPECT_EQ(page.anchors_found, 0);
+}
+
 TEST(WarpRegionTest, CutsTheRequestedRegionUpright) {
   Built b = Build(300, {.quarter_turns = 2, .skew_deg = 4}, Preset(0));
   AlignedPage page = AlignPage(b.scan, Catalog());

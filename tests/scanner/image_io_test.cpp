@@ -167,6 +167,26 @@ TEST(ScanFileTest, MultiPageG4Tiff) {
   EXPECT_NE(bad.error().message.find("page 4"), std::string::npos) << bad.error().message;
 }
 
+TEST(ScanFileTest, Bilevel600DpiPagesAreReadAtHalfResolution) {
+  // 600-dpi fax-style G4 is read as 300-dpi gray: each pixel the white share of its 2x2 block,
+  // exactly what a 2x box filter (INTER_AREA) of the full page gives. Odd sizes drop the last
+  // column/row.
+  TempDir dir;
+  cv::Mat full = TestPage(2483, 3509);
+  cv::line(full, cv::Point(3, 7), cv::Point(2400, 3300), cv::Scalar(0), 1);  // 1-px detail
+  cv::threshold(full, full, 128, 255, cv::THRESH_BINARY);
+  WriteG4Tiff(dir / "fax.tif", {full}, 600);
+  auto r = OpenOk(dir / "fax.tif");
+  ASSERT_TRUE(r);
+  auto page = r->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->dpi, 300);
+  ExpectTestPage(page->gray, 2483 / 2, 3509 / 2);
+  cv::Mat expected;
+  cv::resize(full(cv::Rect(0, 0, 2482, 3508)), expected, cv::Size(1241, 1754), 0, 0, cv::INTER_AREA);
+  EXPECT_LE(cv::norm(page->gray, expected, cv::NORM_INF), 1.0);  // 191 vs 191.25 rounding
+}
+
 TEST(ScanFileTest, GrayLzwTiffWithCentimetreResolution) {
   TempDir dir;
   WriteGrayLzwTiff(dir / "g.tiff", TestPage(1654, 2339), 200 / 2.54f, RESUNIT_CENTIMETER);

@@ -1,0 +1,260 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Scanner PDFs decoded straight from their embedded JPEG / CCITT G4 images, and the cases
+// that must still go through the renderer.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <tiffio.h>
+
+#include "pdf_pages.h"
+#include "scanner/scanner.h"
+
+namespace phieu::scanner {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("phieu_pdf_pages_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  fs::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  fs::path path_;
+};
+
+constexpr double kA4WidthPt = 595.276, kA4HeightPt = 841.89;
+
+/// Gray page with a distinctive pattern (so a wrong page, flip or inversion shows).
+cv::Mat PatternPage(int w, int h, int seed) {
+  cv::Mat m(h, w, CV_8UC1, cv::Scalar(235));
+  cv::rectangle(m, cv::Rect(w / 10, h / 12, w / 4, h / 9), cv::Scalar(20), cv::FILLED);
+  cv::circle(m, cv::Point(w * 3 / 4, h * 2 / 3), w / 8 + seed * 5, cv::Scalar(60), 9);
+  cv::putText(m, "page " + std::to_string(seed), cv::Point(w / 6, h / 2), cv::FONT_HERSHEY_SIMPLEX,
+              4.0, cv::Scalar(0), 8);
+  return m;
+}
+
+struct PdfImage {
+  cv::Mat gray;                        // what the page should show
+  std::string mime;                    // CAIRO_MIME_TYPE_JPEG or CAIRO_MIME_TYPE_CCITT_FAX
+  std::vector<unsigned char> encoded;  // the bytes cairo embeds as they are
+  std::string params;                  // CCITT parameters
+  bool vector_overlay = false;         // also draw a rectangle (not a lone image any more)
+};
+
+/// A scanner-style PDF: each page paints its image over the whole A4 page; cairo embeds the
+/// encoded bytes unchanged (/DCTDecode or /CCITTFaxDecode), as scanners do.
+void WritePdf(const fs::path& p, const std::vector<PdfImage>& pages) {
+  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), kA4WidthPt, kA4HeightPt);
+  cairo_t* cr = cairo_create(pdf);
+  for (const PdfImage& page : pages) {
+    const cv::Mat& m = page.gray;
+    cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
+    cairo_surface_flush(img);
+    unsigned char* data = cairo_image_surface_get_data(img);
+    const int stride = cairo_image_surface_get_stride(img);
+    for (int y = 0; y < m.rows; ++y) {
+      auto* row = reinterpret_cast<uint32_t*>(data + y * stride);
+      for (int x = 0; x < m.cols; ++x) {
+        uint32_t v = m.at<unsigned char>(y, x);
+        row[x] = (v << 16) | (v << 8) | v;
+      }
+    }
+    cairo_surface_mark_dirty(img);
+    auto* copy = new std::vector<unsigned char>(page.encoded);
+    cairo_surface_set_mime_data(img, page.mime.c_str(), copy->data(), copy->size(),
+                                [](void* d) { delete static_cast<std::vector<unsigned char>*>(d); },
+                                copy);
+    if (!page.params.empty()) {
+      auto* params = new std::string(page.params);
+      cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_CCITT_FAX_PARAMS,
+                                  reinterpret_cast<const unsigned char*>(params->data()),
+                                  params->size(), [](void* d) { delete static_cast<std::string*>(d); },
+                                  params);
+    }
+    cairo_save(cr);
+    cairo_scale(cr, kA4WidthPt / m.cols, kA4HeightPt / m.rows);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_paint(cr);
+    cairo_restore(cr);
+    if (page.vector_overlay) {
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      cairo_rectangle(cr, 300, 400, 100, 100);
+      cairo_fill(cr);
+    }
+    cairo_show_page(cr);
+    cairo_surface_destroy(img);
+  }
+  cairo_destroy(cr);
+  cairo_surface_finish(pdf);
+  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(pdf);
+}
+
+PdfImage JpegImage(const cv::Mat& gray, bool colour) {
+  PdfImage im;
+  im.gray = gray;
+  im.mime = CAIRO_MIME_TYPE_JPEG;
+  cv::Mat src = gray;
+  if (colour) cv::cvtColor(gray, src, cv::COLOR_GRAY2BGR);
+  cv::imencode(".jpg", src, im.encoded, {cv::IMWRITE_JPEG_QUALITY, 90});
+  return im;
+}
+
+/// A bilevel page encoded as a raw CCITT G4 stream (libtiff's encoder, strip bytes only).
+PdfImage G4Image(const cv::Mat& gray, const fs::path& scratch) {
+  PdfImage im;
+  cv::threshold(gray, im.gray, 128, 255, cv::THRESH_BINARY);
+  TIFF* t = TIFFOpen(scratch.c_str(), "w");
+  EXPECT_NE(t, nullptr);
+  const int w = im.gray.cols, h = im.gray.rows;
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(w));
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(h));
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(1));
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
+  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
+  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(h));
+  std::vector<unsigned char> row(static_cast<size_t>((w + 7) / 8));
+  for (int y = 0; y < h; ++y) {
+    std::fill(row.begin(), row.end(), 0);
+    for (int x = 0; x < w; ++x)
+      if (im.gray.at<unsigned char>(y, x) == 0) row[static_cast<size_t>(x / 8)] |= 0x80 >> (x % 8);
+    TIFFWriteScanline(t, row.data(), uint32_t(y), 0);
+  }
+  TIFFClose(t);
+  t = TIFFOpen(scratch.c_str(), "r");
+  EXPECT_NE(t, nullptr);
+  im.encoded.resize(static_cast<size_t>(TIFFRawStripSize(t, 0)));
+  TIFFReadRawStrip(t, 0, im.encoded.data(), static_cast<tmsize_t>(im.encoded.size()));
+  TIFFClose(t);
+  im.mime = CAIRO_MIME_TYPE_CCITT_FAX;
+  im.params = "Columns=" + std::to_string(w) + " Rows=" + std::to_string(h) + " K=-1";
+  return im;
+}
+
+TEST(PdfPagesTest, JpegPagesDecodeFromTheEmbeddedImage) {
+  TempDir dir;
+  const cv::Mat p1 = PatternPage(1654, 2339, 1), p2 = PatternPage(1654, 2339, 2);
+  const PdfImage gray = JpegImage(p1, false), colour = JpegImage(p2, true);
+  WritePdf(dir / "scan.pdf", {gray, colour});
+
+  auto layout = ReadPdfLayout(dir / "scan.pdf");
+  ASSERT_TRUE(layout.has_value());
+  ASSERT_EQ(layout->page_count, 2);
+  for (const auto& im : layout->images) {
+    ASSERT_TRUE(im.has_value()) << "a lone full-page JPEG must not need the renderer";
+    EXPECT_EQ(im->codec, PdfPageImage::Codec::kJpeg);
+    EXPECT_EQ(im->width, 1654);
+    EXPECT_EQ(im->height, 2339);
+    EXPECT_EQ(im->dpi, 200);
+  }
+
+  auto reader = OpenScanFile(dir / "scan.pdf");
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  ASSERT_EQ((*reader)->page_count(), 2);
+  // Page order is the page tree's, and the pixels are exactly the JPEG's luma.
+  int i = 0;
+  for (const PdfImage* want : {&gray, &colour}) {
+    auto page = (*reader)->ReadPage(i);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_EQ(page->source.page_index, i);
+    EXPECT_EQ(page->dpi, 200);
+    cv::Mat expected = cv::imdecode(want->encoded, cv::IMREAD_GRAYSCALE);
+    ASSERT_EQ(page->gray.size(), expected.size());
+    EXPECT_EQ(cv::norm(page->gray, expected, cv::NORM_INF), 0) << "page " << i;
+    // And close to the page as drawn (JPEG loss only).
+    EXPECT_LT(cv::norm(page->gray, want->gray, cv::NORM_L1) / want->gray.total(), 3.0);
+    ++i;
+  }
+}
+
+TEST(PdfPagesTest, CcittG4PagesDecodeFromTheEmbeddedImage) {
+  TempDir dir;
+  const PdfImage g4 = G4Image(PatternPage(1240, 1754, 3), dir / "scratch.tif");
+  WritePdf(dir / "fax.pdf", {g4});
+  auto layout = ReadPdfLayout(dir / "fax.pdf");
+  ASSERT_TRUE(layout.has_value());
+  ASSERT_EQ(layout->page_count, 1);
+  ASSERT_TRUE(layout->images[0].has_value());
+  EXPECT_EQ(layout->images[0]->codec, PdfPageImage::Codec::kCcittFax);
+  EXPECT_LT(layout->images[0]->k, 0);
+
+  auto reader = OpenScanFile(dir / "fax.pdf");
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto page = (*reader)->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->dpi, 150);
+  ASSERT_EQ(page->gray.size(), g4.gray.size());
+  // Lossless, and black stays black (the polarity rules of /BlackIs1 and /Decode).
+  EXPECT_EQ(cv::norm(page->gray, g4.gray, cv::NORM_INF), 0);
+}
+
+TEST(PdfPagesTest, PagesWithMoreThanTheImageAreRendered) {
+  TempDir dir;
+  PdfImage plain = JpegImage(PatternPage(1654, 2339, 4), false);
+  PdfImage marked = plain;
+  marked.vector_overlay = true;
+  WritePdf(dir / "mixed.pdf", {plain, marked});
+  auto layout = ReadPdfLayout(dir / "mixed.pdf");
+  ASSERT_TRUE(layout.has_value());
+  ASSERT_EQ(layout->page_count, 2);
+  EXPECT_TRUE(layout->images[0].has_value());
+  EXPECT_FALSE(layout->images[1].has_value()) << "a drawn rectangle needs the renderer";
+
+  auto reader = OpenScanFile(dir / "mixed.pdf");
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto page = (*reader)->ReadPage(1);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->dpi, 200);
+  // The rectangle (300..400 pt from the top-left) is on the rendered page: black.
+  const double px_per_pt = 200.0 / 72.0;
+  const cv::Point inside(static_cast<int>(350 * px_per_pt), static_cast<int>(450 * px_per_pt));
+  EXPECT_LT(page->gray.at<unsigned char>(inside), 40);
+}
+
+TEST(PdfPagesTest, FilesBeyondTheSmallReaderFallBack) {
+  TempDir dir;
+  // Not a PDF structure it follows: nullopt, and OpenScanFile still judges the file.
+  std::ofstream(dir / "junk.pdf") << "%PDF-1.4\n1 0 obj garbage\n";
+  EXPECT_FALSE(ReadPdfLayout(dir / "junk.pdf").has_value());
+  auto r = OpenScanFile(dir / "junk.pdf");
+  EXPECT_FALSE(r.ok());
+
+  // A cross-reference table pointing at the wrong offsets (damage): nullopt, no crash.
+  WritePdf(dir / "ok.pdf", {JpegImage(PatternPage(827, 1170, 5), false)});
+  std::ifstream in(dir / "ok.pdf", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t sx = bytes.rfind("startxref");
+  ASSERT_NE(sx, std::string::npos);
+  std::string damaged = bytes.substr(0, sx) + "startxref\n17\n%%EOF\n";
+  std::ofstream(dir / "damaged.pdf", std::ios::binary) << damaged;
+  EXPECT_FALSE(ReadPdfLayout(dir / "damaged.pdf").has_value());
+  // Truncated in the middle of the image: whatever the structure says, no crash, and the
+  // page either decodes (renderer) or is a page error naming the file.
+  std::ofstream(dir / "cut.pdf", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  auto cut = OpenScanFile(dir / "cut.pdf");
+  if (cut.ok() && (*cut)->page_count() > 0) {
+    auto page = (*cut)->ReadPage(0);
+    if (!page.ok()) EXPECT_NE(page.error().message.find("cut.pdf"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace phieu::scanner
