@@ -262,7 +262,9 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     if (!state.ok()) return state.error();
     bytes->clear();
     bytes->shrink_to_fit();
-    if (state->complete) {
+    // The same content twice in one batch (a copied file): its pages are already on their way
+    // from the first copy, so this one is a no-op like any re-ingest.
+    if (state->complete || pages_left.count(state->file_id)) {
       ++summary.files_skipped;
       progress.pages_total -= page_counts[i];
       continue;

@@ -184,6 +184,20 @@ TEST_F(CliTest, PrintSimulateIngestExport) {
   ASSERT_EQ(Phieu("export --db " + db + " --format json -o " + P("done.json")).code, 0);
   for (const auto& s : ReadJson(P("done.json"))) EXPECT_TRUE(s["pending"].empty());
 
+  // Byte-identical copies in one batch are one scan: nothing is read twice.
+  fs::create_directories(P("copies"));
+  for (const auto& e : fs::directory_iterator(P("scans")))
+    if (e.path().extension() == ".png" || e.path().extension() == ".jpg") {
+      fs::copy_file(e.path(), P("copies") + "/a-" + e.path().filename().string());
+      fs::copy_file(e.path(), P("copies") + "/b-" + e.path().filename().string());
+    }
+  CmdResult copies = Phieu("ingest --db " + P("copies.db") + " --template sipas -q " + P("copies"));
+  ASSERT_EQ(copies.code, 0) << copies.out;
+  int singles = 0;
+  for (const auto& e : fs::directory_iterator(P("copies"))) singles += e.path().filename().string()[0] == 'a';
+  EXPECT_NE(copies.out.find("pages read       " + std::to_string(singles) + " "), std::string::npos) << copies.out;
+  EXPECT_NE(copies.out.find("(" + std::to_string(singles) + " already ingested"), std::string::npos) << copies.out;
+
   // Ingesting the same files again is a no-op.
   CmdResult again = Phieu("ingest --db " + db + " -q " + P("scans"));
   ASSERT_EQ(again.code, 0) << again.out;
