@@ -280,12 +280,22 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
   int small_pages = 0, large_pages = 0;
   if (rss_large > 0) {
     std::cout << "bench: peak RSS at 100 and " << rss_large << " pages...\n";
-    auto small = MakeStack(*tpl, 100, seed + 1, dir / "rss-small");
-    auto large = MakeStack(*tpl, rss_large, seed + 2, dir / "rss-large");
+    auto stack_pages = [&](int wanted, std::uint64_t s, const std::filesystem::path& d) -> core::Result<int> {
+      if (reuse && std::filesystem::exists(d / "pages.json")) {
+        auto p = ReadJson(d / "pages.json");
+        if (!p.ok()) return p.error();
+        return static_cast<int>(p->size());
+      }
+      auto made = MakeStack(*tpl, wanted, s, d);
+      if (!made.ok()) return made.error();
+      return made->pages;
+    };
+    auto small = stack_pages(100, seed + 1, dir / "rss-small");
+    auto large = stack_pages(rss_large, seed + 2, dir / "rss-large");
     if (!small.ok()) return Fail(small.error());
     if (!large.ok()) return Fail(large.error());
-    small_pages = small->pages;
-    large_pages = large->pages;
+    small_pages = *small;
+    large_pages = *large;
     rss_small = ChildIngestPeakRssMb(dir / "rss-small.db", tpl_arg, dir / "rss-small", 2);
     rss_large_mb = ChildIngestPeakRssMb(dir / "rss-large.db", tpl_arg, dir / "rss-large", 2);
   }
