@@ -1,0 +1,221 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Readers for handwritten areas: free-text comment areas (ink detection, then a line OCR
+// engine for a draft) and comb digit fields (per-cell ink detection, then a small digit
+// classifier shipped as a model file). Plain values in and out; no Tesseract or Leptonica
+// type appears here. All confidences are in [0, 1].
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/result.h"
+
+namespace phieu::recognition {
+
+// ---------------------------------------------------------------------------------------
+// OCR engine
+
+/// One recognised word.
+struct OcrWord {
+  std::string text;         ///< UTF-8, NFC.
+  float confidence = 0.0f;  ///< [0,1]; the engine's own word score, normalised.
+};
+
+/// One recognised line of text.
+struct OcrLine {
+  std::string text;            ///< UTF-8, NFC, words joined by single spaces.
+  std::vector<OcrWord> words;  ///< reading order.
+  float confidence = 0.0f;     ///< [0,1]; character-weighted mean of the word confidences.
+};
+
+/// Reads one line of text from an image. Implementations are NOT thread-safe: give each
+/// worker thread its own engine (STYLE.md: no shared engine, no singleton).
+class OcrEngine {
+ public:
+  virtual ~OcrEngine() = default;
+  /// `gray_line`: CV_8UC1, dark text on light paper, one line, any size; `px_per_mm` is its
+  /// resolution (engines use it for their size heuristics). An image with nothing readable
+  /// gives an empty OcrLine; it never throws for bad pixels. Throws std::invalid_argument
+  /// for an empty or non-8-bit single-channel image (a broken contract).
+  virtual OcrLine RecognizeLine(const cv::Mat& gray_line, double px_per_mm) = 0;
+};
+
+/// The Tesseract model used unless told otherwise. "Vietnamese" (tesseract-ocr-script-viet,
+/// the larger LSTM) beat "vie" (tessdata_fast) on handwriting-like lines; figures in
+/// tests/handwriting/README.md.
+inline constexpr const char* kDefaultOcrLang = "Vietnamese";
+
+/// A Tesseract 5 engine initialised once for `lang` ("vie" or "Vietnamese"), LSTM only,
+/// single-line page segmentation. `tessdata_dir` empty = the system's tessdata. Missing or
+/// corrupt traineddata is an Error ("ocr" code) naming the language. The process should run
+/// with OMP_THREAD_LIMIT=1 (see STACK.md section 4): the engine works without it, 8x slower.
+core::Result<std::unique_ptr<OcrEngine>> MakeTesseractEngine(
+    const std::string& lang = kDefaultOcrLang, const std::string& tessdata_dir = "");
+
+/// Unicode NFC normalisation of UTF-8 text; invalid UTF-8 is returned unchanged.
+std::string NormalizeNfc(std::string_view utf8);
+
+// ---------------------------------------------------------------------------------------
+// Ink detection (shared by text areas and digit cells)
+
+/// What an area holds once printed lines, frame, noise and show-through are discounted.
+enum class InkClass {
+  kBlank,    ///< no ink.
+  kStray,    ///< only a dot or a tiny mark.
+  kDash,     ///< one short roughly horizontal stroke: the respondent's "nothing to say".
+  kWritten,  ///< anything else: handwriting (or a drawing) to read or review.
+};
+const char* InkClassName(InkClass ink_class);  ///< "blank", "stray", "dash", "written".
+
+struct InkOptions {
+  double min_contrast = 30.0;         ///< gray levels below local paper for a pixel to count (floor).
+  double seed_contrast = 70.0;        ///< a component must reach this somewhere (pen or pencil, not show-through).
+  double noise_sigmas = 5.0;          ///< the floor rises to this many noise sigmas on noisy scans.
+  double min_component_mm2 = 0.15;    ///< smaller specks (dust, dotted rule dots) are not ink.
+  double rule_min_fraction = 0.6;     ///< straight horizontal runs this share of the width are printed rules.
+  double grow_mm = 0.35;              ///< ink extends this far from strong pixels (stroke edges), no farther.
+  double edge_band_mm = 0.4;          ///< ink only in this band along the crop edge is the frame.
+  double stray_max_extent_mm = 1.6;   ///< every mark this small or smaller: stray.
+  double dash_min_length_mm = 2.0;    ///< a dash is at least this long...
+  double dash_max_thickness_mm = 1.3; ///< ...and at most this thick,
+  double dash_max_angle_deg = 30.0;   ///< ...within this angle of horizontal.
+};
+
+/// Result of ink detection on one upright crop.
+struct InkReport {
+  InkClass ink_class = InkClass::kBlank;
+  std::string reason;            ///< one sentence saying why, e.g. "a dash, not a comment".
+  int components = 0;            ///< ink components kept.
+  double ink_mm2 = 0.0;          ///< their total area.
+  cv::Rect ink_box_px;           ///< their union bounding box in crop pixels (empty if none).
+  cv::Mat ink;                   ///< CV_8UC1, crop size: ink strength 0 (paper)..255, printed lines removed.
+};
+
+/// Finds handwriting in an upright crop (CV_8UC1, 0 = black) at `px_per_mm`, ignoring
+/// printed ruled/dotted lines, the frame, scanner noise, JPEG ringing and show-through.
+/// Thread-safe. Throws std::invalid_argument for an empty image or px_per_mm <= 0.
+InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions& options = {});
+
+// ---------------------------------------------------------------------------------------
+// Text areas
+
+struct TextOptions {
+  InkOptions ink;
+  /// A written area is accepted without review only when its field confidence reaches this
+  /// AND every word reaches `word_accept_above`. Measured on 204 rendered handwriting-like
+  /// lines (tests/handwriting/README.md): at 0.95/0.95, 40 of the 41 accepted lines were
+  /// exact (CER 0.07%), while a 0.85 word floor let in 1 wrong line in 5. Real handwriting
+  /// scores lower, so in practice nearly every written comment is reviewed.
+  float accept_above = 0.95f;
+  float word_accept_above = 0.95f;
+  double target_x_height_px = 30.0;  ///< lines are rescaled to this x-height for the engine.
+  double line_padding_mm = 1.0;      ///< white margin added around each line crop.
+};
+
+struct TextReading {
+  InkClass ink = InkClass::kBlank;
+  std::optional<std::string> text;  ///< written: the draft, lines joined by "\n", NFC; else nullopt.
+  float confidence = 0.0f;          ///< written: OCR field confidence; blank/dash/stray: ink certainty.
+  bool needs_review = false;        ///< written and not accepted; never for blank/dash/stray.
+  std::string reason;               ///< why (always set: "blank", "a dash, not a comment", ...).
+  std::vector<OcrLine> lines;       ///< per written line, top to bottom.
+};
+
+/// Reads a handwriting area: `area_gray` is the upright crop of FieldLayout::area_mm at
+/// `px_per_mm`, `lines` the number of ruled lines (a hint; 0 = unknown). Ink detection runs
+/// first; only written areas reach `ocr`, one call per detected line. `ocr` may be null: a
+/// written area then goes to review with no draft. Policy: blank, dash and stray areas are
+/// not sent to review and have no value (a dash means "no comment"); written areas go to
+/// review with their draft unless accepted by the thresholds in `options`.
+/// Thread-safe if each thread passes its own engine.
+TextReading ReadTextArea(const cv::Mat& area_gray, double px_per_mm, int lines, OcrEngine* ocr,
+                         const TextOptions& options = {});
+
+// ---------------------------------------------------------------------------------------
+// Digits
+
+/// A small handwritten-digit classifier (HOG + pixel features, multilayer perceptron) with
+/// its confidence calibration, loaded from a model file made by tools/digits. Immutable once
+/// loaded: one instance may be shared by every thread.
+class DigitClassifier {
+ public:
+  struct Guess {
+    int digit = -1;           ///< 0-9.
+    float confidence = 0.0f;  ///< calibrated: share of held-out digits at this score that were right.
+    int runner_up = -1;       ///< the second choice.
+  };
+  /// Loads a model file (.yml.gz). Missing/corrupt file: Error with code "model".
+  static core::Result<std::shared_ptr<const DigitClassifier>> Load(const std::filesystem::path& file);
+  /// Classifies a digit ink image from ExtractDigitInk. Throws std::invalid_argument if empty.
+  Guess Classify(const cv::Mat& digit_ink) const;
+
+  ~DigitClassifier();
+  struct Impl;
+  explicit DigitClassifier(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Folder of the shipped models: $PHIEU_MODELS_DIR if set, else <prefix>/share/phieu/models
+/// next to an installed binary, else recognition/models in the source tree.
+std::filesystem::path ModelsDir();
+inline constexpr const char* kDigitModelFile = "digits_mlp.yml.gz";
+
+/// The shipped classifier ModelsDir()/kDigitModelFile, loaded on first use and then shared
+/// (read-only, thread-safe). The outcome of the first load, success or Error, is kept.
+core::Result<std::shared_ptr<const DigitClassifier>> DefaultDigitClassifier();
+
+/// Building blocks, public so that the training tool uses exactly what the reader uses.
+/// The ink of the digit in one comb-cell crop (cell plus ~1 mm margin), printed cell border
+/// removed, cropped to the digit: CV_8UC1 0..255. Empty Mat when the cell holds no digit-sized
+/// ink (a speck or dot counts as empty).
+cv::Mat ExtractDigitInk(const cv::Mat& cell_gray, double px_per_mm, const InkOptions& options = {});
+/// MNIST-style normalisation (20 px box in 28x28, centred by mass, deskewed by moments) and the
+/// classifier's 1xN CV_32F feature row.
+cv::Mat NormalizeDigit(const cv::Mat& digit_ink);
+cv::Mat DigitFeatureRow(const cv::Mat& normalized_28x28);
+
+struct DigitOptions {
+  /// nullptr: DefaultDigitClassifier(); if that fails, every written cell is unreadable.
+  const DigitClassifier* classifier = nullptr;
+  /// Cells whose calibrated confidence is below this are unreadable (review). The model's
+  /// calibration puts the error rate of digits accepted at 0.995 under 0.5% on held-out data.
+  float accept_above = 0.995f;
+  bool has_range = false;  ///< check the value against [range_min, range_max].
+  long range_min = 0;
+  long range_max = 0;
+  InkOptions ink;
+};
+
+struct DigitCellReading {
+  bool empty = true;
+  int digit = -1;           ///< best guess when not empty.
+  float confidence = 0.0f;  ///< empty: 1; else the classifier's.
+  bool accepted = false;    ///< not empty and confidence >= accept_above.
+};
+
+struct DigitsReading {
+  std::optional<std::string> value;  ///< the digits read ('?' for an unreadable cell); nullopt when all empty.
+  float confidence = 0.0f;           ///< the weakest cell's.
+  bool needs_review = false;
+  std::string reason;                ///< why it goes to review (empty when it does not).
+  std::vector<DigitCellReading> cells;
+};
+
+/// Reads a comb digit field, one upright crop per cell (left to right, ~1 mm margin) at
+/// `px_per_mm`. All cells empty: value nullopt, no review. Review when a cell is unreadable,
+/// an empty cell sits between written ones, or the value is outside the range.
+/// Thread-safe.
+DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
+                         const DigitOptions& options = {});
+
+}  // namespace phieu::recognition

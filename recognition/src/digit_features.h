@@ -1,0 +1,19 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Internal: a comb cell's ink with the "faint mark" signal ExtractDigitInk drops.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "recognition/handwriting.h"
+
+namespace phieu::recognition::internal {
+
+struct CellInk {
+  cv::Mat ink;         ///< as ExtractDigitInk; empty when no digit-sized ink.
+  bool faint = false;  ///< no digit-sized ink, but a digit-sized mark too light to trust as empty.
+};
+
+CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOptions& options);
+
+}  // namespace phieu::recognition::internal

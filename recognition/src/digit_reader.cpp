@@ -1,0 +1,101 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// ReadDigits: per-cell ink detection and classification, then the field's rules.
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "digit_features.h"
+#include "recognition/handwriting.h"
+
+namespace phieu::recognition {
+
+DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
+                         const DigitOptions& options) {
+  if (!(px_per_mm > 0)) throw std::invalid_argument("ReadDigits: px_per_mm must be > 0");
+  const DigitClassifier* classifier = options.classifier;
+  std::shared_ptr<const DigitClassifier> held;
+  std::string model_error;
+  if (classifier == nullptr) {
+    auto loaded = DefaultDigitClassifier();
+    if (loaded.ok()) {
+      held = *loaded;
+      classifier = held.get();
+    } else {
+      model_error = loaded.error().message;
+    }
+  }
+
+  DigitsReading r;
+  int first = -1, last = -1, unreadable = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    DigitCellReading c;
+    internal::CellInk cell = internal::ExtractCellInk(cells[i], px_per_mm, options.ink);
+    const cv::Mat& ink = cell.ink;
+    if (ink.empty() && !cell.faint) {
+      c.empty = true;
+      c.confidence = 1.0f;
+    } else if (ink.empty()) {
+      // A digit-sized mark too light to classify: never let it pass for an empty cell (a
+      // lost trailing digit would silently shorten the value).
+      c.empty = false;
+      c.confidence = 0.0f;
+      if (first < 0) first = static_cast<int>(i);
+      last = static_cast<int>(i);
+      ++unreadable;
+    } else {
+      c.empty = false;
+      if (first < 0) first = static_cast<int>(i);
+      last = static_cast<int>(i);
+      if (classifier != nullptr) {
+        DigitClassifier::Guess g = classifier->Classify(ink);
+        c.digit = g.digit;
+        c.confidence = g.confidence;
+      }
+      c.accepted = classifier != nullptr && c.confidence >= options.accept_above;
+      if (!c.accepted) ++unreadable;
+    }
+    r.cells.push_back(c);
+  }
+  if (first < 0) {
+    r.confidence = 1.0f;
+    return r;  // all empty: nothing written, nothing to review
+  }
+
+  std::string value;
+  bool gap = false;
+  float weakest = 1.0f;
+  for (int i = first; i <= last; ++i) {
+    const DigitCellReading& c = r.cells[i];
+    if (c.empty) {
+      gap = true;
+      value += '?';
+      continue;
+    }
+    weakest = std::min(weakest, c.confidence);
+    value += c.accepted ? static_cast<char>('0' + c.digit) : '?';
+  }
+  r.value = value;
+  r.confidence = weakest;
+
+  std::vector<std::string> why;
+  if (!model_error.empty()) why.push_back("no digit model (" + model_error + ")");
+  else if (unreadable > 0)
+    why.push_back(std::to_string(unreadable) + (unreadable == 1 ? " digit" : " digits") + " unclear");
+  if (gap) why.push_back("empty cell between digits");
+  if (why.empty() && options.has_range) {
+    long v = std::stol(value);  // only accepted digits here: at most ~18 cells fit in a long
+    if (v < options.range_min || v > options.range_max) {
+      why.push_back(value + " is outside " + std::to_string(options.range_min) + "-" +
+                    std::to_string(options.range_max));
+      r.confidence = std::min(r.confidence, 0.5f);
+    }
+  }
+  if (!why.empty()) {
+    r.needs_review = true;
+    for (size_t i = 0; i < why.size(); ++i) r.reason += (i ? "; " : "") + why[i];
+  }
+  return r;
+}
+
+}  // namespace phieu::recognition

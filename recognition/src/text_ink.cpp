@@ -1,0 +1,336 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+
+#include "text_ink.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+
+namespace phieu::recognition {
+namespace internal {
+namespace {
+
+int OddAtLeast(double v, int min_value) {
+  int k = std::max(min_value, static_cast<int>(std::lround(v)));
+  return k | 1;
+}
+
+/// Median and MAD-based sigma of an 8-bit image (over `mask` if given), from its histogram.
+void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Mat& mask = {}) {
+  int hist[256] = {0};
+  long total = 0;
+  for (int y = 0; y < img.rows; ++y) {
+    const uchar* p = img.ptr<uchar>(y);
+    const uchar* mp = mask.empty() ? nullptr : mask.ptr<uchar>(y);
+    for (int x = 0; x < img.cols; ++x)
+      if (!mp || mp[x]) ++hist[p[x]], ++total;
+  }
+  if (total == 0) {
+    *median = *sigma = 0;
+    return;
+  }
+  auto quantile = [&](const int* h, double q) {
+    long acc = 0, target = static_cast<long>(q * total);
+    for (int v = 0; v < 256; ++v) {
+      acc += h[v];
+      if (acc > target) return v;
+    }
+    return 255;
+  };
+  int med = quantile(hist, 0.5);
+  int dev[256] = {0};
+  for (int v = 0; v < 256; ++v) dev[std::abs(v - med)] += hist[v];
+  *median = med;
+  *sigma = 1.4826 * quantile(dev, 0.5);
+}
+
+}  // namespace
+
+InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, PrintedLines lines) {
+  if (gray.empty() || gray.type() != CV_8UC1)
+    throw std::invalid_argument("ink detection needs a non-empty CV_8UC1 crop");
+  if (!(px_per_mm > 0)) throw std::invalid_argument("ink detection needs px_per_mm > 0");
+  InkMaps m;
+  const double ppm = px_per_mm;
+
+  // Local paper: the brightest level within ~2 mm (wider than any pen stroke), smoothed. Ink
+  // is measured against it, so uneven scans, gray paper and toner haze do not matter.
+  cv::Mat g;
+  cv::GaussianBlur(gray, g, cv::Size(3, 3), 0.7);
+  int k = OddAtLeast(2.0 * ppm, 5);
+  cv::Mat paper;
+  cv::dilate(g, paper, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
+  cv::blur(paper, paper, cv::Size(k, k));
+  paper = cv::max(paper, g);
+  cv::Mat contrast;
+  cv::subtract(paper, g, contrast);  // saturates at 0
+  // The max filter sits a few noise sigmas above the true paper on noisy scans: remove that
+  // bias (the median pixel is paper).
+  double median = 0, spread = 0;
+  RobustStats(contrast, &median, &spread);
+  cv::Mat paper_px = contrast <= median;
+  cv::subtract(contrast, cv::Scalar(median), contrast);
+  // Scanner noise from the fine-scale residual over the paper half of the pixels, so strokes
+  // and printed lines do not count as noise (the spread of the contrast itself would: in a
+  // small comb cell a quarter of the pixels are border and digit). g - blur(g) keeps ~0.9
+  // of white noise.
+  cv::Mat smooth, residual;
+  cv::GaussianBlur(gray, smooth, cv::Size(5, 5), 1.1);
+  cv::absdiff(gray, smooth, residual);
+  double residual_median = 0, unused = 0;
+  RobustStats(residual, &residual_median, &unused, paper_px);
+  const double sigma = 1.4826 * residual_median / 0.9;
+  m.contrast = contrast;
+  m.low = std::max(o.min_contrast, o.noise_sigmas * sigma);
+  // Show-through and JPEG ringing are faint everywhere; real pen and pencil ink reaches the
+  // seed level somewhere in every stroke.
+  m.seed = std::max(o.seed_contrast, m.low + 15.0);
+  // Hysteresis limited in distance: weak pixels count only within grow_mm of strong ones.
+  // That keeps the soft edges of a stroke but not the show-through or haze it happens to
+  // touch (plain connectivity would let a dash swallow the mirrored text behind it).
+  cv::Mat strong = contrast >= m.seed;
+  cv::Mat mask;
+  int g_r = OddAtLeast(2.0 * o.grow_mm * ppm, 3);
+  cv::dilate(strong, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(g_r, g_r)));
+  cv::bitwise_and(mask, contrast >= m.low, mask);
+
+  // Printed solid lines: long straight runs found by morphological opening. Pixels on them
+  // are removed (a stroke crossing a rule loses a 2-3 px gap, which detection tolerates).
+  cv::Mat line_mask = cv::Mat::zeros(mask.size(), CV_8U);
+  auto open_into = [&](cv::Size kernel, cv::Rect band) {
+    if (kernel.width > band.width || kernel.height > band.height) return;
+    cv::Mat opened;
+    cv::morphologyEx(mask(band), opened, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_RECT, kernel));
+    cv::Mat dst = line_mask(band);
+    cv::bitwise_or(dst, opened, dst);
+  };
+  const cv::Rect all(0, 0, mask.cols, mask.rows);
+  if (lines == PrintedLines::kRuledArea) {
+    // Rules and the frame span (nearly) the whole width; a handwritten dash does not.
+    int lh = static_cast<int>(o.rule_min_fraction * mask.cols);
+    open_into(cv::Size(std::max(lh, 3), 1), all);
+    // Vertical frame sides span the area's height; handwriting never has a straight
+    // vertical run of 70% of it (or 6 mm on a one-line area).
+    int lv = std::max(static_cast<int>(6.0 * ppm), mask.rows * 7 / 10);
+    open_into(cv::Size(1, lv), all);
+  } else {
+    // A comb cell's printed border lies within ~2 mm of the crop edge (1 mm margin plus
+    // misfit); the digit sits in the middle. Only look for border lines there, and only runs
+    // longer than 70% of the crop (the border spans 75-80%), so the stem of a 1 or the bar
+    // of a 7 stays.
+    int bh = std::min(mask.rows / 2, static_cast<int>(2.0 * ppm));
+    int bw = std::min(mask.cols / 2, static_cast<int>(2.0 * ppm));
+    cv::Size hk(std::max(3, mask.cols * 7 / 10), 1), vk(1, std::max(3, mask.rows * 7 / 10));
+    open_into(hk, cv::Rect(0, 0, mask.cols, bh));
+    open_into(hk, cv::Rect(0, mask.rows - bh, mask.cols, bh));
+    open_into(vk, cv::Rect(0, 0, bw, mask.rows));
+    open_into(vk, cv::Rect(mask.cols - bw, 0, bw, mask.rows));
+  }
+  cv::dilate(line_mask, line_mask, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+  mask.setTo(0, line_mask);
+  // Ink confined to the very edge is the frame or the neighbour's border, cut by the crop.
+  int edge = static_cast<int>(std::lround(o.edge_band_mm * ppm));
+  if (edge > 0 && mask.rows > 2 * edge && mask.cols > 2 * edge) {
+    mask.rowRange(0, edge).setTo(0);
+    mask.rowRange(mask.rows - edge, mask.rows).setTo(0);
+    mask.colRange(0, edge).setTo(0);
+    mask.colRange(mask.cols - edge, mask.cols).setTo(0);
+  }
+
+  if (lines == PrintedLines::kCombCell) {
+    cv::Mat weak = contrast >= m.low;
+    weak.setTo(0, line_mask);
+    if (edge > 0 && weak.rows > 2 * edge && weak.cols > 2 * edge) {
+      weak.rowRange(0, edge).setTo(0);
+      weak.rowRange(weak.rows - edge, weak.rows).setTo(0);
+      weak.colRange(0, edge).setTo(0);
+      weak.colRange(weak.cols - edge, weak.cols).setTo(0);
+    }
+    cv::Mat wl, ws, wc;
+    int wn = cv::connectedComponentsWithStats(weak, wl, ws, wc, 8, CV_32S);
+    for (int i = 1; i < wn; ++i)
+      if (ws.at<int>(i, cv::CC_STAT_AREA) >= o.min_component_mm2 * ppm * ppm)
+        m.faint_extent_px = std::max(m.faint_extent_px, std::max(ws.at<int>(i, cv::CC_STAT_WIDTH),
+                                                                  ws.at<int>(i, cv::CC_STAT_HEIGHT)));
+  }
+
+  cv::Mat labels, stats, centroids;
+  int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+  std::vector<uchar> peak(n, 0);
+  std::vector<int> strong_px(n, 0);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const uchar* c = contrast.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x] > 0) {
+        peak[l[x]] = std::max(peak[l[x]], c[x]);
+        strong_px[l[x]] += c[x] >= m.seed;
+      }
+  }
+  // A few strong pixels are noise on a faint blob; a pen or pencil stroke has a strong core
+  // of at least ~0.03 mm2 (0.2 x 0.15 mm).
+  const int min_strong_px = std::max(3, static_cast<int>(0.03 * ppm * ppm));
+  // Dotted rules: printed dots are tiny, and many of them sit on one row. Show-through or
+  // blur can swell a dot past the size floor, so such rows are recognised as a whole.
+  std::vector<uchar> rule_dot(n, 0);
+  if (lines == PrintedLines::kRuledArea) {
+    const double dot_max = 0.9 * ppm, row_tol = 0.3 * ppm;
+    std::vector<int> small;
+    for (int i = 1; i < n; ++i)
+      if (std::max(stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT)) <= dot_max)
+        small.push_back(i);
+    for (int i : small) {
+      std::vector<int> row_areas;
+      for (int j : small)
+        if (std::fabs(centroids.at<double>(i, 1) - centroids.at<double>(j, 1)) <= row_tol)
+          row_areas.push_back(strong_px[j]);
+      if (row_areas.size() < 6) continue;
+      // Printed dots are all alike; a pen full stop or a deliberate dot on the rule has a
+      // strong core several times larger than the row's typical dot, and stays. (Whole areas
+      // would not do: show-through behind a dot swells it with faint pixels.)
+      auto mid = row_areas.begin() + static_cast<long>(row_areas.size() / 2);
+      std::nth_element(row_areas.begin(), mid, row_areas.end());
+      // A full stop's core is ~0.2 mm2; a printed 0.2 mm dot's at most ~0.05 mm2.
+      if (strong_px[i] <= std::max(3.0 * *mid, 0.05 * ppm * ppm)) rule_dot[i] = 1;
+    }
+  }
+  const double px2_per_mm2 = ppm * ppm;
+  std::vector<uchar> keep(n, 0), speck(n, 0);
+  for (int i = 1; i < n; ++i) {
+    int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    // Slivers left along a removed printed line: long, axis-aligned, one or two pixels
+    // thick. A pen stroke is thicker or not perfectly straight.
+    bool sliver = std::max(w, h) > 3.0 * ppm && std::min(w, h) <= std::max(2.0, 0.2 * ppm);
+    if (sliver && lines == PrintedLines::kCombCell) {
+      // In a cell the border is near the edge; a thin straight 1 in the middle is a digit.
+      int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+      double band = 2.0 * ppm;
+      sliver = y + h <= band || y >= mask.rows - band || x + w <= band || x >= mask.cols - band;
+    }
+    bool strong = strong_px[i] >= min_strong_px;
+    if (rule_dot[i]) continue;
+    if (!sliver && strong && area / px2_per_mm2 >= o.min_component_mm2) {
+      keep[i] = 255;
+      m.components.push_back(InkComponent{
+          cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP), w, h), area});
+    } else if (!sliver && peak[i] >= m.low + 10) {
+      speck[i] = 255;
+    }
+  }
+  m.kept = cv::Mat::zeros(mask.size(), CV_8U);
+  m.specks = cv::Mat::zeros(mask.size(), CV_8U);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* kp = m.kept.ptr<uchar>(y);
+    uchar* sp = m.specks.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      kp[x] = keep[l[x]];
+      sp[x] = speck[l[x]];
+    }
+  }
+  // Accents and the dots of i sit within ~1.5 mm of their letter; specks farther away are dust.
+  if (!m.components.empty()) {
+    int r = OddAtLeast(3.0 * ppm, 3);
+    cv::Mat near;
+    cv::dilate(m.kept, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(r, r)));
+    cv::bitwise_and(m.specks, near, m.specks);
+  } else {
+    m.specks.setTo(0);
+  }
+  return m;
+}
+
+cv::Mat InkStrength(const cv::Mat& contrast, const cv::Mat& mask) {
+  std::vector<uchar> values;
+  for (int y = 0; y < mask.rows; ++y) {
+    const uchar* mp = mask.ptr<uchar>(y);
+    const uchar* cp = contrast.ptr<uchar>(y);
+    for (int x = 0; x < mask.cols; ++x)
+      if (mp[x]) values.push_back(cp[x]);
+  }
+  cv::Mat out = cv::Mat::zeros(contrast.size(), CV_8U);
+  if (values.empty()) return out;
+  // The 90th percentile of the ink is "full ink": pencil and pen then look alike downstream.
+  auto q = values.begin() + static_cast<long>(values.size() * 9 / 10);
+  std::nth_element(values.begin(), q, values.end());
+  double scale = 255.0 / std::max<double>(*q, 1.0);
+  contrast.convertTo(out, CV_8U, scale);
+  out.setTo(0, mask == 0);
+  return out;
+}
+
+}  // namespace internal
+
+const char* InkClassName(InkClass ink_class) {
+  switch (ink_class) {
+    case InkClass::kBlank: return "blank";
+    case InkClass::kStray: return "stray";
+    case InkClass::kDash: return "dash";
+    case InkClass::kWritten: return "written";
+  }
+  return "blank";
+}
+
+InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions& options) {
+  internal::InkMaps m =
+      internal::FindInk(area_gray, px_per_mm, options, internal::PrintedLines::kRuledArea);
+  InkReport r;
+  r.components = static_cast<int>(m.components.size());
+  cv::Mat all_ink;
+  cv::bitwise_or(m.kept, m.specks, all_ink);
+  r.ink = internal::InkStrength(m.contrast, all_ink);
+  if (m.components.empty()) {
+    r.ink_class = InkClass::kBlank;
+    r.reason = "blank";
+    return r;
+  }
+  const double ppm = px_per_mm;
+  int area_px = 0;
+  double largest_extent_mm = 0;
+  cv::Rect box = m.components.front().box;
+  for (const auto& c : m.components) {
+    area_px += c.area_px;
+    box |= c.box;
+    largest_extent_mm = std::max(largest_extent_mm, std::max(c.box.width, c.box.height) / ppm);
+  }
+  r.ink_mm2 = area_px / (ppm * ppm);
+  r.ink_box_px = box;
+
+  if (largest_extent_mm <= options.stray_max_extent_mm && r.components <= 3) {
+    r.ink_class = InkClass::kStray;
+    r.reason = "only a dot or a tiny mark, not a comment";
+    return r;
+  }
+  // A dash: one stroke (maybe broken in two by a rule), long, thin and near horizontal. Its
+  // thickness is judged on the rotated bounding rectangle so slanted dashes qualify too.
+  if (r.components <= 2) {
+    // Judge the shape on the stroke's strong core: faint pixels it touched (show-through,
+    // a rule) would make it look thicker than it is.
+    cv::Mat core = m.contrast >= m.seed;
+    cv::bitwise_and(core, m.kept, core);
+    std::vector<cv::Point> pts;
+    cv::findNonZero(core, pts);
+    cv::RotatedRect rr = cv::minAreaRect(pts);
+    double len = std::max(rr.size.width, rr.size.height) / ppm;
+    double thick = std::min(rr.size.width, rr.size.height) / ppm;
+    double angle = rr.size.width >= rr.size.height ? rr.angle : rr.angle + 90.0;
+    angle = std::fmod(std::fabs(angle), 180.0);
+    angle = std::min(angle, 180.0 - angle);
+    if (len >= options.dash_min_length_mm && thick <= options.dash_max_thickness_mm &&
+        angle <= options.dash_max_angle_deg) {
+      r.ink_class = InkClass::kDash;
+      r.reason = "a dash, not a comment";
+      return r;
+    }
+  }
+  r.ink_class = InkClass::kWritten;
+  r.reason = "handwriting present";
+  return r;
+}
+
+}  // namespace phieu::recognition

@@ -1,0 +1,43 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Ink segmentation shared by text areas and digit cells: local-paper contrast, printed line
+// removal, component filtering. Internal to phieu::recognition.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "recognition/handwriting.h"
+
+namespace phieu::recognition::internal {
+
+/// Which printed lines the crop may contain.
+enum class PrintedLines {
+  kRuledArea,  ///< a writing area: long horizontal rules anywhere, frame along the edges.
+  kCombCell,   ///< one comb cell with its margin: the cell's border in the outer bands.
+};
+
+struct InkComponent {
+  cv::Rect box;
+  int area_px = 0;
+};
+
+struct InkMaps {
+  cv::Mat contrast;  ///< CV_8U, how much darker than the local paper (noise bias removed).
+  cv::Mat kept;      ///< CV_8U 0/255: pixels of the components judged to be ink.
+  cv::Mat specks;    ///< CV_8U 0/255: rejected small specks lying close to kept ink (accents, dots of i).
+  std::vector<InkComponent> components;  ///< the kept ones.
+  double low = 0.0;   ///< contrast floor used.
+  double seed = 0.0;  ///< contrast a component had to reach.
+  /// Comb cells only: the largest extent (px) of faint marks that never reached the seed
+  /// level (very light pencil). A digit there must not pass for an empty cell.
+  int faint_extent_px = 0;
+};
+
+InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& options, PrintedLines lines);
+
+/// Ink strength 0..255 over `mask`, normalised so that a typical stroke is near 255.
+cv::Mat InkStrength(const cv::Mat& contrast, const cv::Mat& mask);
+
+}  // namespace phieu::recognition::internal
