@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/ingest.h"
 
+#include "recognition/handwriting.h"
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -52,10 +54,31 @@ LoadedFile LoadFile(const std::filesystem::path& path) {
 
 // One worker's view of the files: keeps the last opened reader, because consecutive tasks
 // usually come from the same multi-page file.
+// One worker's Tesseract engine, initialised on first use: most comment areas are blank, and
+// Init costs 60-140 ms and ~10 MB, so a worker that never meets handwriting never pays it.
+// If the model cannot be loaded, written areas go to review without a draft (reason says so).
+class LazyOcrEngine : public recognition::OcrEngine {
+ public:
+  recognition::OcrLine RecognizeLine(const cv::Mat& gray_line, double px_per_mm) override {
+    if (!tried_) {
+      tried_ = true;
+      auto made = recognition::MakeTesseractEngine(recognition::kDefaultOcrLang);
+      if (made.ok()) engine_ = std::move(*made);
+    }
+    return engine_ ? engine_->RecognizeLine(gray_line, px_per_mm) : recognition::OcrLine{};
+  }
+
+ private:
+  bool tried_ = false;
+  std::unique_ptr<recognition::OcrEngine> engine_;
+};
+
 class PageProcessor {
  public:
   PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options)
-      : catalog_(catalog), options_(options) {}
+      : catalog_(catalog), options_(options), read_options_(options.read) {
+    if (!read_options_.ocr) read_options_.ocr = &ocr_;
+  }
 
   store::PageResult Process(const PageTask& task) {
     store::PageResult result;
@@ -78,7 +101,7 @@ class PageProcessor {
     if (result.aligned.status == scanner::AlignStatus::kOk) {
       const templates::Layout* layout =
           catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
-      if (layout) result.readings = recognition::ReadPage(*scan, result.aligned, *layout, options_.read);
+      if (layout) result.readings = recognition::ReadPage(*scan, result.aligned, *layout, read_options_);
       // Encode here, in parallel, so the single writer thread only runs SQL.
       store::EncodeCrops(result);
     } else {
@@ -96,6 +119,8 @@ class PageProcessor {
 
   const templates::TemplateCatalog& catalog_;
   const IngestOptions& options_;
+  LazyOcrEngine ocr_;
+  recognition::ReadOptions read_options_;
   std::filesystem::path reader_file_;
   std::unique_ptr<scanner::ScanReader> reader_;
 };

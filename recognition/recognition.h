@@ -15,6 +15,8 @@
 
 namespace phieu::recognition {
 
+class OcrEngine;
+
 /// What one tick box holds.
 enum class BoxState {
   kEmpty,
@@ -54,6 +56,11 @@ struct ReadOptions {
   /// With keep_crops: fill FieldReading::crop only for readings that need review (the store
   /// keeps no other crop, and warping one costs ~20 us per field). crop_mm is always set.
   bool crops_for_review_only = true;
+  /// Line OCR for written text areas, owned by the caller, one per thread (handwriting.h).
+  /// nullptr: written areas go to review without a draft.
+  OcrEngine* ocr = nullptr;
+  /// Resolution handwriting (text areas, digit cells) is sampled at for its readers.
+  double handwriting_px_per_mm = 8.0;
 };
 
 /// Reads every field of the aligned page's template page. `page.status` must be kOk.

@@ -70,54 +70,5 @@ std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float seed, f
   return out;
 }
 
-InkEvidence CheckInk(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
-                     const core::RectMm& rect_mm, core::PointMm shift_mm,
-                     const PageCalibration& cal, double inset_mm, bool remove_rules) {
-  InkEvidence ev;
-  core::RectMm r{rect_mm.x + shift_mm.x + inset_mm, rect_mm.y + shift_mm.y + inset_mm,
-                 rect_mm.w - 2 * inset_mm, rect_mm.h - 2 * inset_mm};
-  if (r.w <= 0.5 || r.h <= 0.5) return ev;
-  cv::Mat g = WarpPatch(scan_gray, mm_to_px, r, kAreaPxPerMm);
-  cv::blur(g, g, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
-  const int w = g.cols, h = g.rows;
-  const float range = std::max(cal.white - cal.black, 40.0f);
-  std::vector<float> dark(static_cast<size_t>(w) * h);
-  for (int y = 0; y < h; ++y) {
-    const uchar* p = g.ptr<uchar>(y);
-    for (int x = 0; x < w; ++x) dark[y * w + x] = std::clamp((cal.white - p[x]) / range, 0.0f, 1.0f);
-  }
-  if (remove_rules) {
-    // Printed rules and borders are long straight runs. Thicken the ink mask across the run
-    // first so a rule tilted by a degree or two still forms one unbroken run, keep only runs
-    // longer than kRuleMm (handwriting strokes are shorter), widen them over their anti-
-    // aliased edges and clear them.
-    cv::Mat mask(h, w, CV_8UC1);
-    for (int i = 0; i < w * h; ++i) mask.data[i] = dark[i] > cal.ink_threshold ? 255 : 0;
-    const int run = static_cast<int>(kRuleMm * kAreaPxPerMm);
-    cv::Mat rules = cv::Mat::zeros(h, w, CV_8UC1), part;
-    for (bool horizontal : {true, false}) {
-      cv::Mat thick;
-      cv::dilate(mask, thick, cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(1, 3) : cv::Size(3, 1)));
-      cv::morphologyEx(thick, part, cv::MORPH_OPEN,
-                       cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(run, 1) : cv::Size(1, run)));
-      rules |= part;
-    }
-    cv::dilate(rules, rules, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5)));
-    for (int i = 0; i < w * h; ++i)
-      if (rules.data[i]) dark[i] = 0.0f;
-  }
-
-  const float px_area = static_cast<float>(1.0 / (kAreaPxPerMm * kAreaPxPerMm));
-  for (const InkBlob& c : FindInkBlobs(dark.data(), w, h, cal.ink_threshold))
-    if (c.mass * px_area >= kSpeckMm2) ev.mass_mm2 += c.mass * px_area;
-  const float mid = std::sqrt(kBlankMm2 * kInkMm2);
-  const float z = ev.mass_mm2 <= 0.0f ? -10.0f
-                                      : 4.0f * std::log(ev.mass_mm2 / mid) / std::log(kInkMm2 / mid);
-  const float p_ink = 1.0f / (1.0f + std::exp(-z));
-  // Anything short of clearly blank goes to a person: a missed comment costs more than a look.
-  ev.has_ink = ev.mass_mm2 >= kBlankMm2;
-  ev.blank_confidence = 1.0f - p_ink;
-  return ev;
-}
 
 }  // namespace phieu::recognition

@@ -33,18 +33,4 @@ std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float thresho
 /// component instead of breaking into specks; noise never reaches the seed level.
 std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float seed, float grow);
 
-/// Whether a handwriting area (a digit cell, a comment box) holds ink.
-struct InkEvidence {
-  bool has_ink = false;
-  float blank_confidence = 1.0f;  ///< confidence that the area is blank, [0, 1].
-  float mass_mm2 = 0.0f;          ///< ink found, mm^2 of solid black (specks and rules excluded).
-};
-
-/// Samples `rect_mm` moved by `shift_mm` and shrunk by `inset_mm` (printed borders stay out),
-/// optionally removes printed ruled lines and borders (straight dark runs longer than 7 mm,
-/// tolerant of a slight tilt), and weighs the remaining ink, ignoring dust-sized components.
-InkEvidence CheckInk(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
-                     const core::RectMm& rect_mm, core::PointMm shift_mm,
-                     const PageCalibration& calibration, double inset_mm, bool remove_rules);
-
 }  // namespace phieu::recognition

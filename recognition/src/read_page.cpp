@@ -10,6 +10,7 @@
 
 #include "box_reader.h"
 #include "ink_check.h"
+#include "recognition/handwriting.h"
 #include "patch_warp.h"
 #include "recognition/recognition.h"
 
@@ -25,6 +26,9 @@ constexpr double kNeighbourRadiusMm = 60.0;
 constexpr size_t kNeighbours = 8;
 /// Padding around the boxes (or the field's area) shown to a reviewer.
 constexpr double kCropPadMm = 2.0;
+// Comb cells are read with this much paper around them (ReadDigits expects ~1 mm).
+constexpr double kDigitCellMarginMm = 1.0;
+constexpr double kTextAreaInsetMm = 1.0;
 
 struct BoxRef {
   size_t field = 0;
@@ -245,7 +249,6 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
     if (layout.fields[i].page == page_no) fields.push_back(i);
 
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
-  const PageCalibration& cal = page_boxes.calibration;
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
 
   std::vector<FieldReading> out;
@@ -282,27 +285,36 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       core::PointMm centre{extent.x + extent.w / 2, extent.y + extent.h / 2};
       if (NeighbourShift(boxes, centre, static_cast<const BoxDetail*>(nullptr), &dx, &dy, &count))
         shift_mm = {dx / kPatchPxPerMm, dy / kPatchPxPerMm};
-      InkEvidence ink;
+      // Handwriting: upright crops through the page transform (plus the local shift measured
+      // on the neighbouring boxes), then the dedicated readers (handwriting.h).
+      const double ppm = options.handwriting_px_per_mm;
+      auto crop_at = [&](core::RectMm rect, double pad_mm) {
+        rect = Pad(rect, pad_mm);
+        rect.x += shift_mm.x;
+        rect.y += shift_mm.y;
+        return WarpPatch(scan.gray, page.mm_to_px, rect, ppm);
+      };
       if (f.kind == core::FieldKind::kDigits) {
-        for (const core::RectMm& c : f.cells_mm) {
-          InkEvidence e = CheckInk(scan.gray, page.mm_to_px, c, shift_mm, cal, /*inset_mm=*/0.8,
-                                   /*remove_rules=*/false);
-          ink.blank_confidence = std::min(ink.blank_confidence, e.blank_confidence);
-          ink.has_ink = ink.has_ink || e.has_ink;
-        }
+        std::vector<cv::Mat> cells;
+        cells.reserve(f.cells_mm.size());
+        for (const core::RectMm& c : f.cells_mm) cells.push_back(crop_at(c, kDigitCellMarginMm));
+        DigitOptions digit_options;
+        digit_options.has_range = f.has_range;
+        digit_options.range_min = f.range_min;
+        digit_options.range_max = f.range_max;
+        DigitsReading d = ReadDigits(cells, ppm, digit_options);
+        r.text = d.value;
+        r.confidence = d.confidence;
+        r.needs_review = d.needs_review;
+        r.reason = d.reason;
       } else {
-        ink = CheckInk(scan.gray, page.mm_to_px, f.area_mm, shift_mm, cal, /*inset_mm=*/0.8,
-                       /*remove_rules=*/true);
-      }
-      r.text = std::nullopt;
-      if (ink.has_ink) {
-        r.needs_review = true;
-        r.reason = "handwriting present, needs transcription";
-        r.confidence = 0.0f;  // nothing was read
-      } else {
-        r.needs_review = false;
-        r.reason = "handwriting not transcribed";
-        r.confidence = ink.blank_confidence;
+        // Inset so the printed frame stays out even with ~1 mm of paper stretch the anchors do
+        // not model; handwriting seldom runs within a millimetre of the frame.
+        TextReading t = ReadTextArea(crop_at(f.area_mm, -kTextAreaInsetMm), ppm, f.lines, options.ocr);
+        r.text = t.text;
+        r.confidence = t.confidence;
+        r.needs_review = t.needs_review;
+        r.reason = t.reason;
       }
       r.crop_mm = Pad(extent, kCropPadMm);
     }

@@ -113,6 +113,16 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     // Rules and the frame span (nearly) the whole width; a handwritten dash does not.
     int lh = static_cast<int>(o.rule_min_fraction * mask.cols);
     open_into(cv::Size(std::max(lh, 3), 1), all);
+    // Paper stretch the page transform does not model tilts a rule by a few pixels across the
+    // area, so no single row holds it end to end. Open again in overlapping 15 mm strips:
+    // within a strip the grown rule (~5 px thick in the mask) still covers whole rows up to
+    // ~2.5 deg of tilt, while handwriting seldom has a straight level run of 13.5 mm (a long
+    // dash that does is "no comment" either way).
+    const int strip = std::max(8, static_cast<int>(15.0 * ppm));
+    for (int x0 = 0; x0 + strip / 2 < mask.cols; x0 += strip / 2) {
+      cv::Rect band(x0, 0, std::min(strip, mask.cols - x0), mask.rows);
+      open_into(cv::Size(std::max(3, band.width * 9 / 10), 1), band);
+    }
     // Vertical frame sides span the area's height; handwriting never has a straight
     // vertical run of 70% of it (or 6 mm on a one-line area).
     int lv = std::max(static_cast<int>(6.0 * ppm), mask.rows * 7 / 10);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/core/utility.hpp>
 
 #include "recognition/recognition.h"
@@ -201,16 +202,14 @@ TEST_P(ReadPageScenarioTest, ReadsMarksAndAppliesRules) {
   const FieldReading& d1 = Find(rs, "d1_blank");
   EXPECT_FALSE(d1.text.has_value());
   EXPECT_FALSE(d1.needs_review) << d1.reason;
-  EXPECT_EQ(d1.reason, "handwriting not transcribed");
   const FieldReading& d2 = Find(rs, "d2_written");
-  EXPECT_TRUE(d2.needs_review);
-  EXPECT_EQ(d2.reason, "handwriting present, needs transcription");
+  EXPECT_TRUE(d2.text.has_value()) << d2.reason;  // digits were written: a value (or '?') comes back
   const FieldReading& t1 = Find(rs, "t1_blank");
   EXPECT_FALSE(t1.needs_review) << t1.reason;
   EXPECT_GE(t1.confidence, 0.8f);
   const FieldReading& t2 = Find(rs, "t2_written");
-  EXPECT_TRUE(t2.needs_review);
-  EXPECT_EQ(t2.reason, "handwriting present, needs transcription");
+  EXPECT_TRUE(t2.needs_review);  // written, and no OCR engine was given: review without a draft
+  EXPECT_NE(t2.reason.find("no OCR engine"), std::string::npos) << t2.reason;
 
   for (const auto& r : rs) {
     EXPECT_FALSE(r.crop.empty()) << r.field_id;
