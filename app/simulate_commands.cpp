@@ -20,6 +20,7 @@
 #include "app/common.h"
 #include "app/ingest.h"
 #include "exports/exports.h"
+#include "recognition/handwriting.h"
 #include "simulator/simulator.h"
 
 namespace phieu::app {
@@ -54,6 +55,8 @@ struct PageScore {
 
 struct BoxScore {
   long fields = 0, fields_review = 0;
+  long fields_review_rules = 0;  // broken rules: required blank, 2 marks, over max (respondent's doing)
+  long fields_unseen = 0;        // on pages never identified: not decisions at all
   long boxes = 0, boxes_review = 0;
   long accepted_boxes = 0, accepted_wrong = 0;
   long sheets_missing = 0;
@@ -99,7 +102,19 @@ std::set<std::string> Values(const json& v) {
   return out;
 }
 
-BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout) {
+using SeenPages = std::set<std::pair<long long, int>>;  // (serial, page) identified
+using Reasons = std::map<std::pair<long long, std::string>, std::string>;  // (serial, field) -> reason
+
+// A review reason that comes from the respondent breaking a question's rule, not from doubt.
+bool IsRuleReason(const std::string& reason) {
+  return reason.rfind("required question unanswered", 0) == 0 ||
+         reason.find("marked in a one-answer question") != std::string::npos ||
+         reason.find("allowed") != std::string::npos ||
+         reason.find("cancelled with no replacement") != std::string::npos;
+}
+
+BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout,
+                    const SeenPages& seen, const Reasons& reasons) {
   std::map<long long, const json*> by_serial;
   for (const auto& e : exported) by_serial[e["serial"].get<long long>()] = &e;
   BoxScore s;
@@ -111,12 +126,19 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::La
     }
     const json& e = *it->second;
     std::set<std::string> pending(e["pending"].begin(), e["pending"].end());
+    const long long serial = t["serial"].get<long long>();
     for (const auto& f : layout.fields) {
       if (!core::IsBoxKind(f.kind)) continue;
+      if (!seen.count({serial, f.page})) {
+        ++s.fields_unseen;
+        continue;
+      }
       ++s.fields;
       s.boxes += f.options.size();
       if (pending.count(f.id)) {
         ++s.fields_review;
+        auto r = reasons.find({serial, f.id});
+        if (r != reasons.end() && IsRuleReason(r->second)) ++s.fields_review_rules;
         s.boxes_review += f.options.size();
         continue;
       }
@@ -135,6 +157,114 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::La
   }
   return s;
 }
+
+// Handwriting (issue #4): blank detection on text areas, digits, draft quality by style.
+struct HandScore {
+  long text_areas = 0, text_correct_blankness = 0, written = 0, written_taken_blank = 0;
+  long blank_sent_to_review = 0;
+  long digit_fields = 0, digit_review = 0, digit_accepted = 0, digit_accepted_exact = 0;
+  std::map<std::string, std::pair<long, long>> cer_by_style;  // style -> (edits, chars)
+  std::map<std::string, long> areas_by_style;
+};
+
+// Edit distance over Unicode code points (the texts are NFC UTF-8).
+std::vector<char32_t> CodePoints(const std::string& s) {
+  std::vector<char32_t> out;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    char32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
+    for (int k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
+}
+long EditDistance(const std::string& a8, const std::string& b8) {
+  auto a = CodePoints(a8), b = CodePoints(b8);
+  std::vector<long> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+HandScore ScoreHandwriting(const json& truth, const json& exported, const json& pages_truth,
+                           const templates::Layout& layout, const SeenPages& seen) {
+  std::map<std::pair<long long, std::string>, std::string> style;  // (serial, field) -> style
+  for (const auto& p : pages_truth) {
+    if (p["kind"] != "form" || !p.contains("marks")) continue;
+    for (const auto& [field, marks] : p["marks"].items())
+      for (const auto& m : marks)
+        if (m.contains("style")) style[{p["serial"].get<long long>(), field}] = m["style"].get<std::string>();
+  }
+  std::map<long long, const json*> by_serial;
+  for (const auto& e : exported) by_serial[e["serial"].get<long long>()] = &e;
+  HandScore h;
+  for (const auto& t : truth) {
+    const long long serial = t["serial"].get<long long>();
+    auto it = by_serial.find(serial);
+    if (it == by_serial.end()) continue;
+    const json& e = *it->second;
+    std::set<std::string> pending(e["pending"].begin(), e["pending"].end());
+    for (const auto& f : layout.fields) {
+      if (core::IsBoxKind(f.kind) || !seen.count({serial, f.page})) continue;
+      const json want = t["answers"].value(f.id, json());
+      const json got = e["answers"].value(f.id, json());
+      const bool in_review = pending.count(f.id) > 0;
+      if (f.kind == core::FieldKind::kText) {
+        ++h.text_areas;
+        const bool written = !want.is_null();
+        const bool seen_written = !got.is_null() || in_review;
+        h.text_correct_blankness += written == seen_written;
+        if (written) {
+          ++h.written;
+          if (!seen_written) ++h.written_taken_blank;
+          std::string st = style.count({serial, f.id}) ? style[{serial, f.id}] : "?";
+          const std::string w = want.get<std::string>(), g = got.is_string() ? got.get<std::string>() : "";
+          auto& c = h.cer_by_style[st];
+          c.first += EditDistance(w, g);
+          c.second += static_cast<long>(CodePoints(w).size());
+          ++h.areas_by_style[st];
+        } else if (in_review) {
+          ++h.blank_sent_to_review;
+        }
+      } else {
+        if (want.is_null() && got.is_null() && !in_review) continue;  // left blank, read blank
+        ++h.digit_fields;
+        if (in_review) {
+          ++h.digit_review;
+        } else {
+          ++h.digit_accepted;
+          h.digit_accepted_exact += want == got;
+        }
+      }
+    }
+  }
+  return h;
+}
+
+// Times the OCR calls of a single-worker run (cost per written area).
+class TimingOcrEngine : public recognition::OcrEngine {
+ public:
+  explicit TimingOcrEngine(std::unique_ptr<recognition::OcrEngine> inner) : inner_(std::move(inner)) {}
+  recognition::OcrLine RecognizeLine(const cv::Mat& gray_line, double px_per_mm) override {
+    auto t0 = Clock::now();
+    auto r = inner_->RecognizeLine(gray_line, px_per_mm);
+    seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    ++lines;
+    return r;
+  }
+  double seconds = 0.0;
+  long lines = 0;
+
+ private:
+  std::unique_ptr<recognition::OcrEngine> inner_;
+};
 
 // Runs `phieu ingest` as a child process and returns its peak RSS in MiB (wait4 rusage).
 double ChildIngestPeakRssMb(const std::filesystem::path& db, const std::string& tpl,
@@ -165,7 +295,8 @@ struct IngestRun {
 };
 
 core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templates::Template& tpl,
-                                  const std::filesystem::path& stack, int jobs, bool keep_pages) {
+                                  const std::filesystem::path& stack, int jobs, bool keep_pages,
+                                  recognition::OcrEngine* single_worker_ocr = nullptr) {
   std::filesystem::remove(db);
   std::filesystem::remove(db.string() + "-wal");
   std::filesystem::remove(db.string() + "-shm");
@@ -180,6 +311,7 @@ core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templat
   IngestRun run;
   IngestOptions options;
   options.jobs = jobs;
+  if (jobs == 1) options.read.ocr = single_worker_ocr;
   if (keep_pages) {
     options.on_page = [&run](const store::PageResult& p, store::PageDisposition d) {
       store::PageResult light;  // drop crops: the score needs the identification only
@@ -256,7 +388,10 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
   int decoded = 0;
   double decode_rate = DecodeOnlyPagesPerSecond(stack, &decoded);
   std::cout << "bench: ingest --jobs 1...\n";
-  auto j1 = RunIngest(dir / "bench-j1.db", *tpl, stack, 1, false);
+  std::unique_ptr<TimingOcrEngine> timing;
+  if (auto engine = recognition::MakeTesseractEngine(); engine.ok())
+    timing = std::make_unique<TimingOcrEngine>(std::move(*engine));
+  auto j1 = RunIngest(dir / "bench-j1.db", *tpl, stack, 1, false, timing.get());
   if (!j1.ok()) return Fail(j1.error());
   std::cout << "bench: ingest --jobs 2...\n";
   auto j2 = RunIngest(dir / "bench-j2.db", *tpl, stack, 2, true);
@@ -274,7 +409,17 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
   if (!exported.ok()) return Fail(exported.error());
   const auto* layout = catalog->Find(tpl->id, tpl->version);
   PageScore ps = ScorePages(*pages_truth, stack, j2->pages_seen);
-  BoxScore bs = ScoreBoxes(*truth, json::parse(*exported), *layout);
+  SeenPages seen;
+  for (const auto& [page, disposition] : j2->pages_seen)
+    if (page.aligned.status == scanner::AlignStatus::kOk && disposition == store::PageDisposition::kStored)
+      seen.insert({page.aligned.key.serial, page.aligned.key.page});
+  Reasons reasons;
+  auto items = (*store)->ListOpenReviewItems(1000000);
+  if (!items.ok()) return Fail(items.error());
+  for (const auto& it : *items) reasons[{it.serial, it.field_id}] = it.reason;
+  const json exported_json = json::parse(*exported);
+  BoxScore bs = ScoreBoxes(*truth, exported_json, *layout, seen, reasons);
+  HandScore hs = ScoreHandwriting(*truth, exported_json, *pages_truth, *layout, seen);
 
   double rss_small = 0, rss_large_mb = 0;
   int small_pages = 0, large_pages = 0;
@@ -313,11 +458,30 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
             << std::setprecision(4) << pct(bs.accepted_wrong, bs.accepted_boxes) << "%; target <= 0.05%)\n"
             << std::setprecision(2) << "  box questions sent to review " << bs.fields_review << " / " << bs.fields
             << " (" << pct(bs.fields_review, bs.fields) << "%; target < 2%)\n"
+            << "    of which broken rules     " << bs.fields_review_rules << " ("
+            << pct(bs.fields_review_rules, bs.fields) << "%: required left blank, 2 marks, over max)\n"
+            << "    of which machine doubt    " << bs.fields_review - bs.fields_review_rules << " ("
+            << pct(bs.fields_review - bs.fields_review_rules, bs.fields) << "%)\n"
+            << "  box questions on unidentified pages " << bs.fields_unseen << " (not scored)\n"
             << "  boxes sent to review         " << bs.boxes_review << " / " << bs.boxes << " ("
             << pct(bs.boxes_review, bs.boxes) << "%)\n"
             << "  throughput --jobs 1          " << std::setprecision(1) << j1->pages_per_s << " pages/s\n"
             << "  throughput --jobs 2          " << j2->pages_per_s << " pages/s\n"
             << "  decode only (1 thread)       " << decode_rate << " pages/s (" << decoded << " pages)\n";
+  std::cout << "  text areas: blank/written right " << hs.text_correct_blankness << " / " << hs.text_areas << " ("
+            << pct(hs.text_correct_blankness, hs.text_areas) << "%; target >= 99.5%), written taken as blank "
+            << hs.written_taken_blank << " of " << hs.written << " (target 0), blank sent to review "
+            << hs.blank_sent_to_review << "\n"
+            << "  digits: accepted exact " << hs.digit_accepted_exact << " / " << hs.digit_accepted << " ("
+            << pct(hs.digit_accepted_exact, hs.digit_accepted) << "%; target >= 99%), sent to review "
+            << hs.digit_review << " / " << hs.digit_fields << " (" << pct(hs.digit_review, hs.digit_fields) << "%)\n";
+  for (const auto& [st, c] : hs.cer_by_style)
+    std::cout << "  draft CER, style " << std::left << std::setw(15) << st << std::right << std::setw(6)
+              << pct(c.first, c.second) << "% over " << hs.areas_by_style[st] << " written areas\n";
+  if (timing && timing->lines > 0)
+    std::cout << "  OCR cost (--jobs 1)          " << std::setprecision(1)
+              << 1000.0 * timing->seconds / std::max(1L, hs.written) << " ms per written area ("
+              << timing->lines << " lines, " << 1000.0 * timing->seconds / timing->lines << " ms per line)\n";
   if (rss_large > 0)
     std::cout << "  peak RSS, ingest -j2         " << rss_small << " MiB at " << small_pages << " pages, "
               << rss_large_mb << " MiB at " << large_pages << " pages\n";
@@ -332,7 +496,12 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
                  {"pages_per_s_jobs1", j1->pages_per_s}, {"pages_per_s_jobs2", j2->pages_per_s},
                  {"decode_only_pages_per_s", decode_rate}, {"peak_rss_mb_small", rss_small},
                  {"peak_rss_mb_large", rss_large_mb}, {"rss_small_pages", small_pages},
-                 {"rss_large_pages", large_pages}};
+                 {"rss_large_pages", large_pages},
+                 {"box_fields_review_rules", bs.fields_review_rules},
+                 {"text_areas", hs.text_areas}, {"text_blankness_right", hs.text_correct_blankness},
+                 {"written_taken_blank", hs.written_taken_blank}, {"digit_fields", hs.digit_fields},
+                 {"digit_review", hs.digit_review}, {"digit_accepted", hs.digit_accepted},
+                 {"digit_accepted_exact", hs.digit_accepted_exact}};
   std::ofstream(dir / "bench.json") << report.dump(2) << "\n";
   std::cout << "  (figures also in " << (dir / "bench.json").string() << ")\n";
   return kExitOk;
