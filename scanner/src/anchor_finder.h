@@ -25,7 +25,10 @@ struct FindCodesOptions {
 };
 
 /// Decodes QR codes, corner crops first (where anchors sit; fast), then the whole page.
-/// Nothing found is an empty vector. Thread-safe.
+/// On low-resolution pages a corner where ZXing finds nothing gets a last attempt that reads
+/// the module grid from the finder patterns itself (symbols whose modules merged under a
+/// high 1-bit threshold); it costs nothing on corners that decode. Nothing found is an empty
+/// vector. Thread-safe.
 std::vector<DecodedCode> FindCodes(const cv::Mat& gray, const FindCodesOptions& options);
 
 /// The four corner regions FindCodes searches first (TL, TR, BR, BL), in scan px. A symbol
