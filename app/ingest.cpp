@@ -4,6 +4,8 @@
 
 #include "recognition/handwriting.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -287,6 +289,11 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     if (!state.ok()) return state.error();
     bytes->clear();
     bytes->shrink_to_fit();
+    // Multi-MB page images are freed on one thread and reallocated on another; glibc keeps the
+    // holes in its per-thread arenas, and peak RSS crept from ~250 to ~305 MiB over a
+    // 2,000-page batch. Handing free pages back once per file keeps it flat (sys time 5-6 s ->
+    // 8-10 s of ~95 s CPU; a fixed mmap threshold also flattens it but cost ~12% more CPU).
+    malloc_trim(0);
     // The same content twice in one batch (a copied file): its pages are already on their way
     // from the first copy, so this one is a no-op like any re-ingest.
     if (state->complete || pages_left.count(state->file_id)) {

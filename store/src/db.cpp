@@ -52,6 +52,13 @@ Stmt& Stmt::BindBlob(int i, const std::vector<unsigned char>& v) {
   return *this;
 }
 
+Stmt& Stmt::BindBlobInPlace(int i, const std::vector<unsigned char>& v) {
+  if (v.empty()) return BindNull(i);
+  if (int rc = sqlite3_bind_blob64(st_, i, v.data(), v.size(), SQLITE_STATIC); rc != SQLITE_OK)
+    Throw(db_, rc, "bind");
+  return *this;
+}
+
 Stmt& Stmt::BindNull(int i) {
   if (int rc = sqlite3_bind_null(st_, i); rc != SQLITE_OK) Throw(db_, rc, "bind");
   return *this;

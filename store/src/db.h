@@ -48,6 +48,11 @@ class Stmt {
   Stmt& Bind(int i, const std::optional<std::string>& v);
   /// Empty blobs bind as NULL: "no thumbnail" and "no crop" read back as absent.
   Stmt& BindBlob(int i, const std::vector<unsigned char>& v);
+  /// As BindBlob, but SQLite reads `v` in place instead of copying it: for scan files of
+  /// 100+ MB, where a copy is a large transient spike in memory. `v` must outlive the step;
+  /// binding and running in one expression (Prepare(...).BindBlobInPlace(...).Run()) does,
+  /// since ~Stmt clears the bindings.
+  Stmt& BindBlobInPlace(int i, const std::vector<unsigned char>& v);
   Stmt& BindNull(int i);
 
   /// Steps once: true when a row is available, false when done.

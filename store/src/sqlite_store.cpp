@@ -383,7 +383,7 @@ core::Result<ScanFileState> SqliteStore::BeginScanFile(const std::string& sha256
     db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, bytes, page_count, "
                             "complete, ingested_at) VALUES (?,?,?,?,?,0,") + kNow + ")")
         .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
-        .BindBlob(4, bytes).Bind(5, page_count)
+        .BindBlobInPlace(4, bytes).Bind(5, page_count)
         .Run();
     state.file_id = db_.LastInsertId();
     tx.Commit();
@@ -555,7 +555,7 @@ core::Status SqliteStore::RecordUnreadableFile(const std::string& sha256, const 
                             "complete, error, ingested_at) VALUES (?,?,?,?,0,1,?,") + kNow + ") "
                 "ON CONFLICT (sha256) DO UPDATE SET complete=1, error=excluded.error")
         .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
-        .BindBlob(4, bytes).Bind(5, reason)
+        .BindBlobInPlace(4, bytes).Bind(5, reason)
         .Run();
     return {};
   });
