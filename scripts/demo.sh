@@ -8,9 +8,9 @@
 # exported. Everything lands in out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PHIEU_BUILD_TESTS=${PHIEU_BUILD_TESTS:-OFF} PHIEU_BUILD_DIR=${PHIEU_BUILD_DIR:-build-release} scripts/setup.sh
+PHIEU_BUILD_TESTS=${PHIEU_BUILD_TESTS:-OFF} scripts/setup.sh
 export OMP_THREAD_LIMIT=1
-phieu="${PHIEU_BUILD_DIR:-build-release}/app/phieu"
+phieu="${PHIEU_BUILD_DIR:-build}/app/phieu"
 out=out/demo
 rm -rf "$out"
 mkdir -p "$out"
