@@ -95,7 +95,7 @@ std::vector<Command> SurveyCommands() {
          auto* all = cmd->add_flag("--all", a->all, "every unit (of --kind, if given) at its quota");
          unit->excludes(all);
          cmd->add_option("--kind", a->kind, "with --all: only units of this kind");
-         cmd->add_option("--count", a->count, "forms to print (default: the unit's quota)")
+         cmd->add_option("--count", a->count, "forms per unit (default: its quota; --all skips quota-0 units)")
              ->check(CLI::Range(1, 100000));
          cmd->add_option("-o,--output", a->out,
                          "PDF to write (one unit) or folder for one PDF per unit (--all)");
@@ -120,8 +120,10 @@ std::vector<Command> SurveyCommands() {
            std::cout << "printing " << tpl->id << " v" << tpl->version << ":\n";
            int total = 0;
            for (const auto& u : chosen) {
+             // With --all, quota 0 means "not surveyed" (a parent row such as the province):
+             // --count sets how many each surveyed unit gets, it does not enrol new units.
              int count = a->count > 0 ? a->count : u.quota;
-             if (count <= 0) {
+             if (u.quota <= 0 && (a->all || count <= 0)) {
                std::cout << "  " << u.code << ": quota 0, skipped\n";
                continue;
              }
