@@ -118,7 +118,7 @@ std::vector<Command> SurveyCommands() {
                                 : "print: unit " + a->unit + " is not in " + a->db,
                          kExitUsage);
            std::cout << "printing " << tpl->id << " v" << tpl->version << ":\n";
-           int total = 0;
+           int total = 0, printed_units = 0;
            for (const auto& u : chosen) {
              // With --all, quota 0 means "not surveyed" (a parent row such as the province):
              // --count sets how many each surveyed unit gets, it does not enrol new units.
@@ -138,8 +138,9 @@ std::vector<Command> SurveyCommands() {
              int rc = PrintUnit(**store, *tpl, u, count, pdf);
              if (rc != kExitOk) return rc;
              total += count;
+             ++printed_units;
            }
-           std::cout << total << " forms for " << chosen.size() << " units\n";
+           std::cout << total << " forms for " << printed_units << " units\n";
            return kExitOk;
          });
        }},
