@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "common/phieu_cli.h"
 #include <opencv2/imgcodecs.hpp>
 
 #include "acquire/sane_test_backend.h"
@@ -27,27 +29,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-const std::string kPhieu = std::string(PHIEU_BINARY_DIR) + "/app/phieu";
-
-struct CmdResult {
-  int code = -1;
-  std::string out;  // stdout + stderr
-};
+using phieu::testing::CmdResult;
+using phieu::testing::kPhieu;
+using phieu::testing::Phieu;
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
-CmdResult Phieu(const std::string& args) {
-  std::string cmd = kPhieu + " " + args + " 2>&1";
-  CmdResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::string ReadText(const fs::path& p) {
   std::ifstream in(p);

@@ -16,6 +16,8 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "common/phieu_cli.h"
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -28,26 +30,10 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kPhieu = std::string(PHIEU_BINARY_DIR) + "/app/phieu";
+using phieu::testing::CmdResult;
+using phieu::testing::kPhieu;
+using phieu::testing::Phieu;
 const std::string kBundled = std::string(PHIEU_SOURCE_DIR) + "/templates/bundled";
-
-struct CmdResult {
-  int code = -1;
-  std::string out;  // stdout + stderr
-};
-
-CmdResult Phieu(const std::string& args) {
-  std::string cmd = kPhieu + " " + args + " 2>&1";
-  CmdResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 json ReadJson(const fs::path& p) {
   std::ifstream f(p);
