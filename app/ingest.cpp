@@ -54,8 +54,6 @@ LoadedFile LoadFile(const std::filesystem::path& path) {
   return f;
 }
 
-// One worker's view of the files: keeps the last opened reader, because consecutive tasks
-// usually come from the same multi-page file.
 // One worker's Tesseract engine, initialised on first use: most comment areas are blank, and
 // Init costs 60-140 ms and ~10 MB, so a worker that never meets handwriting never pays it.
 // If the model cannot be loaded, written areas go to review without a draft (reason says so).
@@ -75,6 +73,8 @@ class LazyOcrEngine : public recognition::OcrEngine {
   std::unique_ptr<recognition::OcrEngine> engine_;
 };
 
+// One worker's view of the files: keeps the last opened reader, because consecutive tasks
+// usually come from the same multi-page file.
 class PageProcessor {
  public:
   PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options)
@@ -206,11 +206,14 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   // First pass: page counts, for the progress bar (opening a file does not decode pages).
   IngestProgress progress;
   std::vector<int> page_counts(files.size(), -1);
+  std::vector<std::string> open_errors(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     auto reader = scanner::OpenScanFile(files[i]);
     if (reader.ok()) {
       page_counts[i] = (*reader)->page_count();
       progress.pages_total += page_counts[i];
+    } else {
+      open_errors[i] = reader.error().message;
     }
   }
 
@@ -273,17 +276,11 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     const std::string& sha = loaded.sha256;
     if (page_counts[i] < 0) {
       // Not a scan we can open: keep the bytes and the reason, so nothing is lost.
-      auto reader = scanner::OpenScanFile(file);
-      std::string reason = reader.ok() ? "" : reader.error().message;
-      if (reader.ok()) {
-        page_counts[i] = (*reader)->page_count();
-      } else {
-        ++summary.files_unreadable;
-        summary.errors.push_back(reason);
-        auto st = store.RecordUnreadableFile(sha, file, *bytes, reason);
-        if (!st.ok()) return st.error();
-        continue;
-      }
+      ++summary.files_unreadable;
+      summary.errors.push_back(open_errors[i]);
+      auto st = store.RecordUnreadableFile(sha, file, *bytes, open_errors[i]);
+      if (!st.ok()) return st.error();
+      continue;
     }
     auto state = store.BeginScanFile(sha, file, *bytes, page_counts[i]);
     if (!state.ok()) return state.error();
