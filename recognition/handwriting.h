@@ -87,6 +87,13 @@ struct InkOptions {
   double dash_min_length_mm = 2.0;    ///< a dash is at least this long...
   double dash_max_thickness_mm = 1.3; ///< ...and at most this thick,
   double dash_max_angle_deg = 30.0;   ///< ...within this angle of horizontal.
+  // Very light pencil that never reaches seed_contrast (text areas only): stroke-sized faint
+  // components count as ink when there are a few of them and they are sharp, which show-through
+  // (diffused by the paper) is not. See AddFaintStrokes in src/text_ink.cpp.
+  double faint_min_extent_mm = 1.5;   ///< a faint component at least this long...
+  double faint_min_height_mm = 0.6;   ///< ...and this tall (not a dash or merged rule dots);
+  int faint_min_strokes = 2;          ///< at least this many of them in the area,
+  double faint_min_sharpness = 0.45;  ///< with this share of their contrast in a 0.6 mm top-hat.
 };
 
 /// Result of ink detection on one upright crop.

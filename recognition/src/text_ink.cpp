@@ -47,6 +47,67 @@ void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Ma
   *sigma = 1.4826 * quantile(dev, 0.5);
 }
 
+/// Very light pencil: handwriting whose strokes stay under the seed level everywhere (grainy
+/// graphite at a few tens of gray levels, as bright as heavy show-through). What tells the two
+/// apart is sharpness: a pencil stroke is ~0.3 mm wide with crisp edges, while writing on the
+/// back of the sheet reaches the front diffused by the paper, ~1 mm wide and soft. The share of
+/// each stroke's contrast a 0.6 mm opening removes (white top-hat) measures it: ~0.55-0.7 for
+/// pencil, ~0.3-0.37 for show-through at every level tried (tests/handwriting). Stroke-sized
+/// faint components are added as ink when there are a few of them and they are sharp together.
+void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& line_mask, int edge, double ppm,
+                     const InkOptions& o, InkMaps& m) {
+  cv::Mat weak = contrast >= m.low;
+  weak.setTo(0, line_mask);
+  weak.setTo(0, m.kept);
+  if (edge > 0 && weak.rows > 2 * edge && weak.cols > 2 * edge) {
+    weak.rowRange(0, edge).setTo(0);
+    weak.rowRange(weak.rows - edge, weak.rows).setTo(0);
+    weak.colRange(0, edge).setTo(0);
+    weak.colRange(weak.cols - edge, weak.cols).setTo(0);
+  }
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
+  if (n <= 1) return;
+  // Letter-sized and taller than a dash or a run of merged rule dots; never a whole rule.
+  std::vector<uchar> candidate(n, 0);
+  int candidates = 0;
+  for (int i = 1; i < n; ++i) {
+    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    if (std::max(w, h) < o.faint_min_extent_mm * ppm || h < o.faint_min_height_mm * ppm ||
+        w > weak.cols / 2 || area < o.min_component_mm2 * ppm * ppm)
+      continue;
+    candidate[i] = 1;
+    ++candidates;
+  }
+  if (candidates < o.faint_min_strokes) return;
+  cv::Mat opened, top;
+  const int k = OddAtLeast(0.6 * ppm, 3);
+  cv::morphologyEx(contrast, opened, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+  cv::subtract(contrast, opened, top);
+  double sum_contrast = 0, sum_top = 0;
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const uchar* c = contrast.ptr<uchar>(y);
+    const uchar* t = top.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (candidate[l[x]]) sum_contrast += c[x], sum_top += t[x];
+  }
+  if (sum_top < o.faint_min_sharpness * sum_contrast) return;
+  for (int i = 1; i < n; ++i)
+    if (candidate[i])
+      m.components.push_back(InkComponent{
+          cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                   stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT)),
+          stats.at<int>(i, cv::CC_STAT_AREA)});
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* kp = m.kept.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (candidate[l[x]]) kp[x] = 255;
+  }
+}
+
 }  // namespace
 
 InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, PrintedLines lines) {
@@ -243,6 +304,7 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
       sp[x] = speck[l[x]];
     }
   }
+  if (lines == PrintedLines::kRuledArea) AddFaintStrokes(contrast, line_mask, edge, ppm, o, m);
   // Accents and the dots of i sit within ~1.5 mm of their letter; specks farther away are dust.
   if (!m.components.empty()) {
     int r = OddAtLeast(3.0 * ppm, 3);
@@ -325,6 +387,7 @@ InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions
     cv::bitwise_and(core, m.kept, core);
     std::vector<cv::Point> pts;
     cv::findNonZero(core, pts);
+    if (pts.empty()) cv::findNonZero(m.kept, pts);  // faint pencil: no pixel reaches the seed.
     cv::RotatedRect rr = cv::minAreaRect(pts);
     double len = std::max(rr.size.width, rr.size.height) / ppm;
     double thick = std::min(rr.size.width, rr.size.height) / ppm;
