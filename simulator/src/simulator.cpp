@@ -168,27 +168,50 @@ struct Produced {
   json entry;
 };
 
+// Gray level under which `keep` of each pencil trace's pixels lie, the highest over the traces
+// on the page: a threshold above it keeps at least that share of every trace. `ink_scan` is the
+// pen's coverage carried through the same scan geometry as the page.
+int TraceLevel(const cv::Mat& gray, const cv::Mat& ink_scan, double keep) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink_scan > 128, labels, stats, centroids, 8, CV_32S);
+  std::vector<std::vector<uchar>> levels(static_cast<size_t>(std::max(n, 1)));
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const uchar* g = gray.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x] > 0) levels[l[x]].push_back(g[x]);
+  }
+  int level = 0;
+  for (auto& v : levels) {
+    if (v.size() < 4) continue;  // a speck of the coverage mask, not a stroke.
+    auto k = v.begin() + static_cast<std::ptrdiff_t>(keep * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), k, v.end());
+    level = std::max(level, static_cast<int>(*k) + 1);
+  }
+  return level;
+}
+
 // Threshold for bilevel files: what a scanner's auto-threshold does, sometimes set too low.
-// Pencil is kept readable (threshold above the pencil's level) except when the threshold is bad,
-// where it sits just above it and thins the strokes.
-cv::Mat ToBilevel(const cv::Mat& image, const ScanParams& sp, const Pen* pen, Rng& rng, json& damage) {
-  cv::Mat out;
+// Pencil is kept readable, as a clerk who checks the preview would: the threshold keeps most of
+// every pencil trace, or only its darkest third when the threshold is bad (thinned strokes
+// broken into specks). A trace erased completely could not be recovered by any reader, so it
+// would only measure the simulator.
+cv::Mat ToBilevel(const cv::Mat& image, const ScanParams& sp, const Pen* pen, const cv::Mat& ink_scan,
+                  Rng& rng, json& damage) {
+  cv::Mat out, gray = image;
+  if (gray.channels() == 3) cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
   // Otsu alone would split a blank page's noise and show-through into black and white; a
   // scanner's threshold sits between paper and ink whatever the page holds.
-  int otsu = std::clamp(Binarize(image, -1, out), sp.black_level + 40, sp.paper_level - 40);
+  int otsu = std::clamp(Binarize(gray, -1, out), sp.black_level + 40, sp.paper_level - 40);
   const bool bad = Chance(rng, 0.15);
   int t = otsu;
-  if (pen && pen->pencil) {
-    int mapped = sp.black_level + pen->ink_gray * (sp.paper_level - sp.black_level) / 255;
-    // A threshold just above the pencil's level erases thin, blurred strokes completely: no
-    // reader could recover them, so they would only measure the simulator. Keep pencil above
-    // the threshold (thinned when `bad`), as a clerk who checks the preview would.
-    t = bad ? std::max(otsu, mapped + 12) : std::max(otsu, mapped + 25);
-    t = std::min(t, sp.paper_level - 20);
+  if (pen && pen->pencil && !ink_scan.empty()) {
+    t = std::max(otsu, TraceLevel(gray, ink_scan, bad ? 0.3 : 0.6));
+    t = std::min(t, sp.paper_level - 20);  // above that, sensor noise turns black.
   } else if (bad) {
     t = otsu - UniformInt(rng, 20, 40);
   }
-  Binarize(image, t, out);
+  Binarize(gray, t, out);
   damage.push_back("binarize:" + std::to_string(t));
   if (bad) damage.push_back("binarize_low_threshold");
   return out;
@@ -205,6 +228,7 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
   json damage = json::array();
   cv::Mat page;
   const Pen* pen = nullptr;
+  cv::Mat ink;  // the respondent's pen coverage, for bilevel thresholds.
   Rng rng;
 
   if (item.kind == PageKind::kForeign) {
@@ -229,7 +253,7 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
     } else {
       pen = &plan.pen;
       cv::Mat print = std::move(*raster);
-      cv::Mat ink(print.size(), CV_8U, cv::Scalar(0));
+      ink = cv::Mat(print.size(), CV_8U, cv::Scalar(0));
       json marks = json::object();
       for (const auto& fp : plan.fields) {
         const auto& f = layout.fields[fp.field];
@@ -291,9 +315,23 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
   }
   if (file.format != Format::kPng) sp.jpeg_roundtrip_q = 0;  // the file format itself is JPEG/G4.
   std::vector<std::string> log;
+  const Rng geometry_rng = rng;  // ApplyScan draws its geometry first: a copy replays it.
   out.image = ApplyScan(page, sp, dpi, rng, &log);
   for (auto& s : log) damage.push_back(std::move(s));
-  if (g4) out.image = ToBilevel(out.image, sp, pen, rng, damage);
+  if (g4) {
+    cv::Mat ink_scan;
+    if (pen && pen->pencil && !ink.empty()) {
+      ScanParams geometry = sp;
+      geometry.paper_level = 255;
+      geometry.black_level = 0;
+      geometry.illumination = geometry.blur_sigma = geometry.noise_sigma = 0;
+      geometry.jpeg_roundtrip_q = 0;
+      geometry.border_gray = 0;
+      Rng replay = geometry_rng;
+      ink_scan = ApplyScan(ink, geometry, dpi, replay, nullptr);
+    }
+    out.image = ToBilevel(out.image, sp, pen, ink_scan, rng, damage);
+  }
   double rotation = std::fmod(90.0 * sp.quarter_turns + sp.skew_deg + 360.0, 360.0);
   e["dpi"] = dpi;
   e["rotation_deg"] = std::round(rotation * 100) / 100;
