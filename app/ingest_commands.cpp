@@ -164,7 +164,8 @@ std::vector<Command> IngestCommands() {
          };
          auto a = std::make_shared<Args>();
          cmd->add_option("--db", a->db, "survey file (created if missing)")->required();
-         cmd->add_option("--template", a->templates, "register this template first (repeatable)");
+         cmd->add_option("--template", a->templates, "register this template first (repeatable)")
+             ->allow_extra_args(false);  // one file per --template: the scan paths follow it.
          cmd->add_option("-j,--jobs", a->jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
          cmd->add_flag("-q,--quiet", a->quiet, "no progress bar");
          cmd->add_option("--watch", a->watch,

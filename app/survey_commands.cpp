@@ -58,7 +58,8 @@ std::vector<Command> SurveyCommands() {
          struct Args { std::string db; std::vector<std::string> templates; };
          auto a = std::make_shared<Args>();
          cmd->add_option("--db", a->db, "survey file to create")->required();
-         cmd->add_option("--template", a->templates, "template JSON file or bundled id (repeatable)");
+         cmd->add_option("--template", a->templates, "template JSON file or bundled id (repeatable)")
+             ->allow_extra_args(false);
          return std::function<int()>([a] {
            auto store = OpenSurvey(a->db, true);
            if (!store.ok()) return Fail(store.error());

@@ -177,7 +177,8 @@ TEST_F(CliTest, PrintSimulateIngestExport) {
       fs::copy_file(e.path(), P("copies") + "/a-" + e.path().filename().string());
       fs::copy_file(e.path(), P("copies") + "/b-" + e.path().filename().string());
     }
-  CmdResult copies = Phieu("ingest --db " + P("copies.db") + " --template sipas -q " + P("copies"));
+  // The contract's order: the scan paths right after --template (each takes one file).
+  CmdResult copies = Phieu("ingest --db " + P("copies.db") + " -q --template health --template sipas " + P("copies"));
   ASSERT_EQ(copies.code, 0) << copies.out;
   int singles = 0;
   for (const auto& e : fs::directory_iterator(P("copies"))) singles += e.path().filename().string()[0] == 'a';
