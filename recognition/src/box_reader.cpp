@@ -260,12 +260,14 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
         m.mark_mm2 = c.mass * px_area;
         m.mark_peak = c.peak;
         m.mark_sharpness = c.sharpness;
+        m.mark_ridge = c.ridge;
       }
       const float len_mm = static_cast<float>(c.length / kPx);
       if (len_mm > m.stroke_mm) {
         m.stroke_mm = len_mm;
         m.stroke_peak = c.peak;
         m.stroke_sharpness = c.sharpness;
+        m.stroke_ridge = c.ridge;
       }
     }
   }
@@ -419,6 +421,12 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
   // Length of a trail of dots read as a broken stroke (for review / for sure).
   constexpr float kTrailMm = 2.0f;
   constexpr float kTrailSureMm = 2.5f;
+  // Ridge darkness (InkBlob::ridge) a deliberate stroke keeps and rubbed-out graphite or ink
+  // showing through the paper does not reach (they stay at ~0.06-0.15 of print black), and its
+  // least margin over the darkest point of an empty box on the same page: the darkest `length`
+  // pixels of pure noise average below that point, residue plus noise only a little above it.
+  constexpr float kFaintRidge = 0.17f;
+  constexpr float kRidgeOverFloor = 0.11f;
 
   BoxDecision d;
   const float p_mass =
@@ -432,7 +440,14 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
                         Logistic(kCellSlope * (m.min_cell_solid - kCellMid))));
   // The ink that makes the box look marked is not clearly darker than the page's empty
   // boxes: show-through or an erased mark as often as a mark. Seen, but not for certain.
-  const bool faint = (p_stroke > p_mass ? m.stroke_peak : m.mark_peak) < cal.clear;
+  // On a grainy page `clear` sits high above the paper (it must clear what noise does to one
+  // pixel), while noise hardly moves the darkness averaged along a stroke's ridge: a light
+  // pencil line whose ridge stands clearly above both the darkest point of the page's empty
+  // boxes and what erased graphite or show-through leaves is ink, however noisy the scan.
+  const bool by_stroke = p_stroke > p_mass;
+  const float ridge_clear = std::max(kFaintRidge, cal.floor_peak + kRidgeOverFloor);
+  const bool faint = (by_stroke ? m.stroke_peak : m.mark_peak) < cal.clear &&
+                     (by_stroke ? m.stroke_ridge : m.mark_ridge) < ridge_clear;
   // A trail of dots: a light stroke that a bilevel scan (or a dry pen) broke up. Dust falls
   // as isolated specks; four or more dots strung along 2.5 mm are a stroke.
   // Only on pages whose empty boxes are clean (bilevel scans): where noise reaches the seed

@@ -82,6 +82,8 @@ struct BoxMeasurement {
   float stroke_mm = 0.0f;       ///< longest ink component along its main axis, mm.
   float stroke_peak = 0.0f;     ///< darkest pixel of that component.
   float stroke_sharpness = 0.0f;
+  float mark_ridge = 0.0f;      ///< InkBlob::ridge of the largest component.
+  float stroke_ridge = 0.0f;    ///< InkBlob::ridge of the longest component.
   float inner_peak = 0.0f;      ///< darkest pixel of the inner area.
   int fragments = 0;            ///< ink components in the inner area.
   /// Length (mm) of the largest group of components lying within ~1 mm of each other: a pencil

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <opencv2/imgproc.hpp>
 
@@ -33,18 +34,21 @@ std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float seed, f
   std::vector<InkBlob> out;
   std::vector<unsigned char> seen(static_cast<size_t>(w) * h, 0);
   std::vector<int> stack;
+  std::vector<float> values;
   for (int i = 0; i < w * h; ++i) {
     if (seen[i] || dark[i] <= seed) continue;
     InkBlob comp;
     float grad = 0.0f;
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
     stack.assign(1, i);
+    values.clear();
     seen[i] = 1;
     while (!stack.empty()) {
       int j = stack.back();
       stack.pop_back();
       comp.mass += dark[j];
       comp.peak = std::max(comp.peak, dark[j]);
+      values.push_back(dark[j]);
       ++comp.area;
       int r = j / w, c = j % w;
       sx += c, sy += r, sxx += c * c, syy += r * r, sxy += c * r;
@@ -65,6 +69,11 @@ std::vector<InkBlob> FindInkBlobs(const float* dark, int w, int h, float seed, f
     const double lambda = 0.5 * (vxx + vyy) + std::sqrt(0.25 * (vxx - vyy) * (vxx - vyy) + vxy * vxy);
     // A single pixel still has a 1 px extent.
     comp.length = static_cast<float>(std::sqrt(12.0 * lambda + 1.0));
+    const size_t n_ridge = std::min(values.size(), std::max<size_t>(3, static_cast<size_t>(comp.length)));
+    std::nth_element(values.begin(), values.begin() + (n_ridge - 1), values.end(), std::greater<float>());
+    float ridge_sum = 0.0f;
+    for (size_t k = 0; k < n_ridge; ++k) ridge_sum += values[k];
+    comp.ridge = ridge_sum / n_ridge;
     out.push_back(comp);
   }
   return out;

@@ -23,6 +23,10 @@ struct InkBlob {
   /// pixel covariance), which is the exact length of a thin straight stroke. A dust speck of
   /// diameter D measures ~0.9 D, a pencil slash its length however light it is.
   float length = 0.0f;
+  /// Mean darkness of the component's darkest `length` pixels (at least 3): the darkness along
+  /// the ridge of a stroke, averaged over its length. Unlike `peak`, a single noise spike does
+  /// not lift it, so it measures how dark the pen or graphite is rather than how noisy the scan.
+  float ridge = 0.0f;
 };
 
 /// Components of `dark` (w x h, row-major, normalised darkness) above `threshold`.

@@ -126,6 +126,36 @@ TEST(HardScansTest, LightPencilSlashStandsOutOfTheNoiseFloor) {
   }
 }
 
+TEST(HardScansTest, LightPencilTicksOnAGrainyPageAreAcceptedErasedOnesAreNot) {
+  // A grainy scan (sensor noise ~30 gray levels per pixel, JPEG): a single noise pixel climbs
+  // a third of the way to print black, so "clear" ink by its darkest pixel is out of reach for
+  // a light pencil tick, though anyone sees the stroke. Its darkness averaged along the stroke
+  // stands well above the page's empty boxes; the smeared residue of an erased tick does not
+  // and must never be accepted as a mark.
+  const ScanSetup setup = MakeSetup(0.5, 1.0, 30.0, 40, 225, 71);
+  std::mt19937 rng(71);
+  const auto rs = ReadGrid(setup, 12, [&](SyntheticPage& p, const templates::Layout& l) {
+    for (int row = 0; row < 12; ++row) {
+      const int value = 1 + row % 5;
+      if (row % 3 == 2)
+        p.DrawMark(Box(l, row, value), Mark::kErasedTick, Pen{0.3, 150}, rng);
+      else
+        p.DrawMark(Box(l, row, value), Mark::kTick, Pen{0.3, 160}, rng);
+    }
+  });
+  for (int row = 0; row < 12; ++row) {
+    const FieldReading& r = rs.at(row);
+    const std::string value = std::to_string(1 + row % 5);
+    if (row % 3 == 2) {
+      EXPECT_TRUE(r.selected.empty() || r.needs_review)
+          << row << ": erased tick accepted as " << r.selected.front();
+    } else {
+      EXPECT_EQ(r.selected, std::vector<std::string>{value}) << row;
+      EXPECT_FALSE(r.needs_review) << row << ": " << r.reason;
+    }
+  }
+}
+
 TEST(HardScansTest, ReadsCrossesScannedAt150Dpi) {
   ScanSetup setup = MakeSetup(1.2, 0.6, 4.0, 70, 240, 51);
   setup.scale = 0.5;  // the page lands at 150 dpi.
