@@ -28,31 +28,13 @@ struct PageTask {
   int page_index = 0;
 };
 
-core::Result<std::vector<unsigned char>> ReadBytes(const std::filesystem::path& path) {
-  // One sized read: a byte-wise istreambuf_iterator copy cost ~2 ms per MB on the writer.
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) return core::MakeError("io", path.string() + ": cannot open");
-  const std::streamoff size = f.tellg();
-  if (size < 0) return core::MakeError("io", path.string() + ": cannot determine file size");
-  std::vector<unsigned char> bytes(static_cast<size_t>(size));
-  f.seekg(0);
-  if (size > 0 && !f.read(reinterpret_cast<char*>(bytes.data()), size))
-    return core::MakeError("io", path.string() + ": read failed");
-  return bytes;
-}
-
-/// A scan file's original bytes and their SHA-256, made off the writer thread.
+/// A scan file's SHA-256, made off the writer thread by streaming the file: no file is ever
+/// held whole in memory (the store streams its bytes again when it keeps the original).
 struct LoadedFile {
-  core::Result<std::vector<unsigned char>> bytes = std::vector<unsigned char>{};
-  std::string sha256;
+  core::Result<std::string> sha256 = std::string();
 };
 
-LoadedFile LoadFile(const std::filesystem::path& path) {
-  LoadedFile f;
-  f.bytes = ReadBytes(path);
-  if (f.bytes.ok()) f.sha256 = store::Sha256Hex(*f.bytes);
-  return f;
-}
+LoadedFile LoadFile(const std::filesystem::path& path) { return {store::Sha256HexOfFile(path)}; }
 
 // One worker's Tesseract engine, initialised on first use: most comment areas are blank, and
 // Init costs 60-140 ms and ~10 MB, so a worker that never meets handwriting never pays it.
@@ -259,33 +241,30 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   };
 
   // The next file is read and hashed on its own thread while this one's pages are stored
-  // (reading and hashing cost the writer 3-8 ms per page on the bench stacks). At most one
-  // file is held ahead, so memory stays bounded by two scan files.
+  // (reading and hashing cost the writer 3-8 ms per page on the bench stacks). Hashing
+  // streams the file, so a 100+ MB scanner PDF costs no more memory than a one-page PNG.
   std::future<LoadedFile> next;
   if (!files.empty()) next = std::async(std::launch::async, LoadFile, files[0]);
   for (size_t i = 0; i < files.size() && failure.ok() && !stopping(); ++i) {
     const auto& file = files[i];
     LoadedFile loaded = next.get();
     if (i + 1 < files.size()) next = std::async(std::launch::async, LoadFile, files[i + 1]);
-    auto& bytes = loaded.bytes;
-    if (!bytes.ok()) {
+    if (!loaded.sha256.ok()) {
       ++summary.files_unreadable;
-      summary.errors.push_back(bytes.error().message);
+      summary.errors.push_back(loaded.sha256.error().message);
       continue;
     }
-    const std::string& sha = loaded.sha256;
+    const std::string& sha = *loaded.sha256;
     if (page_counts[i] < 0) {
       // Not a scan we can open: keep the bytes and the reason, so nothing is lost.
       ++summary.files_unreadable;
       summary.errors.push_back(open_errors[i]);
-      auto st = store.RecordUnreadableFile(sha, file, *bytes, open_errors[i]);
+      auto st = store.RecordUnreadableFileFromDisk(sha, file, open_errors[i]);
       if (!st.ok()) return st.error();
       continue;
     }
-    auto state = store.BeginScanFile(sha, file, *bytes, page_counts[i]);
+    auto state = store.BeginScanFileFromDisk(sha, file, page_counts[i]);
     if (!state.ok()) return state.error();
-    bytes->clear();
-    bytes->shrink_to_fit();
     // Multi-MB page images are freed on one thread and reallocated on another; glibc keeps the
     // holes in its per-thread arenas, and peak RSS crept from ~250 to ~305 MiB over a
     // 2,000-page batch. Handing free pages back once per file keeps it flat (sys time 5-6 s ->

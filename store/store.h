@@ -187,6 +187,12 @@ class Store {
                                                     const std::filesystem::path& path,
                                                     const std::vector<unsigned char>& bytes,
                                                     int page_count) = 0;
+  /// As above, but the original bytes are streamed from the file at `path` in chunks, so
+  /// memory does not grow with the file (scanner PDFs of 100+ MB). The content read must hash
+  /// to `sha256`: a file rewritten since it was hashed is an Error and nothing is stored.
+  virtual core::Result<ScanFileState> BeginScanFileFromDisk(const std::string& sha256,
+                                                            const std::filesystem::path& path,
+                                                            int page_count) = 0;
   /// Stores one page and its readings and review items in one transaction. A page whose
   /// (serial, page) is already stored from another scan is kept as a conflict.
   virtual core::Result<PageDisposition> SavePage(const PageResult& page) = 0;
@@ -196,6 +202,12 @@ class Store {
   virtual core::Status RecordUnreadableFile(const std::string& sha256, const std::filesystem::path& path,
                                             const std::vector<unsigned char>& bytes,
                                             const std::string& reason) = 0;
+
+  /// RecordUnreadableFile with the bytes streamed from `path`; Error (nothing stored) if they
+  /// no longer hash to `sha256`.
+  virtual core::Status RecordUnreadableFileFromDisk(const std::string& sha256,
+                                                    const std::filesystem::path& path,
+                                                    const std::string& reason) = 0;
 
   // --- reporting --------------------------------------------------------------------------
   virtual core::Result<SurveyStatus> GetStatus() = 0;
@@ -217,5 +229,8 @@ class Store {
 
 /// SHA-256 of bytes, lowercase hex.
 std::string Sha256Hex(const std::vector<unsigned char>& bytes);
+/// SHA-256 of a file's content (read in 1 MiB chunks), lowercase hex; an Error naming the file
+/// when it cannot be opened or read.
+core::Result<std::string> Sha256HexOfFile(const std::filesystem::path& path);
 
 }  // namespace phieu::store

@@ -59,6 +59,31 @@ Stmt& Stmt::BindBlobInPlace(int i, const std::vector<unsigned char>& v) {
   return *this;
 }
 
+Stmt& Stmt::BindZeroBlob(int i, std::int64_t size) {
+  if (int rc = sqlite3_bind_zeroblob64(st_, i, static_cast<sqlite3_uint64>(size)); rc != SQLITE_OK)
+    Throw(db_, rc, "bind");
+  return *this;
+}
+
+Db::BlobWriter::BlobWriter(Db& db, const char* table, const char* column, std::int64_t rowid)
+    : db_(db.handle()) {
+  if (int rc = sqlite3_blob_open(db_, "main", table, column, rowid, 1, &blob_); rc != SQLITE_OK)
+    Throw(db_, rc, "blob open");
+}
+
+Db::BlobWriter::~BlobWriter() {
+  if (blob_) sqlite3_blob_close(blob_);
+}
+
+void Db::BlobWriter::Write(const unsigned char* data, size_t size) {
+  if (size == 0) return;
+  if (offset_ + static_cast<std::int64_t>(size) > sqlite3_blob_bytes(blob_))
+    throw DbError(SQLITE_ERROR, "blob write: more bytes than the blob holds");
+  if (int rc = sqlite3_blob_write(blob_, data, static_cast<int>(size), static_cast<int>(offset_)); rc != SQLITE_OK)
+    Throw(db_, rc, "blob write");
+  offset_ += static_cast<std::int64_t>(size);
+}
+
 Stmt& Stmt::BindNull(int i) {
   if (int rc = sqlite3_bind_null(st_, i); rc != SQLITE_OK) Throw(db_, rc, "bind");
   return *this;

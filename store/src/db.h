@@ -16,6 +16,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_blob;
 
 namespace phieu::store {
 
@@ -54,6 +55,8 @@ class Stmt {
   /// since ~Stmt clears the bindings.
   Stmt& BindBlobInPlace(int i, const std::vector<unsigned char>& v);
   Stmt& BindNull(int i);
+  /// A blob of `size` zero bytes, to be filled in place with Db::BlobWriter.
+  Stmt& BindZeroBlob(int i, std::int64_t size);
 
   /// Steps once: true when a row is available, false when done.
   bool Step();
@@ -92,6 +95,24 @@ class Db {
   std::optional<std::int64_t> QueryInt(const std::string& sql);
 
   sqlite3* handle() const { return db_; }
+
+  /// Incremental writes into an existing blob (one opened with zeroblob), so a 100+ MB scan
+  /// file goes into the database a chunk at a time. Throws DbError.
+  class BlobWriter {
+   public:
+    BlobWriter(Db& db, const char* table, const char* column, std::int64_t rowid);
+    ~BlobWriter();
+    BlobWriter(const BlobWriter&) = delete;
+    BlobWriter& operator=(const BlobWriter&) = delete;
+    /// Writes at the current offset and advances it; writing past the blob's size throws.
+    void Write(const unsigned char* data, size_t size);
+    std::int64_t written() const { return offset_; }
+
+   private:
+    sqlite3* db_;
+    sqlite3_blob* blob_ = nullptr;
+    std::int64_t offset_ = 0;
+  };
 
  private:
   sqlite3* db_ = nullptr;

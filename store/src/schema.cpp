@@ -143,6 +143,17 @@ CREATE TABLE audit (
   new       TEXT CHECK (new IS NULL OR json_valid(new))
 );
 )sql",
+      // 2: originals in their own table. Any UPDATE of a scan_files row (complete, error)
+      // rewrote the whole row, blob included: finishing a 131 MB scanner PDF read and wrote
+      // 131 MB and peaked at twice that in memory.
+      R"sql(
+CREATE TABLE scan_originals (
+  file_id INTEGER PRIMARY KEY REFERENCES scan_files (id),
+  bytes   BLOB NOT NULL
+);
+INSERT INTO scan_originals (file_id, bytes) SELECT id, bytes FROM scan_files WHERE bytes IS NOT NULL;
+ALTER TABLE scan_files DROP COLUMN bytes;
+)sql",
   };
   return kSteps;
 }

@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "schema.h"
+#include "sha256.h"
 #include "store/store.h"
 #include "units_csv.h"
 
@@ -171,11 +172,15 @@ class SqliteStore final : public Store {
   core::Result<ScanFileState> BeginScanFile(const std::string& sha256, const fs::path& path,
                                             const std::vector<unsigned char>& bytes,
                                             int page_count) override;
+  core::Result<ScanFileState> BeginScanFileFromDisk(const std::string& sha256, const fs::path& path,
+                                                    int page_count) override;
   core::Result<PageDisposition> SavePage(const PageResult& page) override;
   core::Status FinishScanFile(std::int64_t file_id) override;
   core::Status RecordUnreadableFile(const std::string& sha256, const fs::path& path,
                                     const std::vector<unsigned char>& bytes,
                                     const std::string& reason) override;
+  core::Status RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
+                                            const std::string& reason) override;
   core::Result<SurveyStatus> GetStatus() override;
   core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) override;
   core::Status RecordDecision(const Decision& decision) override;
@@ -197,6 +202,13 @@ class SqliteStore final : public Store {
 
   std::map<TemplateKey, TemplateInfo> LoadTemplateInfos();
   std::vector<SheetRecord> QuerySheets();
+  /// The file's state when its hash is already known (inside the caller's transaction).
+  std::optional<ScanFileState> FindScanFile(const std::string& sha256);
+  /// Stores the original of `file_id` in scan_originals: a zeroblob of the file's size, filled
+  /// in chunks from the file at `path`, checking that what was read hashes to `sha256`. Throws
+  /// on any mismatch, so the caller's transaction rolls back and nothing half-stored remains.
+  void StreamOriginal(std::int64_t file_id, const fs::path& path, std::int64_t size,
+                      const std::string& sha256);
   void InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
                       const PageResult& page);
 
@@ -357,35 +369,74 @@ core::Result<std::optional<Sheet>> SqliteStore::FindSheet(core::Serial serial) {
   });
 }
 
+std::optional<ScanFileState> SqliteStore::FindScanFile(const std::string& sha256) {
+  ScanFileState state;
+  {
+    Stmt st = db_.Prepare("SELECT id, complete FROM scan_files WHERE sha256=?");
+    st.Bind(1, sha256);
+    if (!st.Step()) return std::nullopt;
+    state.file_id = st.Int(0);
+    state.complete = st.Int(1) != 0;
+  }
+  Stmt st = db_.Prepare("SELECT page_index FROM pages WHERE file_id=?");
+  st.Bind(1, state.file_id);
+  while (st.Step()) state.pages_done.insert(static_cast<int>(st.Int(0)));
+  return state;
+}
+
 core::Result<ScanFileState> SqliteStore::BeginScanFile(const std::string& sha256,
                                                        const fs::path& path,
                                                        const std::vector<unsigned char>& bytes,
                                                        int page_count) {
   return Guard([&]() -> core::Result<ScanFileState> {
     Transaction tx(db_);
-    ScanFileState state;
-    bool known = false;
-    {
-      Stmt st = db_.Prepare("SELECT id, complete FROM scan_files WHERE sha256=?");
-      st.Bind(1, sha256);
-      if (st.Step()) {
-        known = true;
-        state.file_id = st.Int(0);
-        state.complete = st.Int(1) != 0;
-      }
-    }
-    if (known) {
-      Stmt st = db_.Prepare("SELECT page_index FROM pages WHERE file_id=?");
-      st.Bind(1, state.file_id);
-      while (st.Step()) state.pages_done.insert(static_cast<int>(st.Int(0)));
-      return state;  // nothing written: the transaction just rolls back
-    }
-    db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, bytes, page_count, "
-                            "complete, ingested_at) VALUES (?,?,?,?,?,0,") + kNow + ")")
+    if (auto known = FindScanFile(sha256)) return *known;  // nothing written: rolls back
+    db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
+                            "complete, ingested_at) VALUES (?,?,?,?,0,") + kNow + ")")
         .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
-        .BindBlobInPlace(4, bytes).Bind(5, page_count)
+        .Bind(4, page_count)
         .Run();
+    ScanFileState state;
     state.file_id = db_.LastInsertId();
+    if (!bytes.empty())
+      db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
+          .Bind(1, state.file_id).BindBlobInPlace(2, bytes).Run();
+    tx.Commit();
+    return state;
+  });
+}
+
+void SqliteStore::StreamOriginal(std::int64_t file_id, const fs::path& path, std::int64_t size,
+                                 const std::string& sha256) {
+  if (size == 0) return;  // nothing to keep, like an empty in-memory file
+  db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
+      .Bind(1, file_id).BindZeroBlob(2, size).Run();
+  Db::BlobWriter blob(db_, "scan_originals", "bytes", file_id);
+  Sha256 sha;
+  auto read = ReadFileChunks(path, [&](const unsigned char* d, size_t n) {
+    sha.Update(d, n);
+    blob.Write(d, n);  // throws if the file grew since its size was taken
+  });
+  if (!read.ok()) throw DbError(SQLITE_IOERR, read.error().message);
+  if (blob.written() != size || sha.HexDigest() != sha256)
+    throw DbError(SQLITE_ERROR, path.string() + ": the file changed while it was being ingested; run again");
+}
+
+core::Result<ScanFileState> SqliteStore::BeginScanFileFromDisk(const std::string& sha256,
+                                                               const fs::path& path, int page_count) {
+  return Guard([&]() -> core::Result<ScanFileState> {
+    std::error_code ec;
+    const auto size = static_cast<std::int64_t>(fs::file_size(path, ec));
+    if (ec) return MakeError("io", path.string() + ": " + ec.message());
+    Transaction tx(db_);
+    if (auto known = FindScanFile(sha256)) return *known;
+    db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
+                            "complete, ingested_at) VALUES (?,?,?,?,0,") + kNow + ")")
+        .Bind(1, sha256).Bind(2, path.string()).Bind(3, size).Bind(4, page_count)
+        .Run();
+    ScanFileState state;
+    state.file_id = db_.LastInsertId();
+    StreamOriginal(state.file_id, path, size, sha256);
     tx.Commit();
     return state;
   });
@@ -550,13 +601,45 @@ core::Status SqliteStore::RecordUnreadableFile(const std::string& sha256, const 
                                                const std::vector<unsigned char>& bytes,
                                                const std::string& reason) {
   return Guard([&]() -> core::Status {
-    // Known hash (a file that became unreadable mid-way): keep its row, pages and bytes.
-    db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, bytes, page_count, "
-                            "complete, error, ingested_at) VALUES (?,?,?,?,0,1,?,") + kNow + ") "
-                "ON CONFLICT (sha256) DO UPDATE SET complete=1, error=excluded.error")
-        .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
-        .BindBlobInPlace(4, bytes).Bind(5, reason)
-        .Run();
+    Transaction tx(db_);
+    if (auto known = FindScanFile(sha256)) {
+      // A file that became unreadable mid-way: keep its row, pages and bytes.
+      db_.Prepare("UPDATE scan_files SET complete=1, error=? WHERE id=?")
+          .Bind(1, reason).Bind(2, known->file_id).Run();
+    } else {
+      db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
+                              "complete, error, ingested_at) VALUES (?,?,?,0,1,?,") + kNow + ")")
+          .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
+          .Bind(4, reason)
+          .Run();
+      if (!bytes.empty())
+        db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
+            .Bind(1, db_.LastInsertId()).BindBlobInPlace(2, bytes).Run();
+    }
+    tx.Commit();
+    return {};
+  });
+}
+
+core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
+                                                       const std::string& reason) {
+  return Guard([&]() -> core::Status {
+    std::error_code ec;
+    const auto size = static_cast<std::int64_t>(fs::file_size(path, ec));
+    if (ec) return MakeError("io", path.string() + ": " + ec.message());
+    Transaction tx(db_);
+    if (auto known = FindScanFile(sha256)) {
+      // A file that became unreadable mid-way: keep its row, pages and bytes.
+      db_.Prepare("UPDATE scan_files SET complete=1, error=? WHERE id=?")
+          .Bind(1, reason).Bind(2, known->file_id).Run();
+    } else {
+      db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
+                              "complete, error, ingested_at) VALUES (?,?,?,0,1,?,") + kNow + ")")
+          .Bind(1, sha256).Bind(2, path.string()).Bind(3, size).Bind(4, reason)
+          .Run();
+      StreamOriginal(db_.LastInsertId(), path, size, sha256);
+    }
+    tx.Commit();
     return {};
   });
 }

@@ -70,7 +70,7 @@ TEST(StoreOpenTest, CreatesAndReopensAFile) {
     auto s = OpenOrDie(db);
     ASSERT_TRUE(s->RegisterTemplate(MakeTemplate(kTpl, 1, kSource), MakeLayout(kTpl, 1)).ok());
   }
-  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), 1);
+  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), 2);
   EXPECT_EQ(CountRows(db, "PRAGMA application_id"), 0x50484955);
   {
     auto s = OpenOrDie(db, /*create=*/false);  // migrations are a no-op the second time
@@ -278,7 +278,7 @@ TEST(StoreIngestTest, BeginScanFileTwiceResumes) {
     EXPECT_EQ(g->pages_done, (std::set<int>{0, 1}));
   }
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM scan_files"), 1);
-  EXPECT_EQ(CountRows(db, "SELECT length(bytes) FROM scan_files"), 7);  // original kept
+  EXPECT_EQ(CountRows(db, "SELECT length(bytes) FROM scan_originals"), 7);  // original kept
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pages"), 2);
 }
 
@@ -402,6 +402,78 @@ TEST(StoreIngestTest, UnreadableFileIsRecordedAsComplete) {
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->scan_files, 1);
   EXPECT_EQ(st->scan_files_unreadable, 1);
+}
+
+// Originals streamed from disk come back byte for byte; a file whose content no longer
+// matches the hash it was registered under is refused with nothing stored.
+TEST(StoreIngestTest, OriginalsStreamedFromDiskAreKeptExactly) {
+  TempDir dir;
+  const fs::path db = dir.path() / "survey.db";
+  const fs::path scan = dir.path() / "big.pdf";
+  std::string content(3 * (1 << 20) + 12345, '\0');  // several 1 MiB chunks plus a tail
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 2654435761u) >> 13);
+  std::ofstream(scan, std::ios::binary) << content;
+  auto sha = Sha256HexOfFile(scan);
+  ASSERT_TRUE(sha.ok()) << sha.error().message;
+  EXPECT_EQ(*sha, Sha256Hex(std::vector<unsigned char>(content.begin(), content.end())));
+  {
+    auto s = ReadySurvey(db);
+    auto f = s->BeginScanFileFromDisk(*sha, scan, 2);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    ASSERT_TRUE(s->FinishScanFile(f->file_id).ok());
+    auto again = s->BeginScanFileFromDisk(*sha, scan, 2);
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->complete);
+    // Same hash claimed for different content: refused, the survey unchanged.
+    const fs::path other = dir.path() / "other.pdf";
+    std::ofstream(other, std::ios::binary) << "not the same bytes";
+    auto bad = s->BeginScanFileFromDisk(std::string(64, 'a'), other, 1);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("changed while it was being ingested"), std::string::npos)
+        << bad.error().message;
+    auto missing = s->BeginScanFileFromDisk(std::string(64, 'b'), dir.path() / "gone.pdf", 1);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("gone.pdf"), std::string::npos) << missing.error().message;
+    ASSERT_TRUE(s->RecordUnreadableFileFromDisk(Sha256Hex({'n', 'o', 't', ' ', 't', 'h', 'e', ' ', 's', 'a', 'm', 'e', ' ', 'b', 'y', 't', 'e', 's'}),
+                                                other, "not a TIFF").ok());
+  }
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM scan_files"), 2);
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM scan_files WHERE error IS NOT NULL"), 1);
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM scan_originals"), 2);
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT o.bytes FROM scan_originals o JOIN scan_files f ON f.id = o.file_id "
+                                  "WHERE f.path LIKE '%big.pdf'", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  std::string stored(static_cast<const char*>(sqlite3_column_blob(st, 0)), static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+  EXPECT_TRUE(stored == content);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+
+// A survey file from schema 1 (originals inside scan_files) opens with its originals moved.
+TEST(StoreOpenTest, SchemaOneOriginalsMoveToTheirOwnTable) {
+  TempDir dir;
+  const fs::path db = dir.path() / "survey.db";
+  {
+    auto s = ReadySurvey(db);
+    BeginFile(*s, "a.pdf");
+  }
+  // Turn the file back into schema 1 as it shipped: bytes in scan_files, no scan_originals.
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  ASSERT_EQ(sqlite3_exec(h,
+                         "ALTER TABLE scan_files ADD COLUMN bytes BLOB;"
+                         "UPDATE scan_files SET bytes = (SELECT bytes FROM scan_originals WHERE file_id = scan_files.id);"
+                         "DROP TABLE scan_originals; PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(h);
+  ASSERT_EQ(CountRows(db, "SELECT count(*) FROM scan_files WHERE bytes = CAST('a.pdf' AS BLOB)"), 1);
+  OpenOrDie(db, false);
+  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), 2);
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM scan_originals WHERE bytes = CAST('a.pdf' AS BLOB)"), 1);
+  EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pragma_table_info('scan_files') WHERE name = 'bytes'"), 0);
 }
 
 TEST(StoreIngestTest, UnallocatedSerialIsReadWithUnknownUnit) {
