@@ -84,6 +84,7 @@ struct InkOptions {
   double grow_mm = 0.35;              ///< ink extends this far from strong pixels (stroke edges), no farther.
   double edge_band_mm = 0.4;          ///< ink only in this band along the crop edge is the frame.
   double stray_max_extent_mm = 1.6;   ///< every mark this small or smaller: stray.
+  double stray_stroke_max_mm = 3.0;   ///< a lone stroke this small or smaller: stray (pen touch).
   double dash_min_length_mm = 2.0;    ///< a dash is at least this long...
   double dash_max_thickness_mm = 1.3; ///< ...and at most this thick,
   double dash_max_angle_deg = 30.0;   ///< ...within this angle of horizontal.

@@ -153,7 +153,12 @@ TextReading ReadTextArea(const cv::Mat& area_gray, double px_per_mm, int lines, 
   }
   r.text = text;
   r.confidence = chars > 0 ? static_cast<float>(weighted / chars) : 0.0f;
-  if (r.confidence >= options.accept_above && min_word >= options.word_accept_above) {
+  // Punctuation alone ("`", "\\", "-") is what the engine makes of a stray stroke: however sure
+  // it is, that is no comment to accept unseen.
+  bool has_word = false;
+  for (const char* p = text.c_str(); *p && !has_word; p = g_utf8_next_char(p))
+    has_word = g_unichar_isalnum(g_utf8_get_char(p));
+  if (has_word && r.confidence >= options.accept_above && min_word >= options.word_accept_above) {
     r.needs_review = false;
     r.reason = "handwriting read with high confidence";
   } else {

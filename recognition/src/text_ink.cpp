@@ -378,6 +378,13 @@ InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions
     r.reason = "only a dot or a tiny mark, not a comment";
     return r;
   }
+  // One short flick and nothing else (cut in two where it crosses a rule): the pen touched
+  // the paper on its way. Written words on these 9 mm lines are taller or longer.
+  if (r.components <= 2 && std::max(box.width, box.height) / ppm <= options.stray_stroke_max_mm) {
+    r.ink_class = InkClass::kStray;
+    r.reason = "a single short stroke (a pen touch), not a comment";
+    return r;
+  }
   // A dash: one stroke (maybe broken in two by a rule), long, thin and near horizontal. Its
   // thickness is judged on the rotated bounding rectangle so slanted dashes qualify too.
   if (r.components <= 2) {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
 
 #include "handwriting/fake_ocr_engine.h"
 #include "handwriting/handwriting_synth.h"
@@ -41,6 +42,38 @@ TEST(TextAreaTest, DashMeansNoCommentAndIsNotReviewed) {
   EXPECT_FALSE(r.text.has_value());
   EXPECT_FALSE(r.needs_review);
   EXPECT_TRUE(ocr.seen.empty());
+}
+
+// A lone pen flick ~2 mm long, in any direction, with nothing else in the area.
+TEST(TextAreaTest, LonePenTouchIsAStrayMarkNotAComment) {
+  std::mt19937 rng(7);
+  const double ppm = 11.81;
+  for (double angle_deg : {15.0, 70.0, 110.0}) {
+    cv::Mat area = MakeArea(150, 3, ppm, AreaContent::kBlank, {}, "", {.noise_sigma = 3, .blur_sigma = 0.6}, rng);
+    const cv::Point2d c(0.7 * area.cols, 0.6 * area.rows);
+    const double len = 1.9 * ppm, a = angle_deg * CV_PI / 180.0;
+    cv::line(area, c, c + cv::Point2d(std::cos(a) * len, std::sin(a) * len), cv::Scalar(40),
+             static_cast<int>(std::lround(0.45 * ppm)), cv::LINE_AA);
+    FakeOcrEngine ocr;
+    TextReading r = ReadTextArea(area, ppm, 3, &ocr);
+    // Near level it is a short dash: "no comment" all the same.
+    InkReport ink = DetectInk(area, ppm);
+    EXPECT_TRUE(r.ink == InkClass::kStray || r.ink == InkClass::kDash)
+        << angle_deg << ": " << r.reason << ", " << ink.components << " components in " << ink.ink_box_px;
+    EXPECT_FALSE(r.needs_review);
+    EXPECT_TRUE(ocr.seen.empty());
+  }
+}
+
+// However sure the engine is, punctuation alone is what it makes of a stray stroke.
+TEST(TextAreaTest, DraftWithoutLettersIsNeverAcceptedUnseen) {
+  std::mt19937 rng(8);
+  FakeOcrEngine ocr;
+  ocr.Push(std::vector<std::pair<std::string, float>>{{"`", 0.99f}});
+  TextReading r = ReadTextArea(Written({"Tốt"}, 2, rng), 8.0, 2, &ocr);
+  ASSERT_EQ(r.ink, InkClass::kWritten);
+  EXPECT_TRUE(r.needs_review);
+  EXPECT_EQ(r.reason, "handwriting: check the draft transcription");
 }
 
 TEST(TextAreaTest, TwoWrittenLinesGiveTwoEngineCallsJoinedInNfc) {
