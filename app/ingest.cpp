@@ -260,10 +260,19 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       ++summary.files_unreadable;
       summary.errors.push_back(open_errors[i]);
       auto st = store.RecordUnreadableFileFromDisk(sha, file, open_errors[i]);
-      if (!st.ok()) return st.error();
+      if (!st.ok() && st.error().code == "io") summary.errors.push_back(st.error().message);
+      else if (!st.ok()) return st.error();
       continue;
     }
     auto state = store.BeginScanFileFromDisk(sha, file, page_counts[i]);
+    if (!state.ok() && state.error().code == "io") {
+      // The scan file, not the survey: rewritten or gone since it was hashed. Name it and go
+      // on; running the command again ingests it.
+      ++summary.files_unreadable;
+      summary.errors.push_back(state.error().message);
+      progress.pages_total -= page_counts[i];
+      continue;
+    }
     if (!state.ok()) return state.error();
     // Multi-MB page images are freed on one thread and reallocated on another; glibc keeps the
     // holes in its per-thread arenas, and peak RSS crept from ~250 to ~305 MiB over a

@@ -153,6 +153,13 @@ void EncodeCrops(PageResult& page, const CropOptions& options) {
 
 namespace {
 
+/// The scan file itself (unreadable, or rewritten since it was hashed), as opposed to the
+/// survey file: the caller reports it against that file and goes on with the batch.
+class FileProblem : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::string path) : path_(std::move(path)) {}
@@ -413,13 +420,18 @@ void SqliteStore::StreamOriginal(std::int64_t file_id, const fs::path& path, std
       .Bind(1, file_id).BindZeroBlob(2, size).Run();
   Db::BlobWriter blob(db_, "scan_originals", "bytes", file_id);
   Sha256 sha;
+  bool grew = false;
   auto read = ReadFileChunks(path, [&](const unsigned char* d, size_t n) {
+    if (grew || blob.written() + static_cast<std::int64_t>(n) > size) {
+      grew = true;
+      return;
+    }
     sha.Update(d, n);
-    blob.Write(d, n);  // throws if the file grew since its size was taken
+    blob.Write(d, n);
   });
-  if (!read.ok()) throw DbError(SQLITE_IOERR, read.error().message);
-  if (blob.written() != size || sha.HexDigest() != sha256)
-    throw DbError(SQLITE_ERROR, path.string() + ": the file changed while it was being ingested; run again");
+  if (!read.ok()) throw FileProblem(read.error().message);
+  if (grew || blob.written() != size || sha.HexDigest() != sha256)
+    throw FileProblem(path.string() + ": the file changed while it was being ingested; run again");
 }
 
 core::Result<ScanFileState> SqliteStore::BeginScanFileFromDisk(const std::string& sha256,
@@ -436,7 +448,11 @@ core::Result<ScanFileState> SqliteStore::BeginScanFileFromDisk(const std::string
         .Run();
     ScanFileState state;
     state.file_id = db_.LastInsertId();
-    StreamOriginal(state.file_id, path, size, sha256);
+    try {
+      StreamOriginal(state.file_id, path, size, sha256);
+    } catch (const FileProblem& e) {
+      return MakeError("io", e.what());  // the transaction rolls back: nothing stored
+    }
     tx.Commit();
     return state;
   });
@@ -637,7 +653,11 @@ core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256
                               "complete, error, ingested_at) VALUES (?,?,?,0,1,?,") + kNow + ")")
           .Bind(1, sha256).Bind(2, path.string()).Bind(3, size).Bind(4, reason)
           .Run();
-      StreamOriginal(db_.LastInsertId(), path, size, sha256);
+      try {
+        StreamOriginal(db_.LastInsertId(), path, size, sha256);
+      } catch (const FileProblem& e) {
+        return MakeError("io", e.what());
+      }
     }
     tx.Commit();
     return {};

@@ -429,6 +429,7 @@ TEST(StoreIngestTest, OriginalsStreamedFromDiskAreKeptExactly) {
     std::ofstream(other, std::ios::binary) << "not the same bytes";
     auto bad = s->BeginScanFileFromDisk(std::string(64, 'a'), other, 1);
     ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, "io");  // the scan file's problem: the batch goes on
     EXPECT_NE(bad.error().message.find("changed while it was being ingested"), std::string::npos)
         << bad.error().message;
     auto missing = s->BeginScanFileFromDisk(std::string(64, 'b'), dir.path() / "gone.pdf", 1);
