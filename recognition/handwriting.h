@@ -150,9 +150,10 @@ TextReading ReadTextArea(const cv::Mat& area_gray, double px_per_mm, int lines, 
 // ---------------------------------------------------------------------------------------
 // Digits
 
-/// A small handwritten-digit classifier (HOG + pixel features, multilayer perceptron) with
-/// its confidence calibration, loaded from a model file made by tools/digits. Immutable once
-/// loaded: one instance may be shared by every thread.
+/// A small handwritten-digit classifier (a convolutional network in ONNX, run by OpenCV's dnn
+/// module) with its confidence calibration, loaded from a model file made by tools/digits.
+/// Immutable once loaded: one instance may be shared by every thread (each concurrent call
+/// gets its own copy of the network from a small pool).
 class DigitClassifier {
  public:
   struct Guess {
@@ -164,6 +165,10 @@ class DigitClassifier {
   static core::Result<std::shared_ptr<const DigitClassifier>> Load(const std::filesystem::path& file);
   /// Classifies a digit ink image from ExtractDigitInk. Throws std::invalid_argument if empty.
   Guess Classify(const cv::Mat& digit_ink) const;
+  /// Classifies the 28x28 CV_8UC1 picture from NormalizeDigit (Classify is this after
+  /// NormalizeDigit; the training tool scores its prepared sets with it). Throws
+  /// std::invalid_argument for any other size or type.
+  Guess ClassifyNormalized(const cv::Mat& normalized_28x28) const;
 
   ~DigitClassifier();
   struct Impl;
@@ -176,7 +181,7 @@ class DigitClassifier {
 /// Folder of the shipped models: $PHIEU_MODELS_DIR if set, else <prefix>/share/phieu/models
 /// next to an installed binary, else recognition/models in the source tree.
 std::filesystem::path ModelsDir();
-inline constexpr const char* kDigitModelFile = "digits_mlp.yml.gz";
+inline constexpr const char* kDigitModelFile = "digits_cnn.yml.gz";
 
 /// The shipped classifier ModelsDir()/kDigitModelFile, loaded on first use and then shared
 /// (read-only, thread-safe). The outcome of the first load, success or Error, is kept.
@@ -184,11 +189,13 @@ core::Result<std::shared_ptr<const DigitClassifier>> DefaultDigitClassifier();
 
 /// Building blocks, public so that the training tool uses exactly what the reader uses.
 /// The ink of the digit in one comb-cell crop (cell plus ~1 mm margin), printed cell border
-/// removed, cropped to the digit: CV_8UC1 0..255. Empty Mat when the cell holds no digit-sized
-/// ink (a speck or dot counts as empty).
+/// removed, cropped to the digit: CV_8UC1 0..255. Only ink reaching inside the border counts,
+/// with the strokes that continue it across the border. Empty Mat when the cell holds no
+/// digit-sized ink (a speck or dot counts as empty).
 cv::Mat ExtractDigitInk(const cv::Mat& cell_gray, double px_per_mm, const InkOptions& options = {});
-/// MNIST-style normalisation (20 px box in 28x28, centred by mass, deskewed by moments) and the
-/// classifier's 1xN CV_32F feature row.
+/// MNIST-style normalisation (20 px box in 28x28, centred by mass, deskewed by moments): the
+/// network's input. DigitFeatureRow is the HOG + pixel row of the earlier MLP model format,
+/// kept for tools that compare against it.
 cv::Mat NormalizeDigit(const cv::Mat& digit_ink);
 cv::Mat DigitFeatureRow(const cv::Mat& normalized_28x28);
 
@@ -221,7 +228,11 @@ struct DigitsReading {
 
 /// Reads a comb digit field, one upright crop per cell (left to right, ~1 mm margin) at
 /// `px_per_mm`. All cells empty: value nullopt, no review. Review when a cell is unreadable,
-/// an empty cell sits between written ones, or the value is outside the range.
+/// an empty cell sits between written ones, or the value is outside the range. A cell is
+/// unreadable when its confidence is under accept_above, when its digit runs over the cell
+/// border out of the crop (what is left may read as another digit), or when it holds only a
+/// trace too light or broken to classify (faint pencil; specks of pencil on a bilevel scan).
+/// Ink only in the margin outside the border (a neighbour's digit reaching over) is ignored.
 /// Thread-safe.
 DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
                          const DigitOptions& options = {});

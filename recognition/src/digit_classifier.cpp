@@ -7,25 +7,52 @@
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
-#include <opencv2/ml.hpp>
+#include <opencv2/dnn.hpp>
 
 #include "recognition/handwriting.h"
 
 namespace phieu::recognition {
 
 struct DigitClassifier::Impl {
-  cv::Ptr<cv::ml::ANN_MLP> mlp;
-  // Calibration from held-out digits: margin (best output minus second best) ascending, and
+  std::vector<uchar> onnx;  // the network as shipped, to make more copies of it
+  // Calibration from held-out digits: margin (best logit minus second best) ascending, and
   // the precision of the digits scoring at least that margin.
   std::vector<float> calib_margin;
   std::vector<float> calib_precision;
+  // cv::dnn::Net::forward mutates the net (blobs, layer state): not safe to share between
+  // threads. Callers borrow a copy from this pool; it grows to the number of threads that
+  // classify at the same time (one per ingest worker) and each copy is ~0.5 MB.
+  mutable std::mutex mutex;
+  mutable std::vector<cv::dnn::Net> idle;
 
   float Calibrate(float margin) const {
     if (calib_margin.empty() || margin < calib_margin.front()) return 0.0f;
     auto it = std::upper_bound(calib_margin.begin(), calib_margin.end(), margin);
     size_t i = static_cast<size_t>(it - calib_margin.begin()) - 1;
     return calib_precision[i];
+  }
+  cv::dnn::Net MakeNet() const {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx);
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    return net;
+  }
+  cv::dnn::Net Borrow() const {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!idle.empty()) {
+        cv::dnn::Net net = idle.back();
+        idle.pop_back();
+        return net;
+      }
+    }
+    return MakeNet();
+  }
+  void Return(cv::dnn::Net net) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    idle.push_back(std::move(net));
   }
 };
 
@@ -38,17 +65,21 @@ core::Result<std::shared_ptr<const DigitClassifier>> DigitClassifier::Load(
   try {
     cv::FileStorage fs(file.string(), cv::FileStorage::READ);
     if (!fs.isOpened()) return core::MakeError("model", file.string() + ": cannot open digit model");
-    if (static_cast<std::string>(fs["format"]) != "phieu-digits-mlp-1")
-      return core::MakeError("model", file.string() + ": not a Phiếu digit model");
-    impl->mlp = cv::ml::ANN_MLP::create();
-    impl->mlp->read(fs["mlp"]);
-    cv::Mat margin, precision;
+    if (static_cast<std::string>(fs["format"]) != "phieu-digits-cnn-1")
+      return core::MakeError("model", file.string() + ": not a Phiếu digit model (phieu-digits-cnn-1)");
+    cv::Mat onnx, margin, precision;
+    fs["onnx"] >> onnx;
     fs["calib_margin"] >> margin;
     fs["calib_precision"] >> precision;
-    if (!impl->mlp->isTrained() || margin.empty() || margin.total() != precision.total())
+    if (onnx.empty() || onnx.type() != CV_8U || margin.empty() || margin.total() != precision.total())
       return core::MakeError("model", file.string() + ": incomplete digit model");
+    impl->onnx.assign(onnx.begin<uchar>(), onnx.end<uchar>());
     impl->calib_margin.assign(margin.begin<float>(), margin.end<float>());
     impl->calib_precision.assign(precision.begin<float>(), precision.end<float>());
+    // Parse the network now: a corrupt one is a load error, not a failure per field later.
+    cv::dnn::Net net = impl->MakeNet();
+    if (net.empty()) return core::MakeError("model", file.string() + ": empty digit network");
+    impl->idle.push_back(std::move(net));
   } catch (const cv::Exception& e) {
     return core::MakeError("model", file.string() + ": " + e.what());
   }
@@ -57,13 +88,30 @@ core::Result<std::shared_ptr<const DigitClassifier>> DigitClassifier::Load(
 
 DigitClassifier::Guess DigitClassifier::Classify(const cv::Mat& digit_ink) const {
   if (digit_ink.empty()) throw std::invalid_argument("Classify: empty digit image");
-  cv::Mat features = DigitFeatureRow(NormalizeDigit(digit_ink));
+  return ClassifyNormalized(NormalizeDigit(digit_ink));
+}
+
+DigitClassifier::Guess DigitClassifier::ClassifyNormalized(const cv::Mat& normalized) const {
+  if (normalized.size() != cv::Size(28, 28) || normalized.type() != CV_8UC1)
+    throw std::invalid_argument("ClassifyNormalized: need the 28x28 CV_8UC1 from NormalizeDigit");
+  cv::Mat input;
+  normalized.convertTo(input, CV_32F, 1.0 / 255);
+  const int shape[] = {1, 1, 28, 28};
+  cv::dnn::Net net = impl_->Borrow();
   cv::Mat out;
-  impl_->mlp->predict(features, out);  // const and re-entrant: shares nothing mutable
+  try {
+    net.setInput(input.reshape(1, 4, shape));
+    out = net.forward().clone();
+  } catch (...) {
+    impl_->Return(std::move(net));
+    throw;
+  }
+  impl_->Return(std::move(net));
   Guess g;
-  float best = -1e9f, second = -1e9f;
-  for (int d = 0; d < out.cols; ++d) {
-    float v = out.at<float>(0, d);
+  const float* o = out.ptr<float>(0);
+  float best = -1e30f, second = -1e30f;
+  for (int d = 0; d < 10; ++d) {
+    float v = o[d];
     if (v > best) {
       second = best;
       g.runner_up = g.digit;

@@ -1,6 +1,7 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// Internal: a comb cell's ink with the "faint mark" signal ExtractDigitInk drops.
+// Internal: a comb cell's ink with the "faint mark" and "runs off the cell" signals
+// ExtractDigitInk drops.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -12,6 +13,9 @@ namespace phieu::recognition::internal {
 struct CellInk {
   cv::Mat ink;         ///< as ExtractDigitInk; empty when no digit-sized ink.
   bool faint = false;  ///< no digit-sized ink, but a digit-sized mark too light to trust as empty.
+  /// The digit runs off the crop (written across the border), or a stroke from beyond the crop
+  /// meets it: what is left may read as another digit, so it is never accepted.
+  bool truncated = false;
 };
 
 CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOptions& options);

@@ -27,7 +27,7 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
   }
 
   DigitsReading r;
-  int first = -1, last = -1, unreadable = 0;
+  int first = -1, last = -1, unreadable = 0, over_border = 0;
   for (size_t i = 0; i < cells.size(); ++i) {
     DigitCellReading c;
     internal::CellInk cell = internal::ExtractCellInk(cells[i], px_per_mm, options.ink);
@@ -52,8 +52,9 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
         c.digit = g.digit;
         c.confidence = g.confidence;
       }
-      c.accepted = classifier != nullptr && c.confidence >= options.accept_above;
+      c.accepted = classifier != nullptr && c.confidence >= options.accept_above && !cell.truncated;
       if (!c.accepted) ++unreadable;
+      if (cell.truncated) ++over_border;
     }
     r.cells.push_back(c);
   }
@@ -81,7 +82,8 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
   std::vector<std::string> why;
   if (!model_error.empty()) why.push_back("no digit model (" + model_error + ")");
   else if (unreadable > 0)
-    why.push_back(std::to_string(unreadable) + (unreadable == 1 ? " digit" : " digits") + " unclear");
+    why.push_back(std::to_string(unreadable) + (unreadable == 1 ? " digit" : " digits") + " unclear" +
+                  (over_border > 0 ? " (" + std::to_string(over_border) + " written over the cell border)" : ""));
   if (gap) why.push_back("empty cell between digits");
   if (why.empty() && options.has_range) {
     long v = std::stol(value);  // only accepted digits here: at most ~18 cells fit in a long

@@ -4,6 +4,7 @@
 // (tools/digits/train_digits.cpp kHeldOutStyles).
 
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -78,12 +79,13 @@ TEST(DigitsTest, AcceptedFieldsInUnseenStylesAreExact) {
       else wrong += truth + " read " + *r.value + "; ";
     }
   }
-  // Exact among accepted >= 99%. The model's calibration rejects ~22% of held-out digits at
-  // 0.995 (tools/digits/REPORT.md), so a 4-digit field passes whole about 0.78^4 = 37% of the
-  // time; the floors below catch a model that rejects everything, not a precise rate.
+  // Exact among accepted >= 99%. The model's calibration rejects ~7% of held-out font digits
+  // at 0.995 (tools/digits/REPORT.md; 94% of these cells pass, 79 of the 100 fields), so a
+  // 4-digit field passes whole most of the time; the floors below catch a model that rejects
+  // far more (the earlier MLP passed ~37 fields and 65-75% of cells).
   EXPECT_GE(exact * 100, accepted * 99) << wrong;
-  EXPECT_GE(accepted, 20) << "accepted " << accepted << " of " << fields;
-  EXPECT_GE(cells_accepted * 100, cells * 65) << "cells accepted " << cells_accepted << " of " << cells;
+  EXPECT_GE(accepted, 60) << "accepted " << accepted << " of " << fields;
+  EXPECT_GE(cells_accepted * 100, cells * 85) << "cells accepted " << cells_accepted << " of " << cells;
   std::cout << "[digits] fields accepted " << accepted << "/" << fields << ", exact " << exact
             << "; cells accepted " << cells_accepted << "/" << cells << "\n";
 }
@@ -152,6 +154,118 @@ TEST(DigitsTest, SpeckInACellIsEmpty) {
   cv::Mat cell = synth::MakeCell(cv::Mat(), clean, rng);
   cv::circle(cell, cv::Point(cell.cols / 2, cell.rows / 2), 2, cv::Scalar(40), cv::FILLED);
   EXPECT_TRUE(ExtractDigitInk(cell, 8.0).empty());
+}
+
+// Pencil on a bilevel scan: a threshold that keeps only the darkest grains leaves a digit as
+// a scatter of specks, each too small to be ink on its own. The cell must go to review.
+TEST(DigitsTest, BrokenPencilSpecksAreUnclearNotEmpty) {
+  auto model = Model();
+  ASSERT_TRUE(model);
+  const double ppm = 8.0;
+  std::mt19937 rng(11);
+  synth::CellStyle s;
+  s.paper = 255;
+  s.noise_sigma = 0;
+  s.blur_sigma = 0;
+  cv::Mat cell = synth::MakeCell(cv::Mat(), s, rng);
+  cv::threshold(cell, cell, 128, 255, cv::THRESH_BINARY);
+  // A "7" left as 2x1 px grains every ~1 mm, as a 0.3-keep threshold leaves grainy graphite.
+  // (Larger, denser dots are kept as ink and read as the digit they draw.)
+  const cv::Point2d a(2.6 * ppm, 3.0 * ppm), b(5.4 * ppm, 3.0 * ppm), c(3.6 * ppm, 8.2 * ppm);
+  auto grain = [&](cv::Point2d p) { cv::rectangle(cell, cv::Rect(cv::Point(p), cv::Size(2, 1)), cv::Scalar(0), cv::FILLED); };
+  for (double t = 0; t <= 1.0; t += 0.34) grain(a + t * (b - a));
+  for (double t = 0.2; t <= 1.0; t += 0.2) grain(b + t * (c - b));
+  std::vector<cv::Mat> cells{synth::MakeCell(synth::RenderGlyphHershey(cv::FONT_HERSHEY_DUPLEX, '4', 5), s, rng), cell};
+  DigitsReading r = ReadDigits(cells, ppm, {.classifier = model.get()});
+  ASSERT_EQ(r.cells.size(), 2u);
+  EXPECT_FALSE(r.cells[1].empty);
+  EXPECT_FALSE(r.cells[1].accepted);
+  EXPECT_TRUE(r.needs_review);
+  ASSERT_TRUE(r.value.has_value());
+  EXPECT_EQ(r.value->size(), 2u);
+  EXPECT_EQ((*r.value)[1], '?');
+}
+
+// Clean empty cells on a bilevel scan (and a single dot in one) stay empty: most phone fields
+// are blank, and a reviewer must never be shown them.
+TEST(DigitsTest, CleanBilevelEmptyCellsStayEmpty) {
+  auto model = Model();
+  ASSERT_TRUE(model);
+  std::mt19937 rng(12);
+  std::vector<cv::Mat> cells;
+  for (int i = 0; i < 10; ++i) {
+    synth::CellStyle s = synth::RandomCellStyle(rng);
+    s.bilevel_keep = 0.9;  // the threshold a pen page gets
+    cv::Mat cell = synth::MakeCell(cv::Mat(), s, rng);
+    if (i == 3) cv::circle(cell, cv::Point(cell.cols / 2, cell.rows / 2), 2, cv::Scalar(0), cv::FILLED);
+    cells.push_back(cell);
+  }
+  DigitsReading r = ReadDigits(cells, 8.0, {.classifier = model.get()});
+  EXPECT_FALSE(r.value.has_value()) << *r.value;
+  EXPECT_FALSE(r.needs_review) << r.reason;
+}
+
+// A hurried writer's digit crosses into the neighbouring (empty) cell's margin: that cell
+// stays empty (it must not read as a digit, nor send the field to review).
+TEST(DigitsTest, NeighbourDigitReachingInLeavesTheCellEmpty) {
+  auto model = Model();
+  ASSERT_TRUE(model);
+  std::mt19937 rng(13);
+  int wrong = 0, fields = 0;
+  std::string why;
+  for (char d : std::string("0123456789")) {
+    for (double shift : {1.8, 2.5}) {
+      synth::CellStyle plain;
+      synth::CellStyle reach = plain;  // the empty cell left of the digit
+      reach.neighbour_side = 1;
+      reach.neighbour_shift_mm = shift;
+      synth::CellStyle moved = plain;  // the digit itself, moved left towards it
+      moved.dx_mm = -shift;
+      cv::Mat glyph = synth::RenderGlyphHershey(cv::FONT_HERSHEY_SIMPLEX, d, 5);
+      std::vector<cv::Mat> cells{synth::MakeCell(cv::Mat(), reach, rng, glyph),
+                                 synth::MakeCell(glyph, moved, rng)};
+      DigitsReading r = ReadDigits(cells, 8.0, {.classifier = model.get()});
+      ++fields;
+      ASSERT_EQ(r.cells.size(), 2u);
+      if (!r.cells[0].empty || r.value.value_or("").size() != 1) {
+        ++wrong;
+        why += std::string(1, d) + "@" + std::to_string(shift) + " ";
+      }
+      // The digit itself is not checked here: pressed against the border, the strokes under
+      // the printed line are lost with it (an 8 can read as a 3; a known gap).
+    }
+  }
+  EXPECT_EQ(wrong, 0) << why;
+}
+
+// The network is borrowed per call from a pool: concurrent callers get what one caller gets.
+TEST(DigitsTest, ConcurrentClassifyMatchesSequential) {
+  auto model = Model();
+  ASSERT_TRUE(model);
+  std::mt19937 rng(14);
+  std::vector<cv::Mat> inks;
+  for (int i = 0; i < 40; ++i) {
+    synth::CellStyle s = synth::RandomCellStyle(rng);
+    cv::Mat cell = synth::MakeCell(Glyph(kStyles[i % std::size(kStyles)], static_cast<char>('0' + i % 10), rng), s, rng);
+    inks.push_back(ExtractDigitInk(cell, s.px_per_mm));
+    ASSERT_FALSE(inks.back().empty());
+  }
+  std::vector<DigitClassifier::Guess> want;
+  for (const auto& ink : inks) want.push_back(model->Classify(ink));
+  std::vector<std::vector<DigitClassifier::Guess>> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 5; ++rep)
+        for (const auto& ink : inks) got[t].push_back(model->Classify(ink));
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t)
+    for (size_t i = 0; i < got[t].size(); ++i) {
+      EXPECT_EQ(got[t][i].digit, want[i % inks.size()].digit);
+      EXPECT_FLOAT_EQ(got[t][i].confidence, want[i % inks.size()].confidence);
+    }
+  EXPECT_THROW(model->ClassifyNormalized(cv::Mat::zeros(20, 20, CV_8U)), std::invalid_argument);
 }
 
 TEST(DigitsTest, MissingModelFileIsAnError) {

@@ -122,7 +122,68 @@ cv::Mat ElasticDistort(const cv::Mat& ink, double alpha, double sigma, std::mt19
   return out;
 }
 
-cv::Mat MakeCell(const cv::Mat& ink, const CellStyle& s, std::mt19937& rng) {
+namespace {
+// Pastes `glyph` (float ink, any size) into `canvas` (4x working resolution), `height_px` tall
+// (no wider than `max_w_px`), centred at `centre`, rotated by `rotation_deg`.
+void PasteGlyph(cv::Mat& canvas, const cv::Mat& glyph_in, double rotation_deg, double height_px,
+                double max_w_px, cv::Point2d centre) {
+  cv::Mat g = glyph_in;
+  if (std::fabs(rotation_deg) > 0.01) {
+    cv::Mat rot = cv::getRotationMatrix2D(cv::Point2f(g.cols / 2.0f, g.rows / 2.0f), rotation_deg, 1.0);
+    cv::warpAffine(g, g, rot, g.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  }
+  cv::Mat nz;
+  cv::findNonZero(g > 0.1, nz);
+  if (nz.empty()) return;
+  cv::Mat glyph = g(cv::boundingRect(nz));
+  double scale = height_px / glyph.rows;
+  if (glyph.cols * scale > max_w_px) scale = max_w_px / glyph.cols;
+  cv::Mat big;
+  cv::resize(glyph, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
+  cv::Rect dst(static_cast<int>(centre.x) - big.cols / 2, static_cast<int>(centre.y) - big.rows / 2,
+               big.cols, big.rows);
+  cv::Rect clip = dst & cv::Rect(0, 0, canvas.cols, canvas.rows);
+  if (clip.empty()) return;
+  cv::Mat src = big(cv::Rect(clip.x - dst.x, clip.y - dst.y, clip.width, clip.height));
+  cv::Mat dst_roi = canvas(clip);
+  cv::max(dst_roi, src, dst_roi);
+}
+}  // namespace
+
+void RandomHardCase(CellStyle& s, std::mt19937& rng) {
+  const double pick = Uniform(rng, 0, 1);
+  if (pick < 0.45) return;  // plain
+  if (pick < 0.60) {
+    // Fine or heavy pens, and writers who press hard.
+    s.stroke_mm = Uniform(rng, 0, 1) < 0.5 ? Uniform(rng, -0.12, -0.04) : Uniform(rng, 0.05, 0.25);
+  } else if (pick < 0.72) {
+    s.grain = Uniform(rng, 0.3, 0.7);  // grainy pencil on a gray scan
+    s.ink = Uniform(rng, 0.35, 0.7);
+  } else if (pick < 0.84) {
+    // Bilevel scans: pencil under a threshold that keeps only part of each trace (thinned
+    // strokes, broken into specks), or a pen under an ordinary threshold.
+    if (Uniform(rng, 0, 1) < 0.6) {
+      s.grain = Uniform(rng, 0.3, 0.6);
+      s.ink = Uniform(rng, 0.35, 0.7);
+      s.bilevel_keep = Uniform(rng, 0.25, 0.65);
+      s.stroke_mm = Uniform(rng, -0.05, 0.05);
+    } else {
+      s.bilevel_keep = Uniform(rng, 0.8, 0.99);
+    }
+  } else if (pick < 0.92) {
+    // A hurried writer crosses the comb: off to one side, up or down, or too tall.
+    switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
+      case 0: s.dx_mm = (Uniform(rng, 0, 1) < 0.5 ? 1 : -1) * Uniform(rng, 1.0, 2.5); break;
+      case 1: s.dy_mm = (Uniform(rng, 0, 1) < 0.5 ? 1 : -1) * Uniform(rng, 1.2, 2.8); break;
+      default: s.digit_h_mm = Uniform(rng, 7.0, 9.2); break;
+    }
+  } else {
+    s.neighbour_side = Uniform(rng, 0, 1) < 0.5 ? -1 : 1;
+    s.neighbour_shift_mm = Uniform(rng, 0.8, 2.5);
+  }
+}
+
+cv::Mat MakeCell(const cv::Mat& ink, const CellStyle& s, std::mt19937& rng, const cv::Mat& neighbour) {
   const double ppm = s.px_per_mm;
   const int w = static_cast<int>(std::lround((s.cell_w_mm + 2 * s.margin_mm) * ppm));
   const int h = static_cast<int>(std::lround((s.cell_h_mm + 2 * s.margin_mm) * ppm));
@@ -134,33 +195,36 @@ cv::Mat MakeCell(const cv::Mat& ink, const CellStyle& s, std::mt19937& rng) {
   cv::Rect cell(static_cast<int>(s.margin_mm * ppm * f), static_cast<int>(s.margin_mm * ppm * f),
                 static_cast<int>(s.cell_w_mm * ppm * f), static_cast<int>(s.cell_h_mm * ppm * f));
   cv::rectangle(printed, cell, cv::Scalar(1.0), stroke);
-  if (!ink.empty()) {
-    cv::Mat g = ink;
-    if (std::fabs(s.rotation_deg) > 0.01) {
-      cv::Mat rot = cv::getRotationMatrix2D(cv::Point2f(g.cols / 2.0f, g.rows / 2.0f), s.rotation_deg, 1.0);
-      cv::warpAffine(g, g, rot, g.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  cv::Mat other = neighbour;
+  if (other.empty() && !ink.empty()) cv::flip(ink, other, 1);
+  if (!ink.empty() || (s.neighbour_side != 0 && !other.empty())) {
+    const double max_w = (s.cell_w_mm - 0.4) * ppm * f;
+    const double cx = cell.x + cell.width / 2.0, cy = cell.y + cell.height / 2.0;
+    if (!ink.empty())
+      PasteGlyph(canvas, ink, s.rotation_deg, s.digit_h_mm * ppm * f, max_w,
+                 {cx + s.dx_mm * ppm * f, cy + s.dy_mm * ppm * f});
+    if (s.neighbour_side != 0 && !other.empty()) {
+      // The neighbour's centre, one comb pitch away, moved towards this cell.
+      const double pitch = (s.cell_w_mm + s.cell_gap_mm) * ppm * f;
+      const double nx = cx + s.neighbour_side * (pitch - s.neighbour_shift_mm * ppm * f);
+      PasteGlyph(canvas, other, -s.rotation_deg, s.digit_h_mm * ppm * f, max_w, {nx, cy});
     }
-    cv::Mat nz;
-    cv::findNonZero(g > 0.1, nz);
-    if (!nz.empty()) {
-      cv::Rect bb = cv::boundingRect(nz);
-      cv::Mat glyph = g(bb);
-      double target_h = s.digit_h_mm * ppm * f;
-      double scale = target_h / glyph.rows;
-      double max_w = (s.cell_w_mm - 0.4) * ppm * f;
-      if (glyph.cols * scale > max_w) scale = max_w / glyph.cols;
-      cv::Mat big;
-      cv::resize(glyph, big, cv::Size(), scale, scale, cv::INTER_LINEAR);
-      int cx = cell.x + cell.width / 2 + static_cast<int>(s.dx_mm * ppm * f) - big.cols / 2;
-      int cy = cell.y + cell.height / 2 + static_cast<int>(s.dy_mm * ppm * f) - big.rows / 2;
-      cv::Rect dst(cx, cy, big.cols, big.rows);
-      cv::Rect clip = dst & cv::Rect(0, 0, canvas.cols, canvas.rows);
-      big(cv::Rect(clip.x - dst.x, clip.y - dst.y, clip.width, clip.height)).copyTo(canvas(clip));
+    if (std::fabs(s.stroke_mm) > 1e-3) {
+      const int r = std::max(1, static_cast<int>(std::lround(std::fabs(s.stroke_mm) * ppm * f)));
+      cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+      if (s.stroke_mm > 0) cv::dilate(canvas, canvas, k);
+      else cv::erode(canvas, canvas, k);
     }
   }
   cv::Mat cov_ink, cov_print;
   cv::resize(canvas, cov_ink, cv::Size(w, h), 0, 0, cv::INTER_AREA);
   cv::resize(printed, cov_print, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+  if (s.grain > 0) {
+    cv::Mat grain(cov_ink.size(), CV_32F);
+    cv::theRNG().state = rng();
+    cv::randu(grain, 1.0 - s.grain, 1.0);
+    cov_ink = cov_ink.mul(grain);
+  }
   cv::Mat img(h, w, CV_32F);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
@@ -177,6 +241,24 @@ cv::Mat MakeCell(const cv::Mat& ink, const CellStyle& s, std::mt19937& rng) {
   }
   cv::Mat out;
   img.convertTo(out, CV_8U);
+  if (s.bilevel_keep > 0) {
+    // The threshold under which bilevel_keep of the digit's pixels lie (never above a level
+    // that would turn the paper's noise black), then a light blur: the reader gets the page
+    // resampled to its own resolution.
+    std::vector<uchar> levels;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        if (cov_ink.at<float>(y, x) > 0.3f) levels.push_back(out.at<uchar>(y, x));
+    double t = s.paper - 60;
+    if (!levels.empty()) {
+      auto k = levels.begin() + static_cast<long>(s.bilevel_keep * static_cast<double>(levels.size() - 1));
+      std::nth_element(levels.begin(), k, levels.end());
+      t = std::min<double>(*k + 1, s.paper - 25);
+    }
+    cv::threshold(out, out, t, 255, cv::THRESH_BINARY);
+    cv::GaussianBlur(out, out, cv::Size(0, 0), 0.45);
+    return out;
+  }
   if (s.jpeg_quality > 0) {
     std::vector<unsigned char> buf;
     cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, s.jpeg_quality});

@@ -25,10 +25,27 @@ struct CellStyle {
   int jpeg_quality = 0;           ///< 0 = no JPEG round trip.
   double rotation_deg = 0.0;
   double elastic_alpha = 0.0;     ///< elastic distortion strength in glyph px (0 = none).
+  // Harder cases, all off by default (RandomCellStyle never sets them; RandomHardCase does).
+  double stroke_mm = 0.0;         ///< grow (> 0) or thin (< 0) every stroke by this much.
+  double grain = 0.0;             ///< pencil graphite: coverage times noise in [1 - grain, 1].
+  /// > 0: a bilevel scan whose threshold keeps this share of the digit's pixels black (pencil
+  /// under a bad threshold: ~0.3 breaks strokes into specks; a pen: ~0.9).
+  double bilevel_keep = 0.0;
+  /// A digit written in the neighbouring cell (-1 left, +1 right, 0 none), drawn `neighbour_shift_mm`
+  /// off its own cell's centre towards this one: its strokes reach into this crop.
+  int neighbour_side = 0;
+  double neighbour_shift_mm = 0.0;
+  double cell_gap_mm = 1.2;       ///< paper between two cells of a comb.
 };
 
 /// A random but plausible style (seeded by `rng`).
 CellStyle RandomCellStyle(std::mt19937& rng);
+
+/// Adds one of the harder cases the reader meets on real stacks to `style` (or none, about half
+/// the time): thin or thick strokes, pencil grain, bilevel scans that break pencil into specks,
+/// a digit crossing its cell border, a neighbour's digit reaching in. Separate from
+/// RandomCellStyle so that tests drawing plain cells keep their random sequence.
+void RandomHardCase(CellStyle& style, std::mt19937& rng);
 
 /// A glyph as float ink (0 = paper, 1 = full ink), any size, digit roughly centred.
 /// Pango font, e.g. "Kristi", "Andika Italic"; `stroke_px` thickens the outline (0 = as designed).
@@ -43,7 +60,10 @@ cv::Mat MnistGlyph(const std::vector<float>& data, size_t index);
 cv::Mat ElasticDistort(const cv::Mat& ink, double alpha, double sigma, std::mt19937& rng);
 
 /// Draws the glyph into a printed comb cell with `style`, returns the upright gray crop
-/// (cell plus margin). An empty `ink` gives an empty cell.
-cv::Mat MakeCell(const cv::Mat& ink, const CellStyle& style, std::mt19937& rng);
+/// (cell plus margin). An empty `ink` gives an empty cell (with a neighbour reaching in only
+/// when `neighbour` is given). `neighbour` is the glyph drawn in
+/// the neighbouring cell when style.neighbour_side != 0 (empty: a mirrored copy of `ink`).
+cv::Mat MakeCell(const cv::Mat& ink, const CellStyle& style, std::mt19937& rng,
+                 const cv::Mat& neighbour = cv::Mat());
 
 }  // namespace phieu::tools::digits
