@@ -68,12 +68,17 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
   float weakest = 1.0f;
   for (int i = first; i <= last; ++i) {
     const DigitCellReading& c = r.cells[i];
+    // A '?' in the value caps the field's confidence whatever the classifier thought of the
+    // cell: a digit written over its border can be recognised confidently and still not be
+    // trusted, and a reviewer sorting by confidence must find these fields low, not at 1.00.
+    constexpr float kUnclearCap = 0.5f;
     if (c.empty) {
       gap = true;
       value += '?';
+      weakest = std::min(weakest, kUnclearCap);
       continue;
     }
-    weakest = std::min(weakest, c.confidence);
+    weakest = std::min(weakest, c.accepted ? c.confidence : std::min(c.confidence, kUnclearCap));
     value += c.accepted ? static_cast<char>('0' + c.digit) : '?';
   }
   r.value = value;
