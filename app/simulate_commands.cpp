@@ -376,7 +376,10 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
     std::set<std::string> files;
     for (const auto& e : *p) files.insert(e["file"].get<std::string>());
     sim->files = static_cast<int>(files.size());
-    std::cout << "bench: reusing the stack in " << stack.string() << "\n";
+    // The stack's own seed (simulate.json), not this command's --seed.
+    if (auto made = ReadJson(stack / "simulate.json"); made.ok() && made->contains("seed"))
+      seed = (*made)["seed"].get<std::uint64_t>();
+    std::cout << "bench: reusing the stack in " << stack.string() << " (seed " << seed << ")\n";
   } else {
     std::cout << "bench: simulating ~" << pages << " pages of " << tpl->id << " (seed " << seed << ")...\n";
     sim = MakeStack(*tpl, pages, seed, stack);

@@ -60,6 +60,7 @@ struct SimulateReport {
 ///    fields. Digits are the written digits (a crossed-out digit counts as its correction);
 ///    text is the NFC Vietnamese comment as written, its lines joined by "\n". A dash ("-",
 ///    "—") or a stray dot in a text area is null; a written "Không" is text.
+///  - simulate.json: {"template", "version", "seed", "sheets"}: what made the stack.
 ///  - pages.json: one entry per page image: {"file", "page_index", "kind": "form"|"blank"|
 ///    "foreign", "serial", "page", "dpi", "rotation_deg", "color", "damage": [..],
 ///    "marks": {FIELD_ID: [{"value", "mark", "selected", "pen"}]}, "strays": [...]}.

@@ -480,6 +480,10 @@ core::Result<SimulateReport> Simulate(const templates::Template& tpl, const Simu
   report.truth_path = options.out_dir / "truth.json";
   report.pages_path = options.out_dir / "pages.json";
   if (auto st = WriteJson(report.truth_path, truth); !st) return st.error();
+  // What made the stack, so a benchmark re-scoring it later reports the right seed.
+  const json made = {{"template", tpl.id}, {"version", tpl.version}, {"seed", options.seed},
+                     {"sheets", report.sheets}};
+  if (auto st = WriteJson(options.out_dir / "simulate.json", made); !st) return st.error();
 
   // 1. Print: the real PDF, in batches, in parallel.
   const int batches = (static_cast<int>(serials.size()) + job.sheets_per_pdf - 1) / job.sheets_per_pdf;

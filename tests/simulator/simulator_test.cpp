@@ -104,6 +104,11 @@ TEST_F(SimulatorTest, SameSeedSameStackWhateverTheJobs) {
   auto r2 = Simulate(*tpl_, other);
   ASSERT_TRUE(r2.ok());
   EXPECT_NE(ReadText(r2->truth_path), ReadText(report_->truth_path));
+  // What made each stack is recorded with it (a re-scoring bench reports this seed).
+  json made = json::parse(ReadText(*dir_ / "c" / "simulate.json"));
+  EXPECT_EQ(made["seed"], 8);
+  EXPECT_EQ(made["template"], tpl_->id);
+  EXPECT_EQ(made["sheets"], 4);
 }
 
 TEST_F(SimulatorTest, TruthFollowsTheExportSchema) {
