@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -41,6 +42,11 @@ constexpr double kTraceSigmas = 6.0;
 constexpr double kMinTraceContrast = 8.0;
 // Ink at the crop's edge this close to the digit continues it beyond the crop.
 constexpr double kNearCropEdgeMm = 1.0;
+// A printed line's dark band this much thicker than its median: ink lies on it there.
+constexpr double kLineThickeningMm = 0.15;
+// ...over at least this length (a stroke's width where it crosses): shorter is a stroke's end
+// touching the line, or a speck.
+constexpr double kMinRestoredRunMm = 0.4;
 
 /// The printed border's position along one side: the darkest line (row or column sum) within
 /// kBorderSearchMm of the crop edge, or the nominal margin when nothing stands out.
@@ -169,6 +175,66 @@ bool SpeckledDigit(const internal::InkMaps& m, const cv::Rect& inside, double pp
   }
   return specks >= kMinSpecks && std::max(spread.width, spread.height) >= kMinDigitExtentMm * ppm;
 }
+/// Rows [first, last] of the printed horizontal line within rows [y0, y1) of the crop (the
+/// removed-line mask covering most of the width there), or {-1, -1}.
+std::pair<int, int> LineRows(const cv::Mat& lines, int y0, int y1) {
+  int first = -1, last = -1;
+  for (int y = std::max(0, y0); y < std::min(lines.rows, y1); ++y)
+    if (cv::countNonZero(lines.row(y)) * 2 >= lines.cols) {
+      if (first < 0) first = y;
+      last = y;
+    }
+  return {first, last};
+}
+
+/// Puts back the strokes that went with the cell's top and bottom lines. Line removal takes
+/// whatever lies on a printed line, so the base of a 2 written on the bottom line vanished
+/// (the rest reads as a 7) and the tail of a 9 crossing it broke off (a confident 0). Where
+/// ink overlaps the line, the dark band is thicker than the printed line's own width: those
+/// columns, next to the digit, get their band back as ink. Returns the box of what was added.
+cv::Rect RestoreStrokesOnLines(const internal::InkMaps& m, const cv::Rect& inside, double ppm,
+                               cv::Mat& digit) {
+  cv::Rect added;
+  if (m.lines.empty()) return added;
+  const int rows = m.contrast.rows, cols = m.contrast.cols;
+  const cv::Mat strong = m.contrast >= m.seed;
+  const int pad = std::max(2, static_cast<int>(std::lround(0.4 * ppm)));
+  const int extra = std::max(2, static_cast<int>(std::lround(kLineThickeningMm * ppm)));
+  const int reach = std::max(2, static_cast<int>(std::lround(0.3 * ppm)));
+  const int min_run = std::max(2, static_cast<int>(std::lround(kMinRestoredRunMm * ppm)));
+  for (const bool top : {true, false}) {
+    const auto [ly0, ly1] = top ? LineRows(m.lines, 0, inside.y) : LineRows(m.lines, inside.br().y, rows);
+    if (ly0 < 0) continue;
+    const int r0 = std::max(0, ly0 - pad), r1 = std::min(rows, ly1 + pad + 1);
+    std::vector<int> height(cols, 0);
+    for (int x = 0; x < cols; ++x) height[x] = cv::countNonZero(strong(cv::Rect(x, r0, 1, r1 - r0)));
+    std::vector<int> sorted(height);
+    std::nth_element(sorted.begin(), sorted.begin() + cols / 2, sorted.end());
+    const int thick = sorted[cols / 2] + extra;
+    // Columns where the digit comes within `reach` of the line: runs of thickened columns
+    // must touch one of them to belong to this digit.
+    const int d0 = std::max(0, r0 - reach), d1 = std::min(rows, r1 + reach);
+    std::vector<uchar> near(cols, 0);
+    for (int x = 0; x < cols; ++x) near[x] = cv::countNonZero(digit(cv::Rect(x, d0, 1, d1 - d0))) > 0;
+    for (int x = 0; x < cols;) {
+      if (height[x] < thick) {
+        ++x;
+        continue;
+      }
+      int end = x;
+      bool touches = false;
+      while (end < cols && height[end] >= thick) touches |= near[end] != 0, ++end;
+      if (touches && end - x >= min_run) {
+        const cv::Rect run(x, r0, end - x, r1 - r0);
+        cv::Mat band = digit(run);
+        cv::bitwise_or(band, strong(run), band);
+        added = added.area() == 0 ? run : (added | run);
+      }
+      x = end;
+    }
+  }
+  return added;
+}
 }  // namespace
 
 namespace internal {
@@ -252,11 +318,21 @@ CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOpti
     uchar* a = all.ptr<uchar>(y);
     for (int x = 0; x < labels.cols; ++x) a[x] = own[l[x]] ? 255 : 0;
   }
+  const cv::Mat before = all.clone();
+  const cv::Rect unrestored_box = box;
+  const cv::Rect restored = RestoreStrokesOnLines(m, inside, ppm, all);
   // Specks FindInk kept near the digit (broken strokes) belong to it, within its box.
-  cv::Mat specks = cv::Mat::zeros(m.kept.size(), CV_8U);
-  m.specks(box).copyTo(specks(box));
-  cv::bitwise_or(all, specks, all);
-  r.ink = InkStrength(m.contrast, all)(box).clone();
+  auto picture = [&](cv::Mat mask, const cv::Rect& b) {
+    cv::Mat specks = cv::Mat::zeros(m.kept.size(), CV_8U);
+    m.specks(b).copyTo(specks(b));
+    cv::bitwise_or(mask, specks, mask);
+    return InkStrength(m.contrast, mask)(b).clone();
+  };
+  if (restored.area() > 0) {
+    r.ink_without_restored = picture(before, unrestored_box);
+    box |= restored;
+  }
+  r.ink = picture(all, box);
   r.faint = false;
   return r;
 }

@@ -16,6 +16,9 @@ struct CellInk {
   /// The digit runs off the crop (written across the border), or a stroke from beyond the crop
   /// meets it: what is left may read as another digit, so it is never accepted.
   bool truncated = false;
+  /// When strokes lying on the cell's top or bottom line were put back into `ink`: the picture
+  /// without them. The reader accepts the digit only if both pictures read the same.
+  cv::Mat ink_without_restored;
 };
 
 CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOptions& options);

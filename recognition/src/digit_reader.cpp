@@ -47,14 +47,24 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
       c.empty = false;
       if (first < 0) first = static_cast<int>(i);
       last = static_cast<int>(i);
+      bool restored_differs = false;
       if (classifier != nullptr) {
         DigitClassifier::Guess g = classifier->Classify(ink);
         c.digit = g.digit;
         c.confidence = g.confidence;
+        if (!cell.ink_without_restored.empty()) {
+          // Strokes lying on the printed line were put back: trust the digit only when the
+          // picture without them reads the same (a 7's bar hidden exactly under the top line
+          // can make either picture misleading).
+          DigitClassifier::Guess bare = classifier->Classify(cell.ink_without_restored);
+          restored_differs = bare.digit != g.digit;
+          c.confidence = std::min(c.confidence, bare.confidence);
+        }
       }
-      c.accepted = classifier != nullptr && c.confidence >= options.accept_above && !cell.truncated;
+      c.accepted = classifier != nullptr && c.confidence >= options.accept_above && !cell.truncated &&
+                   !restored_differs;
       if (!c.accepted) ++unreadable;
-      if (cell.truncated) ++over_border;
+      if (cell.truncated || restored_differs) ++over_border;
     }
     r.cells.push_back(c);
   }

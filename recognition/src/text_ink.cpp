@@ -202,6 +202,7 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     open_into(vk, cv::Rect(mask.cols - bw, 0, bw, mask.rows));
   }
   cv::dilate(line_mask, line_mask, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+  if (lines == PrintedLines::kCombCell) m.lines = line_mask;
   mask.setTo(0, line_mask);
   // Ink confined to the very edge is the frame or the neighbour's border, cut by the crop.
   int edge = static_cast<int>(std::lround(o.edge_band_mm * ppm));

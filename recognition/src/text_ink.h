@@ -33,6 +33,8 @@ struct InkMaps {
   /// Comb cells only: the largest extent (px) of faint marks that never reached the seed
   /// level (very light pencil). A digit there must not pass for an empty cell.
   int faint_extent_px = 0;
+  /// Comb cells only: CV_8U 0/255, the printed border lines removed from the ink (dilated).
+  cv::Mat lines;
 };
 
 InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& options, PrintedLines lines);
