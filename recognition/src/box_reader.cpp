@@ -481,7 +481,7 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
     } else if (m.fragments >= 2 && m.cluster_mm >= 1.5f) {
       d.confidence = std::min(d.confidence, 0.6f);
       d.doubt = "scattered ink";
-    } else if (m.circle_coverage >= kCircleSure ||
+    } else if ((m.circle_coverage >= kCircleSure && m.ring_sides >= 2) ||
         (m.circle_coverage >= kCircleSure - 0.13f && m.ring_sides >= 3)) {
       d.state = BoxState::kMarked;
       d.confidence = 0.95f;

@@ -1,6 +1,7 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -101,13 +102,40 @@ std::string Join(const std::vector<std::string>& parts) {
   return out;
 }
 
+/// How the respondent marks on this page. The form asks for a cross and says a correction is
+/// a solid fill over it, but many people answer by filling the box: then a question holding
+/// only a filled box is the rule, not the exception, and filled boxes are their answers.
+/// A page is read that way when at least two questions hold a fill and nothing else, and such
+/// questions are at least as many as those answered with crosses or ticks.
+bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
+  std::map<size_t, std::pair<int, int>> per_field;  // field -> (marked, cancelled)
+  for (const BoxDetail& b : boxes) {
+    auto& [marked, cancelled] = per_field[b.field];
+    marked += b.decision.state == BoxState::kMarked;
+    cancelled += b.decision.state == BoxState::kCancelled;
+  }
+  int lone_fills = 0, crossed = 0;
+  for (const auto& [field, counts] : per_field) {
+    if (!core::IsBoxKind(layout.fields[field].kind)) continue;
+    lone_fills += counts.first == 0 && counts.second > 0;
+    crossed += counts.first > 0 && counts.second == 0;
+  }
+  return lone_fills >= 2 && lone_fills >= crossed;
+}
+
 /// Applies the question's rules to its box readings.
-void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
-                   const ReadOptions& options, FieldReading& out) {
+void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision> decisions,
+                   bool fills_are_marks, const ReadOptions& options, FieldReading& out) {
   std::vector<std::string> reasons;
   float confidence = 1.0f;
   int marked = 0, cancelled = 0;
   bool faint_anywhere = false;
+  if (fills_are_marks)
+    for (size_t i = 0; i < decisions.size(); ++i)
+      if (decisions[i].state == BoxState::kCancelled) {
+        decisions[i].state = BoxState::kMarked;
+        out.boxes[i].state = BoxState::kMarked;
+      }
   for (size_t i = 0; i < decisions.size(); ++i) {
     const BoxDecision& d = decisions[i];
     confidence = std::min(confidence, d.confidence);
@@ -129,6 +157,13 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
   if (!one_answer && field.max > 0 && marked > field.max) {
     reasons.push_back(std::to_string(marked) + " marked, at most " + std::to_string(field.max) +
                       " allowed");
+    confidence = std::min(confidence, 0.5f);
+  }
+  if (!one_answer && marked > 0 && cancelled > 0) {
+    // In a one-answer question a fill beside a cross can only be the correction the form
+    // describes; with several answers allowed it may as well be one more choice.
+    reasons.push_back(std::to_string(cancelled) + (cancelled == 1 ? " box" : " boxes") +
+                      " filled beside a cross: a correction or another choice?");
     confidence = std::min(confidence, 0.5f);
   }
   if (marked == 0 && cancelled > 0) {
@@ -250,6 +285,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
 
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
+  const bool fills_are_marks = FillsAreMarks(layout, boxes);
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -273,7 +309,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
-      ApplyBoxRules(f, decisions, options, r);
+      ApplyBoxRules(f, std::move(decisions), fills_are_marks, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? Pad(f.area_mm, kCropPadMm)
                                                        : Pad(boxes_mm, kCropPadMm);
       shift_mm = {Median(sx), Median(sy)};

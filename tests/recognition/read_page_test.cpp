@@ -286,6 +286,51 @@ TEST(ReadPageTest, FaintSmudgeIsNotAcceptedAsConfidentMark) {
   EXPECT_NE(rs[1].reason.find("box 3:"), std::string::npos) << rs[1].reason;
 }
 
+// Many respondents answer by filling the box, not crossing it. On a page where questions hold
+// a fill and nothing else, fills are the answers; where crosses are the habit, a lone fill
+// stays a cancellation without replacement, and in a multi-answer question a fill beside a
+// cross (a correction or another choice) goes to a person.
+TEST(ReadPageTest, FilledBoxesAreAnswersOnAPageAnsweredByFilling) {
+  ScanSetup setup = Damage(0.8, 1.0, 0.2, 0.7, 4.0, 0, false, 12);
+  Pen pen{0.5, 25};
+  {
+    templates::Layout layout = GridLayout(6, 5);
+    SyntheticPage page(setup);
+    page.PrintLayout(layout);
+    std::mt19937 rng(12);
+    for (int r = 0; r < 5; ++r) page.DrawMark(layout.fields[r].options[(r * 2) % 5].box_mm, Mark::kFill, pen, rng);
+    scanner::Scan scan;
+    scanner::AlignedPage aligned;
+    page.Scan(&scan, &aligned);
+    const auto rs = ReadPage(scan, aligned, layout);
+    for (int r = 0; r < 5; ++r) {
+      EXPECT_EQ(rs[r].selected, V({std::to_string((r * 2) % 5 + 1).c_str()})) << rs[r].field_id;
+      EXPECT_FALSE(rs[r].needs_review) << rs[r].field_id << ": " << rs[r].reason;
+    }
+    EXPECT_TRUE(rs[5].selected.empty());
+  }
+  {
+    templates::Layout layout = GridLayout(6, 5);
+    layout.fields[5].kind = FieldKind::kMulti;
+    SyntheticPage page(setup);
+    page.PrintLayout(layout);
+    std::mt19937 rng(13);
+    for (int r = 0; r < 4; ++r) page.DrawMark(layout.fields[r].options[r].box_mm, Mark::kCross, pen, rng);
+    page.DrawMark(layout.fields[4].options[2].box_mm, Mark::kFill, pen, rng);
+    page.DrawMark(layout.fields[5].options[0].box_mm, Mark::kCross, pen, rng);
+    page.DrawMark(layout.fields[5].options[3].box_mm, Mark::kFill, pen, rng);
+    scanner::Scan scan;
+    scanner::AlignedPage aligned;
+    page.Scan(&scan, &aligned);
+    const auto rs = ReadPage(scan, aligned, layout);
+    for (int r = 0; r < 4; ++r) EXPECT_FALSE(rs[r].needs_review) << rs[r].field_id << ": " << rs[r].reason;
+    EXPECT_TRUE(rs[4].selected.empty());
+    EXPECT_NE(rs[4].reason.find("mark cancelled with no replacement"), std::string::npos) << rs[4].reason;
+    EXPECT_TRUE(rs[5].needs_review);
+    EXPECT_NE(rs[5].reason.find("filled beside a cross"), std::string::npos) << rs[5].reason;
+  }
+}
+
 TEST(ReadPageTest, RejectsUnalignedPage) {
   scanner::Scan scan;
   scan.gray = cv::Mat(100, 100, CV_8UC1, cv::Scalar(255));
