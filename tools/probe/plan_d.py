@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+# Copyright 2026 The Phiếu Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Plan marks + damage per sheet, rasterise with pdftoppm, run markdmg, write truth.json."""
+import json, random, subprocess, os, sys
+R = random.Random(7)
+ROOT = '/tmp/probe'; RAS = ROOT + '/ras'; OUT = ROOT + '/scans_d'
+os.makedirs(RAS, exist_ok=True); os.makedirs(OUT, exist_ok=True)
+L = json.load(open(ROOT + '/layout.json'))
+fields = [f for f in L['fields'] if f['kind'] in ('single', 'multi', 'scale')]
+PEN = (30, 40, 110)      # blue-black ballpoint (RGB)
+INKS = {'red': (200, 30, 30), 'green': (40, 150, 60), 'lightblue': (110, 170, 235)}
+
+sheets = []
+serial = 142
+MIXED = ['x', 'check_corner', 'bigx', 'offx', 'tick', 'dot', 'scribble']
+for dm in ['rot90', 'rot270', 'rot15', 'rot45', 'cut20', 'tear35', 'dark', 'heavy150', 'motion15']:
+    for i in range(1):
+        sheets.append(dict(serial=serial, mark='mixed', damage=dm, dpi=300, gray=1)); serial += 1
+assert serial - 1 <= 150, serial
+
+def box_ops(sheet, f, page_seed):
+    """Choose answers for field f, return (truth value, list of mark ops)."""
+    opts = f['options']; ops = []
+    blank = R.random() < 0.10
+    if f['kind'] == 'multi':
+        k = 0 if blank else R.randint(1, min(3, f.get('max', 3)))
+        chosen = sorted(R.sample(range(len(opts)), k)); truth = [opts[i]['value'] for i in chosen]
+    else:
+        chosen = [] if blank else [R.randrange(len(opts))]
+        truth = opts[chosen[0]]['value'] if chosen else None
+    mt = sheet['mark']
+    for i in chosen:
+        b = opts[i]['box_mm']
+        t = mt; col = PEN
+        if mt == 'ordinary': t = R.choice(['x', 'fill'])
+        elif mt == 'mixed':
+            t = R.choice(MIXED)
+            if t == 'scribble':
+                t = 'x'
+                nb = [j for j in (i - 1, i + 1) if 0 <= j < len(opts) and j not in chosen]
+                if nb:
+                    j = R.choice(nb); ops.append(('scribble', PEN, opts[j]['box_mm'])); t = 'x+scribbled_neighbour'
+        elif mt in INKS: t = R.choice(['x', 'fill']); col = INKS[mt]
+        elif mt == 'scribble':
+            t = 'x'
+            # scribble out a neighbour that is not chosen
+            nb = [j for j in (i - 1, i + 1) if 0 <= j < len(opts) and j not in chosen]
+            if nb:
+                j = R.choice(nb); ops.append(('scribble', PEN, opts[j]['box_mm']))
+        ops.append((t, col, b))
+    return truth, ops
+
+def marks_of(ops, f):
+    by_box = {tuple(o['box_mm']): o['value'] for o in f['options']}
+    return [[by_box[tuple(b)], t] for t, col, b in ops]
+
+def damage_ops(sheet, page):
+    d = sheet['damage']; o = []
+    if d == 'rot': o.append(('rot', R.choice([-1, 1]) * R.uniform(3, 8)))
+    elif d == 'upside': o += [('flip',), ('rot', R.uniform(-1, 1))]
+    elif d == 'keystone': o.append(('keystone', R.uniform(0.02, 0.04), R.uniform(0.0, 0.02)))
+    elif d == 'gradient': o.append(('gradient', R.uniform(0.35, 0.55), R.uniform(0, 6.28)))
+    elif d == 'jpeg': o.append(('jpeg', R.randint(20, 30)))
+    elif d == 'saltpepper': o.append(('saltpepper', R.uniform(0.02, 0.05)))
+    elif d == 'motion': o.append(('motion', R.choice([7, 9, 11]), R.uniform(0, 3.14)))
+    elif d == 'fold': o.append(('fold', R.uniform(120, 180), 0) if R.random() < 0.7 else ('fold', R.uniform(80, 130), 1))
+    elif d == 'coffee': o.append(('coffee', R.uniform(60, 150), R.uniform(70, 220), R.uniform(15, 25)))
+    elif d == 'cut5': o.append(('cut', R.randrange(4), 5.0))
+    elif d == 'cut12': o.append(('cut', R.randrange(4), 12.0))
+    elif d == 'tear20': o.append(('tear', R.randrange(4), 20.0))
+    elif d == 'rot90': o.append(('rot', 90 + R.uniform(-1, 1)))
+    elif d == 'rot270': o.append(('rot', -90 + R.uniform(-1, 1)))
+    elif d == 'rot15': o.append(('rot', 15))
+    elif d == 'rot45': o.append(('rot', 45))
+    elif d == 'cut20': o.append(('cut', R.randrange(4), 20.0))
+    elif d == 'tear35': o.append(('tear', R.randrange(4), 35.0))
+    elif d == 'dark': o.append(('gradient', 0.25, R.uniform(0, 6.28)))
+    elif d == 'heavy150': o += [('rot', 5), ('saltpepper', 0.02), ('jpeg', 20)]
+    elif d == 'motion15': o.append(('motion', 15, 0.3))
+    elif d == 'combo': o += [('rot', R.uniform(-5, 5)), ('gradient', 0.6, 1.0), ('jpeg', 30)]
+    return o
+
+truth = []; pages_meta = []
+for s in sheets:
+    if s['damage'].startswith('dpi'): s['dpi'] = int(s['damage'][3:])
+    if s['damage'] == 'combo': s['dpi'] = 200; s['gray'] = 0
+    if s['damage'] == 'heavy150': s['dpi'] = 150; s['gray'] = 0
+    ans = {}; mk = {}; per_page = {1: [], 2: [], 3: []}
+    for f in fields:
+        v, ops = box_ops(s, f, 0); ans[f['id']] = v
+        mk[f['id']] = marks_of(ops, f)
+        per_page[f['page']] += [(t.split('+')[0], c, b) for t, c, b in ops]
+    truth.append(dict(serial=s['serial'], template='sipas', mark=s['mark'], damage=s['damage'],
+                      dpi=s['dpi'], gray=s['gray'], answers=ans, marks=mk))
+    for p in (1, 2, 3):
+        pages_meta.append(dict(sheet=s, page=p, marks=per_page[p], dmg=damage_ops(s, p)))
+
+# Output containers: sheets grouped by index: png / jpg / tif (multi-page) / pdf
+jobs = []
+for idx, s in enumerate(sheets):
+    pm = [m for m in pages_meta if m['sheet'] is s]
+    kind = ['png', 'jpg', 'tif', 'pdf'][idx % 4]
+    if kind in ('png', 'jpg'):
+        for m in pm: jobs.append((f"{OUT}/s{s['serial']:03d}_p{m['page']}.{kind}", kind, [m]))
+    else:
+        R.shuffle(pm)  # scanned in any order
+        jobs.append((f"{OUT}/s{s['serial']:03d}.{'tif'}", kind, pm))
+    s['container'] = kind
+for t, s in zip(truth, sheets): t['container'] = s['container']
+json.dump(truth, open(ROOT + '/truth_d.json', 'w'), indent=1, ensure_ascii=False)
+
+only = set(sys.argv[1:])
+for path, kind, pm in jobs:
+    if only and not any(path.endswith(o) for o in only): continue
+    lines = [f"OUT {path} {'tif' if kind in ('tif','pdf') else kind} {R.randint(80, 92)}"]
+    rasters = []
+    for m in pm:
+        s = m['sheet']; pdfpage = (s['serial'] - 1) * 3 + m['page']
+        base = f"{RAS}/r{s['serial']}_{m['page']}"
+        subprocess.run(['pdftoppm', '-r', str(s['dpi']), '-f', str(pdfpage), '-l', str(pdfpage), '-singlefile',
+                        ROOT + '/forms.pdf', base], check=True)
+        rasters.append(base + '.ppm')
+        lines.append(f"PAGE {base}.ppm {s['dpi']} {s['gray']} {R.randrange(1 << 30)}")
+        for t, col, b in m['marks']:
+            lines.append(f"M {t} {col[0]} {col[1]} {col[2]} {b[0]} {b[1]} {b[2]} {b[3]}")
+        for d in m['dmg']:
+            lines.append('D ' + ' '.join(str(x) for x in d))
+        lines.append('ENDPAGE')
+    subprocess.run([ROOT + '/markdmg'], input='\n'.join(lines) + '\n', text=True, check=True)
+    for r in rasters: os.remove(r)
+    if kind == 'pdf':
+        pdf = path[:-4] + '.pdf'
+        subprocess.run(['tiff2pdf', '-z', '-o', pdf, path], check=True); os.remove(path)
+    print(path, flush=True)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Copyright 2026 The Phiếu Authors
+# SPDX-License-Identifier: Apache-2.0
+# Independent outside-in probe: render forms, mark and damage them with our own
+# OpenCV code (not `phieu simulate`), ingest, export, score against truth.
+# Work dir is fixed to /tmp/probe (the scripts use it). PHIEU may point at any build.
+set -e
+PHIEU=${PHIEU:-/work/main/build/app/phieu}
+HERE=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/probe/src /tmp/probe/scans /tmp/probe/scans_d && cd /tmp/probe
+CV="-I/usr/include/opencv4 -lopencv_core -lopencv_imgproc -lopencv_imgcodecs"
+g++ -O2 -std=c++17 -w "$HERE/markdmg.cpp" -o markdmg $CV
+g++ -O2 -std=c++17 -w "$HERE/crop.cpp" -o crop $CV
+"$PHIEU" template render sipas -o forms.pdf --serials 1-150
+"$PHIEU" template layout sipas -o layout.json
+rm -f scans/* scans_d/* s.db* sd.db*
+python3 "$HERE/plan.py" > gen.log          # serials 1-141 -> scans/, truth.json
+python3 "$HERE/plan_d.py" > gen_d.log      # serials 142-150 (extreme damage) -> scans_d/, truth_d.json
+T=/work/main/templates/bundled/sipas.json
+OMP_THREAD_LIMIT=1 "$PHIEU" ingest --db /tmp/probe/s.db --template $T scans/* | tail -12
+OMP_THREAD_LIMIT=1 "$PHIEU" ingest --db /tmp/probe/sd.db --template $T scans_d/* | tail -12
+"$PHIEU" export --db /tmp/probe/s.db --format json --include-pending -o /tmp/probe/out.json
+"$PHIEU" export --db /tmp/probe/sd.db --format json --include-pending -o /tmp/probe/out_d.json
+python3 "$HERE/compare.py" /tmp/probe/truth.json /tmp/probe/out.json
+python3 "$HERE/breakdown.py" /tmp/probe/s.db
+python3 "$HERE/compare.py" /tmp/probe/truth_d.json /tmp/probe/out_d.json
