@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 # Copyright 2026 The Phiếu Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Plan marks + damage per sheet, rasterise with pdftoppm, run markdmg, write truth.json."""
+"""Plan marks + damage per sheet, rasterise with pdftoppm, run markdmg, write truth.json.
+
+plan.py [FILE...]: serials 1-141 -> scans/, truth.json (only FILEs ending so, when given).
+plan.py --extreme [FILE...]: serials 142-150, one sheet per extreme damage -> scans_d/, truth_d.json."""
 import json, random, subprocess, os, sys
-R = random.Random(20261122)
-ROOT = '/tmp/probe'; RAS = ROOT + '/ras'; OUT = ROOT + '/scans'
+EXTREME = sys.argv[1:2] == ['--extreme']
+ARGS = sys.argv[2:] if EXTREME else sys.argv[1:]
+R = random.Random(7 if EXTREME else 20261122)
+ROOT = '/tmp/probe'; RAS = ROOT + '/ras'; OUT = ROOT + ('/scans_d' if EXTREME else '/scans')
+TRUTH = ROOT + ('/truth_d.json' if EXTREME else '/truth.json')
 os.makedirs(RAS, exist_ok=True); os.makedirs(OUT, exist_ok=True)
 L = json.load(open(ROOT + '/layout.json'))
 fields = [f for f in L['fields'] if f['kind'] in ('single', 'multi', 'scale')]
@@ -13,18 +19,19 @@ INKS = {'red': (200, 30, 30), 'green': (40, 150, 60), 'lightblue': (110, 170, 23
 
 # Part A: mark types on clean 300 dpi scans. Part B: damage with ordinary marks (x/fill).
 sheets = []
-serial = 1
-for mt in ['x', 'fill', 'blob', 'check_corner', 'bigx', 'red', 'green', 'lightblue', 'scribble', 'offx', 'tick', 'dot']:
+serial = 142 if EXTREME else 1
+MIXED = ['x', 'check_corner', 'bigx', 'offx', 'tick', 'dot', 'scribble']
+EXTREMES = ['rot90', 'rot270', 'rot15', 'rot45', 'cut20', 'tear35', 'dark', 'heavy150', 'motion15']
+for mt in [] if EXTREME else ['x', 'fill', 'blob', 'check_corner', 'bigx', 'red', 'green', 'lightblue', 'scribble', 'offx', 'tick', 'dot']:
     for i in range(4):
         sheets.append(dict(serial=serial, mark=mt, damage='none', dpi=300, gray=0 if mt in INKS else 1)); serial += 1
-for dm in ['dpi150', 'dpi200', 'dpi400', 'rot', 'upside', 'keystone', 'gradient', 'jpeg', 'saltpepper',
+for dm in [] if EXTREME else ['dpi150', 'dpi200', 'dpi400', 'rot', 'upside', 'keystone', 'gradient', 'jpeg', 'saltpepper',
            'motion', 'fold', 'coffee', 'cut5', 'tear20', 'combo']:
     for i in range(3):
         sheets.append(dict(serial=serial, mark='ordinary', damage=dm, dpi=300, gray=1)); serial += 1
-MIXED = ['x', 'check_corner', 'bigx', 'offx', 'tick', 'dot', 'scribble']
-for dm in ['none', 'dpi150', 'dpi200', 'rot', 'upside', 'keystone', 'gradient', 'jpeg', 'saltpepper',
-           'motion', 'fold', 'coffee', 'cut5', 'cut12', 'tear20', 'combo']:
-    for i in range(3):
+for dm in EXTREMES if EXTREME else ['none', 'dpi150', 'dpi200', 'rot', 'upside', 'keystone', 'gradient',
+                                   'jpeg', 'saltpepper', 'motion', 'fold', 'coffee', 'cut5', 'cut12', 'tear20', 'combo']:
+    for i in range(1 if EXTREME else 3):
         sheets.append(dict(serial=serial, mark='mixed', damage=dm, dpi=300, gray=1)); serial += 1
 assert serial - 1 <= 150, serial
 
@@ -79,12 +86,22 @@ def damage_ops(sheet, page):
     elif d == 'cut12': o.append(('cut', R.randrange(4), 12.0))
     elif d == 'tear20': o.append(('tear', R.randrange(4), 20.0))
     elif d == 'combo': o += [('rot', R.uniform(-5, 5)), ('gradient', 0.6, 1.0), ('jpeg', 30)]
+    elif d == 'rot90': o.append(('rot', 90 + R.uniform(-1, 1)))
+    elif d == 'rot270': o.append(('rot', -90 + R.uniform(-1, 1)))
+    elif d == 'rot15': o.append(('rot', 15))
+    elif d == 'rot45': o.append(('rot', 45))
+    elif d == 'cut20': o.append(('cut', R.randrange(4), 20.0))
+    elif d == 'tear35': o.append(('tear', R.randrange(4), 35.0))
+    elif d == 'dark': o.append(('gradient', 0.25, R.uniform(0, 6.28)))
+    elif d == 'heavy150': o += [('rot', 5), ('saltpepper', 0.02), ('jpeg', 20)]
+    elif d == 'motion15': o.append(('motion', 15, 0.3))
     return o
 
 truth = []; pages_meta = []
 for s in sheets:
     if s['damage'].startswith('dpi'): s['dpi'] = int(s['damage'][3:])
     if s['damage'] == 'combo': s['dpi'] = 200; s['gray'] = 0
+    if s['damage'] == 'heavy150': s['dpi'] = 150; s['gray'] = 0
     ans = {}; mk = {}; per_page = {1: [], 2: [], 3: []}
     for f in fields:
         v, ops = box_ops(s, f, 0); ans[f['id']] = v
@@ -107,9 +124,9 @@ for idx, s in enumerate(sheets):
         jobs.append((f"{OUT}/s{s['serial']:03d}.{'tif'}", kind, pm))
     s['container'] = kind
 for t, s in zip(truth, sheets): t['container'] = s['container']
-json.dump(truth, open(ROOT + '/truth.json', 'w'), indent=1, ensure_ascii=False)
+json.dump(truth, open(TRUTH, 'w'), indent=1, ensure_ascii=False)
 
-only = set(sys.argv[1:])
+only = set(ARGS)
 for path, kind, pm in jobs:
     if only and not any(path.endswith(o) for o in only): continue
     lines = [f"OUT {path} {'tif' if kind in ('tif','pdf') else kind} {R.randint(80, 92)}"]

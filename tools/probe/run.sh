@@ -15,7 +15,7 @@ g++ -O2 -std=c++17 -w "$HERE/crop.cpp" -o crop $CV
 "$PHIEU" template layout sipas -o layout.json
 rm -f scans/* scans_d/* s.db* sd.db*
 python3 "$HERE/plan.py" > gen.log          # serials 1-141 -> scans/, truth.json
-python3 "$HERE/plan_d.py" > gen_d.log      # serials 142-150 (extreme damage) -> scans_d/, truth_d.json
+python3 "$HERE/plan.py" --extreme > gen_d.log  # serials 142-150 (extreme damage) -> scans_d/, truth_d.json
 T=/work/main/templates/bundled/sipas.json
 OMP_THREAD_LIMIT=1 "$PHIEU" ingest --db /tmp/probe/s.db --template $T scans/* | tail -12
 OMP_THREAD_LIMIT=1 "$PHIEU" ingest --db /tmp/probe/sd.db --template $T scans_d/* | tail -12
