@@ -211,11 +211,23 @@ class SqliteStore final : public Store {
   std::vector<SheetRecord> QuerySheets();
   /// The file's state when its hash is already known (inside the caller's transaction).
   std::optional<ScanFileState> FindScanFile(const std::string& sha256);
-  /// Stores the original of `file_id` in scan_originals: a zeroblob of the file's size, filled
-  /// in chunks from the file at `path`, checking that what was read hashes to `sha256`. Throws
+  /// A new scan file's original bytes: already in memory, or streamed from the file on disk
+  /// (memory then does not grow with the file).
+  struct Original {
+    const std::vector<unsigned char>* bytes = nullptr;  ///< in memory; else read from `disk`.
+    fs::path disk;
+    std::int64_t size = 0;
+  };
+  /// `disk` with its size, or an "io" Error naming the file.
+  static core::Result<Original> OnDisk(const fs::path& disk);
+  core::Result<ScanFileState> BeginScanFileWith(const std::string& sha256, const fs::path& path,
+                                                const Original& original, int page_count);
+  core::Status RecordUnreadableFileWith(const std::string& sha256, const fs::path& path,
+                                        const Original& original, const std::string& reason);
+  /// Stores the original of `file_id` in scan_originals. From disk: a zeroblob of the file's
+  /// size filled in chunks, checking that what was read hashes to `sha256`; throws FileProblem
   /// on any mismatch, so the caller's transaction rolls back and nothing half-stored remains.
-  void StreamOriginal(std::int64_t file_id, const fs::path& path, std::int64_t size,
-                      const std::string& sha256);
+  void StoreOriginal(std::int64_t file_id, const Original& original, const std::string& sha256);
   void InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
                       const PageResult& page);
 
@@ -391,38 +403,28 @@ std::optional<ScanFileState> SqliteStore::FindScanFile(const std::string& sha256
   return state;
 }
 
-core::Result<ScanFileState> SqliteStore::BeginScanFile(const std::string& sha256,
-                                                       const fs::path& path,
-                                                       const std::vector<unsigned char>& bytes,
-                                                       int page_count) {
-  return Guard([&]() -> core::Result<ScanFileState> {
-    Transaction tx(db_);
-    if (auto known = FindScanFile(sha256)) return *known;  // nothing written: rolls back
-    db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
-                            "complete, ingested_at) VALUES (?,?,?,?,0,") + kNow + ")")
-        .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
-        .Bind(4, page_count)
-        .Run();
-    ScanFileState state;
-    state.file_id = db_.LastInsertId();
-    if (!bytes.empty())
-      db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
-          .Bind(1, state.file_id).BindBlobInPlace(2, bytes).Run();
-    tx.Commit();
-    return state;
-  });
+core::Result<SqliteStore::Original> SqliteStore::OnDisk(const fs::path& disk) {
+  std::error_code ec;
+  const auto size = static_cast<std::int64_t>(fs::file_size(disk, ec));
+  if (ec) return MakeError("io", disk.string() + ": " + ec.message());
+  return Original{.bytes = nullptr, .disk = disk, .size = size};
 }
 
-void SqliteStore::StreamOriginal(std::int64_t file_id, const fs::path& path, std::int64_t size,
-                                 const std::string& sha256) {
-  if (size == 0) return;  // nothing to keep, like an empty in-memory file
+void SqliteStore::StoreOriginal(std::int64_t file_id, const Original& original,
+                                const std::string& sha256) {
+  if (original.size == 0) return;  // nothing to keep
+  if (original.bytes) {
+    db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
+        .Bind(1, file_id).BindBlobInPlace(2, *original.bytes).Run();
+    return;
+  }
   db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
-      .Bind(1, file_id).BindZeroBlob(2, size).Run();
+      .Bind(1, file_id).BindZeroBlob(2, original.size).Run();
   Db::BlobWriter blob(db_, "scan_originals", "bytes", file_id);
   Sha256 sha;
   bool grew = false;
-  auto read = ReadFileChunks(path, [&](const unsigned char* d, size_t n) {
-    if (grew || blob.written() + static_cast<std::int64_t>(n) > size) {
+  auto read = ReadFileChunks(original.disk, [&](const unsigned char* d, size_t n) {
+    if (grew || blob.written() + static_cast<std::int64_t>(n) > original.size) {
       grew = true;
       return;
     }
@@ -430,32 +432,45 @@ void SqliteStore::StreamOriginal(std::int64_t file_id, const fs::path& path, std
     blob.Write(d, n);
   });
   if (!read.ok()) throw FileProblem(read.error().message);
-  if (grew || blob.written() != size || sha.HexDigest() != sha256)
-    throw FileProblem(path.string() + ": the file changed while it was being ingested; run again");
+  if (grew || blob.written() != original.size || sha.HexDigest() != sha256)
+    throw FileProblem(original.disk.string() + ": the file changed while it was being ingested; run again");
 }
 
-core::Result<ScanFileState> SqliteStore::BeginScanFileFromDisk(const std::string& sha256,
-                                                               const fs::path& path, int page_count) {
+core::Result<ScanFileState> SqliteStore::BeginScanFileWith(const std::string& sha256,
+                                                           const fs::path& path,
+                                                           const Original& original, int page_count) {
   return Guard([&]() -> core::Result<ScanFileState> {
-    std::error_code ec;
-    const auto size = static_cast<std::int64_t>(fs::file_size(path, ec));
-    if (ec) return MakeError("io", path.string() + ": " + ec.message());
     Transaction tx(db_);
-    if (auto known = FindScanFile(sha256)) return *known;
+    if (auto known = FindScanFile(sha256)) return *known;  // nothing written: rolls back
     db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
                             "complete, ingested_at) VALUES (?,?,?,?,0,") + kNow + ")")
-        .Bind(1, sha256).Bind(2, path.string()).Bind(3, size).Bind(4, page_count)
+        .Bind(1, sha256).Bind(2, path.string()).Bind(3, original.size).Bind(4, page_count)
         .Run();
     ScanFileState state;
     state.file_id = db_.LastInsertId();
     try {
-      StreamOriginal(state.file_id, path, size, sha256);
+      StoreOriginal(state.file_id, original, sha256);
     } catch (const FileProblem& e) {
       return MakeError("io", e.what());  // the transaction rolls back: nothing stored
     }
     tx.Commit();
     return state;
   });
+}
+
+core::Result<ScanFileState> SqliteStore::BeginScanFile(const std::string& sha256,
+                                                       const fs::path& path,
+                                                       const std::vector<unsigned char>& bytes,
+                                                       int page_count) {
+  return BeginScanFileWith(sha256, path, {.bytes = &bytes, .disk = {}, .size = static_cast<std::int64_t>(bytes.size())},
+                           page_count);
+}
+
+core::Result<ScanFileState> SqliteStore::BeginScanFileFromDisk(const std::string& sha256,
+                                                               const fs::path& path, int page_count) {
+  auto original = OnDisk(path);
+  if (!original.ok()) return original.error();
+  return BeginScanFileWith(sha256, path, *original, page_count);
 }
 
 void SqliteStore::InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
@@ -613,9 +628,8 @@ core::Status SqliteStore::FinishScanFile(std::int64_t file_id) {
   });
 }
 
-core::Status SqliteStore::RecordUnreadableFile(const std::string& sha256, const fs::path& path,
-                                               const std::vector<unsigned char>& bytes,
-                                               const std::string& reason) {
+core::Status SqliteStore::RecordUnreadableFileWith(const std::string& sha256, const fs::path& path,
+                                                   const Original& original, const std::string& reason) {
   return Guard([&]() -> core::Status {
     Transaction tx(db_);
     if (auto known = FindScanFile(sha256)) {
@@ -625,36 +639,10 @@ core::Status SqliteStore::RecordUnreadableFile(const std::string& sha256, const 
     } else {
       db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
                               "complete, error, ingested_at) VALUES (?,?,?,0,1,?,") + kNow + ")")
-          .Bind(1, sha256).Bind(2, path.string()).Bind(3, static_cast<std::int64_t>(bytes.size()))
-          .Bind(4, reason)
-          .Run();
-      if (!bytes.empty())
-        db_.Prepare("INSERT INTO scan_originals (file_id, bytes) VALUES (?,?)")
-            .Bind(1, db_.LastInsertId()).BindBlobInPlace(2, bytes).Run();
-    }
-    tx.Commit();
-    return {};
-  });
-}
-
-core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
-                                                       const std::string& reason) {
-  return Guard([&]() -> core::Status {
-    std::error_code ec;
-    const auto size = static_cast<std::int64_t>(fs::file_size(path, ec));
-    if (ec) return MakeError("io", path.string() + ": " + ec.message());
-    Transaction tx(db_);
-    if (auto known = FindScanFile(sha256)) {
-      // A file that became unreadable mid-way: keep its row, pages and bytes.
-      db_.Prepare("UPDATE scan_files SET complete=1, error=? WHERE id=?")
-          .Bind(1, reason).Bind(2, known->file_id).Run();
-    } else {
-      db_.Prepare(std::string("INSERT INTO scan_files (sha256, path, size, page_count, "
-                              "complete, error, ingested_at) VALUES (?,?,?,0,1,?,") + kNow + ")")
-          .Bind(1, sha256).Bind(2, path.string()).Bind(3, size).Bind(4, reason)
+          .Bind(1, sha256).Bind(2, path.string()).Bind(3, original.size).Bind(4, reason)
           .Run();
       try {
-        StreamOriginal(db_.LastInsertId(), path, size, sha256);
+        StoreOriginal(db_.LastInsertId(), original, sha256);
       } catch (const FileProblem& e) {
         return MakeError("io", e.what());
       }
@@ -662,6 +650,20 @@ core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256
     tx.Commit();
     return {};
   });
+}
+
+core::Status SqliteStore::RecordUnreadableFile(const std::string& sha256, const fs::path& path,
+                                               const std::vector<unsigned char>& bytes,
+                                               const std::string& reason) {
+  return RecordUnreadableFileWith(
+      sha256, path, {.bytes = &bytes, .disk = {}, .size = static_cast<std::int64_t>(bytes.size())}, reason);
+}
+
+core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
+                                                       const std::string& reason) {
+  auto original = OnDisk(path);
+  if (!original.ok()) return original.error();
+  return RecordUnreadableFileWith(sha256, path, *original, reason);
 }
 
 std::map<TemplateKey, TemplateInfo> SqliteStore::LoadTemplateInfos() {
