@@ -269,12 +269,7 @@ CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOpti
     if (SpeckledDigit(m, inside, ppm) || SmoothedTraceInside(m, inside, ppm)) r.faint = true;
     return r;
   }
-  cv::Mat own_mask = cv::Mat::zeros(m.kept.size(), CV_8U);
-  for (int y = 0; y < labels.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* o = own_mask.ptr<uchar>(y);
-    for (int x = 0; x < labels.cols; ++x) o[x] = own[l[x]] ? 255 : 0;
-  }
+  const cv::Mat own_mask = LabelMask(labels, own);
   const int k = 2 * static_cast<int>(std::lround(kAcrossBorderMm * ppm)) + 1;
   cv::Mat near;
   cv::dilate(own_mask, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
@@ -312,12 +307,7 @@ CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOpti
     if (SpeckledDigit(m, inside, ppm)) r.faint = true;
     return r;
   }
-  cv::Mat all = cv::Mat::zeros(m.kept.size(), CV_8U);
-  for (int y = 0; y < labels.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* a = all.ptr<uchar>(y);
-    for (int x = 0; x < labels.cols; ++x) a[x] = own[l[x]] ? 255 : 0;
-  }
+  cv::Mat all = LabelMask(labels, own);
   const cv::Mat before = all.clone();
   const cv::Rect unrestored_box = box;
   const cv::Rect restored = RestoreStrokesOnLines(m, inside, ppm, all);

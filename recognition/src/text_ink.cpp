@@ -18,6 +18,24 @@ int OddAtLeast(double v, int min_value) {
   return k | 1;
 }
 
+/// Clears the `edge`-pixel band along the crop's border (left alone on a crop too small).
+void ClearEdgeBand(cv::Mat& mask, int edge) {
+  if (edge <= 0 || mask.rows <= 2 * edge || mask.cols <= 2 * edge) return;
+  mask.rowRange(0, edge).setTo(0);
+  mask.rowRange(mask.rows - edge, mask.rows).setTo(0);
+  mask.colRange(0, edge).setTo(0);
+  mask.colRange(mask.cols - edge, mask.cols).setTo(0);
+}
+
+/// Every pixel at least `low` darker than the paper, printed lines and the edge band removed:
+/// where faint ink that never reached the seed level can be.
+cv::Mat WeakInk(const cv::Mat& contrast, double low, const cv::Mat& line_mask, int edge) {
+  cv::Mat weak = contrast >= low;
+  weak.setTo(0, line_mask);
+  ClearEdgeBand(weak, edge);
+  return weak;
+}
+
 /// Median and MAD-based sigma of an 8-bit image (over `mask` if given), from its histogram.
 void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Mat& mask = {}) {
   int hist[256] = {0};
@@ -56,15 +74,8 @@ void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Ma
 /// faint components are added as ink when there are a few of them and they are sharp together.
 void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& line_mask, int edge, double ppm,
                      const InkOptions& o, InkMaps& m) {
-  cv::Mat weak = contrast >= m.low;
-  weak.setTo(0, line_mask);
+  cv::Mat weak = WeakInk(contrast, m.low, line_mask, edge);
   weak.setTo(0, m.kept);
-  if (edge > 0 && weak.rows > 2 * edge && weak.cols > 2 * edge) {
-    weak.rowRange(0, edge).setTo(0);
-    weak.rowRange(weak.rows - edge, weak.rows).setTo(0);
-    weak.colRange(0, edge).setTo(0);
-    weak.colRange(weak.cols - edge, weak.cols).setTo(0);
-  }
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
   if (n <= 1) return;
@@ -100,12 +111,7 @@ void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& line_mask, int edge
           cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                    stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT)),
           stats.at<int>(i, cv::CC_STAT_AREA)});
-  for (int y = 0; y < labels.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* kp = m.kept.ptr<uchar>(y);
-    for (int x = 0; x < labels.cols; ++x)
-      if (candidate[l[x]]) kp[x] = 255;
-  }
+  m.kept |= LabelMask(labels, candidate);
 }
 
 }  // namespace
@@ -206,24 +212,11 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
   mask.setTo(0, line_mask);
   // Ink confined to the very edge is the frame or the neighbour's border, cut by the crop.
   int edge = static_cast<int>(std::lround(o.edge_band_mm * ppm));
-  if (edge > 0 && mask.rows > 2 * edge && mask.cols > 2 * edge) {
-    mask.rowRange(0, edge).setTo(0);
-    mask.rowRange(mask.rows - edge, mask.rows).setTo(0);
-    mask.colRange(0, edge).setTo(0);
-    mask.colRange(mask.cols - edge, mask.cols).setTo(0);
-  }
+  ClearEdgeBand(mask, edge);
 
   if (lines == PrintedLines::kCombCell) {
-    cv::Mat weak = contrast >= m.low;
-    weak.setTo(0, line_mask);
-    if (edge > 0 && weak.rows > 2 * edge && weak.cols > 2 * edge) {
-      weak.rowRange(0, edge).setTo(0);
-      weak.rowRange(weak.rows - edge, weak.rows).setTo(0);
-      weak.colRange(0, edge).setTo(0);
-      weak.colRange(weak.cols - edge, weak.cols).setTo(0);
-    }
     cv::Mat wl, ws, wc;
-    int wn = cv::connectedComponentsWithStats(weak, wl, ws, wc, 8, CV_32S);
+    int wn = cv::connectedComponentsWithStats(WeakInk(contrast, m.low, line_mask, edge), wl, ws, wc, 8, CV_32S);
     for (int i = 1; i < wn; ++i)
       if (ws.at<int>(i, cv::CC_STAT_AREA) >= o.min_component_mm2 * ppm * ppm)
         m.faint_extent_px = std::max(m.faint_extent_px, std::max(ws.at<int>(i, cv::CC_STAT_WIDTH),
@@ -294,17 +287,8 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
       speck[i] = 255;
     }
   }
-  m.kept = cv::Mat::zeros(mask.size(), CV_8U);
-  m.specks = cv::Mat::zeros(mask.size(), CV_8U);
-  for (int y = 0; y < labels.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* kp = m.kept.ptr<uchar>(y);
-    uchar* sp = m.specks.ptr<uchar>(y);
-    for (int x = 0; x < labels.cols; ++x) {
-      kp[x] = keep[l[x]];
-      sp[x] = speck[l[x]];
-    }
-  }
+  m.kept = LabelMask(labels, keep);
+  m.specks = LabelMask(labels, speck);
   if (lines == PrintedLines::kRuledArea) AddFaintStrokes(contrast, line_mask, edge, ppm, o, m);
   // Accents and the dots of i sit within ~1.5 mm of their letter; specks farther away are dust.
   if (!m.components.empty()) {
@@ -316,6 +300,16 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     m.specks.setTo(0);
   }
   return m;
+}
+
+cv::Mat LabelMask(const cv::Mat& labels, const std::vector<uchar>& selected) {
+  cv::Mat out(labels.size(), CV_8U);
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x) o[x] = selected[static_cast<size_t>(l[x])] ? 255 : 0;
+  }
+  return out;
 }
 
 cv::Mat InkStrength(const cv::Mat& contrast, const cv::Mat& mask) {

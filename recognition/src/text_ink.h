@@ -39,6 +39,10 @@ struct InkMaps {
 
 InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& options, PrintedLines lines);
 
+/// 255 where `labels` (CV_32S, from connectedComponents) holds a label whose `selected` entry
+/// is non-zero, else 0.
+cv::Mat LabelMask(const cv::Mat& labels, const std::vector<uchar>& selected);
+
 /// Ink strength 0..255 over `mask`, normalised so that a typical stroke is near 255.
 cv::Mat InkStrength(const cv::Mat& contrast, const cv::Mat& mask);
 
