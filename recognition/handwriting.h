@@ -194,10 +194,8 @@ core::Result<std::shared_ptr<const DigitClassifier>> DefaultDigitClassifier();
 /// digit-sized ink (a speck or dot counts as empty).
 cv::Mat ExtractDigitInk(const cv::Mat& cell_gray, double px_per_mm, const InkOptions& options = {});
 /// MNIST-style normalisation (20 px box in 28x28, centred by mass, deskewed by moments): the
-/// network's input. DigitFeatureRow is the HOG + pixel row of the earlier MLP model format,
-/// kept for tools that compare against it.
+/// network's input.
 cv::Mat NormalizeDigit(const cv::Mat& digit_ink);
-cv::Mat DigitFeatureRow(const cv::Mat& normalized_28x28);
 
 struct DigitOptions {
   /// nullptr: DefaultDigitClassifier(); if that fails, every written cell is unreadable.

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
-#include <opencv2/objdetect.hpp>
 
 #include "recognition/handwriting.h"
 #include "digit_features.h"
@@ -359,24 +358,6 @@ cv::Mat NormalizeDigit(const cv::Mat& digit_ink) {
     }
   }
   return out;
-}
-
-cv::Mat DigitFeatureRow(const cv::Mat& normalized) {
-  if (normalized.size() != cv::Size(kSide, kSide) || normalized.type() != CV_8UC1)
-    throw std::invalid_argument("DigitFeatureRow: need the 28x28 CV_8UC1 from NormalizeDigit");
-  // Gradient orientation histograms (shape, robust to stroke width and darkness) plus a
-  // coarse 14x14 picture (where the ink is): 324 + 196 values.
-  cv::HOGDescriptor hog(cv::Size(kSide, kSide), cv::Size(14, 14), cv::Size(7, 7), cv::Size(7, 7), 9);
-  std::vector<float> h;
-  hog.compute(normalized, h);
-  cv::Mat coarse;
-  cv::resize(normalized, coarse, cv::Size(14, 14), 0, 0, cv::INTER_AREA);
-  cv::Mat row(1, static_cast<int>(h.size()) + 196, CV_32F);
-  std::copy(h.begin(), h.end(), row.ptr<float>());
-  float* p = row.ptr<float>() + h.size();
-  for (int y = 0; y < 14; ++y)
-    for (int x = 0; x < 14; ++x) *p++ = coarse.at<uchar>(y, x) / 255.0f;
-  return row;
 }
 
 }  // namespace phieu::recognition
