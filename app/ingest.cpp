@@ -9,7 +9,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -27,14 +26,6 @@ struct PageTask {
   std::int64_t file_id = 0;
   int page_index = 0;
 };
-
-/// A scan file's SHA-256, made off the writer thread by streaming the file: no file is ever
-/// held whole in memory (the store streams its bytes again when it keeps the original).
-struct LoadedFile {
-  core::Result<std::string> sha256 = std::string();
-};
-
-LoadedFile LoadFile(const std::filesystem::path& path) { return {store::Sha256HexOfFile(path)}; }
 
 // One worker's Tesseract engine, initialised on first use: most comment areas are blank, and
 // Init costs 60-140 ms and ~10 MB, so a worker that never meets handwriting never pays it.
@@ -240,21 +231,24 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     return true;
   };
 
-  // The next file is read and hashed on its own thread while this one's pages are stored
-  // (reading and hashing cost the writer 3-8 ms per page on the bench stacks). Hashing
-  // streams the file, so a 100+ MB scanner PDF costs no more memory than a one-page PNG.
-  std::future<LoadedFile> next;
-  if (!files.empty()) next = std::async(std::launch::async, LoadFile, files[0]);
+  // The next file is hashed on its own thread while this one's pages are stored (reading and
+  // hashing cost the writer 3-8 ms per page on the bench stacks). Hashing streams the file, so
+  // a 100+ MB scanner PDF costs no more memory than a one-page PNG; the store streams it again
+  // when it keeps the original, checking the hash.
+  using Hash = core::Result<std::string>;
+  auto hash_of = [](const std::filesystem::path& p) -> Hash { return store::Sha256HexOfFile(p); };
+  std::future<Hash> next;
+  if (!files.empty()) next = std::async(std::launch::async, hash_of, files[0]);
   for (size_t i = 0; i < files.size() && failure.ok() && !stopping(); ++i) {
     const auto& file = files[i];
-    LoadedFile loaded = next.get();
-    if (i + 1 < files.size()) next = std::async(std::launch::async, LoadFile, files[i + 1]);
-    if (!loaded.sha256.ok()) {
+    const Hash hashed = next.get();
+    if (i + 1 < files.size()) next = std::async(std::launch::async, hash_of, files[i + 1]);
+    if (!hashed.ok()) {
       ++summary.files_unreadable;
-      summary.errors.push_back(loaded.sha256.error().message);
+      summary.errors.push_back(hashed.error().message);
       continue;
     }
-    const std::string& sha = *loaded.sha256;
+    const std::string& sha = *hashed;
     if (page_counts[i] < 0) {
       // Not a scan we can open: keep the bytes and the reason, so nothing is lost.
       ++summary.files_unreadable;
