@@ -215,7 +215,7 @@ TEST(ScanFileTest, RgbAnd16BitPng) {
   TempDir dir;
   cv::Mat bgr;
   cv::cvtColor(TestPage(900, 1200), bgr, cv::COLOR_GRAY2BGR);
-  bgr(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(255, 0, 0));  // pure blue: gray ~29
+  bgr(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(255, 0, 0));  // pure blue: darkest channel 0
   ASSERT_TRUE(cv::imwrite((dir / "c.png").string(), bgr));
   auto r = OpenOk(dir / "c.png");
   ASSERT_TRUE(r);
@@ -223,7 +223,7 @@ TEST(ScanFileTest, RgbAnd16BitPng) {
   auto page = r->ReadPage(0);
   ASSERT_TRUE(page.ok()) << page.error().message;
   ExpectTestPage(page->gray, 900, 1200);
-  EXPECT_NEAR(page->gray.at<unsigned char>(2, 2), 29, 2);
+  EXPECT_EQ(page->gray.at<unsigned char>(2, 2), 0);
   EXPECT_EQ(page->dpi, 0);  // OpenCV writes no pHYs
 
   cv::Mat deep;
@@ -234,6 +234,95 @@ TEST(ScanFileTest, RgbAnd16BitPng) {
   auto p16 = r16->ReadPage(0);
   ASSERT_TRUE(p16.ok()) << p16.error().message;
   ExpectTestPage(p16->gray, 500, 700);
+}
+
+/// A light-blue ballpoint cross, a red and a green one on white paper, in BGR.
+const cv::Scalar kLightBlueInk(235, 170, 110), kRedInk(40, 30, 200), kGreenInk(60, 150, 40);
+
+cv::Mat ColourInkPage(int w, int h) {
+  cv::Mat bgr;
+  cv::cvtColor(TestPage(w, h), bgr, cv::COLOR_GRAY2BGR);
+  bgr(cv::Rect(w / 2, h * 3 / 4, 60, 60)).setTo(kLightBlueInk);
+  bgr(cv::Rect(w / 2 + 100, h * 3 / 4, 60, 60)).setTo(kRedInk);
+  bgr(cv::Rect(w / 2 + 200, h * 3 / 4, 60, 60)).setTo(kGreenInk);
+  return bgr;
+}
+
+/// Each ink patch reads as its darkest channel (give or take compression), far darker than
+/// its luma: light blue would be 159 by luma, which the box reader takes for faint paper.
+void ExpectInkReadByDarkestChannel(const cv::Mat& gray, int w, int h, int tolerance) {
+  ExpectTestPage(gray, w, h);
+  const int y = h * 3 / 4 + 30;
+  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 30), 110, tolerance);
+  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 130), 30, tolerance);
+  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 230), 40, tolerance);
+}
+
+TEST(ScanFileTest, ColourInkIsReadByItsDarkestChannelInEveryFormat) {
+  TempDir dir;
+  const int w = 1000, h = 1400;
+  const cv::Mat bgr = ColourInkPage(w, h);
+  ASSERT_TRUE(cv::imwrite((dir / "c.png").string(), bgr));
+  ASSERT_TRUE(cv::imwrite((dir / "c.tif").string(), bgr));
+  ASSERT_TRUE(cv::imwrite((dir / "c.jpg").string(), bgr, {cv::IMWRITE_JPEG_QUALITY, 90}));
+  for (const char* name : {"c.png", "c.tif", "c.jpg"}) {
+    SCOPED_TRACE(name);
+    auto r = OpenOk(dir / name);
+    ASSERT_TRUE(r);
+    auto page = r->ReadPage(0);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    ExpectInkReadByDarkestChannel(page->gray, w, h, std::string(name) == "c.jpg" ? 12 : 1);
+  }
+
+  // A colour TIFF that libtiff must convert itself (YCbCr JPEG inside), the RGBA path.
+  TIFF* t = TIFFOpen((dir / "ycc.tif").c_str(), "w");
+  ASSERT_NE(t, nullptr);
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(w));
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(h));
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(3));
+  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+  TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(16));
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  for (int y = 0; y < h; ++y) ASSERT_EQ(TIFFWriteScanline(t, rgb.ptr<unsigned char>(y), uint32_t(y), 0), 1);
+  TIFFClose(t);
+  auto ycc = OpenOk(dir / "ycc.tif");
+  ASSERT_TRUE(ycc);
+  auto ycc_page = ycc->ReadPage(0);
+  ASSERT_TRUE(ycc_page.ok()) << ycc_page.error().message;
+  ExpectInkReadByDarkestChannel(ycc_page->gray, w, h, 12);
+
+  // A scanner PDF whose page image is in colour.
+  cairo_surface_t* pdf = cairo_pdf_surface_create((dir / "c.pdf").c_str(), w * 72.0 / 150, h * 72.0 / 150);
+  cairo_t* cr = cairo_create(pdf);
+  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+  cairo_surface_flush(img);
+  for (int y = 0; y < h; ++y) {
+    auto* row = reinterpret_cast<uint32_t*>(cairo_image_surface_get_data(img) + y * cairo_image_surface_get_stride(img));
+    for (int x = 0; x < w; ++x) {
+      const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+      row[x] = (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | p[0];
+    }
+  }
+  cairo_surface_mark_dirty(img);
+  cairo_scale(cr, 72.0 / 150, 72.0 / 150);
+  cairo_set_source_surface(cr, img, 0, 0);
+  cairo_paint(cr);
+  cairo_show_page(cr);
+  cairo_surface_destroy(img);
+  cairo_destroy(cr);
+  cairo_surface_finish(pdf);
+  cairo_surface_destroy(pdf);
+  auto rp = OpenOk(dir / "c.pdf");
+  ASSERT_TRUE(rp);
+  auto pdf_page = rp->ReadPage(0);
+  ASSERT_TRUE(pdf_page.ok()) << pdf_page.error().message;
+  EXPECT_EQ(pdf_page->dpi, 150);
+  ExpectInkReadByDarkestChannel(pdf_page->gray(cv::Rect(0, 0, w, h)), w, h, 3);
 }
 
 TEST(ScanFileTest, JpegWithJfifDensity) {
