@@ -102,6 +102,7 @@ for s in sheets:
     if s['damage'].startswith('dpi'): s['dpi'] = int(s['damage'][3:])
     if s['damage'] == 'combo': s['dpi'] = 200; s['gray'] = 0
     if s['damage'] == 'heavy150': s['dpi'] = 150; s['gray'] = 0
+    if os.environ.get('PROBE_COLOUR') == '1': s['gray'] = 0  # every scan in colour: stains and inks alike
     ans = {}; mk = {}; per_page = {1: [], 2: [], 3: []}
     for f in fields:
         v, ops = box_ops(s, f, 0); ans[f['id']] = v
