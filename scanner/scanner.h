@@ -24,7 +24,7 @@ struct SourceRef {
 /// One page image as read from a file. Owns its pixels: move-only.
 struct Scan {
   SourceRef source;
-  cv::Mat gray;      ///< CV_8UC1, 0 = black. Bilevel inputs are converted, colour by its darkest channel.
+  cv::Mat gray;      ///< CV_8UC1, 0 = black. Colour and bilevel inputs are converted.
   double dpi = 0.0;  ///< from the file's metadata; 0 when unknown (alignment measures it).
 
   Scan() = default;

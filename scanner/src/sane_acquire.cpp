@@ -20,7 +20,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "ink_gray.h"
 #include "scanner/acquire.h"
 
 namespace phieu::scanner {
@@ -259,7 +258,8 @@ Result<cv::Mat> ToGray(const std::string& device, const SANE_Parameters& p,
             rgb[c] = v >> 8;
           }
         }
-        dst[x] = DarkestChannel(rgb[0], rgb[1], rgb[2]);
+        // ITU-R BT.601 luma, as cv::cvtColor and the TIFF reader use.
+        dst[x] = static_cast<unsigned char>((299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2] + 500) / 1000);
       }
     } else {
       return DeviceError(device, "unsupported " + std::to_string(p.depth) + "-bit " +

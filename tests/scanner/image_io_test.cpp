@@ -215,7 +215,7 @@ TEST(ScanFileTest, RgbAnd16BitPng) {
   TempDir dir;
   cv::Mat bgr;
   cv::cvtColor(TestPage(900, 1200), bgr, cv::COLOR_GRAY2BGR);
-  bgr(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(255, 0, 0));  // pure blue: darkest channel 0
+  bgr(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(255, 0, 0));  // pure blue: gray ~29
   ASSERT_TRUE(cv::imwrite((dir / "c.png").string(), bgr));
   auto r = OpenOk(dir / "c.png");
   ASSERT_TRUE(r);
@@ -223,7 +223,7 @@ TEST(ScanFileTest, RgbAnd16BitPng) {
   auto page = r->ReadPage(0);
   ASSERT_TRUE(page.ok()) << page.error().message;
   ExpectTestPage(page->gray, 900, 1200);
-  EXPECT_EQ(page->gray.at<unsigned char>(2, 2), 0);
+  EXPECT_NEAR(page->gray.at<unsigned char>(2, 2), 29, 2);
   EXPECT_EQ(page->dpi, 0);  // OpenCV writes no pHYs
 
   cv::Mat deep;
@@ -248,17 +248,19 @@ cv::Mat ColourInkPage(int w, int h) {
   return bgr;
 }
 
-/// Each ink patch reads as its darkest channel (give or take compression), far darker than
-/// its luma: light blue would be 159 by luma, which the box reader takes for faint paper.
-void ExpectInkReadByDarkestChannel(const cv::Mat& gray, int w, int h, int tolerance) {
+/// Each ink patch reads as its BT.601 luma (give or take compression) whatever the format, so
+/// one page scanned to PNG, JPEG, TIFF or PDF gives the box reader the same contrast.
+/// (Reading by the darkest channel instead was tried on 2026-12-04: no box read better in the
+/// outside-in probe, coffee stains got darker, colour JPEG and PDF pages decoded 1.4-2x slower.)
+void ExpectInkReadAsLuma(const cv::Mat& gray, int w, int h, int tolerance) {
   ExpectTestPage(gray, w, h);
   const int y = h * 3 / 4 + 30;
-  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 30), 110, tolerance);
-  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 130), 30, tolerance);
-  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 230), 40, tolerance);
+  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 30), 159, tolerance);   // light blue
+  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 130), 81, tolerance);   // red
+  EXPECT_NEAR(gray.at<unsigned char>(y, w / 2 + 230), 107, tolerance);  // green
 }
 
-TEST(ScanFileTest, ColourInkIsReadByItsDarkestChannelInEveryFormat) {
+TEST(ScanFileTest, ColourInkReadsAlikeInEveryFormat) {
   TempDir dir;
   const int w = 1000, h = 1400;
   const cv::Mat bgr = ColourInkPage(w, h);
@@ -271,7 +273,7 @@ TEST(ScanFileTest, ColourInkIsReadByItsDarkestChannelInEveryFormat) {
     ASSERT_TRUE(r);
     auto page = r->ReadPage(0);
     ASSERT_TRUE(page.ok()) << page.error().message;
-    ExpectInkReadByDarkestChannel(page->gray, w, h, std::string(name) == "c.jpg" ? 12 : 1);
+    ExpectInkReadAsLuma(page->gray, w, h, std::string(name) == "c.jpg" ? 12 : 1);
   }
 
   // A colour TIFF that libtiff must convert itself (YCbCr JPEG inside), the RGBA path.
@@ -294,7 +296,7 @@ TEST(ScanFileTest, ColourInkIsReadByItsDarkestChannelInEveryFormat) {
   ASSERT_TRUE(ycc);
   auto ycc_page = ycc->ReadPage(0);
   ASSERT_TRUE(ycc_page.ok()) << ycc_page.error().message;
-  ExpectInkReadByDarkestChannel(ycc_page->gray, w, h, 12);
+  ExpectInkReadAsLuma(ycc_page->gray, w, h, 12);
 
   // A scanner PDF whose page image is in colour.
   cairo_surface_t* pdf = cairo_pdf_surface_create((dir / "c.pdf").c_str(), w * 72.0 / 150, h * 72.0 / 150);
@@ -322,7 +324,7 @@ TEST(ScanFileTest, ColourInkIsReadByItsDarkestChannelInEveryFormat) {
   auto pdf_page = rp->ReadPage(0);
   ASSERT_TRUE(pdf_page.ok()) << pdf_page.error().message;
   EXPECT_EQ(pdf_page->dpi, 150);
-  ExpectInkReadByDarkestChannel(pdf_page->gray(cv::Rect(0, 0, w, h)), w, h, 3);
+  ExpectInkReadAsLuma(pdf_page->gray(cv::Rect(0, 0, w, h)), w, h, 3);
 }
 
 TEST(ScanFileTest, JpegWithJfifDensity) {
