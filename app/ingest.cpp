@@ -70,6 +70,7 @@ class PageProcessor {
     if (!reader_) return Unreadable(std::move(result), task.file.string() + ": cannot be opened");
     auto scan = reader_->ReadPage(task.page_index);
     if (!scan.ok()) return Unreadable(std::move(result), scan.error().message);
+    result.streaks = scanner::RemoveScannerStreaks(scan->gray);
 
     result.aligned = scanner::AlignPage(*scan, catalog_, options_.align);
     result.aligned.source = scan->source;
@@ -202,6 +203,11 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       return false;
     }
     ++summary.pages_read;
+    if (!page.streaks.empty()) ++summary.pages_with_streaks;
+    for (const auto& streak : page.streaks) {
+      const int centre = (streak.from_px + streak.to_px) / 20 * 10;  // nearest 10 px below
+      ++summary.streak_positions[streak.vertical ? centre : -1 - centre];
+    }
     if (options.on_page) options.on_page(page, *disposition);
     switch (*disposition) {
       case store::PageDisposition::kStored:

@@ -46,6 +46,10 @@ struct IngestSummary {
   int conflicts = 0;
   int review_items = 0;        ///< fields sent to review this run.
   std::map<std::string, int> unidentified_reasons;
+  int pages_with_streaks = 0;  ///< pages a scanner streak was painted out of (dirty glass).
+  /// Where those streaks ran, to 10 px: image column x as x, image row y as -1 - y; the value
+  /// is how many pages had one there.
+  std::map<int, int> streak_positions;
   std::vector<std::string> errors;  ///< one line per unreadable file or page, naming it.
   double seconds = 0.0;
   bool stopped = false;        ///< interrupted before every page was read.

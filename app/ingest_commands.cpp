@@ -78,6 +78,8 @@ void Accumulate(IngestSummary& total, const IngestSummary& s) {
   total.conflicts += s.conflicts;
   total.review_items += s.review_items;
   for (const auto& [reason, n] : s.unidentified_reasons) total.unidentified_reasons[reason] += n;
+  total.pages_with_streaks += s.pages_with_streaks;
+  for (const auto& [where, n] : s.streak_positions) total.streak_positions[where] += n;
   total.errors.insert(total.errors.end(), s.errors.begin(), s.errors.end());
   total.seconds += s.seconds;
   total.stopped = total.stopped || s.stopped;
@@ -130,6 +132,18 @@ void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
     std::cout << "      " << std::setw(5) << n << "  " << reason << "\n";
   std::cout << "  conflicts        " << s.conflicts << " (same sheet page scanned twice; kept for a person)\n"
             << "  review items     " << s.review_items << " new\n";
+  if (s.pages_with_streaks > 0) {
+    std::vector<std::pair<int, int>> where(s.streak_positions.begin(), s.streak_positions.end());
+    std::sort(where.begin(), where.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    std::cout << "  scanner streaks  " << s.pages_with_streaks
+              << " pages had a straight line along the whole page (dust on the scanner glass, or a"
+              << " fold), painted out before reading:";
+    for (size_t i = 0; i < where.size() && i < 3; ++i)
+      std::cout << (i ? "," : "") << (where[i].first >= 0 ? " x " : " y ")
+                << (where[i].first >= 0 ? where[i].first : -1 - where[i].first) << " px ("
+                << where[i].second << " pages)";
+    std::cout << ". One place repeating page after page: clean the scanner glass.\n";
+  }
   if (status) {
     std::cout << "Survey so far\n"
               << "  sheets           " << status->sheets << ": " << status->sheets_complete << " complete, "

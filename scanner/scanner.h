@@ -60,6 +60,17 @@ core::Result<std::unique_ptr<ScanReader>> OpenScanFile(const std::filesystem::pa
 core::Result<std::vector<std::filesystem::path>> ExpandInputs(
     const std::vector<std::filesystem::path>& paths);
 
+/// A line a sheet-fed scanner drew along the whole page: dust or a scratch on the glass.
+struct ScannerStreak {
+  bool vertical = true;        ///< runs down the image (one sensor column); false: across it.
+  int from_px = 0, to_px = 0;  ///< the columns (rows when not vertical) it covers, inclusive.
+};
+
+/// Finds thin straight lines that run the full length of the scan along an image axis (no
+/// printed or handwritten line does) and paints them out by blending across them, so a
+/// streak through a column of boxes is not read as a stroke in each. Returns what it removed.
+std::vector<ScannerStreak> RemoveScannerStreaks(cv::Mat& gray);
+
 /// How identification and alignment went.
 enum class AlignStatus {
   kOk,               ///< identified and fitted.

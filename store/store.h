@@ -61,6 +61,9 @@ struct PageResult {
   /// by EncodeCrops() on a worker thread so that the single writer thread only runs SQL;
   /// when left empty, SavePage encodes the crops itself (slower: ~0.3-1.3 ms per crop).
   std::vector<std::vector<unsigned char>> crops_png;
+  /// Scanner streaks painted out of the page before it was read (the batch summary reports
+  /// them so the clerk cleans the glass; the stored original keeps them).
+  std::vector<scanner::ScannerStreak> streaks;
 };
 
 /// Which reading crops a survey keeps (docs/schema.md, "Crops").

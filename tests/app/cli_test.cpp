@@ -193,6 +193,44 @@ TEST_F(CliTest, PrintSimulateIngestExport) {
   EXPECT_EQ(ReadJson(P("all2.json")), all);
 }
 
+// Dust on a sheet-fed scanner's glass draws a line down every page at the same columns; the
+// lines through the boxes must not be read as marks, and the clerk is told.
+TEST_F(CliTest, ScannerStreaksAreNotReadAsMarks) {
+  CmdResult sim = Phieu("simulate --template sipas --sheets 4 --seed 5 --foreign 0 -o " + P("scans"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  fs::create_directories(P("streaked"));
+  int pages = 0;
+  for (const auto& e : fs::directory_iterator(P("scans"))) {
+    const auto ext = e.path().extension();
+    if (ext != ".png" && ext != ".jpg" && ext != ".tif") continue;  // PDFs: those sheets go incomplete
+    std::vector<cv::Mat> images;
+    ASSERT_TRUE(cv::imreadmulti(e.path().string(), images, cv::IMREAD_GRAYSCALE)) << e.path();
+    for (size_t i = 0; i < images.size(); ++i) {
+      cv::Mat& g = images[i];
+      for (int k = 1; k <= 12; ++k) {
+        cv::Mat band = g.colRange(g.cols * k / 13, g.cols * k / 13 + 3);
+        band.convertTo(band, -1, 0.45, 0);
+      }
+      const std::string name = e.path().stem().string() + "-" + std::to_string(i) + ".png";
+      ASSERT_TRUE(cv::imwrite(P("streaked") + "/" + name, g));
+      ++pages;
+    }
+  }
+  ASSERT_GT(pages, 3);
+  const std::string db = P("s.db");
+  CmdResult ing = Phieu("ingest --db " + db + " -q --template sipas " + P("streaked"));
+  ASSERT_EQ(ing.code, 0) << ing.out;
+  EXPECT_NE(ing.out.find("scanner streaks"), std::string::npos) << ing.out;
+  EXPECT_NE(ing.out.find("clean the scanner glass"), std::string::npos) << ing.out;
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("all.json")).code, 0);
+  json complete = json::array();  // sheets with every page scanned (none lost to a PDF)
+  for (const auto& sheet : ReadJson(P("all.json")))
+    if (sheet["status"] != "incomplete") complete.push_back(sheet);
+  int compared = 0;
+  EXPECT_EQ(WrongAccepted(ReadJson(P("scans/truth.json")), complete, &compared), 0);
+  EXPECT_GT(compared, 20);
+}
+
 // Killing ingest mid-batch and running it again gives exactly the result of one clean run.
 TEST_F(CliTest, KilledIngestResumesWithNothingLostOrTwice) {
   CmdResult sim = Phieu("simulate --template school --sheets 14 --seed 11 -o " + P("scans"));
