@@ -49,6 +49,13 @@ struct ScanFile {
   bool color = false;
   int jpeg_quality = 85;
   std::vector<int> items;  ///< indices into the page item list, in file order.
+  /// Dust on the scanner glass: a line down every page of the file at the same sensor column.
+  struct Streak {
+    double x = 0.5;     ///< column, fraction of the scan width.
+    double width_mm = 0.2;
+    double keep = 0.5;  ///< the streak passes this share of the light (0 = black).
+  };
+  std::vector<Streak> streaks;
 };
 
 /// Everything the workers share (read-only while they run).
@@ -318,6 +325,13 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
   const Rng geometry_rng = rng;  // ApplyScan draws its geometry first: a copy replays it.
   out.image = ApplyScan(page, sp, dpi, rng, &log);
   for (auto& s : log) damage.push_back(std::move(s));
+  for (const auto& streak : file.streaks) {
+    const int width = std::max(1, static_cast<int>(std::lround(core::MmToPx(streak.width_mm, dpi))));
+    const int x = std::clamp(static_cast<int>(streak.x * out.image.cols), 0, out.image.cols - width);
+    cv::Mat band = out.image.colRange(x, x + width);
+    band.convertTo(band, -1, streak.keep, 0);
+    damage.push_back("streak:" + std::to_string(x) + "px");
+  }
   if (g4) {
     cv::Mat ink_scan;
     if (pen && pen->pencil && !ink.empty()) {
@@ -348,6 +362,23 @@ const char* Extension(Format f) {
     case Format::kPng: return ".png";
   }
   return ".bin";
+}
+
+/// Now and then dust settles on the scanner glass for a run of files (a session at one desk)
+/// until someone wipes it: 1-2 streaks at fixed columns on every page of those files. Its own
+/// random stream, so the rest of the stack is the same with or without it.
+void PlanDirtyGlass(Job& job) {
+  Rng rng(Mix(job.options->seed, 0xd157));
+  for (size_t i = 0; i < job.files.size();) {
+    if (!Chance(rng, 0.02)) {
+      ++i;
+      continue;
+    }
+    std::vector<ScanFile::Streak> dust(UniformInt(rng, 1, 2));
+    for (auto& d : dust) d = {Uniform(rng, 0.05, 0.95), Uniform(rng, 0.08, 0.35), Uniform(rng, 0.3, 0.8)};
+    const size_t run = static_cast<size_t>(UniformInt(rng, 2, 6));
+    for (size_t k = 0; k < run && i < job.files.size(); ++k, ++i) job.files[i].streaks = dust;
+  }
 }
 
 void PlanStack(Job& job) {
@@ -409,6 +440,7 @@ void PlanStack(Job& job) {
     }
     job.files.push_back(std::move(f));
   }
+  if (opt.damage) PlanDirtyGlass(job);
 }
 
 core::Status WriteJson(const std::filesystem::path& path, const json& j) {

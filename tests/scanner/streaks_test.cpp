@@ -57,6 +57,33 @@ TEST(ScannerStreakTest, StreakDownAColumnOfBoxesIsPaintedOut) {
   EXPECT_LT(page.at<uchar>(BoxY(5) + 1, x + 1), 80);
 }
 
+TEST(ScannerStreakTest, AGrayStreakAlongABoxEdgeGivesTheEdgeBack) {
+  cv::Mat page = FormPage();
+  const cv::Mat clean = page.clone();
+  AddStreak(page, kBoxX - 1, 3, 0.55);  // right over the boxes' left edges
+  auto found = RemoveScannerStreaks(page);
+  ASSERT_EQ(found.size(), 1u);
+  for (int i : {0, 9, 24}) {
+    EXPECT_LT(page.at<uchar>(BoxY(i) + kBoxPx / 2, kBoxX), 80) << "box " << i << " lost its edge";
+    EXPECT_GT(MinInside(page, i), 200) << "box " << i;
+  }
+  // Paper under the streak comes back to paper, within the noise.
+  cv::Mat diff;
+  cv::absdiff(page.colRange(kBoxX - 3, kBoxX + 4), clean.colRange(kBoxX - 3, kBoxX + 4), diff);
+  EXPECT_LT(cv::mean(diff)[0], 6.0);
+}
+
+TEST(ScannerStreakTest, ABlackStreakOnABilevelScanIsBlendedAcross) {
+  cv::Mat page = FormPage(), bilevel;
+  cv::threshold(page, bilevel, 128, 255, cv::THRESH_BINARY);
+  const int x = kBoxX + kBoxPx / 2;
+  bilevel.colRange(x, x + 2).setTo(0);
+  auto found = RemoveScannerStreaks(bilevel);
+  ASSERT_EQ(found.size(), 1u);
+  for (int i : {0, 5, 24}) EXPECT_GT(MinInside(bilevel, i), 200) << "box " << i;
+  EXPECT_LT(MinInside(bilevel, 3), 80);  // the cross stays
+}
+
 TEST(ScannerStreakTest, AcrossThePageOnARotatedScanToo) {
   cv::Mat page = FormPage();
   AddStreak(page, kBoxX + 20, 2, 0.3);
