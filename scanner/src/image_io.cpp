@@ -648,6 +648,8 @@ class PdfReader : public ScanReader {
     if (im.codec == PdfPageImage::Codec::kJpeg) {
       if (bytes[0] != 0xFF || bytes[1] != 0xD8 || !LooksComplete(FileKind::kJpeg, bytes)) return {};
       gray = DecodeJpegGray(bytes);
+    } else if (im.codec == PdfPageImage::Codec::kFlate) {
+      gray = DecodeFlateImage(bytes, im);
     } else if (im.k < 0) {
       gray = DecodeG4(bytes, im.width, im.height, im.invert, halve);
     }

@@ -723,6 +723,33 @@ std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inher
     out.invert = flag("BlackIs1", false) != decode_inverted;
     return out;
   }
+  if (filter == "FlateDecode" || filter == "Fl") {
+    const int bits = bpc ? static_cast<int>(*bpc) : 0;
+    if (!(components == 3 && bits == 8) && !(components == 1 && (bits == 8 || bits == 1)))
+      return std::nullopt;
+    if (decode_inverted && components != 1) return std::nullopt;
+    if (const Obj* parms = DecodeParms(pdf, dict)) {
+      auto param = [&](const char* key, double fallback) {
+        auto v = NumberOf(pdf, parms->Get(key));
+        return v ? *v : fallback;
+      };
+      const double predictor = param("Predictor", 1);
+      if (predictor >= 10) {
+        // The PNG predictor's row layout must be the image's own.
+        if (param("Colors", 1) != components || param("BitsPerComponent", 8) != bits ||
+            param("Columns", 1) != out.width)
+          return std::nullopt;
+        out.png_predictor = true;
+      } else if (predictor != 1) {
+        return std::nullopt;  // the TIFF predictor: rare, left to the renderer
+      }
+    }
+    out.codec = PdfPageImage::Codec::kFlate;
+    out.components = components;
+    out.bits = bits;
+    out.invert = decode_inverted;
+    return out;
+  }
   return std::nullopt;
 }
 
@@ -752,6 +779,69 @@ bool WalkPages(PdfFile& pdf, const Obj* node_ref, Inherited in, int depth, std::
 }
 
 }  // namespace
+
+cv::Mat DecodeFlateImage(const std::vector<unsigned char>& data, const PdfPageImage& im) {
+  constexpr size_t kMaxBytes = size_t{256} << 20;
+  const size_t row_bytes = (static_cast<size_t>(im.width) * im.components * im.bits + 7) / 8;
+  const size_t stride = row_bytes + (im.png_predictor ? 1 : 0);
+  if (im.width < 1 || im.height < 1 || stride * im.height > kMaxBytes || data.empty()) return {};
+  std::vector<unsigned char> raw(stride * im.height);
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return {};
+  z.next_in = const_cast<Bytef*>(data.data());
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = raw.data();
+  z.avail_out = static_cast<uInt>(raw.size());
+  const int rc = inflate(&z, Z_FINISH);
+  const size_t produced = raw.size() - z.avail_out;
+  inflateEnd(&z);
+  // Z_BUF_ERROR: the output is full before the stream's end (padding after the last row).
+  if ((rc != Z_STREAM_END && rc != Z_BUF_ERROR) || produced != raw.size()) return {};
+
+  if (im.png_predictor) {
+    // PNG filters (RFC 2083 section 6), undone row by row in place.
+    const size_t bpp = std::max<size_t>(1, static_cast<size_t>(im.components * im.bits) / 8);
+    const std::vector<unsigned char> zero(row_bytes, 0);
+    for (int r = 0; r < im.height; ++r) {
+      unsigned char* cur = raw.data() + r * stride + 1;
+      const unsigned char* up = r > 0 ? raw.data() + (r - 1) * stride + 1 : zero.data();
+      const int type = cur[-1];
+      for (size_t i = 0; i < row_bytes; ++i) {
+        const int a = i >= bpp ? cur[i - bpp] : 0, b = up[i], c = i >= bpp ? up[i - bpp] : 0;
+        int predicted = 0;
+        switch (type) {
+          case 0: break;
+          case 1: predicted = a; break;
+          case 2: predicted = b; break;
+          case 3: predicted = (a + b) / 2; break;
+          case 4: {
+            const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+            predicted = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
+            break;
+          }
+          default: return {};
+        }
+        cur[i] = static_cast<unsigned char>(cur[i] + predicted);
+      }
+    }
+  }
+  const size_t skip = im.png_predictor ? 1 : 0;
+  cv::Mat gray(im.height, im.width, CV_8UC1);
+  for (int r = 0; r < im.height; ++r) {
+    const unsigned char* src = raw.data() + r * stride + skip;
+    unsigned char* dst = gray.ptr<unsigned char>(r);
+    if (im.bits == 1) {
+      for (int x = 0; x < im.width; ++x) dst[x] = (src[x >> 3] & (0x80 >> (x & 7))) ? 255 : 0;
+    } else if (im.components == 1) {
+      std::memcpy(dst, src, static_cast<size_t>(im.width));
+    } else {
+      for (int x = 0; x < im.width; ++x, src += 3)  // ITU-R BT.601 luma, as cv::cvtColor
+        dst[x] = static_cast<unsigned char>((299 * src[0] + 587 * src[1] + 114 * src[2] + 500) / 1000);
+    }
+  }
+  if (im.invert) cv::bitwise_not(gray, gray);
+  return gray;
+}
 
 std::optional<PdfLayout> ReadPdfLayout(const fs::path& path) {
   PdfFile pdf(path);

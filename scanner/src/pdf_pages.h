@@ -8,13 +8,15 @@
 #include <optional>
 #include <vector>
 
+#include <opencv2/core.hpp>
+
 namespace phieu::scanner {
 
 /// A page that draws exactly one image over its whole box and nothing else (what scanners
 /// write): the image's own encoded bytes are the page, so decoding them directly gives the
 /// scan's pixels without rendering (docs: STACK.md section 5 measured ~33+ ms per render).
 struct PdfPageImage {
-  enum class Codec { kJpeg, kCcittFax };
+  enum class Codec { kJpeg, kCcittFax, kFlate };
   Codec codec = Codec::kJpeg;
   std::uint64_t offset = 0;  ///< first byte of the stream data in the file.
   std::uint64_t length = 0;  ///< stream data bytes (/Length).
@@ -22,7 +24,12 @@ struct PdfPageImage {
   double dpi = 0.0;          ///< image pixels per inch of the page box.
   // CCITTFaxDecode parameters (PDF 32000-1, table 11).
   int k = 0;                 ///< < 0: G4; 0: G3 1-D; > 0: G3 2-D.
-  bool invert = false;       ///< decoded 1 bits are white (BlackIs1 and /Decode folded in).
+  bool invert = false;       ///< CCITT: decoded 1 bits are white (BlackIs1 and /Decode folded
+                             ///< in). Flate: gray samples are inverted (/Decode [1 0]).
+  // FlateDecode samples (what lossless scan software and PNG-to-PDF tools write).
+  int components = 1;        ///< 1 gray, 3 RGB.
+  int bits = 8;              ///< bits per component: 8, or 1 for gray.
+  bool png_predictor = false;  ///< rows carry PNG filter bytes (/Predictor 10-15).
 };
 
 /// The page structure of a PDF, read from its cross-reference table and page tree.
@@ -32,6 +39,11 @@ struct PdfLayout {
   /// (it must then be rendered).
   std::vector<std::optional<PdfPageImage>> images;
 };
+
+/// Inflates a FlateDecode page image and undoes its PNG predictor: 8-bit gray (RGB by BT.601
+/// luma, as every colour scan), 1-bit samples as 0/255. Empty when the data are damaged,
+/// short, or would need more than 256 MiB.
+cv::Mat DecodeFlateImage(const std::vector<unsigned char>& data, const PdfPageImage& image);
 
 /// Reads the page tree of an unencrypted PDF with classic cross-reference tables. nullopt when
 /// the file is beyond this small reader (cross-reference streams, encryption, damage): the

@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <tiffio.h>
+#include <zlib.h>
 
 #include "pdf_pages.h"
 #include "scanner/scanner.h"
@@ -204,6 +205,143 @@ TEST(PdfPagesTest, CcittG4PagesDecodeFromTheEmbeddedImage) {
   ASSERT_EQ(page->gray.size(), g4.gray.size());
   // Lossless, and black stays black (the polarity rules of /BlackIs1 and /Decode).
   EXPECT_EQ(cv::norm(page->gray, g4.gray, cv::NORM_INF), 0);
+}
+
+/// A one-page PDF written by hand around a FlateDecode image, the way PNG-to-PDF tools and
+/// lossless scan software write them: `samples` are the image rows as the filter sees them
+/// (PNG filter bytes included when `decode_parms` names a predictor).
+void WriteFlatePdf(const fs::path& p, int w, int h, const std::string& colour_space, int bits,
+                   const std::vector<unsigned char>& samples, const std::string& decode_parms,
+                   const std::string& extra = "") {
+  uLongf packed_size = compressBound(static_cast<uLong>(samples.size()));
+  std::string packed(packed_size, '\0');
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size, samples.data(),
+                      static_cast<uLong>(samples.size()), 6), Z_OK);
+  packed.resize(packed_size);
+  const std::string content = "q 595.276 0 0 841.89 0 0 cm /Im0 Do Q\n";
+  std::vector<std::string> objects = {
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.276 841.89] /Resources << /XObject << "
+      "/Im0 4 0 R >> >> /Contents 5 0 R >>",
+      "<< /Type /XObject /Subtype /Image /Width " + std::to_string(w) + " /Height " +
+          std::to_string(h) + " /ColorSpace /" + colour_space + " /BitsPerComponent " +
+          std::to_string(bits) + " /Filter /FlateDecode " +
+          (decode_parms.empty() ? "" : "/DecodeParms << " + decode_parms + " >> ") + extra +
+          "/Length " + std::to_string(packed.size()) + " >>\nstream\n" + packed + "\nendstream",
+      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream",
+  };
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<size_t> offsets;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (size_t o : offsets) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
+    pdf += line;
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
+  std::ofstream(p, std::ios::binary) << pdf;
+}
+
+/// Rows of `m` behind PNG filter bytes, cycling through all five filters.
+std::vector<unsigned char> PngFiltered(const cv::Mat& m, int bpp) {
+  const size_t row = m.cols * m.elemSize();
+  std::vector<unsigned char> out;
+  for (int r = 0; r < m.rows; ++r) {
+    const int type = r % 5;
+    out.push_back(static_cast<unsigned char>(type));
+    const unsigned char* cur = m.ptr<unsigned char>(r);
+    const unsigned char* up = r > 0 ? m.ptr<unsigned char>(r - 1) : nullptr;
+    for (size_t i = 0; i < row; ++i) {
+      const int a = i >= static_cast<size_t>(bpp) ? cur[i - bpp] : 0, b = up ? up[i] : 0,
+                c = (up && i >= static_cast<size_t>(bpp)) ? up[i - bpp] : 0;
+      int pred = 0;
+      if (type == 1) pred = a;
+      if (type == 2) pred = b;
+      if (type == 3) pred = (a + b) / 2;
+      if (type == 4) {
+        const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
+      }
+      out.push_back(static_cast<unsigned char>(cur[i] - pred));
+    }
+  }
+  return out;
+}
+
+TEST(PdfPagesTest, FlatePagesDecodeFromTheEmbeddedImage) {
+  TempDir dir;
+  const int w = 1240, h = 1754;  // A4 at 150 dpi
+  const cv::Mat gray = PatternPage(w, h, 5);
+  cv::Mat rgb;
+  cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
+  rgb(cv::Rect(40, 40, 30, 30)).setTo(cv::Scalar(200, 30, 30));  // red ink: luma 81
+  cv::Mat bits;
+  cv::threshold(gray, bits, 128, 255, cv::THRESH_BINARY);
+  std::vector<unsigned char> packed_bits;
+  for (int r = 0; r < h; ++r)
+    for (int x = 0; x < w; x += 8) {
+      unsigned char byte = 0;
+      for (int k = 0; k < 8 && x + k < w; ++k)
+        if (bits.at<unsigned char>(r, x + k)) byte |= 0x80 >> k;  // 1 = white in DeviceGray
+      packed_bits.push_back(byte);
+    }
+
+  struct Case {
+    std::string name, colour_space;
+    int bits;
+    std::vector<unsigned char> samples;
+    std::string parms, extra;
+    cv::Mat want;
+  };
+  cv::Mat inverted = 255 - gray, want_rgb;
+  cv::cvtColor(rgb, want_rgb, cv::COLOR_RGB2GRAY);
+  const std::string png_gray = "/Predictor 15 /Colors 1 /BitsPerComponent 8 /Columns " + std::to_string(w);
+  const std::string png_rgb = "/Predictor 15 /Colors 3 /BitsPerComponent 8 /Columns " + std::to_string(w);
+  const std::vector<Case> cases = {
+      {"gray.pdf", "DeviceGray", 8, std::vector<unsigned char>(gray.datastart, gray.dataend), "", "", gray},
+      {"gray-png.pdf", "DeviceGray", 8, PngFiltered(gray, 1), png_gray, "", gray},
+      {"rgb-png.pdf", "DeviceRGB", 8, PngFiltered(rgb, 3), png_rgb, "", want_rgb},
+      {"bilevel.pdf", "DeviceGray", 1, packed_bits, "", "", bits},
+      {"inverted.pdf", "DeviceGray", 8, std::vector<unsigned char>(inverted.datastart, inverted.dataend),
+       "", "/Decode [1 0] ", gray},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    WriteFlatePdf(dir / c.name, w, h, c.colour_space, c.bits, c.samples, c.parms, c.extra);
+    auto layout = ReadPdfLayout(dir / c.name);
+    ASSERT_TRUE(layout.has_value());
+    ASSERT_TRUE(layout->images[0].has_value()) << "a lone full-page Flate image must not need the renderer";
+    EXPECT_EQ(layout->images[0]->codec, PdfPageImage::Codec::kFlate);
+    auto reader = OpenScanFile(dir / c.name);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    auto page = (*reader)->ReadPage(0);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_EQ(page->dpi, 150);
+    ASSERT_EQ(page->gray.size(), c.want.size());
+    EXPECT_LE(cv::norm(page->gray, c.want, cv::NORM_INF), 1);  // lossless (luma rounding)
+  }
+
+  // A TIFF predictor, or PNG rows that do not match the image, go to the renderer instead.
+  WriteFlatePdf(dir / "tiff-pred.pdf", w, h, "DeviceGray", 8,
+                std::vector<unsigned char>(gray.datastart, gray.dataend), "/Predictor 2", "");
+  auto tiff_pred = ReadPdfLayout(dir / "tiff-pred.pdf");
+  ASSERT_TRUE(tiff_pred.has_value());
+  EXPECT_FALSE(tiff_pred->images[0].has_value());
+  // Truncated samples: the direct decode fails and poppler still gives a page.
+  std::vector<unsigned char> short_rows(gray.datastart, gray.datastart + gray.total() / 2);
+  WriteFlatePdf(dir / "short.pdf", w, h, "DeviceGray", 8, short_rows, "", "");
+  auto reader = OpenScanFile(dir / "short.pdf");
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto page = (*reader)->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->gray.cols, w);
 }
 
 TEST(PdfPagesTest, PagesWithMoreThanTheImageAreRendered) {
