@@ -123,6 +123,13 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
   return lone_fills >= 2 && lone_fills >= crossed;
 }
 
+/// A correction's remaining mark is accepted from this confidence and this share of the box
+/// inked up (ordinary marks from ReadOptions::review_below): the whole answer rests on it. On
+/// the bench and probe stacks a real replacement cross or tick inks 16% or more of the box; a
+/// stain's edge clipping a corner, 5-10%.
+constexpr float kSureReplacement = 0.99f;
+constexpr float kSureReplacementInk = 0.12f;
+
 /// Applies the question's rules to its box readings.
 void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision> decisions,
                    bool fills_are_marks, const ReadOptions& options, FieldReading& out) {
@@ -158,6 +165,18 @@ void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision>
     reasons.push_back(std::to_string(marked) + " marked, at most " + std::to_string(field.max) +
                       " allowed");
     confidence = std::min(confidence, 0.5f);
+  }
+  if (one_answer && marked == 1 && cancelled > 0) {
+    // A correction: the answer is now the one mark left, so it must be a sure one. A faint
+    // replacement (a light tick, or a stain's edge crossing an empty box) beside the filled
+    // box goes to a person, who may well find the fill was the answer.
+    for (size_t i = 0; i < decisions.size(); ++i)
+      if (decisions[i].state == BoxState::kMarked &&
+          (decisions[i].confidence < kSureReplacement || out.boxes[i].ink < kSureReplacementInk)) {
+        reasons.push_back("box " + field.options[i].value +
+                          ": a faint mark beside a filled box: the corrected answer, or a stray?");
+        confidence = std::min(confidence, 0.6f);
+      }
   }
   if (!one_answer && marked > 0 && cancelled > 0) {
     // In a one-answer question a fill beside a cross can only be the correction the form

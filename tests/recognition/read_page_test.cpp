@@ -286,6 +286,39 @@ TEST(ReadPageTest, FaintSmudgeIsNotAcceptedAsConfidentMark) {
   EXPECT_NE(rs[1].reason.find("box 3:"), std::string::npos) << rs[1].reason;
 }
 
+// A correction rests on its one remaining mark. A stain's thin edge arcing through an empty
+// box beside a filled one (a coffee ring, in the outside-in probe) must not become the answer.
+TEST(ReadPageTest, AFaintMarkBesideAFilledBoxIsNotTakenForTheCorrectedAnswer) {
+  ScanSetup setup = Damage(0.8, 1.0, 0.2, 0.7, 4.0, 0, false, 21);
+  Pen pen{0.5, 25};
+  templates::Layout layout = GridLayout(6, 5);
+  SyntheticPage page(setup);
+  page.PrintLayout(layout);
+  std::mt19937 rng(21);
+  for (int r = 0; r < 4; ++r) page.DrawMark(layout.fields[r].options[r].box_mm, Mark::kCross, pen, rng);
+  // Row 4: a proper correction (fill over a cross, a cross on the new answer): accepted.
+  page.DrawMark(layout.fields[4].options[1].box_mm, Mark::kFillOverCross, pen, rng);
+  page.DrawMark(layout.fields[4].options[3].box_mm, Mark::kCross, pen, rng);
+  // Row 5: the fill is the answer; a light thin arc crosses box 3.
+  page.DrawMark(layout.fields[5].options[4].box_mm, Mark::kFill, pen, rng);
+  {
+    RectMm b = page.Printed(layout.fields[5].options[2].box_mm);
+    // The ring's edge clips the box's lower right corner, 1.5 mm in.
+    page.Polyline({{b.x + 2.0, b.y + 6.5}, {b.x + 3.0, b.y + 4.6}, {b.x + 4.2, b.y + 3.6},
+                   {b.x + 6.5, b.y + 3.0}},
+                  Pen{0.6, 170});
+  }
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  page.Scan(&scan, &aligned);
+  const auto rs = ReadPage(scan, aligned, layout);
+  EXPECT_EQ(rs[4].selected, V({"4"}));
+  EXPECT_FALSE(rs[4].needs_review) << rs[4].reason;
+  const BoxReading& arc = rs[5].boxes[2];
+  EXPECT_TRUE(rs[5].needs_review) << "accepted " << rs[5].reason << " (box 3 " << BoxStateName(arc.state)
+                                  << " at " << arc.confidence << ", ink " << arc.ink << ")";
+}
+
 // Many respondents answer by filling the box, not crossing it. On a page where questions hold
 // a fill and nothing else, fills are the answers; where crosses are the habit, a lone fill
 // stays a cancellation without replacement, and in a multi-answer question a fill beside a
