@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
@@ -311,16 +313,25 @@ class DeviceHandle {
   explicit DeviceHandle(SANE_Handle h) : h_(h) {}
   ~DeviceHandle() {
     if (h_) {
+      // Backends built on sanei_thread (the test backend among them) stop their reader thread
+      // with an asynchronous pthread_cancel inside sane_cancel. Landing while the reader is
+      // still in malloc or free - it is finishing the frame just handed over, or exiting -
+      // the cancel leaves malloc's lock held and sane_cancel's join hangs for good (1 run in
+      // ~30 of the device-trouble test). Once the reader has finished, the cancel is a no-op.
+      if (scanned_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       sane_cancel(h_);
       sane_close(h_);
     }
   }
+  /// A frame was started: the backend may have a reader still winding down.
+  void Started() { scanned_ = true; }
   DeviceHandle(const DeviceHandle&) = delete;
   DeviceHandle& operator=(const DeviceHandle&) = delete;
   SANE_Handle get() const { return h_; }
 
  private:
   SANE_Handle h_;
+  bool scanned_ = false;
 };
 
 bool DeviceExists(const std::string& name) {
@@ -429,6 +440,7 @@ core::Result<AcquireReport> AcquirePages(const AcquireOptions& options, const Pa
       break;
     }
     st = sane_start(h);
+    if (st == SANE_STATUS_GOOD) handle.Started();
     if (st == SANE_STATUS_NO_DOCS) {
       // The feeder ran out: the normal end of a batch, unless it was empty from the start.
       if (pages == 0) return DeviceError(dev, Describe(st));
