@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/tiny_pdf.h"
 #include "scanner/acquire.h"
 
 namespace phieu::scanner {
@@ -64,21 +65,7 @@ std::vector<unsigned char> OnePagePdf(const cv::Mat& gray) {
   objects.push_back("<< /Type /XObject /Subtype /Image /Width " + std::to_string(gray.cols) + " /Height " +
                     std::to_string(gray.rows) + " /ColorSpace /DeviceGray /BitsPerComponent 8 /Length " +
                     std::to_string(pixels.size()) + " >>\nstream\n" + pixels + "\nendstream");
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (size_t off : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-    pdf += line;
-  }
-  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-         std::to_string(xref) + "\n%%EOF\n";
+  const std::string pdf = phieu::testing::AssemblePdf(objects);
   return std::vector<unsigned char>(pdf.begin(), pdf.end());
 }
 

@@ -15,6 +15,7 @@
 #include <tiffio.h>
 #include <zlib.h>
 
+#include "common/tiny_pdf.h"
 #include "pdf_pages.h"
 #include "scanner/scanner.h"
 
@@ -231,22 +232,7 @@ void WriteFlatePdf(const fs::path& p, int w, int h, const std::string& colour_sp
           "/Length " + std::to_string(packed.size()) + " >>\nstream\n" + packed + "\nendstream",
       "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream",
   };
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (size_t o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
-    pdf += line;
-  }
-  pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
-         std::to_string(xref) + "\n%%EOF\n";
-  std::ofstream(p, std::ios::binary) << pdf;
+  std::ofstream(p, std::ios::binary) << phieu::testing::AssemblePdf(objects);
 }
 
 /// Rows of `m` behind PNG filter bytes, cycling through all five filters.
