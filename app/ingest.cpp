@@ -205,8 +205,8 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     ++summary.pages_read;
     if (!page.streaks.empty()) ++summary.pages_with_streaks;
     for (const auto& streak : page.streaks) {
-      const int centre = (streak.from_px + streak.to_px) / 20 * 10;  // nearest 10 px below
-      ++summary.streak_positions[streak.vertical ? centre : -1 - centre];
+      const int centre = (streak.from_px + streak.to_px) / 20 * 10;  // to 10 px, rounded down
+      ++summary.streak_positions[(streak.vertical ? "x " : "y ") + std::to_string(centre)];
     }
     if (options.on_page) options.on_page(page, *disposition);
     switch (*disposition) {

@@ -47,9 +47,9 @@ struct IngestSummary {
   int review_items = 0;        ///< fields sent to review this run.
   std::map<std::string, int> unidentified_reasons;
   int pages_with_streaks = 0;  ///< pages a scanner streak was painted out of (dirty glass).
-  /// Where those streaks ran, to 10 px: image column x as x, image row y as -1 - y; the value
-  /// is how many pages had one there.
-  std::map<int, int> streak_positions;
+  /// Where those streaks ran, to 10 px ("x 1570" down the image, "y 750" across it), and on
+  /// how many pages.
+  std::map<std::string, int> streak_positions;
   std::vector<std::string> errors;  ///< one line per unreadable file or page, naming it.
   double seconds = 0.0;
   bool stopped = false;        ///< interrupted before every page was read.

@@ -133,15 +133,13 @@ void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
   std::cout << "  conflicts        " << s.conflicts << " (same sheet page scanned twice; kept for a person)\n"
             << "  review items     " << s.review_items << " new\n";
   if (s.pages_with_streaks > 0) {
-    std::vector<std::pair<int, int>> where(s.streak_positions.begin(), s.streak_positions.end());
+    std::vector<std::pair<std::string, int>> where(s.streak_positions.begin(), s.streak_positions.end());
     std::sort(where.begin(), where.end(), [](auto& a, auto& b) { return a.second > b.second; });
     std::cout << "  scanner streaks  " << s.pages_with_streaks
               << " pages had a straight line along the whole page (dust on the scanner glass, or a"
               << " fold), painted out before reading:";
     for (size_t i = 0; i < where.size() && i < 3; ++i)
-      std::cout << (i ? "," : "") << (where[i].first >= 0 ? " x " : " y ")
-                << (where[i].first >= 0 ? where[i].first : -1 - where[i].first) << " px ("
-                << where[i].second << " pages)";
+      std::cout << (i ? ", " : " ") << where[i].first << " px (" << where[i].second << " pages)";
     std::cout << ". One place repeating page after page: clean the scanner glass.\n";
   }
   if (status) {

@@ -67,8 +67,9 @@ struct ScannerStreak {
 };
 
 /// Finds thin straight lines that run the full length of the scan along an image axis (no
-/// printed or handwritten line does) and paints them out by blending across them, so a
-/// streak through a column of boxes is not read as a stroke in each. Returns what it removed.
+/// printed or handwritten line does) and takes them out, so a streak through a column of boxes
+/// is not read as a stroke in each: a gray streak's dimming is divided out (what lies under it
+/// comes back), a black one is blended across. Returns what it removed.
 std::vector<ScannerStreak> RemoveScannerStreaks(cv::Mat& gray);
 
 /// How identification and alignment went.

@@ -5,6 +5,7 @@
 // and say "render it" for everything else, so any surprise is a fallback, never an error.
 #include "pdf_pages.h"
 
+#include <opencv2/imgproc.hpp>
 #include <zlib.h>
 
 #include <algorithm>
@@ -825,19 +826,19 @@ cv::Mat DecodeFlateImage(const std::vector<unsigned char>& data, const PdfPageIm
       }
     }
   }
-  const size_t skip = im.png_predictor ? 1 : 0;
-  cv::Mat gray(im.height, im.width, CV_8UC1);
-  for (int r = 0; r < im.height; ++r) {
-    const unsigned char* src = raw.data() + r * stride + skip;
-    unsigned char* dst = gray.ptr<unsigned char>(r);
-    if (im.bits == 1) {
+  unsigned char* first = raw.data() + (im.png_predictor ? 1 : 0);  // past the filter byte
+  cv::Mat gray;
+  if (im.bits == 1) {
+    gray.create(im.height, im.width, CV_8UC1);
+    for (int r = 0; r < im.height; ++r) {
+      const unsigned char* src = first + r * stride;
+      unsigned char* dst = gray.ptr<unsigned char>(r);
       for (int x = 0; x < im.width; ++x) dst[x] = (src[x >> 3] & (0x80 >> (x & 7))) ? 255 : 0;
-    } else if (im.components == 1) {
-      std::memcpy(dst, src, static_cast<size_t>(im.width));
-    } else {
-      for (int x = 0; x < im.width; ++x, src += 3)  // ITU-R BT.601 luma, as cv::cvtColor
-        dst[x] = static_cast<unsigned char>((299 * src[0] + 587 * src[1] + 114 * src[2] + 500) / 1000);
     }
+  } else if (im.components == 1) {
+    gray = cv::Mat(im.height, im.width, CV_8UC1, first, stride).clone();
+  } else {
+    cv::cvtColor(cv::Mat(im.height, im.width, CV_8UC3, first, stride), gray, cv::COLOR_RGB2GRAY);
   }
   if (im.invert) cv::bitwise_not(gray, gray);
   return gray;
