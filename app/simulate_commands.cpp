@@ -55,7 +55,7 @@ struct PageScore {
 
 struct BoxScore {
   long fields = 0, fields_review = 0;
-  long fields_review_rules = 0;  // broken rules: required blank, 2 marks, over max (respondent's doing)
+  long fields_review_rules = 0;  // the respondent's doing: required blank, 2 marks, over max, label circled
   long fields_unseen = 0;        // on pages never identified: not decisions at all
   long boxes = 0, boxes_review = 0;
   long accepted_boxes = 0, accepted_wrong = 0;
@@ -110,7 +110,8 @@ bool IsRuleReason(const std::string& reason) {
   return reason.rfind("required question unanswered", 0) == 0 ||
          reason.find("marked in a one-answer question") != std::string::npos ||
          reason.find("allowed") != std::string::npos ||
-         reason.find("cancelled with no replacement") != std::string::npos;
+         reason.find("cancelled with no replacement") != std::string::npos ||
+         reason.find("its label is circled") != std::string::npos;
 }
 
 BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout,
@@ -472,7 +473,7 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
             << std::setprecision(2) << "  box questions sent to review " << bs.fields_review << " / " << bs.fields
             << " (" << pct(bs.fields_review, bs.fields) << "%; target < 2%)\n"
             << "    of which broken rules     " << bs.fields_review_rules << " ("
-            << pct(bs.fields_review_rules, bs.fields) << "%: required left blank, 2 marks, over max)\n"
+            << pct(bs.fields_review_rules, bs.fields) << "%: required left blank, 2 marks, over max, label circled)\n"
             << "    of which machine doubt    " << bs.fields_review - bs.fields_review_rules << " ("
             << pct(bs.fields_review - bs.fields_review_rules, bs.fields) << "%)\n"
             << "  box questions on unidentified pages " << bs.fields_unseen << " (not scored)\n"

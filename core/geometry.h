@@ -24,7 +24,21 @@ struct RectMm {
   bool Contains(const RectMm& o) const {
     return o.x >= x && o.y >= y && o.right() <= right() && o.bottom() <= bottom();
   }
+  bool empty() const { return w <= 0 || h <= 0; }
+  /// Grown by `dx` left and right and `dy` above and below (shrunk when negative).
+  RectMm Grown(double dx, double dy) const { return {x - dx, y - dy, w + 2 * dx, h + 2 * dy}; }
+  RectMm Grown(double d) const { return Grown(d, d); }
 };
+
+/// The smallest rectangle holding both; an empty rectangle adds nothing.
+inline RectMm Union(const RectMm& a, const RectMm& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  const double x0 = a.x < b.x ? a.x : b.x, y0 = a.y < b.y ? a.y : b.y;
+  const double x1 = a.right() > b.right() ? a.right() : b.right();
+  const double y1 = a.bottom() > b.bottom() ? a.bottom() : b.bottom();
+  return {x0, y0, x1 - x0, y1 - y0};
+}
 
 /// An axis-aligned rectangle in image pixels (integer, origin top-left).
 struct RectPx {

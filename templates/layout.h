@@ -19,6 +19,10 @@ struct OptionBox {
   std::string label;
   bool numeric = false;  ///< the template wrote the value as a JSON number.
   core::RectMm box_mm;
+  /// The option's printed label beside the box: its text's extent, mm (empty for the levels of
+  /// a scale grid, whose labels head the columns). Respondents who circle the label instead of
+  /// ticking the box are looked for around it.
+  core::RectMm label_mm;
 };
 
 /// Where one field lands on the printed page. A `scale` question yields one FieldLayout per
@@ -29,6 +33,9 @@ struct FieldLayout {
   int page = 1;                        ///< 1-based.
   std::string question_id;             ///< the template question this came from.
   std::string label;                   ///< question text (or row text for a scale row).
+  /// The question's printed text and hint, mm; for a scale row, everything of its grid above the
+  /// first row (question text and the header of level labels).
+  core::RectMm text_mm;
   std::vector<OptionBox> options;      ///< single / multi / scale.
   std::vector<core::RectMm> cells_mm;  ///< digits: comb cells, left to right.
   core::RectMm area_mm;                ///< text: the writing area; others: the whole field's extent.

@@ -11,6 +11,7 @@
 
 #include "box_reader.h"
 #include "ink_check.h"
+#include "label_marks.h"
 #include "recognition/handwriting.h"
 #include "patch_warp.h"
 #include "recognition/recognition.h"
@@ -85,17 +86,6 @@ bool NeighbourShift(const std::vector<Box>& boxes, core::PointMm at, const Box* 
   return true;
 }
 
-core::RectMm Pad(const core::RectMm& r, double pad) {
-  return {r.x - pad, r.y - pad, r.w + 2 * pad, r.h + 2 * pad};
-}
-
-core::RectMm Union(const core::RectMm& a, const core::RectMm& b) {
-  if (a.w <= 0 || a.h <= 0) return b;
-  double x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
-  double x1 = std::max(a.right(), b.right()), y1 = std::max(a.bottom(), b.bottom());
-  return {x0, y0, x1 - x0, y1 - y0};
-}
-
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -132,7 +122,8 @@ constexpr float kSureReplacementInk = 0.12f;
 
 /// Applies the question's rules to its box readings.
 void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision> decisions,
-                   bool fills_are_marks, const ReadOptions& options, FieldReading& out) {
+                   const std::vector<LabelMark>& labels, bool fills_are_marks,
+                   const ReadOptions& options, FieldReading& out) {
   std::vector<std::string> reasons;
   float confidence = 1.0f;
   int marked = 0, cancelled = 0;
@@ -185,6 +176,13 @@ void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision>
                       " filled beside a cross: a correction or another choice?");
     confidence = std::min(confidence, 0.5f);
   }
+  for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i)
+    if (labels[i].circled && decisions[i].state != BoxState::kMarked) {
+      // The respondent circled the option's text: most likely the answer, but the box says
+      // nothing, so a person decides.
+      reasons.push_back("option " + field.options[i].value + ": its label is circled, its box left empty");
+      confidence = std::min(confidence, 0.5f);
+    }
   if (marked == 0 && cancelled > 0) {
     reasons.push_back("mark cancelled with no replacement");
     confidence = std::min(confidence, 0.5f);
@@ -324,19 +322,21 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         const BoxMeasurement& m = b.measurement;
         r.boxes.push_back({f.options[oi].value, b.decision.state, m.ink, m.fill, b.decision.confidence});
         decisions.push_back(b.decision);
-        boxes_mm = Union(boxes_mm, f.options[oi].box_mm);
+        boxes_mm = core::Union(boxes_mm, f.options[oi].box_mm);
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
-      ApplyBoxRules(f, std::move(decisions), fills_are_marks, options, r);
-      r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? Pad(f.area_mm, kCropPadMm)
-                                                       : Pad(boxes_mm, kCropPadMm);
       shift_mm = {Median(sx), Median(sy)};
+      const std::vector<LabelMark> labels =
+          FindLabelMarks(scan.gray, page.mm_to_px, layout, fi, shift_mm, page_boxes.calibration);
+      ApplyBoxRules(f, std::move(decisions), labels, fills_are_marks, options, r);
+      r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
+                                                       : boxes_mm.Grown(kCropPadMm);
     } else {
       int dx = 0, dy = 0;
       size_t count = 0;
       core::RectMm extent = f.area_mm;
-      for (const core::RectMm& c : f.cells_mm) extent = Union(extent, c);
+      for (const core::RectMm& c : f.cells_mm) extent = core::Union(extent, c);
       core::PointMm centre{extent.x + extent.w / 2, extent.y + extent.h / 2};
       if (NeighbourShift(boxes, centre, static_cast<const BoxDetail*>(nullptr), &dx, &dy, &count))
         shift_mm = {dx / kPatchPxPerMm, dy / kPatchPxPerMm};
@@ -344,7 +344,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       // on the neighbouring boxes), then the dedicated readers (handwriting.h).
       const double ppm = options.handwriting_px_per_mm;
       auto crop_at = [&](core::RectMm rect, double pad_mm) {
-        rect = Pad(rect, pad_mm);
+        rect = rect.Grown(pad_mm);
         rect.x += shift_mm.x;
         rect.y += shift_mm.y;
         return WarpPatch(scan.gray, page.mm_to_px, rect, ppm);
@@ -371,7 +371,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         r.needs_review = t.needs_review;
         r.reason = t.reason;
       }
-      r.crop_mm = Pad(extent, kCropPadMm);
+      r.crop_mm = extent.Grown(kCropPadMm);
     }
     if (options.keep_crops && (r.needs_review || !options.crops_for_review_only) &&
         r.crop_mm.w > 0 && r.crop_mm.h > 0) {

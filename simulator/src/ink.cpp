@@ -86,6 +86,34 @@ void DrawStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double 
   cv::polylines(ink, pts, false, cv::Scalar(255), thickness, cv::LINE_AA, kShift);
 }
 
+void DrawLabelCircle(cv::Mat& ink, const core::RectMm& label, const core::RectMm& box, const Pen& pen,
+                     double dpi, Rng& rng) {
+  core::RectMm r = label;
+  // Room left of the text before the box: a loop round the text alone stays out of the box.
+  double room = label.x - box.right() - 0.9;
+  if (Chance(rng, 0.25)) {
+    r = {box.x, std::min(box.y, label.y), label.right() - box.x,
+         std::max(box.bottom(), label.bottom()) - std::min(box.y, label.y)};
+    room = 2.0;
+  }
+  // A rounded rectangle (a superellipse) 0.4-2 mm outside the text, slightly tilted, whose
+  // ends overlap or fall a little short.
+  const double mx = Uniform(rng, 0.3, std::clamp(room, 0.4, 2.0)), my = Uniform(rng, 0.5, 1.6);
+  const double a = r.w / 2 + mx, b = r.h / 2 + my;
+  const double cx = r.x + r.w / 2 + Normal(rng, 0, 0.15), cy = r.y + r.h / 2 + Normal(rng, 0, 0.15);
+  const double tilt = Normal(rng, 0, 0.6) * kPi / 180, ct = std::cos(tilt), st = std::sin(tilt);
+  const double power = Uniform(rng, 0.35, 0.7);  // 1 = ellipse, smaller = squarer
+  auto shape = [power](double v) { return std::copysign(std::pow(std::abs(v), power), v); };
+  const double start = Uniform(rng, 0, 2 * kPi), sweep = 2 * kPi + Uniform(rng, -0.15, 0.5);
+  std::vector<cv::Point2d> pts;
+  for (double t = 0; t <= sweep; t += 0.04) {
+    const double g = 0.3 * t / sweep;  // the second pass of the pen runs a little wider
+    const double x = (a + g) * shape(std::cos(start + t)), y = (b + g) * shape(std::sin(start + t));
+    pts.emplace_back(Px(cx + ct * x - st * y, dpi), Px(cy + st * x + ct * y, dpi));
+  }
+  DrawStroke(ink, pts, Px(pen.width_mm, dpi), std::max(0.4, Px(0.08, dpi)), rng);
+}
+
 void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const Pen& pen, double dpi,
                  double size, bool overflow, Rng& rng) {
   const double side = Px(std::min(box.w, box.h), dpi);
@@ -155,6 +183,8 @@ void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const P
       ZigZag(ink, g, -0.02, 1.02, step * 1.3, width * 1.2, jitter * 0.4, rng);
       break;
     }
+    case MarkShape::kLabelCircle:
+      break;  // drawn around the label by DrawLabelCircle, nothing in the box.
   }
 }
 

@@ -21,6 +21,11 @@ namespace phieu::simulator {
 void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const Pen& pen, double dpi,
                  double size, bool overflow, Rng& rng);
 
+/// A loop drawn around an option's printed text `label` (mm), often cutting its ends or
+/// taking in the box too.
+void DrawLabelCircle(cv::Mat& ink, const core::RectMm& label, const core::RectMm& box, const Pen& pen,
+                     double dpi, Rng& rng);
+
 /// A stray mark centred at `at`: "touch" (pen rest), "line" (short stroke) or "dot".
 void DrawStray(cv::Mat& ink, core::PointMm at, const std::string& kind, const Pen& pen, double dpi,
                Rng& rng);

@@ -14,6 +14,10 @@
 namespace phieu::simulator {
 namespace {
 
+/// Share of respondents who circle option texts. On returned SIPAS-style forms it is a few in a
+/// hundred, more among older respondents; what matters here is that the reader meets it.
+constexpr double kCirclesLabelsRate = 0.03;
+
 using templates::FieldLayout;
 using templates::Layout;
 
@@ -218,6 +222,7 @@ const char* MarkShapeName(MarkShape shape) {
     case MarkShape::kCircle: return "circle";
     case MarkShape::kShade: return "shade";
     case MarkShape::kCancelled: return "cancelled";
+    case MarkShape::kLabelCircle: return "label_circle";
   }
   return "tick";
 }
@@ -261,6 +266,12 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
     // A separate stream: the writing habit never shifts the answers drawn below.
     Rng hand_rng(Mix(seed, static_cast<std::uint64_t>(serial), 0x4a4d));
     plan.hand = PickHabit(hand_rng);
+  }
+  {
+    // Some respondents ring the text of their answer ("Nữ", "Đại học") as they would on any
+    // paper form, whatever the instructions say. Own stream, like the writing habit.
+    Rng label_rng(Mix(seed, static_cast<std::uint64_t>(serial), 0x1abe1));
+    plan.circles_labels = Chance(label_rng, kCirclesLabelsRate);
   }
 
   // Respondent profile: a satisfaction bias (most people land on 4 "Hài lòng"), and diligence
@@ -312,6 +323,10 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
       fp.marks.front().correction = true;
       fp.marks.insert(fp.marks.begin(), BoxMark{cancelled, MarkShape::kCancelled, false, false});
     }
+    if (plan.circles_labels && (f.kind == core::FieldKind::kSingle || f.kind == core::FieldKind::kMulti) &&
+        fp.marks.size() == chosen.size())  // a correction is made in the boxes, as the form says
+      for (BoxMark& m : fp.marks)
+        if (f.options[m.option].label_mm.w > 0) m.shape = MarkShape::kLabelCircle;
 
     if (f.kind == core::FieldKind::kDigits && !f.cells_mm.empty()) {
       // A phone number is optional and private: about half leave it out.

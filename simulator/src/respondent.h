@@ -15,8 +15,9 @@
 namespace phieu::simulator {
 
 /// The shape a respondent draws in a box. kCancelled = a box filled solid over a cross: the
-/// respondent's way of saying "not this one" (never an answer).
-enum class MarkShape { kTick, kCross, kSlash, kDot, kCircle, kShade, kCancelled };
+/// respondent's way of saying "not this one" (never an answer). kLabelCircle = a loop around
+/// the option's printed text, the box left empty (an answer a person has to confirm).
+enum class MarkShape { kTick, kCross, kSlash, kDot, kCircle, kShade, kCancelled, kLabelCircle };
 const char* MarkShapeName(MarkShape shape);
 
 /// The writing instrument of one respondent.
@@ -82,6 +83,8 @@ struct SheetPlan {
   HandHabit hand;
   double mark_scale = 1.0;     ///< size of marks relative to the box.
   double overflow_rate = 0.2;  ///< share of marks drawn bigger than the box.
+  /// Answers single/multi questions by ringing the option's text instead of marking its box.
+  bool circles_labels = false;
   int missing_page = 0;        ///< 1-based page never scanned; 0 = none.
   std::vector<FieldPlan> fields;  ///< one per Layout::fields entry, same order.
 };

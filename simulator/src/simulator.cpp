@@ -266,8 +266,12 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
         const auto& f = layout.fields[fp.field];
         if (f.page != item.page) continue;
         for (const auto& m : fp.marks) {
-          const bool overflow = m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
-          DrawBoxMark(ink, f.options[m.option].box_mm, m.shape, plan.pen, dpi, plan.mark_scale, overflow, rng);
+          const bool label = m.shape == MarkShape::kLabelCircle;
+          const bool overflow = !label && m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
+          if (label)
+            DrawLabelCircle(ink, f.options[m.option].label_mm, f.options[m.option].box_mm, plan.pen, dpi, rng);
+          else
+            DrawBoxMark(ink, f.options[m.option].box_mm, m.shape, plan.pen, dpi, plan.mark_scale, overflow, rng);
           json jm = {{"value", OptionValueJson(f.options[m.option])}, {"mark", MarkShapeName(m.shape)},
                      {"selected", m.selected}, {"pen", plan.pen.Name()}};
           if (m.correction) jm["correction"] = true;

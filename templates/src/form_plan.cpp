@@ -260,6 +260,7 @@ class Planner {
       y = h.rect.bottom();
       b.texts.push_back(std::move(h));
     }
+    const core::RectMm text_mm{x0_, 0.0, w, y};
     y += kWidgetGapMm;
     switch (q.kind) {
       case core::FieldKind::kSingle:
@@ -273,6 +274,11 @@ class Planner {
       // The whole question (text and boxes) is the field's extent; a scale row's is its row.
       FieldLayout& f = b.fields.front();
       if (q.kind != core::FieldKind::kText) f.area_mm = core::RectMm{x0_, 0.0, w, y};
+      f.text_mm = text_mm;
+    } else {
+      // Every row of a grid shares the question's text and the header of level labels.
+      const double first_row = b.fields.empty() ? text_mm.h : b.fields.front().area_mm.y;
+      for (FieldLayout& f : b.fields) f.text_mm = core::RectMm{x0_, 0.0, w, first_row};
     }
     return b;
   }
@@ -314,10 +320,14 @@ class Planner {
         core::RectMm r{x, y, box, box};
         b.shapes.push_back(Shape{Shape::kStroke, r, kBoxStrokeMm, 0.0});
         double label_x = x + box + kLabelGapMm;
-        TextBlock label = Text(o.label, kOptionStyle, label_x, y + label_dy, col_w - box - kLabelGapMm - 2.0);
+        const double label_w = col_w - box - kLabelGapMm - 2.0;
+        TextBlock label = Text(o.label, kOptionStyle, label_x, y + label_dy, label_w);
         row_h = std::max(row_h, label_dy + label.rect.h);
+        const double text_w = std::min(label_w, measure_.WidthMm(o.label, kOptionStyle));
+        const core::RectMm label_mm =
+            text_w > 0 ? core::RectMm{label_x, label.rect.y, text_w, label.rect.h} : core::RectMm{};
         b.texts.push_back(std::move(label));
-        f.options.push_back(OptionBox{o.value, o.label, o.numeric, r});
+        f.options.push_back(OptionBox{o.value, o.label, o.numeric, r, label_mm});
       }
       y += row_h + kOptionRowGapMm;
     }
@@ -376,7 +386,7 @@ class Planner {
         // against an empty box, and a tint there would only add noise.
         fills.push_back(Shape{Shape::kFill, rect, 0.0, 1.0});
         boxes.push_back(Shape{Shape::kStroke, rect, kBoxStrokeMm, 0.0});
-        f.options.push_back(OptionBox{levels[l].value, levels[l].label, levels[l].numeric, rect});
+        f.options.push_back(OptionBox{levels[l].value, levels[l].label, levels[l].numeric, rect, {}});
       }
       b.fields.push_back(std::move(f));
       y += row_h;
@@ -439,7 +449,11 @@ class Planner {
     for (auto& f : b.fields) {
       f.page = page;
       ShiftRect(f.area_mm, dy);
-      for (auto& o : f.options) ShiftRect(o.box_mm, dy);
+      ShiftRect(f.text_mm, dy);
+      for (auto& o : f.options) {
+        ShiftRect(o.box_mm, dy);
+        if (o.label_mm.w > 0) ShiftRect(o.label_mm, dy);  // grid levels have none
+      }
       for (auto& c : f.cells_mm) ShiftRect(c, dy);
       plan_.layout.fields.push_back(std::move(f));
     }

@@ -61,8 +61,11 @@ std::string LayoutToJson(const Layout& layout) {
                {"required", f.required}};
     if (core::IsBoxKind(f.kind)) {
       json options = json::array();
-      for (const auto& o : f.options)
-        options.push_back({{"value", Value(o)}, {"label", o.label}, {"box_mm", Rect(o.box_mm)}});
+      for (const auto& o : f.options) {
+        json jo = {{"value", Value(o)}, {"label", o.label}, {"box_mm", Rect(o.box_mm)}};
+        if (o.label_mm.w > 0 && o.label_mm.h > 0) jo["label_mm"] = Rect(o.label_mm);
+        options.push_back(std::move(jo));
+      }
       jf["options"] = options;
     }
     if (f.kind == core::FieldKind::kDigits) {
@@ -72,6 +75,7 @@ std::string LayoutToJson(const Layout& layout) {
       if (f.has_range) jf["range"] = {{"min", f.range_min}, {"max", f.range_max}};
     }
     jf["area_mm"] = Rect(f.area_mm);
+    if (f.text_mm.w > 0 && f.text_mm.h > 0) jf["text_mm"] = Rect(f.text_mm);
     if (f.kind == core::FieldKind::kMulti) jf["max"] = f.max;
     if (f.kind == core::FieldKind::kText) jf["lines"] = f.lines;
     fields.push_back(std::move(jf));
@@ -135,12 +139,14 @@ core::Result<Layout> LayoutFromJson(std::string_view json_text) {
           o.value = v.is_string() ? v.get<std::string>() : v.dump();
           o.label = jo.value("label", std::string());
           o.box_mm = ReadRect(Require(jo, "box_mm", where + ".options"), where + ".options.box_mm");
+          if (jo.contains("label_mm")) o.label_mm = ReadRect(jo["label_mm"], where + ".options.label_mm");
           f.options.push_back(std::move(o));
         }
       }
       if (jf.contains("cells_mm"))
         for (const auto& jc : jf["cells_mm"]) f.cells_mm.push_back(ReadRect(jc, where + ".cells_mm"));
       if (jf.contains("area_mm")) f.area_mm = ReadRect(jf["area_mm"], where + ".area_mm");
+      if (jf.contains("text_mm")) f.text_mm = ReadRect(jf["text_mm"], where + ".text_mm");
       f.max = jf.value("max", 0);
       f.lines = jf.value("lines", 0);
       if (jf.contains("range") && jf["range"].is_object()) {

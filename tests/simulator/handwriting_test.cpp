@@ -212,6 +212,31 @@ TEST(HandwritingTest, AnAreaTakesAFewMilliseconds) {
 
 // Respondents over many sheets of the bundled SIPAS form: comment behaviour shares, truth
 // values, and digits that make sense.
+TEST(RespondentPlanTest, SomeRespondentsCircleTheTextOfTheirAnswers) {
+  auto tpl = templates::LoadTemplate(PHIEU_SOURCE_DIR "/templates/bundled/sipas.json");
+  ASSERT_TRUE(tpl.ok()) << tpl.error().message;
+  const templates::Layout layout = templates::ComputeLayout(*tpl);
+  int circlers = 0;
+  const int n = 1000;
+  for (int serial = 1; serial <= n; ++serial) {
+    const SheetPlan plan = PlanSheet(layout, serial, "", 77, 0.0);
+    circlers += plan.circles_labels;
+    for (const FieldPlan& fp : plan.fields) {
+      const templates::FieldLayout& f = layout.fields[fp.field];
+      for (const BoxMark& m : fp.marks) {
+        if (m.shape != MarkShape::kLabelCircle) continue;
+        // Only a circler does it, only on questions with printed option texts, always as an answer.
+        EXPECT_TRUE(plan.circles_labels);
+        EXPECT_TRUE(f.kind == core::FieldKind::kSingle || f.kind == core::FieldKind::kMulti) << f.id;
+        EXPECT_TRUE(m.selected);
+        EXPECT_GT(f.options[m.option].label_mm.w, 0.0);
+      }
+    }
+  }
+  EXPECT_GT(circlers, n / 100);
+  EXPECT_LT(circlers, n / 15);
+}
+
 TEST(HandwritingPlanTest, RespondentsWriteLikeThePopulation) {
   auto tpl = templates::LoadTemplate(PHIEU_SOURCE_DIR "/templates/bundled/sipas.json");
   ASSERT_TRUE(tpl.ok()) << tpl.error().message;

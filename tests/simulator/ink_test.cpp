@@ -55,6 +55,23 @@ TEST(InkTest, CircleGoesAroundTheBox) {
   EXPECT_GT(cv::countNonZero(ink), 200);
 }
 
+TEST(InkTest, LabelCircleRingsTheTextAndLeavesTheBoxEmpty) {
+  const core::RectMm box{20, 20, 5, 5}, label{26.8, 20.4, 30, 4.2};
+  for (int seed = 0; seed < 20; ++seed) {
+    SCOPED_TRACE(seed);
+    cv::Mat ink(600, 900, CV_8U, cv::Scalar(0));
+    Rng rng(seed);
+    DrawLabelCircle(ink, label, box, BluePen(), kDpi, rng);
+    EXPECT_LT(Coverage(ink, BoxPx({20.6, 20.6, 3.8, 3.8})), 0.01) << "ink inside the box";
+    EXPECT_LT(Coverage(ink, BoxPx({28, 21.2, 27.6, 2.6})), 0.01) << "ink over the text's core";
+    // Above and below along the text, within 2.5 mm of it; nothing further out.
+    EXPECT_GT(Coverage(ink, BoxPx({30, label.y - 2.5, 20, 2.6})), 0.02);
+    EXPECT_GT(Coverage(ink, BoxPx({30, label.bottom() - 0.1, 20, 2.6})), 0.02);
+    cv::Rect near = BoxPx({box.x - 4.5, label.y - 4.5, label.right() - box.x + 9, label.h + 9});
+    EXPECT_EQ(cv::countNonZero(ink) - cv::countNonZero(ink(near)), 0);
+  }
+}
+
 TEST(InkTest, SameRngSameStrokes) {
   cv::Mat a(400, 400, CV_8U, cv::Scalar(0)), b = a.clone();
   Rng r1(11), r2(11);

@@ -116,7 +116,23 @@ void CheckInvariants(const Layout& layout, const LayoutOptions& opt = {}) {
       EXPECT_DOUBLE_EQ(o.box_mm.w, opt.box_mm);
       EXPECT_DOUBLE_EQ(o.box_mm.h, opt.box_mm);
       EXPECT_TRUE(Grow(f.area_mm, 1e-9).Contains(o.box_mm)) << f.id << " box outside its field";
+      if (f.kind == core::FieldKind::kScale) {
+        EXPECT_EQ(o.label_mm.w, 0.0) << f.id << ": a grid level's label heads its column";
+        continue;
+      }
+      // The label sits right of its box, level with it, inside the field, clear of the text.
+      EXPECT_GT(o.label_mm.w, 0.0) << f.id << "=" << o.value;
+      EXPECT_GE(o.label_mm.x, o.box_mm.right() + 1.0) << f.id << "=" << o.value;
+      EXPECT_LT(o.label_mm.y, o.box_mm.y + o.box_mm.h / 2) << f.id << "=" << o.value;
+      EXPECT_TRUE(Grow(f.area_mm, 1e-9).Contains(o.label_mm)) << f.id << "=" << o.value;
+      EXPECT_LE(f.text_mm.bottom(), o.box_mm.y - 1.0) << f.id << ": text over its boxes";
+      for (const auto& other : f.options)
+        if (&other != &o) EXPECT_FALSE(other.label_mm.Intersects(o.label_mm)) << f.id << "=" << o.value;
     }
+    EXPECT_GT(f.text_mm.h, 0.0) << f.id;
+    if (!f.options.empty()) EXPECT_LE(f.text_mm.bottom(), f.options.front().box_mm.y) << f.id;
+    if (!f.cells_mm.empty()) EXPECT_LE(f.text_mm.bottom(), f.cells_mm.front().y) << f.id;
+    if (f.kind == core::FieldKind::kText) EXPECT_LE(f.text_mm.bottom(), f.area_mm.y) << f.id;
     for (const auto& c : f.cells_mm) EXPECT_TRUE(Grow(f.area_mm, 1e-9).Contains(c)) << f.id;
   }
 }
@@ -212,6 +228,9 @@ TEST(LayoutJsonTest, FollowsTheContract) {
     if (box_kind) {
       for (const auto& o : f["options"]) {
         ASSERT_EQ(o["box_mm"].size(), 4u);
+        // Extension: where the option's text is printed (not for a grid's levels).
+        EXPECT_EQ(o.contains("label_mm"), kind != "scale");
+        if (o.contains("label_mm")) EXPECT_EQ(o["label_mm"].size(), 4u);
         for (const auto& v : o["box_mm"]) {
           double d = v.get<double>();
           EXPECT_NEAR(d * 100, std::round(d * 100), 1e-6) << "not rounded to 0.01 mm";
@@ -255,7 +274,10 @@ TEST(LayoutJsonTest, RoundTrips) {
       EXPECT_EQ(a.options[o].numeric, b.options[o].numeric);
       EXPECT_NEAR(a.options[o].box_mm.x, b.options[o].box_mm.x, 0.005);
       EXPECT_NEAR(a.options[o].box_mm.y, b.options[o].box_mm.y, 0.005);
+      EXPECT_NEAR(a.options[o].label_mm.w, b.options[o].label_mm.w, 0.005);
+      EXPECT_NEAR(a.options[o].label_mm.y, b.options[o].label_mm.y, 0.005);
     }
+    EXPECT_NEAR(a.text_mm.h, b.text_mm.h, 0.005);
     EXPECT_EQ(a.cells_mm.size(), b.cells_mm.size());
     EXPECT_NEAR(a.area_mm.h, b.area_mm.h, 0.005);
   }

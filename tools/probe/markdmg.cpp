@@ -87,6 +87,16 @@ static void DrawMark(cv::Mat& img, Ctx& c, const std::string& type, cv::Vec3b in
       double nx = left ? x + w + 0.3 + U(c,-.3,.3) : x - 0.3 + U(c,-.3,.3);
       Line(mask, c, prevx, prevy, nx, yy, 0.5); prevx = nx; prevy = yy; left = !left;
     }
+  } else if (type == "ring") {
+    // (x, y, w, h) is the option's printed text: a plain ellipse around it, loose or cutting
+    // the ends of the text, ends overlapping; no ink in the box.
+    double mx = U(c, 0.3, 1.2), my = U(c, 0.4, 1.4);
+    double a = w / 2 * 1.06 + mx, b = h / 2 * 1.25 + my, t0 = U(c, 0, 2 * M_PI);
+    std::vector<cv::Point> pts;
+    for (double t = 0; t <= 2 * M_PI + 0.35; t += 0.03)
+      pts.push_back(P(c, cx + (a + 0.2 * t / 6.6) * std::cos(t0 + t), cy + (b + 0.2 * t / 6.6) * std::sin(t0 + t)));
+    int th = std::max(1, (int)std::lround(0.4 * c.pxmm));
+    cv::polylines(mask, pts, false, 255, th, cv::LINE_AA, 4);
   } else {
     std::cerr << "unknown mark " << type << "\n"; std::exit(2);
   }

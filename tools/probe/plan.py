@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Plan marks + damage per sheet, rasterise with pdftoppm, run markdmg, write truth.json.
 
-plan.py [FILE...]: serials 1-141 -> scans/, truth.json (only FILEs ending so, when given).
-plan.py --extreme [FILE...]: serials 142-150, one sheet per extreme damage -> scans_d/, truth_d.json."""
+plan.py [FILE...]: serials 1-145 -> scans/, truth.json (only FILEs ending so, when given).
+plan.py --extreme [FILE...]: serials 151-159, one sheet per extreme damage -> scans_d/, truth_d.json."""
 import json, random, subprocess, os, sys
 EXTREME = sys.argv[1:2] == ['--extreme']
 ARGS = sys.argv[2:] if EXTREME else sys.argv[1:]
@@ -19,7 +19,7 @@ INKS = {'red': (200, 30, 30), 'green': (40, 150, 60), 'lightblue': (110, 170, 23
 
 # Part A: mark types on clean 300 dpi scans. Part B: damage with ordinary marks (x/fill).
 sheets = []
-serial = 142 if EXTREME else 1
+serial = 151 if EXTREME else 1
 MIXED = ['x', 'check_corner', 'bigx', 'offx', 'tick', 'dot', 'scribble']
 EXTREMES = ['rot90', 'rot270', 'rot15', 'rot45', 'cut20', 'tear35', 'dark', 'heavy150', 'motion15']
 for mt in [] if EXTREME else ['x', 'fill', 'blob', 'check_corner', 'bigx', 'red', 'green', 'lightblue', 'scribble', 'offx', 'tick', 'dot']:
@@ -33,7 +33,10 @@ for dm in EXTREMES if EXTREME else ['none', 'dpi150', 'dpi200', 'rot', 'upside',
                                    'jpeg', 'saltpepper', 'motion', 'fold', 'coffee', 'cut5', 'cut12', 'tear20', 'combo']:
     for i in range(1 if EXTREME else 3):
         sheets.append(dict(serial=serial, mark='mixed', damage=dm, dpi=300, gray=1)); serial += 1
-assert serial - 1 <= 150, serial
+# Part D: respondents who ring the printed text of their answer (single/multi), or cross the box.
+for dm in [] if EXTREME else ['none', 'none', 'dpi200', 'rot']:
+    sheets.append(dict(serial=serial, mark='ring', damage=dm, dpi=300, gray=1)); serial += 1
+assert serial - 1 <= (159 if EXTREME else 150), serial
 
 def box_ops(sheet, f, page_seed):
     """Choose answers for field f, return (truth value, list of mark ops)."""
@@ -58,6 +61,10 @@ def box_ops(sheet, f, page_seed):
                 if nb:
                     j = R.choice(nb); ops.append(('scribble', PEN, opts[j]['box_mm'])); t = 'x+scribbled_neighbour'
         elif mt in INKS: t = R.choice(['x', 'fill']); col = INKS[mt]
+        elif mt == 'ring':
+            t = 'x'
+            if 'label_mm' in opts[i] and R.random() < 0.6:
+                ops.append(('ring', col, opts[i]['label_mm'])); continue
         elif mt == 'scribble':
             t = 'x'
             # scribble out a neighbour that is not chosen
@@ -69,6 +76,7 @@ def box_ops(sheet, f, page_seed):
 
 def marks_of(ops, f):
     by_box = {tuple(o['box_mm']): o['value'] for o in f['options']}
+    by_box.update({tuple(o['label_mm']): o['value'] for o in f['options'] if 'label_mm' in o})
     return [[by_box[tuple(b)], t] for t, col, b in ops]
 
 def damage_ops(sheet, page):

@@ -1,0 +1,38 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Internal to phieu::recognition: pen strokes around the printed label of an option. Many
+// respondents answer by circling the option's text ("Nữ", "Đại học") instead of ticking its
+// box; the box then reads empty, and an optional question would be taken as unanswered.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "box_reader.h"
+#include "core/geometry.h"
+#include "templates/layout.h"
+
+namespace phieu::recognition {
+
+/// What lies around one option's label, outside everything printed.
+struct LabelMark {
+  float above = 0.0f;   ///< share of the label's columns with a pen stroke just above it.
+  float below = 0.0f;   ///< the same, just below it.
+  bool before = false;  ///< a stroke left of the label (between it and its box, or left of the box).
+  bool after = false;   ///< a stroke just right of the label's end.
+  /// A loop around the label: strokes above and below most of it, closed at one end at least.
+  bool circled = false;
+};
+
+/// Measures the surroundings of every option label of box field `field` (single or multi; other
+/// kinds and options without a label_mm give default marks). `shift_mm` is the field's local
+/// shift measured on its boxes; `cal` the page calibration of the box pass. Printed elements
+/// the layout knows (boxes, labels, question text, grids, combs, writing areas) are masked out,
+/// and only thin dark strokes count, so paper shading and stains do not.
+std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
+                                      const templates::Layout& layout, size_t field,
+                                      core::PointMm shift_mm, const PageCalibration& cal);
+
+}  // namespace phieu::recognition

@@ -1,0 +1,256 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Respondents who circle an option's printed text instead of ticking its box. Real printed
+// pages: the bundled SIPAS form rendered to PDF, rasterised by Poppler, inked, scanned back.
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "recognition/recognition.h"
+#include "scanner/scanner.h"
+#include "templates/templates.h"
+
+namespace phieu::recognition {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Form {
+  templates::Layout layout;
+  templates::TemplateCatalog catalog;
+  std::vector<cv::Mat> pages;  ///< upright, 300 dpi, as printed.
+};
+
+const Form& SipasForm() {
+  static const Form form = [] {
+    Form f;
+    auto tpl = templates::LoadTemplate(fs::path(PHIEU_SOURCE_DIR) / "templates/bundled/sipas.json");
+    EXPECT_TRUE(tpl.ok()) << tpl.error().message;
+    f.layout = templates::ComputeLayout(*tpl);
+    f.catalog.Add(f.layout);
+    fs::path pdf = fs::temp_directory_path() / ("phieu-label-marks-" + std::to_string(::getpid()) + ".pdf");
+    templates::RenderOptions ro;
+    ro.serials = {41};
+    EXPECT_TRUE(templates::RenderPdf(*tpl, pdf, ro).ok());
+    auto reader = scanner::OpenScanFile(pdf);
+    EXPECT_TRUE(reader.ok()) << reader.error().message;
+    for (int i = 0; i < (*reader)->page_count(); ++i) {
+      auto scan = (*reader)->ReadPage(i);
+      EXPECT_TRUE(scan.ok());
+      cv::Mat page;
+      cv::resize(scan->gray, page, cv::Size(), 300.0 / scan->dpi, 300.0 / scan->dpi, cv::INTER_AREA);
+      f.pages.push_back(page);
+    }
+    fs::remove(pdf);
+    return f;
+  }();
+  return form;
+}
+
+constexpr double kPxPerMm = 300.0 / 25.4;
+
+cv::Point Px(double x_mm, double y_mm) {
+  return {static_cast<int>(std::lround(x_mm * kPxPerMm * 16)), static_cast<int>(std::lround(y_mm * kPxPerMm * 16))};
+}
+
+/// A hand-drawn loop around `r` (mm) with `margin_mm` of room, ends overlapping, drawn in
+/// `gray` into the page with a wobble.
+void Loop(cv::Mat& page, const core::RectMm& r, double margin_mm, int gray, double width_mm, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> wobble(0.0, 0.12);
+  const double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+  // A rounded rectangle (superellipse) around the rect grown by the margin: how people ring a
+  // line of text.
+  const double a = r.w / 2 + margin_mm, b = r.h / 2 + margin_mm;
+  auto shape = [](double v) { return std::copysign(std::sqrt(std::abs(v)), v); };
+  std::vector<cv::Point> pts;
+  double dr = 0;
+  for (double t = 0.3; t <= 0.3 + 2 * M_PI + 0.4; t += 0.02) {
+    dr = 0.9 * dr + wobble(rng);
+    pts.push_back(Px(cx + (a + dr) * shape(std::cos(t)), cy + (b + dr) * shape(std::sin(t))));
+  }
+  cv::Mat ink(page.size(), CV_8U, cv::Scalar(255));
+  cv::polylines(ink, pts, false, cv::Scalar(gray), std::max(1, static_cast<int>(width_mm * kPxPerMm)), cv::LINE_AA, 4);
+  cv::min(page, ink, page);
+}
+
+void Tick(cv::Mat& page, const core::RectMm& box) {
+  cv::Mat ink(page.size(), CV_8U, cv::Scalar(255));
+  std::vector<cv::Point> pts{Px(box.x + 0.2 * box.w, box.y + 0.5 * box.h), Px(box.x + 0.45 * box.w, box.y + 0.85 * box.h),
+                             Px(box.x + 0.9 * box.w, box.y + 0.1 * box.h)};
+  cv::polylines(ink, pts, false, cv::Scalar(30), static_cast<int>(0.5 * kPxPerMm), cv::LINE_AA, 4);
+  cv::min(page, ink, page);
+}
+
+const templates::FieldLayout& Field(const std::string& id) {
+  for (const auto& f : SipasForm().layout.fields)
+    if (f.id == id) return f;
+  throw std::out_of_range(id);
+}
+
+/// How the inked page reaches the reader.
+struct Scanning {
+  const char* name;
+  double dpi;
+  double rotate_deg;
+  double noise;
+  int jpeg;
+};
+
+/// Scans `page` (300 dpi upright) and reads it.
+std::vector<FieldReading> ScanAndRead(const cv::Mat& page, const Scanning& how) {
+  cv::Mat out;
+  const double s = how.dpi / 300.0;
+  cv::Point2f c(page.cols * s / 2.0f, page.rows * s / 2.0f);
+  cv::Mat m = cv::getRotationMatrix2D(c, how.rotate_deg, 1.0);
+  cv::Mat scaled;
+  cv::resize(page, scaled, cv::Size(), s, s, cv::INTER_AREA);
+  cv::warpAffine(scaled, out, m, scaled.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+  cv::GaussianBlur(out, out, cv::Size(0, 0), 0.6);
+  if (how.noise > 0) {
+    cv::Mat noise(out.size(), CV_16S);
+    cv::randn(noise, 0, how.noise);
+    cv::Mat o16;
+    out.convertTo(o16, CV_16S);
+    o16 += noise;
+    o16.convertTo(out, CV_8U);
+  }
+  if (how.jpeg > 0) {
+    std::vector<uchar> buf;
+    cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, how.jpeg});
+    out = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
+  }
+  scanner::Scan scan;
+  scan.gray = out;
+  scan.dpi = how.dpi;
+  scanner::AlignedPage aligned = scanner::AlignPage(scan, SipasForm().catalog);
+  EXPECT_EQ(aligned.status, scanner::AlignStatus::kOk) << how.name;
+  if (aligned.status != scanner::AlignStatus::kOk) return {};
+  return ReadPage(scan, aligned, SipasForm().layout);
+}
+
+const FieldReading* Find(const std::vector<FieldReading>& rs, const std::string& id) {
+  for (const auto& r : rs)
+    if (r.field_id == id) return &r;
+  return nullptr;
+}
+
+class LabelMarksTest : public ::testing::TestWithParam<Scanning> {};
+
+TEST_P(LabelMarksTest, ACircledLabelGoesToReviewNamingTheOption) {
+  cv::Mat page1 = SipasForm().pages.at(0).clone();
+  // p1 (sex): "Nữ" circled tightly; p4: the label of a long option; p5: box and label together.
+  const auto& p1 = Field("p1");
+  const auto& p4 = Field("p4");
+  const auto& p5 = Field("p5");
+  Loop(page1, p1.options[1].label_mm, 1.0, 40, 0.45, 1);
+  Loop(page1, p4.options[2].label_mm, 1.6, 70, 0.4, 2);
+  core::RectMm both{p5.options[0].box_mm.x, p5.options[0].box_mm.y, p5.options[0].label_mm.right() - p5.options[0].box_mm.x,
+                    p5.options[0].box_mm.h};
+  Loop(page1, both, 1.2, 50, 0.5, 3);
+  // p2 is ticked as usual: no word about labels.
+  Tick(page1, Field("p2").options[1].box_mm);
+
+  auto rs = ScanAndRead(page1, GetParam());
+  ASSERT_FALSE(rs.empty());
+  const FieldReading* r1 = Find(rs, "p1");
+  ASSERT_NE(r1, nullptr);
+  EXPECT_TRUE(r1->needs_review);
+  EXPECT_NE(r1->reason.find("option " + p1.options[1].value + ": its label is circled"), std::string::npos) << r1->reason;
+  const FieldReading* r4 = Find(rs, "p4");
+  EXPECT_NE(r4->reason.find("option " + p4.options[2].value + ": its label is circled"), std::string::npos) << r4->reason;
+  // Box and label in one loop: the box's own circle test may take it as the answer.
+  const FieldReading* r5 = Find(rs, "p5");
+  EXPECT_TRUE(r5->needs_review || r5->selected == std::vector<std::string>{p5.options[0].value}) << r5->reason;
+  EXPECT_TRUE(r5->selected.empty() || r5->selected == std::vector<std::string>{p5.options[0].value});
+  const FieldReading* r2 = Find(rs, "p2");
+  EXPECT_FALSE(r2->needs_review) << r2->reason;
+  EXPECT_EQ(r2->selected, std::vector<std::string>{Field("p2").options[1].value});
+  for (const auto& r : rs)
+    if (r.field_id != "p1" && r.field_id != "p4" && r.field_id != "p5")
+      EXPECT_EQ(r.reason.find("label"), std::string::npos) << r.field_id << ": " << r.reason;
+}
+
+TEST_P(LabelMarksTest, AnOptionalQuestionAnsweredByCirclingIsNotTakenAsBlank) {
+  // mm: "at most 3", optional. Two labels circled, a third option ticked.
+  cv::Mat page3 = SipasForm().pages.at(2).clone();
+  const auto& mm = Field("mm");
+  Loop(page3, mm.options[0].label_mm, 1.2, 45, 0.45, 4);
+  Loop(page3, mm.options[5].label_mm, 1.4, 45, 0.45, 5);
+  Tick(page3, mm.options[3].box_mm);
+  auto rs = ScanAndRead(page3, GetParam());
+  ASSERT_FALSE(rs.empty());
+  const FieldReading* r = Find(rs, "mm");
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->needs_review);
+  EXPECT_NE(r->reason.find("option " + mm.options[0].value + ": its label is circled"), std::string::npos) << r->reason;
+  EXPECT_NE(r->reason.find("option " + mm.options[5].value + ": its label is circled"), std::string::npos) << r->reason;
+  EXPECT_EQ(r->reason.find("option " + mm.options[3].value + ":"), std::string::npos) << r->reason;
+}
+
+TEST_P(LabelMarksTest, TickedAnswersStainsAndLinesNearLabelsAreLeftAlone) {
+  cv::Mat page1 = SipasForm().pages.at(0).clone();
+  // Each question ticked; around the labels: a circled label whose box is ticked too, an
+  // underline, a coffee stain, a fold crease across the page, a word written beside.
+  for (const char* id : {"p1", "p2", "p4", "p5", "p6", "p7"}) Tick(page1, Field(id).options[0].box_mm);
+  Loop(page1, Field("p1").options[0].label_mm, 1.2, 40, 0.45, 6);
+  {
+    const auto& l = Field("p2").options[1].label_mm;
+    cv::Mat ink(page1.size(), CV_8U, cv::Scalar(255));
+    cv::line(ink, Px(l.x - 0.5, l.bottom() + 0.8), Px(l.right() + 1, l.bottom() + 1.1), cv::Scalar(40),
+             static_cast<int>(0.45 * kPxPerMm), cv::LINE_AA, 4);
+    cv::min(page1, ink, page1);
+  }
+  {
+    const auto& l = Field("p4").options[1].label_mm;
+    cv::Mat stain = page1.clone();
+    cv::ellipse(stain, Px(l.x + l.w / 2, l.y + l.h / 2), cv::Size(static_cast<int>(9 * kPxPerMm * 16),
+                static_cast<int>(6 * kPxPerMm * 16)), 20, 0, 360, cv::Scalar(170), cv::FILLED, cv::LINE_AA, 4);
+    cv::GaussianBlur(stain, stain, cv::Size(0, 0), 8);
+    cv::min(page1, stain, page1);
+  }
+  {
+    const double y = Field("p6").options[0].label_mm.bottom() + 1.5;
+    cv::Mat ink(page1.size(), CV_8U, cv::Scalar(255));
+    cv::line(ink, Px(5, y), Px(205, y + 0.8), cv::Scalar(120), 2, cv::LINE_AA, 4);
+    cv::min(page1, ink, page1);
+  }
+  {
+    const auto& l = Field("p7").options[1].label_mm;
+    cv::putText(page1, "ok", cv::Point(static_cast<int>((l.right() + 4) * kPxPerMm), static_cast<int>(l.bottom() * kPxPerMm)),
+                cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.2, cv::Scalar(40), 3, cv::LINE_AA);
+  }
+  auto rs = ScanAndRead(page1, GetParam());
+  ASSERT_FALSE(rs.empty());
+  for (const auto& r : rs) {
+    if (!core::IsBoxKind(r.kind)) continue;
+    EXPECT_EQ(r.reason.find("label"), std::string::npos) << r.field_id << ": " << r.reason;
+  }
+  const FieldReading* r1 = Find(rs, "p1");
+  EXPECT_FALSE(r1->needs_review) << r1->reason;
+}
+
+TEST_P(LabelMarksTest, CleanPagesSayNothingAboutLabels) {
+  for (const cv::Mat& page : SipasForm().pages) {
+    auto rs = ScanAndRead(page, GetParam());
+    for (const auto& r : rs) EXPECT_EQ(r.reason.find("label"), std::string::npos) << r.field_id << ": " << r.reason;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Scans, LabelMarksTest,
+                         ::testing::Values(Scanning{"300dpi", 300, 0.0, 0, 0},
+                                           Scanning{"200dpi_rotated_jpeg", 200, 2.5, 4, 70},
+                                           Scanning{"150dpi_skewed_noisy", 150, -4.0, 7, 55}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace phieu::recognition
