@@ -28,7 +28,7 @@ constexpr double kBoxPadMm = 0.6;
 constexpr double kTextPadMm = 0.4;
 /// Strokes are dark features narrower than this (a black-hat of this size): ballpoint and
 /// pencil lines pass, paper shading, fold shadows and coffee stains do not.
-constexpr double kStrokeWidthMm = 1.5;
+constexpr double kStrokeWidthMm = 1.8;
 /// A stroke pixel is this share of the page's paper-to-print contrast darker than its
 /// surroundings (light pencil reaches ~0.3).
 constexpr float kStrokeContrast = 0.22f;
@@ -36,6 +36,24 @@ constexpr float kStrokeContrast = 0.22f;
 constexpr double kMinStrokeMm = 1.0;
 /// A loop covers at least this share of the label's columns above and below it.
 constexpr float kCircledCover = 0.5f;
+/// A pen mark at a label: a stroke component this large (a cross or tick is 3-6 mm, a word
+/// more), no larger (folds, rules and long loops are), within this reach of the label.
+constexpr double kMarkMinMm = 1.5;
+constexpr double kMarkMaxMm = 12.0;
+constexpr double kMarkReachMm = 2.0;
+/// A straight stroke whose line runs on through this much of the page beyond both its ends is
+/// part of a fold crease or a ruled line, not a hand mark.
+constexpr double kLineProbeMm = 8.0;
+constexpr float kLineSupport = 0.7f;
+/// Ink joined to a label's text reaching this far beyond its line box (top or bottom) is a pen
+/// stroke through the text; looked for up to kPokeBandMm out.
+constexpr double kPokeMm = 0.35;
+constexpr double kPokeBandMm = 1.2;
+/// ... and reaching at least this far out: grain or JPEG ringing clinging to a glyph does not.
+/// A clean scan has well under one speck per cm² near the options; salt-and-pepper noise tens.
+constexpr double kPokeDepthMm = 0.7;
+constexpr double kPokeDepthGrainyMm = 1.1;
+constexpr float kGrainySpecksPerCm2 = 2.0f;
 
 /// `r` (page mm) in pixels of the patch sampled over `zone`.
 cv::Rect ToPx(const core::RectMm& r, const core::RectMm& zone) {
@@ -60,6 +78,225 @@ bool AnyStroke(const cv::Mat& strokes, cv::Rect band) {
   return band.area() > 0 && cv::countNonZero(strokes(band)) > 0;
 }
 
+/// Distance in px between two rectangles (0 when they touch or overlap).
+int RectGap(const cv::Rect& a, const cv::Rect& b) {
+  const int dx = std::max({0, b.x - a.br().x, a.x - b.br().x});
+  const int dy = std::max({0, b.y - a.br().y, a.y - b.br().y});
+  return std::max(dx, dy);
+}
+
+/// True when the stroke pixels `pts` are a thin straight piece, at least `min_length_mm` long,
+/// of a longer line: the line through them carries on in `all` (strokes before masking) for
+/// most of kLineProbeMm beyond both of their ends. A fold crease or a ruled line cut into pieces by the masks looks so; a
+/// pen cross, tick or underline stops.
+bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm) {
+  if (pts.size() < 4) return false;
+  cv::Vec4f line;
+  cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
+  const cv::Point2f dir(line[0], line[1]), at(line[2], line[3]);
+  float lo = 0, hi = 0, spread = 0;
+  for (const cv::Point& p : pts) {
+    const cv::Point2f d = cv::Point2f(p) - at;
+    const float along = d.dot(dir);
+    lo = std::min(lo, along), hi = std::max(hi, along);
+    spread = std::max(spread, std::abs(d.x * dir.y - d.y * dir.x));
+  }
+  if (hi - lo < min_length_mm * kPpm || spread > 0.6 * kPpm) return false;  // not a thin straight stroke
+  const int steps = static_cast<int>(kLineProbeMm * kPpm);
+  for (int side : {-1, 1}) {
+    int hits = 0, seen = 0;
+    for (int s = 1; s <= steps; ++s) {
+      const cv::Point2f q = at + dir * ((side > 0 ? hi : lo) + side * s);
+      const int x = cvRound(q.x), y = cvRound(q.y);
+      if (x < 2 || y < 2 || x >= all.cols - 2 || y >= all.rows - 2) break;
+      ++seen;
+      hits += cv::countNonZero(all(cv::Rect(x - 2, y - 2, 5, 5))) > 0;
+    }
+    if (seen == 0 || hits < kLineSupport * seen) return false;
+  }
+  return true;
+}
+
+int Px(double mm) { return static_cast<int>(std::lround(mm * kPpm)); }
+
+/// The strokes around one field's options, in a patch sampled over `zone` at kPpm.
+struct StrokeMap {
+  core::RectMm zone;
+  cv::Mat all;    ///< thin dark strokes, print included (CV_8U, 0 or 255).
+  cv::Mat pen;    ///< the same with everything printed masked and specks removed.
+  cv::Mat components;             ///< labels of `pen`'s 8-connected components (CV_32S).
+  std::vector<cv::Rect> extents;  ///< per component label; empty for a removed speck.
+  std::vector<cv::Rect> boxes;    ///< the masked tick-box areas.
+  float specks_per_cm2 = 0.0f;    ///< specks removed from `pen`: the scan's grain.
+
+  cv::Rect ToPx(const core::RectMm& r) const { return phieu::recognition::ToPx(r, zone); }
+};
+
+StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
+                     const templates::Layout& layout, const templates::FieldLayout& f,
+                     core::PointMm shift_mm, const PageCalibration& cal, const core::RectMm& zone) {
+  StrokeMap map;
+  map.zone = zone;
+  core::RectMm at = zone;
+  at.x += shift_mm.x;
+  at.y += shift_mm.y;
+  const cv::Mat gray = WarpPatch(scan_gray, mm_to_px, at, kPpm);
+
+  // Thin dark strokes only: the black-hat is the darkness a pixel has beyond a closing of the
+  // patch, i.e. beyond anything wider than the kernel.
+  const int k = Px(kStrokeWidthMm) | 1;  // odd: 11 px
+  cv::Mat hat;
+  cv::morphologyEx(gray, hat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
+  const float contrast = std::max(cal.white - cal.black, 40.0f);
+  cv::threshold(hat, map.all, contrast * std::max(kStrokeContrast, 4.0f * cal.noise), 255, cv::THRESH_BINARY);
+
+  // Everything printed near the options is the form's, not the respondent's.
+  map.pen = map.all.clone();
+  const cv::Rect bounds(0, 0, map.pen.cols, map.pen.rows);
+  auto blank = [&](const core::RectMm& r) {
+    const cv::Rect px = r.empty() ? cv::Rect() : (map.ToPx(r) & bounds);
+    if (px.area() > 0) map.pen(px).setTo(0);
+    return px;
+  };
+  for (const templates::FieldLayout& g : layout.fields) {
+    if (g.page != f.page) continue;
+    blank(g.text_mm.Grown(kTextPadMm));
+    for (const auto& o : g.options) {
+      const cv::Rect b = blank(o.box_mm.Grown(kBoxPadMm));
+      if (b.area() > 0) map.boxes.push_back(b);
+      if (!o.label_mm.empty()) blank(o.label_mm.Grown(kLabelPadMm, kLabelPadAboveBelowMm));
+    }
+    for (const auto& c : g.cells_mm) blank(c.Grown(kBoxPadMm));
+    // A grid row's rules and criterion text, a writing area's frame and ruled lines.
+    if (g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) blank(g.area_mm.Grown(kBoxPadMm));
+  }
+
+  // Dust and grain are specks; a pen line is long.
+  cv::Mat stats, centroids;
+  const int n = cv::connectedComponentsWithStats(map.pen, map.components, stats, centroids, 8, CV_32S);
+  map.extents.assign(n, cv::Rect());
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect e(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                     stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    if (std::max(e.width, e.height) >= Px(kMinStrokeMm)) map.extents[i] = e;
+    else map.specks_per_cm2 += 1.0f;
+  }
+  map.specks_per_cm2 /= static_cast<float>(zone.w * zone.h / 100.0);
+  for (int r = 0; r < map.pen.rows; ++r) {
+    const int* lab = map.components.ptr<int>(r);
+    uchar* s = map.pen.ptr<uchar>(r);
+    for (int c = 0; c < map.pen.cols; ++c)
+      if (s[c] && map.extents[lab[c]].empty()) s[c] = 0;
+  }
+  return map;
+}
+
+bool TouchesABox(const StrokeMap& map, const cv::Rect& extent) {
+  return std::any_of(map.boxes.begin(), map.boxes.end(),
+                     [&](const cv::Rect& b) { return RectGap(extent, b) <= 1; });
+}
+
+/// Loops: strokes above and below most of a label, closed at one end at least.
+void FindLoops(const StrokeMap& map, const templates::FieldLayout& f, std::vector<LabelMark>& out) {
+  const int pad = Px(kLabelPadMm);
+  const int pad_v = static_cast<int>(std::ceil(kLabelPadAboveBelowMm * kPpm));
+  const int reach = Px(kReachMm);
+  const int side = Px(1.0);  // a loop's ends: +-1 mm of the text
+  for (size_t i = 0; i < f.options.size(); ++i) {
+    const templates::OptionBox& o = f.options[i];
+    if (o.label_mm.empty()) continue;
+    const cv::Rect label = map.ToPx(o.label_mm);
+    const cv::Rect box = map.ToPx(o.box_mm);
+    LabelMark& m = out[i];
+    m.above = ColumnCover(map.pen, {label.x, label.y - reach, label.width, reach - pad_v});
+    m.below = ColumnCover(map.pen, {label.x, label.br().y + pad_v, label.width, reach - pad_v});
+    const int rows_top = label.y - side, rows_h = label.height + 2 * side;
+    // Left of the label: the strip between it and its box, and left of the box (a loop drawn
+    // around box and label together).
+    const int left = std::min(box.x, label.x) - reach;
+    m.before = AnyStroke(map.pen, {left, rows_top, label.x - pad - left, rows_h});
+    m.after = AnyStroke(map.pen, {label.br().x + pad, rows_top, reach - pad, rows_h});
+    m.circled = m.above >= kCircledCover && m.below >= kCircledCover && (m.before || m.after);
+  }
+}
+
+/// Hand-sized strokes near a label, each given to the label it lies nearest to.
+void FindHandMarks(const StrokeMap& map, const templates::FieldLayout& f, std::vector<LabelMark>& out) {
+  const cv::Rect inside(1, 1, map.pen.cols - 2, map.pen.rows - 2);
+  for (size_t c = 1; c < map.extents.size(); ++c) {
+    const cv::Rect bb = map.extents[c];
+    const int size = std::max(bb.width, bb.height);
+    if (bb.empty() || size < Px(kMarkMinMm) || size > Px(kMarkMaxMm)) continue;
+    if ((bb & inside) != bb) continue;  // runs out of the zone: not a mark at these options
+    // What touches a box is the box reader's (overflowing ticks, circles round the box).
+    if (TouchesABox(map, bb)) continue;
+    int best = -1, best_gap = Px(kMarkReachMm) + 1;
+    for (size_t i = 0; i < f.options.size(); ++i) {
+      if (f.options[i].label_mm.empty()) continue;
+      const int gap = RectGap(bb, map.ToPx(f.options[i].label_mm));
+      if (gap < best_gap) best = static_cast<int>(i), best_gap = gap;
+    }
+    if (best < 0) continue;
+    std::vector<cv::Point> pts;
+    for (int r = bb.y; r < bb.br().y; ++r) {
+      const int* lab = map.components.ptr<int>(r);
+      for (int x = bb.x; x < bb.br().x; ++x)
+        if (lab[x] == static_cast<int>(c)) pts.emplace_back(x, r);
+    }
+    if (!PartOfLongLine(pts, map.all, kMarkMinMm)) out[best].pen_mark = true;
+  }
+}
+
+/// True when one of `pts` lies on a pen stroke that runs on to a tick box: an overflowing cross
+/// or tick, whose box the box reader has read.
+bool ReachesABox(const StrokeMap& map, const std::vector<cv::Point>& pts) {
+  for (const cv::Point& p : pts) {
+    const cv::Rect& e = map.extents[map.components.at<int>(p)];
+    if (!e.empty() && TouchesABox(map, e)) return true;
+  }
+  return false;
+}
+
+/// Pen strokes through the text itself (a cross or tick over the words): the print of a label
+/// stays inside its line box, so ink joined to the text that runs out over the box's top or
+/// bottom edge is the respondent's.
+void FindStrokesThroughText(const StrokeMap& map, const templates::FieldLayout& f,
+                            std::vector<LabelMark>& out) {
+  const int pad = Px(kLabelPadMm), poke = Px(kPokeMm), band = Px(kPokeBandMm);
+  // On a grainy scan (salt and pepper, heavy JPEG) specks cling to the glyphs in chains; a
+  // stroke must then run out further to count.
+  const bool grainy = map.specks_per_cm2 > kGrainySpecksPerCm2;
+  const int depth_min = Px(grainy ? kPokeDepthGrainyMm : kPokeDepthMm);
+  const cv::Rect bounds(0, 0, map.all.cols, map.all.rows);
+  for (size_t i = 0; i < f.options.size(); ++i) {
+    const templates::OptionBox& o = f.options[i];
+    if (o.label_mm.empty() || out[i].pen_mark || out[i].circled) continue;
+    const cv::Rect label = map.ToPx(o.label_mm);
+    const cv::Rect win = cv::Rect(label.x - pad, label.y - band, label.width + 2 * pad, label.height + 2 * band) & bounds;
+    if (win.area() == 0) continue;
+    cv::Mat lab, stats, centroids;
+    const int m = cv::connectedComponentsWithStats(map.all(win), lab, stats, centroids, 8, CV_32S);
+    std::vector<int> inside(m, 0), depth(m, 0);
+    std::vector<std::vector<cv::Point>> outside(m);
+    const int top = label.y - win.y, bottom = label.br().y - win.y;
+    for (int r = 0; r < lab.rows; ++r) {
+      const int* l = lab.ptr<int>(r);
+      for (int x = 0; x < lab.cols; ++x) {
+        if (!l[x]) continue;
+        if (r >= top && r < bottom) {
+          ++inside[l[x]];
+        } else if (r < top - poke || r >= bottom + poke) {
+          outside[l[x]].emplace_back(x + win.x, r + win.y);
+          depth[l[x]] = std::max(depth[l[x]], r < top ? top - r : r - bottom + 1);
+        }
+      }
+    }
+    for (int k = 1; k < m && !out[i].pen_mark; ++k)
+      out[i].pen_mark = inside[k] > 0 && depth[k] >= depth_min && !ReachesABox(map, outside[k]) &&
+                        !PartOfLongLine(outside[k], map.all, kPokeDepthMm);
+  }
+}
+
 }  // namespace
 
 std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
@@ -72,76 +309,10 @@ std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33
   for (const auto& o : f.options)
     if (!o.label_mm.empty()) zone = core::Union(zone, core::Union(o.box_mm, o.label_mm));
   if (zone.empty()) return out;
-  zone = zone.Grown(kReachMm + 0.5);
-
-  core::RectMm at = zone;
-  at.x += shift_mm.x;
-  at.y += shift_mm.y;
-  const cv::Mat gray = WarpPatch(scan_gray, mm_to_px, at, kPpm);
-
-  // Thin dark strokes only: the black-hat is the darkness a pixel has beyond a closing of the
-  // patch, i.e. beyond anything wider than the kernel.
-  const int k = 2 * static_cast<int>(std::lround(kStrokeWidthMm * kPpm / 2)) + 1;
-  cv::Mat hat;
-  cv::morphologyEx(gray, hat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
-  const float contrast = std::max(cal.white - cal.black, 40.0f);
-  const double threshold = contrast * std::max(kStrokeContrast, 4.0f * cal.noise);
-  cv::Mat strokes;
-  cv::threshold(hat, strokes, threshold, 255, cv::THRESH_BINARY);
-
-  // Everything printed near the options is the form's, not the respondent's.
-  const cv::Rect bounds(0, 0, strokes.cols, strokes.rows);
-  auto blank = [&](const core::RectMm& r) {
-    if (r.empty()) return;
-    cv::Rect px = ToPx(r, zone) & bounds;
-    if (px.area() > 0) strokes(px).setTo(0);
-  };
-  for (const templates::FieldLayout& g : layout.fields) {
-    if (g.page != f.page) continue;
-    blank(g.text_mm.Grown(kTextPadMm));
-    for (const auto& o : g.options) {
-      blank(o.box_mm.Grown(kBoxPadMm));
-      if (!o.label_mm.empty()) blank(o.label_mm.Grown(kLabelPadMm, kLabelPadAboveBelowMm));
-    }
-    for (const auto& c : g.cells_mm) blank(c.Grown(kBoxPadMm));
-    // A grid row's rules and criterion text, a writing area's frame and ruled lines.
-    if (g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) blank(g.area_mm.Grown(kBoxPadMm));
-  }
-
-  // Dust and grain are specks; a pen line is long.
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(strokes, labels, stats, centroids, 8, CV_32S);
-  const int min_len = static_cast<int>(std::lround(kMinStrokeMm * kPpm));
-  std::vector<uchar> keep(n, 0);
-  for (int i = 1; i < n; ++i)
-    keep[i] = std::max(stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT)) >= min_len;
-  for (int r = 0; r < strokes.rows; ++r) {
-    const int* lab = labels.ptr<int>(r);
-    uchar* s = strokes.ptr<uchar>(r);
-    for (int c = 0; c < strokes.cols; ++c)
-      if (s[c] && !keep[lab[c]]) s[c] = 0;
-  }
-
-  const int pad = static_cast<int>(std::lround(kLabelPadMm * kPpm));
-  const int pad_v = static_cast<int>(std::ceil(kLabelPadAboveBelowMm * kPpm));
-  const int reach = static_cast<int>(std::lround(kReachMm * kPpm));
-  const int side = static_cast<int>(std::lround(1.0 * kPpm));  // a loop's ends: +-1 mm of the text
-  for (size_t i = 0; i < f.options.size(); ++i) {
-    const templates::OptionBox& o = f.options[i];
-    if (o.label_mm.empty()) continue;
-    const cv::Rect label = ToPx(o.label_mm, zone);
-    const cv::Rect box = ToPx(o.box_mm, zone);
-    LabelMark& m = out[i];
-    m.above = ColumnCover(strokes, {label.x, label.y - reach, label.width, reach - pad_v});
-    m.below = ColumnCover(strokes, {label.x, label.br().y + pad_v, label.width, reach - pad_v});
-    const int rows_top = label.y - side, rows_h = label.height + 2 * side;
-    // Left of the label: the strip between it and its box, and left of the box (a loop drawn
-    // around box and label together).
-    const int left = std::min(box.x, label.x) - reach;
-    m.before = AnyStroke(strokes, {left, rows_top, label.x - pad - left, rows_h});
-    m.after = AnyStroke(strokes, {label.br().x + pad, rows_top, reach - pad, rows_h});
-    m.circled = m.above >= kCircledCover && m.below >= kCircledCover && (m.before || m.after);
-  }
+  const StrokeMap map = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kReachMm + 0.5));
+  FindLoops(map, f, out);
+  FindHandMarks(map, f, out);
+  FindStrokesThroughText(map, f, out);
   return out;
 }
 

@@ -24,6 +24,10 @@ struct LabelMark {
   bool after = false;   ///< a stroke just right of the label's end.
   /// A loop around the label: strokes above and below most of it, closed at one end at least.
   bool circled = false;
+  /// A pen mark of hand size (a cross or tick over the text, an underline, a word written
+  /// beside it) nearer to this label than to any other, not touching a box: the respondent may
+  /// have chosen the option this way.
+  bool pen_mark = false;
 };
 
 /// Measures the surroundings of every option label of box field `field` (single or multi; other

@@ -176,13 +176,18 @@ void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision>
                       " filled beside a cross: a correction or another choice?");
     confidence = std::min(confidence, 0.5f);
   }
-  for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i)
-    if (labels[i].circled && decisions[i].state != BoxState::kMarked) {
-      // The respondent circled the option's text: most likely the answer, but the box says
-      // nothing, so a person decides.
+  for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i) {
+    if (decisions[i].state == BoxState::kMarked) continue;
+    // The respondent circled or marked the option's text: most likely the answer, but the box
+    // says nothing, so a person decides.
+    if (labels[i].circled)
       reasons.push_back("option " + field.options[i].value + ": its label is circled, its box left empty");
-      confidence = std::min(confidence, 0.5f);
-    }
+    else if (labels[i].pen_mark)
+      reasons.push_back("option " + field.options[i].value + ": a pen mark at its label, its box left empty");
+    else
+      continue;
+    confidence = std::min(confidence, 0.5f);
+  }
   if (marked == 0 && cancelled > 0) {
     reasons.push_back("mark cancelled with no replacement");
     confidence = std::min(confidence, 0.5f);

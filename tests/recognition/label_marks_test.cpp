@@ -197,11 +197,50 @@ TEST_P(LabelMarksTest, AnOptionalQuestionAnsweredByCirclingIsNotTakenAsBlank) {
   EXPECT_EQ(r->reason.find("option " + mm.options[3].value + ":"), std::string::npos) << r->reason;
 }
 
+void Cross(cv::Mat& page, const core::RectMm& r) {
+  cv::Mat ink(page.size(), CV_8U, cv::Scalar(255));
+  const int w = static_cast<int>(0.45 * kPxPerMm);
+  cv::line(ink, Px(r.x, r.y), Px(r.right(), r.bottom()), cv::Scalar(40), w, cv::LINE_AA, 4);
+  cv::line(ink, Px(r.right(), r.y), Px(r.x, r.bottom()), cv::Scalar(40), w, cv::LINE_AA, 4);
+  cv::min(page, ink, page);
+}
+
+TEST_P(LabelMarksTest, ACrossOrTickOnAnOptionsTextGoesToReview) {
+  // mm (optional, at most 3): option 1 ticked in its box; a cross over the start of option 3's
+  // text, a tick over option 5's, a cross just after option 7's text.
+  cv::Mat page3 = SipasForm().pages.at(2).clone();
+  const auto& mm = Field("mm");
+  Tick(page3, mm.options[0].box_mm);
+  const auto& l2 = mm.options[2].label_mm;
+  Cross(page3, {l2.x + 1, l2.y - 0.5, 4.5, l2.h + 1});
+  const auto& l4 = mm.options[4].label_mm;
+  Tick(page3, {l4.x + 0.5, l4.y - 1, 5, l4.h + 1});
+  const auto& l6 = mm.options[6].label_mm;
+  Cross(page3, {l6.right() + 1.2, l6.y, 4, 4});
+  auto rs = ScanAndRead(page3, GetParam());
+  ASSERT_FALSE(rs.empty());
+  const FieldReading* r = Find(rs, "mm");
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->needs_review);
+  EXPECT_EQ(r->selected, std::vector<std::string>{mm.options[0].value});
+  for (size_t i = 0; i < mm.options.size(); ++i) {
+    const bool marked = i == 2 || i == 4 || i == 6;
+    EXPECT_EQ(r->reason.find("option " + mm.options[i].value + ": a pen mark at its label") != std::string::npos, marked)
+        << i << ": " << r->reason;
+  }
+}
+
 TEST_P(LabelMarksTest, TickedAnswersStainsAndLinesNearLabelsAreLeftAlone) {
   cv::Mat page1 = SipasForm().pages.at(0).clone();
   // Each question ticked; around the labels: a circled label whose box is ticked too, an
-  // underline, a coffee stain, a fold crease across the page, a word written beside.
-  for (const char* id : {"p1", "p2", "p4", "p5", "p6", "p7"}) Tick(page1, Field(id).options[0].box_mm);
+  // underline, a coffee stain, a fold crease across the page, a word written in the margin.
+  for (const char* id : {"p1", "p2", "p6", "p7"}) Tick(page1, Field(id).options[0].box_mm);
+  // Big ticks leaving their boxes towards their own text and up into the gap between rows
+  // (one that runs on through another option's text is for a person to judge).
+  for (const char* id : {"p4", "p5"}) {
+    const auto& b = Field(id).options[3].box_mm;
+    Tick(page1, {b.x - 0.5, b.y - 2.0, b.w + 3.0, b.h + 2.0});
+  }
   Loop(page1, Field("p1").options[0].label_mm, 1.2, 40, 0.45, 6);
   {
     const auto& l = Field("p2").options[1].label_mm;
@@ -226,7 +265,7 @@ TEST_P(LabelMarksTest, TickedAnswersStainsAndLinesNearLabelsAreLeftAlone) {
   }
   {
     const auto& l = Field("p7").options[1].label_mm;
-    cv::putText(page1, "ok", cv::Point(static_cast<int>((l.right() + 4) * kPxPerMm), static_cast<int>(l.bottom() * kPxPerMm)),
+    cv::putText(page1, "ok", cv::Point(static_cast<int>((l.right() + 7) * kPxPerMm), static_cast<int>(l.bottom() * kPxPerMm)),
                 cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.2, cv::Scalar(40), 3, cv::LINE_AA);
   }
   auto rs = ScanAndRead(page1, GetParam());
@@ -237,6 +276,7 @@ TEST_P(LabelMarksTest, TickedAnswersStainsAndLinesNearLabelsAreLeftAlone) {
   }
   const FieldReading* r1 = Find(rs, "p1");
   EXPECT_FALSE(r1->needs_review) << r1->reason;
+  for (const char* id : {"p4", "p5"}) EXPECT_EQ(Find(rs, id)->selected.size(), 1u) << id;
 }
 
 TEST_P(LabelMarksTest, CleanPagesSayNothingAboutLabels) {
