@@ -12,8 +12,8 @@
 namespace phieu::recognition {
 namespace {
 
-/// Sampling: ~150 dpi, where a 0.3 mm ballpoint line is still ~2 px wide.
-constexpr double kPpm = 6.0;
+/// Sampling: ~130 dpi, where a 0.3 mm ballpoint line is still 1.5 px wide.
+constexpr double kPpm = 5.0;
 /// How far from the label a loop around it is looked for. A hand-drawn loop runs 0.5-2.5 mm
 /// outside the text; the next row of options starts ~3.5 mm below.
 constexpr double kReachMm = 3.0;
@@ -51,7 +51,7 @@ constexpr double kPokeMm = 0.35;
 constexpr double kPokeBandMm = 1.2;
 /// ... and reaching at least this far out: grain or JPEG ringing clinging to a glyph does not.
 /// A clean scan has well under one speck per cm² near the options; salt-and-pepper noise tens.
-constexpr double kPokeDepthMm = 0.7;
+constexpr double kPokeDepthMm = 0.6;
 constexpr double kPokeDepthGrainyMm = 1.1;
 constexpr float kGrainySpecksPerCm2 = 2.0f;
 
@@ -144,7 +144,7 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
 
   // Thin dark strokes only: the black-hat is the darkness a pixel has beyond a closing of the
   // patch, i.e. beyond anything wider than the kernel.
-  const int k = Px(kStrokeWidthMm) | 1;  // odd: 11 px
+  const int k = Px(kStrokeWidthMm) | 1;  // odd: 9 px
   cv::Mat hat;
   cv::morphologyEx(gray, hat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
   const float contrast = std::max(cal.white - cal.black, 40.0f);
@@ -301,7 +301,8 @@ void FindStrokesThroughText(const StrokeMap& map, const templates::FieldLayout& 
 
 std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                                       const templates::Layout& layout, size_t field,
-                                      core::PointMm shift_mm, const PageCalibration& cal) {
+                                      core::PointMm shift_mm, const PageCalibration& cal,
+                                      bool pen_marks) {
   const templates::FieldLayout& f = layout.fields.at(field);
   std::vector<LabelMark> out(f.options.size());
   if (f.kind != core::FieldKind::kSingle && f.kind != core::FieldKind::kMulti) return out;
@@ -311,8 +312,10 @@ std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33
   if (zone.empty()) return out;
   const StrokeMap map = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kReachMm + 0.5));
   FindLoops(map, f, out);
-  FindHandMarks(map, f, out);
-  FindStrokesThroughText(map, f, out);
+  if (pen_marks) {
+    FindHandMarks(map, f, out);
+    FindStrokesThroughText(map, f, out);
+  }
   return out;
 }
 

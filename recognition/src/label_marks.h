@@ -35,8 +35,11 @@ struct LabelMark {
 /// shift measured on its boxes; `cal` the page calibration of the box pass. Printed elements
 /// the layout knows (boxes, labels, question text, grids, combs, writing areas) are masked out,
 /// and only thin dark strokes count, so paper shading and stains do not.
+/// `pen_marks`: also look for lesser pen marks (LabelMark::pen_mark), which only matter when
+/// no box of the field holds an answer; loops are always looked for.
 std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                                       const templates::Layout& layout, size_t field,
-                                      core::PointMm shift_mm, const PageCalibration& cal);
+                                      core::PointMm shift_mm, const PageCalibration& cal,
+                                      bool pen_marks);
 
 }  // namespace phieu::recognition

@@ -178,11 +178,12 @@ void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision>
   }
   for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i) {
     if (decisions[i].state == BoxState::kMarked) continue;
-    // The respondent circled or marked the option's text: most likely the answer, but the box
-    // says nothing, so a person decides.
+    // The respondent circled or marked the option's text: perhaps the answer, but the box says
+    // nothing, so a person decides. A loop is a deliberate choice wherever it is; a lesser mark
+    // (a cross, a tick, a stray line or dot) only matters when no box holds an answer.
     if (labels[i].circled)
       reasons.push_back("option " + field.options[i].value + ": its label is circled, its box left empty");
-    else if (labels[i].pen_mark)
+    else if (labels[i].pen_mark && marked == 0)
       reasons.push_back("option " + field.options[i].value + ": a pen mark at its label, its box left empty");
     else
       continue;
@@ -332,8 +333,11 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
       shift_mm = {Median(sx), Median(sy)};
-      const std::vector<LabelMark> labels =
-          FindLabelMarks(scan.gray, page.mm_to_px, layout, fi, shift_mm, page_boxes.calibration);
+      const bool answered = std::any_of(decisions.begin(), decisions.end(), [&](const BoxDecision& d) {
+        return d.state == BoxState::kMarked || (fills_are_marks && d.state == BoxState::kCancelled);
+      });
+      const std::vector<LabelMark> labels = FindLabelMarks(scan.gray, page.mm_to_px, layout, fi, shift_mm,
+                                                           page_boxes.calibration, !answered);
       ApplyBoxRules(f, std::move(decisions), labels, fills_are_marks, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);

@@ -206,11 +206,10 @@ void Cross(cv::Mat& page, const core::RectMm& r) {
 }
 
 TEST_P(LabelMarksTest, ACrossOrTickOnAnOptionsTextGoesToReview) {
-  // mm (optional, at most 3): option 1 ticked in its box; a cross over the start of option 3's
-  // text, a tick over option 5's, a cross just after option 7's text.
+  // mm (optional, at most 3), no box marked: a cross over the start of option 3's text, a tick
+  // over option 5's, a cross just after option 7's text.
   cv::Mat page3 = SipasForm().pages.at(2).clone();
   const auto& mm = Field("mm");
-  Tick(page3, mm.options[0].box_mm);
   const auto& l2 = mm.options[2].label_mm;
   Cross(page3, {l2.x + 1, l2.y - 0.5, 4.5, l2.h + 1});
   const auto& l4 = mm.options[4].label_mm;
@@ -222,7 +221,7 @@ TEST_P(LabelMarksTest, ACrossOrTickOnAnOptionsTextGoesToReview) {
   const FieldReading* r = Find(rs, "mm");
   ASSERT_NE(r, nullptr);
   EXPECT_TRUE(r->needs_review);
-  EXPECT_EQ(r->selected, std::vector<std::string>{mm.options[0].value});
+  EXPECT_TRUE(r->selected.empty());
   for (size_t i = 0; i < mm.options.size(); ++i) {
     const bool marked = i == 2 || i == 4 || i == 6;
     EXPECT_EQ(r->reason.find("option " + mm.options[i].value + ": a pen mark at its label") != std::string::npos, marked)
@@ -264,6 +263,15 @@ TEST_P(LabelMarksTest, TickedAnswersStainsAndLinesNearLabelsAreLeftAlone) {
     cv::min(page1, ink, page1);
   }
   {
+    // p4 (option 1 ticked): a stray line across the text of options 2 and 5.
+    const auto& a = Field("p4").options[1].label_mm;
+    const auto& b = Field("p4").options[4].label_mm;
+    cv::Mat ink(page1.size(), CV_8U, cv::Scalar(255));
+    cv::line(ink, Px(a.x + 6, a.y - 1.5), Px(b.x + 9, b.bottom() + 0.5), cv::Scalar(50),
+             static_cast<int>(0.4 * kPxPerMm), cv::LINE_AA, 4);
+    cv::min(page1, ink, page1);
+  }
+  {
     const auto& l = Field("p7").options[1].label_mm;
     cv::putText(page1, "ok", cv::Point(static_cast<int>((l.right() + 7) * kPxPerMm), static_cast<int>(l.bottom() * kPxPerMm)),
                 cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.2, cv::Scalar(40), 3, cv::LINE_AA);
@@ -277,6 +285,7 @@ TEST_P(LabelMarksTest, TickedAnswersStainsAndLinesNearLabelsAreLeftAlone) {
   const FieldReading* r1 = Find(rs, "p1");
   EXPECT_FALSE(r1->needs_review) << r1->reason;
   for (const char* id : {"p4", "p5"}) EXPECT_EQ(Find(rs, id)->selected.size(), 1u) << id;
+  EXPECT_FALSE(Find(rs, "p4")->needs_review) << Find(rs, "p4")->reason;
 }
 
 TEST_P(LabelMarksTest, CleanPagesSayNothingAboutLabels) {
