@@ -105,13 +105,23 @@ std::set<std::string> Values(const json& v) {
 using SeenPages = std::set<std::pair<long long, int>>;  // (serial, page) identified
 using Reasons = std::map<std::pair<long long, std::string>, std::string>;  // (serial, field) -> reason
 
-// A review reason that comes from the respondent breaking a question's rule, not from doubt.
+// A review reason that comes from the respondent breaking a question's rule, not from doubt:
+// every one of its parts ("; "-separated) is such a rule.
 bool IsRuleReason(const std::string& reason) {
-  return reason.rfind("required question unanswered", 0) == 0 ||
-         reason.find("marked in a one-answer question") != std::string::npos ||
-         reason.find("allowed") != std::string::npos ||
-         reason.find("cancelled with no replacement") != std::string::npos ||
-         reason.find("its label is circled") != std::string::npos;
+  auto rule = [](const std::string& part) {
+    return part.rfind("required question unanswered", 0) == 0 ||
+           part.find("marked in a one-answer question") != std::string::npos ||
+           part.find("allowed") != std::string::npos ||
+           part.find("cancelled with no replacement") != std::string::npos ||
+           part.find("its label is circled") != std::string::npos;
+  };
+  size_t at = 0;
+  while (true) {
+    const size_t end = reason.find("; ", at);
+    if (!rule(reason.substr(at, end - at))) return false;
+    if (end == std::string::npos) return true;
+    at = end + 2;
+  }
 }
 
 BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout,

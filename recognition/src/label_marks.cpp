@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 
@@ -37,7 +38,8 @@ constexpr double kMinStrokeMm = 1.0;
 /// A loop covers at least this share of the label's columns above and below it.
 constexpr float kCircledCover = 0.5f;
 /// A pen mark at a label: a stroke component this large (a cross or tick is 3-6 mm, a word
-/// more), no larger (folds, rules and long loops are), within this reach of the label.
+/// more; pen dots and most underlines fall outside), no larger (folds, rules and long loops
+/// are), within this reach of the label.
 constexpr double kMarkMinMm = 1.5;
 constexpr double kMarkMaxMm = 12.0;
 constexpr double kMarkReachMm = 2.0;
@@ -45,15 +47,20 @@ constexpr double kMarkReachMm = 2.0;
 /// part of a fold crease or a ruled line, not a hand mark.
 constexpr double kLineProbeMm = 8.0;
 constexpr float kLineSupport = 0.7f;
-/// Ink joined to a label's text reaching this far beyond its line box (top or bottom) is a pen
-/// stroke through the text; looked for up to kPokeBandMm out.
-constexpr double kPokeMm = 0.35;
-constexpr double kPokeBandMm = 1.2;
-/// ... and reaching at least this far out: grain or JPEG ringing clinging to a glyph does not.
-/// A clean scan has well under one speck per cm² near the options; salt-and-pepper noise tens.
+/// Ink joined to a label's text that runs beyond its line box (top or bottom) is a pen stroke
+/// through the text, when it reaches at least kPokeDepthMm out (looked for up to kPokeBandMm;
+/// its pixels from kPokeMm out are the stroke's): grain or JPEG ringing clinging to a glyph
+/// does not reach so far. On a grainy scan (a clean one has well under one speck per cm² near
+/// the options, salt-and-pepper noise tens) specks cling in chains, and the stroke must reach
+/// kPokeDepthGrainyMm.
+constexpr double kPokeMm = 0.2;
+constexpr double kPokeBandMm = 1.6;
 constexpr double kPokeDepthMm = 0.6;
 constexpr double kPokeDepthGrainyMm = 1.1;
 constexpr float kGrainySpecksPerCm2 = 2.0f;
+/// Stacked diacritics on a capital (Ấ, Ế, Ỗ) rise up to ~0.17 em (0.6 mm at 9.5 pt) above the
+/// line box: above a label holding one, pokes are measured from that high.
+constexpr double kCapitalOvershootMm = 0.6;
 
 /// `r` (page mm) in pixels of the patch sampled over `zone`.
 cv::Rect ToPx(const core::RectMm& r, const core::RectMm& zone) {
@@ -87,8 +94,8 @@ int RectGap(const cv::Rect& a, const cv::Rect& b) {
 
 /// True when the stroke pixels `pts` are a thin straight piece, at least `min_length_mm` long,
 /// of a longer line: the line through them carries on in `all` (strokes before masking) for
-/// most of kLineProbeMm beyond both of their ends. A fold crease or a ruled line cut into pieces by the masks looks so; a
-/// pen cross, tick or underline stops.
+/// most of kLineProbeMm beyond both of their ends. A fold crease or a ruled line cut into
+/// pieces by the masks looks so; a pen cross, tick or underline stops.
 bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm) {
   if (pts.size() < 4) return false;
   cv::Vec4f line;
@@ -160,15 +167,17 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   };
   for (const templates::FieldLayout& g : layout.fields) {
     if (g.page != f.page) continue;
-    blank(g.text_mm.Grown(kTextPadMm));
+    if (!g.text_mm.empty()) blank(g.text_mm.Grown(kTextPadMm));
     for (const auto& o : g.options) {
-      const cv::Rect b = blank(o.box_mm.Grown(kBoxPadMm));
+      const cv::Rect b = o.box_mm.empty() ? cv::Rect() : blank(o.box_mm.Grown(kBoxPadMm));
       if (b.area() > 0) map.boxes.push_back(b);
       if (!o.label_mm.empty()) blank(o.label_mm.Grown(kLabelPadMm, kLabelPadAboveBelowMm));
     }
-    for (const auto& c : g.cells_mm) blank(c.Grown(kBoxPadMm));
+    for (const auto& c : g.cells_mm)
+      if (!c.empty()) blank(c.Grown(kBoxPadMm));
     // A grid row's rules and criterion text, a writing area's frame and ruled lines.
-    if (g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) blank(g.area_mm.Grown(kBoxPadMm));
+    if ((g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) && !g.area_mm.empty())
+      blank(g.area_mm.Grown(kBoxPadMm));
   }
 
   // Dust and grain are specks; a pen line is long.
@@ -247,6 +256,23 @@ void FindHandMarks(const StrokeMap& map, const templates::FieldLayout& f, std::v
   }
 }
 
+/// True when `text` (UTF-8) holds a capital letter with a mark above it (Á, Ấ, Ế, Ỗ, Ứ...).
+bool HasAccentedCapital(const std::string& text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    char32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (int k = 1; k < len && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    i += len;
+    const bool latin1 = cp >= 0xC0 && cp <= 0xDD && cp != 0xD7;        // À..Ý
+    const bool ext_a = (cp == 0x102 || cp == 0x168 || cp == 0x128);      // Ă Ũ Ĩ
+    const bool horn = cp == 0x1A0 || cp == 0x1AF;                        // Ơ Ư
+    const bool viet = cp >= 0x1EA0 && cp <= 0x1EF8 && cp % 2 == 0;      // Ạ..Ỹ
+    if (latin1 || ext_a || horn || viet) return true;
+  }
+  return false;
+}
+
 /// True when one of `pts` lies on a pen stroke that runs on to a tick box: an overflowing cross
 /// or tick, whose box the box reader has read.
 bool ReachesABox(const StrokeMap& map, const std::vector<cv::Point>& pts) {
@@ -274,11 +300,12 @@ void FindStrokesThroughText(const StrokeMap& map, const templates::FieldLayout& 
     const cv::Rect label = map.ToPx(o.label_mm);
     const cv::Rect win = cv::Rect(label.x - pad, label.y - band, label.width + 2 * pad, label.height + 2 * band) & bounds;
     if (win.area() == 0) continue;
+    const int rise = HasAccentedCapital(o.label) ? Px(kCapitalOvershootMm) : 0;
     cv::Mat lab, stats, centroids;
     const int m = cv::connectedComponentsWithStats(map.all(win), lab, stats, centroids, 8, CV_32S);
     std::vector<int> inside(m, 0), depth(m, 0);
     std::vector<std::vector<cv::Point>> outside(m);
-    const int top = label.y - win.y, bottom = label.br().y - win.y;
+    const int top = label.y - win.y - rise, bottom = label.br().y - win.y;
     for (int r = 0; r < lab.rows; ++r) {
       const int* l = lab.ptr<int>(r);
       for (int x = 0; x < lab.cols; ++x) {

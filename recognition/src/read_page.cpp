@@ -177,10 +177,10 @@ void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision>
     confidence = std::min(confidence, 0.5f);
   }
   for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i) {
-    if (decisions[i].state == BoxState::kMarked) continue;
+    if (decisions[i].state != BoxState::kEmpty) continue;
     // The respondent circled or marked the option's text: perhaps the answer, but the box says
     // nothing, so a person decides. A loop is a deliberate choice wherever it is; a lesser mark
-    // (a cross, a tick, a stray line or dot) only matters when no box holds an answer.
+    // (a cross, a tick, a word, a stray line) only matters when no box holds an answer.
     if (labels[i].circled)
       reasons.push_back("option " + field.options[i].value + ": its label is circled, its box left empty");
     else if (labels[i].pen_mark && marked == 0)

@@ -96,8 +96,9 @@ void DrawLabelCircle(cv::Mat& ink, const core::RectMm& label, const core::RectMm
          std::max(box.bottom(), label.bottom()) - std::min(box.y, label.y)};
     room = 2.0;
   }
-  // A rounded rectangle (a superellipse) 0.4-2 mm outside the text, slightly tilted, whose
-  // ends overlap or fall a little short.
+  // A rounded rectangle (a superellipse) slightly tilted, whose ends overlap or fall a little
+  // short: 0.5-1.6 mm above and below the text, 0.3 mm to the room left before the box at its
+  // ends (up to 2 mm round box and text together).
   const double mx = Uniform(rng, 0.3, std::clamp(room, 0.4, 2.0)), my = Uniform(rng, 0.5, 1.6);
   const double a = r.w / 2 + mx, b = r.h / 2 + my;
   const double cx = r.x + r.w / 2 + Normal(rng, 0, 0.15), cy = r.y + r.h / 2 + Normal(rng, 0, 0.15);

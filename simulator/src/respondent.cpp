@@ -326,7 +326,7 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
     if (plan.circles_labels && (f.kind == core::FieldKind::kSingle || f.kind == core::FieldKind::kMulti) &&
         fp.marks.size() == chosen.size())  // a correction is made in the boxes, as the form says
       for (BoxMark& m : fp.marks)
-        if (f.options[m.option].label_mm.w > 0) m.shape = MarkShape::kLabelCircle;
+        if (!f.options[m.option].label_mm.empty()) m.shape = MarkShape::kLabelCircle;
 
     if (f.kind == core::FieldKind::kDigits && !f.cells_mm.empty()) {
       // A phone number is optional and private: about half leave it out.

@@ -266,12 +266,15 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
         const auto& f = layout.fields[fp.field];
         if (f.page != item.page) continue;
         for (const auto& m : fp.marks) {
-          const bool label = m.shape == MarkShape::kLabelCircle;
+          // (A circler's plan only rings options with printed text; the page RNG then draws the
+          // loop instead of a box mark, so later marks of that page differ, nothing else.)
+          const bool label = m.shape == MarkShape::kLabelCircle && !f.options[m.option].label_mm.empty();
           const bool overflow = !label && m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
           if (label)
             DrawLabelCircle(ink, f.options[m.option].label_mm, f.options[m.option].box_mm, plan.pen, dpi, rng);
           else
-            DrawBoxMark(ink, f.options[m.option].box_mm, m.shape, plan.pen, dpi, plan.mark_scale, overflow, rng);
+            DrawBoxMark(ink, f.options[m.option].box_mm, m.shape == MarkShape::kLabelCircle ? plan.style : m.shape,
+                        plan.pen, dpi, plan.mark_scale, overflow, rng);
           json jm = {{"value", OptionValueJson(f.options[m.option])}, {"mark", MarkShapeName(m.shape)},
                      {"selected", m.selected}, {"pen", plan.pen.Name()}};
           if (m.correction) jm["correction"] = true;

@@ -297,6 +297,8 @@ TEST(LayoutJsonTest, RejectsBrokenInput) {
                       "options": [{"value": 1, "box_mm": [10, 20, 5, 5]}, {"value": "b", "box_mm": [20, 20, 5, 5]}]}]})");
   ASSERT_TRUE(minimal.ok()) << minimal.error().message;
   EXPECT_EQ(minimal->fields[0].options[0].value, "1");
+  EXPECT_TRUE(minimal->fields[0].options[0].label_mm.empty());  // older layouts: no label_mm
+  EXPECT_TRUE(minimal->fields[0].text_mm.empty());
   EXPECT_TRUE(minimal->fields[0].options[0].numeric);
   EXPECT_EQ(minimal->fields[0].options[1].value, "b");
   EXPECT_FALSE(minimal->fields[0].options[1].numeric);
