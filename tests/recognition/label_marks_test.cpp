@@ -15,6 +15,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/scan_damage.h"
 #include "recognition/recognition.h"
 #include "scanner/scanner.h"
 #include "templates/templates.h"
@@ -117,20 +118,8 @@ std::vector<FieldReading> ScanAndRead(const cv::Mat& page, const Scanning& how) 
   cv::resize(page, scaled, cv::Size(), s, s, cv::INTER_AREA);
   cv::warpAffine(scaled, out, m, scaled.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
   cv::GaussianBlur(out, out, cv::Size(0, 0), 0.6);
-  if (how.noise > 0) {
-    cv::Mat noise(out.size(), CV_16S);
-    cv::RNG rng(how.seed);  // the same grain whatever ran before
-    rng.fill(noise, cv::RNG::NORMAL, 0, how.noise);
-    cv::Mat o16;
-    out.convertTo(o16, CV_16S);
-    o16 += noise;
-    o16.convertTo(out, CV_8U);
-  }
-  if (how.jpeg > 0) {
-    std::vector<uchar> buf;
-    cv::imencode(".jpg", out, buf, {cv::IMWRITE_JPEG_QUALITY, how.jpeg});
-    out = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
-  }
+  phieu::testing::AddGrain(out, how.noise, how.seed);  // the same grain whatever ran before
+  phieu::testing::JpegRoundTrip(out, how.jpeg);
   scanner::Scan scan;
   scan.gray = out;
   scan.dpi = how.dpi;

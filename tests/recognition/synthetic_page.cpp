@@ -8,6 +8,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/scan_damage.h"
+
 namespace phieu::recognition::testing {
 namespace {
 
@@ -315,20 +317,8 @@ void SyntheticPage::Scan(scanner::Scan* scan, scanner::AlignedPage* page, int pa
   cv::warpPerspective(raster_, img, cv::Mat(page_to_scan), raster_.size(), cv::INTER_LINEAR,
                       cv::BORDER_CONSTANT, cv::Scalar(setup_.paper));
   if (setup_.blur_sigma_px > 0) cv::GaussianBlur(img, img, cv::Size(0, 0), setup_.blur_sigma_px);
-  if (setup_.noise_sigma > 0) {
-    cv::Mat noise(img.size(), CV_16SC1);
-    cv::RNG rng(setup_.seed);
-    rng.fill(noise, cv::RNG::NORMAL, 0, setup_.noise_sigma);
-    cv::Mat img16;
-    img.convertTo(img16, CV_16SC1);
-    img16 += noise;
-    img16.convertTo(img, CV_8UC1);
-  }
-  if (setup_.jpeg_quality > 0) {
-    std::vector<uchar> buf;
-    cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, setup_.jpeg_quality});
-    img = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
-  }
+  phieu::testing::AddGrain(img, setup_.noise_sigma, setup_.seed);
+  phieu::testing::JpegRoundTrip(img, setup_.jpeg_quality);
   if (setup_.binarize) cv::threshold(img, img, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   scan->gray = img;
   scan->dpi = kDpi;

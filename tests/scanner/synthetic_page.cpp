@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/scan_damage.h"
 #include "templates/anchor_payload.h"
 
 namespace phieu::scanner::testing {
@@ -129,20 +130,8 @@ cv::Mat MakeScan(const cv::Mat& page, const cv::Matx33d& page_to_scan, cv::Size 
                       cv::BORDER_CONSTANT, cv::Scalar(255));
   if (d.paper_gray < 255) scan.convertTo(scan, CV_8U, d.paper_gray / 255.0);
   if (d.blur_sigma > 0) cv::GaussianBlur(scan, scan, cv::Size(), d.blur_sigma);
-  if (d.noise_sigma > 0) {
-    cv::RNG rng(d.seed);
-    cv::Mat noise(scan.size(), CV_16SC1);
-    rng.fill(noise, cv::RNG::NORMAL, 0, d.noise_sigma);
-    cv::Mat s16;
-    scan.convertTo(s16, CV_16SC1);
-    s16 += noise;
-    s16.convertTo(scan, CV_8UC1);
-  }
-  if (d.jpeg_quality > 0) {
-    std::vector<unsigned char> buf;
-    cv::imencode(".jpg", scan, buf, {cv::IMWRITE_JPEG_QUALITY, d.jpeg_quality});
-    scan = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
-  }
+  phieu::testing::AddGrain(scan, d.noise_sigma, d.seed);
+  phieu::testing::JpegRoundTrip(scan, d.jpeg_quality);
   if (d.binarise) cv::threshold(scan, scan, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   return scan;
 }
