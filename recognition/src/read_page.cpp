@@ -120,20 +120,15 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
 constexpr float kSureReplacement = 0.99f;
 constexpr float kSureReplacementInk = 0.12f;
 
-/// Applies the question's rules to its box readings.
-void ApplyBoxRules(const templates::FieldLayout& field, std::vector<BoxDecision> decisions,
-                   const std::vector<LabelMark>& labels, bool fills_are_marks,
-                   const ReadOptions& options, FieldReading& out) {
+/// Applies the question's rules to its box readings (fills already read as marks on a page
+/// answered by filling).
+void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
+                   const std::vector<LabelMark>& labels, const ReadOptions& options,
+                   FieldReading& out) {
   std::vector<std::string> reasons;
   float confidence = 1.0f;
   int marked = 0, cancelled = 0;
   bool faint_anywhere = false;
-  if (fills_are_marks)
-    for (size_t i = 0; i < decisions.size(); ++i)
-      if (decisions[i].state == BoxState::kCancelled) {
-        decisions[i].state = BoxState::kMarked;
-        out.boxes[i].state = BoxState::kMarked;
-      }
   for (size_t i = 0; i < decisions.size(); ++i) {
     const BoxDecision& d = decisions[i];
     confidence = std::min(confidence, d.confidence);
@@ -326,19 +321,20 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
         const BoxDetail& b = boxes[next_box];
         const BoxMeasurement& m = b.measurement;
-        r.boxes.push_back({f.options[oi].value, b.decision.state, m.ink, m.fill, b.decision.confidence});
-        decisions.push_back(b.decision);
+        BoxDecision d = b.decision;
+        if (fills_are_marks && d.state == BoxState::kCancelled) d.state = BoxState::kMarked;
+        r.boxes.push_back({f.options[oi].value, d.state, m.ink, m.fill, d.confidence});
+        decisions.push_back(std::move(d));
         boxes_mm = core::Union(boxes_mm, f.options[oi].box_mm);
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
       shift_mm = {Median(sx), Median(sy)};
-      const bool answered = std::any_of(decisions.begin(), decisions.end(), [&](const BoxDecision& d) {
-        return d.state == BoxState::kMarked || (fills_are_marks && d.state == BoxState::kCancelled);
-      });
+      const bool answered = std::any_of(decisions.begin(), decisions.end(),
+                                        [](const BoxDecision& d) { return d.state == BoxState::kMarked; });
       const std::vector<LabelMark> labels = FindLabelMarks(scan.gray, page.mm_to_px, layout, fi, shift_mm,
                                                            page_boxes.calibration, !answered);
-      ApplyBoxRules(f, std::move(decisions), labels, fills_are_marks, options, r);
+      ApplyBoxRules(f, decisions, labels, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);
     } else {
