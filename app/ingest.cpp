@@ -46,6 +46,20 @@ class LazyOcrEngine : public recognition::OcrEngine {
   std::unique_ptr<recognition::OcrEngine> engine_;
 };
 
+// Seconds since the previous lap (or construction).
+class Lap {
+ public:
+  double Next() {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+
+ private:
+  Clock::time_point last_ = Clock::now();
+};
+
 // One worker's view of the files: keeps the last opened reader, because consecutive tasks
 // usually come from the same multi-page file.
 class PageProcessor {
@@ -55,11 +69,13 @@ class PageProcessor {
     if (!read_options_.ocr) read_options_.ocr = &ocr_;
   }
 
-  store::PageResult Process(const PageTask& task) {
+  /// Processes one page; adds the time each stage took to `times`.
+  store::PageResult Process(const PageTask& task, StageSeconds& times) {
     store::PageResult result;
     result.file_id = task.file_id;
     result.page_index = task.page_index;
     result.aligned.source = {task.file, task.page_index};
+    Lap lap;
     if (reader_file_ != task.file) {
       reader_.reset();
       reader_file_ = task.file;
@@ -69,20 +85,25 @@ class PageProcessor {
     }
     if (!reader_) return Unreadable(std::move(result), task.file.string() + ": cannot be opened");
     auto scan = reader_->ReadPage(task.page_index);
+    times.decode += lap.Next();
     if (!scan.ok()) return Unreadable(std::move(result), scan.error().message);
     result.streaks = scanner::RemoveScannerStreaks(scan->gray);
+    times.streaks += lap.Next();
 
     result.aligned = scanner::AlignPage(*scan, catalog_, options_.align);
     result.aligned.source = scan->source;
+    times.align += lap.Next();
     if (result.aligned.status == scanner::AlignStatus::kOk) {
       const templates::Layout* layout =
           catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
       if (layout) result.readings = recognition::ReadPage(*scan, result.aligned, *layout, read_options_);
+      times.read += lap.Next();
       // Encode here, in parallel, so the single writer thread only runs SQL.
       store::EncodeCrops(result);
     } else {
       result.thumbnail_jpeg = scanner::MakeThumbnailJpeg(scan->gray);
     }
+    times.encode += lap.Next();
     return result;
   }
 
@@ -110,12 +131,15 @@ class PagePipeline {
     for (int i = 0; i < std::max(1, options.jobs); ++i) {
       workers_.emplace_back([this, &catalog, &options] {
         PageProcessor processor(catalog, options);
+        StageSeconds times;
         while (auto task = NextTask()) {
-          store::PageResult r = processor.Process(*task);
+          store::PageResult r = processor.Process(*task, times);
           std::lock_guard lock(mu_);
           done_.emplace(task->seq, std::move(r));
           done_cv_.notify_all();
         }
+        std::lock_guard lock(mu_);
+        stage_seconds_ += times;
       });
     }
   }
@@ -125,7 +149,20 @@ class PagePipeline {
       closing_ = true;
     }
     task_cv_.notify_all();
-    for (auto& t : workers_) t.join();
+    for (auto& t : workers_)
+      if (t.joinable()) t.join();
+  }
+
+  /// Stops the workers once their tasks are done and returns their summed stage times.
+  StageSeconds Finish() {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    task_cv_.notify_all();
+    for (auto& t : workers_)
+      if (t.joinable()) t.join();
+    return stage_seconds_;
   }
 
   bool Full() const { return submitted_ - taken_ >= window_; }
@@ -164,6 +201,7 @@ class PagePipeline {
   std::deque<PageTask> tasks_;
   std::map<long, store::PageResult> done_;
   bool closing_ = false;
+  StageSeconds stage_seconds_;
   std::vector<std::thread> workers_;
 };
 
@@ -197,7 +235,9 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
 
   auto store_next = [&]() -> bool {
     store::PageResult page = pipeline.TakeNext();
+    Lap lap;
     auto disposition = store.SavePage(page);
+    summary.stages.store += lap.Next();
     if (!disposition.ok()) {
       failure = disposition.error();
       return false;
@@ -225,7 +265,9 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
         break;
     }
     if (--pages_left[page.file_id] == 0) {
+      Lap finish;
       auto st = store.FinishScanFile(page.file_id);
+      summary.stages.store += finish.Next();
       if (!st.ok()) {
         failure = st;
         return false;
@@ -264,7 +306,9 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       else if (!st.ok()) return st.error();
       continue;
     }
+    Lap begin;
     auto state = store.BeginScanFileFromDisk(sha, file, page_counts[i]);
+    summary.stages.store += begin.Next();
     if (!state.ok() && state.error().code == "io") {
       // The scan file, not the survey: rewritten or gone since it was hashed. Name it and go
       // on; running the command again ingests it.
@@ -305,6 +349,9 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   }
   while (!pipeline.Empty() && failure.ok()) store_next();
   if (!failure.ok()) return failure.error();
+  const double writer_store = summary.stages.store;
+  summary.stages = pipeline.Finish();
+  summary.stages.store = writer_store;
   summary.stopped = stopping() && summary.pages_read < progress.pages_total;
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;

@@ -36,6 +36,21 @@ struct IngestOptions {
   const std::atomic<bool>* stop = nullptr;
 };
 
+/// Where a batch's time went, summed over workers (wall time of each stage on its thread).
+struct StageSeconds {
+  double decode = 0.0;   ///< opening files and decoding page images.
+  double streaks = 0.0;  ///< finding and painting out scanner streaks.
+  double align = 0.0;    ///< QR anchors, identification, alignment.
+  double read = 0.0;     ///< boxes, digits and text areas (OCR included).
+  double encode = 0.0;   ///< crops and thumbnails to PNG/JPEG.
+  double store = 0.0;    ///< the writer: hashing, keeping originals, SQL (its own thread).
+  StageSeconds& operator+=(const StageSeconds& o) {
+    decode += o.decode, streaks += o.streaks, align += o.align, read += o.read;
+    encode += o.encode, store += o.store;
+    return *this;
+  }
+};
+
 struct IngestSummary {
   int files = 0;               ///< scan files given.
   int files_skipped = 0;       ///< already ingested completely (same SHA-256).
@@ -52,6 +67,7 @@ struct IngestSummary {
   std::map<std::string, int> streak_positions;
   std::vector<std::string> errors;  ///< one line per unreadable file or page, naming it.
   double seconds = 0.0;
+  StageSeconds stages;         ///< per-stage cost, for benchmarks and profiling.
   bool stopped = false;        ///< interrupted before every page was read.
 };
 

@@ -302,6 +302,7 @@ double ChildIngestPeakRssMb(const std::filesystem::path& db, const std::string& 
 struct IngestRun {
   double pages_per_s = 0.0;
   int pages = 0;
+  StageSeconds stages;
   std::vector<std::pair<store::PageResult, store::PageDisposition>> pages_seen;
 };
 
@@ -334,6 +335,7 @@ core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templat
   auto summary = Ingest(**store, *catalog, *files, options);
   if (!summary.ok()) return summary.error();
   run.pages = summary->pages_read;
+  run.stages = summary->stages;
   run.pages_per_s = summary->seconds > 0 ? summary->pages_read / summary->seconds : 0;
   return run;
 }
@@ -492,6 +494,14 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
             << "  throughput --jobs 1          " << std::setprecision(1) << j1->pages_per_s << " pages/s\n"
             << "  throughput --jobs 2          " << j2->pages_per_s << " pages/s\n"
             << "  decode only (1 thread)       " << decode_rate << " pages/s (" << decoded << " pages)\n";
+  {
+    // Where --jobs 1 spends a page: the profile to read before optimising anything.
+    const StageSeconds& t = j1->stages;
+    const double per = 1000.0 / std::max(1, j1->pages);
+    std::cout << std::setprecision(1) << "  ms per page, --jobs 1        decode " << t.decode * per << ", streaks "
+              << t.streaks * per << ", align " << t.align * per << ", read " << t.read * per << ", encode "
+              << t.encode * per << "; writer thread " << t.store * per << "\n";
+  }
   std::cout << "  text areas: blank/written right " << hs.text_correct_blankness << " / " << hs.text_areas << " ("
             << pct(hs.text_correct_blankness, hs.text_areas) << "%; target >= 99.5%), written taken as blank "
             << hs.written_taken_blank << " of " << hs.written << " (target 0), blank sent to review "
@@ -519,7 +529,14 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
                  {"box_fields", bs.fields}, {"box_fields_review", bs.fields_review},
                  {"boxes", bs.boxes}, {"boxes_review", bs.boxes_review},
                  {"pages_per_s_jobs1", j1->pages_per_s}, {"pages_per_s_jobs2", j2->pages_per_s},
-                 {"decode_only_pages_per_s", decode_rate}, {"peak_rss_mb_small", rss_small},
+                 {"decode_only_pages_per_s", decode_rate},
+                 {"ms_per_page_jobs1",
+                  {{"decode", 1000 * j1->stages.decode / std::max(1, j1->pages)},
+                   {"streaks", 1000 * j1->stages.streaks / std::max(1, j1->pages)},
+                   {"align", 1000 * j1->stages.align / std::max(1, j1->pages)},
+                   {"read", 1000 * j1->stages.read / std::max(1, j1->pages)},
+                   {"encode", 1000 * j1->stages.encode / std::max(1, j1->pages)},
+                   {"store", 1000 * j1->stages.store / std::max(1, j1->pages)}}}, {"peak_rss_mb_small", rss_small},
                  {"peak_rss_mb_large", rss_large_mb}, {"rss_small_pages", small_pages},
                  {"rss_large_pages", large_pages},
                  {"box_fields_review_rules", bs.fields_review_rules},
