@@ -41,6 +41,12 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& options
 
 /// 255 where `labels` (CV_32S, from connectedComponents) holds a label whose `selected` entry
 /// is non-zero, else 0.
+/// `cv::morphologyEx(mask(band), out, MORPH_OPEN, <1 x length or length x 1 rectangle>)` on a
+/// 0/255 mask, pixel for pixel (the erosion reads `mask` beyond the band, as OpenCV does for a
+/// region of interest), in time linear in the band instead of in band x length: the pixels
+/// of straight runs at least `length` long. Returns a band-sized 0/255 mask.
+cv::Mat OpenByLine(const cv::Mat& mask, cv::Rect band, int length, bool horizontal);
+
 cv::Mat LabelMask(const cv::Mat& labels, const std::vector<uchar>& selected);
 
 /// Ink strength 0..255 over `mask`, normalised so that a typical stroke is near 255.

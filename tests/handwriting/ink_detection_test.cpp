@@ -5,6 +5,7 @@
 #include <random>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 
 #include "handwriting/handwriting_synth.h"
 #include "recognition/handwriting.h"
+#include "recognition/src/text_ink.h"
 
 namespace phieu::recognition {
 namespace {
@@ -98,6 +100,42 @@ TEST(InkDetectionTest, ShowThroughAsFaintAsLightPencilIsNotInk) {
 TEST(InkDetectionTest, RejectsBadInput) {
   EXPECT_THROW(DetectInk(cv::Mat(), 8.0), std::invalid_argument);
   EXPECT_THROW(DetectInk(cv::Mat(10, 10, CV_8U, cv::Scalar(255)), 0.0), std::invalid_argument);
+}
+
+// The run-length line opening stands in for cv::morphologyEx: it must agree pixel for pixel,
+// for both directions, odd and even lengths, bands inside the mask and along its edges, and
+// lengths longer than a band (OpenCV then still reads the mask beyond it).
+TEST(InkDetectionTest, OpenByLineMatchesOpenCvOpening) {
+  std::mt19937 rng(5);
+  int compared = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int rows = 5 + static_cast<int>(rng() % 60), cols = 5 + static_cast<int>(rng() % 90);
+    cv::Mat mask(rows, cols, CV_8U);
+    // Runs of every length: random 0/255 with a per-trial density, plus a few long lines.
+    const unsigned density = 1 + rng() % 9;
+    for (int y = 0; y < rows; ++y)
+      for (int x = 0; x < cols; ++x) mask.at<uchar>(y, x) = rng() % 10 < density ? 255 : 0;
+    for (int k = 0; k < 3; ++k) {
+      const int y = static_cast<int>(rng() % rows), x = static_cast<int>(rng() % cols);
+      cv::line(mask, {x, y}, {static_cast<int>(rng() % cols), y}, 255);
+      cv::line(mask, {x, y}, {x, static_cast<int>(rng() % rows)}, 255);
+    }
+    const int bx = static_cast<int>(rng() % cols), by = static_cast<int>(rng() % rows);
+    const cv::Rect band(bx, by, 1 + static_cast<int>(rng() % (cols - bx)), 1 + static_cast<int>(rng() % (rows - by)));
+    const bool horizontal = rng() % 2 == 0;
+    const int span = horizontal ? cols : rows;
+    const int length = 1 + static_cast<int>(rng() % span);
+    cv::Mat expected;
+    cv::morphologyEx(mask(band), expected, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_RECT, horizontal ? cv::Size(length, 1) : cv::Size(1, length)));
+    const cv::Mat got = internal::OpenByLine(mask, band, length, horizontal);
+    ASSERT_EQ(got.size(), expected.size());
+    ASSERT_EQ(cv::countNonZero(got != expected), 0)
+        << "trial " << trial << ": " << (horizontal ? "horizontal" : "vertical") << " length " << length << " band "
+        << band << " in " << mask.size();
+    ++compared;
+  }
+  EXPECT_EQ(compared, 300);
 }
 
 // ~200 areas with every kind of damage, light pencil included. A written area taken as blank,
