@@ -334,7 +334,11 @@ std::vector<DecodedCode> FindCodes(const cv::Mat& gray, const FindCodesOptions& 
 
   const auto regions = CornerRegions(gray.size());
   if (regions[0].width >= 32 && regions[0].height >= 32) {
-    for (const cv::Rect& region : regions) {
+    // First the quick pass in every corner, then the slower ones where it found nothing: a
+    // page with no code in any corner may be given up on before they run.
+    std::array<bool, 4> quick_found{};
+    for (size_t i = 0; i < regions.size(); ++i) {
+      const cv::Rect& region = regions[i];
       // The quick pass looks at the outer 3/4 x 4/5 of the region first (where the anchor is
       // on any ordinary scan): a global threshold over less paper adapts better to the
       // symbol, and it is ~35% cheaper (measured on the bench stack: 4.1 vs 6.3 ms per page,
@@ -352,19 +356,20 @@ std::vector<DecodedCode> FindCodes(const cv::Mat& gray, const FindCodesOptions& 
                             static_cast<int>(half.step));
         results = ZXing::ReadBarcodes(hv, quick);
         // Half-size edge coordinate e is full-size edge coordinate 2e; back to centres after.
-        if (!results.empty()) {
-          Collect(results, quick_region.x + 0.5, quick_region.y + 0.5, 2.0, found);
-          continue;
-        }
+        if (!results.empty()) Collect(results, quick_region.x + 0.5, quick_region.y + 0.5, 2.0, found);
       } else {
         results = ZXing::ReadBarcodes(view.cropped(quick_region.x, quick_region.y, qw, qh), quick);
-        if (!results.empty()) {
-          Collect(results, quick_region.x, quick_region.y, 1.0, found);
-          continue;
-        }
+        if (!results.empty()) Collect(results, quick_region.x, quick_region.y, 1.0, found);
       }
+      quick_found[i] = !results.empty();
+    }
+    const bool none = std::none_of(quick_found.begin(), quick_found.end(), [](bool b) { return b; });
+    if (none && options.give_up_if_none && options.give_up_if_none()) return found;
+    for (size_t i = 0; i < regions.size(); ++i) {
+      if (quick_found[i]) continue;
+      const cv::Rect& region = regions[i];
       const auto crop = view.cropped(region.x, region.y, region.width, region.height);
-      results = ZXing::ReadBarcodes(crop, thorough);
+      ZXing::Results results = ZXing::ReadBarcodes(crop, thorough);
       if (results.empty() && std::max(w, h) <= kMaxUpscaleSide) {
         // Low-resolution scans (150-200 dpi) leave ~3 px per module; once blurred, ZXing's
         // binarizer loses them, and a 2x cubic upscale brings them back (measured: 150 dpi,
