@@ -252,7 +252,10 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     switch (*disposition) {
       case store::PageDisposition::kStored:
         ++summary.pages_identified;
-        for (const auto& r : page.readings) summary.review_items += r.needs_review ? 1 : 0;
+        for (const auto& r : page.readings) {
+          summary.review_items += r.needs_review ? 1 : 0;
+          summary.required_left_blank += !r.needs_review && r.reason == recognition::kRequiredLeftBlank;
+        }
         break;
       case store::PageDisposition::kConflict:
         ++summary.conflicts;

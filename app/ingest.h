@@ -60,6 +60,9 @@ struct IngestSummary {
   int pages_unidentified = 0;
   int conflicts = 0;
   int review_items = 0;        ///< fields sent to review this run.
+  /// Required box questions left plainly blank, recorded as unanswered without review
+  /// (recognition::kRequiredLeftBlank), this run.
+  int required_left_blank = 0;
   std::map<std::string, int> unidentified_reasons;
   int pages_with_streaks = 0;  ///< pages a scanner streak was painted out of (dirty glass).
   /// Where those streaks ran, to 10 px ("x 1570" down the image, "y 750" across it), and on

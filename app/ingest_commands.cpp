@@ -77,6 +77,7 @@ void Accumulate(IngestSummary& total, const IngestSummary& s) {
   total.pages_unidentified += s.pages_unidentified;
   total.conflicts += s.conflicts;
   total.review_items += s.review_items;
+  total.required_left_blank += s.required_left_blank;
   for (const auto& [reason, n] : s.unidentified_reasons) total.unidentified_reasons[reason] += n;
   total.pages_with_streaks += s.pages_with_streaks;
   for (const auto& [where, n] : s.streak_positions) total.streak_positions[where] += n;
@@ -132,6 +133,10 @@ void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
     std::cout << "      " << std::setw(5) << n << "  " << reason << "\n";
   std::cout << "  conflicts        " << s.conflicts << " (same sheet page scanned twice; kept for a person)\n"
             << "  review items     " << s.review_items << " new\n";
+  if (s.required_left_blank > 0)
+    std::cout << "  left blank       " << s.required_left_blank
+              << " required questions with no mark near their boxes: recorded as unanswered, not queued"
+              << " (--review-blank-required queues them)\n";
   if (s.pages_with_streaks > 0) {
     std::vector<std::pair<std::string, int>> where(s.streak_positions.begin(), s.streak_positions.end());
     std::sort(where.begin(), where.end(), [](auto& a, auto& b) { return a.second > b.second; });
@@ -173,6 +178,7 @@ std::vector<Command> IngestCommands() {
            double settle_s = 2.0;
            std::string scanner, source, mode = "Gray";
            int dpi = 300, max_pages = 0;
+           bool review_blank_required = false;
          };
          auto a = std::make_shared<Args>();
          cmd->add_option("--db", a->db, "survey file (created if missing)")->required();
@@ -180,6 +186,9 @@ std::vector<Command> IngestCommands() {
              ->allow_extra_args(false);  // one file per --template: the scan paths follow it.
          cmd->add_option("-j,--jobs", a->jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
          cmd->add_flag("-q,--quiet", a->quiet, "no progress bar");
+         cmd->add_flag("--review-blank-required", a->review_blank_required,
+                       "queue every required question left blank for a reviewer (default: only when ink "
+                       "is seen in or around its boxes; a plainly blank one is recorded as unanswered)");
          cmd->add_option("--watch", a->watch,
                          "after the PATHs, keep ingesting scan files that appear in this folder (and its "
                          "subfolders) until Ctrl-C");
@@ -228,6 +237,7 @@ std::vector<Command> IngestCommands() {
            IngestOptions options;
            options.jobs = a->jobs > 0 ? a->jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
            options.stop = &g_stop;
+           options.read.review_blank_required = a->review_blank_required;
            ProgressBar bar;
            if (!a->quiet) options.on_progress = [&bar](const IngestProgress& p) { bar.Update(p); };
            std::signal(SIGINT, OnInterrupt);

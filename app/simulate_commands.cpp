@@ -60,6 +60,9 @@ struct BoxScore {
   long fields_unseen = 0;        // on pages never identified: not decisions at all
   long boxes = 0, boxes_review = 0;
   long accepted_boxes = 0, accepted_wrong = 0;
+  /// Required box questions accepted as unanswered (export's unanswered_required), and how
+  /// many of them the respondent had in truth answered.
+  long blank_required = 0, blank_required_wrong = 0;
   long sheets_missing = 0;
   std::vector<std::string> wrong_examples;
 };
@@ -110,7 +113,9 @@ using Reasons = std::map<std::pair<long long, std::string>, std::string>;  // (s
 // every one of its parts ("; "-separated) is such a rule.
 bool IsRuleReason(const std::string& reason) {
   auto rule = [](const std::string& part) {
-    return part.rfind("required question unanswered", 0) == 0 ||
+    // A blank required question is the respondent's doing only when nothing was seen in or
+    // around its boxes; "(faint ink seen)" or "(pen marks beside its boxes)" is the machine's doubt.
+    return part == "required question unanswered" ||
            part.find("marked in a one-answer question") != std::string::npos ||
            part.find("allowed") != std::string::npos ||
            part.find("cancelled with no replacement") != std::string::npos ||
@@ -138,6 +143,8 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::La
     }
     const json& e = *it->second;
     std::set<std::string> pending(e["pending"].begin(), e["pending"].end());
+    std::set<std::string> unanswered;
+    if (e.contains("unanswered_required")) unanswered.insert(e["unanswered_required"].begin(), e["unanswered_required"].end());
     const long long serial = t["serial"].get<long long>();
     for (const auto& f : layout.fields) {
       if (!core::IsBoxKind(f.kind)) continue;
@@ -156,6 +163,10 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::La
       }
       auto want = Values(t["answers"].value(f.id, json()));
       auto got = Values(e["answers"].value(f.id, json()));
+      if (unanswered.count(f.id)) {
+        ++s.blank_required;
+        s.blank_required_wrong += !want.empty();
+      }
       for (const auto& o : f.options) {
         ++s.accepted_boxes;
         if (want.count(o.value) != got.count(o.value)) {
@@ -506,6 +517,8 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
             << pct(bs.fields_review_rules, bs.fields) << "%: required left blank, 2 marks, over max, label circled)\n"
             << "    of which machine doubt    " << bs.fields_review - bs.fields_review_rules << " ("
             << pct(bs.fields_review - bs.fields_review_rules, bs.fields) << "%)\n"
+            << "  required left blank, accepted as unanswered " << bs.blank_required << ", answered in truth "
+            << bs.blank_required_wrong << "\n"
             << "  box questions on unidentified pages " << bs.fields_unseen << " (not scored)\n"
             << "  boxes sent to review         " << bs.boxes_review << " / " << bs.boxes << " ("
             << pct(bs.boxes_review, bs.boxes) << "%)\n"
@@ -558,6 +571,7 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
                  {"peak_rss_mb_large", rss_large_mb}, {"rss_small_pages", small_pages},
                  {"rss_large_pages", large_pages},
                  {"box_fields_review_rules", bs.fields_review_rules},
+                 {"required_left_blank", bs.blank_required}, {"required_left_blank_wrong", bs.blank_required_wrong},
                  {"text_areas", hs.text_areas}, {"text_blankness_right", hs.text_correct_blankness},
                  {"written_taken_blank", hs.written_taken_blank}, {"digit_fields", hs.digit_fields},
                  {"digit_review", hs.digit_review}, {"digit_accepted", hs.digit_accepted},

@@ -194,6 +194,10 @@ std::vector<Command> SurveyCommands() {
                      << "  sheets            " << s->sheets << ": " << s->sheets_complete << " complete, "
                      << s->sheets_needs_review << " need review, " << s->sheets_incomplete << " incomplete\n"
                      << "  review items open " << s->review_open << "\n";
+           if (s->required_left_blank > 0)
+             std::cout << "  left blank        " << s->required_left_blank << " required questions on "
+                       << s->sheets_with_required_left_blank
+                       << " sheets, no mark near their boxes (recorded as unanswered)\n";
            if (!s->unidentified_reasons.empty()) {
              std::cout << "  unidentified pages by reason:\n";
              for (const auto& [reason, n] : s->unidentified_reasons)

@@ -18,6 +18,8 @@ struct ExportOptions {
 /// The DESIGN.md JSON export: `[{"serial", "template", "unit", "status", "answers", "pending"}]`,
 /// serial order. `catalog` supplies the field list and whether option values are numbers.
 /// single/scale -> the option value or null; multi -> list; digits/text -> string or null.
+/// Extension: `"unanswered_required"` lists the template's required fields that have no answer
+/// (null or an empty list) and are not pending: the respondent left them blank.
 core::Result<std::string> ExportJson(store::Store& store, const templates::TemplateCatalog& catalog,
                                      const ExportOptions& options = {});
 

@@ -34,6 +34,10 @@ struct BoxReading {
   float confidence = 0.0f;      ///< in the state, [0,1].
 };
 
+/// The reason kept with an accepted reading of a required box question that was left plainly
+/// blank (ReadOptions::review_blank_required).
+inline constexpr const char* kRequiredLeftBlank = "required question left blank";
+
 /// One field's machine reading. Confidence is always in [0, 1].
 struct FieldReading {
   std::string field_id;
@@ -43,7 +47,9 @@ struct FieldReading {
   std::optional<std::string> text;     ///< digits/text: the reading, nullopt = blank/unread.
   float confidence = 0.0f;
   bool needs_review = false;
-  std::string reason;                  ///< why it needs review (empty when it does not).
+  /// Why it needs review. On an accepted reading, empty or a remark worth keeping
+  /// (kRequiredLeftBlank).
+  std::string reason;
   std::vector<BoxReading> boxes;       ///< box kinds: one per option, layout order.
   core::RectMm crop_mm;                ///< the region shown to a reviewer, page mm.
   cv::Mat crop;                        ///< that region as seen, upright gray (may be empty).
@@ -51,6 +57,11 @@ struct FieldReading {
 
 struct ReadOptions {
   float review_below = 0.80f;  ///< box decisions under this confidence go to review.
+  /// A required box question left blank goes to review: always when true; when false (the
+  /// default) only if ink is seen in or around its boxes (a faint mark, a stroke beside the
+  /// boxes, a mark at an option's text). A plainly blank one is then accepted as unanswered
+  /// with reason kRequiredLeftBlank: a reviewer could only confirm it.
+  bool review_blank_required = false;
   double crop_px_per_mm = 6.0; ///< resolution of stored crops (about 150 dpi).
   bool keep_crops = true;      ///< fill FieldReading::crop.
   /// With keep_crops: fill FieldReading::crop only for readings that need review (the store

@@ -135,6 +135,11 @@ struct SurveyStatus {
   int sheets_needs_review = 0;
   int sheets_incomplete = 0;
   int review_open = 0;
+  /// Required questions the machine found plainly blank and recorded as unanswered without
+  /// review (recognition::kRequiredLeftBlank), on how many sheets; a reviewer's later value
+  /// for the field takes it off the count.
+  int required_left_blank = 0;
+  int sheets_with_required_left_blank = 0;
   std::map<std::string, int> unidentified_reasons;  ///< status name ("no_anchors"...) -> pages.
   /// Per unit, code order: `sheets` = sheets with at least one identified page (as in
   /// ListSheets), `allocated` = serials printed for the unit.

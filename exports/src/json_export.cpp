@@ -3,6 +3,7 @@
 #include "exports/exports.h"
 
 #include <fstream>
+#include <set>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
@@ -63,12 +64,24 @@ json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layou
     for (const auto& [id, values] : sheet.selected) answers[id] = values;
     for (const auto& [id, text] : sheet.text) answers[id] = text ? json(*text) : json(nullptr);
   }
+  // Required fields without an answer, pending ones aside (their value is not final): item
+  // non-response the analyst counts per unit. An extension of the DESIGN.md contract.
+  json unanswered = json::array();
+  if (layout) {
+    const std::set<std::string> pending(sheet.pending.begin(), sheet.pending.end());
+    for (const auto& field : layout->fields) {
+      const json& v = answers[field.id];
+      if (field.required && !pending.count(field.id) && (v.is_null() || (v.is_array() && v.empty())))
+        unanswered.push_back(field.id);
+    }
+  }
   return json{{"serial", sheet.serial},
               {"template", sheet.template_id},
               {"unit", sheet.unit_code.empty() ? json(nullptr) : json(sheet.unit_code)},
               {"status", sheet.status},
               {"answers", std::move(answers)},
-              {"pending", sheet.pending}};
+              {"pending", sheet.pending},
+              {"unanswered_required", std::move(unanswered)}};
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ constexpr double kReachMm = 3.0;
 constexpr double kLabelPadMm = 0.45;
 constexpr double kLabelPadAboveBelowMm = 0.15;
 constexpr double kBoxPadMm = 0.6;
+/// Around the rules of a grid row searched for strokes: the row is registered on its boxes, and
+/// paper stretch can leave a rule ~0.8 mm from where the boxes put it, most at the row's ends.
+constexpr double kRuleBandMm = 1.0;
 constexpr double kTextPadMm = 0.4;
 /// Strokes are dark features narrower than this (a black-hat of this size): ballpoint and
 /// pencil lines pass, paper shading, fold shadows and coffee stains do not.
@@ -43,6 +46,10 @@ constexpr float kCircledCover = 0.5f;
 constexpr double kMarkMinMm = 1.5;
 constexpr double kMarkMaxMm = 12.0;
 constexpr double kMarkReachMm = 2.0;
+/// Near a blank question a stroke must also carry this much ink: a tick or dash of 0.3 mm pen
+/// holds 0.9 mm² or more; a dash of a faint fold broken up by the threshold, or the print's
+/// edge peeping out of its mask, well under half of that.
+constexpr double kMarkMinInkMm2 = 0.6;
 /// A straight stroke whose line runs on through this much of the page beyond both its ends is
 /// part of a fold crease or a ruled line, not a hand mark.
 constexpr double kLineProbeMm = 8.0;
@@ -95,8 +102,10 @@ int RectGap(const cv::Rect& a, const cv::Rect& b) {
 /// True when the stroke pixels `pts` are a thin straight piece, at least `min_length_mm` long,
 /// of a longer line: the line through them carries on in `all` (strokes before masking) for
 /// most of kLineProbeMm beyond both of their ends. A fold crease or a ruled line cut into
-/// pieces by the masks looks so; a pen cross, tick or underline stops.
-bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm) {
+/// pieces by the masks looks so; a pen cross, tick or underline stops. `open_edges`: a piece
+/// that runs right to the edge of `all` counts as carrying on there.
+bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm,
+                    bool open_edges = false) {
   if (pts.size() < 4) return false;
   cv::Vec4f line;
   cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
@@ -110,6 +119,7 @@ bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, doubl
   }
   if (hi - lo < min_length_mm * kPpm || spread > 0.6 * kPpm) return false;  // not a thin straight stroke
   const int steps = static_cast<int>(kLineProbeMm * kPpm);
+  int carried = 0;
   for (int side : {-1, 1}) {
     int hits = 0, seen = 0;
     for (int s = 1; s <= steps; ++s) {
@@ -119,9 +129,9 @@ bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, doubl
       ++seen;
       hits += cv::countNonZero(all(cv::Rect(x - 2, y - 2, 5, 5))) > 0;
     }
-    if (seen == 0 || hits < kLineSupport * seen) return false;
+    carried += (seen == 0 && open_edges) || (seen > 0 && hits >= kLineSupport * seen);
   }
-  return true;
+  return carried == 2;
 }
 
 int Px(double mm) { return static_cast<int>(std::lround(mm * kPpm)); }
@@ -139,9 +149,31 @@ struct StrokeMap {
   cv::Rect ToPx(const core::RectMm& r) const { return phieu::recognition::ToPx(r, zone); }
 };
 
+/// The level cells of a grid row: from the left rule of its first level column to the right
+/// edge, the row's height (the renderer centres each box in a column one box pitch wide).
+/// Empty for a row of fewer than two boxes.
+core::RectMm LevelCells(const templates::FieldLayout& row) {
+  if (row.options.size() < 2) return {};
+  const core::RectMm& first = row.options.front().box_mm;
+  const core::RectMm& last = row.options.back().box_mm;
+  const double pitch = (last.x - first.x) / static_cast<double>(row.options.size() - 1);
+  const double top = row.area_mm.empty() ? first.y - first.h / 2 : row.area_mm.y;
+  const double bottom = row.area_mm.empty() ? first.bottom() + first.h / 2 : row.area_mm.bottom();
+  const double left = first.x + first.w / 2 - pitch / 2;
+  return {left, top, last.x + last.w / 2 + pitch / 2 - left, bottom - top};
+}
+
+/// `open_row`: a grid row whose level cells are searched for pen strokes. Its rules (row edges,
+/// column borders) are masked instead of its whole area, which is masked for every other row.
+/// `box_offsets_mm`: where `f`'s own boxes were found, relative to `shift_mm` (one per option,
+/// or empty): they are masked there. Across a two-column question on a skewed 150-dpi scan a
+/// box can sit ~0.4 mm from where the field's median shift puts it, and its edge would stand
+/// out of the mask.
 StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                      const templates::Layout& layout, const templates::FieldLayout& f,
-                     core::PointMm shift_mm, const PageCalibration& cal, const core::RectMm& zone) {
+                     core::PointMm shift_mm, const PageCalibration& cal, const core::RectMm& zone,
+                     const templates::FieldLayout* open_row = nullptr,
+                     const std::vector<core::PointMm>& box_offsets_mm = {}) {
   StrokeMap map;
   map.zone = zone;
   core::RectMm at = zone;
@@ -168,16 +200,29 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   for (const templates::FieldLayout& g : layout.fields) {
     if (g.page != f.page) continue;
     if (!g.text_mm.empty()) blank(g.text_mm.Grown(kTextPadMm));
-    for (const auto& o : g.options) {
-      const cv::Rect b = o.box_mm.empty() ? cv::Rect() : blank(o.box_mm.Grown(kBoxPadMm));
+    for (size_t i = 0; i < g.options.size(); ++i) {
+      const templates::OptionBox& o = g.options[i];
+      core::RectMm at = o.box_mm;
+      if (&g == &f && i < box_offsets_mm.size()) at.x += box_offsets_mm[i].x, at.y += box_offsets_mm[i].y;
+      const cv::Rect b = o.box_mm.empty() ? cv::Rect() : blank(at.Grown(kBoxPadMm));
       if (b.area() > 0) map.boxes.push_back(b);
       if (!o.label_mm.empty()) blank(o.label_mm.Grown(kLabelPadMm, kLabelPadAboveBelowMm));
     }
     for (const auto& c : g.cells_mm)
       if (!c.empty()) blank(c.Grown(kBoxPadMm));
     // A grid row's rules and criterion text, a writing area's frame and ruled lines.
-    if ((g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) && !g.area_mm.empty())
+    if (&g == open_row) {
+      const core::RectMm cells = LevelCells(g);
+      const double pitch = g.options.size() < 2 ? 0.0 : cells.w / static_cast<double>(g.options.size());
+      blank({cells.x - kReachMm, cells.y - kRuleBandMm, cells.w + 2 * kReachMm, 2 * kRuleBandMm});
+      blank({cells.x - kReachMm, cells.bottom() - kRuleBandMm, cells.w + 2 * kReachMm, 2 * kRuleBandMm});
+      for (size_t l = 0; l <= g.options.size(); ++l)
+        blank({cells.x + l * pitch - kRuleBandMm, cells.y - kReachMm, 2 * kRuleBandMm, cells.h + 2 * kReachMm});
+      // The criterion's text, left of the level cells.
+      if (!g.area_mm.empty()) blank({g.area_mm.x, g.area_mm.y, cells.x - g.area_mm.x + kBoxPadMm, g.area_mm.h});
+    } else if ((g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) && !g.area_mm.empty()) {
       blank(g.area_mm.Grown(kBoxPadMm));
+    }
   }
 
   // Dust and grain are specks; a pen line is long.
@@ -324,7 +369,51 @@ void FindStrokesThroughText(const StrokeMap& map, const templates::FieldLayout& 
   }
 }
 
+/// Pen strokes of hand size reaching into `inner` (page mm, inside map.zone; specks are already
+/// gone), other than straight pieces of a longer line (folds, rules): see InkBesideBoxes.
+bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
+  const cv::Rect look = map.ToPx(inner);
+  for (size_t c = 1; c < map.extents.size(); ++c) {
+    const cv::Rect bb = map.extents[c];
+    if (bb.empty() || std::max(bb.width, bb.height) < Px(kMarkMinMm) || (bb & look).empty()) continue;
+    std::vector<cv::Point> pts;
+    for (int r = bb.y; r < bb.br().y; ++r) {
+      const int* lab = map.components.ptr<int>(r);
+      for (int x = bb.x; x < bb.br().x; ++x)
+        if (lab[x] == static_cast<int>(c)) pts.emplace_back(x, r);
+    }
+    if (pts.size() < kMarkMinInkMm2 * kPpm * kPpm) continue;
+    // The map reaches kLineProbeMm beyond the zone: a line running off it is a fold or a rule.
+    if (!PartOfLongLine(pts, map.all, kMarkMinMm, /*open_edges=*/true)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const templates::Layout& layout,
+                    size_t field, core::PointMm shift_mm, const std::vector<core::PointMm>& box_offsets_mm,
+                    const PageCalibration& cal) {
+  const templates::FieldLayout& f = layout.fields.at(field);
+  if (!core::IsBoxKind(f.kind) || f.options.empty()) return false;
+  // Where a stroke counts: a grid row's level cells; around each option of a question, its box
+  // and its text and the reach of a tick or word beside them. The map reaches further, so that
+  // a fold or rule crossing the zone can be followed beyond it (PartOfLongLine).
+  core::RectMm zone;
+  const bool row = f.kind == core::FieldKind::kScale;
+  if (row) {
+    zone = LevelCells(f);
+  } else {
+    for (const auto& o : f.options)
+      zone = core::Union(zone, core::Union(o.box_mm, o.label_mm).Grown(kMarkReachMm));
+  }
+  if (zone.empty()) return false;
+  const StrokeMap map = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kLineProbeMm + 1.0),
+                                   row ? &f : nullptr, box_offsets_mm);
+  return AnyHandStroke(map, zone);
+}
 
 std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                                       const templates::Layout& layout, size_t field,

@@ -42,4 +42,17 @@ std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33
                                       core::PointMm shift_mm, const PageCalibration& cal,
                                       bool pen_marks);
 
+/// True when a pen stroke of hand size (1.5 mm or more, not a straight piece of a longer line
+/// such as a fold or a rule) lies near box field `field`'s answers outside its boxes: in a grid
+/// row's level cells (a tick beside a box, a mark between two), or around the boxes and option
+/// texts of a single/multi question (up to 2 mm out), including strokes that touch a box from
+/// outside. Everything printed is masked as in FindLabelMarks, and specks are dropped.
+/// The box reader found such a question blank; a required one is recorded as unanswered
+/// without a person's look only when this is false. `box_offsets_mm`: where each of the
+/// field's boxes was found relative to `shift_mm` (empty: at `shift_mm`); other arguments as
+/// for FindLabelMarks.
+bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const templates::Layout& layout,
+                    size_t field, core::PointMm shift_mm, const std::vector<core::PointMm>& box_offsets_mm,
+                    const PageCalibration& cal);
+
 }  // namespace phieu::recognition

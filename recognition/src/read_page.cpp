@@ -122,10 +122,13 @@ constexpr float kSureReplacementInk = 0.12f;
 
 /// Applies the question's rules to its box readings (fills already read as marks on a page
 /// answered by filling).
+/// `ink_beside`: pen strokes lie near the answers outside the boxes (InkBesideBoxes; only
+/// looked for when no box is marked or cancelled).
 void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
-                   const std::vector<LabelMark>& labels, const ReadOptions& options,
+                   const std::vector<LabelMark>& labels, bool ink_beside, const ReadOptions& options,
                    FieldReading& out) {
   std::vector<std::string> reasons;
+  std::string remark;  // kept with an accepted reading
   float confidence = 1.0f;
   int marked = 0, cancelled = 0;
   bool faint_anywhere = false;
@@ -188,13 +191,27 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     reasons.push_back("mark cancelled with no replacement");
     confidence = std::min(confidence, 0.5f);
   } else if (marked == 0 && field.required) {
-    // The template says an answer is expected; a blank may be a missed light mark.
-    reasons.push_back(faint_anywhere ? "required question unanswered (faint ink seen)"
-                                     : "required question unanswered");
+    // The template says an answer is expected. A blank may hide a missed light mark, or an
+    // answer given beside the boxes: then a person looks. A question left plainly blank (every
+    // box surely empty, no ink around them) is the respondent's answer, and a reviewer could
+    // only confirm it: it is recorded as unanswered and counted (status, export), not queued.
+    if (faint_anywhere)
+      reasons.push_back("required question unanswered (faint ink seen)");
+    else if (options.review_blank_required || !reasons.empty())  // e.g. beside a circled text
+      reasons.push_back("required question unanswered");
+    else if (ink_beside)
+      reasons.push_back("required question unanswered (pen marks beside its boxes)");
+    else
+      remark = kRequiredLeftBlank;
+  } else if (marked == 0 && ink_beside && reasons.empty()) {
+    // An optional question with no box marked, but a stroke beside the boxes: a tick that
+    // landed on a box's edge or beside it, or a stray. Taken as blank it could lose an answer.
+    reasons.push_back("no box marked, but pen marks beside the boxes");
   }
+  if (marked == 0 && ink_beside) confidence = std::min(confidence, 0.5f);
   out.confidence = confidence;
   out.needs_review = !reasons.empty();
-  out.reason = Join(reasons);
+  out.reason = out.needs_review ? Join(reasons) : remark;
 }
 
 }  // namespace
@@ -334,7 +351,15 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
                                         [](const BoxDecision& d) { return d.state == BoxState::kMarked; });
       const std::vector<LabelMark> labels = FindLabelMarks(scan.gray, page.mm_to_px, layout, fi, shift_mm,
                                                            page_boxes.calibration, !answered);
-      ApplyBoxRules(f, decisions, labels, options, r);
+      const bool cancelled = std::any_of(decisions.begin(), decisions.end(),
+                                         [](const BoxDecision& d) { return d.state == BoxState::kCancelled; });
+      bool ink_beside = false;
+      if (!answered && !cancelled && !(f.required && options.review_blank_required)) {
+        std::vector<core::PointMm> offsets;
+        for (size_t oi = 0; oi < f.options.size(); ++oi) offsets.push_back({sx[oi] - shift_mm.x, sy[oi] - shift_mm.y});
+        ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, offsets, page_boxes.calibration);
+      }
+      ApplyBoxRules(f, decisions, labels, ink_beside, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);
     } else {

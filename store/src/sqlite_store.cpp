@@ -805,6 +805,17 @@ core::Result<SurveyStatus> SqliteStore::GetStatus() {
       }
       s.review_open = static_cast<int>(
           db_.QueryInt("SELECT count(*) FROM review_items WHERE status='open'").value_or(0));
+      {
+        Stmt st = db_.Prepare(
+            "SELECT count(*), count(DISTINCT p.serial) FROM readings r JOIN pages p ON p.id = r.page_id "
+            "WHERE p.status = 'ok' AND r.needs_review = 0 AND r.reason = ? AND NOT EXISTS "
+            "(SELECT 1 FROM decisions d WHERE d.serial = p.serial AND d.field_id = r.field_id)");
+        st.Bind(1, std::string(recognition::kRequiredLeftBlank));
+        if (st.Step()) {
+          s.required_left_blank = static_cast<int>(st.Int(0));
+          s.sheets_with_required_left_blank = static_cast<int>(st.Int(1));
+        }
+      }
       std::map<std::string, int> scanned_per_unit;
       for (const SheetRecord& rec : QuerySheets()) {
         ++s.sheets;

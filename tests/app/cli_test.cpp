@@ -193,6 +193,62 @@ TEST_F(CliTest, PrintSimulateIngestExport) {
   EXPECT_EQ(ReadJson(P("all2.json")), all);
 }
 
+// A required question the respondent left blank, with no ink near its boxes, is their answer:
+// recorded as unanswered, counted by status and listed in the export, not queued for a
+// reviewer, unless the survey asks for every one to be looked at (--review-blank-required).
+TEST_F(CliTest, RequiredQuestionsLeftBlankAreRecordedAndCounted) {
+  CmdResult sim = Phieu("simulate --template sipas --sheets 12 --seed 21 --foreign 0 -o " + P("scans"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  ASSERT_EQ(Phieu("template layout sipas -o " + P("layout.json")).code, 0);
+  const json layout = ReadJson(P("layout.json"));
+  std::set<std::string> required_boxes;
+  for (const auto& f : layout["fields"])
+    if (f.value("required", false) && f.contains("options")) required_boxes.insert(f["id"].get<std::string>());
+  ASSERT_FALSE(required_boxes.empty());
+
+  const std::string db = P("s.db"), strict_db = P("strict.db");
+  CmdResult ing = Phieu("ingest --db " + db + " --template sipas -q " + P("scans"));
+  ASSERT_EQ(ing.code, 0) << ing.out;
+  CmdResult strict = Phieu("ingest --db " + strict_db + " --template sipas -q --review-blank-required " + P("scans"));
+  ASSERT_EQ(strict.code, 0) << strict.out;
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("e.json")).code, 0);
+  ASSERT_EQ(Phieu("export --db " + strict_db + " --format json --include-pending -o " + P("s.json")).code, 0);
+
+  std::map<long long, json> got, got_strict;
+  for (const auto& e : ReadJson(P("e.json"))) got[e["serial"].get<long long>()] = e;
+  for (const auto& e : ReadJson(P("s.json"))) got_strict[e["serial"].get<long long>()] = e;
+  int blank_in_truth = 0, recorded = 0;
+  for (const auto& t : ReadJson(P("scans/truth.json"))) {
+    const long long serial = t["serial"].get<long long>();
+    ASSERT_TRUE(got.count(serial) && got_strict.count(serial)) << serial;
+    const json& e = got[serial];
+    const json& s = got_strict[serial];
+    std::set<std::string> listed(e["unanswered_required"].begin(), e["unanswered_required"].end());
+    std::set<std::string> pending(e["pending"].begin(), e["pending"].end());
+    std::set<std::string> strict_pending(s["pending"].begin(), s["pending"].end());
+    for (const auto& id : required_boxes) {
+      const json& want = t["answers"][id];
+      const bool blank = want.is_null() || (want.is_array() && want.empty());
+      if (!blank) {
+        EXPECT_FALSE(listed.count(id)) << serial << " " << id << " was answered";
+        continue;
+      }
+      ++blank_in_truth;
+      // Either recorded as unanswered, or (ink near it) left to a person; never both.
+      EXPECT_NE(listed.count(id), pending.count(id)) << serial << " " << id;
+      recorded += listed.count(id) ? 1 : 0;
+      EXPECT_TRUE(strict_pending.count(id)) << serial << " " << id << ": not queued with --review-blank-required";
+    }
+    for (const auto& id : s["unanswered_required"]) EXPECT_FALSE(required_boxes.count(id.get<std::string>())) << id;
+  }
+  ASSERT_GT(blank_in_truth, 0) << "the stack has no required question left blank: pick another seed";
+  EXPECT_GT(recorded, 0);
+  EXPECT_NE(ing.out.find("left blank       " + std::to_string(recorded) + " required"), std::string::npos) << ing.out;
+  CmdResult st = Phieu("status --db " + db);
+  EXPECT_NE(st.out.find("left blank        " + std::to_string(recorded) + " required"), std::string::npos) << st.out;
+  EXPECT_EQ(Phieu("status --db " + strict_db).out.find("left blank"), std::string::npos);
+}
+
 // Dust on a sheet-fed scanner's glass draws a line down every page at the same columns; the
 // lines through the boxes must not be read as marks, and the clerk is told.
 TEST_F(CliTest, ScannerStreaksAreNotReadAsMarks) {

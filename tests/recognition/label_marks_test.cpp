@@ -109,7 +109,7 @@ struct Scanning {
 };
 
 /// Scans `page` (300 dpi upright) and reads it.
-std::vector<FieldReading> ScanAndRead(const cv::Mat& page, const Scanning& how) {
+std::vector<FieldReading> ScanAndRead(const cv::Mat& page, const Scanning& how, const ReadOptions& read = {}) {
   cv::Mat out;
   const double s = how.dpi / 300.0;
   cv::Point2f c(page.cols * s / 2.0f, page.rows * s / 2.0f);
@@ -126,7 +126,7 @@ std::vector<FieldReading> ScanAndRead(const cv::Mat& page, const Scanning& how) 
   scanner::AlignedPage aligned = scanner::AlignPage(scan, SipasForm().catalog);
   EXPECT_EQ(aligned.status, scanner::AlignStatus::kOk) << how.name;
   if (aligned.status != scanner::AlignStatus::kOk) return {};
-  return ReadPage(scan, aligned, SipasForm().layout);
+  return ReadPage(scan, aligned, SipasForm().layout, read);
 }
 
 const FieldReading* Find(const std::vector<FieldReading>& rs, const std::string& id) {
@@ -305,13 +305,108 @@ TEST_P(LabelMarksTest, NothingNearTheTextsOfUnansweredQuestionsIsTakenForAMark) 
   questions.setTo(20, pepper < 15);
   auto rs = ScanAndRead(page1, GetParam());
   ASSERT_FALSE(rs.empty());
-  int unanswered = 0;
   for (const auto& r : rs) {
     if (!core::IsBoxKind(r.kind)) continue;
     EXPECT_EQ(r.reason.find("label"), std::string::npos) << r.field_id << ": " << r.reason;
-    unanswered += r.reason.find("required question unanswered") != std::string::npos;
+    EXPECT_TRUE(r.selected.empty()) << r.field_id;
+    if (r.field_id == "p2") {
+      // The underline under its second option is a pen mark by a blank required question.
+      EXPECT_TRUE(r.needs_review) << r.reason;
+      EXPECT_EQ(r.reason, "required question unanswered (pen marks beside its boxes)");
+    } else {
+      // Stain, folds, grain and a word 7 mm away leave the others plainly blank: recorded as
+      // unanswered, with nothing for a reviewer to decide.
+      EXPECT_FALSE(r.needs_review) << r.field_id << ": " << r.reason;
+      EXPECT_EQ(r.reason, kRequiredLeftBlank) << r.field_id;
+    }
   }
-  EXPECT_EQ(unanswered, 6);  // p1, p2, p4-p7
+  // When the survey wants every blank required question looked at, all six are queued.
+  ReadOptions strict;
+  strict.review_blank_required = true;
+  int queued = 0;
+  for (const auto& r : ScanAndRead(page1, GetParam(), strict))
+    queued += core::IsBoxKind(r.kind) && r.needs_review && r.reason.find("required question unanswered") == 0;
+  EXPECT_EQ(queued, 6);  // p1, p2, p4-p7
+}
+
+/// A short pen stroke from `a` to `b` (mm), 0.45 mm wide.
+void Stroke(cv::Mat& page, core::PointMm a, core::PointMm b, int gray = 35) {
+  cv::Mat ink(page.size(), CV_8U, cv::Scalar(255));
+  cv::line(ink, Px(a.x, a.y), Px(b.x, b.y), cv::Scalar(gray), static_cast<int>(0.45 * kPxPerMm), cv::LINE_AA, 4);
+  cv::min(page, ink, page);
+}
+
+TEST_P(LabelMarksTest, MarksBesideTheBoxesOfABlankRequiredQuestionGoToReview) {
+  // Answers that miss the box: the boxes read empty, but a person must look before the required
+  // question is taken as unanswered.
+  cv::Mat page1 = SipasForm().pages.at(0).clone();
+  {
+    const auto& b = Field("p1").options[0].box_mm;  // a tick left of the box, not touching it
+    Tick(page1, {b.x - 6.0, b.y, b.w, b.h});
+  }
+  {
+    const auto& b = Field("p4").options[2].box_mm;  // a tick under the box, its tip on the edge
+    Tick(page1, {b.x + 1.0, b.bottom() - 0.2, 3.5, 3.0});
+  }
+  {
+    const auto& b = Field("p6").options[1].box_mm;  // a tick in the gap above the box
+    Tick(page1, {b.x + 0.5, b.y - 3.2, 4.0, 2.8});
+  }
+  auto rs1 = ScanAndRead(page1, GetParam());
+  ASSERT_FALSE(rs1.empty());
+  for (const char* id : {"p1", "p4", "p6"}) {
+    const FieldReading* r = Find(rs1, id);
+    ASSERT_NE(r, nullptr) << id;
+    EXPECT_TRUE(r->needs_review) << id << ": " << r->reason;
+    EXPECT_NE(r->reason.find("required question unanswered"), std::string::npos) << id << ": " << r->reason;
+  }
+  for (const char* id : {"p2", "p5", "p7"}) {
+    ASSERT_NE(Find(rs1, id), nullptr) << id;
+    EXPECT_EQ(Find(rs1, id)->reason, kRequiredLeftBlank) << id;
+  }
+
+  // A grid: a tick in a level's cell beside its box, a cross on the border between two cells,
+  // a figure written in a cell; and rows left plainly blank under a fold across the page.
+  cv::Mat page2 = SipasForm().pages.at(1).clone();
+  {
+    const auto& b = Field("tc1").options[3].box_mm;
+    Tick(page2, {b.right() + 1.5, b.y, 4.5, b.h});
+  }
+  {
+    const auto& l = Field("tc2").options[1].box_mm;
+    const auto& r = Field("tc2").options[2].box_mm;
+    const double x = (l.right() + r.x) / 2, y = l.y + l.h / 2;
+    Stroke(page2, {x - 2.0, y - 2.0}, {x + 2.0, y + 2.0});
+    Stroke(page2, {x - 2.0, y + 2.0}, {x + 2.0, y - 2.0});
+  }
+  {
+    const auto& b = Field("tc3").options[0].box_mm;
+    cv::putText(page2, "4", cv::Point(static_cast<int>((b.right() + 1.8) * kPxPerMm), static_cast<int>((b.bottom() - 0.3) * kPxPerMm)),
+                cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.3, cv::Scalar(40), 3, cv::LINE_AA);
+  }
+  {
+    const auto& row = Field("tc4").area_mm;  // the fold runs between the boxes and the rule
+    cv::Mat ink(page2.size(), CV_8U, cv::Scalar(255));
+    cv::line(ink, Px(5, row.bottom() - 0.8), Px(205, row.bottom() - 0.6), cv::Scalar(120), 2, cv::LINE_AA, 4);
+    cv::min(page2, ink, page2);
+  }
+  auto rs2 = ScanAndRead(page2, GetParam());
+  ASSERT_FALSE(rs2.empty());
+  for (const char* id : {"tc1", "tc2", "tc3"}) {
+    const FieldReading* r = Find(rs2, id);
+    ASSERT_NE(r, nullptr) << id;
+    EXPECT_TRUE(r->selected.empty()) << id;
+    EXPECT_TRUE(r->needs_review) << id << ": " << r->reason;
+    EXPECT_NE(r->reason.find("required question unanswered"), std::string::npos) << id << ": " << r->reason;
+  }
+  int left_blank = 0;
+  for (const auto& r : rs2) {
+    if (!core::IsBoxKind(r.kind) || r.field_id == "tc1" || r.field_id == "tc2" || r.field_id == "tc3") continue;
+    EXPECT_FALSE(r.needs_review) << r.field_id << ": " << r.reason;
+    EXPECT_EQ(r.reason, kRequiredLeftBlank) << r.field_id;
+    ++left_blank;
+  }
+  EXPECT_EQ(left_blank, 14);  // tc4 and the 13 rows of the other grids on the page
 }
 
 TEST_P(LabelMarksTest, CleanPagesSayNothingAboutLabels) {

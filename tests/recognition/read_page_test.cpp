@@ -164,10 +164,11 @@ TEST_P(ReadPageScenarioTest, ReadsMarksAndAppliesRules) {
   EXPECT_EQ(Find(rs, "q1_tick").boxes.at(2).state, BoxState::kMarked);
   EXPECT_EQ(Find(rs, "q1_tick").boxes.at(0).state, BoxState::kEmpty);
 
+  // A required question left plainly blank is the respondent's answer: recorded, not queued.
   const FieldReading& q2 = Find(rs, "q2_required_blank");
   EXPECT_TRUE(q2.selected.empty());
-  EXPECT_TRUE(q2.needs_review);
-  EXPECT_NE(q2.reason.find("required question unanswered"), std::string::npos) << q2.reason;
+  EXPECT_FALSE(q2.needs_review) << q2.reason;
+  EXPECT_EQ(q2.reason, kRequiredLeftBlank);
 
   const FieldReading& q3 = Find(rs, "q3_two_marked");
   EXPECT_EQ(q3.selected, V({"1", "4"}));
@@ -218,6 +219,13 @@ TEST_P(ReadPageScenarioTest, ReadsMarksAndAppliesRules) {
     EXPECT_LE(r.confidence, 1.0f);
     EXPECT_NEAR(r.crop.cols, r.crop_mm.w * 6.0, 1.0) << r.field_id;
   }
+
+  // A survey that wants every blank required question looked at gets it queued.
+  ReadOptions strict;
+  strict.review_blank_required = true;
+  const FieldReading strict_q2 = Find(ReadPage(scan, aligned, s.layout, strict), "q2_required_blank");
+  EXPECT_TRUE(strict_q2.needs_review);
+  EXPECT_EQ(strict_q2.reason, "required question unanswered");
 
   // By default only the readings a person will look at carry a crop; the rest keep crop_mm.
   const auto lean = ReadPage(scan, aligned, s.layout);

@@ -342,6 +342,10 @@ templates::Layout GridLayout(int rows, int cols, double pitch_x, double pitch_y,
       std::string v = std::to_string(c + 1);
       f.options.push_back({v, v, true, {x0 + c * pitch_x, y0 + r * pitch_y, 5.0, 5.0}});
     }
+    // PrintGridRules: from 15 mm left of the first box to 8 mm right of the last, 1.2 mm above
+    // and below the boxes.
+    const double gap = 1.2;
+    f.area_mm = {x0 - 15.0, y0 + r * pitch_y - gap, (cols - 1) * pitch_x + 5.0 + 23.0, 5.0 + 2 * gap};
     layout.fields.push_back(std::move(f));
   }
   return layout;

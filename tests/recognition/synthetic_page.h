@@ -109,7 +109,9 @@ class SyntheticPage {
   double phase_x_, phase_y_;
 };
 
-/// A grid of scale rows: `rows` rows of `cols` 5 mm boxes, values "1".."cols".
+/// A grid of scale rows: `rows` rows of `cols` 5 mm boxes, values "1".."cols". Each row's
+/// area_mm is the band between the rules SyntheticPage::PrintGridRules draws around it (as
+/// the form renderer gives a row the band between its rules).
 templates::Layout GridLayout(int rows, int cols, double pitch_x_mm = 12.0, double pitch_y_mm = 9.0,
                              double x0_mm = 40.0, double y0_mm = 30.0);
 
