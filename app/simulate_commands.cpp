@@ -3,7 +3,6 @@
 // phieu simulate | bench
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -298,13 +297,21 @@ long PeakRssKb(pid_t pid) {
   return 0;
 }
 
-// Runs `phieu ingest` as a child process and returns its peak RSS in MiB.
+struct ChildRss {
+  double early_mb = 0.0;  ///< peak RSS when the first `early_pages` pages were stored.
+  double peak_mb = 0.0;   ///< peak RSS over the whole batch.
+  int early_pages = 0;
+  int pages = 0;          ///< pages the batch stored.
+};
+
+// Runs `phieu ingest` as a child process and follows its peak RSS and the pages it has stored
+// (read from the survey file as it grows), so one batch tells whether memory grows with it.
 // Not wait4's ru_maxrss: the kernel carries the high-water mark of the address space a child
 // had before exec into it, and a forked copy of this process already holds hundreds of MiB, so
 // both of the bench's figures read the same. VmHWM belongs to the address space exec made, so
 // it is polled until the child exits.
-double ChildIngestPeakRssMb(const std::filesystem::path& db, const std::string& tpl,
-                            const std::filesystem::path& stack, int jobs) {
+ChildRss ChildIngestRss(const std::filesystem::path& db, const std::string& tpl,
+                        const std::filesystem::path& stack, int jobs, int early_pages) {
   std::filesystem::remove(db);
   std::vector<std::string> args = {"phieu", "ingest", "--db", db.string(), "--template", tpl, "-q",
                                    "-j", std::to_string(jobs), stack.string()};
@@ -318,14 +325,26 @@ double ChildIngestPeakRssMb(const std::filesystem::path& db, const std::string& 
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return 0.0;
-  long peak_kb = 0;
-  int status = 0;
+  ChildRss out;
+  out.early_pages = early_pages;
+  if (spawned != 0) return out;
+  long peak_kb = 0, early_kb = 0;
+  int status = 0, pages = 0;
+  std::unique_ptr<store::Store> survey;  // opened once the child has created it
   while (waitpid(pid, &status, WNOHANG) == 0) {
     peak_kb = std::max(peak_kb, PeakRssKb(pid));
+    if (!survey && std::filesystem::exists(db))
+      if (auto opened = store::Store::Open(db, false); opened.ok()) survey = std::move(*opened);
+    if (survey)
+      if (auto n = survey->CountPages(); n.ok()) pages = *n;
+    if (pages < early_pages) early_kb = peak_kb;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return peak_kb / 1024.0;
+  if (survey)
+    if (auto n = survey->CountPages(); n.ok()) out.pages = *n;
+  out.early_mb = early_kb / 1024.0;
+  out.peak_mb = peak_kb / 1024.0;
+  return out;
 }
 
 struct IngestRun {
@@ -466,38 +485,20 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
   BoxScore bs = ScoreBoxes(*truth, exported_json, *layout, seen, reasons);
   HandScore hs = ScoreHandwriting(*truth, exported_json, *pages_truth, *layout, seen);
 
-  double rss_small = 0, rss_large_mb = 0, largest_small_mb = 0, largest_large_mb = 0;
-  int small_pages = 0, large_pages = 0;
+  ChildRss rss;
+  double largest_file_mb = 0;
   if (rss_large > 0) {
-    std::cout << "bench: peak RSS at 100 and " << rss_large << " pages...\n";
-    auto stack_pages = [&](int wanted, std::uint64_t s, const std::filesystem::path& d) -> core::Result<int> {
-      if (reuse && std::filesystem::exists(d / "pages.json")) {
-        auto p = ReadJson(d / "pages.json");
-        if (!p.ok()) return p.error();
-        return static_cast<int>(p->size());
-      }
-      auto made = MakeStack(*tpl, wanted, s, d);
-      if (!made.ok()) return made.error();
-      return made->pages;
-    };
-    auto small = stack_pages(100, seed + 1, dir / "rss-small");
-    auto large = stack_pages(rss_large, seed + 2, dir / "rss-large");
-    if (!small.ok()) return Fail(small.error());
-    if (!large.ok()) return Fail(large.error());
-    small_pages = *small;
-    large_pages = *large;
-    // Peak RSS follows the largest single file (its bytes are held while stored), not the
-    // batch size: say which, so the two figures compare like with like.
-    auto largest_mb = [](const std::filesystem::path& d) {
-      std::uintmax_t m = 0;
-      for (const auto& e : std::filesystem::recursive_directory_iterator(d))
-        if (e.is_regular_file()) m = std::max(m, e.file_size());
-      return m / 1048576.0;
-    };
-    largest_small_mb = largest_mb(dir / "rss-small");
-    largest_large_mb = largest_mb(dir / "rss-large");
-    rss_small = ChildIngestPeakRssMb(dir / "rss-small.db", tpl_arg, dir / "rss-small", 2);
-    rss_large_mb = ChildIngestPeakRssMb(dir / "rss-large.db", tpl_arg, dir / "rss-large", 2);
+    // One batch, followed as it grows: peak RSS when its first 100 pages are stored against
+    // its peak over all of them. (Two separate stacks would compare their largest files.)
+    std::cout << "bench: peak RSS over a " << rss_large << "-page batch...\n";
+    const auto big = dir / "rss-large";
+    if (!(reuse && std::filesystem::exists(big / "pages.json"))) {
+      auto made = MakeStack(*tpl, rss_large, seed + 2, big);
+      if (!made.ok()) return Fail(made.error());
+    }
+    for (const auto& e : std::filesystem::recursive_directory_iterator(big))
+      if (e.is_regular_file()) largest_file_mb = std::max(largest_file_mb, e.file_size() / 1048576.0);
+    rss = ChildIngestRss(dir / "rss-large.db", tpl_arg, big, 2, 100);
   }
 
   auto pct = [](double a, double b) { return b > 0 ? 100.0 * a / b : 0.0; };
@@ -548,9 +549,9 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
               << 1000.0 * timing->seconds / std::max(1L, hs.written) << " ms per written area ("
               << timing->lines << " lines, " << 1000.0 * timing->seconds / timing->lines << " ms per line)\n";
   if (rss_large > 0)
-    std::cout << "  peak RSS, ingest -j2         " << rss_small << " MiB at " << small_pages << " pages (largest file "
-              << largest_small_mb << " MiB), " << rss_large_mb << " MiB at " << large_pages
-              << " pages (largest file " << largest_large_mb << " MiB)\n";
+    std::cout << "  peak RSS, ingest -j2         " << rss.early_mb << " MiB when " << rss.early_pages
+              << " pages were stored, " << rss.peak_mb << " MiB over all " << rss.pages
+              << " (largest file " << largest_file_mb << " MiB)\n";
   for (const auto& [reason, n] : ps.missed_reasons) std::cout << "  missed page: " << n << " × " << reason << "\n";
   for (const auto& w : bs.wrong_examples) std::cout << "  wrong: " << w << "\n";
 
@@ -567,9 +568,9 @@ int RunBench(const std::string& tpl_arg, int pages, std::uint64_t seed, const st
                    {"align", 1000 * j1->stages.align / std::max(1, j1->pages)},
                    {"read", 1000 * j1->stages.read / std::max(1, j1->pages)},
                    {"encode", 1000 * j1->stages.encode / std::max(1, j1->pages)},
-                   {"store", 1000 * j1->stages.store / std::max(1, j1->pages)}}}, {"peak_rss_mb_small", rss_small},
-                 {"peak_rss_mb_large", rss_large_mb}, {"rss_small_pages", small_pages},
-                 {"rss_large_pages", large_pages},
+                   {"store", 1000 * j1->stages.store / std::max(1, j1->pages)}}}, {"peak_rss_mb_early", rss.early_mb},
+                 {"peak_rss_mb_batch", rss.peak_mb}, {"rss_early_pages", rss.early_pages},
+                 {"rss_batch_pages", rss.pages},
                  {"box_fields_review_rules", bs.fields_review_rules},
                  {"required_left_blank", bs.blank_required}, {"required_left_blank_wrong", bs.blank_required_wrong},
                  {"text_areas", hs.text_areas}, {"text_blankness_right", hs.text_correct_blankness},

@@ -219,6 +219,9 @@ class Store {
 
   // --- reporting --------------------------------------------------------------------------
   virtual core::Result<SurveyStatus> GetStatus() = 0;
+  /// Pages stored so far, identified or not (cheap: for progress shown by another process
+  /// while an ingest writes).
+  virtual core::Result<int> CountPages() = 0;
   /// Every sheet with at least one identified page, serial order; `include_pending` false
   /// leaves out sheets with open review items (whatever their status).
   virtual core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) = 0;

@@ -189,6 +189,7 @@ class SqliteStore final : public Store {
   core::Status RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
                                             const std::string& reason) override;
   core::Result<SurveyStatus> GetStatus() override;
+  core::Result<int> CountPages() override;
   core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) override;
   core::Status RecordDecision(const Decision& decision) override;
   core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) override;
@@ -776,6 +777,12 @@ core::Result<std::vector<SheetRecord>> SqliteStore::ListSheets(bool include_pend
     if (!include_pending)
       std::erase_if(sheets, [](const SheetRecord& s) { return !s.pending.empty(); });
     return sheets;
+  });
+}
+
+core::Result<int> SqliteStore::CountPages() {
+  return Guard([&]() -> core::Result<int> {
+    return static_cast<int>(db_.QueryInt("SELECT count(*) FROM pages").value_or(0));
   });
 }
 
