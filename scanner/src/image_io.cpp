@@ -118,13 +118,22 @@ void UnpackBits(const unsigned char* packed, unsigned char* dst, uint32_t width,
     dst[x] = rows[packed[x >> 3]][x & 7];
 }
 
-// Bilevel scans at 500-900 dpi (fax-style 600-dpi G4) are read at half resolution: each
-// output pixel is the share of white in its 2x2 block (5 gray levels). Everything downstream
-// works at ~300 dpi anyway (WarpRegion box-filters any larger scale down to that), and a
-// 35 Mpx page costs 4x the decode, anchor search and warps of its 9 Mpx half.
-constexpr double kMinHalvedBilevelDpi = 500.0, kMaxHalvedBilevelDpi = 900.0;
+// Scans at 500-900 dpi (600 dpi is a common scanner setting) are read at half resolution.
+// Everything downstream works at ~300 dpi anyway (WarpRegion box-filters any larger scale down
+// to that), and a 35 Mpx page costs 4x the decode, anchor search and warps of its 9 Mpx half,
+// and 35 MB per page in flight. Bilevel pages: each output pixel is the share of white in its
+// 2x2 block (5 gray levels); JPEG: libjpeg's own half-size DCT decode; other gray or colour
+// images: an area average of the decoded page.
+constexpr double kMinHalvedDpi = 500.0, kMaxHalvedDpi = 900.0;
 
-bool HalveBilevel(double dpi) { return dpi >= kMinHalvedBilevelDpi && dpi < kMaxHalvedBilevelDpi; }
+bool HalveHighRes(double dpi) { return dpi >= kMinHalvedDpi && dpi < kMaxHalvedDpi; }
+
+/// `gray` at half size, each pixel the mean of its 2x2 block.
+cv::Mat HalveGray(const cv::Mat& gray) {
+  cv::Mat out;
+  cv::resize(gray, out, cv::Size(gray.cols / 2, gray.rows / 2), 0, 0, cv::INTER_AREA);
+  return out;
+}
 
 /// Two packed 1-bit rows -> one row of `out_w` = width / 2 gray pixels (2x2 white share).
 void HalveBitRows(const unsigned char* a, const unsigned char* b, unsigned char* dst, uint32_t out_w,
@@ -148,10 +157,11 @@ void HalveBitRows(const unsigned char* a, const unsigned char* b, unsigned char*
 
 /// Decodes a JPEG to 8-bit gray. Asking libjpeg for grayscale keeps only the luma channel of
 /// a colour JPEG, skipping chroma upsampling and colour conversion (about 2x cheaper), and the
-/// luma is the same BT.601 weighting cvtColor would apply. Empty on failure.
-cv::Mat DecodeJpegGray(const std::vector<unsigned char>& bytes) {
+/// luma is the same BT.601 weighting cvtColor would apply. `halve`: libjpeg scales the DCT to
+/// half size (ceil(w/2) x ceil(h/2)) and never makes the full page. Empty on failure.
+cv::Mat DecodeJpegGray(const std::vector<unsigned char>& bytes, bool halve = false) {
   try {
-    return cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+    return cv::imdecode(bytes, halve ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_GRAYSCALE);
   } catch (const cv::Exception&) {
     return {};
   }
@@ -234,8 +244,10 @@ class RasterReader : public ScanReader {
     if (!LooksComplete(kind_, *bytes))
       return ParseError(path_, std::string("truncated or corrupt ") + what + " file");
     cv::Mat decoded;
+    const double dpi = kind_ == FileKind::kJpeg ? JpegDpi(*bytes) : PngDpi(*bytes);
+    const bool halve = HalveHighRes(dpi);
     if (kind_ == FileKind::kJpeg) {
-      decoded = DecodeJpegGray(*bytes);
+      decoded = DecodeJpegGray(*bytes, halve);
     } else {
       try {
         // ANYDEPTH keeps 16-bit PNGs exact until our own conversion; colour is dropped later.
@@ -248,7 +260,8 @@ class RasterReader : public ScanReader {
     Scan scan;
     scan.source = {path_, 0};
     scan.gray = ToGray8(decoded);
-    scan.dpi = kind_ == FileKind::kJpeg ? JpegDpi(*bytes) : PngDpi(*bytes);
+    if (halve && kind_ != FileKind::kJpeg) scan.gray = HalveGray(scan.gray);
+    scan.dpi = halve ? dpi / 2 : dpi;
     return scan;
   }
 
@@ -303,9 +316,13 @@ class TiffReader : public ScanReader {
     scan.source = {path_, index};
     const double dpi = Dpi();
     bool halved = false;
-    auto image = DecodeDirectory(index, HalveBilevel(dpi), &halved);
+    auto image = DecodeDirectory(index, HalveHighRes(dpi), &halved);
     if (!image) return image.error();
     scan.gray = std::move(*image);
+    if (HalveHighRes(dpi) && !halved && scan.gray.cols >= 2 && scan.gray.rows >= 2) {
+      scan.gray = HalveGray(scan.gray);
+      halved = true;
+    }
     scan.dpi = halved ? dpi / 2 : dpi;
     return scan;
   }
@@ -612,8 +629,7 @@ class PdfReader : public ScanReader {
                                          " pages)");
     if (layout_ && layout_->images[static_cast<size_t>(index)]) {
       const PdfPageImage& im = *layout_->images[static_cast<size_t>(index)];
-      const bool halve = im.codec == PdfPageImage::Codec::kCcittFax && HalveBilevel(im.dpi) &&
-                         im.width >= 2 && im.height >= 2;
+      const bool halve = HalveHighRes(im.dpi) && im.width >= 2 && im.height >= 2;
       cv::Mat gray = DecodeDirect(im, halve);
       if (!gray.empty()) {
         Scan scan;
@@ -647,9 +663,13 @@ class PdfReader : public ScanReader {
     cv::Mat gray;
     if (im.codec == PdfPageImage::Codec::kJpeg) {
       if (bytes[0] != 0xFF || bytes[1] != 0xD8 || !LooksComplete(FileKind::kJpeg, bytes)) return {};
-      gray = DecodeJpegGray(bytes);
+      gray = DecodeJpegGray(bytes, halve);
+      // libjpeg rounds a half-size decode up; keep the page the size every other path makes.
+      if (halve && gray.cols == (im.width + 1) / 2 && gray.rows == (im.height + 1) / 2)
+        gray = gray(cv::Rect(0, 0, im.width / 2, im.height / 2)).clone();
     } else if (im.codec == PdfPageImage::Codec::kFlate) {
       gray = DecodeFlateImage(bytes, im);
+      if (halve && gray.cols == im.width && gray.rows == im.height) gray = HalveGray(gray);
     } else if (im.k < 0) {
       gray = DecodeG4(bytes, im.width, im.height, im.invert, halve);
     }
@@ -666,6 +686,7 @@ class PdfReader : public ScanReader {
     if (!page) return PageError(path_, index, "cannot read the page");
     poppler::rectf box = page->page_rect(poppler::media_box);
     double dpi = NativeDpi(index, box.width(), box.height(), page->orientation());
+    if (HalveHighRes(dpi)) dpi /= 2;
     poppler::page_renderer renderer;
     renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
     renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);

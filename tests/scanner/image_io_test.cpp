@@ -187,6 +187,75 @@ TEST(ScanFileTest, Bilevel600DpiPagesAreReadAtHalfResolution) {
   EXPECT_LE(cv::norm(page->gray, expected, cv::NORM_INF), 1.0);  // 191 vs 191.25 rounding
 }
 
+/// A one-page PDF holding `m` as its image at `dpi`: Flate (cairo's default), or the JPEG
+/// `jpeg` embedded as it is (DCTDecode) when given.
+void WriteOneImagePdf(const fs::path& p, const cv::Mat& m, double dpi, const std::vector<unsigned char>& jpeg = {}) {
+  const double w_pt = m.cols * 72.0 / dpi, h_pt = m.rows * 72.0 / dpi;
+  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
+  cairo_t* cr = cairo_create(pdf);
+  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
+  cairo_surface_flush(img);
+  for (int y = 0; y < m.rows; ++y) {
+    auto* row = reinterpret_cast<uint32_t*>(cairo_image_surface_get_data(img) + y * cairo_image_surface_get_stride(img));
+    for (int x = 0; x < m.cols; ++x) {
+      const uint32_t v = m.at<unsigned char>(y, x);
+      row[x] = (v << 16) | (v << 8) | v;
+    }
+  }
+  cairo_surface_mark_dirty(img);
+  auto* held = jpeg.empty() ? nullptr : new std::vector<unsigned char>(jpeg);
+  if (held)
+    cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, held->data(), held->size(),
+                                [](void* d) { delete static_cast<std::vector<unsigned char>*>(d); }, held);
+  cairo_scale(cr, 72.0 / dpi, 72.0 / dpi);
+  cairo_set_source_surface(cr, img, 0, 0);
+  cairo_paint(cr);
+  cairo_show_page(cr);
+  cairo_surface_destroy(img);
+  cairo_destroy(cr);
+  cairo_surface_finish(pdf);
+  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(pdf);
+}
+
+TEST(ScanFileTest, Gray600DpiPagesAreReadAtHalfResolution) {
+  // A 600-dpi page is read at 300 dpi in every format: a quarter of the pixels for every
+  // later stage, and no 35 MB page in memory. Odd sizes drop the last column and row.
+  TempDir dir;
+  const int w = 1201, h = 1701;
+  const cv::Mat full = TestPage(w, h);
+  std::vector<unsigned char> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", full, jpeg, {cv::IMWRITE_JPEG_QUALITY, 92}));
+  ASSERT_EQ(std::string(jpeg.begin() + 6, jpeg.begin() + 10), "JFIF");
+  std::vector<unsigned char> jfif600 = jpeg;
+  jfif600[13] = 1, jfif600[14] = 0x02, jfif600[15] = 0x58, jfif600[16] = 0x02, jfif600[17] = 0x58;  // 600 dpi
+  WriteBytes(dir / "p.jpg", std::string(jfif600.begin(), jfif600.end()));
+  WriteGrayLzwTiff(dir / "p.tif", full, 600, RESUNIT_INCH);
+  WriteOneImagePdf(dir / "flate.pdf", full, 600);
+  WriteOneImagePdf(dir / "dct.pdf", full, 600, jpeg);
+  cv::Mat expected;
+  cv::resize(full(cv::Rect(0, 0, w - 1, h - 1)), expected, cv::Size(w / 2, h / 2), 0, 0, cv::INTER_AREA);
+  for (const char* name : {"p.jpg", "p.tif", "flate.pdf", "dct.pdf"}) {
+    SCOPED_TRACE(name);
+    auto r = OpenOk(dir / name);
+    ASSERT_TRUE(r);
+    auto page = r->ReadPage(0);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_NEAR(page->dpi, 300, 0.5);
+    EXPECT_TRUE(page->gray.isContinuous());
+    // libjpeg's half-size decode of a lone JPEG keeps the odd last column and row.
+    const bool lone_jpeg = std::string(name) == "p.jpg";
+    EXPECT_EQ(page->gray.cols, lone_jpeg ? (w + 1) / 2 : w / 2);
+    EXPECT_EQ(page->gray.rows, lone_jpeg ? (h + 1) / 2 : h / 2);
+    const cv::Mat got = page->gray(cv::Rect(0, 0, std::min(page->gray.cols, w / 2), std::min(page->gray.rows, h / 2)));
+    ExpectTestPage(got, w / 2, h / 2);
+    // The same picture as an area average of the full page (JPEG: within its own loss).
+    cv::Mat diff;
+    cv::absdiff(got, expected, diff);
+    EXPECT_LT(cv::mean(diff)[0], std::string(name).find("p.tif") == 0 || std::string(name) == "flate.pdf" ? 0.5 : 3.0);
+  }
+}
+
 TEST(ScanFileTest, GrayLzwTiffWithCentimetreResolution) {
   TempDir dir;
   WriteGrayLzwTiff(dir / "g.tiff", TestPage(1654, 2339), 200 / 2.54f, RESUNIT_CENTIMETER);
