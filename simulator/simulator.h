@@ -29,6 +29,10 @@ struct SimulateOptions {
   double blank_back_rate = 0.1;             ///< per form page: a blank back side follows it.
   int foreign_pages = 2;                    ///< pages that are not Phiếu forms at all.
   double missing_page_rate = 0.0;           ///< per multi-page sheet: one page never scanned.
+  /// Only these template pages (1-based) are scanned, e.g. {2}: a stack of one kind of page
+  /// for a benchmark. Empty (the default): every page. Truth says "incomplete" for sheets
+  /// missing pages, with null for their fields.
+  std::vector<int> only_pages;
   double upside_down_rate = 0.15;           ///< per page (only when damage is on).
   int jobs = 1;                             ///< worker threads (rendering and scanning).
   bool shuffle = true;                      ///< pages in any order across and within files.

@@ -372,13 +372,16 @@ nlohmann::json TruthEntry(const Layout& layout, const SheetPlan& plan) {
   nlohmann::json answers = nlohmann::json::object();
   for (const auto& fp : plan.fields) {
     const auto& f = layout.fields[fp.field];
-    bool lost = plan.missing_page != 0 && f.page == plan.missing_page;
+    bool lost = !plan.Scanned(f.page);
     answers[f.id] = lost ? nlohmann::json() : fp.truth;
   }
   return nlohmann::json{{"serial", plan.serial},
                         {"template", layout.template_id},
                         {"unit", plan.unit.empty() ? nlohmann::json() : nlohmann::json(plan.unit)},
-                        {"status", plan.missing_page ? "incomplete" : "complete"},
+                        {"status", std::all_of(layout.pages.begin(), layout.pages.end(),
+                                               [&](const auto& p) { return plan.Scanned(p.page); })
+                                       ? "complete"
+                                       : "incomplete"},
                         {"answers", std::move(answers)},
                         {"pending", nlohmann::json::array()}};
 }

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -86,7 +88,15 @@ struct SheetPlan {
   /// Answers single/multi questions by ringing the option's text instead of marking its box.
   bool circles_labels = false;
   int missing_page = 0;        ///< 1-based page never scanned; 0 = none.
+  /// Only these pages are scanned (SimulateOptions::only_pages); empty = every page.
+  std::vector<int> only_pages;
   std::vector<FieldPlan> fields;  ///< one per Layout::fields entry, same order.
+
+  /// True when template page `page` of this sheet reaches the scanner.
+  bool Scanned(int page) const {
+    if (page == missing_page) return false;
+    return only_pages.empty() || std::find(only_pages.begin(), only_pages.end(), page) != only_pages.end();
+  }
 };
 
 /// Decides a respondent's answers and habits. Depends only on (seed, serial) and the layout, so

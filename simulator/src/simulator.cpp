@@ -394,7 +394,7 @@ void PlanStack(Job& job) {
   Rng rng(Mix(opt.seed, 0x57ac));
   for (size_t s = 0; s < job.plans.size(); ++s) {
     for (const auto& p : layout.pages) {
-      if (job.plans[s].missing_page == p.page) continue;
+      if (!job.plans[s].Scanned(p.page)) continue;
       job.items.push_back({PageKind::kForm, static_cast<int>(s), p.page, 0});
       if (Chance(rng, opt.blank_back_rate)) job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
     }
@@ -499,6 +499,10 @@ core::Result<SimulateReport> Simulate(const templates::Template& tpl, const Simu
 
   const Layout layout = templates::ComputeLayout(tpl);
   if (layout.pages.empty()) return core::MakeError("invalid", "simulate: template " + tpl.id + " has no pages");
+  for (int p : options.only_pages)
+    if (!layout.FindPage(p))
+      return core::MakeError("usage", "simulate: template " + tpl.id + " has no page " + std::to_string(p) +
+                                          " (it has " + std::to_string(layout.pages.size()) + ")");
   Job job;
   job.layout = &layout;
   job.options = &options;
@@ -511,6 +515,7 @@ core::Result<SimulateReport> Simulate(const templates::Template& tpl, const Simu
   for (size_t i = 0; i < serials.size(); ++i) {
     const std::string unit = options.unit_codes.empty() ? "" : options.unit_codes[i];
     job.plans.push_back(PlanSheet(layout, serials[i], unit, options.seed, options.missing_page_rate));
+    job.plans.back().only_pages = options.only_pages;
     truth.push_back(TruthEntry(layout, job.plans.back()));
   }
   std::sort(truth.begin(), truth.end(), [](const json& a, const json& b) { return a["serial"] < b["serial"]; });

@@ -280,6 +280,35 @@ TEST_F(SimulatorTest, AnchorsStillDecodeAfterDamage) {
   EXPECT_GE(good, form_pages * 9 / 10) << good << " of " << form_pages;
 }
 
+TEST_F(SimulatorTest, OnlyTheChosenPagesAreScanned) {
+  // A benchmark's stack of one kind of page: page 2 of every sheet, at one resolution, and the
+  // truth says the other page was never scanned.
+  SimulateOptions o = Options(*dir_ / "p2", 2);
+  o.only_pages = {2};
+  o.mix_dpi = false;
+  o.missing_page_rate = 0.0;
+  o.blank_back_rate = 0.0;
+  o.foreign_pages = 0;
+  auto r = Simulate(*tpl_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const json pages = json::parse(ReadText(r->pages_path));
+  ASSERT_EQ(pages.size(), 4u);
+  for (const auto& p : pages) {
+    EXPECT_EQ(p["kind"], "form");
+    EXPECT_EQ(p["page"], 2);
+    EXPECT_EQ(p["dpi"], 200.0);
+  }
+  for (const auto& t : json::parse(ReadText(r->truth_path))) {
+    EXPECT_EQ(t["status"], "incomplete");
+    for (const auto& f : layout_->fields)
+      if (f.page == 1) EXPECT_TRUE(t["answers"][f.id].is_null()) << f.id;
+  }
+  o.only_pages = {3};
+  auto bad = Simulate(*tpl_, o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("no page 3"), std::string::npos) << bad.error().message;
+}
+
 TEST(SimulatorUsageTest, RejectsMissingOutDirAndBadUnits) {
   auto tpl = templates::ParseTemplate(kSimTestTemplate, "simtest");
   ASSERT_TRUE(tpl.ok());
