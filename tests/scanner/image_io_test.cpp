@@ -109,24 +109,28 @@ void WriteGrayLzwTiff(const fs::path& p, const cv::Mat& m, float res, uint16_t u
   TIFFClose(t);
 }
 
+/// `m` (gray or BGR) as a cairo RGB24 image surface; the caller destroys it.
+cairo_surface_t* ImageSurface(const cv::Mat& m) {
+  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
+  cairo_surface_flush(img);
+  for (int y = 0; y < m.rows; ++y) {
+    auto* row = reinterpret_cast<uint32_t*>(cairo_image_surface_get_data(img) + y * cairo_image_surface_get_stride(img));
+    for (int x = 0; x < m.cols; ++x) {
+      const cv::Vec3b p = m.channels() == 3 ? m.at<cv::Vec3b>(y, x) : cv::Vec3b::all(m.at<unsigned char>(y, x));
+      row[x] = (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | p[0];
+    }
+  }
+  cairo_surface_mark_dirty(img);
+  return img;
+}
+
 /// A scanner-style PDF: each page is one embedded image covering an A4 page.
 void WriteImagePdf(const fs::path& p, const std::vector<cv::Mat>& pages) {
   const double w_pt = 595.276, h_pt = 841.89;
   cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
   cairo_t* cr = cairo_create(pdf);
   for (const cv::Mat& m : pages) {
-    cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
-    cairo_surface_flush(img);
-    unsigned char* data = cairo_image_surface_get_data(img);
-    const int stride = cairo_image_surface_get_stride(img);
-    for (int y = 0; y < m.rows; ++y) {
-      auto* row = reinterpret_cast<uint32_t*>(data + y * stride);
-      for (int x = 0; x < m.cols; ++x) {
-        uint32_t v = m.at<unsigned char>(y, x);
-        row[x] = (v << 16) | (v << 8) | v;
-      }
-    }
-    cairo_surface_mark_dirty(img);
+    cairo_surface_t* img = ImageSurface(m);
     cairo_save(cr);
     cairo_scale(cr, w_pt / m.cols, h_pt / m.rows);
     cairo_set_source_surface(cr, img, 0, 0);
@@ -187,22 +191,13 @@ TEST(ScanFileTest, Bilevel600DpiPagesAreReadAtHalfResolution) {
   EXPECT_LE(cv::norm(page->gray, expected, cv::NORM_INF), 1.0);  // 191 vs 191.25 rounding
 }
 
-/// A one-page PDF holding `m` as its image at `dpi`: Flate (cairo's default), or the JPEG
-/// `jpeg` embedded as it is (DCTDecode) when given.
+/// A one-page PDF holding `m` (gray or BGR) as its image at `dpi`: Flate (cairo's default), or
+/// the JPEG `jpeg` embedded as it is (DCTDecode) when given.
 void WriteOneImagePdf(const fs::path& p, const cv::Mat& m, double dpi, const std::vector<unsigned char>& jpeg = {}) {
   const double w_pt = m.cols * 72.0 / dpi, h_pt = m.rows * 72.0 / dpi;
   cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
   cairo_t* cr = cairo_create(pdf);
-  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
-  cairo_surface_flush(img);
-  for (int y = 0; y < m.rows; ++y) {
-    auto* row = reinterpret_cast<uint32_t*>(cairo_image_surface_get_data(img) + y * cairo_image_surface_get_stride(img));
-    for (int x = 0; x < m.cols; ++x) {
-      const uint32_t v = m.at<unsigned char>(y, x);
-      row[x] = (v << 16) | (v << 8) | v;
-    }
-  }
-  cairo_surface_mark_dirty(img);
+  cairo_surface_t* img = ImageSurface(m);
   auto* held = jpeg.empty() ? nullptr : new std::vector<unsigned char>(jpeg);
   if (held)
     cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, held->data(), held->size(),
@@ -368,26 +363,7 @@ TEST(ScanFileTest, ColourInkReadsAlikeInEveryFormat) {
   ExpectInkReadAsLuma(ycc_page->gray, w, h, 12);
 
   // A scanner PDF whose page image is in colour.
-  cairo_surface_t* pdf = cairo_pdf_surface_create((dir / "c.pdf").c_str(), w * 72.0 / 150, h * 72.0 / 150);
-  cairo_t* cr = cairo_create(pdf);
-  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-  cairo_surface_flush(img);
-  for (int y = 0; y < h; ++y) {
-    auto* row = reinterpret_cast<uint32_t*>(cairo_image_surface_get_data(img) + y * cairo_image_surface_get_stride(img));
-    for (int x = 0; x < w; ++x) {
-      const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
-      row[x] = (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | p[0];
-    }
-  }
-  cairo_surface_mark_dirty(img);
-  cairo_scale(cr, 72.0 / 150, 72.0 / 150);
-  cairo_set_source_surface(cr, img, 0, 0);
-  cairo_paint(cr);
-  cairo_show_page(cr);
-  cairo_surface_destroy(img);
-  cairo_destroy(cr);
-  cairo_surface_finish(pdf);
-  cairo_surface_destroy(pdf);
+  WriteOneImagePdf(dir / "c.pdf", bgr, 150);
   auto rp = OpenOk(dir / "c.pdf");
   ASSERT_TRUE(rp);
   auto pdf_page = rp->ReadPage(0);
