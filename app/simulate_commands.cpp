@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <fstream>
 #include <iomanip>
@@ -310,8 +312,8 @@ struct ChildRss {
 // had before exec into it, and a forked copy of this process already holds hundreds of MiB, so
 // both of the bench's figures read the same. VmHWM belongs to the address space exec made, so
 // it is polled until the child exits.
-ChildRss ChildIngestRss(const std::filesystem::path& db, const std::string& tpl,
-                        const std::filesystem::path& stack, int jobs, int early_pages) {
+core::Result<ChildRss> ChildIngestRss(const std::filesystem::path& db, const std::string& tpl,
+                                      const std::filesystem::path& stack, int jobs, int early_pages) {
   std::filesystem::remove(db);
   std::vector<std::string> args = {"phieu", "ingest", "--db", db.string(), "--template", tpl, "-q",
                                    "-j", std::to_string(jobs), stack.string()};
@@ -325,13 +327,16 @@ ChildRss ChildIngestRss(const std::filesystem::path& db, const std::string& tpl,
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return core::MakeError("io", std::string("cannot start phieu ingest: ") + std::strerror(spawned));
   ChildRss out;
   out.early_pages = early_pages;
-  if (spawned != 0) return out;
   long peak_kb = 0, early_kb = 0;
   int status = 0, pages = 0;
   std::unique_ptr<store::Store> survey;  // opened once the child has created it
-  while (waitpid(pid, &status, WNOHANG) == 0) {
+  while (true) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return core::MakeError("io", std::string("waitpid: ") + std::strerror(errno));
     peak_kb = std::max(peak_kb, PeakRssKb(pid));
     if (!survey && std::filesystem::exists(db))
       if (auto opened = store::Store::Open(db, false); opened.ok()) survey = std::move(*opened);
@@ -340,6 +345,9 @@ ChildRss ChildIngestRss(const std::filesystem::path& db, const std::string& tpl,
     if (pages < early_pages) early_kb = peak_kb;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return core::MakeError("io", "phieu ingest of " + stack.string() + " failed (status " + std::to_string(status) +
+                                     "): its memory figure would be a partial batch's");
   if (survey)
     if (auto n = survey->CountPages(); n.ok()) out.pages = *n;
   out.early_mb = early_kb / 1024.0;
@@ -567,7 +575,9 @@ int RunBench(const BenchOptions& options) {
     }
     for (const auto& e : std::filesystem::recursive_directory_iterator(big))
       if (e.is_regular_file()) largest_file_mb = std::max(largest_file_mb, e.file_size() / 1048576.0);
-    rss = ChildIngestRss(dir / "rss-large.db", tpl_arg, big, 2, 100);
+    auto followed = ChildIngestRss(dir / "rss-large.db", tpl_arg, big, 2, 100);
+    if (!followed.ok()) return Fail(followed.error());
+    rss = *followed;
   }
 
   auto pct = [](double a, double b) { return b > 0 ? 100.0 * a / b : 0.0; };

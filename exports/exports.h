@@ -19,7 +19,8 @@ struct ExportOptions {
 /// serial order. `catalog` supplies the field list and whether option values are numbers.
 /// single/scale -> the option value or null; multi -> list; digits/text -> string or null.
 /// Extension: `"unanswered_required"` lists the template's required fields that have no answer
-/// (null or an empty list) and are not pending: the respondent left them blank.
+/// (null or an empty list), are not pending and lie on a scanned page: the respondent left them
+/// blank.
 core::Result<std::string> ExportJson(store::Store& store, const templates::TemplateCatalog& catalog,
                                      const ExportOptions& options = {});
 

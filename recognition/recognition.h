@@ -59,8 +59,8 @@ struct ReadOptions {
   float review_below = 0.80f;  ///< box decisions under this confidence go to review.
   /// A required box question left blank goes to review: always when true; when false (the
   /// default) only if ink is seen in or around its boxes (a faint mark, a stroke beside the
-  /// boxes, a mark at an option's text). A plainly blank one is then accepted as unanswered
-  /// with reason kRequiredLeftBlank: a reviewer could only confirm it.
+  /// boxes, a mark at an option's text: see docs/schema.md for what is looked at). A plainly
+  /// blank one is then accepted as unanswered with reason kRequiredLeftBlank.
   bool review_blank_required = false;
   double crop_px_per_mm = 6.0; ///< resolution of stored crops (about 150 dpi).
   bool keep_crops = true;      ///< fill FieldReading::crop.

@@ -64,14 +64,18 @@ json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layou
     for (const auto& [id, values] : sheet.selected) answers[id] = values;
     for (const auto& [id, text] : sheet.text) answers[id] = text ? json(*text) : json(nullptr);
   }
-  // Required fields without an answer, pending ones aside (their value is not final): item
-  // non-response the analyst counts per unit. An extension of the DESIGN.md contract.
+  // Required fields the respondent left without an answer: item non-response the analyst
+  // counts per unit. Pending fields (their value is not final) and fields of pages never
+  // scanned (the clerk's to find, not the respondent's doing) are not listed. An extension of
+  // the DESIGN.md contract.
   json unanswered = json::array();
   if (layout) {
     const std::set<std::string> pending(sheet.pending.begin(), sheet.pending.end());
+    const std::set<int> missing(sheet.missing_pages.begin(), sheet.missing_pages.end());
     for (const auto& field : layout->fields) {
       const json& v = answers[field.id];
-      if (field.required && !pending.count(field.id) && (v.is_null() || (v.is_array() && v.empty())))
+      if (field.required && !pending.count(field.id) && !missing.count(field.page) &&
+          (v.is_null() || (v.is_array() && v.empty())))
         unanswered.push_back(field.id);
     }
   }

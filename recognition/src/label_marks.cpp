@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 
 #include <opencv2/imgproc.hpp>
@@ -26,9 +27,23 @@ constexpr double kReachMm = 3.0;
 constexpr double kLabelPadMm = 0.45;
 constexpr double kLabelPadAboveBelowMm = 0.15;
 constexpr double kBoxPadMm = 0.6;
-/// Around the rules of a grid row searched for strokes: the row is registered on its boxes, and
-/// paper stretch can leave a rule ~0.8 mm from where the boxes put it, most at the row's ends.
-constexpr double kRuleBandMm = 1.0;
+/// Around a box where the box pass found it: half its 0.3 mm stroke, ~0.2 mm of blur at 150 dpi
+/// and ~0.1 mm of the pass's own precision (8 px/mm).
+constexpr double kFoundBoxPadMm = 0.45;
+/// A grid's rule is followed in pieces this long, and found where at least kRuleCover of a
+/// piece's row (column) is ink.
+constexpr double kRulePieceMm = 8.0;
+constexpr float kRuleCover = 0.4f;
+/// How far from where the layout puts a grid's rule it may really lie: registration is done on
+/// the boxes, and paper stretch moves a rule ~0.8 mm from them, most at a row's ends.
+constexpr double kRuleSlackMm = 1.2;
+/// Near a blank question, a straight stroke is a fold or a rule only when it carries on this
+/// far beyond both its ends: a "same as above" line drawn down a grid column spans a few rows,
+/// a fold crosses the sheet.
+constexpr double kFoldProbeMm = 40.0;
+/// A straight line with at least this much ink along it near one question is a fold or crease,
+/// whatever it crosses: more than a "same as above" line down a few rows of a grid.
+constexpr double kFoldMinMm = 60.0;
 constexpr double kTextPadMm = 0.4;
 /// Strokes are dark features narrower than this (a black-hat of this size): ballpoint and
 /// pencil lines pass, paper shading, fold shadows and coffee stains do not.
@@ -46,10 +61,14 @@ constexpr float kCircledCover = 0.5f;
 constexpr double kMarkMinMm = 1.5;
 constexpr double kMarkMaxMm = 12.0;
 constexpr double kMarkReachMm = 2.0;
-/// Near a blank question a stroke must also carry this much ink: a tick or dash of 0.3 mm pen
-/// holds 0.9 mm² or more; a dash of a faint fold broken up by the threshold, or the print's
-/// edge peeping out of its mask, well under half of that.
-constexpr double kMarkMinInkMm2 = 0.6;
+/// A stroke this near a blank question's box or option text counts as beside it, even out of
+/// its row or over the grid's frame (a tick under the last row's box).
+constexpr double kBesideReachMm = 3.0;
+/// The quick first look around a blank question's zone reaches this far beyond it.
+constexpr double kNearMarginMm = 4.0;
+/// Near a blank question a stroke must also carry this much ink: a 1.5 mm tick of 0.3 mm pen
+/// holds ~0.45 mm²; a dash of a faint fold broken up by the threshold ~0.3 mm².
+constexpr double kMarkMinInkMm2 = 0.4;
 /// A straight stroke whose line runs on through this much of the page beyond both its ends is
 /// part of a fold crease or a ruled line, not a hand mark.
 constexpr double kLineProbeMm = 8.0;
@@ -101,11 +120,11 @@ int RectGap(const cv::Rect& a, const cv::Rect& b) {
 
 /// True when the stroke pixels `pts` are a thin straight piece, at least `min_length_mm` long,
 /// of a longer line: the line through them carries on in `all` (strokes before masking) for
-/// most of kLineProbeMm beyond both of their ends. A fold crease or a ruled line cut into
+/// most of `probe_mm` beyond both of their ends. A fold crease or a ruled line cut into
 /// pieces by the masks looks so; a pen cross, tick or underline stops. `open_edges`: a piece
 /// that runs right to the edge of `all` counts as carrying on there.
 bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm,
-                    bool open_edges = false) {
+                    bool open_edges = false, double probe_mm = kLineProbeMm) {
   if (pts.size() < 4) return false;
   cv::Vec4f line;
   cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
@@ -118,7 +137,7 @@ bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, doubl
     spread = std::max(spread, std::abs(d.x * dir.y - d.y * dir.x));
   }
   if (hi - lo < min_length_mm * kPpm || spread > 0.6 * kPpm) return false;  // not a thin straight stroke
-  const int steps = static_cast<int>(kLineProbeMm * kPpm);
+  const int steps = static_cast<int>(probe_mm * kPpm);
   int carried = 0;
   for (int side : {-1, 1}) {
     int hits = 0, seen = 0;
@@ -145,6 +164,8 @@ struct StrokeMap {
   std::vector<cv::Rect> extents;  ///< per component label; empty for a removed speck.
   std::vector<cv::Rect> boxes;    ///< the masked tick-box areas.
   float specks_per_cm2 = 0.0f;    ///< specks removed from `pen`: the scan's grain.
+  cv::Mat near_h, near_v;         ///< kBeside: bands around a grid's horizontal / vertical rules.
+  std::vector<cv::Rect> answered_boxes;  ///< kBeside: other fields' boxes read as marked.
 
   cv::Rect ToPx(const core::RectMm& r) const { return phieu::recognition::ToPx(r, zone); }
 };
@@ -163,17 +184,92 @@ core::RectMm LevelCells(const templates::FieldLayout& row) {
   return {left, top, last.x + last.w / 2 + pitch / 2 - left, bottom - top};
 }
 
-/// `open_row`: a grid row whose level cells are searched for pen strokes. Its rules (row edges,
-/// column borders) are masked instead of its whole area, which is masked for every other row.
-/// `box_offsets_mm`: where `f`'s own boxes were found, relative to `shift_mm` (one per option,
-/// or empty): they are masked there. Across a two-column question on a skewed 150-dpi scan a
-/// box can sit ~0.4 mm from where the field's median shift puts it, and its edge would stand
-/// out of the mask.
+/// Takes folds and creases out of `pen` (print already masked): straight lines with more than
+/// kFoldMinMm of ink along them, at any angle, wherever they run. A fold crossing another is one
+/// component with it, and a fold's end piece stops short, so the per-stroke line test
+/// (PartOfLongLine) alone cannot tell them from hand strokes. The Hough transform votes over
+/// the masks' gaps; each line found is refitted on its own pixels before they are erased, so
+/// the transform's angle steps do not leave a fold's far end behind.
+void EraseFolds(cv::Mat& pen) {
+  const int votes = Px(kFoldMinMm);
+  std::vector<cv::Vec2f> lines;
+  cv::HoughLines(pen, lines, 1, CV_PI / 720, votes);
+  if (lines.empty()) return;
+  std::vector<cv::Point> ink, pts;
+  cv::findNonZero(pen, ink);
+  for (const cv::Vec2f& l : lines) {
+    const float rho = l[0], c = std::cos(l[1]), s = std::sin(l[1]);
+    pts.clear();
+    for (const cv::Point& p : ink)
+      if (pen.at<uchar>(p) && std::abs(p.x * c + p.y * s - rho) <= 3.0f) pts.push_back(p);
+    if (static_cast<int>(pts.size()) < votes) continue;  // an earlier line took its pixels
+    cv::Vec4f fit;
+    cv::fitLine(pts, fit, cv::DIST_HUBER, 0, 0.01, 0.01);
+    const float nx = -fit[1], ny = fit[0], d = nx * fit[2] + ny * fit[3];
+    // A fold is a thin line: its pixels cover kFoldMinMm of length along it. Votes gathered
+    // from blobs the line passes through (text, a hand mark's ink) are not one.
+    std::vector<cv::Point> on;
+    std::set<int> covered;
+    for (const cv::Point& p : pts)
+      if (std::abs(nx * p.x + ny * p.y - d) <= 2.5f) {
+        on.push_back(p);
+        covered.insert(static_cast<int>(std::lround(fit[0] * p.x + fit[1] * p.y)));
+      }
+    if (static_cast<int>(covered.size()) < votes) continue;
+    for (const cv::Point& p : on) pen.at<uchar>(p) = 0;
+  }
+}
+
+/// Erases from `map.pen` the printed rule the layout puts along `rule` (page mm, zero height
+/// when `horizontal`, else zero width), where it really runs: within kRuleSlackMm of the layout,
+/// in pieces of kRulePieceMm, every row (column) of `map.all` whose ink covers kRuleCover of the
+/// piece (a light rule comes out of the threshold in dashes), with one either side.
+void EraseRule(StrokeMap& map, const core::RectMm& rule, bool horizontal) {
+  const cv::Rect bounds(0, 0, map.pen.cols, map.pen.rows);
+  const cv::Rect band = map.ToPx(rule.Grown(horizontal ? 0.0 : kRuleSlackMm, horizontal ? kRuleSlackMm : 0.0)) & bounds;
+  if (band.area() == 0) return;
+  (horizontal ? map.near_h : map.near_v)(band).setTo(255);
+  const int length = horizontal ? band.width : band.height;
+  const int across = horizontal ? band.height : band.width;
+  const int piece = std::max(1, Px(kRulePieceMm));
+  for (int from = 0; from < length; from += piece) {
+    const int n = std::min(piece, length - from);
+    const cv::Rect r = horizontal ? cv::Rect(band.x + from, band.y, n, across) : cv::Rect(band.x, band.y + from, across, n);
+    cv::Mat counts;
+    cv::reduce(map.all(r) / 255, counts, horizontal ? 1 : 0, cv::REDUCE_SUM, CV_32S);
+    const int* c = counts.ptr<int>(0);
+    auto at = [&](int i) { return horizontal ? counts.at<int>(i, 0) : c[i]; };
+    for (int i = 0; i < across; ++i) {
+      if (at(i) < kRuleCover * n) continue;
+      // This line and one either side (blur, anti-aliasing). Two rules may share the band.
+      const int lo = std::max(0, i - 1), hi = std::min(across - 1, i + 1);
+      const cv::Rect line = horizontal ? cv::Rect(r.x, r.y + lo, n, hi - lo + 1) : cv::Rect(r.x + lo, r.y, hi - lo + 1, n);
+      map.pen(line).setTo(0);
+    }
+  }
+}
+
+/// What MapStrokes takes for the form's print.
+enum class PrintMask {
+  /// FindLabelMarks: boxes, texts and comb cells with a margin; grid rows and writing areas
+  /// whole (only the options' surroundings matter there).
+  kAroundLabels,
+  /// InkBesideBoxes: grid rows opened up. Only their boxes and criterion text are masked, and
+  /// the printed rules (row edges, column borders, the grid's frame) are taken out where they
+  /// really are (EraseRule), so that a mark in a cell,
+  /// on a column border or in the gap between two rows' boxes is seen.
+  kBeside,
+};
+
+/// `found` (kBeside): where the box pass found the page's boxes (FoundBoxes): they are masked
+/// there, closer (kFoundBoxPadMm), leaving the gap between two grid rows' boxes open. Across a
+/// two-column question on a skewed 150-dpi scan a box can sit ~0.4 mm from where the field's
+/// median shift puts it.
 StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                      const templates::Layout& layout, const templates::FieldLayout& f,
                      core::PointMm shift_mm, const PageCalibration& cal, const core::RectMm& zone,
-                     const templates::FieldLayout* open_row = nullptr,
-                     const std::vector<core::PointMm>& box_offsets_mm = {}) {
+                     PrintMask print = PrintMask::kAroundLabels,
+                     const FoundBoxes* found = nullptr) {
   StrokeMap map;
   map.zone = zone;
   core::RectMm at = zone;
@@ -197,32 +293,62 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     if (px.area() > 0) map.pen(px).setTo(0);
     return px;
   };
-  for (const templates::FieldLayout& g : layout.fields) {
+  const bool beside = print == PrintMask::kBeside;
+  if (const templates::PageLayout* page = layout.FindPage(f.page))
+    for (const auto& a : page->anchors) blank(a.symbol_mm.Grown(kBoxPadMm));
+  for (size_t gi = 0; gi < layout.fields.size(); ++gi) {
+    const templates::FieldLayout& g = layout.fields[gi];
     if (g.page != f.page) continue;
     if (!g.text_mm.empty()) blank(g.text_mm.Grown(kTextPadMm));
     for (size_t i = 0; i < g.options.size(); ++i) {
       const templates::OptionBox& o = g.options[i];
-      core::RectMm at = o.box_mm;
-      if (&g == &f && i < box_offsets_mm.size()) at.x += box_offsets_mm[i].x, at.y += box_offsets_mm[i].y;
-      const cv::Rect b = o.box_mm.empty() ? cv::Rect() : blank(at.Grown(kBoxPadMm));
+      core::RectMm box = o.box_mm;
+      double pad = kBoxPadMm;
+      bool inked = false;
+      if (found && gi < found->size() && i < (*found)[gi].size()) {
+        const FoundBox& fb = (*found)[gi][i];
+        box.x += fb.shift_mm.x - shift_mm.x;
+        box.y += fb.shift_mm.y - shift_mm.y;
+        pad = kFoundBoxPadMm;
+        inked = fb.inked && &g != &f;
+      }
+      const cv::Rect b = o.box_mm.empty() ? cv::Rect() : blank(box.Grown(pad));
       if (b.area() > 0) map.boxes.push_back(b);
+      if (b.area() > 0 && inked) map.answered_boxes.push_back(b);
       if (!o.label_mm.empty()) blank(o.label_mm.Grown(kLabelPadMm, kLabelPadAboveBelowMm));
     }
     for (const auto& c : g.cells_mm)
       if (!c.empty()) blank(c.Grown(kBoxPadMm));
-    // A grid row's rules and criterion text, a writing area's frame and ruled lines.
-    if (&g == open_row) {
-      const core::RectMm cells = LevelCells(g);
-      const double pitch = g.options.size() < 2 ? 0.0 : cells.w / static_cast<double>(g.options.size());
-      blank({cells.x - kReachMm, cells.y - kRuleBandMm, cells.w + 2 * kReachMm, 2 * kRuleBandMm});
-      blank({cells.x - kReachMm, cells.bottom() - kRuleBandMm, cells.w + 2 * kReachMm, 2 * kRuleBandMm});
-      for (size_t l = 0; l <= g.options.size(); ++l)
-        blank({cells.x + l * pitch - kRuleBandMm, cells.y - kReachMm, 2 * kRuleBandMm, cells.h + 2 * kReachMm});
-      // The criterion's text, left of the level cells.
-      if (!g.area_mm.empty()) blank({g.area_mm.x, g.area_mm.y, cells.x - g.area_mm.x + kBoxPadMm, g.area_mm.h});
-    } else if ((g.kind == core::FieldKind::kScale || g.kind == core::FieldKind::kText) && !g.area_mm.empty()) {
-      blank(g.area_mm.Grown(kBoxPadMm));
+    if (g.area_mm.empty()) continue;
+    if (g.kind == core::FieldKind::kText) {
+      blank(g.area_mm.Grown(kBoxPadMm));  // a writing area's frame, ruled lines and writing
+    } else if (g.kind == core::FieldKind::kScale) {
+      if (!beside) {
+        blank(g.area_mm.Grown(kBoxPadMm));  // the row's rules and criterion text
+      } else if (const core::RectMm cells = LevelCells(g); !cells.empty()) {
+        blank({g.area_mm.x, g.area_mm.y, cells.x - g.area_mm.x, g.area_mm.h});  // criterion text
+      }
     }
+  }
+  if (beside) {
+    map.near_h = cv::Mat::zeros(map.pen.size(), CV_8U);
+    map.near_v = map.near_h.clone();
+    // A grid's printed rules, where they really are: near where the layout puts each rule,
+    // the line along it that holds the most ink, followed piece by piece (paper stretch bends
+    // it a little). Only that line is erased, a pixel either side: a hand stroke crossing a
+    // rule loses that strip and nothing else, a ruler-straight hand line away from it stays.
+    for (const templates::FieldLayout& g : layout.fields) {
+      if (g.page != f.page || g.kind != core::FieldKind::kScale || g.area_mm.empty()) continue;
+      const core::RectMm& a = g.area_mm;
+      EraseRule(map, {a.x, a.y, a.w, 0.0}, true);
+      EraseRule(map, {a.x, a.bottom(), a.w, 0.0}, true);
+      EraseRule(map, {a.x, a.y, 0.0, a.h}, false);
+      EraseRule(map, {a.right(), a.y, 0.0, a.h}, false);
+      if (const core::RectMm cells = LevelCells(g); !cells.empty())
+        for (size_t l = 0; l <= g.options.size(); ++l)
+          EraseRule(map, {cells.x + l * cells.w / static_cast<double>(g.options.size()), a.y, 0.0, a.h}, false);
+    }
+    EraseFolds(map.pen);
   }
 
   // Dust and grain are specks; a pen line is long.
@@ -232,8 +358,16 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   for (int i = 1; i < n; ++i) {
     const cv::Rect e(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                      stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
-    if (std::max(e.width, e.height) >= Px(kMinStrokeMm)) map.extents[i] = e;
-    else map.specks_per_cm2 += 1.0f;
+    if (std::max(e.width, e.height) < Px(kMinStrokeMm)) {
+      map.specks_per_cm2 += 1.0f;
+      continue;
+    }
+    // kBeside: what EraseRule left of a rule where the paper bends it within a piece: thin,
+    // lying along the rule inside its band (a hand stroke across a rule reaches out of it).
+    if (beside && ((e.width <= 2 && cv::countNonZero(map.near_v(e)) == e.area()) ||
+                   (e.height <= 2 && cv::countNonZero(map.near_h(e)) == e.area())))
+      continue;
+    map.extents[i] = e;
   }
   map.specks_per_cm2 /= static_cast<float>(zone.w * zone.h / 100.0);
   for (int r = 0; r < map.pen.rows; ++r) {
@@ -243,6 +377,12 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       if (s[c] && map.extents[lab[c]].empty()) s[c] = 0;
   }
   return map;
+}
+
+/// True when one of `pts` lies within a pixel of `r`.
+bool TouchesRect(const std::vector<cv::Point>& pts, const cv::Rect& r) {
+  const cv::Rect near(r.x - 1, r.y - 1, r.width + 2, r.height + 2);
+  return std::any_of(pts.begin(), pts.end(), [&](const cv::Point& p) { return near.contains(p); });
 }
 
 bool TouchesABox(const StrokeMap& map, const cv::Rect& extent) {
@@ -383,10 +523,13 @@ bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
         if (lab[x] == static_cast<int>(c)) pts.emplace_back(x, r);
     }
     if (pts.size() < kMarkMinInkMm2 * kPpm * kPpm) continue;
-    // The map reaches kLineProbeMm beyond the zone: a line running off it is a fold or a rule.
-    if (!PartOfLongLine(pts, map.all, kMarkMinMm, /*open_edges=*/true)) {
-      return true;
-    }
+    // The overflow of a neighbouring question's answer (a tick in the next grid row's box
+    // reaching up over the rule) is that answer's ink.
+    if (std::any_of(map.answered_boxes.begin(), map.answered_boxes.end(),
+                    [&](const cv::Rect& b) { return RectGap(bb, b) <= 1 && TouchesRect(pts, b); }))
+      continue;
+    // The map reaches kFoldProbeMm beyond the zone: a line running off it is a fold or a rule.
+    if (!PartOfLongLine(pts, map.all, kMarkMinMm, /*open_edges=*/true, kFoldProbeMm)) return true;
   }
   return false;
 }
@@ -394,24 +537,29 @@ bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
 }  // namespace
 
 bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const templates::Layout& layout,
-                    size_t field, core::PointMm shift_mm, const std::vector<core::PointMm>& box_offsets_mm,
-                    const PageCalibration& cal) {
+                    size_t field, core::PointMm shift_mm, const FoundBoxes& found, const PageCalibration& cal) {
   const templates::FieldLayout& f = layout.fields.at(field);
   if (!core::IsBoxKind(f.kind) || f.options.empty()) return false;
-  // Where a stroke counts: a grid row's level cells; around each option of a question, its box
-  // and its text and the reach of a tick or word beside them. The map reaches further, so that
-  // a fold or rule crossing the zone can be followed beyond it (PartOfLongLine).
-  core::RectMm zone;
-  const bool row = f.kind == core::FieldKind::kScale;
-  if (row) {
-    zone = LevelCells(f);
-  } else {
-    for (const auto& o : f.options)
-      zone = core::Union(zone, core::Union(o.box_mm, o.label_mm).Grown(kMarkReachMm));
-  }
+  // Where a stroke counts: the field's whole extent (a grid row from rule to rule, a question
+  // from its text to its last option), and the reach of a tick or word beside each option. The
+  // map reaches further, so that a fold or rule crossing the zone can be followed beyond it.
+  core::RectMm zone = f.kind == core::FieldKind::kScale && f.area_mm.empty() ? LevelCells(f) : f.area_mm;
+  for (const auto& o : f.options)
+    zone = core::Union(zone, core::Union(o.box_mm, o.label_mm).Grown(kBesideReachMm));
   if (zone.empty()) return false;
-  const StrokeMap map = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kLineProbeMm + 1.0),
-                                   row ? &f : nullptr, box_offsets_mm);
+  // Most blank questions have nothing near them: a map just around the zone shows that at a
+  // tenth of the cost. It can only see more than the full map (a fold needs length to be
+  // recognised, and any stroke reaching into the zone keeps kNearMarginMm of itself here).
+  {
+    const StrokeMap near = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kNearMarginMm),
+                                      PrintMask::kBeside, &found);
+    const cv::Rect look = near.ToPx(zone);
+    if (std::none_of(near.extents.begin(), near.extents.end(),
+                     [&](const cv::Rect& e) { return !e.empty() && !(e & look).empty(); }))
+      return false;
+  }
+  const StrokeMap map = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kFoldProbeMm + 1.0),
+                                   PrintMask::kBeside, &found);
   return AnyHandStroke(map, zone);
 }
 

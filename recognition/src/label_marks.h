@@ -16,6 +16,15 @@
 
 namespace phieu::recognition {
 
+/// One printed box as the box pass found it.
+struct FoundBox {
+  core::PointMm shift_mm;  ///< from its layout position.
+  bool inked = false;      ///< read as marked or cancelled.
+};
+/// The boxes of a page: per layout field (index), per option. Empty for fields of other pages
+/// and kinds.
+using FoundBoxes = std::vector<std::vector<FoundBox>>;
+
 /// What lies around one option's label, outside everything printed.
 struct LabelMark {
   float above = 0.0f;   ///< share of the label's columns with a pen stroke just above it.
@@ -42,17 +51,19 @@ std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33
                                       core::PointMm shift_mm, const PageCalibration& cal,
                                       bool pen_marks);
 
-/// True when a pen stroke of hand size (1.5 mm or more, not a straight piece of a longer line
-/// such as a fold or a rule) lies near box field `field`'s answers outside its boxes: in a grid
-/// row's level cells (a tick beside a box, a mark between two), or around the boxes and option
-/// texts of a single/multi question (up to 2 mm out), including strokes that touch a box from
-/// outside. Everything printed is masked as in FindLabelMarks, and specks are dropped.
+/// True when a pen stroke of hand size lies near box field `field`'s answers outside its boxes:
+/// anywhere in the field's extent (a grid row from rule to rule, a question from its text to its
+/// last option: a tick beside a box, in the gap between two rows' boxes, on a column border) or
+/// within 3 mm of a box or option text (a tick under the last row, over the grid's frame).
+/// What is not looked at: the print (boxes where the box pass found them, with 0.45 mm; texts;
+/// comb cells; writing areas; anchors) and the ink hidden by it, a grid's rules where they
+/// really run (a pixel either side), folds and creases (straight lines with 60 mm of ink), and
+/// what is too small for a pen mark (under 1.5 mm long or 0.4 mm² of ink: specks, grain) or
+/// faint (the page's ink threshold: very light pencil beside a box is not seen).
 /// The box reader found such a question blank; a required one is recorded as unanswered
-/// without a person's look only when this is false. `box_offsets_mm`: where each of the
-/// field's boxes was found relative to `shift_mm` (empty: at `shift_mm`); other arguments as
-/// for FindLabelMarks.
+/// without a person's look only when this is false. `found`: where the box pass found the
+/// page's boxes; other arguments as for FindLabelMarks.
 bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const templates::Layout& layout,
-                    size_t field, core::PointMm shift_mm, const std::vector<core::PointMm>& box_offsets_mm,
-                    const PageCalibration& cal);
+                    size_t field, core::PointMm shift_mm, const FoundBoxes& found, const PageCalibration& cal);
 
 }  // namespace phieu::recognition

@@ -324,6 +324,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
+  FoundBoxes found;  // filled on first use: most pages have no blank question
   for (size_t fi : fields) {
     const templates::FieldLayout& f = layout.fields[fi];
     FieldReading r;
@@ -355,9 +356,16 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
                                          [](const BoxDecision& d) { return d.state == BoxState::kCancelled; });
       bool ink_beside = false;
       if (!answered && !cancelled && !(f.required && options.review_blank_required)) {
-        std::vector<core::PointMm> offsets;
-        for (size_t oi = 0; oi < f.options.size(); ++oi) offsets.push_back({sx[oi] - shift_mm.x, sy[oi] - shift_mm.y});
-        ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, offsets, page_boxes.calibration);
+        if (found.empty()) {
+          found.resize(layout.fields.size());
+          for (const BoxDetail& b : boxes) {
+            auto& per_field = found[b.field];
+            if (per_field.size() <= b.option) per_field.resize(b.option + 1);
+            per_field[b.option] = {{b.dx / kPatchPxPerMm, b.dy / kPatchPxPerMm},
+                                   b.decision.state != BoxState::kEmpty};
+          }
+        }
+        ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, found, page_boxes.calibration);
       }
       ApplyBoxRules(f, decisions, labels, ink_beside, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)

@@ -120,10 +120,11 @@ void UnpackBits(const unsigned char* packed, unsigned char* dst, uint32_t width,
 
 // Scans at 500-900 dpi (600 dpi is a common scanner setting) are read at half resolution.
 // Everything downstream works at ~300 dpi anyway (WarpRegion box-filters any larger scale down
-// to that), and a 35 Mpx page costs 4x the decode, anchor search and warps of its 9 Mpx half,
-// and 35 MB per page in flight. Bilevel pages: each output pixel is the share of white in its
-// 2x2 block (5 gray levels); JPEG: libjpeg's own half-size DCT decode; other gray or colour
-// images: an area average of the decoded page.
+// to that), and a 35 Mpx page costs 4x the anchor search and warps of its 9 Mpx half, and 35 MB
+// for as long as it is worked on. Bilevel pages: each output pixel is the share of white in its
+// 2x2 block (5 gray levels), and JPEG: libjpeg's own half-size DCT decode (neither ever makes
+// the full page); other gray or colour images: an area average of the decoded page (the full
+// page exists only while it is halved).
 constexpr double kMinHalvedDpi = 500.0, kMaxHalvedDpi = 900.0;
 
 bool HalveHighRes(double dpi) { return dpi >= kMinHalvedDpi && dpi < kMaxHalvedDpi; }

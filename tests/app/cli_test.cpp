@@ -338,11 +338,22 @@ TEST_F(CliTest, MissingPagesAreReported) {
   json truth = ReadJson(P("scans/truth.json"));
   std::map<long long, std::string> want;
   for (const auto& t : truth) want[t["serial"].get<long long>()] = t["status"].get<std::string>();
+  // A page never scanned is the clerk's to find: its required fields are not the respondent's
+  // blanks (unanswered_required), whatever the export says of them otherwise.
+  ASSERT_EQ(Phieu("template layout school -o " + P("layout.json")).code, 0);
+  const json layout = ReadJson(P("layout.json"));
+  std::map<std::string, int> page_of;
+  for (const auto& f : layout["fields"]) page_of[f["id"].get<std::string>()] = f["page"].get<int>();
   int incomplete = 0;
   for (const auto& e : ReadJson(P("e.json"))) {
     if (want[e["serial"].get<long long>()] == "incomplete") {
       EXPECT_EQ(e["status"], "incomplete") << e["serial"];
       ++incomplete;
+      std::set<int> scanned;
+      for (const auto& [id, value] : e["answers"].items())
+        if (!value.is_null() && !(value.is_array() && value.empty())) scanned.insert(page_of[id]);
+      for (const auto& id : e["unanswered_required"])
+        EXPECT_TRUE(scanned.count(page_of[id.get<std::string>()])) << e["serial"] << " " << id << ": its page was never scanned";
     }
   }
   EXPECT_GT(incomplete, 0);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -309,13 +310,14 @@ TEST_P(LabelMarksTest, NothingNearTheTextsOfUnansweredQuestionsIsTakenForAMark) 
     if (!core::IsBoxKind(r.kind)) continue;
     EXPECT_EQ(r.reason.find("label"), std::string::npos) << r.field_id << ": " << r.reason;
     EXPECT_TRUE(r.selected.empty()) << r.field_id;
-    if (r.field_id == "p2") {
-      // The underline under its second option is a pen mark by a blank required question.
-      EXPECT_TRUE(r.needs_review) << r.reason;
-      EXPECT_EQ(r.reason, "required question unanswered (pen marks beside its boxes)");
+    if (r.field_id == "p2" || r.field_id == "p7") {
+      // The underline under p2's second option, and the word written beside p7's options, are
+      // pen marks at blank required questions: a person reads them.
+      EXPECT_TRUE(r.needs_review) << r.field_id << ": " << r.reason;
+      EXPECT_EQ(r.reason, "required question unanswered (pen marks beside its boxes)") << r.field_id;
     } else {
-      // Stain, folds, grain and a word 7 mm away leave the others plainly blank: recorded as
-      // unanswered, with nothing for a reviewer to decide.
+      // A stain, folds across and down the page and grain leave the others plainly blank:
+      // recorded as unanswered, with nothing for a reviewer to decide.
       EXPECT_FALSE(r.needs_review) << r.field_id << ": " << r.reason;
       EXPECT_EQ(r.reason, kRequiredLeftBlank) << r.field_id;
     }
@@ -414,6 +416,83 @@ TEST_P(LabelMarksTest, CleanPagesSayNothingAboutLabels) {
     auto rs = ScanAndRead(page, GetParam());
     for (const auto& r : rs) EXPECT_EQ(r.reason.find("label"), std::string::npos) << r.field_id << ": " << r.reason;
   }
+}
+
+TEST_P(LabelMarksTest, MarksBetweenGridRowsAndOnTheirRulesGoToReview) {
+  // Marks a respondent makes on a grid without touching a box: between two rows, across the
+  // grid's frame, on a column border, a "same as above" line down a column. Each row they lie
+  // in is a person's to read; rows crossed only by folds stay plainly blank.
+  cv::Mat page2 = SipasForm().pages.at(1).clone();
+  {
+    const auto& a = Field("tt1").options[2].box_mm;  // in the gap between tt1's and tt2's boxes
+    const auto& b = Field("tt2").options[2].box_mm;
+    Tick(page2, {a.x + 0.5, a.bottom() + 0.4, 4.0, b.y - a.bottom() - 0.8});
+  }
+  {
+    const auto& b = Field("kq3").options[4].box_mm;  // under the box, across the grid's frame
+    Tick(page2, {b.x + 0.5, b.bottom() + 0.6, 4.0, 3.5});
+  }
+  {
+    const auto& l = Field("tt4").options[1].box_mm;  // a 3 mm cross on a column border
+    const auto& r = Field("tt4").options[2].box_mm;
+    const double x = (l.right() + r.x) / 2, y = l.y + l.h / 2;
+    Stroke(page2, {x - 1.5, y - 1.5}, {x + 1.5, y + 1.5});
+    Stroke(page2, {x - 1.5, y + 1.5}, {x + 1.5, y - 1.5});
+  }
+  {
+    const auto& top = Field("cc1").options[3].box_mm;  // "same as above": a ruler-straight line
+    const auto& bottom = Field("cc5").options[3].box_mm;
+    Stroke(page2, {top.right() + 1.5, top.y}, {top.right() + 1.5, bottom.bottom()});
+  }
+  {
+    // A fold down the sheet through the level-1 cells, and one across it through kq1's cells
+    // under the boxes.
+    const auto& b = Field("tc1").options[0].box_mm;
+    const auto& k = Field("kq1").options[0].box_mm;
+    cv::Mat ink(page2.size(), CV_8U, cv::Scalar(255));
+    cv::line(ink, Px(b.x - 3.0, 5), Px(b.x - 2.6, 292), cv::Scalar(120), 2, cv::LINE_AA, 4);
+    cv::line(ink, Px(5, k.bottom() + 0.7), Px(205, k.bottom() + 0.9), cv::Scalar(120), 2, cv::LINE_AA, 4);
+    cv::min(page2, ink, page2);
+  }
+  const std::set<std::string> marked = {"tt1", "tt2", "kq3", "tt4", "cc1", "cc2", "cc3", "cc4", "cc5"};
+  auto rs = ScanAndRead(page2, GetParam());
+  ASSERT_FALSE(rs.empty());
+  for (const auto& r : rs) {
+    if (!core::IsBoxKind(r.kind)) continue;
+    if (marked.count(r.field_id)) {
+      // A person looks: as a blank with ink beside it, or (on grainy 150-dpi scans) for a
+      // faint mark the box reader doubts.
+      EXPECT_TRUE(r.needs_review) << r.field_id << ": " << r.reason;
+      if (r.selected.empty())
+        EXPECT_NE(r.reason.find("required question unanswered"), std::string::npos) << r.field_id << ": " << r.reason;
+    } else {
+      EXPECT_TRUE(r.selected.empty()) << r.field_id;
+      EXPECT_FALSE(r.needs_review) << r.field_id << ": " << r.reason;
+      EXPECT_EQ(r.reason, kRequiredLeftBlank) << r.field_id;
+    }
+  }
+
+  // Page 1: a tick in the indent left of a question's boxes, far from its option texts.
+  cv::Mat page1 = SipasForm().pages.at(0).clone();
+  const auto& b = Field("p5").options[1].box_mm;
+  Tick(page1, {b.x - 4.6, b.y, 3.8, b.h});
+  auto rs1 = ScanAndRead(page1, GetParam());
+  ASSERT_NE(Find(rs1, "p5"), nullptr);
+  EXPECT_TRUE(Find(rs1, "p5")->needs_review) << Find(rs1, "p5")->reason;
+}
+
+TEST_P(LabelMarksTest, ANeighboursOverflowingTickLeavesABlankRowBlank) {
+  // tt2's answer is a big tick whose arm runs up over the rule into tt1's row: tt1, left
+  // blank, has no ink of its own.
+  cv::Mat page2 = SipasForm().pages.at(1).clone();
+  const auto& b = Field("tt2").options[2].box_mm;
+  Tick(page2, {b.x, b.y - 3.0, b.w + 1.0, b.h + 3.0});
+  auto rs = ScanAndRead(page2, GetParam());
+  ASSERT_NE(Find(rs, "tt2"), nullptr);
+  ASSERT_NE(Find(rs, "tt1"), nullptr);
+  EXPECT_EQ(Find(rs, "tt2")->selected, std::vector<std::string>{"3"}) << Find(rs, "tt2")->reason;
+  EXPECT_FALSE(Find(rs, "tt1")->needs_review) << Find(rs, "tt1")->reason;
+  EXPECT_EQ(Find(rs, "tt1")->reason, kRequiredLeftBlank);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, LabelMarksTest,

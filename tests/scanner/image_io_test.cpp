@@ -214,8 +214,8 @@ void WriteOneImagePdf(const fs::path& p, const cv::Mat& m, double dpi, const std
 }
 
 TEST(ScanFileTest, Gray600DpiPagesAreReadAtHalfResolution) {
-  // A 600-dpi page is read at 300 dpi in every format: a quarter of the pixels for every
-  // later stage, and no 35 MB page in memory. Odd sizes drop the last column and row.
+  // A 600-dpi page is read at 300 dpi in every format: a quarter of the pixels for every later
+  // stage. Odd sizes drop the last column and row (but see the lone JPEG below).
   TempDir dir;
   const int w = 1201, h = 1701;
   const cv::Mat full = TestPage(w, h);
