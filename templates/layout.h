@@ -36,6 +36,10 @@ struct FieldLayout {
   /// The question's printed text and hint, mm; for a scale row, everything of its grid above the
   /// first row (question text and the header of level labels).
   core::RectMm text_mm;
+  /// The field's printed text line by line, each line's own extent (its words, not the column
+  /// it wraps in): the question text and hint; for a scale row also its grid's header labels and
+  /// its criterion. Option labels are in OptionBox::label_mm. Empty in layouts from older JSON.
+  std::vector<core::RectMm> print_mm;
   std::vector<OptionBox> options;      ///< single / multi / scale.
   std::vector<core::RectMm> cells_mm;  ///< digits: comb cells, left to right.
   core::RectMm area_mm;                ///< text: the writing area; others: the whole field's extent.

@@ -44,7 +44,15 @@ constexpr double kFoldProbeMm = 40.0;
 /// A straight line with at least this much ink along it near one question is a fold or crease,
 /// whatever it crosses: more than a "same as above" line down a few rows of a grid.
 constexpr double kFoldMinMm = 60.0;
+/// A fold's or rule's pixels are those this near its fitted line: its core, not a hand stroke
+/// crossing it (which loses only this strip).
+constexpr float kFoldHalfWidthPx = 1.5f;
+/// What is left beside a fold's erased core (its blurred edges) lies within this band.
+constexpr int kFoldBandPx = 7;
 constexpr double kTextPadMm = 0.4;
+/// Around one printed line's logical box (print_mm), which already holds its accents and
+/// descenders: only the registration between the line and the boxes it is measured by.
+constexpr double kPrintLinePadMm = 0.15;
 /// Strokes are dark features narrower than this (a black-hat of this size): ballpoint and
 /// pencil lines pass, paper shading, fold shadows and coffee stains do not.
 constexpr double kStrokeWidthMm = 1.8;
@@ -64,6 +72,11 @@ constexpr double kMarkReachMm = 2.0;
 /// A stroke this near a blank question's box or option text counts as beside it, even out of
 /// its row or over the grid's frame (a tick under the last row's box).
 constexpr double kBesideReachMm = 3.0;
+/// How far past a grid's frame, left and right, a mark still counts as beside its row.
+constexpr double kBesideFrameMm = 8.0;
+/// Near a blank question a stroke counts from this long: what the masks leave of a small tick
+/// squeezed between two grid rows' boxes, across their rule, is 1.3-1.6 mm.
+constexpr double kBesideMinMm = 1.2;
 /// The quick first look around a blank question's zone reaches this far beyond it.
 constexpr double kNearMarginMm = 4.0;
 /// Near a blank question a stroke must also carry this much ink: a 1.5 mm tick of 0.3 mm pen
@@ -165,6 +178,7 @@ struct StrokeMap {
   std::vector<cv::Rect> boxes;    ///< the masked tick-box areas.
   float specks_per_cm2 = 0.0f;    ///< specks removed from `pen`: the scan's grain.
   cv::Mat near_h, near_v;         ///< kBeside: bands around a grid's horizontal / vertical rules.
+  cv::Mat near_fold;              ///< kBeside: bands along the folds EraseFolds took out.
   std::vector<cv::Rect> answered_boxes;  ///< kBeside: other fields' boxes read as marked.
 
   cv::Rect ToPx(const core::RectMm& r) const { return phieu::recognition::ToPx(r, zone); }
@@ -190,18 +204,24 @@ core::RectMm LevelCells(const templates::FieldLayout& row) {
 /// (PartOfLongLine) alone cannot tell them from hand strokes. The Hough transform votes over
 /// the masks' gaps; each line found is refitted on its own pixels before they are erased, so
 /// the transform's angle steps do not leave a fold's far end behind.
-void EraseFolds(cv::Mat& pen) {
+/// `rules` (non-zero pixels): the bands around a grid's rules. A line found lying mostly inside
+/// them is a rule, EraseRule's to take out a pixel either side (sparing a tick across it); only
+/// its parts outside the bands are erased here (a fold along a rule runs on past the grid).
+/// `band` (same size as `pen`) gets each fold's line drawn kFoldBandPx wide: what is left of a
+/// fold beside its erased core lies inside it.
+void EraseFolds(cv::Mat& pen, const cv::Mat& rules, cv::Mat& band) {
   const int votes = Px(kFoldMinMm);
+  cv::Mat search = pen.clone();
   std::vector<cv::Vec2f> lines;
-  cv::HoughLines(pen, lines, 1, CV_PI / 720, votes);
+  cv::HoughLines(search, lines, 1, CV_PI / 720, votes);
   if (lines.empty()) return;
   std::vector<cv::Point> ink, pts;
-  cv::findNonZero(pen, ink);
+  cv::findNonZero(search, ink);
   for (const cv::Vec2f& l : lines) {
     const float rho = l[0], c = std::cos(l[1]), s = std::sin(l[1]);
     pts.clear();
     for (const cv::Point& p : ink)
-      if (pen.at<uchar>(p) && std::abs(p.x * c + p.y * s - rho) <= 3.0f) pts.push_back(p);
+      if (search.at<uchar>(p) && std::abs(p.x * c + p.y * s - rho) <= 3.0f) pts.push_back(p);
     if (static_cast<int>(pts.size()) < votes) continue;  // an earlier line took its pixels
     cv::Vec4f fit;
     cv::fitLine(pts, fit, cv::DIST_HUBER, 0, 0.01, 0.01);
@@ -210,33 +230,61 @@ void EraseFolds(cv::Mat& pen) {
     // from blobs the line passes through (text, a hand mark's ink) are not one.
     std::vector<cv::Point> on;
     std::set<int> covered;
+    int in_rules = 0;
     for (const cv::Point& p : pts)
-      if (std::abs(nx * p.x + ny * p.y - d) <= 2.5f) {
+      if (std::abs(nx * p.x + ny * p.y - d) <= kFoldHalfWidthPx) {
         on.push_back(p);
         covered.insert(static_cast<int>(std::lround(fit[0] * p.x + fit[1] * p.y)));
+        in_rules += rules.at<uchar>(p) != 0;
       }
     if (static_cast<int>(covered.size()) < votes) continue;
-    for (const cv::Point& p : on) pen.at<uchar>(p) = 0;
+    for (const cv::Point& p : on) search.at<uchar>(p) = 0;
+    // Its core goes from the map wherever it runs, its edges are marked for FoldRemnant; a
+    // rule's only outside the rule bands.
+    const float reach = static_cast<float>(pen.cols + pen.rows);
+    const cv::Point2f at(fit[2], fit[3]), dir(fit[0], fit[1]);
+    cv::Mat core = cv::Mat::zeros(pen.size(), CV_8U), edges = core.clone();
+    cv::line(core, at - dir * reach, at + dir * reach, cv::Scalar(255), 3);
+    cv::line(edges, at - dir * reach, at + dir * reach, cv::Scalar(255), kFoldBandPx);
+    if (2 * in_rules >= static_cast<int>(on.size())) {
+      core.setTo(0, rules);
+      edges.setTo(0, rules);
+    }
+    pen.setTo(0, core);
+    band |= edges;
   }
 }
 
+/// True when every pixel of component `label` (extent `e`) lies in a fold's band.
+bool FoldRemnant(const StrokeMap& map, int label, const cv::Rect& e) {
+  for (int r = e.y; r < e.br().y; ++r) {
+    const int* lab = map.components.ptr<int>(r);
+    const uchar* band = map.near_fold.ptr<uchar>(r);
+    for (int c = e.x; c < e.br().x; ++c)
+      if (lab[c] == label && !band[c]) return false;
+  }
+  return true;
+}
+
 /// Erases from `map.pen` the printed rule the layout puts along `rule` (page mm, zero height
-/// when `horizontal`, else zero width), where it really runs: within kRuleSlackMm of the layout,
-/// in pieces of kRulePieceMm, every row (column) of `map.all` whose ink covers kRuleCover of the
-/// piece (a light rule comes out of the threshold in dashes), with one either side.
-void EraseRule(StrokeMap& map, const core::RectMm& rule, bool horizontal) {
+/// when `horizontal`, else zero width), where it really runs: within `slack_mm` of the layout,
+/// in pieces of kRulePieceMm, every row (column) of `map.pen` whose ink covers kRuleCover of the
+/// piece (a light rule comes out of the threshold in dashes), with one either side. `pen`, not
+/// `all`: the texts a band may hold (a grid's header) are masked there and add no cover.
+void EraseRule(StrokeMap& map, const core::RectMm& rule, bool horizontal, double slack_mm = kRuleSlackMm) {
   const cv::Rect bounds(0, 0, map.pen.cols, map.pen.rows);
-  const cv::Rect band = map.ToPx(rule.Grown(horizontal ? 0.0 : kRuleSlackMm, horizontal ? kRuleSlackMm : 0.0)) & bounds;
+  const cv::Rect band = map.ToPx(rule.Grown(horizontal ? 0.0 : slack_mm, horizontal ? slack_mm : 0.0)) & bounds;
   if (band.area() == 0) return;
-  (horizontal ? map.near_h : map.near_v)(band).setTo(255);
   const int length = horizontal ? band.width : band.height;
   const int across = horizontal ? band.height : band.width;
-  const int piece = std::max(1, Px(kRulePieceMm));
-  for (int from = 0; from < length; from += piece) {
+  // Pieces overlap by half: a rule that starts or ends inside one (a grid's frame below its
+  // question's text) fills the next.
+  const int piece = std::max(2, Px(kRulePieceMm));
+  for (int from = 0; from < length; from += piece / 2) {
     const int n = std::min(piece, length - from);
     const cv::Rect r = horizontal ? cv::Rect(band.x + from, band.y, n, across) : cv::Rect(band.x, band.y + from, across, n);
     cv::Mat counts;
-    cv::reduce(map.all(r) / 255, counts, horizontal ? 1 : 0, cv::REDUCE_SUM, CV_32S);
+    cv::reduce(map.pen(r) / 255, counts, horizontal ? 1 : 0, cv::REDUCE_SUM, CV_32S);
     const int* c = counts.ptr<int>(0);
     auto at = [&](int i) { return horizontal ? counts.at<int>(i, 0) : c[i]; };
     for (int i = 0; i < across; ++i) {
@@ -299,7 +347,13 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   for (size_t gi = 0; gi < layout.fields.size(); ++gi) {
     const templates::FieldLayout& g = layout.fields[gi];
     if (g.page != f.page) continue;
-    if (!g.text_mm.empty()) blank(g.text_mm.Grown(kTextPadMm));
+    // The question's printed text: its lines where the layout knows them (kBeside: a mark in
+    // the blank part of a question's line or of a grid's header is seen), else its whole block.
+    if (beside && !g.print_mm.empty()) {
+      for (const core::RectMm& r : g.print_mm) blank(r.Grown(kPrintLinePadMm));
+    } else if (!g.text_mm.empty()) {
+      blank(g.text_mm.Grown(kTextPadMm));
+    }
     for (size_t i = 0; i < g.options.size(); ++i) {
       const templates::OptionBox& o = g.options[i];
       core::RectMm box = o.box_mm;
@@ -325,30 +379,51 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     } else if (g.kind == core::FieldKind::kScale) {
       if (!beside) {
         blank(g.area_mm.Grown(kBoxPadMm));  // the row's rules and criterion text
-      } else if (const core::RectMm cells = LevelCells(g); !cells.empty()) {
-        blank({g.area_mm.x, g.area_mm.y, cells.x - g.area_mm.x, g.area_mm.h});  // criterion text
+      } else if (g.print_mm.empty()) {  // older layouts: the criterion's whole column
+        if (const core::RectMm cells = LevelCells(g); !cells.empty())
+          blank({g.area_mm.x, g.area_mm.y, cells.x - g.area_mm.x, g.area_mm.h});
       }
     }
   }
   if (beside) {
-    map.near_h = cv::Mat::zeros(map.pen.size(), CV_8U);
-    map.near_v = map.near_h.clone();
     // A grid's printed rules, where they really are: near where the layout puts each rule,
     // the line along it that holds the most ink, followed piece by piece (paper stretch bends
     // it a little). Only that line is erased, a pixel either side: a hand stroke crossing a
     // rule loses that strip and nothing else, a ruler-straight hand line away from it stays.
+    struct Rule {
+      core::RectMm at;
+      bool horizontal;
+      double slack_mm = kRuleSlackMm;
+    };
+    std::vector<Rule> rules;
     for (const templates::FieldLayout& g : layout.fields) {
       if (g.page != f.page || g.kind != core::FieldKind::kScale || g.area_mm.empty()) continue;
       const core::RectMm& a = g.area_mm;
-      EraseRule(map, {a.x, a.y, a.w, 0.0}, true);
-      EraseRule(map, {a.x, a.bottom(), a.w, 0.0}, true);
-      EraseRule(map, {a.x, a.y, 0.0, a.h}, false);
-      EraseRule(map, {a.right(), a.y, 0.0, a.h}, false);
+      // A grid's first row also carries the header above it (text_mm ends where the row
+      // starts): the frame's top and the level columns' borders run up through it.
+      const bool first = !g.text_mm.empty() && std::abs(g.text_mm.bottom() - a.y) < 0.05;
+      const double top = first ? g.text_mm.y : a.y;
+      if (first) rules.push_back({{a.x, g.text_mm.y + g.text_mm.h / 2, a.w, 0.0}, true, g.text_mm.h / 2});
+      rules.push_back({{a.x, a.y, a.w, 0.0}, true});
+      rules.push_back({{a.x, a.bottom(), a.w, 0.0}, true});
+      rules.push_back({{a.x, top, 0.0, a.bottom() - top}, false});
+      rules.push_back({{a.right(), top, 0.0, a.bottom() - top}, false});
       if (const core::RectMm cells = LevelCells(g); !cells.empty())
         for (size_t l = 0; l <= g.options.size(); ++l)
-          EraseRule(map, {cells.x + l * cells.w / static_cast<double>(g.options.size()), a.y, 0.0, a.h}, false);
+          rules.push_back({{cells.x + l * cells.w / static_cast<double>(g.options.size()), top, 0.0, a.bottom() - top},
+                           false});
     }
-    EraseFolds(map.pen);
+    map.near_h = cv::Mat::zeros(map.pen.size(), CV_8U);
+    map.near_v = map.near_h.clone();
+    for (const Rule& r : rules) {
+      const cv::Rect band = map.ToPx(r.at.Grown(r.horizontal ? 0.0 : r.slack_mm, r.horizontal ? r.slack_mm : 0.0)) & bounds;
+      if (band.area() > 0) (r.horizontal ? map.near_h : map.near_v)(band).setTo(255);
+    }
+    // Folds next, while they are whole (a fold along a rule would lose its middle to EraseRule
+    // and leave its ends, outside the grid, too short to be one).
+    map.near_fold = cv::Mat::zeros(map.pen.size(), CV_8U);
+    EraseFolds(map.pen, map.near_h | map.near_v, map.near_fold);
+    for (const Rule& r : rules) EraseRule(map, r.at, r.horizontal, r.slack_mm);
   }
 
   // Dust and grain are specks; a pen line is long.
@@ -367,6 +442,8 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     if (beside && ((e.width <= 2 && cv::countNonZero(map.near_v(e)) == e.area()) ||
                    (e.height <= 2 && cv::countNonZero(map.near_h(e)) == e.area())))
       continue;
+    // kBeside: a fold's edge left beside its erased core, wholly inside the fold's band.
+    if (beside && FoldRemnant(map, i, e)) continue;
     map.extents[i] = e;
   }
   map.specks_per_cm2 /= static_cast<float>(zone.w * zone.h / 100.0);
@@ -515,7 +592,7 @@ bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
   const cv::Rect look = map.ToPx(inner);
   for (size_t c = 1; c < map.extents.size(); ++c) {
     const cv::Rect bb = map.extents[c];
-    if (bb.empty() || std::max(bb.width, bb.height) < Px(kMarkMinMm) || (bb & look).empty()) continue;
+    if (bb.empty() || std::max(bb.width, bb.height) < Px(kBesideMinMm) || (bb & look).empty()) continue;
     std::vector<cv::Point> pts;
     for (int r = bb.y; r < bb.br().y; ++r) {
       const int* lab = map.components.ptr<int>(r);
@@ -544,6 +621,13 @@ bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const
   // from its text to its last option), and the reach of a tick or word beside each option. The
   // map reaches further, so that a fold or rule crossing the zone can be followed beyond it.
   core::RectMm zone = f.kind == core::FieldKind::kScale && f.area_mm.empty() ? LevelCells(f) : f.area_mm;
+  // A grid row also reaches out past the grid's frame on either side (an "x" in the margin),
+  // and its first row up through the grid's header (a tick on a level's heading).
+  if (f.kind == core::FieldKind::kScale) {
+    zone = zone.Grown(kBesideFrameMm, 0.0);
+    if (!f.text_mm.empty() && !f.area_mm.empty() && std::abs(f.text_mm.bottom() - f.area_mm.y) < 0.05)
+      zone = core::Union(zone, f.text_mm);
+  }
   for (const auto& o : f.options)
     zone = core::Union(zone, core::Union(o.box_mm, o.label_mm).Grown(kBesideReachMm));
   if (zone.empty()) return false;

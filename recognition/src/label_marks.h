@@ -52,14 +52,15 @@ std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33
                                       bool pen_marks);
 
 /// True when a pen stroke of hand size lies near box field `field`'s answers outside its boxes:
-/// anywhere in the field's extent (a grid row from rule to rule, a question from its text to its
-/// last option: a tick beside a box, in the gap between two rows' boxes, on a column border) or
-/// within 3 mm of a box or option text (a tick under the last row, over the grid's frame).
-/// What is not looked at: the print (boxes where the box pass found them, with 0.45 mm; texts;
-/// comb cells; writing areas; anchors) and the ink hidden by it, a grid's rules where they
-/// really run (a pixel either side), folds and creases (straight lines with 60 mm of ink), and
-/// what is too small for a pen mark (under 1.5 mm long or 0.4 mm² of ink: specks, grain) or
-/// faint (the page's ink threshold: very light pencil beside a box is not seen).
+/// anywhere in the field's extent (a question from its text line to its last option; a grid row
+/// from rule to rule, 8 mm out past the grid's frame either side, and for a grid's first row its
+/// header too), or within 3 mm of a box or option text. What is not looked at: the print (boxes
+/// where the box pass found them, with 0.45 mm; each printed text line's own extent
+/// (FieldLayout::print_mm, with 0.15 mm); comb cells; writing areas; anchors) and any ink lying
+/// on it; a grid's rules where they really run (a pixel either side); folds and creases
+/// (straight lines with 60 mm of ink); a neighbouring question's answer running over; what is
+/// too small for a pen mark (under 1.2 mm long or 0.4 mm² of ink: specks, grain) or too faint
+/// (the page's ink threshold).
 /// The box reader found such a question blank; a required one is recorded as unanswered
 /// without a person's look only when this is false. `found`: where the box pass found the
 /// page's boxes; other arguments as for FindLabelMarks.

@@ -261,6 +261,9 @@ class Planner {
       b.texts.push_back(std::move(h));
     }
     const core::RectMm text_mm{x0_, 0.0, w, y};
+    std::vector<core::RectMm> text_lines;
+    for (const TextBlock& t : b.texts)
+      for (const core::RectMm& r : measure_.LineRectsMm(t)) text_lines.push_back(r);
     y += kWidgetGapMm;
     switch (q.kind) {
       case core::FieldKind::kSingle:
@@ -275,10 +278,15 @@ class Planner {
       FieldLayout& f = b.fields.front();
       if (q.kind != core::FieldKind::kText) f.area_mm = core::RectMm{x0_, 0.0, w, y};
       f.text_mm = text_mm;
+      f.print_mm = text_lines;
     } else {
       // Every row of a grid shares the question's text and the header of level labels.
       const double first_row = b.fields.empty() ? text_mm.h : b.fields.front().area_mm.y;
-      for (FieldLayout& f : b.fields) f.text_mm = core::RectMm{x0_, 0.0, w, first_row};
+      for (FieldLayout& f : b.fields) {
+        f.text_mm = core::RectMm{x0_, 0.0, w, first_row};
+        f.print_mm.insert(f.print_mm.begin(), grid_head_lines_.begin(), grid_head_lines_.end());
+        f.print_mm.insert(f.print_mm.begin(), text_lines.begin(), text_lines.end());
+      }
     }
     return b;
   }
@@ -359,8 +367,10 @@ class Planner {
     }
     for (const auto& t : heads) head_h = std::max(head_h, t.rect.h);
     head_h += 2 * 1.2;
+    grid_head_lines_.clear();
     for (auto& t : heads) {
       t.rect.y = y + (head_h - t.rect.h) / 2;
+      for (const core::RectMm& r : measure_.LineRectsMm(t)) grid_head_lines_.push_back(r);
       b.texts.push_back(std::move(t));
     }
     double top = y;
@@ -372,6 +382,7 @@ class Planner {
       TextBlock text = Text(row.text, kGridRowStyle, x0_ + kGridPadMm, 0.0, crit_w - 2 * kGridPadMm);
       double row_h = std::max(text.rect.h + 2 * kGridPadMm, box + kGridMinRowGapMm);
       text.rect.y = y + (row_h - text.rect.h) / 2;
+      const std::vector<core::RectMm> criterion = measure_.LineRectsMm(text);
       b.texts.push_back(std::move(text));
       if (r % 2 == 1) fills.push_back(Shape{Shape::kFill, {x0_, y, w, row_h}, 0.0, 0.93});
       if (r > 0) rules.push_back(Shape{Shape::kLine, {x0_, y, w, 0.0}, 0.15, 0.6});
@@ -379,6 +390,7 @@ class Planner {
       f.id = row.id;
       f.label = row.text;
       f.area_mm = core::RectMm{x0_, y, w, row_h};
+      f.print_mm = criterion;
       for (int l = 0; l < n; ++l) {
         double cx = x0_ + crit_w + l * level_w + level_w / 2;
         core::RectMm rect{cx - box / 2, y + row_h / 2 - box / 2, box, box};
@@ -450,6 +462,7 @@ class Planner {
       f.page = page;
       ShiftRect(f.area_mm, dy);
       ShiftRect(f.text_mm, dy);
+      for (auto& r : f.print_mm) ShiftRect(r, dy);
       for (auto& o : f.options) {
         ShiftRect(o.box_mm, dy);
         if (o.label_mm.w > 0) ShiftRect(o.label_mm, dy);  // grid levels have none
@@ -490,6 +503,7 @@ class Planner {
   double x0_, x1_, y0_, y1_; ///< content area.
   double band_x0_, band_x1_; ///< between the anchors (header and footer bands).
   double y_ = 0.0;           ///< next free y on the current page.
+  std::vector<core::RectMm> grid_head_lines_;  ///< Grid(): the header labels' lines, block mm.
   bool auto_number_ = true;  ///< prefix questions with "Câu n.".
 };
 

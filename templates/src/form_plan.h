@@ -85,6 +85,9 @@ class TextEngine {
   double HeightMm(const std::string& text, const TextStyle& style, double width_mm, bool markup = false);
   /// Unwrapped logical width in mm.
   double WidthMm(const std::string& text, const TextStyle& style, bool markup = false);
+  /// Where `block`'s lines land on the page: one logical rectangle per line (its words, not the
+  /// wrap width), page mm.
+  std::vector<core::RectMm> LineRectsMm(const TextBlock& block);
   void Draw(const TextBlock& block);
 
  private:

@@ -76,6 +76,11 @@ std::string LayoutToJson(const Layout& layout) {
     }
     jf["area_mm"] = Rect(f.area_mm);
     if (f.text_mm.w > 0 && f.text_mm.h > 0) jf["text_mm"] = Rect(f.text_mm);
+    if (!f.print_mm.empty()) {
+      json lines = json::array();
+      for (const auto& r : f.print_mm) lines.push_back(Rect(r));
+      jf["print_mm"] = lines;
+    }
     if (f.kind == core::FieldKind::kMulti) jf["max"] = f.max;
     if (f.kind == core::FieldKind::kText) jf["lines"] = f.lines;
     fields.push_back(std::move(jf));
@@ -147,6 +152,8 @@ core::Result<Layout> LayoutFromJson(std::string_view json_text) {
         for (const auto& jc : jf["cells_mm"]) f.cells_mm.push_back(ReadRect(jc, where + ".cells_mm"));
       if (jf.contains("area_mm")) f.area_mm = ReadRect(jf["area_mm"], where + ".area_mm");
       if (jf.contains("text_mm")) f.text_mm = ReadRect(jf["text_mm"], where + ".text_mm");
+      if (jf.contains("print_mm"))
+        for (const auto& jr : jf["print_mm"]) f.print_mm.push_back(ReadRect(jr, where + ".print_mm"));
       f.max = jf.value("max", 0);
       f.lines = jf.value("lines", 0);
       if (jf.contains("range") && jf["range"].is_object()) {

@@ -100,6 +100,23 @@ double TextEngine::WidthMm(const std::string& text, const TextStyle& style, bool
   return static_cast<double>(w) / PANGO_SCALE / core::kPtPerMm;
 }
 
+std::vector<core::RectMm> TextEngine::LineRectsMm(const TextBlock& block) {
+  Prepare(block);
+  std::vector<core::RectMm> out;
+  PangoLayoutIter* it = pango_layout_get_iter(layout_);
+  do {
+    PangoRectangle logical;
+    pango_layout_iter_get_line_extents(it, nullptr, &logical);
+    if (logical.width <= 0) continue;  // an empty line
+    const double scale = 1.0 / PANGO_SCALE / core::kPtPerMm;
+    // With no wrap width, alignment has no box to work in and lines start at 0.
+    out.push_back({block.rect.x + logical.x * scale, block.rect.y + logical.y * scale, logical.width * scale,
+                   logical.height * scale});
+  } while (pango_layout_iter_next_line(it));
+  pango_layout_iter_free(it);
+  return out;
+}
+
 void TextEngine::Draw(const TextBlock& block) {
   if (surface_ != nullptr) throw std::logic_error("TextEngine::Draw needs a drawing context");
   Prepare(block);

@@ -481,6 +481,66 @@ TEST_P(LabelMarksTest, MarksBetweenGridRowsAndOnTheirRulesGoToReview) {
   EXPECT_TRUE(Find(rs1, "p5")->needs_review) << Find(rs1, "p5")->reason;
 }
 
+TEST_P(LabelMarksTest, MarksInTheBlankPartsOfPrintedLinesAndPastTheFrameGoToReview) {
+  // Found by an outside probe: marks where only blank paper is, but inside the rectangle of a
+  // printed text, or just outside a grid, were hidden and the question accepted as blank.
+  auto write = [](cv::Mat& page, const std::string& text, double x_mm, double baseline_mm) {
+    cv::putText(page, text, cv::Point(static_cast<int>(x_mm * kPxPerMm), static_cast<int>(baseline_mm * kPxPerMm)),
+                cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.3, cv::Scalar(40), 3, cv::LINE_AA);
+  };
+  cv::Mat page1 = SipasForm().pages.at(0).clone();
+  write(page1, "Nam", Field("p1").text_mm.x + 38.0, Field("p1").text_mm.y + 3.6);  // after "Giới tính"
+  {
+    const auto& b = Field("p2").options[1].box_mm;  // an "x" in the question's line, above box 2
+    const double y = Field("p2").text_mm.y + 0.8;
+    Stroke(page1, {b.x, y}, {b.x + 2.8, y + 2.8});
+    Stroke(page1, {b.x, y + 2.8}, {b.x + 2.8, y});
+  }
+  Tick(page1, {120.0, Field("p4").text_mm.y + 0.3, 4.0, 3.4});  // far right of p4's text
+  auto rs1 = ScanAndRead(page1, GetParam());
+  for (const char* id : {"p1", "p2", "p4"}) {
+    ASSERT_NE(Find(rs1, id), nullptr) << id;
+    EXPECT_TRUE(Find(rs1, id)->needs_review) << id << ": " << Find(rs1, id)->reason;
+  }
+  EXPECT_EQ(Find(rs1, "p5")->reason, kRequiredLeftBlank);
+
+  cv::Mat page2 = SipasForm().pages.at(1).clone();
+  {
+    const auto& b = Field("tt1").options[1].box_mm;  // in the heading's cell above the first row
+    Tick(page2, {b.right() + 1.0, b.y - 4.4, 3.0, 2.8});
+  }
+  {
+    const auto& b = Field("tc1").options[0].box_mm;  // in the criterion column, after its text
+    Tick(page2, {b.x - 11.3, b.y - 0.5, 3.8, 4.0});
+  }
+  {
+    const auto& a = Field("tc4").area_mm;  // just outside the grid's right frame
+    Tick(page2, {a.right() + 0.8, a.y + 2.0, 3.0, 3.0});
+  }
+  {
+    const auto& a = Field("cc4").area_mm;  // an "x" 5 mm out in the margin
+    const double x = a.right() + 5.0, y = a.y + a.h / 2;
+    Stroke(page2, {x - 1.5, y - 1.5}, {x + 1.5, y + 1.5});
+    Stroke(page2, {x - 1.5, y + 1.5}, {x + 1.5, y - 1.5});
+  }
+  auto rs2 = ScanAndRead(page2, GetParam());
+  for (const char* id : {"tt1", "tc1", "tc4", "cc4"}) {
+    ASSERT_NE(Find(rs2, id), nullptr) << id;
+    EXPECT_TRUE(Find(rs2, id)->needs_review) << id << ": " << Find(rs2, id)->reason;
+  }
+  for (const char* id : {"tc2", "tc3", "tt3", "cc2", "kq2"})
+    EXPECT_EQ(Find(rs2, id)->reason, kRequiredLeftBlank) << id;
+
+  // Page 3's grids: a tick on the heading of a level, above the first row's box.
+  cv::Mat page3 = SipasForm().pages.at(2).clone();
+  const auto& b = Field("gy1").options[3].box_mm;
+  Tick(page3, {b.x, b.y - 6.2, 3.0, 3.0});
+  auto rs3 = ScanAndRead(page3, GetParam());
+  ASSERT_NE(Find(rs3, "gy1"), nullptr);
+  EXPECT_TRUE(Find(rs3, "gy1")->needs_review) << Find(rs3, "gy1")->reason;
+  EXPECT_EQ(Find(rs3, "gy3")->reason, kRequiredLeftBlank);
+}
+
 TEST_P(LabelMarksTest, ANeighboursOverflowingTickLeavesABlankRowBlank) {
   // tt2's answer is a big tick whose arm runs up over the rule into tt1's row: tt1, left
   // blank, has no ink of its own.

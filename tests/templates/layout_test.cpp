@@ -130,6 +130,17 @@ void CheckInvariants(const Layout& layout, const LayoutOptions& opt = {}) {
         if (&other != &o) EXPECT_FALSE(other.label_mm.Intersects(o.label_mm)) << f.id << "=" << o.value;
     }
     EXPECT_GT(f.text_mm.h, 0.0) << f.id;
+    // Each printed line of the field is its words' own extent: inside the question's text block
+    // (or, for a grid row's criterion, inside its row, left of its boxes), never over a box.
+    EXPECT_FALSE(f.print_mm.empty()) << f.id;
+    for (const auto& line : f.print_mm) {
+      EXPECT_GT(line.w, 0.0) << f.id;
+      EXPECT_LE(line.w, f.text_mm.w + 1e-6) << f.id;
+      const bool in_text = Grow(f.text_mm, 0.01).Contains(line);
+      const bool in_row = f.kind == core::FieldKind::kScale && Grow(f.area_mm, 0.01).Contains(line);
+      EXPECT_TRUE(in_text || in_row) << f.id;
+      for (const auto& o : f.options) EXPECT_FALSE(line.Intersects(o.box_mm)) << f.id << " line over box " << o.value;
+    }
     if (!f.options.empty()) EXPECT_LE(f.text_mm.bottom(), f.options.front().box_mm.y) << f.id;
     if (!f.cells_mm.empty()) EXPECT_LE(f.text_mm.bottom(), f.cells_mm.front().y) << f.id;
     if (f.kind == core::FieldKind::kText) EXPECT_LE(f.text_mm.bottom(), f.area_mm.y) << f.id;
@@ -278,6 +289,11 @@ TEST(LayoutJsonTest, RoundTrips) {
       EXPECT_NEAR(a.options[o].label_mm.y, b.options[o].label_mm.y, 0.005);
     }
     EXPECT_NEAR(a.text_mm.h, b.text_mm.h, 0.005);
+    ASSERT_EQ(a.print_mm.size(), b.print_mm.size()) << a.id;
+    for (size_t l = 0; l < a.print_mm.size(); ++l) {
+      EXPECT_NEAR(a.print_mm[l].x, b.print_mm[l].x, 0.005);
+      EXPECT_NEAR(a.print_mm[l].w, b.print_mm[l].w, 0.005);
+    }
     EXPECT_EQ(a.cells_mm.size(), b.cells_mm.size());
     EXPECT_NEAR(a.area_mm.h, b.area_mm.h, 0.005);
   }
@@ -299,6 +315,7 @@ TEST(LayoutJsonTest, RejectsBrokenInput) {
   EXPECT_EQ(minimal->fields[0].options[0].value, "1");
   EXPECT_TRUE(minimal->fields[0].options[0].label_mm.empty());  // older layouts: no label_mm
   EXPECT_TRUE(minimal->fields[0].text_mm.empty());
+  EXPECT_TRUE(minimal->fields[0].print_mm.empty());
   EXPECT_TRUE(minimal->fields[0].options[0].numeric);
   EXPECT_EQ(minimal->fields[0].options[1].value, "b");
   EXPECT_FALSE(minimal->fields[0].options[1].numeric);
