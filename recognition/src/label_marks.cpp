@@ -213,7 +213,7 @@ void EraseFolds(cv::Mat& pen, const cv::Mat& rules, cv::Mat& band) {
   const int votes = Px(kFoldMinMm);
   cv::Mat search = pen.clone();
   std::vector<cv::Vec2f> lines;
-  cv::HoughLines(search, lines, 1, CV_PI / 720, votes);
+  cv::HoughLines(search, lines, 1, CV_PI / 360, votes);  // the refit below gives the exact angle
   if (lines.empty()) return;
   std::vector<cv::Point> ink, pts;
   cv::findNonZero(search, ink);
