@@ -594,7 +594,8 @@ int RunBench(const BenchOptions& options) {
             << std::setprecision(2) << "  box questions sent to review " << bs.fields_review << " / " << bs.fields
             << " (" << pct(bs.fields_review, bs.fields) << "%; target < 2%)\n"
             << "    of which broken rules     " << bs.fields_review_rules << " ("
-            << pct(bs.fields_review_rules, bs.fields) << "%: required left blank, 2 marks, over max, label circled)\n"
+            << pct(bs.fields_review_rules, bs.fields)
+            << "%: 2 marks, over max, label circled; required left blank with --review-blank-required)\n"
             << "    of which machine doubt    " << bs.fields_review - bs.fields_review_rules << " ("
             << pct(bs.fields_review - bs.fields_review_rules, bs.fields) << "%)\n"
             << "  required left blank, accepted as unanswered " << bs.blank_required << ", answered in truth "

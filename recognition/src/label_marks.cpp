@@ -198,6 +198,13 @@ core::RectMm LevelCells(const templates::FieldLayout& row) {
   return {left, top, last.x + last.w / 2 + pitch / 2 - left, bottom - top};
 }
 
+/// True for the first row of a grid: its text_mm (the question and the grid's header, shared by
+/// every row) ends where the row starts.
+bool FirstGridRow(const templates::FieldLayout& row) {
+  return row.kind == core::FieldKind::kScale && !row.text_mm.empty() && !row.area_mm.empty() &&
+         std::abs(row.text_mm.bottom() - row.area_mm.y) < 0.05;
+}
+
 /// Takes folds and creases out of `pen` (print already masked): straight lines with more than
 /// kFoldMinMm of ink along them, at any angle, wherever they run. A fold crossing another is one
 /// component with it, and a fold's end piece stops short, so the per-stroke line test
@@ -302,7 +309,7 @@ enum class PrintMask {
   /// FindLabelMarks: boxes, texts and comb cells with a margin; grid rows and writing areas
   /// whole (only the options' surroundings matter there).
   kAroundLabels,
-  /// InkBesideBoxes: grid rows opened up. Only their boxes and criterion text are masked, and
+  /// InkBesideBoxes: grid rows opened up. Only their boxes and printed lines are masked, and
   /// the printed rules (row edges, column borders, the grid's frame) are taken out where they
   /// really are (EraseRule), so that a mark in a cell,
   /// on a column border or in the gap between two rows' boxes is seen.
@@ -401,7 +408,7 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       const core::RectMm& a = g.area_mm;
       // A grid's first row also carries the header above it (text_mm ends where the row
       // starts): the frame's top and the level columns' borders run up through it.
-      const bool first = !g.text_mm.empty() && std::abs(g.text_mm.bottom() - a.y) < 0.05;
+      const bool first = FirstGridRow(g);
       const double top = first ? g.text_mm.y : a.y;
       if (first) rules.push_back({{a.x, g.text_mm.y + g.text_mm.h / 2, a.w, 0.0}, true, g.text_mm.h / 2});
       rules.push_back({{a.x, a.y, a.w, 0.0}, true});
@@ -462,6 +469,18 @@ bool TouchesRect(const std::vector<cv::Point>& pts, const cv::Rect& r) {
   return std::any_of(pts.begin(), pts.end(), [&](const cv::Point& p) { return near.contains(p); });
 }
 
+/// The pixels of `map`'s component `label`.
+std::vector<cv::Point> ComponentPoints(const StrokeMap& map, int label) {
+  const cv::Rect& bb = map.extents[static_cast<size_t>(label)];
+  std::vector<cv::Point> pts;
+  for (int r = bb.y; r < bb.br().y; ++r) {
+    const int* lab = map.components.ptr<int>(r);
+    for (int x = bb.x; x < bb.br().x; ++x)
+      if (lab[x] == label) pts.emplace_back(x, r);
+  }
+  return pts;
+}
+
 bool TouchesABox(const StrokeMap& map, const cv::Rect& extent) {
   return std::any_of(map.boxes.begin(), map.boxes.end(),
                      [&](const cv::Rect& b) { return RectGap(extent, b) <= 1; });
@@ -508,12 +527,7 @@ void FindHandMarks(const StrokeMap& map, const templates::FieldLayout& f, std::v
       if (gap < best_gap) best = static_cast<int>(i), best_gap = gap;
     }
     if (best < 0) continue;
-    std::vector<cv::Point> pts;
-    for (int r = bb.y; r < bb.br().y; ++r) {
-      const int* lab = map.components.ptr<int>(r);
-      for (int x = bb.x; x < bb.br().x; ++x)
-        if (lab[x] == static_cast<int>(c)) pts.emplace_back(x, r);
-    }
+    const std::vector<cv::Point> pts = ComponentPoints(map, static_cast<int>(c));
     if (!PartOfLongLine(pts, map.all, kMarkMinMm)) out[best].pen_mark = true;
   }
 }
@@ -593,12 +607,7 @@ bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
   for (size_t c = 1; c < map.extents.size(); ++c) {
     const cv::Rect bb = map.extents[c];
     if (bb.empty() || std::max(bb.width, bb.height) < Px(kBesideMinMm) || (bb & look).empty()) continue;
-    std::vector<cv::Point> pts;
-    for (int r = bb.y; r < bb.br().y; ++r) {
-      const int* lab = map.components.ptr<int>(r);
-      for (int x = bb.x; x < bb.br().x; ++x)
-        if (lab[x] == static_cast<int>(c)) pts.emplace_back(x, r);
-    }
+    const std::vector<cv::Point> pts = ComponentPoints(map, static_cast<int>(c));
     if (pts.size() < kMarkMinInkMm2 * kPpm * kPpm) continue;
     // The overflow of a neighbouring question's answer (a tick in the next grid row's box
     // reaching up over the rule) is that answer's ink.
@@ -625,8 +634,7 @@ bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const
   // and its first row up through the grid's header (a tick on a level's heading).
   if (f.kind == core::FieldKind::kScale) {
     zone = zone.Grown(kBesideFrameMm, 0.0);
-    if (!f.text_mm.empty() && !f.area_mm.empty() && std::abs(f.text_mm.bottom() - f.area_mm.y) < 0.05)
-      zone = core::Union(zone, f.text_mm);
+    if (FirstGridRow(f)) zone = core::Union(zone, f.text_mm);
   }
   for (const auto& o : f.options)
     zone = core::Union(zone, core::Union(o.box_mm, o.label_mm).Grown(kBesideReachMm));
