@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -16,12 +15,12 @@
 #include <optional>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "reader_threads.h"
 #include "scanner/acquire.h"
 
 namespace phieu::scanner {
@@ -271,8 +270,8 @@ Result<cv::Mat> ToGray(const std::string& device, const SANE_Parameters& p,
   return out;
 }
 
-/// Reads one page after a successful sane_start.
-Result<cv::Mat> ReadPage(SANE_Handle h, const std::string& device, int page_number) {
+/// Reads one page after a successful sane_start; `readers` marked right before it.
+Result<cv::Mat> ReadPage(SANE_Handle h, const std::string& device, int page_number, const ReaderThreads& readers) {
   const std::string page = "page " + std::to_string(page_number);
   SANE_Parameters p{};
   SANE_Status st = sane_get_parameters(h, &p);
@@ -292,11 +291,24 @@ Result<cv::Mat> ReadPage(SANE_Handle h, const std::string& device, int page_numb
     return DeviceError(device, page + ": inconsistent line size from the device");
 
   std::vector<unsigned char> data;
-  if (p.lines > 0) data.reserve(static_cast<size_t>(p.bytes_per_line) * static_cast<size_t>(p.lines));
+  const size_t expected = p.lines > 0 ? static_cast<size_t>(p.bytes_per_line) * static_cast<size_t>(p.lines) : 0;
+  data.reserve(expected);
+  // The read that takes a frame's last byte is where a sanei_thread backend cancels its
+  // reader (see reader_threads.h). Stop one byte short, let the reader finish, then take it.
+  bool held_back = expected < 2;
   std::array<unsigned char, 64 * 1024> buf;
   for (;;) {
+    size_t want = buf.size();
+    if (!held_back) {
+      if (data.size() + 1 == expected) {
+        readers.Settle();
+        held_back = true;
+      } else {
+        want = std::min(want, expected - 1 - data.size());
+      }
+    }
     SANE_Int len = 0;
-    st = sane_read(h, buf.data(), static_cast<SANE_Int>(buf.size()), &len);
+    st = sane_read(h, buf.data(), static_cast<SANE_Int>(want), &len);
     if (st == SANE_STATUS_EOF) break;
     if (st != SANE_STATUS_GOOD) return DeviceError(device, page + ": " + Describe(st));
     data.insert(data.end(), buf.begin(), buf.begin() + len);
@@ -313,25 +325,25 @@ class DeviceHandle {
   explicit DeviceHandle(SANE_Handle h) : h_(h) {}
   ~DeviceHandle() {
     if (h_) {
-      // Backends built on sanei_thread (the test backend among them) stop their reader thread
-      // with an asynchronous pthread_cancel inside sane_cancel. Landing while the reader is
-      // still in malloc or free - it is finishing the frame just handed over, or exiting -
-      // the cancel leaves malloc's lock held and sane_cancel's join hangs for good (1 run in
-      // ~30 of the device-trouble test). Once the reader has finished, the cancel is a no-op.
-      if (scanned_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // Stopped mid-frame (an error, a full disk): sane_cancel cancels a reader that may still
+      // be running. Let it finish or block first (see reader_threads.h).
+      readers_.Settle();
       sane_cancel(h_);
       sane_close(h_);
     }
   }
-  /// A frame was started: the backend may have a reader still winding down.
-  void Started() { scanned_ = true; }
+  /// Call right before each sane_start.
+  const ReaderThreads& MarkReaders() {
+    readers_.Mark();
+    return readers_;
+  }
   DeviceHandle(const DeviceHandle&) = delete;
   DeviceHandle& operator=(const DeviceHandle&) = delete;
   SANE_Handle get() const { return h_; }
 
  private:
   SANE_Handle h_;
-  bool scanned_ = false;
+  ReaderThreads readers_;
 };
 
 bool DeviceExists(const std::string& name) {
@@ -439,8 +451,8 @@ core::Result<AcquireReport> AcquirePages(const AcquireOptions& options, const Pa
       report.stopped = true;
       break;
     }
+    const ReaderThreads& readers = handle.MarkReaders();
     st = sane_start(h);
-    if (st == SANE_STATUS_GOOD) handle.Started();
     if (st == SANE_STATUS_NO_DOCS) {
       // The feeder ran out: the normal end of a batch, unless it was empty from the start.
       if (pages == 0) return DeviceError(dev, Describe(st));
@@ -451,7 +463,7 @@ core::Result<AcquireReport> AcquirePages(const AcquireOptions& options, const Pa
       std::string when = pages > 0 ? " after " + std::to_string(pages) + " page(s)" : "";
       return DeviceError(dev, Describe(st) + when);
     }
-    auto image = ReadPage(h, dev, pages + 1);
+    auto image = ReadPage(h, dev, pages + 1, readers);
     if (!image.ok()) return image.error();
     ++pages;
     auto handed = on_page(std::move(*image), dpi);

@@ -2,9 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // AcquirePages and ListScanners against SANE's built-in `test` backend (a virtual scanner
 // whose page is 80 x 100 mm; its document feeder empties after 10 sheets).
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +19,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
+
+extern char** environ;
 
 #include "acquire/sane_test_backend.h"
 #include "scanner/acquire.h"
@@ -252,6 +259,39 @@ TEST_F(SaneAcquireTest, SourceNoteKeepsIdenticalPagesDistinct) {
     ASSERT_TRUE(scan.ok()) << scan.error().message;
     EXPECT_NEAR(scan->dpi, 100.0, 0.05);
     EXPECT_EQ(cv::norm(scan->gray, pages.images[0], cv::NORM_INF), 0.0);
+  }
+}
+
+// A backend's reader thread is cancelled (asynchronously) by the read that takes a frame's last
+// byte, or by sane_cancel. slow_free_preload makes the reader's last act - freeing its buffer -
+// take 100 ms under a lock: cancelled there, it would leave the lock held and the scan would
+// hang (it did, before the reads waited for the reader: ReaderThreads).
+TEST_F(SaneAcquireTest, ReadersFinishingSlowlyAreNeverCancelledMidway) {
+  for (const char* mode : {"feeder", "trouble"}) {
+    SCOPED_TRACE(mode);
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e)
+      if (std::string(*e).rfind("LD_PRELOAD=", 0) != 0) env.emplace_back(*e);
+    env.emplace_back(std::string("LD_PRELOAD=") + PHIEU_SLOW_FREE_SO);
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string exe = PHIEU_SLOW_READER_SCAN, m = mode, n = "3";
+    char* argv[] = {exe.data(), m.data(), n.data(), nullptr};
+    pid_t pid = 0;
+    ASSERT_EQ(posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv, envp.data()), 0);
+    int status = 0;
+    pid_t done = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while ((done = waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (done == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL() << "the scan hung: a reader was cancelled while it was finishing";
+    }
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
   }
 }
 
