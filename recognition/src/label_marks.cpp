@@ -59,6 +59,12 @@ constexpr double kStrokeWidthMm = 1.8;
 /// A stroke pixel is this share of the page's paper-to-print contrast darker than its
 /// surroundings (light pencil reaches ~0.3).
 constexpr float kStrokeContrast = 0.22f;
+/// Near a blank question, lower: a light pencil loop around an option's text, thinned by the
+/// sampling, comes out at ~0.15-0.2 of the contrast, and missing it records an answer as blank.
+/// Only as low as the grain allows: the black-hat of bare grainy paper reaches ~kGrainHat times
+/// the page's noise floor (PageCalibration::noise; 150-dpi grain of 7-8 levels: ~0.013).
+constexpr float kBesideStrokeContrast = 0.13f;
+constexpr float kGrainHat = 16.0f;
 /// Specks shorter than this are dust or grain, not a pen line.
 constexpr double kMinStrokeMm = 1.0;
 /// A loop covers at least this share of the label's columns above and below it.
@@ -338,7 +344,11 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   cv::Mat hat;
   cv::morphologyEx(gray, hat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
   const float contrast = std::max(cal.white - cal.black, 40.0f);
-  cv::threshold(hat, map.all, contrast * std::max(kStrokeContrast, 4.0f * cal.noise), 255, cv::THRESH_BINARY);
+  // Near a blank question, as low as the page's grain allows (see kBesideStrokeContrast).
+  const float stroke_contrast =
+      print == PrintMask::kBeside ? std::clamp(kGrainHat * cal.noise, kBesideStrokeContrast, kStrokeContrast)
+                                  : kStrokeContrast;
+  cv::threshold(hat, map.all, contrast * std::max(stroke_contrast, 4.0f * cal.noise), 255, cv::THRESH_BINARY);
 
   // Everything printed near the options is the form's, not the respondent's.
   map.pen = map.all.clone();

@@ -411,6 +411,30 @@ TEST_P(LabelMarksTest, MarksBesideTheBoxesOfABlankRequiredQuestionGoToReview) {
   EXPECT_EQ(left_blank, 14);  // tc4 and the 13 rows of the other grids on the page
 }
 
+// A light pencil loop around an option's text (seen on a clean 300-dpi simulated stack: "Nữ"
+// and a long option ringed in pencil ~50 gray levels under the paper, and both questions
+// recorded as left blank) is too faint for the label-circle test, but must keep its required
+// question from being recorded as blank. 45 levels here; the old stroke threshold missed it.
+TEST_P(LabelMarksTest, ALightPencilLoopAtAnOptionsTextIsNotTakenAsBlank) {
+  cv::Mat page1 = SipasForm().pages.at(0).clone();
+  const auto& p1 = Field("p1");
+  const auto& p7 = Field("p7");
+  Loop(page1, p1.options[1].label_mm, 0.9, 210, 0.3, 11);
+  Loop(page1, p7.options[1].label_mm, 1.1, 210, 0.3, 12);
+  auto rs = ScanAndRead(page1, GetParam());
+  ASSERT_FALSE(rs.empty());
+  for (const char* id : {"p1", "p7"}) {
+    const FieldReading* r = Find(rs, id);
+    ASSERT_NE(r, nullptr) << id;
+    EXPECT_TRUE(r->needs_review) << id << ": " << r->reason;
+    EXPECT_NE(r->reason, kRequiredLeftBlank) << id;
+  }
+  for (const char* id : {"p2", "p4", "p5", "p6"}) {
+    ASSERT_NE(Find(rs, id), nullptr) << id;
+    EXPECT_EQ(Find(rs, id)->reason, kRequiredLeftBlank) << id;
+  }
+}
+
 TEST_P(LabelMarksTest, CleanPagesSayNothingAboutLabels) {
   for (const cv::Mat& page : SipasForm().pages) {
     auto rs = ScanAndRead(page, GetParam());
