@@ -656,9 +656,19 @@ bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const
     const StrokeMap near = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kNearMarginMm),
                                       PrintMask::kBeside, &found);
     const cv::Rect look = near.ToPx(zone);
-    if (std::none_of(near.extents.begin(), near.extents.end(),
-                     [&](const cv::Rect& e) { return !e.empty() && !(e & look).empty(); }))
-      return false;
+    // A component lying well inside this map (beyond the black-hat's reach of its edge) is
+    // the same in the full map: if it is too small for a hand stroke here, it is there too.
+    const int edge = Px(kStrokeWidthMm);
+    const cv::Rect inside(edge, edge, near.pen.cols - 2 * edge, near.pen.rows - 2 * edge);
+    bool any = false;
+    for (size_t c = 1; c < near.extents.size() && !any; ++c) {
+      const cv::Rect& e = near.extents[c];
+      if (e.empty() || (e & look).empty()) continue;
+      any = (e & inside) != e ||
+            (std::max(e.width, e.height) >= Px(kBesideMinMm) &&
+             ComponentPoints(near, static_cast<int>(c)).size() >= kMarkMinInkMm2 * kPpm * kPpm);
+    }
+    if (!any) return false;
   }
   const StrokeMap map = MapStrokes(scan_gray, mm_to_px, layout, f, shift_mm, cal, zone.Grown(kFoldProbeMm + 1.0),
                                    PrintMask::kBeside, &found);
