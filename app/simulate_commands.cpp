@@ -680,7 +680,7 @@ std::vector<Command> SimulateCommands() {
            std::string tpl, out, db, serials;
            int sheets = 10, jobs = 0, foreign = 2;
            std::uint64_t seed = 1;
-           double dpi = 300, blank_backs = 0.1, missing = 0.0;
+           double dpi = 300, blank_backs = 0.1, missing = 0.0, show_through = 0.0;
            bool no_damage = false, no_shuffle = false, single_dpi = false;
            std::vector<int> only_pages;
          };
@@ -695,6 +695,10 @@ std::vector<Command> SimulateCommands() {
          cmd->add_option("--blank-backs", a->blank_backs, "share of pages followed by a blank back side");
          cmd->add_option("--foreign", a->foreign, "pages that are not Phiếu forms");
          cmd->add_option("--missing-pages", a->missing, "share of sheets with one page never scanned");
+         cmd->add_option("--show-through", a->show_through,
+                         "the leaf's other side (pages 1/2, 3/4 duplex) shows through at this share of its "
+                         "darkness, e.g. 0.1 (default 0: none)")
+             ->check(CLI::Range(0.0, 0.5));
          cmd->add_option("--pages", a->only_pages, "scan only these template pages, e.g. --pages 2 (default: all)")
              ->delimiter(',');
          cmd->add_flag("--single-dpi", a->single_dpi, "every file at --dpi (default: ~12% at 150, 200 or 600 dpi)");
@@ -714,6 +718,7 @@ std::vector<Command> SimulateCommands() {
            o.blank_back_rate = a->blank_backs;
            o.foreign_pages = a->foreign;
            o.missing_page_rate = a->missing;
+           o.show_through = a->show_through;
            o.only_pages = a->only_pages;
            o.mix_dpi = !a->single_dpi;
            o.jobs = a->jobs > 0 ? a->jobs : DefaultJobs();

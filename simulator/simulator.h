@@ -34,6 +34,11 @@ struct SimulateOptions {
   /// missing pages, with null for their fields.
   std::vector<int> only_pages;
   double upside_down_rate = 0.15;           ///< per page (only when damage is on).
+  /// Show-through on form pages: the other side of the leaf (pages 1/2, 3/4, ... printed
+  /// duplex), with its own marks, mirrored and diffused by the paper, darkens the page by this
+  /// share of the back's darkness (0: none; thin paper and a heavy pen: 0.05-0.15). Off by
+  /// default, so the stacks of a seed stay as they were.
+  double show_through = 0.0;
   int jobs = 1;                             ///< worker threads (rendering and scanning).
   bool shuffle = true;                      ///< pages in any order across and within files.
   int sheets_per_pdf = 20;                  ///< RenderPdf batch size (memory/parallelism trade-off).

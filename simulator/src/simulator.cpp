@@ -224,8 +224,121 @@ cv::Mat ToBilevel(const cv::Mat& image, const ScanParams& sp, const Pen* pen, co
   return out;
 }
 
-core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int item_index, RasterCache& cache) {
+struct FormFace {
+  cv::Mat print;  ///< the printed page, an anchor blotted now and then.
+  cv::Mat ink;    ///< the respondent's pen coverage (CV_8U, 255 = ink).
+  json marks = json::object();
+  json strays = json::array();
+};
+
+/// What the respondent put on page `page_no` of sheet `sheet`, drawn over its raster `print`
+/// with the page's own random stream (so the same marks whenever the page is drawn).
+FormFace FillFormPage(const Job& job, int sheet, int page_no, double dpi, cv::Mat print, Rng& rng, json& damage) {
   const Layout& layout = *job.layout;
+  const SimulateOptions& opt = *job.options;
+  const SheetPlan& plan = job.plans[sheet];
+  FormFace face;
+  face.ink = cv::Mat(print.size(), CV_8U, cv::Scalar(0));
+  cv::Mat& ink = face.ink;
+  json& marks = face.marks;
+  for (const auto& fp : plan.fields) {
+    const auto& f = layout.fields[fp.field];
+    if (f.page != page_no) continue;
+    for (const auto& m : fp.marks) {
+      // (A circler's plan only rings options with printed text; the page RNG then draws the
+      // loop instead of a box mark, so later marks of that page differ, nothing else.)
+      const bool label = m.shape == MarkShape::kLabelCircle && !f.options[m.option].label_mm.empty();
+      const bool overflow = !label && m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
+      if (label)
+        DrawLabelCircle(ink, f.options[m.option].label_mm, f.options[m.option].box_mm, plan.pen, dpi, rng);
+      else
+        DrawBoxMark(ink, f.options[m.option].box_mm, m.shape == MarkShape::kLabelCircle ? plan.style : m.shape,
+                    plan.pen, dpi, plan.mark_scale, overflow, rng);
+      json jm = {{"value", OptionValueJson(f.options[m.option])}, {"mark", MarkShapeName(m.shape)},
+                 {"selected", m.selected}, {"pen", plan.pen.Name()}};
+      if (m.correction) jm["correction"] = true;
+      if (overflow) jm["overflow"] = true;
+      marks[f.id].push_back(std::move(jm));
+    }
+    if (!fp.mark.empty()) marks[f.id].push_back(DrawWritten(ink, f, fp, plan, dpi, rng));
+  }
+  // Stray marks: pen rests, a line in the margin, a dot; never near a box or an anchor.
+  json& strays = face.strays;
+  const auto* pl = layout.FindPage(page_no);
+  const double w_mm = pl ? pl->width_mm : 210, h_mm = pl ? pl->height_mm : 297;
+  if (Chance(rng, 0.3)) {
+    auto keep_out = KeepOut(layout, page_no);
+    const int n = UniformInt(rng, 1, 3);
+    static const char* kKinds[] = {"touch", "line", "dot"};
+    for (int i = 0; i < n; ++i) {
+      for (int attempt = 0; attempt < 40; ++attempt) {
+        core::PointMm at{Uniform(rng, 10, w_mm - 10), Uniform(rng, 10, h_mm - 10)};
+        core::RectMm r{at.x - 7, at.y - 7, 14, 14};  // a stray line reaches 6 mm from its centre.
+        bool clear = std::none_of(keep_out.begin(), keep_out.end(), [&](const auto& k) { return k.Intersects(r); });
+        if (!clear) continue;
+        std::string kind = kKinds[UniformInt(rng, 0, 2)];
+        DrawStray(ink, at, kind, plan.pen, dpi, rng);
+        strays.push_back({{"kind", kind}, {"at_mm", {at.x, at.y}}});
+        break;
+      }
+    }
+  }
+  // One anchor blotted out now and then; never more than one, so the page stays identifiable.
+  if (opt.damage && pl && !pl->anchors.empty() && Chance(rng, 0.05)) {
+    const auto& a = pl->anchors[UniformInt(rng, 0, static_cast<int>(pl->anchors.size()) - 1)];
+    cv::Rect r(static_cast<int>(core::MmToPx(a.symbol_mm.x, dpi)), static_cast<int>(core::MmToPx(a.symbol_mm.y, dpi)),
+               static_cast<int>(core::MmToPx(a.symbol_mm.w, dpi)), static_cast<int>(core::MmToPx(a.symbol_mm.h, dpi)));
+    DrawBlot(print, r, rng);
+    damage.push_back("anchor_blot:" + std::to_string(a.corner));
+  }
+  face.print = std::move(print);
+  return face;
+}
+
+/// The other side of a duplex-printed sheet: pages 1/2, 3/4, ... share a leaf.
+int BackPage(const Layout& layout, int page) {
+  const int back = page % 2 == 1 ? page + 1 : page - 1;
+  return back >= 1 && layout.FindPage(back) ? back : 0;
+}
+
+/// Show-through: the other side of the leaf, mirrored and diffused by the paper, darkens the
+/// page by up to `SimulateOptions::show_through` of its own contrast (the leaf transmits that
+/// share of the back's ink). The back is filled by its own random stream, so what shows
+/// through is exactly what its own scan holds. Returns the damage entry ("" if no back).
+core::Result<std::string> ShowBackThrough(const Job& job, int sheet, int page, double dpi, RasterCache& cache,
+                                          cv::Mat& image) {
+  const SimulateOptions& opt = *job.options;
+  const int back = BackPage(*job.layout, page);
+  if (back == 0) return std::string();
+  const SheetPlan& plan = job.plans[sheet];
+  Rng rng;
+  rng.seed(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), 0xa000 + back));
+  auto raster = cache.Render(sheet, back, dpi);
+  if (!raster) return raster.error();
+  json ignored = json::array();
+  FormFace face = FillFormPage(job, sheet, back, dpi, std::move(*raster), rng, ignored);
+  cv::Mat back_gray = Composite(face.print, face.ink, plan.pen, /*color=*/false, rng);
+  cv::flip(back_gray, back_gray, 1);
+  if (back_gray.size() != image.size()) cv::resize(back_gray, back_gray, image.size(), 0, 0, cv::INTER_AREA);
+  // Transmittance 1 - k * darkness of the back, blurred by 0.3-0.6 mm of paper.
+  cv::Mat t;
+  back_gray.convertTo(t, CV_32F, opt.show_through / 255.0, 1.0 - opt.show_through);
+  cv::GaussianBlur(t, t, cv::Size(0, 0), core::MmToPx(Uniform(rng, 0.3, 0.6), dpi));
+  std::vector<cv::Mat> channels;
+  cv::split(image, channels);
+  for (cv::Mat& c : channels) {
+    cv::Mat f;
+    c.convertTo(f, CV_32F);
+    f = f.mul(t);
+    f.convertTo(c, CV_8U);
+  }
+  cv::merge(channels, image);
+  char entry[48];
+  std::snprintf(entry, sizeof entry, "show_through:%.2f", opt.show_through);
+  return std::string(entry);
+}
+
+core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int item_index, RasterCache& cache) {
   const SimulateOptions& opt = *job.options;
   const PageItem& item = job.items[item_index];
   const double dpi = file.dpi;
@@ -259,63 +372,17 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
            {"back_of", {{"serial", plan.serial}, {"page", item.page}}}};
     } else {
       pen = &plan.pen;
-      cv::Mat print = std::move(*raster);
-      ink = cv::Mat(print.size(), CV_8U, cv::Scalar(0));
-      json marks = json::object();
-      for (const auto& fp : plan.fields) {
-        const auto& f = layout.fields[fp.field];
-        if (f.page != item.page) continue;
-        for (const auto& m : fp.marks) {
-          // (A circler's plan only rings options with printed text; the page RNG then draws the
-          // loop instead of a box mark, so later marks of that page differ, nothing else.)
-          const bool label = m.shape == MarkShape::kLabelCircle && !f.options[m.option].label_mm.empty();
-          const bool overflow = !label && m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
-          if (label)
-            DrawLabelCircle(ink, f.options[m.option].label_mm, f.options[m.option].box_mm, plan.pen, dpi, rng);
-          else
-            DrawBoxMark(ink, f.options[m.option].box_mm, m.shape == MarkShape::kLabelCircle ? plan.style : m.shape,
-                        plan.pen, dpi, plan.mark_scale, overflow, rng);
-          json jm = {{"value", OptionValueJson(f.options[m.option])}, {"mark", MarkShapeName(m.shape)},
-                     {"selected", m.selected}, {"pen", plan.pen.Name()}};
-          if (m.correction) jm["correction"] = true;
-          if (overflow) jm["overflow"] = true;
-          marks[f.id].push_back(std::move(jm));
-        }
-        if (!fp.mark.empty()) marks[f.id].push_back(DrawWritten(ink, f, fp, plan, dpi, rng));
+      FormFace face = FillFormPage(job, item.sheet, item.page, dpi, std::move(*raster), rng, damage);
+      ink = std::move(face.ink);
+      page = Composite(face.print, ink, plan.pen, file.color, rng);
+      if (opt.show_through > 0) {
+        auto shown = ShowBackThrough(job, item.sheet, item.page, dpi, cache, page);
+        if (!shown) return shown.error();
+        if (!shown->empty()) damage.push_back(*shown);
       }
-      // Stray marks: pen rests, a line in the margin, a dot; never near a box or an anchor.
-      json strays = json::array();
-      const auto* pl = layout.FindPage(item.page);
-      const double w_mm = pl ? pl->width_mm : 210, h_mm = pl ? pl->height_mm : 297;
-      if (Chance(rng, 0.3)) {
-        auto keep_out = KeepOut(layout, item.page);
-        const int n = UniformInt(rng, 1, 3);
-        static const char* kKinds[] = {"touch", "line", "dot"};
-        for (int i = 0; i < n; ++i) {
-          for (int attempt = 0; attempt < 40; ++attempt) {
-            core::PointMm at{Uniform(rng, 10, w_mm - 10), Uniform(rng, 10, h_mm - 10)};
-            core::RectMm r{at.x - 7, at.y - 7, 14, 14};  // a stray line reaches 6 mm from its centre.
-            bool clear = std::none_of(keep_out.begin(), keep_out.end(), [&](const auto& k) { return k.Intersects(r); });
-            if (!clear) continue;
-            std::string kind = kKinds[UniformInt(rng, 0, 2)];
-            DrawStray(ink, at, kind, plan.pen, dpi, rng);
-            strays.push_back({{"kind", kind}, {"at_mm", {at.x, at.y}}});
-            break;
-          }
-        }
-      }
-      // One anchor blotted out now and then; never more than one, so the page stays identifiable.
-      if (opt.damage && pl && !pl->anchors.empty() && Chance(rng, 0.05)) {
-        const auto& a = pl->anchors[UniformInt(rng, 0, static_cast<int>(pl->anchors.size()) - 1)];
-        cv::Rect r(static_cast<int>(core::MmToPx(a.symbol_mm.x, dpi)), static_cast<int>(core::MmToPx(a.symbol_mm.y, dpi)),
-                   static_cast<int>(core::MmToPx(a.symbol_mm.w, dpi)), static_cast<int>(core::MmToPx(a.symbol_mm.h, dpi)));
-        DrawBlot(print, r, rng);
-        damage.push_back("anchor_blot:" + std::to_string(a.corner));
-      }
-      page = Composite(print, ink, plan.pen, file.color, rng);
       e = {{"kind", "form"}, {"serial", plan.serial}, {"page", item.page}};
-      e["marks"] = std::move(marks);
-      e["strays"] = std::move(strays);
+      e["marks"] = std::move(face.marks);
+      e["strays"] = std::move(face.strays);
     }
   }
 

@@ -19,6 +19,7 @@
 #include <tiffio.h>
 #include <ZXing/ReadBarcode.h>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "simulator/test_template.h"
 #include "templates/anchor_payload.h"
@@ -307,6 +308,58 @@ TEST_F(SimulatorTest, OnlyTheChosenPagesAreScanned) {
   auto bad = Simulate(*tpl_, o);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("no page 3"), std::string::npos) << bad.error().message;
+}
+
+TEST_F(SimulatorTest, ShowThroughIsTheLeafsOtherSideMirrored) {
+  // Page 1 scanned with and without show-through, and page 2 (its back) alone: clean, upright,
+  // one resolution, so the three line up pixel for pixel.
+  auto make = [&](const char* name, int page, double show_through) {
+    SimulateOptions o = Options(*dir_ / name, 2);
+    o.only_pages = {page};
+    o.mix_dpi = false;
+    o.damage = false;
+    o.shuffle = false;
+    o.missing_page_rate = 0.0;
+    o.blank_back_rate = 0.0;
+    o.foreign_pages = 0;
+    o.show_through = show_through;
+    auto r = Simulate(*tpl_, o);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return json::parse(ReadText(r->pages_path));
+  };
+  const json plain = make("st_plain", 1, 0.0), shown = make("st_shown", 1, 0.15), backs = make("st_backs", 2, 0.0);
+  ASSERT_EQ(plain.size(), 4u);
+  ASSERT_EQ(shown.size(), 4u);
+  ASSERT_EQ(backs.size(), 4u);
+  EXPECT_EQ(ReadText(*dir_ / "st_plain" / "truth.json"), ReadText(*dir_ / "st_shown" / "truth.json"));
+  int compared = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(shown[i]["marks"], plain[i]["marks"]);
+    EXPECT_EQ(shown[i]["damage"].front(), "show_through:0.15");
+    if (plain[i]["file"].get<std::string>().ends_with(".tif")) continue;  // bilevel
+    ASSERT_EQ(backs[i]["serial"], plain[i]["serial"]);
+    const double dpi = plain[i]["dpi"];
+    const cv::Mat a = LoadPage(*dir_ / "st_plain" / plain[i]["file"].get<std::string>(), 0, dpi);
+    const cv::Mat b = LoadPage(*dir_ / "st_shown" / shown[i]["file"].get<std::string>(), 0, dpi);
+    cv::Mat back = LoadPage(*dir_ / "st_backs" / backs[i]["file"].get<std::string>(), 0, dpi);
+    ASSERT_EQ(a.size(), b.size());
+    ASSERT_EQ(a.size(), back.size());
+    cv::flip(back, back, 1);
+    cv::Mat darker, back_ink;
+    cv::subtract(a, b, darker, cv::noArray(), CV_32F);
+    cv::subtract(cv::Scalar(255), back, back_ink, cv::noArray(), CV_32F);
+    const double mean = cv::mean(darker)[0];
+    EXPECT_GT(mean, 0.3) << plain[i]["file"];
+    EXPECT_LT(mean, 8.0) << plain[i]["file"];
+    // The darkening follows the back's ink, mirrored (its print and its marks) and diffused by
+    // the paper (0.3-0.6 mm).
+    cv::GaussianBlur(back_ink, back_ink, cv::Size(0, 0), 0.45 / 25.4 * dpi);
+    cv::Mat r;
+    cv::matchTemplate(darker, back_ink, r, cv::TM_CCOEFF_NORMED);
+    EXPECT_GT(r.at<float>(0, 0), 0.6) << plain[i]["file"];
+    ++compared;
+  }
+  EXPECT_GE(compared, 3);
 }
 
 TEST(SimulatorUsageTest, RejectsMissingOutDirAndBadUnits) {
