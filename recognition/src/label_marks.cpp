@@ -344,10 +344,10 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   cv::Mat hat;
   cv::morphologyEx(gray, hat, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, {k, k}));
   const float contrast = std::max(cal.white - cal.black, 40.0f);
+  const bool beside = print == PrintMask::kBeside;
   // Near a blank question, as low as the page's grain allows (see kBesideStrokeContrast).
   const float stroke_contrast =
-      print == PrintMask::kBeside ? std::clamp(kGrainHat * cal.noise, kBesideStrokeContrast, kStrokeContrast)
-                                  : kStrokeContrast;
+      beside ? std::clamp(kGrainHat * cal.noise, kBesideStrokeContrast, kStrokeContrast) : kStrokeContrast;
   cv::threshold(hat, map.all, contrast * std::max(stroke_contrast, 4.0f * cal.noise), 255, cv::THRESH_BINARY);
 
   // Everything printed near the options is the form's, not the respondent's.
@@ -358,7 +358,6 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     if (px.area() > 0) map.pen(px).setTo(0);
     return px;
   };
-  const bool beside = print == PrintMask::kBeside;
   if (const templates::PageLayout* page = layout.FindPage(f.page))
     for (const auto& a : page->anchors) blank(a.symbol_mm.Grown(kBoxPadMm));
   for (size_t gi = 0; gi < layout.fields.size(); ++gi) {
@@ -610,15 +609,22 @@ void FindStrokesThroughText(const StrokeMap& map, const templates::FieldLayout& 
   }
 }
 
+/// Large enough near a blank question to be a pen mark: kBesideMinMm long and kMarkMinInkMm2
+/// of ink (component `label` of `map`, not a removed speck).
+bool HandSized(const StrokeMap& map, int label) {
+  const cv::Rect& bb = map.extents[static_cast<size_t>(label)];
+  if (std::max(bb.width, bb.height) < Px(kBesideMinMm)) return false;
+  return static_cast<double>(cv::countNonZero(map.components(bb) == label)) >= kMarkMinInkMm2 * kPpm * kPpm;
+}
+
 /// Pen strokes of hand size reaching into `inner` (page mm, inside map.zone; specks are already
 /// gone), other than straight pieces of a longer line (folds, rules): see InkBesideBoxes.
 bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
   const cv::Rect look = map.ToPx(inner);
   for (size_t c = 1; c < map.extents.size(); ++c) {
     const cv::Rect bb = map.extents[c];
-    if (bb.empty() || std::max(bb.width, bb.height) < Px(kBesideMinMm) || (bb & look).empty()) continue;
+    if (bb.empty() || (bb & look).empty() || !HandSized(map, static_cast<int>(c))) continue;
     const std::vector<cv::Point> pts = ComponentPoints(map, static_cast<int>(c));
-    if (pts.size() < kMarkMinInkMm2 * kPpm * kPpm) continue;
     // The overflow of a neighbouring question's answer (a tick in the next grid row's box
     // reaching up over the rule) is that answer's ink.
     if (std::any_of(map.answered_boxes.begin(), map.answered_boxes.end(),
@@ -664,9 +670,7 @@ bool InkBesideBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, const
     for (size_t c = 1; c < near.extents.size() && !any; ++c) {
       const cv::Rect& e = near.extents[c];
       if (e.empty() || (e & look).empty()) continue;
-      any = (e & inside) != e ||
-            (std::max(e.width, e.height) >= Px(kBesideMinMm) &&
-             ComponentPoints(near, static_cast<int>(c)).size() >= kMarkMinInkMm2 * kPpm * kPpm);
+      any = (e & inside) != e || HandSized(near, static_cast<int>(c));
     }
     if (!any) return false;
   }

@@ -60,7 +60,7 @@ std::vector<LabelMark> FindLabelMarks(const cv::Mat& scan_gray, const cv::Matx33
 /// on it; a grid's rules where they really run (a pixel either side); folds and creases
 /// (straight lines with 60 mm of ink); a neighbouring question's answer running over; what is
 /// too small for a pen mark (under 1.2 mm long or 0.4 mm² of ink: specks, grain) or too faint
-/// (the page's ink threshold).
+/// (under 13% of the paper-to-print contrast, more on a grainy page).
 /// The box reader found such a question blank; a required one is recorded as unanswered
 /// without a person's look only when this is false. `found`: where the box pass found the
 /// page's boxes; other arguments as for FindLabelMarks.

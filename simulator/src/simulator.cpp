@@ -224,6 +224,12 @@ cv::Mat ToBilevel(const cv::Mat& image, const ScanParams& sp, const Pen* pen, co
   return out;
 }
 
+/// The random stream a sheet's page is drawn from (`blank`: its blank back side): the same
+/// page gets the same marks wherever it is drawn (its own scan, the back of another's).
+void SeedPage(Rng& rng, const Job& job, int sheet, int page, bool blank = false) {
+  rng.seed(Mix(job.options->seed, static_cast<std::uint64_t>(job.plans[sheet].serial), (blank ? 0xb000 : 0xa000) + page));
+}
+
 struct FormFace {
   cv::Mat print;  ///< the printed page, an anchor blotted now and then.
   cv::Mat ink;    ///< the respondent's pen coverage (CV_8U, 255 = ink).
@@ -312,7 +318,7 @@ core::Result<std::string> ShowBackThrough(const Job& job, int sheet, int page, d
   if (back == 0) return std::string();
   const SheetPlan& plan = job.plans[sheet];
   Rng rng;
-  rng.seed(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), 0xa000 + back));
+  SeedPage(rng, job, sheet, back);
   auto raster = cache.Render(sheet, back, dpi);
   if (!raster) return raster.error();
   json ignored = json::array();
@@ -362,7 +368,7 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
   } else {
     const SheetPlan& plan = job.plans[item.sheet];
     const bool blank = item.kind == PageKind::kBlank;
-    rng.seed(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), (blank ? 0xb000 : 0xa000) + item.page));
+    SeedPage(rng, job, item.sheet, item.page, blank);
     auto raster = cache.Render(item.sheet, item.page, dpi);
     if (!raster) return raster.error();
     if (blank) {
