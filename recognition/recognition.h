@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/geometry.h"
+#include "core/review_reason.h"
 #include "core/vocabulary.h"
 #include "scanner/scanner.h"
 #include "templates/layout.h"
@@ -50,6 +51,9 @@ struct FieldReading {
   /// Why it needs review. On an accepted reading, empty or a remark worth keeping
   /// (kRequiredLeftBlank).
   std::string reason;
+  /// The same as codes with parameters (docs/review-reasons.md): what the store counts and the
+  /// review UI renders in the reviewer's language. `reason` is their English text.
+  std::vector<core::ReviewReason> reasons;
   std::vector<BoxReading> boxes;       ///< box kinds: one per option, layout order.
   core::RectMm crop_mm;                ///< the region shown to a reviewer, page mm.
   cv::Mat crop;                        ///< that region as seen, upright gray (may be empty).

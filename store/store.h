@@ -9,9 +9,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "core/review_reason.h"
 #include "core/vocabulary.h"
 #include "recognition/recognition.h"
 #include "scanner/scanner.h"
@@ -93,6 +95,8 @@ struct SheetRecord {
   std::map<std::string, std::vector<std::string>> selected;  ///< box fields: field -> values.
   std::map<std::string, std::optional<std::string>> text;    ///< digits/text fields.
   std::vector<std::string> pending;             ///< fields with an open review item.
+  std::vector<std::string> decided;             ///< fields holding a reviewer's value.
+  std::vector<std::string> illegible;           ///< decided fields a reviewer marked illegible.
   std::vector<int> missing_pages;               ///< template pages never scanned.
 };
 
@@ -104,6 +108,9 @@ struct Decision {
   std::vector<std::string> selected;  ///< box fields (single/multi/scale): the values; {} = none.
   std::optional<std::string> text;    ///< digits/text fields; nullopt = left blank.
   std::string who;                    ///< the reviewer's login (audit trail).
+  bool illegible = false;             ///< could not be read (exported as missing, kept apart).
+  std::string screen = "cli";         ///< where it was made (audit trail).
+  std::string address;                ///< the client's address (audit trail); "" locally.
 };
 
 /// One open review item with what the machine read (for the review queue).
@@ -151,6 +158,135 @@ struct SurveyStatus {
     int allocated = 0;
   };
   std::vector<UnitCount> units;
+};
+
+
+// --- accounts and review (the `phieu serve` side) -------------------------------------------
+
+/// What a login may do (DESIGN.md review-ui): admin everything, reviewer the review queue,
+/// clerk the scanning desk.
+enum class Role { kAdmin, kReviewer, kClerk };
+/// "admin", "reviewer", "clerk".
+std::string_view RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+
+/// A login. The password itself is never stored: only libsodium's Argon2id string
+/// (crypto_pwhash_str), made and checked by the review stage.
+struct UserRecord {
+  std::string name;           ///< 1-64 characters: letters, digits, '.', '_', '-'.
+  Role role = Role::kReviewer;
+  std::string password_hash;  ///< "$argon2id$..."; never the password.
+  bool disabled = false;      ///< a disabled login cannot log in; its history stays.
+  std::string created_at;     ///< ISO 8601 UTC, set by the store.
+};
+
+/// A field's value as a person gives it (and as the machine read it).
+struct FieldValue {
+  std::vector<std::string> selected;  ///< box kinds: the chosen option values; {} = no answer.
+  std::optional<std::string> text;    ///< digits/text: the string; nullopt = left blank.
+  bool illegible = false;             ///< the reviewer could not read it (kept apart from blank).
+  bool operator==(const FieldValue&) const = default;
+};
+
+/// One printed option of a box field, as the reviewer's screen shows it.
+struct OptionView {
+  std::string value;
+  std::string label;     ///< as printed ("" for the levels of a scale row: see the grid header).
+  core::RectMm box_mm;   ///< the printed square on the page, mm (empty when the layout is unknown).
+};
+
+/// The machine's look at one box of a box field.
+struct BoxView {
+  std::string value;         ///< the option.
+  std::string state;         ///< "empty" | "marked" | "cancelled" (recognition::BoxStateName).
+  float ink = 0.0f;          ///< share of the box's inside inked, [0,1].
+  float fill = 0.0f;         ///< solid-fill share, [0,1].
+  float confidence = 0.0f;   ///< [0,1].
+};
+
+/// A review item with everything a reviewer's screen needs. Every change to the item (a
+/// decision, an undo) bumps `version`; a decision quotes the version it was made on.
+struct ReviewItemView {
+  std::int64_t id = 0;
+  std::int64_t reading_id = 0;
+  int version = 1;
+  std::string status;                 ///< "open" | "resolved".
+  core::Serial serial = 0;
+  std::string template_id;
+  int template_version = 0;
+  std::string unit_code;              ///< "" when the serial was never allocated.
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  std::string question_id;            ///< the template question (a scale grid for its rows).
+  std::string question;               ///< the printed text: the question, or a scale row's criterion.
+  std::vector<OptionView> options;    ///< box kinds, in printed order.
+  int max = 0;                        ///< multi: at most this many (0 = no limit).
+  std::vector<core::RectMm> cells_mm; ///< digits: the comb cells on the page.
+  core::RectMm area_mm;               ///< text: the writing area; others: the field's extent.
+  FieldValue reading;                 ///< what the machine read.
+  float confidence = 0.0f;            ///< [0,1].
+  std::vector<BoxView> boxes;         ///< box kinds: per option, printed order.
+  std::vector<core::ReviewReason> reasons;  ///< why it is here (codes).
+  std::string reason;                 ///< the same in English words (terminal, logs).
+  core::RectMm crop_mm;               ///< what the crop shows, page mm.
+  bool has_crop = false;              ///< LoadCropPng(reading_id) returns a PNG.
+  std::optional<FieldValue> decided;  ///< the field's current human value, if any.
+  std::string decided_by;
+  std::string decided_at;             ///< ISO 8601 UTC.
+  std::string lease_owner;            ///< "" when not leased (or the lease expired).
+  std::string lease_until;            ///< ISO 8601 UTC.
+};
+
+/// A decision on a review item (the reviewer's screen). Fails soft: see DecisionOutcome.
+struct ItemDecision {
+  std::int64_t item_id = 0;
+  int version = 0;          ///< the item version the reviewer saw.
+  FieldValue value;
+  std::string who;          ///< the reviewer's login.
+  std::string screen;       ///< where it was made ("review", "sheet", "cli"...): audit.
+  std::string address;      ///< the client's address: audit.
+};
+
+enum class DecisionOutcome {
+  kRecorded,       ///< committed, with its audit row; `version` is the item's new version.
+  kStale,          ///< the item changed (decided, undone) since the version quoted.
+  kLeasedToOther,  ///< someone else holds the item's lease.
+  kNotFound,       ///< no such item.
+  kInvalid,        ///< the value does not fit the field (unknown option, two answers to one...).
+};
+
+struct DecisionResult {
+  DecisionOutcome outcome = DecisionOutcome::kRecorded;
+  std::string message;  ///< for anything but kRecorded: what happened, in words for the user.
+  int version = 0;      ///< the item's version after the call.
+};
+
+/// Queue figures for one reviewer's screen.
+struct QueueCounts {
+  int open = 0;          ///< open items in the survey (leased or not).
+  int leased_to_others = 0;
+  int decided_by_user = 0;   ///< items this user decided (ever).
+};
+
+/// One row of the audit trail: a change made by a person.
+struct AuditRow {
+  std::int64_t id = 0;
+  std::string who;
+  std::string at;       ///< ISO 8601 UTC.
+  std::string entity;   ///< "decision", "undo", "user"...
+  std::string entity_id;  ///< e.g. "1024/q3" (serial/field) for decisions.
+  std::optional<std::string> old_value;  ///< JSON, as in the export contract (null = none).
+  std::optional<std::string> new_value;  ///< JSON.
+  std::string screen;   ///< where it was made ("review", "cli"...); "" for older rows.
+  std::string address;  ///< the client's address; "" for the command line and older rows.
+};
+
+struct AuditFilter {
+  std::optional<core::Serial> serial;  ///< only this sheet.
+  std::string field_id;                ///< only this field (with serial).
+  std::string user;                    ///< only this person.
+  int limit = 1000;                    ///< newest first.
 };
 
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
@@ -236,6 +372,44 @@ class Store {
   virtual core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) = 0;
   /// The stored PNG crop of a reading (empty when none was kept: see docs/schema.md).
   virtual core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) = 0;
+
+  // --- accounts ---------------------------------------------------------------------------
+  /// A new login; Error when the name is taken or malformed.
+  virtual core::Status AddUser(const UserRecord& user) = 0;
+  virtual core::Status SetUserPassword(const std::string& name, const std::string& password_hash) = 0;
+  virtual core::Status SetUserDisabled(const std::string& name, bool disabled) = 0;
+  virtual core::Result<std::optional<UserRecord>> FindUser(const std::string& name) = 0;
+  virtual core::Result<std::vector<UserRecord>> ListUsers() = 0;
+
+  // --- the review queue -----------------------------------------------------------------
+  /// Leases the next open item to `user` until now + `lease_seconds` and returns it: first an
+  /// item `user` already holds, else the oldest item that is free (never leased, or its lease
+  /// expired). Items in `exclude` are skipped (the client's prefetch). nullopt: nothing left for
+  /// this user. Two callers (threads or processes) never get the same item while a lease holds.
+  virtual core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
+      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude = {}) = 0;
+  /// Any item, open or resolved; nullopt when the id is unknown.
+  virtual core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t id) = 0;
+  /// Records the decision (the field's human value, as RecordDecision), resolves the item,
+  /// releases its lease, bumps its version and writes the audit row, in one transaction. An
+  /// item already resolved may be decided again (a correction) when `version` is current.
+  virtual core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) = 0;
+  /// Undo: reopens a resolved item, puts the field back to what it was before that decision
+  /// (the previous human value, or none), leases it to `who`, bumps the version, audits it.
+  virtual core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
+                                                        const std::string& who,
+                                                        const std::string& screen,
+                                                        const std::string& address) = 0;
+  /// Gives up `user`'s lease on the item (no-op when not held).
+  virtual core::Status ReleaseLease(std::int64_t item_id, const std::string& user) = 0;
+  /// Items `user` decided, most recent decision first, at most `limit` (J/K history).
+  virtual core::Result<std::vector<ReviewItemView>> ListDecidedItems(const std::string& user,
+                                                                     int limit) = 0;
+  virtual core::Result<QueueCounts> CountReviewQueue(const std::string& user) = 0;
+  /// The audit trail, newest first.
+  virtual core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
+  /// One sheet as ListSheets(true) would give it; nullopt when it has no identified page.
+  virtual core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) = 0;
 };
 
 /// SHA-256 of bytes, lowercase hex.

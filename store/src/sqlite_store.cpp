@@ -194,6 +194,28 @@ class SqliteStore final : public Store {
   core::Status RecordDecision(const Decision& decision) override;
   core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) override;
   core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) override;
+  // Review API: implemented on branch review-store (placeholders so the tree links meanwhile).
+  core::Status AddUser(const UserRecord&) override { return Pending(); }
+  core::Status SetUserPassword(const std::string&, const std::string&) override { return Pending(); }
+  core::Status SetUserDisabled(const std::string&, bool) override { return Pending(); }
+  core::Result<std::optional<UserRecord>> FindUser(const std::string&) override { return Pending(); }
+  core::Result<std::vector<UserRecord>> ListUsers() override { return Pending(); }
+  core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
+      const std::string&, int, const std::vector<std::int64_t>&) override { return Pending(); }
+  core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t) override { return Pending(); }
+  core::Result<DecisionResult> DecideReviewItem(const ItemDecision&) override { return Pending(); }
+  core::Result<DecisionResult> ReopenReviewItem(std::int64_t, int, const std::string&,
+                                                const std::string&, const std::string&) override {
+    return Pending();
+  }
+  core::Status ReleaseLease(std::int64_t, const std::string&) override { return Pending(); }
+  core::Result<std::vector<ReviewItemView>> ListDecidedItems(const std::string&, int) override {
+    return Pending();
+  }
+  core::Result<QueueCounts> CountReviewQueue(const std::string&) override { return Pending(); }
+  core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter&) override { return Pending(); }
+  core::Result<std::optional<SheetRecord>> GetSheet(core::Serial) override { return Pending(); }
+  static core::Error Pending() { return core::Error{"unsupported", "not available in this build"}; }
 
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
@@ -955,6 +977,22 @@ core::Result<std::vector<unsigned char>> SqliteStore::LoadCropPng(std::int64_t r
 }
 
 }  // namespace
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin: return "admin";
+    case Role::kReviewer: return "reviewer";
+    case Role::kClerk: return "clerk";
+  }
+  return "reviewer";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "reviewer") return Role::kReviewer;
+  if (name == "clerk") return Role::kClerk;
+  return std::nullopt;
+}
 
 core::Result<std::unique_ptr<Store>> Store::Open(const fs::path& path, bool create) {
   const std::string name = path.string();
