@@ -31,8 +31,15 @@ std::map<TemplateKey, TemplateInfo> SqliteStore::LoadTemplateInfos() {
 
 // Builds every sheet with an identified page in a fixed number of queries (one per table),
 // so exporting 10,000 sheets does not cost 600,000 round trips.
-std::vector<SheetRecord> SqliteStore::QuerySheets() {
+std::vector<SheetRecord> SqliteStore::QuerySheets(std::optional<core::Serial> only) {
   const auto templates = LoadTemplateInfos();
+  // One sheet (GetSheet): every query below gets "AND <serial column>=?".
+  auto one = [&](const char* column) {
+    return only ? std::string(" AND ") + column + "=?" : std::string();
+  };
+  auto bind = [&](Stmt& st) {
+    if (only) st.Bind(1, *only);
+  };
   std::vector<SheetRecord> sheets;
   std::unordered_map<core::Serial, size_t> index;
   std::vector<const TemplateInfo*> info;
@@ -40,8 +47,9 @@ std::vector<SheetRecord> SqliteStore::QuerySheets() {
   {
     Stmt st = db_.Prepare(
         "SELECT s.serial, s.template_id, s.version, coalesce(s.unit_code,'') FROM sheets s "
-        "WHERE EXISTS (SELECT 1 FROM pages p WHERE p.serial=s.serial AND p.status='ok') "
-        "ORDER BY s.serial");
+        "WHERE EXISTS (SELECT 1 FROM pages p WHERE p.serial=s.serial AND p.status='ok')" +
+        one("s.serial") + " ORDER BY s.serial");
+    bind(st);
     static const TemplateInfo kNoTemplate;
     while (st.Step()) {
       SheetRecord rec;
@@ -62,7 +70,8 @@ std::vector<SheetRecord> SqliteStore::QuerySheets() {
     }
   }
   {
-    Stmt st = db_.Prepare("SELECT serial, page_no FROM pages WHERE status='ok'");
+    Stmt st = db_.Prepare("SELECT serial, page_no FROM pages WHERE status='ok'" + one("serial"));
+    bind(st);
     while (st.Step())
       if (auto it = index.find(st.Int(0)); it != index.end())
         pages_present[it->second].insert(static_cast<int>(st.Int(1)));
@@ -70,29 +79,42 @@ std::vector<SheetRecord> SqliteStore::QuerySheets() {
   {
     Stmt st = db_.Prepare(
         "SELECT p.serial, r.field_id, r.value FROM readings r JOIN pages p ON p.id=r.page_id "
-        "WHERE p.status='ok'");
+        "WHERE p.status='ok'" + one("p.serial"));
+    bind(st);
     while (st.Step())
       if (auto it = index.find(st.Int(0)); it != index.end())
         ApplyValue(st.Text(2), st.Text(1), sheets[it->second]);
   }
+  std::vector<std::set<std::string>> decided(sheets.size()), illegible(sheets.size());
   {
     // Applied after the readings: a human value always wins over the machine's.
-    Stmt st = db_.Prepare("SELECT serial, field_id, value FROM decisions");
+    // Decided and illegible fields are listed in layout order below.
+    Stmt st = db_.Prepare("SELECT serial, field_id, value, illegible FROM decisions WHERE 1" +
+                          one("serial"));
+    bind(st);
     while (st.Step())
-      if (auto it = index.find(st.Int(0)); it != index.end())
+      if (auto it = index.find(st.Int(0)); it != index.end()) {
         ApplyValue(st.Text(2), st.Text(1), sheets[it->second]);
+        decided[it->second].insert(st.Text(1));
+        if (st.Int(3) != 0) illegible[it->second].insert(st.Text(1));
+      }
   }
   std::vector<std::set<std::string>> pending(sheets.size());
   {
-    Stmt st = db_.Prepare("SELECT serial, field_id FROM review_items WHERE status='open'");
+    Stmt st = db_.Prepare("SELECT serial, field_id FROM review_items WHERE status='open'" +
+                          one("serial"));
+    bind(st);
     while (st.Step())
       if (auto it = index.find(st.Int(0)); it != index.end())
         pending[it->second].insert(st.Text(1));
   }
   for (size_t i = 0; i < sheets.size(); ++i) {
     SheetRecord& rec = sheets[i];
-    for (const auto& f : info[i]->fields)
-      if (pending[i].count(f.id)) rec.pending.push_back(f.id);  // layout order
+    for (const auto& f : info[i]->fields) {  // layout order
+      if (pending[i].count(f.id)) rec.pending.push_back(f.id);
+      if (decided[i].count(f.id)) rec.decided.push_back(f.id);
+      if (illegible[i].count(f.id)) rec.illegible.push_back(f.id);
+    }
     for (int p = 1; p <= info[i]->page_count; ++p)
       if (!pages_present[i].count(p)) rec.missing_pages.push_back(p);
     // A missing page outranks open review items: the clerk must find and scan it first, and
@@ -111,7 +133,7 @@ core::Result<std::vector<SheetRecord>> SqliteStore::ListSheets(bool include_pend
     db_.Exec("BEGIN");
     std::vector<SheetRecord> sheets;
     try {
-      sheets = QuerySheets();
+      sheets = QuerySheets(std::nullopt);
     } catch (...) {
       db_.Exec("ROLLBACK");
       throw;
@@ -158,16 +180,16 @@ core::Result<SurveyStatus> SqliteStore::GetStatus() {
       {
         Stmt st = db_.Prepare(
             "SELECT count(*), count(DISTINCT p.serial) FROM readings r JOIN pages p ON p.id = r.page_id "
-            "WHERE p.status = 'ok' AND r.needs_review = 0 AND r.reason = ? AND NOT EXISTS "
+            "WHERE p.status = 'ok' AND r.needs_review = 0 AND "
+            "instr(r.reason_codes, '\"code\":\"required_left_blank\"') > 0 AND NOT EXISTS "
             "(SELECT 1 FROM decisions d WHERE d.serial = p.serial AND d.field_id = r.field_id)");
-        st.Bind(1, std::string(recognition::kRequiredLeftBlank));
         if (st.Step()) {
           s.required_left_blank = static_cast<int>(st.Int(0));
           s.sheets_with_required_left_blank = static_cast<int>(st.Int(1));
         }
       }
       std::map<std::string, int> scanned_per_unit;
-      for (const SheetRecord& rec : QuerySheets()) {
+      for (const SheetRecord& rec : QuerySheets(std::nullopt)) {
         ++s.sheets;
         if (rec.status == "complete") ++s.sheets_complete;
         else if (rec.status == "needs_review") ++s.sheets_needs_review;
@@ -192,6 +214,26 @@ core::Result<SurveyStatus> SqliteStore::GetStatus() {
     }
     db_.Exec("COMMIT");
     return s;
+  });
+}
+
+}  // namespace phieu::store
+
+namespace phieu::store {
+
+core::Result<std::optional<SheetRecord>> SqliteStore::GetSheet(core::Serial serial) {
+  return Guard([&]() -> core::Result<std::optional<SheetRecord>> {
+    db_.Exec("BEGIN");
+    std::vector<SheetRecord> sheets;
+    try {
+      sheets = QuerySheets(serial);
+    } catch (...) {
+      db_.Exec("ROLLBACK");
+      throw;
+    }
+    db_.Exec("COMMIT");
+    if (sheets.empty()) return std::optional<SheetRecord>();
+    return std::optional<SheetRecord>(std::move(sheets.front()));
   });
 }
 

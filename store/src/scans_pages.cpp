@@ -7,6 +7,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "reason_codes.h"
 #include "sha256.h"
 #include "sqlite_store.h"
 
@@ -150,13 +151,16 @@ void SqliteStore::InsertReadings(std::int64_t page_id, core::Serial serial, bool
     std::vector<unsigned char> png;
     if (!encoded && KeepCrop(r, CropOptions{})) png = EncodePng(r.crop, CropOptions{});
     const std::vector<unsigned char>& crop = encoded ? page.crops_png[i] : png;
+    // Codes as recognition gave them, else read from the English text (docs/review-reasons.md).
+    const std::string codes =
+        ReasonCodesToJson(StoredReasonCodes(r.reasons, r.reason, r.needs_review));
     db_.Prepare("INSERT INTO readings (page_id, field_id, kind, value, confidence, needs_review, "
-                "reason, boxes, crop_mm, crop) VALUES (?,?,?,?,?,?,?,?,?,?)")
+                "reason, boxes, crop_mm, crop, reason_codes) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
         .Bind(1, page_id).Bind(2, r.field_id).Bind(3, core::FieldKindName(r.kind))
         .Bind(4, ValueJson(r.kind, r.selected, r.text))
         .Bind(5, static_cast<double>(r.confidence)).Bind(6, r.needs_review ? 1 : 0)
         .Bind(7, r.reason).Bind(8, boxes.dump()).Bind(9, RectJson(r.crop_mm).dump())
-        .BindBlob(10, crop)
+        .BindBlob(10, crop).Bind(11, codes)
         .Run();
     if (!open_reviews || !r.needs_review) continue;
     const std::int64_t reading_id = db_.LastInsertId();
@@ -167,9 +171,9 @@ void SqliteStore::InsertReadings(std::int64_t page_id, core::Serial serial, bool
       if (st.Step()) continue;
     }
     db_.Prepare(std::string("INSERT INTO review_items (reading_id, serial, field_id, reason, "
-                            "status, created_at) VALUES (?,?,?,?,'open',") + kNow + ")")
+                            "reason_codes, status, created_at) VALUES (?,?,?,?,?,'open',") + kNow + ")")
         .Bind(1, reading_id).Bind(2, serial).Bind(3, r.field_id)
-        .Bind(4, r.reason.empty() ? std::string("low confidence") : r.reason)
+        .Bind(4, r.reason.empty() ? std::string("low confidence") : r.reason).Bind(5, codes)
         .Run();
   }
 }

@@ -69,6 +69,11 @@ struct DecodedValue {
 
 DecodedValue DecodeValue(std::string_view v);
 
+/// A human value as the audit shows it: ValueJson, or {"illegible": true}.
+std::string AuditValueJson(core::FieldKind kind, const FieldValue& value);
+/// A stored value (ValueJson) as a FieldValue.
+FieldValue ToFieldValue(std::string_view value_json);
+
 void ApplyValue(const std::string& value_json, const std::string& field_id, SheetRecord& rec);
 
 
@@ -113,28 +118,25 @@ class SqliteStore final : public Store {
   core::Status RecordDecision(const Decision& decision) override;
   core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) override;
   core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) override;
-  // Review API: implemented on branch review-store (placeholders so the tree links meanwhile).
-  core::Status AddUser(const UserRecord&) override { return Pending(); }
-  core::Status SetUserPassword(const std::string&, const std::string&) override { return Pending(); }
-  core::Status SetUserDisabled(const std::string&, bool) override { return Pending(); }
-  core::Result<std::optional<UserRecord>> FindUser(const std::string&) override { return Pending(); }
-  core::Result<std::vector<UserRecord>> ListUsers() override { return Pending(); }
+  core::Status AddUser(const UserRecord& user, const Actor& by) override;
+  core::Status SetUserPassword(const std::string& name, const std::string& password_hash,
+                               const Actor& by) override;
+  core::Status SetUserDisabled(const std::string& name, bool disabled, const Actor& by) override;
+  core::Result<std::optional<UserRecord>> FindUser(const std::string& name) override;
+  core::Result<std::vector<UserRecord>> ListUsers() override;
   core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
-      const std::string&, int, const std::vector<std::int64_t>&) override { return Pending(); }
-  core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t) override { return Pending(); }
-  core::Result<DecisionResult> DecideReviewItem(const ItemDecision&) override { return Pending(); }
-  core::Result<DecisionResult> ReopenReviewItem(std::int64_t, int, const std::string&,
-                                                const std::string&, const std::string&) override {
-    return Pending();
-  }
-  core::Status ReleaseLease(std::int64_t, const std::string&) override { return Pending(); }
-  core::Result<std::vector<ReviewItemView>> ListDecidedItems(const std::string&, int) override {
-    return Pending();
-  }
-  core::Result<QueueCounts> CountReviewQueue(const std::string&) override { return Pending(); }
-  core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter&) override { return Pending(); }
-  core::Result<std::optional<SheetRecord>> GetSheet(core::Serial) override { return Pending(); }
-  static core::Error Pending() { return core::Error{"unsupported", "not available in this build"}; }
+      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude) override;
+  core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t id) override;
+  core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) override;
+  core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
+                                                const std::string& who, const std::string& screen,
+                                                const std::string& address) override;
+  core::Status ReleaseLease(std::int64_t item_id, const std::string& user) override;
+  core::Result<std::vector<ReviewItemView>> ListDecidedItems(const std::string& user,
+                                                             int limit) override;
+  core::Result<QueueCounts> CountReviewQueue(const std::string& user) override;
+  core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) override;
+  core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) override;
 
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
@@ -150,7 +152,8 @@ class SqliteStore final : public Store {
   }
 
   std::map<TemplateKey, TemplateInfo> LoadTemplateInfos();
-  std::vector<SheetRecord> QuerySheets();
+  /// Every sheet with an identified page, or only `only`.
+  std::vector<SheetRecord> QuerySheets(std::optional<core::Serial> only);
   /// The file's state when its hash is already known (inside the caller's transaction).
   std::optional<ScanFileState> FindScanFile(const std::string& sha256);
   /// A new scan file's original bytes: already in memory, or streamed from the file on disk
@@ -170,11 +173,37 @@ class SqliteStore final : public Store {
   /// size filled in chunks, checking that what was read hashes to `sha256`; throws FileProblem
   /// on any mismatch, so the caller's transaction rolls back and nothing half-stored remains.
   void StoreOriginal(std::int64_t file_id, const Original& original, const std::string& sha256);
+  /// What a field of a sheet is (kind and options), or nullopt when the sheet or field is
+  /// unknown.
+  struct FieldDef {
+    core::FieldKind kind = core::FieldKind::kSingle;
+    json options;  ///< [{"value", "label", "numeric"}...]
+  };
+  std::optional<FieldDef> FindFieldDef(core::Serial serial, const std::string& field_id);
+  /// Writes a field's human value (decisions, decision_history), resolves the field's open
+  /// items (version + 1, lease released) and writes the audit row; inside the caller's
+  /// transaction. `value` must be valid for the field.
+  void WriteDecision(core::Serial serial, const std::string& field_id, core::FieldKind kind,
+                     const FieldValue& value, const std::string& who, const std::string& screen,
+                     const std::string& address, std::optional<std::int64_t> item_id);
+  /// The items of `where` (an SQL condition on `ri`, parameters bound by `bind`) as the
+  /// reviewer's screen shows them.
+  template <class Bind>
+  std::vector<ReviewItemView> QueryItemViews(const std::string& where, const std::string& tail,
+                                             Bind&& bind);
+  /// The parsed stored layout of a template version (nullptr when none was stored); cached,
+  /// since a registered layout never changes.
+  const templates::Layout* StoredLayout(const std::string& template_id, int version);
+  void WriteAudit(const std::string& who, const std::string& entity, const std::string& entity_id,
+                  const std::optional<std::string>& old_value,
+                  const std::optional<std::string>& new_value, const std::string& screen,
+                  const std::string& address);
   void InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
                       const PageResult& page);
 
   std::string path_;
   Db db_;
+  std::map<TemplateKey, std::optional<templates::Layout>> layouts_;
 };
 
 }  // namespace phieu::store

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "sqlite_store.h"
+#include "templates/templates.h"
 #include "units_csv.h"
 
 namespace phieu::store {
@@ -18,22 +19,38 @@ core::Status SqliteStore::RegisterTemplate(const templates::Template& tpl,
                                     tpl.id + " version " + std::to_string(tpl.version));
   return Guard([&]() -> core::Status {
     Transaction tx(db_);
+    std::optional<std::pair<std::string, bool>> known;  // source, layout missing
     {
-      Stmt st = db_.Prepare("SELECT source_json FROM templates WHERE template_id=? AND version=?");
+      Stmt st = db_.Prepare(
+          "SELECT source_json, layout_json IS NULL FROM templates WHERE template_id=? AND version=?");
       st.Bind(1, tpl.id).Bind(2, tpl.version);
-      if (st.Step()) {
-        if (st.Text(0) == tpl.source_json) return {};
+      if (st.Step()) known.emplace(st.Text(0), st.Int(1) != 0);
+    }
+    if (known) {
+      if (known->first != tpl.source_json)
         return MakeError("invalid", "template " + tpl.id + " version " +
                                         std::to_string(tpl.version) +
                                         " is already registered with different content; "
                                         "bump the version");
-      }
+      if (!known->second) return {};
+      // Registered before layouts were stored (schema < 3): freeze it now.
+      db_.Prepare("UPDATE templates SET layout_json=?, layout_engine=? "
+                  "WHERE template_id=? AND version=?")
+          .Bind(1, templates::LayoutToJson(layout)).Bind(2, templates::LayoutEngineVersion())
+          .Bind(3, tpl.id).Bind(4, tpl.version)
+          .Run();
+      tx.Commit();
+      return {};
     }
     int page_count = static_cast<int>(layout.pages.size());
     for (const auto& f : layout.fields) page_count = std::max(page_count, f.page);
+    // The layout is frozen here, with the text engine that computed it: the boxes are read
+    // where they were printed even when another machine would lay the template out otherwise.
     db_.Prepare(std::string("INSERT INTO templates (template_id, version, source_json, page_count, "
-                            "registered_at) VALUES (?,?,?,?,") + kNow + ")")
+                            "registered_at, layout_json, layout_engine) VALUES (?,?,?,?,") +
+                kNow + ",?,?)")
         .Bind(1, tpl.id).Bind(2, tpl.version).Bind(3, tpl.source_json).Bind(4, page_count)
+        .Bind(5, templates::LayoutToJson(layout)).Bind(6, templates::LayoutEngineVersion())
         .Run();
     int ord = 0;
     for (const auto& f : layout.fields) {
