@@ -17,6 +17,7 @@
 
 #include "common/tiny_pdf.h"
 #include "pdf_pages.h"
+#include "common/temp_dir.h"
 #include "scanner/scanner.h"
 
 namespace phieu::scanner {
@@ -24,21 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("phieu_pdf_pages_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& s) const { return path_ / s; }
-
- private:
-  fs::path path_;
-};
+using phieu::testing::TempDir;
 
 constexpr double kA4WidthPt = 595.276, kA4HeightPt = 841.89;
 
