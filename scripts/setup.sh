@@ -12,7 +12,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libopencv-dev libzxing-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-script-viet
-  libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils
+  libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils libqpdf-dev
   libxlsxwriter-dev libreadstat-dev readstat
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   libssl-dev libsqlite3-dev sqlite3 libtiff-dev libtiff-tools libtbb-dev

@@ -84,23 +84,13 @@ std::vector<std::pair<int, int>> ScanPdfImageSizes(const fs::path& path) {
   return sizes;
 }
 
-/// Bytes [offset, offset + length) of a file.
-std::vector<unsigned char> ReadRange(const fs::path& path, std::uint64_t offset, std::uint64_t length) {
-  std::vector<unsigned char> bytes;
-  std::ifstream in(path, std::ios::binary);
-  if (!in || length > (1ull << 31)) return bytes;
-  in.seekg(static_cast<std::streamoff>(offset));
-  bytes.resize(static_cast<size_t>(length));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(length));
-  if (static_cast<std::uint64_t>(in.gcount()) != length) bytes.clear();
-  return bytes;
-}
 
 class PdfReader : public ScanReader {
  public:
   static Result<std::unique_ptr<ScanReader>> Open(const fs::path& path, const ScanLimits& limits) {
     std::unique_ptr<PdfReader> r(new PdfReader(path, limits));
-    r->layout_ = ReadPdfLayout(path);
+    r->file_ = PdfFile::Open(path);
+    if (r->file_) r->layout_ = r->file_->layout();
     if (r->layout_) {
       r->pages_ = r->layout_->page_count;
       if (auto st = CheckPageCount(path, r->pages_, limits); !st.ok()) return st.error();
@@ -114,6 +104,7 @@ class PdfReader : public ScanReader {
     if (r->layout_ && r->doc_->pages() != r->pages_) {
       // Our reader and poppler disagree about the page tree: poppler is the reference.
       r->layout_.reset();
+      r->file_.reset();
       r->pages_ = r->doc_->pages();
     }
     return std::unique_ptr<ScanReader>(std::move(r));
@@ -129,7 +120,7 @@ class PdfReader : public ScanReader {
       if (auto st = CheckPageSize(path_, index, im.width, im.height, limits_); !st.ok())
         return st.error();
       const bool halve = HalveHighRes(im.dpi) && im.width >= 2 && im.height >= 2;
-      cv::Mat gray = DecodeDirect(im, halve);
+      cv::Mat gray = DecodeDirect(index, im, halve);
       if (!gray.empty()) {
         Scan scan;
         scan.source = {path_, index};
@@ -156,9 +147,9 @@ class PdfReader : public ScanReader {
     return {};
   }
 
-  cv::Mat DecodeDirect(const PdfPageImage& im, bool halve) const {
-    std::vector<unsigned char> bytes = ReadRange(path_, im.offset, im.length);
-    if (bytes.empty()) return {};
+  cv::Mat DecodeDirect(int index, const PdfPageImage& im, bool halve) {
+    std::vector<unsigned char> bytes = file_->ImageBytes(index);
+    if (bytes.size() < 2) return {};
     cv::Mat gray;
     if (im.codec == PdfPageImage::Codec::kJpeg) {
       if (bytes[0] != 0xFF || bytes[1] != 0xD8 || !LooksComplete(FileKind::kJpeg, bytes.data(), bytes.size())) return {};
@@ -243,6 +234,7 @@ class PdfReader : public ScanReader {
 
   fs::path path_;
   ScanLimits limits_;
+  std::unique_ptr<PdfFile> file_;               // qpdf's view, when it follows the file
   std::optional<PdfLayout> layout_;             // set when our reader follows the file
   std::unique_ptr<poppler::document> doc_;      // loaded only when a page must be rendered
   int pages_ = 0;
