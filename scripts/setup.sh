@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config git
+  clang libclang-rt-14-dev
   libopencv-dev libzxing-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-script-viet
   libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils libqpdf-dev
