@@ -17,10 +17,12 @@
 
 namespace phieu::app {
 
-/// Exit codes of every subcommand.
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;  ///< the job ran but something could not be done (named on stderr).
-constexpr int kExitUsage = 2;   ///< bad arguments or unusable input.
+/// Exit codes of every subcommand (README "Exit codes"); stderr names what went wrong.
+constexpr int kExitOk = 0;       ///< everything done: every page stored, every template valid.
+constexpr int kExitPartial = 1;  ///< the job ran to its end, but some inputs were refused: files
+                                 ///< or pages unreadable (kept, named), templates invalid.
+constexpr int kExitUsage = 2;    ///< bad arguments, unknown words, an input that is not there.
+constexpr int kExitFailed = 3;   ///< the survey file or other I/O failed; the job stopped.
 
 /// A subcommand: registers its options on `cmd` and returns the function that runs it.
 struct Command {

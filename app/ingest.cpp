@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <new>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -70,15 +72,37 @@ class PageProcessor {
     if (!read_options_.ocr) read_options_.ocr = &ocr_;
   }
 
-  /// Processes one page; adds the time each stage took to `times`.
+  /// Processes one page; adds the time each stage took to `times`. Never throws: whatever a
+  /// library throws on an odd page (OpenCV on an extreme shape, a failed allocation) keeps
+  /// the page as unreadable with the reason, and the batch goes on.
   IngestedPage Process(const PageTask& task, StageSeconds& times) {
+    try {
+      return ProcessUnguarded(task, times);
+    } catch (const std::bad_alloc&) {
+      return Failed(task, "not enough memory to read the page");
+    } catch (const std::exception& e) {
+      return Failed(task, std::string("the page could not be processed (") + e.what() + ")");
+    } catch (...) {
+      return Failed(task, "the page could not be processed (unknown failure)");
+    }
+  }
+
+ private:
+  static IngestedPage Failed(const PageTask& task, const std::string& what) {
+    IngestedPage result;
+    result.aligned.source = {task.file, task.page_index};
+    return Unreadable(task, std::move(result),
+                      task.file.string() + ", page " + std::to_string(task.page_index + 1) + ": " + what);
+  }
+
+  IngestedPage ProcessUnguarded(const PageTask& task, StageSeconds& times) {
     IngestedPage result;
     result.aligned.source = {task.file, task.page_index};
     Lap lap;
     if (reader_file_ != task.file) {
       reader_.reset();
       reader_file_ = task.file;
-      auto opened = scanner::OpenScanFile(task.file);
+      auto opened = scanner::OpenScanFile(task.file, options_.limits);
       if (!opened.ok()) return Unreadable(task, std::move(result), opened.error().message);
       reader_ = std::move(*opened);
     }
@@ -109,7 +133,6 @@ class PageProcessor {
     return result;
   }
 
- private:
   static IngestedPage Unreadable(const PageTask& task, IngestedPage result, std::string reason) {
     result.aligned.status = scanner::AlignStatus::kUnreadable;
     result.aligned.reason = std::move(reason);
@@ -223,7 +246,7 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   std::vector<int> page_counts(files.size(), -1);
   std::vector<std::string> open_errors(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
-    auto reader = scanner::OpenScanFile(files[i]);
+    auto reader = scanner::OpenScanFile(files[i], options.limits);
     if (reader.ok()) {
       page_counts[i] = (*reader)->page_count();
       progress.pages_total += page_counts[i];
@@ -245,9 +268,16 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       failure = disposition.error();
       return false;
     }
-    ++summary.pages_read;
-    if (!page.record.streaks.empty()) ++summary.pages_with_streaks;
+    if (*disposition == store::PageDisposition::kAlreadyStored) {
+      // Another ingest of the same files, at the same time, stored it first: not ours to count.
+      ++summary.pages_stored_by_others;
+    } else {
+      ++summary.pages_read;
+    }
+    if (!page.record.streaks.empty() && *disposition != store::PageDisposition::kAlreadyStored)
+      ++summary.pages_with_streaks;
     for (const auto& streak : page.record.streaks) {
+      if (*disposition == store::PageDisposition::kAlreadyStored) break;
       const int centre = (streak.from_px + streak.to_px) / 20 * 10;  // to 10 px, rounded down
       ++summary.streak_positions[(streak.vertical ? "x " : "y ") + std::to_string(centre)];
     }
@@ -268,11 +298,15 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       case store::PageDisposition::kConflict:
         ++summary.conflicts;
         break;
+      case store::PageDisposition::kAlreadyStored:
+        break;  // counted above
       case store::PageDisposition::kUnidentified:
         ++summary.pages_unidentified;
         ++summary.unidentified_reasons[scanner::AlignStatusName(page.aligned.status)];
-        if (page.aligned.status == scanner::AlignStatus::kUnreadable)
+        if (page.aligned.status == scanner::AlignStatus::kUnreadable) {
+          ++summary.pages_unreadable;
           summary.errors.push_back(page.aligned.reason);
+        }
         break;
     }
     if (--pages_left[page.record.file_id] == 0) {
@@ -284,7 +318,7 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
         return false;
       }
     }
-    progress.pages_done = summary.pages_read;
+    progress.pages_done = summary.pages_read + summary.pages_stored_by_others;
     progress.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (options.on_progress) options.on_progress(progress);
     return true;
@@ -363,7 +397,7 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   const double writer_store = summary.stages.store;
   summary.stages = pipeline.Finish();
   summary.stages.store = writer_store;
-  summary.stopped = stopping() && summary.pages_read < progress.pages_total;
+  summary.stopped = stopping() && summary.pages_read + summary.pages_stored_by_others < progress.pages_total;
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;
 }

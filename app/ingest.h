@@ -35,6 +35,7 @@ struct IngestedPage {
 struct IngestOptions {
   int jobs = 1;                       ///< worker threads (decode, align, read).
   scanner::AlignOptions align;
+  scanner::ScanLimits limits;         ///< what one scan file may claim (README "Limits").
   recognition::ReadOptions read;
   /// Called from the writer thread after each stored page.
   std::function<void(const IngestProgress&)> on_progress;
@@ -64,6 +65,10 @@ struct IngestSummary {
   int files_skipped = 0;       ///< already ingested completely (same SHA-256).
   int files_unreadable = 0;
   int pages_read = 0;          ///< pages processed and stored this run.
+  int pages_unreadable = 0;    ///< of those, pages whose image could not be decoded (kept).
+  /// Pages processed here but stored first by another ingest sharing the survey (not counted
+  /// in pages_read or any other count).
+  int pages_stored_by_others = 0;
   int pages_identified = 0;
   int pages_unidentified = 0;
   int conflicts = 0;

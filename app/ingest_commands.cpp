@@ -73,6 +73,8 @@ void Accumulate(IngestSummary& total, const IngestSummary& s) {
   total.files_skipped += s.files_skipped;
   total.files_unreadable += s.files_unreadable;
   total.pages_read += s.pages_read;
+  total.pages_unreadable += s.pages_unreadable;
+  total.pages_stored_by_others += s.pages_stored_by_others;
   total.pages_identified += s.pages_identified;
   total.pages_unidentified += s.pages_unidentified;
   total.conflicts += s.conflicts;
@@ -131,6 +133,9 @@ void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
             << "  unidentified     " << s.pages_unidentified << "\n";
   for (const auto& [reason, n] : s.unidentified_reasons)
     std::cout << "      " << std::setw(5) << n << "  " << reason << "\n";
+  if (s.pages_stored_by_others > 0)
+    std::cout << "  stored by another run " << s.pages_stored_by_others
+              << " (another ingest of the same files stored them first; not counted here)\n";
   std::cout << "  conflicts        " << s.conflicts << " (same sheet page scanned twice; kept for a person)\n"
             << "  review items     " << s.review_items << " new\n";
   if (s.required_left_blank > 0)
@@ -178,6 +183,9 @@ std::vector<Command> IngestCommands() {
            double settle_s = 2.0;
            std::string scanner, source, mode = "Gray";
            int dpi = 300, max_pages = 0;
+           std::uint64_t max_page_pixels = scanner::ScanLimits{}.max_page_pixels;
+           std::int64_t max_pages_per_file = scanner::ScanLimits{}.max_pages_per_file;
+           std::uint64_t max_file_mb = scanner::ScanLimits{}.max_file_bytes >> 20;
            bool review_blank_required = false;
          };
          auto a = std::make_shared<Args>();
@@ -203,6 +211,15 @@ std::vector<Command> IngestCommands() {
          cmd->add_option("--mode", a->mode, "with --scanner: Gray (default), Color or Lineart");
          cmd->add_option("--max-pages", a->max_pages, "with --scanner: stop after this many pages")
              ->check(CLI::Range(1, 1000000));
+         cmd->add_option("--max-page-pixels", a->max_page_pixels,
+                         "refuse a page image larger than this many pixels, checked from the file's "
+                         "header before decoding (default 100000000)")
+             ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{2'000'000'000}));
+         cmd->add_option("--max-pages-per-file", a->max_pages_per_file,
+                         "refuse a scan file with more pages (default 10000)")
+             ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+         cmd->add_option("--max-file-mb", a->max_file_mb, "refuse a scan file larger than this (default 2048)")
+             ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
          cmd->add_option("PATH", a->paths, "scan files or folders");
          return std::function<int()>([a] {
            namespace fs = std::filesystem;
@@ -238,6 +255,9 @@ std::vector<Command> IngestCommands() {
            options.jobs = a->jobs > 0 ? a->jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
            options.stop = &g_stop;
            options.read.review_blank_required = a->review_blank_required;
+           options.limits.max_page_pixels = a->max_page_pixels;
+           options.limits.max_pages_per_file = a->max_pages_per_file;
+           options.limits.max_file_bytes = a->max_file_mb << 20;
            ProgressBar bar;
            if (!a->quiet) options.on_progress = [&bar](const IngestProgress& p) { bar.Update(p); };
            std::signal(SIGINT, OnInterrupt);
@@ -348,7 +368,7 @@ std::vector<Command> IngestCommands() {
            // Watching ends only by Ctrl-C / SIGTERM: that is its normal end.
            if (!a->watch.empty()) return kExitOk;
            if (total.stopped) return 130;
-           return total.files_unreadable > 0 ? kExitFailed : kExitOk;
+           return total.files_unreadable > 0 || total.pages_unreadable > 0 ? kExitPartial : kExitOk;
          });
        }},
       {"scanners", "List the scanners SANE can see (names to pass to ingest --scanner)",

@@ -8,6 +8,9 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "app/common.h"
 
@@ -23,6 +26,48 @@ void EnsureSingleThreadedOpenMp(char** argv) {
   // execv only returns on failure: carry on, just slower.
 }
 
+// What each command group is for, shown in `phieu --help`. A group missing here is described
+// by the commands it holds, so a new table never shows an empty line.
+const std::map<std::string, std::string>& GroupHelp() {
+  static const std::map<std::string, std::string> kHelp = {
+      {"template", "Write and check questionnaire templates: check, render printable forms, layout"},
+      {"survey", "Create a survey file (the SQLite file every other command works on)"},
+      {"units", "The surveyed units (offices, clinics, schools) and their quotas"},
+      {"review", "What waits for a reviewer"},
+  };
+  return kHelp;
+}
+
+std::vector<CLI::App*> Subcommands(CLI::App* app) {
+  return app->get_subcommands([](CLI::App*) { return true; });
+}
+
+/// The first word that is neither an option nor a command of the group it follows, e.g.
+/// "phieu templat check" -> a message naming "templat" and listing the commands. Empty when
+/// every command word is known (CLI11 then judges the options).
+std::string UnknownCommandWord(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = &app;
+  std::string path = "phieu";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return "";  // options: CLI11's business
+    auto subs = Subcommands(at);
+    if (subs.empty()) return "";  // a leaf command: the rest are its arguments
+    CLI::App* next = nullptr;
+    for (CLI::App* s : subs)
+      if (s->get_name() == word) next = s;
+    if (!next) {
+      std::string known;
+      for (CLI::App* s : subs) known += (known.empty() ? "" : ", ") + s->get_name();
+      return "unknown command \"" + word + "\" for `" + path + "` (commands: " + known + "; see `" + path +
+             " --help`)";
+    }
+    at = next;
+    path += " " + word;
+  }
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -33,6 +78,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Phiếu: paper questionnaires to a clean, reviewed dataset"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  app.set_version_flag("--version", std::string("phieu ") + PHIEU_VERSION, "Print the version and exit");
 
   std::function<int()> run;
   auto add_table = [&](CLI::App* parent, const std::vector<Command>& table) {
@@ -47,7 +93,8 @@ int main(int argc, char** argv) {
         for (CLI::App* s : parent->get_subcommands([](CLI::App*) { return true; }))
           if (s->get_name() == group) owner = s;
         if (!owner) {
-          owner = parent->add_subcommand(group, "");
+          auto help = GroupHelp().find(group);
+          owner = parent->add_subcommand(group, help == GroupHelp().end() ? "" : help->second);
           owner->require_subcommand(1);
         }
       }
@@ -62,6 +109,16 @@ int main(int argc, char** argv) {
   add_table(&app, ExportCommands());
   add_table(&app, SimulateCommands());
   add_table(&app, UserCommands());
+
+  // Groups without a written description list their commands.
+  for (CLI::App* group : Subcommands(&app)) {
+    if (!group->get_description().empty()) continue;
+    std::string names;
+    for (CLI::App* s : Subcommands(group)) names += (names.empty() ? "" : ", ") + s->get_name();
+    group->description("Commands: " + names);
+  }
+  if (std::string unknown = UnknownCommandWord(app, argc, argv); !unknown.empty())
+    return Fail(unknown, kExitUsage);
 
   try {
     app.parse(argc, argv);

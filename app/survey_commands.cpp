@@ -81,7 +81,8 @@ std::vector<Command> SurveyCommands() {
            auto store = OpenSurvey(a->db, true);
            if (!store.ok()) return Fail(store.error());
            auto r = (*store)->ImportUnitsCsv(*text, a->csv);
-           if (!r.ok()) return Fail(r.error());
+           // A CSV that cannot be imported is bad input (2); a survey that cannot take it, 3.
+           if (!r.ok()) return Fail(r.error(), r.error().code == "sqlite" || r.error().code == "io" ? kExitFailed : kExitUsage);
            std::cout << a->csv << ": " << r->inserted << " units added, " << r->updated << " updated\n";
            return kExitOk;
          });

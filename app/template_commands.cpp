@@ -33,7 +33,7 @@ std::vector<Command> TemplateCommands() {
              auto tpl = ResolveTemplate(f);
              if (!tpl.ok()) {
                std::cerr << tpl.error().message << "\n";
-               rc = kExitFailed;
+               rc = kExitPartial;
                continue;
              }
              auto layout = templates::ComputeLayout(*tpl);

@@ -100,7 +100,8 @@ std::vector<Command> UserCommands() {
            auto st = (*store)->AddUser({.name = a->name, .role = *store::ParseRole(a->role),
                                         .password_hash = *hash, .disabled = false, .created_at = {}},
                                        Me());
-           if (!st.ok()) return Fail(st.error());
+           // A taken or malformed name is the caller's input (2); anything else is the survey's.
+           if (!st.ok()) return Fail(st.error(), st.error().code == "invalid" ? kExitUsage : kExitFailed);
            std::cout << "Added " << a->role << " " << a->name << "\n";
            return kExitOk;
          });
@@ -116,7 +117,7 @@ std::vector<Command> UserCommands() {
            if (!store.ok()) return Fail(store.error());
            auto user = (*store)->FindUser(a->name);
            if (!user.ok()) return Fail(user.error());
-           if (!user->has_value()) return Fail("no user \"" + a->name + "\" in " + a->db);
+           if (!user->has_value()) return Fail("no user \"" + a->name + "\" in " + a->db, kExitUsage);
            auto password = ReadNewPassword(a->name);
            if (!password.ok()) return Fail(password.error(), kExitUsage);
            auto hash = store::HashPassword(*password);

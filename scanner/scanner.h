@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -48,9 +49,28 @@ class ScanReader {
   virtual core::Result<Scan> ReadPage(int index) = 0;
 };
 
-/// Sniffs the file's kind and opens it. Errors (missing, unreadable, corrupt, unsupported)
-/// name the file and the problem, e.g. "scans/a.tif: not a TIFF, PDF, JPEG or PNG file".
-core::Result<std::unique_ptr<ScanReader>> OpenScanFile(const std::filesystem::path& path);
+/// What one scan file may claim before it is refused (README "Limits"). Every size is checked
+/// from the file's headers before anything is decoded, so memory stays flat whatever a file
+/// says about itself. A refusal is an Error with code "limit" naming the file, the page, the
+/// size and the limit.
+struct ScanLimits {
+  /// Pixels of one page image (as stored, or as a PDF page would be rendered). The default
+  /// holds A4 at 1000 dpi and A3 at 700 dpi; a page of this size is 100 MB as 8-bit gray.
+  std::uint64_t max_page_pixels = 100'000'000;
+  /// A side shorter than this is not a scanned page (a 60000x20 strip, a 1x1 pixel).
+  std::int64_t min_page_side_px = 64;
+  /// Pages (TIFF directories, PDF pages) in one file.
+  std::int64_t max_pages_per_file = 10'000;
+  /// Bytes of one scan file (JPEG and PNG files are held whole while decoded).
+  std::uint64_t max_file_bytes = std::uint64_t{2} << 30;
+};
+
+/// Sniffs the file's kind and opens it. Errors (missing, unreadable, corrupt, unsupported,
+/// over a limit) name the file and the problem, e.g. "scans/a.tif: not a TIFF, PDF, JPEG or
+/// PNG file". No exception from a decoding library leaves this call or the reader's ReadPage:
+/// it comes back as an Error naming the file and page.
+core::Result<std::unique_ptr<ScanReader>> OpenScanFile(const std::filesystem::path& path,
+                                                       const ScanLimits& limits = {});
 
 /// Expands files and folders (recursively) into the scan files to read, sorted by path,
 /// keeping only names with a scan extension (.tif .tiff .pdf .jpg .jpeg .png, any case).

@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config git
+  clang libclang-rt-14-dev
   libopencv-dev libzxing-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-script-viet
-  libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils
+  libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils libqpdf-dev
   libxlsxwriter-dev libreadstat-dev readstat
   libcpp-httplib-dev libsodium-dev nlohmann-json3-dev libcli11-dev
   libssl-dev libsqlite3-dev sqlite3 libtiff-dev libtiff-tools libtbb-dev

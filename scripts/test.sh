@@ -8,3 +8,5 @@ cd "$(dirname "$0")/.."
 PHIEU_BUILD_TESTS=ON scripts/setup.sh
 export OMP_THREAD_LIMIT=1
 ctest --test-dir "${PHIEU_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" --timeout 900
+# A bounded run of every libFuzzer target (fuzz/): 20 s each unless PHIEU_FUZZ_SECONDS says.
+scripts/fuzz.sh "${PHIEU_FUZZ_SECONDS:-20}"

@@ -109,7 +109,9 @@ struct PageRecord {
 };
 
 /// What SavePage did with the page.
-enum class PageDisposition { kStored, kUnidentified, kConflict };
+/// kAlreadyStored: this page of this file was stored before (by an earlier or a concurrent
+/// run); nothing changed, and it must not be counted again.
+enum class PageDisposition { kStored, kUnidentified, kConflict, kAlreadyStored };
 
 /// One sheet as exported (DESIGN.md export contract).
 struct SheetRecord {

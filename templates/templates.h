@@ -22,6 +22,10 @@ struct Problem {
   std::string ToString() const { return path.empty() ? message : path + ": " + message; }
 };
 
+/// A template larger than this is refused before it is parsed (the bundled ones are ~20 KiB;
+/// templates/README.md "Limits" lists the bounds on texts and counts too).
+constexpr size_t kMaxTemplateBytes = size_t{1} << 20;
+
 /// Parses and validates template JSON text. Collects *every* problem (not just the first);
 /// on any problem the result is an Error whose message lists them one per line, prefixed
 /// with `source_name` (usually the file path). Text comes back NFC-normalised.

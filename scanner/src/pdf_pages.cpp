@@ -1,479 +1,120 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// A deliberately small PDF reader: cross-reference table, page tree, one page's resources and
-// content stream. It only has to recognise the scanner case (one image painted over the page)
-// and say "render it" for everything else, so any surprise is a fallback, never an error.
+// The pages of a scanner PDF as their embedded images, read with qpdf: a library made for
+// hostile input reads the cross-reference table or streams, object streams, the page tree
+// and stream data with their filters. This file only has to recognise the scanner case (one
+// image painted over the page) and say "render it" for everything else, so any surprise is a
+// fallback, never an error. The image's own bytes are decoded by the caller (JPEG, CCITT G4)
+// or by DecodeFlateImage.
 #include "pdf_pages.h"
 
+#include <qpdf/Buffer.hh>
+#include <qpdf/Pipeline.hh>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFPageObjectHelper.hh>
 #include <opencv2/imgproc.hpp>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <map>
+#include <exception>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 namespace phieu::scanner {
 namespace {
 
 namespace fs = std::filesystem;
+using Handle = QPDFObjectHandle;
 
-// Bounds that keep a hostile or broken file cheap: objects we parse are small dictionaries,
-// the content stream of a scanned page is a few dozen bytes.
-constexpr size_t kMaxObjectBytes = 4u << 20;
+// The content stream of a scanned page is a few dozen bytes; anything longer is drawn, so it
+// is rendered (and never inflated here).
 constexpr size_t kMaxContentBytes = 64u << 10;
-constexpr int kMaxTreeDepth = 64;
 constexpr int kMaxPages = 100000;
-constexpr int kMaxXrefSections = 64;
 
-struct Obj {
-  enum Type { kNull, kBool, kNum, kName, kString, kArray, kDict, kRef, kKeyword };
-  Type type = kNull;
-  double num = 0;
-  bool flag = false;
-  std::string str;  // name (without '/'), string bytes, keyword
-  int ref = 0;      // object number of a reference
-  std::vector<Obj> items;        // array items, or dictionary values
-  std::vector<std::string> keys; // dictionary keys, parallel to items
-
-  const Obj* Get(const char* key) const {
-    if (type != kDict) return nullptr;
-    for (size_t i = 0; i < keys.size(); ++i)
-      if (keys[i] == key) return &items[i];
-    return nullptr;
-  }
-  bool IsName(const char* name) const { return type == kName && str == name; }
-  bool IsInt() const { return type == kNum && num == std::floor(num); }
-};
-
-bool IsWhite(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0'; }
-bool IsDelim(char c) { return std::strchr("()<>[]{}/%", c) != nullptr && c != '\0'; }
-bool IsRegular(char c) { return !IsWhite(c) && !IsDelim(c); }
-
-/// Tokenises and parses PDF objects from a byte range. Running off the end sets `truncated`
-/// (the caller reads more and retries); anything malformed sets `bad`.
-class Parser {
+/// Collects decoded stream bytes up to a bound; beyond it, stops the pipeline by throwing.
+class BoundedSink : public Pipeline {
  public:
-  Parser(const char* begin, const char* end) : p_(begin), begin_(begin), end_(end) {}
-  bool truncated = false;
-  bool bad = false;
-
-  size_t pos() const { return static_cast<size_t>(p_ - begin_); }
-  bool AtEnd() {
-    SkipWhite();
-    return p_ >= end_;
+  explicit BoundedSink(size_t limit) : Pipeline("phieu-bounded", nullptr), limit_(limit) {}
+  void write(unsigned char const* data, size_t len) override {
+    if (bytes.size() + len > limit_) {
+      overflow = true;
+      throw std::length_error("content stream too long");
+    }
+    bytes.append(reinterpret_cast<const char*>(data), len);
   }
-
-  void SkipWhite() {
-    while (p_ < end_) {
-      if (IsWhite(*p_)) {
-        ++p_;
-      } else if (*p_ == '%') {
-        while (p_ < end_ && *p_ != '\n' && *p_ != '\r') ++p_;
-      } else {
-        break;
-      }
-    }
-  }
-
-  /// Next object; references "n g R" are folded into one kRef.
-  Obj Next(int depth = 0) {
-    Obj o;
-    SkipWhite();
-    if (p_ >= end_) return Truncated();
-    if (depth > 32) return Bad();
-    char c = *p_;
-    if (c == '/') {
-      ++p_;
-      o.type = Obj::kName;
-      while (p_ < end_ && IsRegular(*p_)) {
-        if (*p_ == '#' && end_ - p_ >= 3 && std::isxdigit(static_cast<unsigned char>(p_[1])) &&
-            std::isxdigit(static_cast<unsigned char>(p_[2]))) {
-          o.str += static_cast<char>(std::strtol(std::string(p_ + 1, 2).c_str(), nullptr, 16));
-          p_ += 3;
-        } else {
-          o.str += *p_++;
-        }
-      }
-      return o;
-    }
-    if (c == '(') return LiteralString();
-    if (c == '<') {
-      if (p_ + 1 >= end_) return Truncated();
-      if (p_[1] == '<') return Dictionary(depth);
-      ++p_;
-      o.type = Obj::kString;
-      while (p_ < end_ && *p_ != '>') ++p_;
-      if (p_ >= end_) return Truncated();
-      ++p_;
-      return o;
-    }
-    if (c == '[') {
-      ++p_;
-      o.type = Obj::kArray;
-      while (true) {
-        SkipWhite();
-        if (p_ >= end_) return Truncated();
-        if (*p_ == ']') {
-          ++p_;
-          return o;
-        }
-        o.items.push_back(Next(depth + 1));
-        if (truncated || bad) return o;
-      }
-    }
-    if (c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9')) return Number();
-    if (IsRegular(c)) {
-      o.type = Obj::kKeyword;
-      while (p_ < end_ && IsRegular(*p_)) o.str += *p_++;
-      if (p_ >= end_) return Truncated();  // a keyword may continue in the next chunk
-      if (o.str == "true" || o.str == "false") {
-        o.type = Obj::kBool;
-        o.flag = o.str == "true";
-      } else if (o.str == "null") {
-        o.type = Obj::kNull;
-      }
-      return o;
-    }
-    return Bad();  // ')', '>' or '{' out of place
-  }
-
-  /// After a stream dictionary: the offset of the data (past "stream" and its end of line).
-  bool StreamStart(size_t* data_pos) {
-    SkipWhite();
-    if (end_ - p_ < 8) {
-      truncated = true;
-      return false;
-    }
-    if (std::strncmp(p_, "stream", 6) != 0) return false;
-    p_ += 6;
-    if (*p_ == '\r') ++p_;
-    if (p_ < end_ && *p_ == '\n') ++p_;
-    *data_pos = pos();
-    return true;
-  }
+  void finish() override {}
+  std::string bytes;
+  bool overflow = false;
 
  private:
-  Obj Truncated() {
-    truncated = true;
-    return {};
-  }
-  Obj Bad() {
-    bad = true;
-    return {};
-  }
-
-  Obj Number() {
-    Obj o;
-    o.type = Obj::kNum;
-    const char* s = p_;
-    while (p_ < end_ && (std::isdigit(static_cast<unsigned char>(*p_)) || *p_ == '.' || *p_ == '-' ||
-                         *p_ == '+'))
-      ++p_;
-    if (p_ >= end_) return Truncated();
-    o.num = std::strtod(std::string(s, p_).c_str(), nullptr);
-    if (!o.IsInt() || o.num < 0) return o;
-    // "12 0 R": look ahead without consuming unless it really is a reference.
-    const char* q = p_;
-    while (q < end_ && IsWhite(*q)) ++q;
-    const char* g = q;
-    while (q < end_ && std::isdigit(static_cast<unsigned char>(*q))) ++q;
-    if (q == g) return q >= end_ ? Truncated() : o;
-    while (q < end_ && IsWhite(*q)) ++q;
-    if (q + 1 >= end_) return Truncated();
-    if (*q == 'R' && !IsRegular(q[1])) {
-      o.type = Obj::kRef;
-      o.ref = static_cast<int>(o.num);
-      p_ = q + 1;
-    }
-    return o;
-  }
-
-  Obj LiteralString() {
-    Obj o;
-    o.type = Obj::kString;
-    ++p_;
-    int nest = 1;
-    while (p_ < end_) {
-      char c = *p_++;
-      if (c == '\\') {
-        if (p_ < end_) o.str += *p_++;
-      } else if (c == '(') {
-        ++nest;
-        o.str += c;
-      } else if (c == ')') {
-        if (--nest == 0) return o;
-        o.str += c;
-      } else {
-        o.str += c;
-      }
-    }
-    return Truncated();
-  }
-
-  Obj Dictionary(int depth) {
-    Obj o;
-    o.type = Obj::kDict;
-    p_ += 2;
-    while (true) {
-      SkipWhite();
-      if (end_ - p_ < 2) return Truncated();
-      if (p_[0] == '>' && p_[1] == '>') {
-        p_ += 2;
-        return o;
-      }
-      Obj key = Next(depth + 1);
-      if (truncated || bad) return o;
-      if (key.type != Obj::kName) return Bad();
-      Obj value = Next(depth + 1);
-      if (truncated || bad) return o;
-      o.keys.push_back(std::move(key.str));
-      o.items.push_back(std::move(value));
-    }
-  }
-
-  const char* p_;
-  const char* begin_;
-  const char* end_;
+  size_t limit_;
 };
 
-/// An indirect object: its value and, for a stream, where its data starts.
-struct Indirect {
-  Obj value;
-  bool is_stream = false;
-  std::uint64_t data_offset = 0;
-};
-
-class PdfFile {
- public:
-  explicit PdfFile(const fs::path& path) : in_(path, std::ios::binary) {
-    if (in_) {
-      in_.seekg(0, std::ios::end);
-      size_ = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in_.tellg()));
-    }
-  }
-
-  bool ReadXref() {
-    if (!in_ || size_ < 32) return false;
-    const std::uint64_t tail_at = size_ > 1024 ? size_ - 1024 : 0;
-    std::string tail = Read(tail_at, static_cast<size_t>(size_ - tail_at));
-    size_t sx = tail.rfind("startxref");
-    if (sx == std::string::npos) return false;
-    std::uint64_t at = std::strtoull(tail.c_str() + sx + 9, nullptr, 10);
-    std::set<std::uint64_t> seen;
-    for (int section = 0; section < kMaxXrefSections; ++section) {
-      if (at == 0 || at >= size_ || !seen.insert(at).second) return false;
-      Obj trailer;
-      if (!ReadXrefSection(at, &trailer)) return false;
-      if (section == 0) trailer_ = trailer;
-      // Hybrid files list compressed objects in /XRefStm: beyond this reader if we need them
-      // (a missing object then makes the page fall back), harmless otherwise.
-      const Obj* prev = trailer.Get("Prev");
-      if (!prev || !prev->IsInt()) break;
-      at = static_cast<std::uint64_t>(prev->num);
-    }
-    return trailer_.Get("Root") != nullptr && trailer_.Get("Encrypt") == nullptr;
-  }
-
-  const Obj& trailer() const { return trailer_; }
-
-  /// Loads object `num`; nullptr when absent or unreadable.
-  const Indirect* Load(int num) {
-    auto cached = cache_.find(num);
-    if (cached != cache_.end()) return &cached->second;
-    auto it = offsets_.find(num);
-    if (it == offsets_.end() || it->second == 0 || it->second >= size_) return nullptr;
-    for (size_t want = 8192; want <= kMaxObjectBytes; want *= 4) {
-      std::string buf = Read(it->second, want);
-      Parser parser(buf.data(), buf.data() + buf.size());
-      Obj n = parser.Next(), g = parser.Next(), kw = parser.Next();
-      if (!parser.truncated && !parser.bad &&
-          !(n.IsInt() && n.num == num && g.IsInt() && kw.type == Obj::kKeyword && kw.str == "obj"))
-        return nullptr;  // the table points somewhere else: a damaged file
-      Indirect obj;
-      if (!parser.truncated && !parser.bad) obj.value = parser.Next();
-      size_t data = 0;
-      if (!parser.truncated && !parser.bad && obj.value.type == Obj::kDict) {
-        obj.is_stream = parser.StreamStart(&data);
-        obj.data_offset = it->second + data;
-      }
-      if (parser.bad) return nullptr;
-      if (parser.truncated) {
-        if (buf.size() < want) return nullptr;  // hit the end of the file
-        continue;
-      }
-      return &cache_.emplace(num, std::move(obj)).first->second;
-    }
-    return nullptr;
-  }
-
-  /// Follows references (a few levels) to a direct value; nullptr when broken.
-  const Obj* Resolve(const Obj* o) {
-    for (int hop = 0; o && o->type == Obj::kRef && hop < 8; ++hop) {
-      const Indirect* ind = Load(o->ref);
-      o = ind ? &ind->value : nullptr;
-    }
-    return o && o->type != Obj::kRef ? o : nullptr;
-  }
-
-  std::string Read(std::uint64_t at, size_t n) {
-    std::string buf;
-    if (at >= size_) return buf;
-    n = static_cast<size_t>(std::min<std::uint64_t>(n, size_ - at));
-    buf.resize(n);
-    in_.clear();
-    in_.seekg(static_cast<std::streamoff>(at));
-    in_.read(buf.data(), static_cast<std::streamsize>(n));
-    buf.resize(static_cast<size_t>(std::max<std::streamsize>(0, in_.gcount())));
-    return buf;
-  }
-
-  std::uint64_t size() const { return size_; }
-
- private:
-  bool ReadXrefSection(std::uint64_t at, Obj* trailer) {
-    for (size_t want = 64u << 10;; want *= 4) {
-      std::string buf = Read(at, want);
-      const bool whole = buf.size() < want;
-      if (buf.compare(0, 4, "xref") != 0) return false;  // a cross-reference stream
-      Parser parser(buf.data() + 4, buf.data() + buf.size());
-      std::map<int, std::uint64_t> found;
-      bool ok = true, truncated = false;
-      while (true) {
-        Obj first = parser.Next();
-        if (parser.truncated) {
-          truncated = true;
-          break;
-        }
-        if (first.type == Obj::kKeyword && first.str == "trailer") {
-          *trailer = parser.Next();
-          truncated = parser.truncated;
-          ok = !parser.bad && trailer->type == Obj::kDict;
-          break;
-        }
-        Obj count = parser.Next();
-        if (parser.truncated) {
-          truncated = true;
-          break;
-        }
-        if (!first.IsInt() || !count.IsInt() || count.num < 0 || count.num > 10'000'000) {
-          ok = false;
-          break;
-        }
-        for (int i = 0; i < static_cast<int>(count.num) && ok && !truncated; ++i) {
-          Obj off = parser.Next(), gen = parser.Next(), type = parser.Next();
-          if (parser.truncated) {
-            truncated = true;
-          } else if (!off.IsInt() || !gen.IsInt() || type.type != Obj::kKeyword) {
-            ok = false;
-          } else {
-            found[static_cast<int>(first.num) + i] =
-                type.str == "n" ? static_cast<std::uint64_t>(off.num) : 0;  // "f": freed
-          }
-        }
-        if (!ok || truncated) break;
-      }
-      if (!ok) return false;
-      if (truncated) {
-        if (whole || want >= kMaxObjectBytes * 16) return false;
-        continue;
-      }
-      // Newer sections come first; an object they list (or free) hides older entries.
-      for (const auto& [num, off] : found) offsets_.emplace(num, off);
-      return true;
-    }
-  }
-
-  std::ifstream in_;
-  std::uint64_t size_ = 0;
-  Obj trailer_;
-  std::map<int, std::uint64_t> offsets_;
-  std::map<int, Indirect> cache_;
-};
-
-/// Number value of a direct or referenced object.
-std::optional<double> NumberOf(PdfFile& pdf, const Obj* o) {
-  o = pdf.Resolve(o);
-  if (!o || o->type != Obj::kNum) return std::nullopt;
-  return o->num;
+/// Number value of a number object (integer or real).
+std::optional<double> NumberOf(Handle o) {
+  double v = 0;
+  if (o.isNull() || !o.getValueAsNumber(v) || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 /// The single filter name of a stream (a one-element array counts), "" for none, "?" for more.
-std::string SingleFilter(PdfFile& pdf, const Obj& dict) {
-  const Obj* f = pdf.Resolve(dict.Get("Filter"));
-  if (!dict.Get("Filter")) return "";
-  if (!f) return "?";
-  if (f->type == Obj::kName) return f->str;
-  if (f->type == Obj::kArray && f->items.size() == 1 && f->items[0].type == Obj::kName)
-    return f->items[0].str;
-  if (f->type == Obj::kArray && f->items.empty()) return "";
+std::string SingleFilter(Handle dict) {
+  if (!dict.hasKey("/Filter")) return "";
+  Handle f = dict.getKey("/Filter");
+  if (f.isName()) return f.getName().substr(1);
+  if (f.isArray() && f.getArrayNItems() == 1 && f.getArrayItem(0).isName())
+    return f.getArrayItem(0).getName().substr(1);
+  if (f.isArray() && f.getArrayNItems() == 0) return "";
   return "?";
 }
 
 /// Stream parameters (/DecodeParms), direct or as a one-element array; null when absent.
-const Obj* DecodeParms(PdfFile& pdf, const Obj& dict) {
-  const Obj* p = pdf.Resolve(dict.Get("DecodeParms"));
-  if (p && p->type == Obj::kArray) p = p->items.size() == 1 ? pdf.Resolve(&p->items[0]) : nullptr;
-  return p && p->type == Obj::kDict ? p : nullptr;
+Handle DecodeParms(Handle dict) {
+  Handle p = dict.getKey("/DecodeParms");
+  if (p.isArray()) p = p.getArrayNItems() == 1 ? p.getArrayItem(0) : Handle::newNull();
+  return p.isDictionary() ? p : Handle::newNull();
 }
 
-/// The decoded bytes of a content stream (none or Flate, no predictor), appended to `out`.
-bool AppendContent(PdfFile& pdf, const Obj* ref, std::string& out) {
-  if (!ref || ref->type != Obj::kRef) return false;
-  const Indirect* s = pdf.Load(ref->ref);
-  if (!s || !s->is_stream) return false;
-  auto length = NumberOf(pdf, s->value.Get("Length"));
+/// The decoded bytes of a content stream, appended to `out` (bounded, see kMaxContentBytes).
+bool AppendContent(Handle stream, std::string& out) {
+  if (!stream.isStream()) return false;
+  auto length = NumberOf(stream.getDict().getKey("/Length"));
   if (!length || *length < 0 || *length > kMaxContentBytes) return false;
-  std::string raw = pdf.Read(s->data_offset, static_cast<size_t>(*length));
-  if (raw.size() != static_cast<size_t>(*length)) return false;
-  const std::string filter = SingleFilter(pdf, s->value);
-  if (filter.empty()) {
-    out += raw;
-  } else if (filter == "FlateDecode" || filter == "Fl") {
-    if (const Obj* parms = DecodeParms(pdf, s->value)) {
-      auto predictor = NumberOf(pdf, parms->Get("Predictor"));
-      if (predictor && *predictor > 1) return false;
-    }
-    z_stream z{};
-    if (inflateInit(&z) != Z_OK) return false;
-    z.next_in = reinterpret_cast<Bytef*>(raw.data());
-    z.avail_in = static_cast<uInt>(raw.size());
-    std::string inflated(kMaxContentBytes, '\0');
-    z.next_out = reinterpret_cast<Bytef*>(inflated.data());
-    z.avail_out = static_cast<uInt>(inflated.size());
-    int rc = inflate(&z, Z_FINISH);
-    const size_t produced = inflated.size() - z.avail_out;
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END) return false;  // corrupt, or too big to be a lone image
-    out.append(inflated.data(), produced);
-  } else {
+  BoundedSink sink(kMaxContentBytes - std::min(out.size(), kMaxContentBytes));
+  bool filtered = false;
+  try {
+    if (!stream.pipeStreamData(&sink, &filtered, 0, qpdf_dl_generalized, /*suppress_warnings=*/true))
+      return false;
+  } catch (const std::length_error&) {
     return false;
   }
+  if (sink.overflow) return false;
+  // A filter qpdf does not decode (or none requested) leaves raw bytes: only plain or
+  // generally filtered content is understood.
+  if (!filtered && !SingleFilter(stream.getDict()).empty()) return false;
+  out += sink.bytes;
   out += '\n';
   return true;
 }
 
 /// A graphics-state dictionary that cannot change how an opaque image looks.
-bool HarmlessExtGState(PdfFile& pdf, const Obj* gs) {
-  gs = pdf.Resolve(gs);
-  if (!gs || gs->type != Obj::kDict) return false;
-  static const std::set<std::string> kIgnored = {"Type", "LW", "LC", "LJ", "ML", "D", "RI", "FL",
-                                                 "SM", "SA", "OP", "op", "OPM", "AIS", "TK"};
-  for (size_t i = 0; i < gs->keys.size(); ++i) {
-    const std::string& k = gs->keys[i];
-    const Obj* v = pdf.Resolve(&gs->items[i]);
+bool HarmlessExtGState(Handle gs) {
+  if (!gs.isDictionary()) return false;
+  static const std::set<std::string> kIgnored = {"/Type", "/LW", "/LC", "/LJ", "/ML", "/D", "/RI", "/FL",
+                                                 "/SM", "/SA", "/OP", "/op", "/OPM", "/AIS", "/TK"};
+  for (const std::string& k : gs.getKeys()) {
+    Handle v = gs.getKey(k);
     if (kIgnored.count(k)) {
-      if (k == "AIS" && v && v->type == Obj::kBool && v->flag) return false;
+      if (k == "/AIS" && v.isBool() && v.getBoolValue()) return false;
       continue;
     }
-    if ((k == "CA" || k == "ca") && v && v->type == Obj::kNum && v->num == 1) continue;
-    if (k == "BM" && v && (v->IsName("Normal") || v->IsName("Compatible"))) continue;
-    if (k == "SMask" && v && v->IsName("None")) continue;
+    if ((k == "/CA" || k == "/ca") && NumberOf(v) == 1.0) continue;
+    if (k == "/BM" && v.isName() && (v.getName() == "/Normal" || v.getName() == "/Compatible")) continue;
+    if (k == "/SMask" && v.isName() && v.getName() == "/None") continue;
     return false;
   }
   return true;
@@ -487,17 +128,29 @@ Matrix Multiply(const Matrix& m, const Matrix& ctm) {  // m then ctm
           m[4] * ctm[0] + m[5] * ctm[2] + ctm[4], m[4] * ctm[1] + m[5] * ctm[3] + ctm[5]};
 }
 
+/// Gathers a content stream's tokens as qpdf parses them (operands and operators).
+class TokenList : public Handle::ParserCallbacks {
+ public:
+  void handleObject(Handle o) override {
+    if (tokens.size() > 4096) throw std::length_error("too many content tokens");
+    tokens.push_back(o);
+  }
+  void handleEOF() override {}
+  std::vector<Handle> tokens;
+};
+
 /// Runs the page's content stream and returns the one image name it paints and the matrix
 /// it paints it with. Any operator that would put something else on the page fails.
-bool LoneImagePaint(PdfFile& pdf, const std::string& content, const Obj* ext_gstates,
+bool LoneImagePaint(QPDF& pdf, const std::string& content, Handle ext_gstates,
                     const std::array<double, 4>& box, std::string* name, Matrix* at) {
   // Operators that only set state an opaque image ignores (colours, line style, marked
   // content, compatibility sections).
   static const std::set<std::string> kStateOnly = {
       "w", "J", "j", "M", "d", "ri", "i", "g", "G", "rg", "RG", "k", "K", "cs", "CS", "sc",
       "SC", "scn", "SCN", "BX", "EX", "MP", "DP", "BMC", "BDC", "EMC"};
-  Parser parser(content.data(), content.data() + content.size());
-  std::vector<Obj> operands;
+  TokenList list;
+  Handle::parseContentStream(pdf.newStream(content), &list);
+  std::vector<Handle> operands;
   std::vector<Matrix> stack;
   Matrix ctm = {1, 0, 0, 1, 0, 0};
   int painted = 0;
@@ -505,17 +158,23 @@ bool LoneImagePaint(PdfFile& pdf, const std::string& content, const Obj* ext_gst
   // the box rounded down to whole points, which at most hides a pixel or two of paper.
   enum class Path { kNone, kRect, kClip } path = Path::kNone;
   bool rect_covers_page = false;
-  while (!parser.AtEnd()) {
-    // The content ends with a newline (AppendContent), so a complete stream never runs out
-    // mid-token.
-    Obj o = parser.Next();
-    if (parser.bad || parser.truncated) return false;
-    if (o.type != Obj::kKeyword) {
-      operands.push_back(std::move(o));
+  for (Handle& o : list.tokens) {
+    if (o.isInlineImage()) return false;
+    if (!o.isOperator()) {
+      operands.push_back(o);
       if (operands.size() > 64) return false;
       continue;
     }
-    const std::string& op = o.str;
+    const std::string op = o.getOperatorValue();
+    auto numbers = [&](size_t n, double* out) {
+      if (operands.size() != n) return false;
+      for (size_t i = 0; i < n; ++i) {
+        auto v = NumberOf(operands[i]);
+        if (!v) return false;
+        out[i] = *v;
+      }
+      return true;
+    };
     if (op == "q") {
       stack.push_back(ctm);
       if (stack.size() > 64) return false;
@@ -524,27 +183,19 @@ bool LoneImagePaint(PdfFile& pdf, const std::string& content, const Obj* ext_gst
       ctm = stack.back();
       stack.pop_back();
     } else if (op == "cm") {
-      if (operands.size() != 6) return false;
       Matrix m;
-      for (size_t i = 0; i < 6; ++i) {
-        if (operands[i].type != Obj::kNum) return false;
-        m[i] = operands[i].num;
-      }
+      if (!numbers(6, m.data())) return false;
       ctm = Multiply(m, ctm);
     } else if (op == "gs") {
-      if (operands.size() != 1 || operands[0].type != Obj::kName || !ext_gstates) return false;
-      if (!HarmlessExtGState(pdf, ext_gstates->Get(operands[0].str.c_str()))) return false;
+      if (operands.size() != 1 || !operands[0].isName() || !ext_gstates.isDictionary()) return false;
+      if (!HarmlessExtGState(ext_gstates.getKey(operands[0].getName()))) return false;
     } else if (op == "Do") {
-      if (operands.size() != 1 || operands[0].type != Obj::kName || ++painted > 1) return false;
-      *name = operands[0].str;
+      if (operands.size() != 1 || !operands[0].isName() || ++painted > 1) return false;
+      *name = operands[0].getName();
       *at = ctm;
     } else if (op == "re") {
-      if (operands.size() != 4 || path != Path::kNone) return false;
       double r[4];
-      for (size_t i = 0; i < 4; ++i) {
-        if (operands[i].type != Obj::kNum) return false;
-        r[i] = operands[i].num;
-      }
+      if (path != Path::kNone || !numbers(4, r)) return false;
       if (std::abs(ctm[1]) > 1e-9 || std::abs(ctm[2]) > 1e-9) return false;
       const double xa = ctm[0] * r[0] + ctm[4], xb = ctm[0] * (r[0] + r[2]) + ctm[4];
       const double ya = ctm[3] * r[1] + ctm[5], yb = ctm[3] * (r[1] + r[3]) + ctm[5];
@@ -560,43 +211,38 @@ bool LoneImagePaint(PdfFile& pdf, const std::string& content, const Obj* ext_gst
       if (path != Path::kClip) return false;
       path = Path::kNone;
     } else if (!kStateOnly.count(op)) {
-      return false;  // text, painted paths, shadings, inline images...
+      return false;  // text, painted paths, shadings...
     }
     if (path != Path::kNone && op != "re" && op != "W" && op != "W*") return false;
     operands.clear();
   }
-  return painted == 1 && stack.empty();
+  return painted == 1 && stack.empty() && operands.empty();
 }
 
-std::optional<std::array<double, 4>> Box(PdfFile& pdf, const Obj* o) {
-  o = pdf.Resolve(o);
-  if (!o || o->type != Obj::kArray || o->items.size() != 4) return std::nullopt;
+std::optional<std::array<double, 4>> Box(Handle o) {
+  if (!o.isArray() || o.getArrayNItems() != 4) return std::nullopt;
   std::array<double, 4> b;
-  for (size_t i = 0; i < 4; ++i) {
-    auto v = NumberOf(pdf, &o->items[i]);
+  for (int i = 0; i < 4; ++i) {
+    auto v = NumberOf(o.getArrayItem(i));
     if (!v) return std::nullopt;
-    b[i] = *v;
+    b[static_cast<size_t>(i)] = *v;
   }
   return std::array<double, 4>{std::min(b[0], b[2]), std::min(b[1], b[3]), std::max(b[0], b[2]),
                                std::max(b[1], b[3])};
 }
 
-/// Page attributes a /Pages node passes down to its kids.
-struct Inherited {
-  const Obj* resources = nullptr;
-  const Obj* media_box = nullptr;
-  const Obj* crop_box = nullptr;
-  const Obj* rotate = nullptr;
-};
-
-std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inherited& in) {
-  if (auto rotate = NumberOf(pdf, in.rotate); rotate && std::lround(*rotate) % 360 != 0)
+/// The lone full-page image of `page`, or nullopt; `stream` receives its image stream.
+std::optional<PdfPageImage> PageImage(QPDF& pdf, Handle page, Handle* stream) {
+  QPDFPageObjectHelper helper(page);
+  Handle rotate = helper.getAttribute("/Rotate", false);
+  if (auto r = NumberOf(rotate); r && std::lround(*r) % 360 != 0)
     return std::nullopt;  // the renderer turns the page; keep its semantics
-  if (page.Get("UserUnit")) return std::nullopt;
-  auto box = Box(pdf, in.media_box);
+  if (page.hasKey("/UserUnit")) return std::nullopt;
+  auto box = Box(helper.getAttribute("/MediaBox", false));
   if (!box) return std::nullopt;
-  if (in.crop_box) {
-    auto crop = Box(pdf, in.crop_box);
+  Handle crop_box = helper.getAttribute("/CropBox", false);
+  if (!crop_box.isNull()) {
+    auto crop = Box(crop_box);
     if (!crop) return std::nullopt;
     box = std::array<double, 4>{std::max((*box)[0], (*crop)[0]), std::max((*box)[1], (*crop)[1]),
                                 std::min((*box)[2], (*crop)[2]), std::min((*box)[3], (*crop)[3])};
@@ -604,35 +250,31 @@ std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inher
   const double w_pt = (*box)[2] - (*box)[0], h_pt = (*box)[3] - (*box)[1];
   if (!(w_pt > 1 && h_pt > 1)) return std::nullopt;
 
-  const Obj* resources = pdf.Resolve(in.resources);
-  if (!resources || resources->type != Obj::kDict) return std::nullopt;
-  const Obj* xobjects = pdf.Resolve(resources->Get("XObject"));
-  if (!xobjects || xobjects->type != Obj::kDict || xobjects->keys.size() != 1 ||
-      xobjects->items[0].type != Obj::kRef)
-    return std::nullopt;
-  const Obj* gstates = pdf.Resolve(resources->Get("ExtGState"));
-  if (gstates && gstates->type != Obj::kDict) gstates = nullptr;
+  Handle resources = helper.getAttribute("/Resources", false);
+  if (!resources.isDictionary()) return std::nullopt;
+  Handle xobjects = resources.getKey("/XObject");
+  if (!xobjects.isDictionary()) return std::nullopt;
+  const std::set<std::string> xkeys = xobjects.getKeys();
+  if (xkeys.size() != 1) return std::nullopt;
+  const std::string xname = *xkeys.begin();
+  Handle image = xobjects.getKey(xname);
+  if (!image.isIndirect() || !image.isStream()) return std::nullopt;
+  Handle gstates = resources.getKey("/ExtGState");
 
   std::string content;
-  const Obj* contents = page.Get("Contents");
-  if (contents && contents->type == Obj::kRef) {
-    // A reference to a stream, or to an array of streams.
-    const Indirect* c = pdf.Load(contents->ref);
-    if (!c) return std::nullopt;
-    if (c->is_stream) {
-      if (!AppendContent(pdf, contents, content)) return std::nullopt;
-    } else {
-      contents = &c->value;
-    }
-  }
-  if (contents && contents->type == Obj::kArray) {
-    for (const auto& part : contents->items)
-      if (!AppendContent(pdf, &part, content)) return std::nullopt;
+  Handle contents = page.getKey("/Contents");
+  if (contents.isStream()) {
+    if (!AppendContent(contents, content)) return std::nullopt;
+  } else if (contents.isArray()) {
+    if (contents.getArrayNItems() > 64) return std::nullopt;
+    for (int i = 0; i < contents.getArrayNItems(); ++i)
+      if (!AppendContent(contents.getArrayItem(i), content)) return std::nullopt;
+  } else {
+    return std::nullopt;
   }
   std::string name;
   Matrix m;
-  if (!LoneImagePaint(pdf, content, gstates, *box, &name, &m) || name != xobjects->keys[0])
-    return std::nullopt;
+  if (!LoneImagePaint(pdf, content, gstates, *box, &name, &m) || name != xname) return std::nullopt;
   // The image's unit square must land on the page box, upright: [w 0 0 h x0 y0].
   const double tol_x = std::max(0.5, 0.002 * w_pt), tol_y = std::max(0.5, 0.002 * h_pt);
   if (std::abs(m[1]) > 1e-6 * w_pt || std::abs(m[2]) > 1e-6 * h_pt ||
@@ -640,26 +282,20 @@ std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inher
       std::abs(m[4] - (*box)[0]) > tol_x || std::abs(m[5] - (*box)[1]) > tol_y)
     return std::nullopt;
 
-  const Indirect* image = pdf.Load(xobjects->items[0].ref);
-  if (!image || !image->is_stream) return std::nullopt;
-  const Obj& dict = image->value;
-  const Obj* subtype = pdf.Resolve(dict.Get("Subtype"));
-  if (!subtype || !subtype->IsName("Image")) return std::nullopt;
-  for (const char* key : {"SMask", "Mask", "ImageMask", "SMaskInData", "Alternates", "OC"}) {
-    const Obj* v = pdf.Resolve(dict.Get(key));
-    if (v && !(v->type == Obj::kBool && !v->flag) && !(v->type == Obj::kNum && v->num == 0))
-      return std::nullopt;
+  Handle dict = image.getDict();
+  Handle subtype = dict.getKey("/Subtype");
+  if (!subtype.isName() || subtype.getName() != "/Image") return std::nullopt;
+  for (const char* key : {"/SMask", "/Mask", "/ImageMask", "/SMaskInData", "/Alternates", "/OC"}) {
+    Handle v = dict.getKey(key);
+    if (!v.isNull() && !(v.isBool() && !v.getBoolValue()) && !(NumberOf(v) == 0.0)) return std::nullopt;
   }
-  auto width = NumberOf(pdf, dict.Get("Width")), height = NumberOf(pdf, dict.Get("Height"));
-  auto bpc = NumberOf(pdf, dict.Get("BitsPerComponent"));
-  auto length = NumberOf(pdf, dict.Get("Length"));
-  if (!width || !height || !length || *width < 1 || *height < 1 || *width > 60000 ||
-      *height > 60000 || *length < 16)
+  auto width = NumberOf(dict.getKey("/Width")), height = NumberOf(dict.getKey("/Height"));
+  auto bpc = NumberOf(dict.getKey("/BitsPerComponent"));
+  auto length = NumberOf(dict.getKey("/Length"));
+  if (!width || !height || !length || *width < 1 || *height < 1 || *width > 1e6 ||
+      *height > 1e6 || *length < 16 || *width != std::floor(*width) || *height != std::floor(*height))
     return std::nullopt;
   PdfPageImage out;
-  out.offset = image->data_offset;
-  out.length = static_cast<std::uint64_t>(*length);
-  if (out.offset + out.length > pdf.size()) return std::nullopt;
   out.width = static_cast<int>(*width);
   out.height = static_cast<int>(*height);
   // Square pixels only; anything else needs the renderer's resampling.
@@ -669,59 +305,62 @@ std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inher
 
   // /Decode [1 0] inverts a one-component image; the default [0 1] changes nothing.
   bool decode_inverted = false;
-  if (const Obj* decode = pdf.Resolve(dict.Get("Decode"))) {
-    if (decode->type != Obj::kArray || decode->items.size() != 2) return std::nullopt;
-    auto d0 = NumberOf(pdf, &decode->items[0]), d1 = NumberOf(pdf, &decode->items[1]);
+  if (Handle decode = dict.getKey("/Decode"); !decode.isNull()) {
+    if (!decode.isArray() || decode.getArrayNItems() != 2) return std::nullopt;
+    auto d0 = NumberOf(decode.getArrayItem(0)), d1 = NumberOf(decode.getArrayItem(1));
     if (!d0 || !d1) return std::nullopt;
     if (*d0 == 1 && *d1 == 0)
       decode_inverted = true;
     else if (!(*d0 == 0 && *d1 == 1))
       return std::nullopt;
   }
-  const Obj* cs = pdf.Resolve(dict.Get("ColorSpace"));
+  Handle cs = dict.getKey("/ColorSpace");
+  auto cs_is = [&](const char* n) { return cs.isName() && cs.getName() == n; };
+  auto cs_family = [&](const char* n) {
+    return cs.isArray() && cs.getArrayNItems() >= 1 && cs.getArrayItem(0).isName() &&
+           cs.getArrayItem(0).getName() == n;
+  };
   int components = 0;
-  if (cs && (cs->IsName("DeviceGray") || cs->IsName("G") || cs->IsName("CalGray"))) components = 1;
-  if (cs && (cs->IsName("DeviceRGB") || cs->IsName("RGB"))) components = 3;
-  if (cs && cs->type == Obj::kArray && !cs->items.empty() && cs->items[0].IsName("CalGray")) components = 1;
-  if (cs && cs->type == Obj::kArray && !cs->items.empty() && cs->items[0].IsName("CalRGB")) components = 3;
-  if (cs && cs->type == Obj::kArray && cs->items.size() == 2 && cs->items[0].IsName("ICCBased")) {
-    const Indirect* icc = cs->items[1].type == Obj::kRef ? pdf.Load(cs->items[1].ref) : nullptr;
-    auto n = icc ? NumberOf(pdf, icc->value.Get("N")) : std::nullopt;
+  if (cs_is("/DeviceGray") || cs_is("/G") || cs_is("/CalGray") || cs_family("/CalGray")) components = 1;
+  if (cs_is("/DeviceRGB") || cs_is("/RGB") || cs_family("/CalRGB")) components = 3;
+  if (cs_family("/ICCBased") && cs.getArrayNItems() == 2 && cs.getArrayItem(1).isStream()) {
+    auto n = NumberOf(cs.getArrayItem(1).getDict().getKey("/N"));
     if (n && (*n == 1 || *n == 3)) components = static_cast<int>(*n);
   }
 
-  const std::string filter = SingleFilter(pdf, dict);
+  *stream = image;
+  const std::string filter = SingleFilter(dict);
   if (filter == "DCTDecode" || filter == "DCT") {
     // Colour transforms other than the JPEG default, inverted or CMYK images: render.
     if (components == 0 || (bpc && *bpc != 8) || decode_inverted) return std::nullopt;
-    if (const Obj* parms = DecodeParms(pdf, dict); parms && parms->Get("ColorTransform"))
+    if (Handle parms = DecodeParms(dict); !parms.isNull() && parms.hasKey("/ColorTransform"))
       return std::nullopt;
     out.codec = PdfPageImage::Codec::kJpeg;
     return out;
   }
   if (filter == "CCITTFaxDecode" || filter == "CCF") {
-    if (components != 1 && cs) return std::nullopt;
+    if (components != 1 && !cs.isNull()) return std::nullopt;
     if (bpc && *bpc != 1) return std::nullopt;
-    const Obj* parms = DecodeParms(pdf, dict);
+    Handle parms = DecodeParms(dict);
     auto param = [&](const char* key, double fallback) {
-      if (!parms) return fallback;
-      auto v = NumberOf(pdf, parms->Get(key));
+      if (parms.isNull()) return fallback;
+      auto v = NumberOf(parms.getKey(key));
       return v ? *v : fallback;
     };
     auto flag = [&](const char* key, bool fallback) {
-      const Obj* v = parms ? pdf.Resolve(parms->Get(key)) : nullptr;
-      return v && v->type == Obj::kBool ? v->flag : fallback;
+      Handle v = parms.isNull() ? Handle::newNull() : parms.getKey(key);
+      return v.isBool() ? v.getBoolValue() : fallback;
     };
-    if (parms && parms->Get("DecodeParms")) return std::nullopt;
-    const double columns = param("Columns", 1728), rows = param("Rows", 0);
+    if (!parms.isNull() && parms.hasKey("/DecodeParms")) return std::nullopt;
+    const double columns = param("/Columns", 1728), rows = param("/Rows", 0);
     if (columns != out.width || (rows != 0 && rows != out.height)) return std::nullopt;
     // Byte-aligned rows and explicit end-of-line codes are legal but rare; libtiff's
     // decoder is driven with the TIFF defaults, so leave those files to the renderer.
-    if (flag("EncodedByteAlign", false) || flag("EndOfLine", false)) return std::nullopt;
+    if (flag("/EncodedByteAlign", false) || flag("/EndOfLine", false)) return std::nullopt;
     out.codec = PdfPageImage::Codec::kCcittFax;
-    out.k = static_cast<int>(param("K", 0));
+    out.k = static_cast<int>(param("/K", 0));
     // The filter's 0 bits are black unless BlackIs1; /Decode [1 0] swaps the meaning again.
-    out.invert = flag("BlackIs1", false) != decode_inverted;
+    out.invert = flag("/BlackIs1", false) != decode_inverted;
     return out;
   }
   if (filter == "FlateDecode" || filter == "Fl") {
@@ -729,16 +368,16 @@ std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inher
     if (!(components == 3 && bits == 8) && !(components == 1 && (bits == 8 || bits == 1)))
       return std::nullopt;
     if (decode_inverted && components != 1) return std::nullopt;
-    if (const Obj* parms = DecodeParms(pdf, dict)) {
+    if (Handle parms = DecodeParms(dict); !parms.isNull()) {
       auto param = [&](const char* key, double fallback) {
-        auto v = NumberOf(pdf, parms->Get(key));
+        auto v = NumberOf(parms.getKey(key));
         return v ? *v : fallback;
       };
-      const double predictor = param("Predictor", 1);
+      const double predictor = param("/Predictor", 1);
       if (predictor >= 10) {
         // The PNG predictor's row layout must be the image's own.
-        if (param("Colors", 1) != components || param("BitsPerComponent", 8) != bits ||
-            param("Columns", 1) != out.width)
+        if (param("/Colors", 1) != components || param("/BitsPerComponent", 8) != bits ||
+            param("/Columns", 1) != out.width)
           return std::nullopt;
         out.png_predictor = true;
       } else if (predictor != 1) {
@@ -754,32 +393,73 @@ std::optional<PdfPageImage> PageImage(PdfFile& pdf, const Obj& page, const Inher
   return std::nullopt;
 }
 
-bool WalkPages(PdfFile& pdf, const Obj* node_ref, Inherited in, int depth, std::set<int>& seen,
-               PdfLayout& out) {
-  if (depth > kMaxTreeDepth || !node_ref || node_ref->type != Obj::kRef) return false;
-  if (!seen.insert(node_ref->ref).second) return false;  // a cycle
-  const Indirect* ind = pdf.Load(node_ref->ref);
-  if (!ind || ind->value.type != Obj::kDict) return false;
-  const Obj& node = ind->value;
-  if (const Obj* r = node.Get("Resources")) in.resources = r;
-  if (const Obj* b = node.Get("MediaBox")) in.media_box = b;
-  if (const Obj* b = node.Get("CropBox")) in.crop_box = b;
-  if (const Obj* r = node.Get("Rotate")) in.rotate = r;
-  const Obj* type = pdf.Resolve(node.Get("Type"));
-  const Obj* kids = pdf.Resolve(node.Get("Kids"));
-  if (type && type->IsName("Pages")) {
-    if (!kids || kids->type != Obj::kArray) return false;
-    for (const auto& kid : kids->items)
-      if (!WalkPages(pdf, &kid, in, depth + 1, seen, out)) return false;
-    return true;
+}  // namespace
+
+struct PdfFile::Impl {
+  QPDF pdf;
+  PdfLayout layout;
+  std::vector<Handle> streams;  ///< per page: the image stream when layout.images[i] is set.
+};
+
+PdfFile::PdfFile() : impl_(std::make_unique<Impl>()) {}
+PdfFile::~PdfFile() = default;
+
+const PdfLayout& PdfFile::layout() const { return impl_->layout; }
+
+std::unique_ptr<PdfFile> PdfFile::Open(const fs::path& path) {
+  std::unique_ptr<PdfFile> file(new PdfFile());
+  Impl& im = *file->impl_;
+  try {
+    im.pdf.setSuppressWarnings(true);
+    // A damaged file is the renderer's to judge (and to rebuild if it can).
+    im.pdf.setAttemptRecovery(false);
+    im.pdf.processFile(path.c_str());
+    if (im.pdf.isEncrypted()) return nullptr;
+    Handle root = im.pdf.getRoot();
+    Handle pages_node = root.getKey("/Pages");
+    auto count = NumberOf(pages_node.isDictionary() ? pages_node.getKey("/Count") : Handle::newNull());
+    if (!count || *count < 1 || *count > kMaxPages) return nullptr;
+    const std::vector<Handle>& pages = im.pdf.getAllPages();
+    // The tree's own count must agree, or the file is damaged and the renderer decides.
+    if (pages.empty() || static_cast<double>(pages.size()) != *count) return nullptr;
+    im.layout.page_count = static_cast<int>(pages.size());
+    for (const Handle& page : pages) {
+      Handle stream;
+      std::optional<PdfPageImage> image;
+      try {
+        image = PageImage(im.pdf, page, &stream);
+      } catch (const std::exception&) {
+        image.reset();  // this page is beyond the small reader: rendered
+      }
+      im.layout.images.push_back(image);
+      im.streams.push_back(image ? stream : Handle::newNull());
+    }
+    if (im.pdf.anyWarnings()) return nullptr;
+  } catch (const std::exception&) {
+    return nullptr;
   }
-  if (type && !type->IsName("Page")) return false;
-  if (++out.page_count > kMaxPages) return false;
-  out.images.push_back(PageImage(pdf, node, in));
-  return true;
+  return file;
 }
 
-}  // namespace
+std::vector<unsigned char> PdfFile::ImageBytes(int index) {
+  std::vector<unsigned char> bytes;
+  if (index < 0 || index >= static_cast<int>(impl_->streams.size())) return bytes;
+  Handle stream = impl_->streams[static_cast<size_t>(index)];
+  if (!stream.isStream()) return bytes;
+  try {
+    std::shared_ptr<Buffer> raw = stream.getRawStreamData();
+    if (raw) bytes.assign(raw->getBuffer(), raw->getBuffer() + raw->getSize());
+  } catch (const std::exception&) {
+    bytes.clear();
+  }
+  return bytes;
+}
+
+std::optional<PdfLayout> ReadPdfLayout(const fs::path& path) {
+  auto file = PdfFile::Open(path);
+  if (!file) return std::nullopt;
+  return file->layout();
+}
 
 cv::Mat DecodeFlateImage(const std::vector<unsigned char>& data, const PdfPageImage& im) {
   constexpr size_t kMaxBytes = size_t{256} << 20;
@@ -842,22 +522,6 @@ cv::Mat DecodeFlateImage(const std::vector<unsigned char>& data, const PdfPageIm
   }
   if (im.invert) cv::bitwise_not(gray, gray);
   return gray;
-}
-
-std::optional<PdfLayout> ReadPdfLayout(const fs::path& path) {
-  PdfFile pdf(path);
-  if (!pdf.ReadXref()) return std::nullopt;
-  const Obj* root = pdf.Resolve(pdf.trailer().Get("Root"));
-  if (!root || root->type != Obj::kDict) return std::nullopt;
-  const Obj* pages = root->Get("Pages");
-  PdfLayout layout;
-  std::set<int> seen;
-  if (!WalkPages(pdf, pages, {}, 0, seen, layout) || layout.page_count == 0) return std::nullopt;
-  // The tree's own count must agree, or the file is damaged and the renderer decides.
-  const Obj* pages_dict = pdf.Resolve(pages);
-  auto count = pages_dict ? NumberOf(pdf, pages_dict->Get("Count")) : std::nullopt;
-  if (!count || *count != layout.page_count) return std::nullopt;
-  return layout;
 }
 
 }  // namespace phieu::scanner

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -18,8 +19,6 @@ namespace phieu::scanner {
 struct PdfPageImage {
   enum class Codec { kJpeg, kCcittFax, kFlate };
   Codec codec = Codec::kJpeg;
-  std::uint64_t offset = 0;  ///< first byte of the stream data in the file.
-  std::uint64_t length = 0;  ///< stream data bytes (/Length).
   int width = 0, height = 0; ///< image pixels (/Width, /Height).
   double dpi = 0.0;          ///< image pixels per inch of the page box.
   // CCITTFaxDecode parameters (PDF 32000-1, table 11).
@@ -45,10 +44,28 @@ struct PdfLayout {
 /// short, or would need more than 256 MiB.
 cv::Mat DecodeFlateImage(const std::vector<unsigned char>& data, const PdfPageImage& image);
 
-/// Reads the page tree of an unencrypted PDF with classic cross-reference tables. nullopt when
-/// the file is beyond this small reader (cross-reference streams, encryption, damage): the
-/// caller then renders every page with poppler, which also judges whether the file is corrupt.
-/// Reads only the few objects it needs, never the whole file.
+/// An open PDF as its page images, read with qpdf (cross-reference tables or streams, object
+/// streams, the page tree, stream filters). Reads only the objects it needs, never the whole
+/// file. Not thread-safe: one per reader.
+class PdfFile {
+ public:
+  /// nullptr when the file is beyond this reader (encrypted, damaged, not a PDF, or qpdf
+  /// complains about anything): the caller then renders every page with poppler, which also
+  /// judges whether the file is corrupt. Never throws.
+  static std::unique_ptr<PdfFile> Open(const std::filesystem::path& path);
+  ~PdfFile();
+  const PdfLayout& layout() const;
+  /// The stream bytes of page `index`'s image as stored (still JPEG, CCITT or Flate
+  /// encoded); empty when the page has no direct image or its data cannot be read.
+  std::vector<unsigned char> ImageBytes(int index);
+
+ private:
+  PdfFile();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The layout of PdfFile::Open(path), for tests and tools; nullopt when it returns nullptr.
 std::optional<PdfLayout> ReadPdfLayout(const std::filesystem::path& path);
 
 }  // namespace phieu::scanner

@@ -79,7 +79,12 @@ std::vector<unsigned char> MakeThumbnailJpeg(const cv::Mat& gray, int max_side_p
   if (gray.empty() || max_side_px <= 0) return bytes;
   cv::Mat small = gray;
   const double f = static_cast<double>(max_side_px) / std::max(gray.cols, gray.rows);
-  if (f < 1.0) cv::resize(gray, small, cv::Size(), f, f, cv::INTER_AREA);
+  // Explicit sizes, at least 1 px: a long strip scaled by f would otherwise round to nothing.
+  if (f < 1.0)
+    cv::resize(gray, small,
+               cv::Size(std::max(1, static_cast<int>(std::lround(gray.cols * f))),
+                        std::max(1, static_cast<int>(std::lround(gray.rows * f)))),
+               0, 0, cv::INTER_AREA);
   cv::imencode(".jpg", small, bytes, {cv::IMWRITE_JPEG_QUALITY, 70});
   return bytes;
 }

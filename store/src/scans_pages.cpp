@@ -148,7 +148,7 @@ core::Result<PageDisposition> SqliteStore::SavePage(const PageRecord& page) {
       // Idempotent: the same page of the same file saved again (resume) changes nothing.
       Stmt st = db_.Prepare("SELECT status FROM pages WHERE file_id=? AND page_index=?");
       st.Bind(1, page.file_id).Bind(2, page.page_index);
-      if (st.Step()) return DispositionOf(st.Text(0));
+      if (st.Step()) return PageDisposition::kAlreadyStored;
     }
     {
       Stmt st = db_.Prepare("SELECT 1 FROM scan_files WHERE id=?");

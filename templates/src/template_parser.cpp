@@ -5,6 +5,8 @@
 #include <glib.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -26,6 +28,22 @@ constexpr int kMaxLines = 12;
 constexpr int kMaxColumns = 6;
 constexpr int kMaxLevels = 10;
 constexpr size_t kMaxQuestionIdLength = 64;
+// Bounds that keep checking, laying out and printing any template cheap (templates/README.md
+// "Limits"): a template is a few tens of KiB; the largest bundled one is well inside each.
+constexpr long kMaxVersion = 2147483647;  // 2^31 - 1: what an anchor and the survey store hold.
+constexpr size_t kMaxTitleChars = 200;    // title, subtitle, agency, section titles, labels
+constexpr size_t kMaxTextChars = 400;     // question and row text, hints, option values
+constexpr size_t kMaxLongTextChars = 2000;  // instructions, closing, section intros
+constexpr size_t kMaxSections = 50;
+constexpr size_t kMaxQuestionsPerSection = 200;
+constexpr size_t kMaxQuestions = 250;     // in the whole template
+constexpr size_t kMaxOptions = 40;        // per question
+constexpr size_t kMaxScaleRows = 60;      // per scale question
+constexpr size_t kMaxScales = 30;
+constexpr size_t kMaxFields = 1000;       // export columns: questions and scale rows
+// All printed text together: laying it out is what costs (~3 us a character), so this bounds
+// `template check`, render and registration to well under a second whatever the counts.
+constexpr size_t kMaxTotalChars = 60'000;
 
 int CurrentYear() {
   std::time_t now = std::time(nullptr);
@@ -70,17 +88,24 @@ class Validator {
       Report("id", "template id " + Quote(tpl.id) + " must match [a-z0-9_-]{1,32}");
     if (!root.contains("version")) {
       Report("version", "missing required key");
-    } else if (auto v = Integer(root["version"], "version")) {
-      if (*v < 1)
-        Report("version", "version must be >= 1, got " + std::to_string(*v));
+    } else {
+      // Judged on the JSON number itself: no float, no string, nothing that wraps in an int.
+      const json& v = root["version"];
+      const bool whole = v.is_number_integer();
+      const bool in_range = v.is_number_unsigned() ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxVersion)
+                                                   : whole && v.get<std::int64_t>() >= 1 &&
+                                                         v.get<std::int64_t>() <= kMaxVersion;
+      if (!whole || !in_range || v.get<std::int64_t>() < 1)
+        Report("version", "version must be a whole number from 1 to " + std::to_string(kMaxVersion) +
+                              ", got " + v.dump());
       else
-        tpl.version = static_cast<int>(*v);
+        tpl.version = static_cast<int>(v.get<std::int64_t>());
     }
-    tpl.title = RequiredString(root, "title", "");
-    tpl.subtitle = OptionalString(root, "subtitle", "");
-    tpl.agency = OptionalString(root, "agency", "");
-    tpl.instructions = OptionalString(root, "instructions", "");
-    tpl.closing = OptionalString(root, "closing", "");
+    tpl.title = RequiredString(root, "title", "", kMaxTitleChars);
+    tpl.subtitle = OptionalString(root, "subtitle", "", kMaxTitleChars);
+    tpl.agency = OptionalString(root, "agency", "", kMaxTitleChars);
+    tpl.instructions = OptionalString(root, "instructions", "", kMaxLongTextChars);
+    tpl.closing = OptionalString(root, "closing", "", kMaxLongTextChars);
     if (root.contains("national_header")) {
       if (root["national_header"].is_boolean())
         tpl.national_header = root["national_header"].get<bool>();
@@ -100,6 +125,9 @@ class Validator {
       Report("sections", "missing required key");
     } else if (!root["sections"].is_array() || root["sections"].empty()) {
       Report("sections", "must be a non-empty array of sections");
+    } else if (root["sections"].size() > kMaxSections) {
+      Report("sections", "at most " + std::to_string(kMaxSections) + " sections, got " +
+                             std::to_string(root["sections"].size()));
     } else {
       std::set<std::string> section_ids;
       const json& sections = root["sections"];
@@ -135,12 +163,29 @@ class Validator {
     }
   }
 
-  /// Validates UTF-8 and returns the NFC form. nlohmann rejects bad UTF-8 while parsing, but a
-  /// Template may also reach here through other routes, so check again.
-  std::string Text(const std::string& s, const std::string& path) {
+  /// Validates UTF-8 and length (in code points, at most `max_chars`) and returns the NFC
+  /// form. nlohmann rejects bad UTF-8 while parsing, but a Template may also reach here
+  /// through other routes, so check again.
+  std::string Text(const std::string& s, const std::string& path, size_t max_chars = kMaxTextChars) {
+    // Length first, from the bytes (a code point is 1-4 bytes), before anything costly.
+    if (s.size() > max_chars) {
+      size_t chars = 0;
+      for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+      if (chars > max_chars) {
+        Report(path, "at most " + std::to_string(max_chars) + " characters, got " + std::to_string(chars));
+        return {};
+      }
+    }
     const char* end = nullptr;
     if (!g_utf8_validate(s.data(), static_cast<gssize>(s.size()), &end)) {
       Report(path, "invalid UTF-8 at byte " + std::to_string(end - s.data()));
+      return {};
+    }
+    const bool within = total_chars_ <= kMaxTotalChars;
+    total_chars_ += static_cast<size_t>(g_utf8_strlen(s.data(), static_cast<gssize>(s.size())));
+    if (within && total_chars_ > kMaxTotalChars) {
+      Report(path, "the template's texts add up to more than " + std::to_string(kMaxTotalChars) +
+                       " characters here (templates/README.md, Limits)");
       return {};
     }
     gchar* nfc = g_utf8_normalize(s.data(), static_cast<gssize>(s.size()), G_NORMALIZE_NFC);
@@ -153,7 +198,8 @@ class Validator {
     return out;
   }
 
-  std::string RequiredString(const json& obj, const char* key, const std::string& path) {
+  std::string RequiredString(const json& obj, const char* key, const std::string& path,
+                             size_t max_chars = kMaxTextChars) {
     std::string p = Join(path, key);
     if (!obj.contains(key)) {
       Report(p, "missing required key");
@@ -164,25 +210,46 @@ class Validator {
       Report(p, "must be a string");
       return {};
     }
-    std::string s = Text(v.get<std::string>(), p);
-    if (s.find_first_not_of(" \t\r\n") == std::string::npos) Report(p, "must not be empty");
+    const size_t problems_before = problems_.size();
+    std::string s = Text(v.get_ref<const std::string&>(), p, max_chars);
+    if (problems_.size() == problems_before && s.find_first_not_of(" \t\r\n") == std::string::npos)
+      Report(p, "must not be empty");
     return s;
   }
 
-  std::string OptionalString(const json& obj, const char* key, const std::string& path) {
+  std::string OptionalString(const json& obj, const char* key, const std::string& path,
+                             size_t max_chars = kMaxTextChars) {
     if (!obj.contains(key)) return {};
     const json& v = obj[key];
     if (!v.is_string()) {
       Report(Join(path, key), "must be a string");
       return {};
     }
-    return Text(v.get<std::string>(), Join(path, key));
+    return Text(v.get_ref<const std::string&>(), Join(path, key), max_chars);
   }
 
+  /// A whole number within +-10^15 (every count and bound a template has is far smaller; the
+  /// callers check their own ranges). Nothing is converted before it is known to fit.
   std::optional<long> Integer(const json& v, const std::string& path) {
-    if (v.is_number_integer()) return v.get<long>();
+    constexpr long kLimit = 1'000'000'000'000'000L;
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kLimit)) {
+      Report(path, "number too large: " + v.dump());
+      return std::nullopt;
+    }
+    if (v.is_number_integer()) {
+      const std::int64_t n = v.get<std::int64_t>();
+      if (n > kLimit || n < -kLimit) {
+        Report(path, "number too large: " + v.dump());
+        return std::nullopt;
+      }
+      return static_cast<long>(n);
+    }
     if (v.is_number_float()) {
       double d = v.get<double>();
+      if (!(std::abs(d) <= static_cast<double>(kLimit))) {
+        Report(path, "number too large: " + v.dump());
+        return std::nullopt;
+      }
       if (d == static_cast<double>(static_cast<long>(d))) return static_cast<long>(d);
       Report(path, "must be a whole number, got " + v.dump());
       return std::nullopt;
@@ -215,6 +282,10 @@ class Validator {
     if (arr.size() < min_count)
       Report(path, "needs at least " + std::to_string(min_count) + " options, got " +
                        std::to_string(arr.size()));
+    if (arr.size() > kMaxOptions) {
+      Report(path, "at most " + std::to_string(kMaxOptions) + " options, got " + std::to_string(arr.size()));
+      return out;
+    }
     std::set<std::string> values;
     for (size_t i = 0; i < arr.size(); ++i) {
       std::string p = path + "[" + std::to_string(i) + "]";
@@ -238,7 +309,7 @@ class Validator {
       } else {
         Report(p + ".value", "must be a number or a string");
       }
-      opt.label = RequiredString(o, "label", p);
+      opt.label = RequiredString(o, "label", p, kMaxTitleChars);
       if (!opt.value.empty() && !values.insert(opt.value).second)
         Report(p + ".value", "duplicate option value " + opt.value);
       out.push_back(std::move(opt));
@@ -249,6 +320,10 @@ class Validator {
   void ParseScales(const json& scales, Template& tpl) {
     if (!scales.is_object()) {
       Report("scales", "must be an object: scale id -> {\"levels\": [...]}");
+      return;
+    }
+    if (scales.size() > kMaxScales) {
+      Report("scales", "at most " + std::to_string(kMaxScales) + " scales, got " + std::to_string(scales.size()));
       return;
     }
     for (auto it = scales.begin(); it != scales.end(); ++it) {
@@ -283,13 +358,19 @@ class Validator {
     CheckKeys(s, path, {"id", "title", "intro", "questions"});
     out.id = RequiredString(s, "id", path);
     Id(out.id, Join(path, "id"), "section id");
-    out.title = RequiredString(s, "title", path);
-    out.intro = OptionalString(s, "intro", path);
+    out.title = RequiredString(s, "title", path, kMaxTitleChars);
+    out.intro = OptionalString(s, "intro", path, kMaxLongTextChars);
     std::string qp = Join(path, "questions");
     if (!s.contains("questions")) {
       Report(qp, "missing required key");
     } else if (!s["questions"].is_array() || s["questions"].empty()) {
       Report(qp, "must be a non-empty array of questions");
+    } else if (s["questions"].size() > kMaxQuestionsPerSection) {
+      Report(qp, "at most " + std::to_string(kMaxQuestionsPerSection) + " questions in a section, got " +
+                     std::to_string(s["questions"].size()));
+    } else if ((questions_ += s["questions"].size()) > kMaxQuestions) {
+      Report(qp, "at most " + std::to_string(kMaxQuestions) + " questions in a template, got " +
+                     std::to_string(questions_) + " so far");
     } else {
       const json& qs = s["questions"];
       for (size_t i = 0; i < qs.size(); ++i)
@@ -301,6 +382,12 @@ class Validator {
   /// Question ids, scale-row ids and generated row ids share one space: each is an export column.
   void ClaimId(const std::string& id, const std::string& path) {
     if (id.empty()) return;
+    if (ids_.size() >= kMaxFields) {
+      if (ids_.size() == kMaxFields)
+        Report(path, "at most " + std::to_string(kMaxFields) + " fields (questions and scale rows) in a template");
+      ids_.emplace("", path);  // report once
+      return;
+    }
     auto [it, inserted] = ids_.emplace(id, path);
     if (!inserted) Report(path, "duplicate id " + Quote(id) + " (already used at " + it->second + ")");
   }
@@ -381,6 +468,8 @@ class Validator {
           Report(rp, "missing required key");
         } else if (!q["rows"].is_array() || q["rows"].empty()) {
           Report(rp, "must be a non-empty array of {\"id\"?, \"text\"}");
+        } else if (q["rows"].size() > kMaxScaleRows) {
+          Report(rp, "at most " + std::to_string(kMaxScaleRows) + " rows, got " + std::to_string(q["rows"].size()));
         } else {
           const json& rows = q["rows"];
           for (size_t i = 0; i < rows.size(); ++i) {
@@ -479,11 +568,18 @@ class Validator {
 
   std::vector<Problem>& problems_;
   std::map<std::string, std::string> ids_;  ///< id -> path of first use.
+  size_t questions_ = 0;                    ///< questions seen in all sections so far.
+  size_t total_chars_ = 0;                  ///< characters of every text seen so far.
 };
 
 /// Parses and validates; `tpl` is meaningful only when the returned list is empty.
 std::vector<Problem> ParseAndValidate(std::string_view text, Template& tpl) {
   std::vector<Problem> problems;
+  if (text.size() > kMaxTemplateBytes) {
+    problems.push_back(Problem{"", "template of " + std::to_string(text.size()) + " bytes is over the limit of " +
+                                       std::to_string(kMaxTemplateBytes) + " bytes"});
+    return problems;
+  }
   const char* end = nullptr;
   if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), &end)) {
     size_t byte = static_cast<size_t>(end - text.data());
@@ -536,8 +632,15 @@ core::Result<Template> ParseTemplate(std::string_view json_text, const std::stri
 }
 
 core::Result<Template> LoadTemplate(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return core::MakeError("io", path.string() + ": cannot open template file");
+  // The size first: a huge file is refused without being read.
+  const std::streamoff size = in.tellg();
+  if (size > static_cast<std::streamoff>(kMaxTemplateBytes))
+    return core::MakeError("invalid", path.string() + ": template file of " + std::to_string(size) +
+                                          " bytes is over the limit of " + std::to_string(kMaxTemplateBytes) +
+                                          " bytes (templates/README.md, Limits)");
+  in.seekg(0);
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) return core::MakeError("io", path.string() + ": cannot read template file");

@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 
 #include "common/phieu_cli.h"
+#include "common/tiny_pdf.h"
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -285,6 +287,159 @@ TEST_F(CliTest, ScannerStreaksAreNotReadAsMarks) {
   int compared = 0;
   EXPECT_EQ(WrongAccepted(ReadJson(P("scans/truth.json")), complete, &compared), 0);
   EXPECT_GT(compared, 20);
+}
+
+// Hostile files (issue 19): each is kept as unreadable with its reason, the batch goes on and
+// stores the good sheet, the exit code says some files were unreadable, and a re-run of the
+// same batch does not meet them again.
+TEST_F(CliTest, OddFilesAreKeptAsUnreadableAndTheBatchGoesOn) {
+  fs::create_directories(P("in"));
+  CmdResult sim = Phieu("simulate --template health --sheets 1 --seed 5 --no-damage --foreign 0 --blank-backs 0 -o " +
+                        P("good"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  // A valid TIFF strip of 60000x20 (aborted ingest with an uncaught OpenCV exception, rc 134).
+  ASSERT_TRUE(cv::imwrite(P("in/strip.tif"), cv::Mat(20, 60000, CV_8UC1, cv::Scalar(200))));
+  // A PNG whose header claims 30000x30000 (900 MB decoded), a few hundred bytes on disk.
+  {
+    std::string png = "\x89PNG\r\n\x1a\n";
+    auto put32 = [](std::string& s, uint32_t v) {
+      for (int k = 24; k >= 0; k -= 8) s += static_cast<char>((v >> k) & 0xFF);
+    };
+    auto chunk = [&](const char* type, const std::string& data) {
+      put32(png, static_cast<uint32_t>(data.size()));
+      std::string body = std::string(type, 4) + data;
+      png += body;
+      put32(png, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+    };
+    std::string ihdr;
+    put32(ihdr, 30000);
+    put32(ihdr, 30000);
+    ihdr += std::string("\x08\x00\x00\x00\x00", 5);
+    chunk("IHDR", ihdr);
+    std::string raw(30001 * 8, '\0');
+    uLongf n = compressBound(static_cast<uLong>(raw.size()));
+    std::string z(n, '\0');
+    compress(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()));
+    z.resize(n);
+    chunk("IDAT", z);
+    chunk("IEND", "");
+    std::ofstream(P("in/bomb.png"), std::ios::binary) << png;
+  }
+  // A PDF page of 14400x14400 pt with a line on it (was "Bogus memory allocation size", then
+  // stored as "no QR anchor found").
+  {
+    const std::string content = "0 0 m 14400 14400 l S";
+    std::ofstream(P("in/poster.pdf"), std::ios::binary) << phieu::testing::AssemblePdf(
+        {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /Contents 4 0 R /Resources << >> >>",
+         "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream"});
+  }
+  const std::string db = P("s.db");
+  CmdResult ing = Phieu("ingest --db " + db + " --template health -q " + P("in") + " " + P("good"));
+  ASSERT_EQ(ing.code, 1) << ing.out;
+  for (const char* what : {"strip.tif, page 1: image of 60000x20 px is too small",
+                           "bomb.png, page 1: image of 30000x30000 px", "poster.pdf, page 1: image of 60000x60000 px",
+                           "14400x14400 pt", "pixels per page"})
+    EXPECT_NE(ing.out.find(what), std::string::npos) << what << " not in:\n" << ing.out;
+  ASSERT_EQ(Phieu("export --db " + db + " --format json --include-pending -o " + P("e.json")).code, 0);
+  EXPECT_EQ(ReadJson(P("e.json")).size(), 1u);
+  // Kept: the strip and the PDF as pages (their files are known), the bomb as an unreadable file.
+  CmdResult st = Phieu("status --db " + db);
+  EXPECT_NE(st.out.find("unreadable"), std::string::npos) << st.out;
+  CmdResult again = Phieu("ingest --db " + db + " -q " + P("in") + " " + P("good"));
+  EXPECT_NE(again.code, 134) << again.out;
+  EXPECT_NE(again.out.find("already ingested"), std::string::npos) << again.out;
+  // Raising the limit is how a genuinely large page gets in: the PDF is then rendered (and,
+  // being no form, kept as unidentified).
+  CmdResult raised = Phieu("ingest --db " + P("r.db") + " --template health -q --max-page-pixels 4000000000 " +
+                           P("in/poster.pdf"));
+  EXPECT_EQ(raised.out.find("pixels per page"), std::string::npos) << raised.out;
+}
+
+// Exit codes (README "Exit codes"): 0 all stored, 1 some files unreadable, 2 usage, 3 survey.
+TEST_F(CliTest, ExitCodesAreConsistent) {
+  cv::Mat page(1200, 900, CV_8U, cv::Scalar(255));
+  cv::putText(page, "Bien ban", {100, 300}, cv::FONT_HERSHEY_SIMPLEX, 3, cv::Scalar(0), 5);
+  std::vector<unsigned char> jpg;
+  cv::imencode(".jpg", page, jpg);
+  std::ofstream(P("truncated.jpg"), std::ios::binary).write((const char*)jpg.data(), static_cast<std::streamsize>(jpg.size() / 2));
+  std::ofstream(P("empty.jpg"));
+  cv::imwrite(P("blank.png"), cv::Mat(1200, 900, CV_8U, cv::Scalar(250)));
+  // A truncated JPEG and an empty file are both unreadable files: exit 1, named, kept.
+  CmdResult t = Phieu("ingest --db " + P("a.db") + " --template health -q " + P("truncated.jpg"));
+  CmdResult e = Phieu("ingest --db " + P("b.db") + " --template health -q " + P("empty.jpg"));
+  EXPECT_EQ(t.code, 1) << t.out;
+  EXPECT_EQ(e.code, 1) << e.out;
+  EXPECT_NE(t.out.find("truncated.jpg: truncated"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("1 unreadable"), std::string::npos) << t.out;
+  EXPECT_NE(e.out.find("1 unreadable"), std::string::npos) << e.out;
+  // Every page stored (a blank page is kept as unidentified): 0.
+  EXPECT_EQ(Phieu("ingest --db " + P("c.db") + " --template health -q " + P("blank.png")).code, 0);
+  // Usage: 2, naming the word.
+  CmdResult unknown = Phieu("ingset --db x.db");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.out.find("unknown command \"ingset\""), std::string::npos) << unknown.out;
+  CmdResult unknown_sub = Phieu("template chek x.json");
+  EXPECT_EQ(unknown_sub.code, 2);
+  EXPECT_NE(unknown_sub.out.find("\"chek\""), std::string::npos) << unknown_sub.out;
+  EXPECT_NE(unknown_sub.out.find("check, render, layout"), std::string::npos) << unknown_sub.out;
+  EXPECT_EQ(Phieu("ingest --db " + P("d.db") + " --template health " + P("nope")).code, 2);
+  // The survey file cannot be opened: 3.
+  std::ofstream(P("garbage.db")) << std::string(4096, 'x');
+  CmdResult bad_db = Phieu("status --db " + P("garbage.db"));
+  EXPECT_EQ(bad_db.code, 3) << bad_db.out;
+  CmdResult no_dir = Phieu("ingest --db " + P("no/such/dir/s.db") + " --template health -q " + P("blank.png"));
+  EXPECT_EQ(no_dir.code, 3) << no_dir.out;
+}
+
+TEST_F(CliTest, VersionAndEveryGroupDescribed) {
+  CmdResult v = Phieu("--version");
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("phieu ", 0), 0u) << v.out;
+  CmdResult help = Phieu("--help");
+  ASSERT_EQ(help.code, 0);
+  auto at = help.out.find("Subcommands:");
+  ASSERT_NE(at, std::string::npos) << help.out;
+  std::istringstream lines(help.out.substr(at));
+  std::string line;
+  std::getline(lines, line);
+  int listed = 0;
+  while (std::getline(lines, line)) {
+    if (line.find_first_not_of(' ') == std::string::npos) continue;
+    std::istringstream words(line);
+    std::string name, first_word;
+    words >> name >> first_word;
+    EXPECT_FALSE(first_word.empty()) << "no description for \"" << name << "\"";
+    ++listed;
+  }
+  EXPECT_GE(listed, 8);
+  for (const char* group : {"template", "survey", "units", "review"})
+    EXPECT_NE(help.out.find(std::string("  ") + group + " "), std::string::npos) << group;
+}
+
+// Two ingests of the same stack into one survey at once: every page is stored once, and the
+// two summaries together count each page once.
+TEST_F(CliTest, TwoIngestsOfOneStackCountEachPageOnce) {
+  CmdResult sim = Phieu("simulate --template school --sheets 4 --seed 3 --no-damage -o " + P("scans"));
+  ASSERT_EQ(sim.code, 0) << sim.out;
+  const std::string db = P("s.db");
+  ASSERT_EQ(Phieu("survey init --db " + db + " --template school").code, 0);
+  CmdResult a, b;
+  std::thread ta([&] { a = Phieu("ingest --db " + db + " -q -j 1 " + P("scans")); });
+  std::thread tb([&] { b = Phieu("ingest --db " + db + " -q -j 1 " + P("scans")); });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(a.code, 0) << a.out;
+  ASSERT_EQ(b.code, 0) << b.out;
+  auto pages_read = [](const std::string& out) {
+    auto at = out.find("pages read");
+    EXPECT_NE(at, std::string::npos) << out;
+    return at == std::string::npos ? -1 : std::stoi(out.substr(at + 10));
+  };
+  auto json_pages = ReadJson(P("scans/pages.json"));
+  const int total = static_cast<int>(json_pages.size());
+  ASSERT_GT(total, 0);
+  EXPECT_EQ(pages_read(a.out) + pages_read(b.out), total) << a.out << "\n----\n" << b.out;
 }
 
 // Killing ingest mid-batch and running it again gives exactly the result of one clean run.

@@ -64,7 +64,7 @@ TEST_F(UserCliTest, AddListPasswdDisableAndAudit) {
 
   // Taken name, bad role, short password, no password: refused, nothing added.
   CmdResult dup = PhieuWithInput("another-password\n", "user add --db " + db_ + " lan --role clerk");
-  EXPECT_EQ(dup.code, 1) << dup.out;
+  EXPECT_EQ(dup.code, 2) << dup.out;  // README "Exit codes": a refused input
   EXPECT_NE(dup.out.find("already exists"), std::string::npos) << dup.out;
   EXPECT_EQ(PhieuWithInput("another-password\n", "user add --db " + db_ + " hoa --role boss").code, 2);
   CmdResult shortpw = PhieuWithInput("short\n", "user add --db " + db_ + " hoa --role clerk");
@@ -77,7 +77,7 @@ TEST_F(UserCliTest, AddListPasswdDisableAndAudit) {
 
   ASSERT_EQ(PhieuWithInput("new password 2\n", "user passwd --db " + db_ + " lan").code, 0);
   CmdResult nobody = PhieuWithInput("new password 2\n", "user passwd --db " + db_ + " nobody");
-  EXPECT_EQ(nobody.code, 1);
+  EXPECT_EQ(nobody.code, 2);
   EXPECT_NE(nobody.out.find("no user \"nobody\""), std::string::npos) << nobody.out;
 
   ASSERT_EQ(Phieu("user disable --db " + db_ + " lan").code, 0);

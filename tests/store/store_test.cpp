@@ -255,7 +255,7 @@ TEST(StoreIngestTest, SavePageTwiceIsIdempotent) {
   EXPECT_EQ(*first, PageDisposition::kStored);
   auto again = s->SavePage(page);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, PageDisposition::kStored);  // not a conflict with itself
+  EXPECT_EQ(*again, PageDisposition::kAlreadyStored);  // not a conflict with itself, not new
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pages"), 1);
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM readings"), 3);
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM review_items"), 1);

@@ -12,33 +12,14 @@
 #include <string>
 #include <unistd.h>
 
+#include "common/temp_dir.h"
 #include "store/store.h"
 
 namespace phieu::store::testing {
 
 namespace fs = std::filesystem;
 
-/// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("phieu_store_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-             (info ? info->name() : "x"));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using phieu::testing::TempDir;  // tests/common/temp_dir.h
 
 inline templates::Template MakeTemplate(const std::string& id, int version,
                                         const std::string& source) {

@@ -142,8 +142,8 @@ TEST(TemplateParserTest, ReportsEachProblemWithItsPath) {
        "sections[1].questions[3].lines", "1..12"},
       {"bad template id", [](json& j) { j["id"] = "Bad ID!"; }, "id", "[a-z0-9_-]{1,32}"},
       {"template id too long", [](json& j) { j["id"] = std::string(33, 'a'); }, "id", "[a-z0-9_-]{1,32}"},
-      {"version zero", [](json& j) { j["version"] = 0; }, "version", ">= 1"},
-      {"version not a number", [](json& j) { j["version"] = "1"; }, "version", "must be a number"},
+      {"version zero", [](json& j) { j["version"] = 0; }, "version", "from 1 to 2147483647, got 0"},
+      {"version not a number", [](json& j) { j["version"] = "1"; }, "version", "whole number from 1 to 2147483647, got \"1\""},
       {"fractional version", [](json& j) { j["version"] = 1.5; }, "version", "whole number"},
       {"unknown kind", [](json& j) { j["sections"][0]["questions"][0]["kind"] = "dropdown"; },
        "sections[0].questions[0].kind", "unknown kind \"dropdown\""},
@@ -216,7 +216,7 @@ TEST(TemplateParserTest, ReportsAllProblemsAtOnce) {
   std::string text = j.dump();
   std::vector<Problem> problems = ValidateTemplate(text);
   EXPECT_EQ(problems.size(), 6u);
-  EXPECT_TRUE(HasProblem(problems, "version", ">= 1"));
+  EXPECT_TRUE(HasProblem(problems, "version", "from 1 to 2147483647"));
   EXPECT_TRUE(HasProblem(problems, "paper", "B5"));
   EXPECT_TRUE(HasProblem(problems, "sections[0].questions[1].id", "duplicate"));
   EXPECT_TRUE(HasProblem(problems, "sections[1].questions[0].scale", "sat7"));
