@@ -335,6 +335,28 @@ struct AuditFilter {
   int limit = 1000;                    ///< newest first.
 };
 
+/// The stored original of one identified page, for drawing the whole page (the reviewer's
+/// "Z" view): decode page `page_index` of `original` and map page mm to its pixels with
+/// `mm_to_px`.
+struct PageSource {
+  std::vector<unsigned char> original;  ///< the scan file's bytes as ingested (TIFF, PDF, PNG...).
+  std::string file_name;                ///< its name when ingested (the extension tells the format).
+  int page_index = 0;                   ///< 0-based page of that file.
+  std::array<double, 9> mm_to_px{};     ///< page mm -> scan px, row-major (PageRecord::mm_to_px).
+  double px_per_mm = 0;
+  double width_mm = 0, height_mm = 0;   ///< the printed page (0 when its layout is not stored).
+};
+
+/// A registered template version's layout as frozen at registration.
+struct StoredLayout {
+  std::string template_id;
+  int version = 0;
+  /// nullopt for templates registered before layouts were stored (schema < 3) until they are
+  /// registered again; ComputeLayout then stands in.
+  std::optional<templates::Layout> layout;
+  std::string engine;  ///< the text engine that computed it (templates::LayoutEngineVersion).
+};
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -353,6 +375,9 @@ class Store {
                                         const templates::Layout& layout) = 0;
   /// The JSON sources of every registered template version (parse with templates::ParseTemplate).
   virtual core::Result<std::vector<std::string>> LoadTemplateSources() = 0;
+  /// The layout of every registered template version as stored at registration (the boxes
+  /// where they were printed), ordered by template id and version.
+  virtual core::Result<std::vector<StoredLayout>> LoadTemplateLayouts() = 0;
 
   // --- units ------------------------------------------------------------------------------
   /// CSV with header `code,name,kind,quota[,parent]` (UTF-8, optional BOM, quoted fields).
@@ -418,6 +443,9 @@ class Store {
   virtual core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) = 0;
   /// The stored PNG crop of a reading (empty when none was kept: see docs/schema.md).
   virtual core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) = 0;
+  /// The original of page `page` (1-based, as printed) of sheet `serial`: the identified,
+  /// non-conflict page. nullopt when that page was never scanned or its original is not kept.
+  virtual core::Result<std::optional<PageSource>> LoadPageSource(core::Serial serial, int page) = 0;
 
   // --- accounts ---------------------------------------------------------------------------
   /// A new login; Error when the name is taken or malformed, or `password_hash` is not an
@@ -445,9 +473,18 @@ class Store {
   /// Records the decision (the field's human value, as RecordDecision), resolves the item,
   /// releases its lease, bumps its version and writes the audit row, in one transaction. An
   /// item already resolved may be decided again (a correction) when `version` is current.
+  /// Checked in this order, nothing written on refusal: the item exists (kNotFound), `version`
+  /// is current (kStale), nobody else holds an unexpired lease on it (kLeasedToOther; an
+  /// unleased item may be decided by anyone), the value fits the field (kInvalid): box kinds
+  /// take known options, each once, single/scale at most one, no text; digits/text no options,
+  /// digits only ASCII digits. A multi question may get more answers than its `max` (the
+  /// person records what the respondent did). `illegible` drops any value given with it; an
+  /// empty text is a blank.
   virtual core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) = 0;
   /// Undo: reopens a resolved item, puts the field back to what it was before that decision
-  /// (the previous human value, or none), leases it to `who`, bumps the version, audits it.
+  /// (the previous human value, or none: the machine's reading again), leases it to `who` for
+  /// 10 minutes, bumps the version, audits it (entity "undo"). kStale when `version` is not
+  /// current or the item is open (nothing to undo).
   virtual core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
                                                         const std::string& who,
                                                         const std::string& screen,
@@ -462,6 +499,15 @@ class Store {
   virtual core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
   /// One sheet as ListSheets(true) would give it; nullopt when it has no identified page.
   virtual core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) = 0;
+
+  // --- safety -----------------------------------------------------------------------------
+  /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a
+  /// time, so ingest and the server may go on writing meanwhile (the copy is the survey as it
+  /// stood at one moment during the call: every transaction committed before it, whole or not
+  /// at all); then opens the copy and runs PRAGMA integrity_check, and only then gives it the
+  /// name `to`. An Error names the file on any failure, and an incomplete copy is removed.
+  /// `to` must not exist.
+  virtual core::Status Backup(const std::filesystem::path& to) = 0;
 };
 
 /// SHA-256 of bytes, lowercase hex.
