@@ -44,7 +44,7 @@ function ShowCounts(counts, rate) {
   if (!counts) return;
   $('count-open').textContent = String(counts.open ?? '–');
   $('count-others').textContent = String(counts.leased_to_others ?? '–');
-  $('count-mine').textContent = String(counts.decided_by_user ?? '–');
+  $('count-mine').textContent = String(counts.decided_by_me ?? counts.decided_by_user ?? '–');
   $('count-rate').textContent = rate === null ? '–' : rate.toFixed(1);
 }
 
@@ -135,6 +135,7 @@ function OnKey(e) {
   else if (key === 'j' || key === 'J' || key === 'ArrowRight' || key === 'ArrowDown') screen.Walk(-1);
   else if (key === 'z' || key === 'Z') screen.PageView();
   else if (key === 'r' || key === 'R') screen.Reload();
+  else if (key === 'F2') screen.FocusDraft();
   else if (key === '?') ToggleHelp();
   else if (key === 'l' || key === 'L') { SetLanguage(Language() === 'vi' ? 'en' : 'vi'); ApplyLanguage(); }
   else handled = false;

@@ -77,12 +77,12 @@ export function NormalizeItem(raw) {
     confidence: Number.isFinite(+raw.confidence) ? +raw.confidence : null,
     reasons: Array.isArray(raw.reasons) ? raw.reasons : [],
     reason: raw.reason || '',
-    crop: raw.crop || (raw.has_crop === false ? '' : `/api/review/items/${encodeURIComponent(raw.id)}/crop`),
+    crop: 'crop' in raw ? (raw.crop || '') : `/api/review/items/${encodeURIComponent(raw.id)}/crop`,
     cropRect: Rect(raw.crop_mm),
     decided: hasDecision ? ParseValue(decidedRaw, kind, raw.decided_illegible) : null,
     decidedBy: raw.decided_by || '',
     decidedAt: raw.decided_at || '',
-    leaseOwner: raw.lease_owner || '',
+    leaseOwner: (raw.lease && raw.lease.owner) || raw.lease_owner || '',
   };
 }
 

@@ -53,7 +53,7 @@ export function DrawCrop(item, draft) {
   const svg = $('crop-overlay');
   if (!img.naturalWidth || !item.cropRect) { svg.replaceChildren(); return; }
   Reset(svg, img);
-  const map = Mapping(img, item.cropRect, item.cropRect.w);
+  const map = Mapping(img, item.cropRect, item.cropRect.w, item.cropRect.h);
   const mm = map.scale;
   const font = Math.max(10, 2.6 * mm);
   for (const o of item.options) {

@@ -6,13 +6,14 @@
 
 const kSvg = 'http://www.w3.org/2000/svg';
 
-/// A mapping from page mm to image px: origin = the mm point at the image's top-left corner,
-/// scale = image natural width / the mm width it shows.
-export function Mapping(img, originMm, widthMm) {
-  const scale = img.naturalWidth / widthMm;
+/// A mapping from page mm to image px: origin = the mm point at the image's top-left corner;
+/// the image shows widthMm × heightMm (heightMm omitted: the same scale both ways).
+export function Mapping(img, originMm, widthMm, heightMm = 0) {
+  const sx = img.naturalWidth / widthMm;
+  const sy = heightMm > 0 ? img.naturalHeight / heightMm : sx;
   return {
-    scale,
-    rect: (r) => ({ x: (r.x - originMm.x) * scale, y: (r.y - originMm.y) * scale, w: r.w * scale, h: r.h * scale }),
+    scale: sx,
+    rect: (r) => ({ x: (r.x - originMm.x) * sx, y: (r.y - originMm.y) * sy, w: r.w * sx, h: r.h * sy }),
   };
 }
 

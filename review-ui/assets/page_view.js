@@ -24,6 +24,7 @@ function Draw(img, layout, sheet, item) {
   const map = Mapping(img, { x: 0, y: 0 }, +pageInfo.width_mm || 210);
   const mm = map.scale;
   const states = new Map((sheet && sheet.fields || []).map((f) => [f.id, f]));
+  for (const f of layout.fields || []) if (f.state && !states.has(f.id)) states.set(f.id, f);
   let currentPx = null;
   for (const f of layout.fields || []) {
     if (+f.page !== +item.page) continue;
@@ -62,11 +63,11 @@ export async function OpenPageView(item) {
   $('page-missing').hidden = true;
   if (!dialog.open) dialog.showModal();
   dialog.dataset.ready = 'false';
-  const [layout, sheet] = await Promise.all([
-    api.SheetLayout(item.serial),
-    api.Sheet(item.serial).catch(() => null),
-  ]);
-  const url = api.PageUrl(item.serial, item.page);
+  const layout = await api.SheetLayout(item.serial);
+  const hasStates = (layout.fields || []).some((f) => f.state);
+  const sheet = hasStates ? null : await api.Sheet(item.serial).catch(() => null);
+  const pageInfo = (layout.pages || []).find((p) => +p.page === +item.page);
+  const url = (pageInfo && pageInfo.image) || api.PageUrl(item.serial, item.page);
   await new Promise((resolve) => {
     img.onload = resolve;
     img.onerror = () => { img.hidden = true; $('page-missing').hidden = false; resolve(); };

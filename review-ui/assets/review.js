@@ -203,7 +203,9 @@ export class ReviewScreen {
 
   /// 409: say what happened and show the item as it is now.
   async Conflict(item, error) {
-    const detail = error.message && !/^HTTP /.test(error.message) ? error.message : T('conflict_default');
+    const code = error.body && error.body.code;
+    const detail = code === 'stale' || code === 'leased' ? T(`conflict_${code}`)
+      : error.message && !/^HTTP /.test(error.message) ? error.message : T('conflict_default');
     let fresh = null;
     try { fresh = NormalizeItem(await api.Item(item.id)); } catch (e) { this.Fail(e); return; }
     const mine = fresh.status === 'open' && (!fresh.leaseOwner || fresh.leaseOwner === this.hooks.user());
@@ -224,8 +226,8 @@ export class ReviewScreen {
     this.busy = true;
     try {
       const before = NormalizeItem(await api.Item(id));
-      await api.Undo(id, before.version);
-      const item = NormalizeItem(await api.Item(id));
+      const reopened = await api.Undo(id, before.version);
+      const item = NormalizeItem(reopened && reopened.id !== undefined ? reopened : await api.Item(id));
       this.history.shift();
       if (this.queueItem && this.queueItem.id !== item.id) this.ahead.unshift(this.queueItem);
       this.ahead = this.ahead.filter((x) => x.id !== item.id);
@@ -236,7 +238,11 @@ export class ReviewScreen {
       this.Message(T('undone', { field: item.field, serial: item.serial }));
       this.RefreshCounts();
     } catch (e) {
-      if (e.status === 409) this.Message(T('conflict', { detail: e.message || T('conflict_default') }), 'error');
+      if (e.status === 409) {
+        const code = e.body && e.body.code;
+        const detail = code === 'stale' || code === 'leased' ? T(`conflict_${code}`) : e.message || T('conflict_default');
+        this.Message(T('conflict', { detail }), 'error');
+      }
       else this.Fail(e);
     } finally { this.busy = false; }
   }
@@ -276,6 +282,13 @@ export class ReviewScreen {
       ChooseOption(item, this.draft, n);
     }
     RenderDraft(item, this.draft);
+  }
+
+  FocusDraft() {
+    if (!this.shown || this.readOnly || IsBoxKind(this.shown.kind)) return;
+    const input = $('draft');
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
   }
 
   Blank() {
