@@ -33,6 +33,7 @@ std::vector<Command> SurveyCommands();    // survey init, units import, print, s
 std::vector<Command> IngestCommands();    // ingest
 std::vector<Command> ExportCommands();    // export
 std::vector<Command> SimulateCommands();  // simulate, bench
+std::vector<Command> ServeCommands();     // serve
 
 /// Prints "phieu: <message>" to stderr and returns `code`.
 int Fail(const core::Error& error, int code = kExitFailed);
