@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -410,8 +412,20 @@ void ServerImpl::BuildRoutes() {
 }
 
 void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
   const bool api = req.path.rfind("/api/", 0) == 0 || req.path == "/api";
   res.set_header("Cache-Control", api ? "no-store" : "no-cache");
+  // The time spent in the server (checks, store, JSON), for the browser's devtools and the bench.
+  struct Timing {
+    httplib::Response& res;
+    std::chrono::steady_clock::time_point start;
+    ~Timing() {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "app;dur=%.3f", ms);
+      res.set_header("Server-Timing", buf);
+    }
+  } timing{res, start};
   try {
     if (!api) {
       ServeAsset(req, res);
