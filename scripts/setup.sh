@@ -21,6 +21,9 @@ PACKAGES=(
   fonts-dejavu-core fonts-noto-core fonts-texgyre fonts-sil-andika
   fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-humor-sans fonts-kristi fonts-dancingscript
 )
+# The review server (phieu serve): libsodium for session tokens and password hashes, and
+# cpp-httplib (listed above) for HTTP.
+PACKAGES+=(libsodium-dev)
 # The review screen's browser tests: Debian's chromium, driven from node by playwright-core
 # (installed below with npm). Node's own npm when it has one (NodeSource bundles it).
 PACKAGES+=(chromium nodejs)
