@@ -449,7 +449,7 @@ void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {
       }
       if (!match) continue;
       path_known = true;
-      if (req.method == r.method) {
+      if (req.method == r.method || (req.method == "HEAD" && std::string(r.method) == "GET")) {
         route = &r;
         args = std::move(a);
         break;
@@ -503,7 +503,7 @@ void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {
 }
 
 void ServerImpl::ServeAsset(const httplib::Request& req, httplib::Response& res) {
-  if (req.method != "GET") throw HttpError{405, "method not allowed"};
+  if (req.method != "GET" && req.method != "HEAD") throw HttpError{405, "method not allowed"};
   // Only exact names from the compiled-in table: nothing is read from disk, so no URL can
   // reach a file (`..`, encoded slashes and the like simply match no name).
   const std::string path = req.path == "/" ? "/index.html" : req.path;
