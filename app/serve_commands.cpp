@@ -40,7 +40,7 @@ std::vector<Command> ServeCommands() {
          cmd->add_option("--db", a->db, "survey file")->required();
          cmd->add_option("--bind", a->options.bind, "address to listen on (default 127.0.0.1: this machine only)");
          cmd->add_option("--port", a->options.port, "port (default 8080)")->check(CLI::Range(1, 65535));
-         cmd->add_option("--threads", a->options.threads, "request worker threads (default 4)")
+         cmd->add_option("--threads", a->options.threads, "request worker threads (default 16)")
              ->check(CLI::Range(1, 256));
          cmd->add_option("--lease-minutes", a->lease_minutes,
                          "how long an item stays with the reviewer who opened it (default 10)")

@@ -23,13 +23,16 @@ struct ServeOptions {
   std::filesystem::path db;           ///< the survey file (must exist). No default.
   std::string bind = "127.0.0.1";     ///< address to listen on; "0.0.0.0" for the office LAN.
   int port = 8080;                    ///< 0 = any free port (tests); see Server::port().
-  int threads = 4;                    ///< request worker threads (each opens its own Store).
+  /// Request worker threads; each opens its own Store when first needed. An idle keep-alive
+  /// connection holds a worker until keep_alive_seconds pass, and a browser keeps several, so
+  /// this is well above the number of cores.
+  int threads = 16;
   int lease_seconds = 600;            ///< how long `next` holds an item for one reviewer.
   int session_idle_minutes = 30;      ///< a session unused this long ends (401 afterwards).
   std::size_t max_body_bytes = 64 * 1024;  ///< larger request bodies get 413.
   int read_timeout_seconds = 10;      ///< a client that sends nothing this long is dropped.
   int write_timeout_seconds = 10;     ///< a client that reads nothing this long is dropped.
-  int keep_alive_seconds = 5;         ///< idle keep-alive connections close after this.
+  int keep_alive_seconds = 3;         ///< idle keep-alive connections close after this.
   int login_window_seconds = 15 * 60; ///< failed logins are counted over this window.
   int max_failures_per_user = 5;      ///< more failures for one name in the window -> 429.
   int max_failures_per_address = 20;  ///< more failures from one client address -> 429.

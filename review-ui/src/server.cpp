@@ -196,15 +196,13 @@ class ServerImpl final : public Server {
                                {"Cross-Origin-Opener-Policy", "same-origin"},
                                {"Cross-Origin-Resource-Policy", "same-origin"}});
     auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res); };
-    for (const char* m : {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
-      std::string method = m;
-      if (method == "GET") http_.Get(".*", dispatch);
-      if (method == "POST") http_.Post(".*", dispatch);
-      if (method == "PUT") http_.Put(".*", dispatch);
-      if (method == "DELETE") http_.Delete(".*", dispatch);
-      if (method == "PATCH") http_.Patch(".*", dispatch);
-      if (method == "OPTIONS") http_.Options(".*", dispatch);
-    }
+    // Every path and method goes to Dispatch, which routes from routes_ (404/405 itself).
+    http_.Get(".*", dispatch);
+    http_.Post(".*", dispatch);
+    http_.Put(".*", dispatch);
+    http_.Delete(".*", dispatch);
+    http_.Patch(".*", dispatch);
+    http_.Options(".*", dispatch);
     // httplib's own refusals (413 too large, 400 malformed, 404 for other methods) get a JSON
     // body too; our answers already have one and are left alone.
     http_.set_error_handler(httplib::Server::HandlerWithResponse(
