@@ -117,7 +117,7 @@ function OnKey(e) {
   if (IsEditable(e.target)) {
     // Leave typing alone (Vietnamese input methods compose inside the field): only Enter
     // accepts and Escape leaves the field.
-    if (e.key === 'Enter' && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); screen.Accept(); }
+    if (e.key === 'Enter' && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); screen.AcceptFromInput(); }
     else if (e.key === 'Escape' && !e.isComposing) { e.preventDefault(); e.target.blur(); $('item').focus(); }
     return;
   }
@@ -126,16 +126,7 @@ function OnKey(e) {
   if ((key === 'Enter' || key === ' ') && e.target.closest && e.target.closest('button, a')
       && !e.target.closest('#options')) return;
   let handled = true;
-  if (/^[0-9]$/.test(key)) screen.Digit(Number(key));
-  else if (key === 'Delete' || key === 'Backspace') screen.Blank();
-  else if (key === 'x' || key === 'X') screen.Illegible();
-  else if (key === 'Enter') screen.Accept();
-  else if (key === 'u' || key === 'U') screen.Undo();
-  else if (key === 'k' || key === 'K' || key === 'ArrowLeft' || key === 'ArrowUp') screen.Walk(+1);
-  else if (key === 'j' || key === 'J' || key === 'ArrowRight' || key === 'ArrowDown') screen.Walk(-1);
-  else if (key === 'z' || key === 'Z') screen.PageView();
-  else if (key === 'r' || key === 'R') screen.Reload();
-  else if (key === 'F2') screen.FocusDraft();
+  if (screen.HandleKey(key)) { /* an item command */ }
   else if (key === '?') ToggleHelp();
   else if (key === 'l' || key === 'L') { SetLanguage(Language() === 'vi' ? 'en' : 'vi'); ApplyLanguage(); }
   else handled = false;

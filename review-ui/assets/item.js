@@ -127,6 +127,7 @@ export function DecisionValue(item, draft) {
   if (draft.illegible) return { value: null, illegible: true };
   if (IsBoxKind(item.kind)) {
     const chosen = item.options.filter((o) => draft.selected.has(o.key)).map((o) => o.value);
+    if (item.kind !== 'multi' && chosen.length > 1) return { error: 'choose_one' };
     return { value: item.kind === 'multi' ? chosen : (chosen.length ? chosen[0] : null), illegible: false };
   }
   const text = (draft.text || '').normalize('NFC').trim();

@@ -66,8 +66,9 @@ export function DrawCrop(item, draft) {
       const pad = 0.9 * mm;
       Box(svg, { x: px.x - pad, y: px.y - pad, w: px.w + 2 * pad, h: px.h + 2 * pad }, 'chosen');
     }
-    Label(svg, px.x + px.w / 2, px.y - 0.6 * mm, String(o.number), font, 'label num', 'middle');
-    if (o.ink !== null) {
+    // The key to press left of the box; the ink share under it when there is any.
+    Label(svg, px.x - 0.8 * mm, px.y + px.h / 2 + font * 0.36, String(o.number), font, 'label num', 'end');
+    if (o.ink !== null && (o.ink >= 0.005 || o.state !== 'empty')) {
       Label(svg, px.x + px.w / 2, px.y + px.h + font * 0.95, `${Pct(o.ink)}%`, font * 0.85,
         `label ink state-${o.state || 'unknown'}`, 'middle');
     }
@@ -81,7 +82,7 @@ function SizeCrop() {
   if (!img.naturalWidth) return;
   const wrap = $('crop-wrap').parentElement;
   const maxW = wrap.clientWidth || 800;
-  const maxH = Math.max(120, window.innerHeight * 0.34);
+  const maxH = Math.max(120, window.innerHeight * 0.36);
   const aspect = img.naturalHeight / img.naturalWidth;
   const w = Math.min(maxW, img.naturalWidth * 3, maxH / aspect);
   img.style.width = `${Math.floor(w)}px`;

@@ -42,6 +42,7 @@ export class ReviewScreen {
     this.busy = false;
     this.times = [];            // decision times (items/min)
     this.lastDigit = null;      // {n, at} for two-digit options
+    this.keys = [];             // keys pressed while a call was in flight, replayed after it
     this.emptyState = false;
   }
 
@@ -180,7 +181,11 @@ export class ReviewScreen {
     }
     if (!IsBoxKind(item.kind)) this.draft.text = $('draft').value;
     const decision = DecisionValue(item, this.draft);
-    if (decision.error) { $('draft-error').textContent = T(decision.error); return; }
+    if (decision.error) {
+      if (IsBoxKind(item.kind)) this.Message(T(decision.error), 'error');
+      else $('draft-error').textContent = T(decision.error);
+      return;
+    }
     this.busy = true;
     $('item').setAttribute('aria-busy', 'true');
     try {
@@ -198,6 +203,7 @@ export class ReviewScreen {
     } finally {
       this.busy = false;
       $('item').removeAttribute('aria-busy');
+      this.Drain();
     }
   }
 
@@ -244,7 +250,7 @@ export class ReviewScreen {
         this.Message(T('conflict', { detail }), 'error');
       }
       else this.Fail(e);
-    } finally { this.busy = false; }
+    } finally { this.busy = false; this.Drain(); }
   }
 
   // --- history (J/K) ----------------------------------------------------------------------------------
@@ -260,14 +266,78 @@ export class ReviewScreen {
       this.historyPos = pos;
       this.Show(item, { history: { pos: pos + 1, count: this.history.length } });
       this.Message('');
-    } catch (e) { this.Fail(e); } finally { this.busy = false; }
+    } catch (e) { this.Fail(e); } finally { this.busy = false; this.Drain(); }
+  }
+
+  // --- the keyboard ---------------------------------------------------------------------------------
+  /// One key press on the item (not in an input, no window open). True when it is a command.
+  /// While a decision, an undo or a step through history is in flight, the keys of the item
+  /// (digits, X, Delete, Enter, U, J/K) wait and apply, in order, to what shows next: a fast
+  /// reviewer never loses a key.
+  HandleKey(key) {
+    const command = ReviewScreen.Command(key);
+    if (!command) return false;
+    if (this.busy && command !== 'page' && command !== 'reload') {
+      this.keys.push(key);
+      return true;
+    }
+    this.Run(command, key);
+    return true;
+  }
+
+  static Command(key) {
+    if (/^[0-9]$/.test(key)) return 'digit';
+    if (key === 'Delete' || key === 'Backspace') return 'blank';
+    if (key === 'x' || key === 'X') return 'illegible';
+    if (key === 'Enter') return 'accept';
+    if (key === 'u' || key === 'U') return 'undo';
+    if (key === 'k' || key === 'K' || key === 'ArrowLeft' || key === 'ArrowUp') return 'back';
+    if (key === 'j' || key === 'J' || key === 'ArrowRight' || key === 'ArrowDown') return 'forward';
+    if (key === 'z' || key === 'Z') return 'page';
+    if (key === 'r' || key === 'R') return 'reload';
+    if (key === 'F2') return 'edit';
+    return null;
+  }
+
+  Run(command, key) {
+    switch (command) {
+      case 'digit': this.Digit(Number(key)); break;
+      case 'blank': this.Blank(); break;
+      case 'illegible': this.Illegible(); break;
+      case 'accept': this.Accept(); break;
+      case 'undo': this.Undo(); break;
+      case 'back': this.Walk(+1); break;
+      case 'forward': this.Walk(-1); break;
+      case 'page': this.PageView(); break;
+      case 'reload': this.Reload(); break;
+      case 'edit': this.FocusDraft(); break;
+      default: break;
+    }
+  }
+
+  Drain() {
+    while (!this.busy && this.keys.length > 0) {
+      const key = this.keys.shift();
+      // A digit or text item takes the focus into its input: what was typed ahead for it
+      // (beyond the commands above) is not replayed into the field.
+      this.Run(ReviewScreen.Command(key), key);
+    }
+  }
+
+  /// Enter pressed inside the draft input.
+  AcceptFromInput() {
+    if (this.busy) { this.keys.push('Enter'); return; }
+    this.Accept();
   }
 
   // --- keys on the item ---------------------------------------------------------------------------------
   Digit(n) {
     const item = this.shown;
     if (!item || this.readOnly) return;
-    if (!IsBoxKind(item.kind)) { $('draft').focus(); return; }
+    if (!IsBoxKind(item.kind)) {  // 0: no answer; 1-9: back into the input (as F2)
+      if (n === 0) this.Blank(); else this.FocusDraft();
+      return;
+    }
     const now = performance.now();
     const last = this.lastDigit;
     this.lastDigit = { n, at: now };
