@@ -25,6 +25,11 @@ function ApplyLanguage() {
   if (screen) screen.Rerender();
 }
 
+function SwitchLanguage() {
+  SetLanguage(Language() === 'vi' ? 'en' : 'vi');
+  ApplyLanguage();
+}
+
 function ShowLogin(message = '') {
   if (screen) { api.ReleaseOnUnload(screen.Stop()); screen = null; }
   me = null;
@@ -112,6 +117,7 @@ function OnKey(e) {
   if (help.open || pageView.open) {  // Esc closes natively; Z and ? toggle their own window
     if ((e.key === 'z' || e.key === 'Z') && pageView.open) { e.preventDefault(); pageView.close(); }
     if (e.key === '?' && help.open) { e.preventDefault(); help.close(); }
+    if (e.key === 'l' || e.key === 'L') { e.preventDefault(); SwitchLanguage(); }
     return;
   }
   if (IsEditable(e.target)) {
@@ -128,7 +134,7 @@ function OnKey(e) {
   let handled = true;
   if (screen.HandleKey(key)) { /* an item command */ }
   else if (key === '?') ToggleHelp();
-  else if (key === 'l' || key === 'L') { SetLanguage(Language() === 'vi' ? 'en' : 'vi'); ApplyLanguage(); }
+  else if (key === 'l' || key === 'L') SwitchLanguage();
   else handled = false;
   if (handled) e.preventDefault();
 }
@@ -137,7 +143,7 @@ async function Boot() {
   InitLanguage();
   ApplyLanguage();
   $('login-form').addEventListener('submit', OnLogin);
-  $('btn-lang').addEventListener('click', () => { SetLanguage(Language() === 'vi' ? 'en' : 'vi'); ApplyLanguage(); });
+  $('btn-lang').addEventListener('click', SwitchLanguage);
   $('btn-logout').addEventListener('click', OnLogout);
   $('btn-help').addEventListener('click', ToggleHelp);
   $('draft').addEventListener('input', () => screen && screen.OnInput());

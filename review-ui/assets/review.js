@@ -97,7 +97,7 @@ export class ReviewScreen {
     RenderItem(item, this.draft, {
       history: history ? { pos: history.pos, count: history.count } : null, readOnly,
     });
-    if (!IsBoxKind(item.kind) && !readOnly) {
+    if (!IsBoxKind(item.kind) && !readOnly && !history) {  // history: J/K first, F2 edits
       const input = $('draft');
       input.focus({ preventScroll: true });
       input.setSelectionRange(input.value.length, input.value.length);
