@@ -92,7 +92,7 @@ export class ReviewScreen {
     this.readOnly = readOnly;
     this.emptyState = false;
     $('empty').hidden = true;
-    const fromDecision = history && item.decided;
+    const fromDecision = (history || readOnly) && item.decided;
     this.draft = DraftFrom(fromDecision ? item.decided : item.reading);
     RenderItem(item, this.draft, {
       history: history ? { pos: history.pos, count: history.count } : null, readOnly,
@@ -221,7 +221,6 @@ export class ReviewScreen {
     this.Show(fresh, {
       history: inHistory ? { pos: this.historyPos + 1, count: this.history.length } : null, readOnly,
     });
-    if (inHistory && fresh.status !== 'open') this.draft = DraftFrom(fresh.decided || fresh.reading);
     this.Message(`${T('conflict', { detail })}${readOnly ? ` ${T('resolved_elsewhere')}` : ''}`, 'error');
   }
 
