@@ -18,7 +18,7 @@ const kTextAnswer = 'Cán bộ tận tình, thủ tục nhanh gọn; cảm ơn!'
 let survey; let server; let browser; let page; let admin;
 
 test.before(async () => {
-  survey = MakeSurvey({ sheets: 18, seed: 3 });
+  survey = MakeSurvey({ sheets: 18, seed: 6 });
   AddUser(survey.db, 'lan', 'reviewer');
   AddUser(survey.db, 'quantri', 'admin');
   server = await StartServer(survey.db);
