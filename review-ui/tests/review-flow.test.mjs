@@ -13,7 +13,9 @@ import {
   ShownItem, Shot, Api, ExportJson,
 } from './harness.mjs';
 
-const kTextAnswer = 'Cán bộ tận tình, thủ tục nhanh gọn; cảm ơn!';
+// Typed into the text field: the letters of the screen's own keys (X, K, U, Z) must go into
+// the field, not act as commands.
+const kTextAnswer = 'Xin cảm ơn, khá tốt; thủ tục nhanh gọn. Liên hệ qua Zalo.';
 
 let survey; let server; let browser; let page; let admin;
 
@@ -52,6 +54,18 @@ async function DecideWithKeys(shown, i) {
     }
     await kb.press('Control+A');
     await kb.type(value);  // typed into the input, which no shortcut may steal
+    if (shown.kind === 'text') {
+      // An input method composing a syllable (Telex/VNI) ends it with Enter: that Enter is the
+      // IME's, not "accept".
+      const accepted = await page.evaluate(() => {
+        document.getElementById('draft').dispatchEvent(
+          new KeyboardEvent('keydown', { key: 'Enter', keyCode: 229, isComposing: true, bubbles: true }));
+        return document.getElementById('item').hasAttribute('aria-busy');  // set at once by accept
+      });
+      assert.equal(accepted, false, 'Enter inside a composition does not accept');
+      assert.equal((await ShownItem(page)).id, shown.id);
+      assert.equal((await ShownItem(page)).draft, value);
+    }
     await kb.press('Enter');
     return { text: value };
   }
