@@ -412,6 +412,10 @@ export class ReviewScreen {
     try {
       const counts = await api.Queue();
       this.hooks.onCounts(counts, this.Rate());
+      // The queue was empty and a new batch was ingested since: take it up by itself.
+      if (this.emptyState && !this.busy && counts && counts.open > (counts.leased_to_others || 0)) {
+        await this.ShowNextFromQueue();
+      }
     } catch (e) {
       if (e && e.status === 401) this.hooks.onUnauthorized();
     }

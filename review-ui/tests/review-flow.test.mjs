@@ -10,7 +10,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, WaitForItem,
-  ShownItem, Shot, Api, ExportJson,
+  ShownItem, Shot, Api, RemoveSurvey, ExportJson, IngestMore,
 } from './harness.mjs';
 
 // Typed into the text field: the letters of the screen's own keys (X, K, U, Z) must go into
@@ -33,6 +33,7 @@ test.before(async () => {
 test.after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  RemoveSurvey(survey);
 });
 
 /// Decides the shown item with keys only; returns the value expected in the survey:
@@ -239,5 +240,16 @@ test('the English choice is remembered across a reload', async () => {
   await page.keyboard.press('l');
   await page.waitForFunction(() => document.documentElement.lang === 'vi');
   assert.equal(await page.textContent('#btn-lang'), 'English');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a batch ingested while the server runs shows up without a restart', async () => {
+  assert.ok(await page.isVisible('#empty'), 'the queue was cleared');
+  IngestMore(survey.db, { serials: '101-104', seed: 99 });
+  await page.keyboard.press('r');
+  const id = await WaitForItem(page);
+  assert.notEqual(id, '', 'R takes up the new items');
+  const item = (await admin.Get(`/api/review/items/${id}`)).json;
+  assert.ok(item.serial >= 101 && item.serial <= 104, `an item of the new batch (sheet ${item.serial})`);
   assert.deepEqual(page.errors, []);
 });
