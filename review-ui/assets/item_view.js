@@ -117,6 +117,8 @@ function RenderOptions(item, draft) {
     return li;
   });
   list.replaceChildren(...items);
+  list.setAttribute('role', item.kind === 'multi' ? 'group' : 'radiogroup');
+  list.setAttribute('aria-labelledby', 'choices-legend');
   list.classList.toggle('many', item.options.length > 6);
 }
 
