@@ -186,6 +186,8 @@ test('looking back (K) and deciding again records a correction and returns to th
   await page.keyboard.press('k');
   await WaitForItem(page, queueId);
   assert.equal((await ShownItem(page)).id, id);
+  await page.waitForSelector('#fact-history li');
+  assert.match(await page.textContent('#fact-history'), /lan: .*\(quyết định\)/, 'the field shows its history');
   await page.keyboard.press('1');
   await page.keyboard.press('Enter');
   await WaitForItem(page, id);
