@@ -35,6 +35,7 @@ std::vector<Command> SurveyCommands();    // survey init, units import, print, s
 std::vector<Command> IngestCommands();    // ingest
 std::vector<Command> ExportCommands();    // export
 std::vector<Command> SimulateCommands();  // simulate, bench
+std::vector<Command> ServeCommands();     // serve
 std::vector<Command> UserCommands();      // user add|passwd|disable|list, audit, backup
 
 /// Prints "phieu: <message>" to stderr and returns `code`.

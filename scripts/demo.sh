@@ -45,5 +45,17 @@ step "7. Export (sheets with nothing left to review; add --include-pending for a
 "$phieu" export --db "$db" --format json -o "$out/export.json"
 "$phieu" export --db "$db" --format json --include-pending -o "$out/export-all.json"
 
+step "8. A reviewer login for the review screen"
+# The password is made here, printed once, and never stored in clear (only its Argon2id hash).
+password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+if printf '%s\n' "$password" | "$phieu" user add --db "$db" reviewer --role reviewer >/dev/null; then
+  printf 'Login: reviewer   Password: %s   (shown only now; change it with: %s user passwd --db %s reviewer)\n' \
+    "$password" "$phieu" "$db"
+else
+  echo "(a login named reviewer already exists; set a new password with: $phieu user passwd --db $db reviewer)"
+fi
+printf 'To clear the queue in a browser, run:\n  %s serve --db %s\nthen open http://127.0.0.1:8080 and log in (Ctrl-C stops the server).\n' \
+  "$phieu" "$db"
+
 printf '\nDone. Printed forms: %s/print/*.pdf  Scans: %s/scans/  Survey: %s  Export: %s/export.json\n' \
   "$out" "$out" "$db" "$out"

@@ -22,6 +22,13 @@ PACKAGES=(
   fonts-dejavu-core fonts-noto-core fonts-texgyre fonts-sil-andika
   fonts-dkg-handwriting fonts-breip fonts-femkeklaver fonts-humor-sans fonts-kristi fonts-dancingscript
 )
+# The review server (phieu serve): libsodium for session tokens and password hashes, and
+# cpp-httplib (listed above) for HTTP.
+PACKAGES+=(libsodium-dev)
+# The review screen's browser tests: Debian's chromium, driven from node by playwright-core
+# (installed below with npm). Node's own npm when it has one (NodeSource bundles it).
+PACKAGES+=(chromium nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -40,3 +47,7 @@ BUILD_DIR=${PHIEU_BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPHIEU_BUILD_TESTS=${PHIEU_BUILD_TESTS:-ON} >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 echo "setup: built $BUILD_DIR/app/phieu"
+if [ "${PHIEU_BUILD_TESTS:-ON}" = ON ]; then
+  npm ci --prefix review-ui/tests --no-audit --no-fund --loglevel=error
+  echo "setup: review-ui/tests/node_modules ready (browser tests)"
+fi

@@ -1,0 +1,123 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "app/page_images.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <tuple>
+
+#include "scanner/scanner.h"
+
+namespace phieu::app {
+namespace {
+
+constexpr std::size_t kCachedImages = 16;  // ~150 KB each at 4 px/mm: a few MB at most.
+constexpr int kJpegQuality = 80;
+
+/// A temporary copy of the original file for the scanner, which reads from paths; removed on exit.
+class TempFile {
+ public:
+  explicit TempFile(const std::vector<unsigned char>& bytes) {
+    std::string templ = (std::filesystem::temp_directory_path() / "phieu_page_XXXXXX").string();
+    int fd = mkstemp(templ.data());
+    if (fd < 0) return;
+    path_ = templ;
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    ok_ = done == bytes.size();
+  }
+  ~TempFile() {
+    if (!path_.empty()) std::filesystem::remove(path_);
+  }
+  bool ok() const { return ok_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool ok_ = false;
+};
+
+class ScanPageImages final : public review::PageImageSource {
+ public:
+  core::Result<std::vector<unsigned char>> RenderPageJpeg(store::Store& store, core::Serial serial,
+                                                          int page, double px_per_mm) override {
+    const auto key = std::make_tuple(serial, page, px_per_mm);
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [k, jpeg] : cache_)
+        if (k == key) return jpeg;
+    }
+    auto source = store.LoadPageSource(serial, page);
+    if (!source.ok()) return source.error();
+    if (!*source) return core::MakeError("not_found", "sheet " + std::to_string(serial) + " page " +
+                                                          std::to_string(page) + " was not scanned");
+    const store::PageSource& src = **source;
+    TempFile file(src.original);
+    if (!file.ok()) return core::MakeError("io", "cannot write a temporary copy of " + src.file_name);
+    auto reader = scanner::OpenScanFile(file.path());
+    if (!reader.ok()) return core::MakeError("io", src.file_name + ": " + reader.error().message);
+    auto scan = (*reader)->ReadPage(src.page_index);
+    if (!scan.ok()) return core::MakeError("io", src.file_name + ": " + scan.error().message);
+
+    // Output pixel (u, v) is page point (u, v) / px_per_mm; mm_to_px takes it to the scan.
+    cv::Mat mm_to_px(3, 3, CV_64F);
+    for (int i = 0; i < 9; ++i) mm_to_px.at<double>(i / 3, i % 3) = src.mm_to_px[i];
+    cv::Mat out_to_mm = (cv::Mat_<double>(3, 3) << 1.0 / px_per_mm, 0, 0, 0, 1.0 / px_per_mm, 0, 0, 0, 1);
+    cv::Mat out_to_scan = mm_to_px * out_to_mm;
+    // Shrink the scan first (area averaging), so the warp does not alias a 300-dpi page down to
+    // 4 px/mm; the transform follows the shrink.
+    cv::Mat gray = scan->gray;
+    if (src.px_per_mm > 1.5 * px_per_mm && !gray.empty()) {
+      const double s = 1.25 * px_per_mm / src.px_per_mm;
+      cv::Mat small;
+      cv::resize(gray, small, cv::Size(), s, s, cv::INTER_AREA);
+      const double sx = static_cast<double>(small.cols) / gray.cols;
+      const double sy = static_cast<double>(small.rows) / gray.rows;
+      out_to_scan = (cv::Mat_<double>(3, 3) << sx, 0, 0, 0, sy, 0, 0, 0, 1) * out_to_scan;
+      gray = small;
+    }
+    // A survey registered before layouts were stored has no page size: A4 portrait, the size of
+    // every bundled template, stands in.
+    const double width_mm = src.width_mm > 0 ? src.width_mm : 210.0;
+    const double height_mm = src.height_mm > 0 ? src.height_mm : 297.0;
+    const cv::Size size(static_cast<int>(width_mm * px_per_mm + 0.5),
+                        static_cast<int>(height_mm * px_per_mm + 0.5));
+    cv::Mat warped;
+    try {
+      cv::warpPerspective(gray, warped, out_to_scan, size,
+                          cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(255));
+    } catch (const cv::Exception& e) {
+      return core::MakeError("image", src.file_name + ": cannot warp the page: " + e.what());
+    }
+    std::vector<unsigned char> jpeg;
+    if (!cv::imencode(".jpg", warped, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality}))
+      return core::MakeError("image", "cannot encode the page image as JPEG");
+    std::lock_guard lock(mu_);
+    cache_.emplace_back(key, jpeg);
+    if (cache_.size() > kCachedImages) cache_.pop_front();
+    return jpeg;
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::pair<std::tuple<core::Serial, int, double>, std::vector<unsigned char>>> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<review::PageImageSource> MakePageImageSource() {
+  return std::make_unique<ScanPageImages>();
+}
+
+}  // namespace phieu::app

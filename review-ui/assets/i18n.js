@@ -1,0 +1,311 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Every word the reviewer's screen shows, in Vietnamese (the default) and English, and the
+// review reasons of docs/review-reasons.md rendered from their codes. All text is NFC.
+
+const kStorageKey = 'phieu.lang';
+export const kLanguages = ['vi', 'en'];
+
+const kUi = {
+  vi: {
+    app_title: 'Phiếu — duyệt phiếu',
+    login_heading: 'Đăng nhập',
+    login_user: 'Tên đăng nhập',
+    login_password: 'Mật khẩu',
+    login_submit: 'Đăng nhập',
+    login_failed: 'Sai tên đăng nhập hoặc mật khẩu.',
+    login_throttled: 'Thử sai quá nhiều lần. Vui lòng đợi một lát rồi thử lại.',
+    logout: 'Đăng xuất',
+    lang_switch: 'English',
+    lang_switch_label: 'Chuyển sang tiếng Anh (English)',
+    help_button: 'Phím tắt (?)',
+    signed_in_as: 'Đăng nhập: {user} ({role})',
+    role_admin: 'quản trị',
+    role_reviewer: 'người duyệt',
+    role_clerk: 'nhân viên quét',
+    queue_open: 'Còn chờ duyệt',
+    queue_others: 'Người khác đang giữ',
+    queue_mine: 'Bạn đã duyệt',
+    queue_rate: 'Mục/phút',
+    loading: 'Đang tải…',
+    queue_empty: 'Không còn mục nào chờ bạn duyệt. Cảm ơn!',
+    queue_empty_hint: 'Mục mới (từ đợt quét tiếp theo) sẽ hiện ra khi có: nhấn R để kiểm tra lại.',
+    no_review_role: 'Tài khoản này không có quyền duyệt phiếu.',
+    sheet: 'Phiếu số',
+    page: 'trang',
+    field: 'Câu',
+    kind_single: 'chọn một',
+    kind_multi: 'chọn nhiều',
+    kind_multi_max: 'chọn tối đa {max}',
+    kind_scale: 'thang đánh giá',
+    kind_digits: 'chữ số',
+    kind_text: 'chữ viết tay',
+    machine_reading: 'Máy đọc được',
+    reason: 'Lý do cần duyệt',
+    confidence: 'Độ tin cậy',
+    your_answer: 'Câu trả lời của bạn',
+    no_answer: '(không trả lời)',
+    illegible: 'Không đọc được',
+    unreadable_mark: '(không đọc được)',
+    state_marked: 'có đánh dấu',
+    state_empty: 'trống',
+    state_cancelled: 'đã hủy',
+    ink: 'mực {pct}%',
+    crop_alt: 'Ảnh quét của câu {field}, phiếu {serial}',
+    crop_missing: 'Không có ảnh cắt cho câu này: nhấn Z để xem cả trang.',
+    draft_label: 'Bản nháp của máy — sửa rồi nhấn Enter',
+    digits_only: 'Chỉ nhập chữ số (0–9). Không đọc được thì nhấn Esc rồi X.',
+    choose_one: 'Câu này chỉ chọn một: nhấn số của phương án đúng, 0 nếu để trống, X nếu không đọc được.',
+    history_badge: 'Đã duyệt — đang xem lại ({pos}/{count})',
+    decided_by: 'Đã quyết định: {who}, {at}',
+    field_history: 'Lịch sử của câu này',
+    history_row: '{at} · {who}: {old} → {new}',
+    entity_decision: 'quyết định',
+    entity_undo: 'hoàn tác',
+    resolved_elsewhere: 'Mục này không còn là của bạn: nhấn Enter để sang mục tiếp theo.',
+    saved: 'Đã lưu.',
+    undone: 'Đã hoàn tác quyết định cho câu {field}, phiếu {serial}.',
+    nothing_to_undo: 'Chưa có quyết định nào để hoàn tác.',
+    conflict: 'Không lưu được: {detail} Mục đã được tải lại với dữ liệu mới nhất.',
+    conflict_default: 'mục này đã thay đổi hoặc đang do người khác giữ.',
+    conflict_stale: 'mục này đã được quyết định hoặc thay đổi (có thể bởi người khác) sau khi bạn mở nó.',
+    conflict_leased: 'một người duyệt khác đang giữ mục này.',
+    session_expired: 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.',
+    forbidden: 'Bạn không có quyền thực hiện thao tác này.',
+    error: 'Lỗi: {detail}',
+    network_error: 'Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.',
+    history_none: 'Chưa có mục nào đã duyệt để xem lại.',
+    page_view_title: 'Cả trang {page} — phiếu {serial}',
+    page_view_close: 'Đóng (Esc)',
+    page_view_legend: 'Xanh lá: đã nhận · Cam: chờ duyệt · Xanh dương: đã duyệt · Viền đậm: câu đang duyệt',
+    page_missing: 'Máy chủ không có ảnh quét của trang này: các câu được vẽ trên trang trắng.',
+    help_title: 'Phím tắt',
+    help_close: 'Đóng (Esc)',
+    key_digit: 'Chọn phương án số n (câu chọn nhiều: bật/tắt); 10–12: gõ nhanh hai chữ số',
+    key_zero: 'Không trả lời (để trống)',
+    key_x: 'Không đọc được (khác với để trống)',
+    key_enter: 'Chấp nhận và sang mục tiếp theo',
+    key_f2: 'Chữ số, chữ viết tay: quay lại ô nhập để sửa bản nháp',
+    key_u: 'Hoàn tác quyết định gần nhất',
+    key_jk: 'Xem lại các mục đã duyệt (K/← lùi, J/→ tới)',
+    key_z: 'Xem cả trang với mọi câu',
+    key_help: 'Danh sách phím tắt',
+    key_esc: 'Đóng cửa sổ; trong ô nhập: rời ô nhập',
+    key_r: 'Tải lại hàng đợi',
+    key_l: 'Đổi ngôn ngữ (tiếng Việt / English)',
+    key_hint: '1–9 chọn · 0 trống · X không đọc được · Enter chấp nhận · U hoàn tác · J/K xem lại · Z cả trang · ? phím tắt',
+  },
+  en: {
+    app_title: 'Phiếu — review',
+    login_heading: 'Sign in',
+    login_user: 'User name',
+    login_password: 'Password',
+    login_submit: 'Sign in',
+    login_failed: 'Wrong user name or password.',
+    login_throttled: 'Too many attempts. Please wait a moment and try again.',
+    logout: 'Sign out',
+    lang_switch: 'Tiếng Việt',
+    lang_switch_label: 'Switch to Vietnamese (Tiếng Việt)',
+    help_button: 'Keys (?)',
+    signed_in_as: 'Signed in: {user} ({role})',
+    role_admin: 'admin',
+    role_reviewer: 'reviewer',
+    role_clerk: 'clerk',
+    queue_open: 'Waiting',
+    queue_others: 'Held by others',
+    queue_mine: 'You decided',
+    queue_rate: 'Items/min',
+    loading: 'Loading…',
+    queue_empty: 'Nothing left for you to review. Thank you!',
+    queue_empty_hint: 'New items (from the next scanned batch) appear when they exist: press R to check again.',
+    no_review_role: 'This account may not review.',
+    sheet: 'Sheet',
+    page: 'page',
+    field: 'Field',
+    kind_single: 'one answer',
+    kind_multi: 'several answers',
+    kind_multi_max: 'at most {max} answers',
+    kind_scale: 'rating scale',
+    kind_digits: 'digits',
+    kind_text: 'handwriting',
+    machine_reading: 'Machine read',
+    reason: 'Why it is here',
+    confidence: 'Confidence',
+    your_answer: 'Your answer',
+    no_answer: '(no answer)',
+    illegible: 'Illegible',
+    unreadable_mark: '(illegible)',
+    state_marked: 'marked',
+    state_empty: 'empty',
+    state_cancelled: 'cancelled',
+    ink: 'ink {pct}%',
+    crop_alt: 'Scan of field {field}, sheet {serial}',
+    crop_missing: 'No crop kept for this field: press Z to see the whole page.',
+    draft_label: 'Machine draft — edit, then press Enter',
+    digits_only: 'Digits only (0–9). Illegible: press Esc, then X.',
+    choose_one: 'One answer only: press the number of the right option, 0 for blank, X for illegible.',
+    history_badge: 'Decided — reviewing again ({pos}/{count})',
+    decided_by: 'Decided by {who}, {at}',
+    field_history: 'This field\'s history',
+    history_row: '{at} · {who}: {old} → {new}',
+    entity_decision: 'decision',
+    entity_undo: 'undo',
+    resolved_elsewhere: 'This item is no longer yours: press Enter for the next one.',
+    saved: 'Saved.',
+    undone: 'Undid the decision on field {field}, sheet {serial}.',
+    nothing_to_undo: 'No decision to undo yet.',
+    conflict: 'Not saved: {detail} The item was reloaded with its latest data.',
+    conflict_default: 'this item changed or is held by someone else.',
+    conflict_stale: 'this item was decided or changed (perhaps by someone else) after you opened it.',
+    conflict_leased: 'another reviewer holds this item.',
+    session_expired: 'Your session expired. Please sign in again.',
+    forbidden: 'You may not do this.',
+    error: 'Error: {detail}',
+    network_error: 'Cannot reach the server. Check the network and try again.',
+    history_none: 'Nothing decided yet to look back at.',
+    page_view_title: 'Whole page {page} — sheet {serial}',
+    page_view_close: 'Close (Esc)',
+    page_view_legend: 'Green: accepted · Orange: waiting for review · Blue: decided · Thick outline: this field',
+    page_missing: 'The server has no scan of this page: the fields are drawn on a blank page.',
+    help_title: 'Keys',
+    help_close: 'Close (Esc)',
+    key_digit: 'Choose option n (several-answer question: toggle); 10–12: type two digits quickly',
+    key_zero: 'No answer (left blank)',
+    key_x: 'Illegible (kept apart from blank)',
+    key_enter: 'Accept and move on',
+    key_f2: 'Digits, handwriting: back into the input to edit the draft',
+    key_u: 'Undo the last decision',
+    key_jk: 'Look back through what you decided (K/← back, J/→ forward)',
+    key_z: 'The whole page with every field',
+    key_help: 'This list of keys',
+    key_esc: 'Close a window; in an input: leave the input',
+    key_r: 'Reload the queue',
+    key_l: 'Switch language (Tiếng Việt / English)',
+    key_hint: '1–9 choose · 0 blank · X illegible · Enter accept · U undo · J/K look back · Z page · ? keys',
+  },
+};
+
+// docs/review-reasons.md: code -> [Vietnamese, English] templates over the code's params.
+const kReasons = {
+  box_uncertain: ['ô {box}: chưa chắc chắn', 'box {box}: uncertain'],
+  box_nearly_filled: ['ô {box}: gần như tô kín — đánh dấu hay hủy?',
+    'box {box}: nearly filled, mark or cancellation?'],
+  heavy_mark: ['ô {box}: tô đậm — đánh dấu hay hủy?', 'box {box}: heavy shading, mark or cancellation?'],
+  faint_mark: ['ô {box}: dấu mờ', 'box {box}: faint mark'],
+  faint_ink: ['ô {box}: mực nhạt', 'box {box}: faint ink'],
+  broken_faint_stroke: ['ô {box}: nét mờ, đứt đoạn', 'box {box}: broken faint stroke'],
+  scattered_ink: ['ô {box}: mực rải rác', 'box {box}: scattered ink'],
+  circled_box: ['ô {box}: được khoanh tròn thay vì đánh dấu', 'box {box}: circled rather than ticked'],
+  mark_outside_box: ['ô {box}: dấu nằm phần lớn bên ngoài ô', 'box {box}: mark mostly outside the box'],
+  faint_smudge: ['ô {box}: vết nhòe mờ — dấu hay vết tẩy?', 'box {box}: faint smudge, mark or eraser residue?'],
+  box_not_found: ['ô {box}: không tìm thấy viền ô', 'box {box}: box outline not found'],
+  two_marks_single: ['{count} ô được đánh dấu trong câu chỉ chọn một',
+    '{count} boxes marked in a one-answer question'],
+  over_max: ['đánh dấu {count} ô, chỉ được chọn tối đa {max}', '{count} marked, at most {max} allowed'],
+  faint_replacement: ['ô {box}: dấu mờ cạnh một ô đã tô kín — câu trả lời sửa lại hay nét thừa?',
+    'box {box}: a faint mark beside a filled box: the corrected answer, or a stray?'],
+  fill_beside_cross: ['{count} ô tô kín cạnh dấu X — sửa lại hay chọn thêm?',
+    '{count} box(es) filled beside a cross: a correction or another choice?'],
+  label_circled: ['phương án {option}: nhãn được khoanh tròn, ô để trống',
+    'option {option}: its label is circled, its box left empty'],
+  label_marked: ['phương án {option}: có nét bút ở nhãn, ô để trống',
+    'option {option}: a pen mark at its label, its box left empty'],
+  cancelled_no_replacement: ['dấu đã bị hủy, không có lựa chọn thay thế', 'mark cancelled with no replacement'],
+  required_blank_faint: ['câu bắt buộc chưa được trả lời (thấy vết mực mờ)',
+    'required question unanswered (faint ink seen)'],
+  required_blank: ['câu bắt buộc chưa được trả lời', 'required question unanswered'],
+  required_blank_ink_beside: ['câu bắt buộc chưa được trả lời (có nét bút cạnh các ô)',
+    'required question unanswered (pen marks beside its boxes)'],
+  ink_beside_boxes: ['không ô nào được đánh dấu, nhưng có nét bút cạnh các ô',
+    'no box marked, but pen marks beside the boxes'],
+  no_digit_model: ['không có mô hình nhận dạng chữ số ({detail})', 'no digit model ({detail})'],
+  digits_unclear: null,  // see RenderReason: the parenthesis depends on a parameter.
+  digit_gap: ['có ô trống giữa các chữ số', 'empty cell between digits'],
+  digit_out_of_range: ['{value} nằm ngoài khoảng {min}–{max}', '{value} is outside {min}-{max}'],
+  handwriting_no_ocr: ['có chữ viết tay, không có OCR: hãy chép lại',
+    'handwriting present, no OCR engine: transcribe'],
+  handwriting_ocr_empty: ['có chữ viết tay, OCR không đọc được gì: hãy chép lại',
+    'handwriting present, OCR read nothing: transcribe'],
+  handwriting_check_draft: ['chữ viết tay: kiểm tra bản chép của máy', 'handwriting: check the draft transcription'],
+  legacy: ['{text}', '{text}'],
+  low_confidence: ['độ tin cậy thấp', 'low confidence'],
+};
+
+let current = 'vi';
+
+/// The language to start in: the one remembered from last time, else Vietnamese.
+export function InitLanguage(storage = globalThis.localStorage) {
+  let saved = null;
+  try { saved = storage ? storage.getItem(kStorageKey) : null; } catch { saved = null; }
+  current = kLanguages.includes(saved) ? saved : 'vi';
+  return current;
+}
+
+export function Language() { return current; }
+
+/// Switches the language and remembers it for the next visit.
+export function SetLanguage(lang, storage = globalThis.localStorage) {
+  if (!kLanguages.includes(lang)) return current;
+  current = lang;
+  try { if (storage) storage.setItem(kStorageKey, lang); } catch { /* private mode: not kept */ }
+  return current;
+}
+
+function Fill(template, params) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) =>
+    (params && params[name] !== undefined && params[name] !== null) ? String(params[name]) : whole);
+}
+
+/// The UI string `key` in the current language with {name} placeholders filled.
+export function T(key, params) {
+  const table = kUi[current] || kUi.vi;
+  const text = table[key] ?? kUi.en[key] ?? key;
+  return Fill(text, params).normalize('NFC');
+}
+
+function ParamsObject(params) {
+  if (!params) return {};
+  if (Array.isArray(params)) {  // [[name, value], ...] or [{name, value}, ...]
+    const out = {};
+    for (const p of params) {
+      if (Array.isArray(p)) out[p[0]] = p[1];
+      else if (p && typeof p === 'object' && 'name' in p) out[p.name] = p.value;
+    }
+    return out;
+  }
+  return params;
+}
+
+/// One reason {code, params} in words, in the current language. An unknown code falls back to
+/// `fallback` (the server's English text) and else to the code itself.
+export function RenderReason(reason, fallback = '') {
+  const code = reason && reason.code;
+  const params = ParamsObject(reason && reason.params);
+  const vi = current === 'vi';
+  let text = null;
+  if (code === 'digits_unclear') {
+    const over = Number(params.over_border || 0);
+    text = vi ? `${params.count} chữ số không rõ` : `${params.count} digit(s) unclear`;
+    if (over > 0) text += vi ? ` (${over} viết đè lên viền ô)` : ` (${over} written over the cell border)`;
+  } else if (code && Object.prototype.hasOwnProperty.call(kReasons, code) && kReasons[code]) {
+    text = Fill(kReasons[code][vi ? 0 : 1], params);
+  } else {
+    text = fallback || code || '';
+  }
+  return text.normalize('NFC');
+}
+
+/// Every reason of an item in words. `reasons` is [{code, params}]; `english` is the server's
+/// English text (used for unknown codes, and alone when there are no codes).
+export function RenderReasons(reasons, english = '') {
+  if (!Array.isArray(reasons) || reasons.length === 0) return english ? [english] : [];
+  const parts = english ? english.split(/;\s*/) : [];
+  return reasons.map((r, i) => RenderReason(r, reasons.length === parts.length ? parts[i] : english));
+}
+
+/// The known reason codes (tests check they match docs/review-reasons.md).
+export function ReasonCodes() { return Object.keys(kReasons); }
+
+/// The UI keys of one language (tests check both languages have the same keys).
+export function UiKeys(lang) { return Object.keys(kUi[lang] || {}); }

@@ -1,0 +1,87 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The review server: the web app (compiled in) and the JSON API of docs/api.md over one survey
+// file. This stage only reads the store and writes decisions back to it; it never links
+// recognition, scanner or OpenCV (a page image comes through PageImageSource, made in app/).
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/vocabulary.h"
+#include "store/store.h"
+
+namespace phieu::review {
+
+/// How `phieu serve` runs. Every field has the default `phieu serve` uses.
+struct ServeOptions {
+  std::filesystem::path db;           ///< the survey file (must exist). No default.
+  std::string bind = "127.0.0.1";     ///< address to listen on; "0.0.0.0" for the office LAN.
+  int port = 8080;                    ///< 0 = any free port (tests); see Server::port().
+  /// Request worker threads; each opens its own Store when first needed. An idle keep-alive
+  /// connection holds a worker until keep_alive_seconds pass, and a browser keeps several, so
+  /// this is well above the number of cores.
+  int threads = 16;
+  int lease_seconds = 600;            ///< how long `next` holds an item for one reviewer.
+  int session_idle_minutes = 30;      ///< a session unused this long ends (401 afterwards).
+  std::size_t max_body_bytes = 64 * 1024;  ///< larger request bodies get 413.
+  int read_timeout_seconds = 10;      ///< a client that sends nothing this long is dropped.
+  int write_timeout_seconds = 10;     ///< a client that reads nothing this long is dropped.
+  int keep_alive_seconds = 3;         ///< idle keep-alive connections close after this.
+  int login_window_seconds = 15 * 60; ///< failed logins are counted over this window.
+  int max_failures_per_user = 5;      ///< more failures for one name in the window -> 429.
+  int max_failures_per_address = 20;  ///< more failures from one client address -> 429.
+  bool log_requests = false;          ///< one line per request on stderr (method, path, status, ms).
+};
+
+/// Renders one scanned page of a sheet for the whole-page (Z) view: the original scan warped
+/// upright onto the printed page at `px_per_mm` (the image is width_mm x height_mm of the page
+/// times px_per_mm; page point (x mm, y mm) lands at (x, y) * px_per_mm), JPEG-encoded, with
+/// nothing drawn on it (the browser draws the overlays). Called concurrently from server worker
+/// threads, each with its own Store; implementations must be thread-safe.
+class PageImageSource {
+ public:
+  virtual ~PageImageSource() = default;
+  /// Error code "not_found" when that page of that sheet was never stored; any other Error is
+  /// logged and answered 500.
+  virtual core::Result<std::vector<unsigned char>> RenderPageJpeg(store::Store& store,
+                                                                  core::Serial serial, int page,
+                                                                  double px_per_mm) = 0;
+};
+
+/// The resolution of page images the server asks for (docs/api.md: 4 px/mm).
+constexpr double kPageImagePxPerMm = 4.0;
+
+/// A running review server. Start() binds and starts serving on background threads; Stop()
+/// (or the destructor) stops accepting, finishes the requests in flight and joins every thread.
+class Server {
+ public:
+  /// Opens the survey (an Error when it is missing or not a survey) and binds `bind:port`
+  /// (an Error naming the address when it cannot). `pages` may be null (page images -> 503);
+  /// it must outlive the server.
+  static core::Result<std::unique_ptr<Server>> Start(const ServeOptions& options,
+                                                     PageImageSource* pages = nullptr);
+  virtual ~Server() = default;
+  /// The bound port (the real one when options.port was 0).
+  virtual int port() const = 0;
+  /// Stops serving; idempotent, callable from any thread (not from a request handler).
+  virtual void Stop() = 0;
+  /// Blocks until the server stops (after Stop() from another thread, or a listen failure).
+  virtual void Wait() = 0;
+};
+
+/// The embedded web assets (review-ui/assets/*), for tests and `phieu serve --help`.
+struct Asset {
+  const char* path;          ///< URL path, e.g. "/index.html".
+  const char* content_type;  ///< e.g. "text/html; charset=utf-8".
+  const unsigned char* data;
+  std::size_t size;
+};
+const std::vector<Asset>& EmbeddedAssets();
+
+}  // namespace phieu::review

@@ -1,0 +1,205 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// A review server on 127.0.0.1 (any free port) over a survey made by the real `phieu simulate`
+// and `phieu ingest`, with four logins, for the server tests.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/phieu_cli.h"
+#include "review-ui/review.h"
+#include "store/store.h"
+
+namespace phieu::review::testing {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kPassword = "mật khẩu đủ dài 2026";
+
+/// A logged-in client: the session cookie and the CSRF token from the login answer.
+struct Login {
+  std::string cookie;  ///< "phieu_session=..."
+  std::string csrf;
+  std::string role;
+};
+
+/// The survey every test starts from: 10 simulated sheets ingested
+/// with --review-blank-required, plus logins admin, lan (reviewer), minh (reviewer), thu (clerk),
+/// cu (reviewer, disabled). A second stack (serials 101-103) is left un-ingested for the tests
+/// that ingest while the server runs. ctest runs each test in its own process, so the survey is
+/// made once into the build tree (under a lock) and reused until the `phieu` binary changes.
+class SurveyFixture {
+ public:
+  static SurveyFixture& Get() {
+    static SurveyFixture f;
+    return f;
+  }
+  fs::path dir;
+  fs::path base_db;
+  fs::path late_stack;
+  fs::path work;      ///< this process's scratch folder (removed at exit).
+  std::string error;  ///< set when the survey could not be made (tests then fail with it).
+
+ private:
+  SurveyFixture() {
+    dir = fs::path(PHIEU_BINARY_DIR) / "tests" / "review" / "survey-cache";
+    fs::create_directories(dir);
+    base_db = dir / "base.db";
+    late_stack = dir / "late";
+    work = fs::temp_directory_path() / ("phieu_review_" + std::to_string(::getpid()));
+    fs::create_directories(work);
+    const int lock = ::open((dir / "lock").c_str(), O_CREAT | O_RDWR, 0644);
+    ::flock(lock, LOCK_EX);
+    const fs::path ready = dir / "ready";
+    std::error_code ec;
+    if (!fs::exists(ready) || fs::last_write_time(ready, ec) < fs::last_write_time(phieu::testing::kPhieu, ec)) {
+      fs::remove(ready, ec);
+      fs::remove(base_db, ec);
+      fs::remove_all(dir / "stack", ec);
+      fs::remove_all(late_stack, ec);
+      Make();
+      if (error.empty()) std::ofstream(ready) << "ok\n";
+    }
+    ::flock(lock, LOCK_UN);
+    ::close(lock);
+  }
+
+  void Make() {
+    auto run = [&](const std::string& args) {
+      auto r = phieu::testing::Phieu(args);
+      if (r.code != 0 && error.empty()) error = "phieu " + args + " failed: " + r.out;
+    };
+    run("simulate --template sipas --sheets 10 --seed 7 -j 1 -o " + (dir / "stack").string());
+    run("ingest --db " + base_db.string() +
+        " --template sipas --review-blank-required -q -j 1 " + (dir / "stack").string());
+    run("simulate --template sipas --serials 101-103 --seed 8 -j 1 -o " + late_stack.string());
+    if (!error.empty()) return;
+    auto store = store::Store::Open(base_db, false);
+    if (!store.ok()) {
+      error = store.error().message;
+      return;
+    }
+    auto hash = store::HashPassword(kPassword);
+    if (!hash.ok()) {
+      error = hash.error().message;
+      return;
+    }
+    struct U {
+      const char* name;
+      store::Role role;
+      bool disabled;
+    };
+    for (const U& u : {U{"admin", store::Role::kAdmin, false}, U{"lan", store::Role::kReviewer, false},
+                       U{"minh", store::Role::kReviewer, false}, U{"thu", store::Role::kClerk, false},
+                       U{"cu", store::Role::kReviewer, true}}) {
+      store::UserRecord rec;
+      rec.name = u.name;
+      rec.role = u.role;
+      rec.password_hash = *hash;
+      auto st = (*store)->AddUser(rec);
+      if (!st.ok()) error = st.error().message;
+      if (u.disabled) (void)(*store)->SetUserDisabled(u.name, true);
+    }
+  }
+  ~SurveyFixture() {
+    std::error_code ec;
+    fs::remove_all(work, ec);
+  }
+};
+
+/// A fake page renderer: page 1 of any stored sheet is a tiny "JPEG", other pages not found.
+class FakePages : public PageImageSource {
+ public:
+  core::Result<std::vector<unsigned char>> RenderPageJpeg(store::Store&, core::Serial serial, int page,
+                                                          double px_per_mm) override {
+    calls++;
+    last_px_per_mm = px_per_mm;
+    if (page != 1) return core::MakeError("not_found", "no such page");
+    return std::vector<unsigned char>{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0xFF, 0xD9};
+  }
+  std::atomic<int> calls{0};
+  double last_px_per_mm = 0;
+};
+
+/// Each test: its own copy of the survey and its own server.
+class ReviewServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto& f = SurveyFixture::Get();
+    ASSERT_EQ(f.error, "");
+    static std::atomic<int> counter{0};
+    db_ = f.work / ("t" + std::to_string(counter++) + ".db");
+    fs::copy_file(f.base_db, db_, fs::copy_options::overwrite_existing);
+    options_.db = db_;
+    options_.port = 0;
+    options_.threads = 4;
+    options_.max_failures_per_user = 3;
+    options_.max_failures_per_address = 6;
+    ConfigureOptions(options_);
+    auto s = Server::Start(options_, pages_ ? pages_.get() : nullptr);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    server_ = std::move(*s);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+    std::error_code ec;
+    fs::remove(db_, ec);
+  }
+  virtual void ConfigureOptions(ServeOptions&) {}
+
+  std::unique_ptr<httplib::Client> Client() {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    c->set_tcp_nodelay(true);
+    c->set_read_timeout(20, 0);
+    return c;
+  }
+  std::string Origin() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
+  /// POST /api/login; the answer as a Login (empty cookie when it failed).
+  Login LogIn(const std::string& user, const std::string& password = kPassword, int* status = nullptr) {
+    auto c = Client();
+    auto r = c->Post("/api/login", Json{{"user", user}, {"password", password}}.dump(), "application/json");
+    Login out;
+    if (status) *status = r ? r->status : -1;
+    if (!r || r->status != 200) return out;
+    const std::string set_cookie = r->get_header_value("Set-Cookie");
+    out.cookie = set_cookie.substr(0, set_cookie.find(';'));
+    auto j = Json::parse(r->body);
+    out.csrf = j.value("csrf", "");
+    out.role = j.value("role", "");
+    return out;
+  }
+
+  httplib::Headers Auth(const Login& l, bool csrf = true) const {
+    httplib::Headers h;
+    if (!l.cookie.empty()) h.emplace("Cookie", l.cookie);
+    if (csrf && !l.csrf.empty()) h.emplace("X-CSRF-Token", l.csrf);
+    return h;
+  }
+
+  httplib::Result Get(const Login& l, const std::string& path) { return Client()->Get(path.c_str(), Auth(l)); }
+  httplib::Result Post(const Login& l, const std::string& path, const Json& body, bool csrf = true) {
+    return Client()->Post(path.c_str(), Auth(l, csrf), body.dump(), "application/json");
+  }
+
+  fs::path db_;
+  ServeOptions options_;
+  std::unique_ptr<FakePages> pages_ = std::make_unique<FakePages>();
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace phieu::review::testing
