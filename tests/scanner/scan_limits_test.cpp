@@ -212,5 +212,17 @@ TEST(ScanLimitsTest, PagesPerFileAndFileSize) {
   EXPECT_EQ(Contains(r.error().message, {"page.png", "over the limit of 100 bytes", "--max-file-mb"}), "");
 }
 
+TEST(ScanLimitsTest, ThumbnailOfAStripIsAnImageNotAnException) {
+  // 400 / 60000 of 64 rows rounds to nothing: OpenCV threw "!dsize.empty()".
+  for (cv::Size size : {cv::Size(60000, 64), cv::Size(64, 60000), cv::Size(100000, 1)}) {
+    std::vector<unsigned char> jpg;
+    ASSERT_NO_THROW(jpg = MakeThumbnailJpeg(cv::Mat(size, CV_8UC1, cv::Scalar(128)), 400)) << size;
+    cv::Mat back = cv::imdecode(jpg, cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(back.empty()) << size;
+    EXPECT_EQ(std::max(back.cols, back.rows), 400) << size;
+    EXPECT_GE(std::min(back.cols, back.rows), 1) << size;
+  }
+}
+
 }  // namespace
 }  // namespace phieu::scanner
