@@ -599,6 +599,13 @@ std::vector<Problem> ParseAndValidate(std::string_view text, Template& tpl) {
     size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     problems.push_back(Problem{"", "JSON syntax error at " + LineColumn(text, byte) + ": " + detail});
     return problems;
+  } catch (const json::exception& e) {
+    // A number too large for a double ("version": 1e400) is an out_of_range, not a parse_error
+    // (found by fuzz_template: it ended the process).
+    std::string what = e.what();
+    size_t bracket = what.find("] ");
+    problems.push_back(Problem{"", "JSON cannot be read: " + (bracket == std::string::npos ? what : what.substr(bracket + 2))});
+    return problems;
   }
   Validator validator(problems);
   tpl = validator.Run(root);

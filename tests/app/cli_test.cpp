@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "common/phieu_cli.h"
+#include "common/temp_dir.h"
 #include "common/tiny_pdf.h"
 #include <zlib.h>
 #include <nlohmann/json.hpp>
@@ -44,18 +45,10 @@ json ReadJson(const fs::path& p) {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("phieu-cli-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
+  // Kept after a failure, to look at.
+  phieu::testing::TempDir tmp_{"cli", /*keep_on_failure=*/true};
+  const fs::path dir_ = tmp_.path();
   std::string P(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
 };
 
 // Counts answers in `exported` that disagree with `truth` outside pending fields.
@@ -354,6 +347,16 @@ TEST_F(CliTest, OddFilesAreKeptAsUnreadableAndTheBatchGoesOn) {
   CmdResult raised = Phieu("ingest --db " + P("r.db") + " --template health -q --max-page-pixels 4000000000 " +
                            P("in/poster.pdf"));
   EXPECT_EQ(raised.out.find("pixels per page"), std::string::npos) << raised.out;
+}
+
+// Extreme shapes within the limits (a 60000x64 strip, its 64x60000 twin) are pages like any
+// other: kept as unidentified, exit 0 (they aborted ingest with rc 134 from a thumbnail resize).
+TEST_F(CliTest, ExtremeShapesWithinTheLimitsAreKeptAsUnidentified) {
+  ASSERT_TRUE(cv::imwrite(P("wide.png"), cv::Mat(64, 60000, CV_8UC1, cv::Scalar(200))));
+  ASSERT_TRUE(cv::imwrite(P("tall.png"), cv::Mat(60000, 64, CV_8UC1, cv::Scalar(200))));
+  CmdResult ing = Phieu("ingest --db " + P("s.db") + " --template health -q " + P("wide.png") + " " + P("tall.png"));
+  EXPECT_EQ(ing.code, 0) << ing.out;
+  EXPECT_NE(ing.out.find("unidentified     2"), std::string::npos) << ing.out;
 }
 
 // Exit codes (README "Exit codes"): 0 all stored, 1 some files unreadable, 2 usage, 3 survey.

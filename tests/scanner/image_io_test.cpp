@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <tiffio.h>
 
+#include "common/cairo_pdf.h"
 #include "common/temp_dir.h"
 #include "scanner/scanner.h"
 
@@ -95,40 +96,14 @@ void WriteGrayLzwTiff(const fs::path& p, const cv::Mat& m, float res, uint16_t u
   TIFFClose(t);
 }
 
-/// `m` (gray or BGR) as a cairo RGB24 image surface; the caller destroys it.
-cairo_surface_t* ImageSurface(const cv::Mat& m) {
-  cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
-  cairo_surface_flush(img);
-  for (int y = 0; y < m.rows; ++y) {
-    auto* row = reinterpret_cast<uint32_t*>(cairo_image_surface_get_data(img) + y * cairo_image_surface_get_stride(img));
-    for (int x = 0; x < m.cols; ++x) {
-      const cv::Vec3b p = m.channels() == 3 ? m.at<cv::Vec3b>(y, x) : cv::Vec3b::all(m.at<unsigned char>(y, x));
-      row[x] = (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | p[0];
-    }
-  }
-  cairo_surface_mark_dirty(img);
-  return img;
-}
+using phieu::testing::ImagePdfPage;
+using phieu::testing::ImageSurface;
 
 /// A scanner-style PDF: each page is one embedded image covering an A4 page.
 void WriteImagePdf(const fs::path& p, const std::vector<cv::Mat>& pages) {
-  const double w_pt = 595.276, h_pt = 841.89;
-  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
-  cairo_t* cr = cairo_create(pdf);
-  for (const cv::Mat& m : pages) {
-    cairo_surface_t* img = ImageSurface(m);
-    cairo_save(cr);
-    cairo_scale(cr, w_pt / m.cols, h_pt / m.rows);
-    cairo_set_source_surface(cr, img, 0, 0);
-    cairo_paint(cr);
-    cairo_restore(cr);
-    cairo_show_page(cr);
-    cairo_surface_destroy(img);
-  }
-  cairo_destroy(cr);
-  cairo_surface_finish(pdf);
-  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy(pdf);
+  std::vector<ImagePdfPage> specs;
+  for (const cv::Mat& m : pages) specs.push_back({.image = m});
+  ASSERT_TRUE(phieu::testing::WriteImagePdf(p, specs));
 }
 
 std::unique_ptr<ScanReader> OpenOk(const fs::path& p) {
@@ -180,23 +155,9 @@ TEST(ScanFileTest, Bilevel600DpiPagesAreReadAtHalfResolution) {
 /// A one-page PDF holding `m` (gray or BGR) as its image at `dpi`: Flate (cairo's default), or
 /// the JPEG `jpeg` embedded as it is (DCTDecode) when given.
 void WriteOneImagePdf(const fs::path& p, const cv::Mat& m, double dpi, const std::vector<unsigned char>& jpeg = {}) {
-  const double w_pt = m.cols * 72.0 / dpi, h_pt = m.rows * 72.0 / dpi;
-  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
-  cairo_t* cr = cairo_create(pdf);
-  cairo_surface_t* img = ImageSurface(m);
-  auto* held = jpeg.empty() ? nullptr : new std::vector<unsigned char>(jpeg);
-  if (held)
-    cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, held->data(), held->size(),
-                                [](void* d) { delete static_cast<std::vector<unsigned char>*>(d); }, held);
-  cairo_scale(cr, 72.0 / dpi, 72.0 / dpi);
-  cairo_set_source_surface(cr, img, 0, 0);
-  cairo_paint(cr);
-  cairo_show_page(cr);
-  cairo_surface_destroy(img);
-  cairo_destroy(cr);
-  cairo_surface_finish(pdf);
-  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy(pdf);
+  ASSERT_TRUE(phieu::testing::WriteImagePdf(
+      p, {{.image = m, .width_pt = m.cols * 72.0 / dpi, .height_pt = m.rows * 72.0 / dpi,
+           .mime = jpeg.empty() ? "" : CAIRO_MIME_TYPE_JPEG, .encoded = std::string(jpeg.begin(), jpeg.end())}}));
 }
 
 TEST(ScanFileTest, Gray600DpiPagesAreReadAtHalfResolution) {

@@ -17,6 +17,7 @@
 
 #include "common/tiny_pdf.h"
 #include "pdf_pages.h"
+#include "common/cairo_pdf.h"
 #include "common/temp_dir.h"
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFWriter.hh>
@@ -52,50 +53,12 @@ struct PdfImage {
 /// A scanner-style PDF: each page paints its image over the whole A4 page; cairo embeds the
 /// encoded bytes unchanged (/DCTDecode or /CCITTFaxDecode), as scanners do.
 void WritePdf(const fs::path& p, const std::vector<PdfImage>& pages) {
-  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), kA4WidthPt, kA4HeightPt);
-  cairo_t* cr = cairo_create(pdf);
-  for (const PdfImage& page : pages) {
-    const cv::Mat& m = page.gray;
-    cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, m.cols, m.rows);
-    cairo_surface_flush(img);
-    unsigned char* data = cairo_image_surface_get_data(img);
-    const int stride = cairo_image_surface_get_stride(img);
-    for (int y = 0; y < m.rows; ++y) {
-      auto* row = reinterpret_cast<uint32_t*>(data + y * stride);
-      for (int x = 0; x < m.cols; ++x) {
-        uint32_t v = m.at<unsigned char>(y, x);
-        row[x] = (v << 16) | (v << 8) | v;
-      }
-    }
-    cairo_surface_mark_dirty(img);
-    auto* copy = new std::vector<unsigned char>(page.encoded);
-    cairo_surface_set_mime_data(img, page.mime.c_str(), copy->data(), copy->size(),
-                                [](void* d) { delete static_cast<std::vector<unsigned char>*>(d); },
-                                copy);
-    if (!page.params.empty()) {
-      auto* params = new std::string(page.params);
-      cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_CCITT_FAX_PARAMS,
-                                  reinterpret_cast<const unsigned char*>(params->data()),
-                                  params->size(), [](void* d) { delete static_cast<std::string*>(d); },
-                                  params);
-    }
-    cairo_save(cr);
-    cairo_scale(cr, kA4WidthPt / m.cols, kA4HeightPt / m.rows);
-    cairo_set_source_surface(cr, img, 0, 0);
-    cairo_paint(cr);
-    cairo_restore(cr);
-    if (page.vector_overlay) {
-      cairo_set_source_rgb(cr, 0, 0, 0);
-      cairo_rectangle(cr, 300, 400, 100, 100);
-      cairo_fill(cr);
-    }
-    cairo_show_page(cr);
-    cairo_surface_destroy(img);
-  }
-  cairo_destroy(cr);
-  cairo_surface_finish(pdf);
-  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy(pdf);
+  std::vector<phieu::testing::ImagePdfPage> specs;
+  for (const PdfImage& page : pages)
+    specs.push_back({.image = page.gray, .width_pt = kA4WidthPt, .height_pt = kA4HeightPt, .mime = page.mime,
+                     .encoded = std::string(page.encoded.begin(), page.encoded.end()),
+                     .ccitt_params = page.params, .vector_overlay = page.vector_overlay});
+  ASSERT_TRUE(phieu::testing::WriteImagePdf(p, specs));
 }
 
 PdfImage JpegImage(const cv::Mat& gray, bool colour) {

@@ -2,8 +2,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Hostile sizes in every format: refused from the header, before anything is decoded, with a
 // message naming the file, the size and the limit; the limits can be raised.
-#include <cairo-pdf.h>
-#include <cairo.h>
 #include <gtest/gtest.h>
 #include <tiffio.h>
 #include <zlib.h>
@@ -15,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/cairo_pdf.h"
 #include "common/temp_dir.h"
 #include "scanner/scanner.h"
 
@@ -103,19 +102,8 @@ void WriteLyingTiff(const fs::path& p, uint32_t w, uint32_t h) {
   TIFFClose(t);
 }
 
-/// A vector-only PDF (rendered by poppler) with `pages` pages of `w_pt` x `h_pt`.
 void WriteVectorPdf(const fs::path& p, double w_pt, double h_pt, int pages) {
-  cairo_surface_t* pdf = cairo_pdf_surface_create(p.c_str(), w_pt, h_pt);
-  cairo_t* cr = cairo_create(pdf);
-  for (int i = 0; i < pages; ++i) {
-    cairo_rectangle(cr, w_pt / 10, h_pt / 10, w_pt / 5, h_pt / 8);
-    cairo_fill(cr);
-    cairo_show_page(cr);
-  }
-  cairo_destroy(cr);
-  cairo_surface_finish(pdf);
-  ASSERT_EQ(cairo_surface_status(pdf), CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy(pdf);
+  ASSERT_TRUE(phieu::testing::WriteVectorPdf(p, w_pt, h_pt, pages));
 }
 
 std::string Contains(const std::string& text, const std::vector<std::string>& parts) {
@@ -222,6 +210,18 @@ TEST(ScanLimitsTest, PagesPerFileAndFileSize) {
   auto r = OpenScanFile(dir / "page.png", ScanLimits{.max_file_bytes = 100});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(Contains(r.error().message, {"page.png", "over the limit of 100 bytes", "--max-file-mb"}), "");
+}
+
+TEST(ScanLimitsTest, ThumbnailOfAStripIsAnImageNotAnException) {
+  // 400 / 60000 of 64 rows rounds to nothing: OpenCV threw "!dsize.empty()".
+  for (cv::Size size : {cv::Size(60000, 64), cv::Size(64, 60000), cv::Size(100000, 1)}) {
+    std::vector<unsigned char> jpg;
+    ASSERT_NO_THROW(jpg = MakeThumbnailJpeg(cv::Mat(size, CV_8UC1, cv::Scalar(128)), 400)) << size;
+    cv::Mat back = cv::imdecode(jpg, cv::IMREAD_GRAYSCALE);
+    ASSERT_FALSE(back.empty()) << size;
+    EXPECT_EQ(std::max(back.cols, back.rows), 400) << size;
+    EXPECT_GE(std::min(back.cols, back.rows), 1) << size;
+  }
 }
 
 }  // namespace

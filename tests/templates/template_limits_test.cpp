@@ -55,6 +55,17 @@ TEST(TemplateLimitsTest, VersionIsAnIntegerFromOneTo2Pow31Minus1) {
   }
 }
 
+TEST(TemplateLimitsTest, NumbersBeyondADoubleAreAProblemNotACrash) {
+  // fuzz_template: nlohmann throws out_of_range (not parse_error) for 1e400; it escaped.
+  for (const char* bad : {"1e400", "-1e400", "21e47483648"}) {
+    std::vector<Problem> problems;
+    ASSERT_NO_THROW(problems = ValidateTemplate(WithVersion(bad))) << bad;
+    ASSERT_EQ(problems.size(), 1u) << bad;
+    EXPECT_NE(problems[0].message.find("number overflow"), std::string::npos) << problems[0].message;
+    EXPECT_FALSE(ParseTemplate(WithVersion(bad)).ok());
+  }
+}
+
 TEST(TemplateLimitsTest, OtherNumbersNeverWrap) {
   json t = json::parse(ReadFile(TestDataPath("all_kinds.json")));
   // A number far outside what any count can be is reported, not converted.
