@@ -126,7 +126,8 @@ TEST_F(UserCliTest, BackupMakesACheckedCopyAndNeverOverwritesUnasked) {
   CmdResult forced = Phieu("backup --db " + db_ + " -o " + copy + " --force");
   ASSERT_EQ(forced.code, 0) << forced.out;
   EXPECT_NE(Phieu("user list --db " + copy).out.find("hoa"), std::string::npos);
-  EXPECT_EQ(Phieu("backup --db " + (dir_ / "missing.db").string() + " -o " + (dir_ / "x.db").string()).code, 1);
+  // README "Exit codes": a survey that cannot be opened is 3.
+  EXPECT_EQ(Phieu("backup --db " + (dir_ / "missing.db").string() + " -o " + (dir_ / "x.db").string()).code, 3);
   EXPECT_FALSE(fs::exists(dir_ / "x.db"));
 }
 
