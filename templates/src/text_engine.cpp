@@ -133,7 +133,22 @@ void TextEngine::Draw(const TextBlock& block) {
 namespace phieu::templates {
 
 std::string LayoutEngineVersion() {
-  return std::string("pango ") + pango_version_string() + ", cairo " + cairo_version_string();
+  std::string out = std::string("pango ") + pango_version_string() + ", cairo " + cairo_version_string();
+  // The font the body text is set in, as this machine resolves the family: another machine
+  // without it falls back to another font, and the text (and the boxes after it) move.
+  PangoFontMap* map = pango_cairo_font_map_get_default();
+  PangoContext* ctx = pango_font_map_create_context(map);
+  PangoFontDescription* want = pango_font_description_from_string(internal::kBodyFamily);
+  pango_font_description_set_size(want, 10 * PANGO_SCALE);
+  if (PangoFont* font = pango_font_map_load_font(map, ctx, want)) {
+    PangoFontDescription* got = pango_font_describe(font);
+    if (const char* family = pango_font_description_get_family(got)) out += std::string(", font ") + family;
+    pango_font_description_free(got);
+    g_object_unref(font);
+  }
+  pango_font_description_free(want);
+  g_object_unref(ctx);
+  return out;
 }
 
 }  // namespace phieu::templates

@@ -182,3 +182,26 @@ TEST_F(UserCliTest, IngestReadsTheStoredLayoutAndNotesADifferenceOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+// On a terminal the password is prompted for twice with echo off (script(1) gives the command a
+// pseudo-terminal; the lines arrive after the prompt turned echo off).
+TEST_F(UserCliTest, PasswordPromptOnATerminalDoesNotEcho) {
+  const std::string cmd = "(sleep 5; printf 'hidden-pass-1\\n'; sleep 1; printf 'hidden-pass-1\\n'; sleep 2) | "
+                          "script -qec \"" + kPhieu + " user add --db " + db_ + " lan --role reviewer\" /dev/null 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_TRUE(p);
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  EXPECT_NE(out.find("Password for lan:"), std::string::npos) << out;
+  EXPECT_NE(out.find("Again:"), std::string::npos) << out;
+  EXPECT_NE(out.find("Added reviewer lan"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hidden-pass"), std::string::npos) << out;
+  EXPECT_NE(Phieu("user list --db " + db_).out.find("reviewer"), std::string::npos);
+}
+
+}  // namespace

@@ -115,6 +115,7 @@ TEST(StoreLayoutTest, LayoutIsFrozenAtRegistration) {
   EXPECT_EQ(stored.version, 1);
   EXPECT_EQ(stored.engine, templates::LayoutEngineVersion());
   EXPECT_NE(stored.engine.find("pango"), std::string::npos);
+  EXPECT_NE(stored.engine.find(", font "), std::string::npos) << stored.engine;
   ASSERT_TRUE(stored.layout.has_value());
   EXPECT_EQ(templates::LayoutToJson(*stored.layout), templates::LayoutToJson(MakeLayout(kTpl, 1)));
 

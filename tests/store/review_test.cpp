@@ -342,6 +342,16 @@ TEST(ReviewDecisionTest, StaleLeasedInvalidAndCorrections) {
   EXPECT_EQ(fix->version, 3);
   EXPECT_EQ(Sheet(*s, item.serial).selected.at("q1"), std::vector<std::string>{});
 
+  // A value given elsewhere (the command line, another screen) makes this screen's copy stale.
+  ReviewItemView current = Item(*s, item.id);
+  ASSERT_TRUE(s->RecordDecision({.serial = item.serial, .field_id = "q1", .selected = {"1"},
+                                 .text = std::nullopt, .who = "hoa"}).ok());
+  EXPECT_EQ(s->DecideReviewItem(Decide(current, Pick({"2"}), "minh"))->outcome,
+            DecisionOutcome::kStale);
+  EXPECT_EQ(Sheet(*s, item.serial).selected.at("q1"), std::vector<std::string>{"1"});
+  ASSERT_EQ(s->DecideReviewItem(Decide(Item(*s, item.id), Pick({}), "minh"))->outcome,
+            DecisionOutcome::kRecorded);
+
   auto missing = s->DecideReviewItem(ItemDecision{.item_id = 999, .version = 1, .value = {},
                                                   .who = "lan", .screen = "review", .address = ""});
   EXPECT_EQ(missing->outcome, DecisionOutcome::kNotFound);
