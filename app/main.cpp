@@ -34,6 +34,8 @@ const std::map<std::string, std::string>& GroupHelp() {
       {"survey", "Create a survey file (the SQLite file every other command works on)"},
       {"units", "The surveyed units (offices, clinics, schools) and their quotas"},
       {"review", "What waits for a reviewer"},
+      {"user", "Logins for the review server (admin, reviewer, clerk): add, passwd, disable, list"},
+      {"recheck", "The re-check (phúc tra): draw a sample of sheets for blind second entry, report agreement"},
   };
   return kHelp;
 }
