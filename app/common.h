@@ -34,6 +34,7 @@ std::vector<Command> IngestCommands();    // ingest
 std::vector<Command> ExportCommands();    // export
 std::vector<Command> SimulateCommands();  // simulate, bench
 std::vector<Command> ServeCommands();     // serve
+std::vector<Command> UserCommands();      // user add|passwd|disable|list, audit
 
 /// Prints "phieu: <message>" to stderr and returns `code`.
 int Fail(const core::Error& error, int code = kExitFailed);

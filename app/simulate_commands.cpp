@@ -73,13 +73,13 @@ std::string Rel(const std::filesystem::path& p, const std::filesystem::path& bas
 }
 
 PageScore ScorePages(const json& pages_truth, const std::filesystem::path& stack,
-                     const std::vector<std::pair<store::PageResult, store::PageDisposition>>& got) {
+                     const std::vector<std::pair<IngestedPage, store::PageDisposition>>& got) {
   std::map<std::pair<std::string, int>, const json*> truth;
   for (const auto& p : pages_truth) truth[{p["file"].get<std::string>(), p["page_index"].get<int>()}] = &p;
   PageScore s;
   for (const auto& p : pages_truth) (p["kind"] == "form" ? s.form_pages : s.non_form_pages)++;
   for (const auto& [page, disposition] : got) {
-    auto it = truth.find({Rel(page.aligned.source.file, stack), page.page_index});
+    auto it = truth.find({Rel(page.aligned.source.file, stack), page.record.page_index});
     if (it == truth.end()) continue;
     const json& t = *it->second;
     const bool ok = page.aligned.status == scanner::AlignStatus::kOk;
@@ -359,7 +359,7 @@ struct IngestRun {
   double pages_per_s = 0.0;
   int pages = 0;
   StageSeconds stages;
-  std::vector<std::pair<store::PageResult, store::PageDisposition>> pages_seen;
+  std::vector<std::pair<IngestedPage, store::PageDisposition>> pages_seen;
 };
 
 core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templates::Template& tpl,
@@ -381,9 +381,9 @@ core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templat
   options.jobs = jobs;
   if (jobs == 1) options.read.ocr = single_worker_ocr;
   if (keep_pages) {
-    options.on_page = [&run](const store::PageResult& p, store::PageDisposition d) {
-      store::PageResult light;  // drop crops: the score needs the identification only
-      light.page_index = p.page_index;
+    options.on_page = [&run](const IngestedPage& p, store::PageDisposition d) {
+      IngestedPage light;  // drop readings and crops: the score needs the identification only
+      light.record.page_index = p.record.page_index;
       light.aligned = p.aligned;
       run.pages_seen.emplace_back(std::move(light), d);
     };

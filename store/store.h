@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -16,8 +17,6 @@
 #include "core/result.h"
 #include "core/review_reason.h"
 #include "core/vocabulary.h"
-#include "recognition/recognition.h"
-#include "scanner/scanner.h"
 #include "templates/layout.h"
 #include "templates/template.h"
 
@@ -53,35 +52,62 @@ struct ScanFileState {
   std::set<int> pages_done;        ///< page indices already stored (resume after a kill).
 };
 
-/// Everything learned from one scanned page; saved in one transaction.
-struct PageResult {
+/// The machine's look at one tick box, as stored (readings.boxes).
+struct BoxRecord {
+  std::string value;         ///< the option.
+  std::string state;         ///< "empty" | "marked" | "cancelled" (recognition::BoxStateName).
+  float ink = 0.0f;          ///< share of the box's inside inked, [0,1].
+  float fill = 0.0f;         ///< solid-fill share, [0,1].
+  float confidence = 0.0f;   ///< [0,1].
+};
+
+/// One field's machine reading as the store keeps it (recognition::FieldReading without pixels:
+/// the crop comes already encoded).
+struct ReadingRecord {
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  std::vector<std::string> selected;   ///< box kinds: the marked options.
+  std::optional<std::string> text;     ///< digits/text: the reading, nullopt = blank/unread.
+  float confidence = 0.0f;             ///< [0,1].
+  bool needs_review = false;
+  std::string reason;                  ///< English words (a remark on an accepted reading).
+  /// The same as codes (docs/review-reasons.md). When empty the store reads the codes from
+  /// `reason` (and gives a flagged reading with neither "low_confidence").
+  std::vector<core::ReviewReason> reasons;
+  std::vector<BoxRecord> boxes;        ///< box kinds: one per option, layout order.
+  core::RectMm crop_mm;                ///< the region shown to a reviewer, page mm.
+  std::vector<unsigned char> crop_png; ///< that region as PNG; empty = not kept (docs/schema.md).
+};
+
+/// A line a sheet-fed scanner drew along the page (scanner::ScannerStreak).
+struct StreakRecord {
+  bool vertical = true;        ///< runs down the image; false: across it.
+  int from_px = 0, to_px = 0;  ///< the columns (rows when not vertical) it covers, inclusive.
+};
+
+/// Everything learned from one scanned page; saved in one transaction. Built by ingest from
+/// the scanner's AlignedPage and recognition's readings (app/page_record.h).
+struct PageRecord {
   std::int64_t file_id = 0;
   int page_index = 0;
-  scanner::AlignedPage aligned;                      ///< status, key, transform...
-  std::vector<unsigned char> thumbnail_jpeg;         ///< for unidentified pages (may be empty).
-  std::vector<recognition::FieldReading> readings;   ///< empty unless aligned.status == kOk.
-  /// Encoded crops parallel to `readings` (PNG bytes; an empty entry = crop not kept). Filled
-  /// by EncodeCrops() on a worker thread so that the single writer thread only runs SQL;
-  /// when left empty, SavePage encodes the crops itself (slower: ~0.3-1.3 ms per crop).
-  std::vector<std::vector<unsigned char>> crops_png;
+  /// scanner::AlignStatusName: "ok", "blank", "no_anchors", "foreign_code", "unknown_template",
+  /// "unknown_version", "inconsistent_anchors", "poor_fit", "unreadable".
+  std::string status = "no_anchors";
+  std::string reason;                     ///< human sentence when status != "ok".
+  core::PageKey key;                      ///< when the anchors gave one.
+  /// Homography page mm (x right, y down) -> scan px, row-major (scanner::AlignedPage::mm_to_px).
+  std::array<double, 9> mm_to_px{1, 0, 0, 0, 1, 0, 0, 0, 1};
+  double residual_px = 0.0;               ///< RMS of the anchor corner fit.
+  int anchors_found = 0;
+  double px_per_mm = 0.0;
+  int rotation_deg = 0;
+  std::vector<unsigned char> thumbnail_jpeg;  ///< for unidentified pages (may be empty).
+  std::vector<ReadingRecord> readings;        ///< empty unless status == "ok".
   /// Scanner streaks painted out of the page before it was read (the batch summary reports
   /// them so the clerk cleans the glass; the stored original keeps them).
-  std::vector<scanner::ScannerStreak> streaks;
+  std::vector<StreakRecord> streaks;
 };
-
-/// Which reading crops a survey keeps (docs/schema.md, "Crops").
-struct CropOptions {
-  /// Also keep the crop of confident box readings with a mark. Off by default: a 60-row page
-  /// adds ~60 PNGs (~600 KB, 35-90 ms of encoding), and any crop can be cut again from the
-  /// stored original scan, the page's homography and the reading's crop_mm. Crops of readings
-  /// that need review are always kept.
-  bool keep_marked_boxes = false;
-  int png_compression = 1;  ///< zlib level 0-9; 1 = fastest, barely larger than 3 on crops.
-};
-
-/// Fills `page.crops_png` from `page.readings[i].crop` for the crops `options` keeps.
-/// Thread-safe; call it on ingest workers before handing the page to the writer (SavePage).
-void EncodeCrops(PageResult& page, const CropOptions& options = {});
 
 /// What SavePage did with the page.
 enum class PageDisposition { kStored, kUnidentified, kConflict };
@@ -145,7 +171,7 @@ struct SurveyStatus {
   int sheets_incomplete = 0;
   int review_open = 0;
   /// Required questions the machine found plainly blank and recorded as unanswered without
-  /// review (recognition::kRequiredLeftBlank), on how many sheets; a reviewer's later value
+  /// review (code required_left_blank), on how many sheets; a reviewer's later value
   /// for the field takes it off the count.
   int required_left_blank = 0;
   int sheets_with_required_left_blank = 0;
@@ -497,7 +523,7 @@ class Store {
                                                             int page_count) = 0;
   /// Stores one page and its readings and review items in one transaction. A page whose
   /// (serial, page) is already stored from another scan is kept as a conflict.
-  virtual core::Result<PageDisposition> SavePage(const PageResult& page) = 0;
+  virtual core::Result<PageDisposition> SavePage(const PageRecord& page) = 0;
   /// Marks the file complete (all pages stored).
   virtual core::Status FinishScanFile(std::int64_t file_id) = 0;
   /// Records a file that could not be read at all (kept, with its bytes when available).

@@ -32,9 +32,14 @@ json OptionValue(const templates::FieldLayout& field, const std::string& value) 
 
 json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layout) {
   json answers = json::object();
+  // A field a reviewer marked illegible has no value: null whatever its kind (a multi question
+  // too, where [] would say "none of these"), and it is not counted as left unanswered.
+  const std::set<std::string> illegible(sheet.illegible.begin(), sheet.illegible.end());
   if (layout) {
     for (const auto& field : layout->fields) {
-      if (core::IsBoxKind(field.kind)) {
+      if (illegible.count(field.id)) {
+        answers[field.id] = nullptr;
+      } else if (core::IsBoxKind(field.kind)) {
         auto it = sheet.selected.find(field.id);
         const std::vector<std::string> none;
         const auto& values = it == sheet.selected.end() ? none : it->second;
@@ -75,6 +80,7 @@ json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layou
     for (const auto& field : layout->fields) {
       const json& v = answers[field.id];
       if (field.required && !pending.count(field.id) && !missing.count(field.page) &&
+          !illegible.count(field.id) &&
           (v.is_null() || (v.is_array() && v.empty())))
         unanswered.push_back(field.id);
     }

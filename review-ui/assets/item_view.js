@@ -73,7 +73,11 @@ export function DrawCrop(item, draft) {
         `label ink state-${o.state || 'unknown'}`, 'middle');
     }
   }
-  for (const c of item.cells) Box(svg, map.rect(c), 'cell');
+  // Digits: the comb cells, the ones the machine could not read (a '?' in its draft) in red.
+  const read = item.reading.text || '';
+  item.cells.forEach((c, i) => {
+    Box(svg, map.rect(c), read.length === item.cells.length && read[i] === '?' ? 'cell unclear' : 'cell');
+  });
   if (!IsBoxKind(item.kind) && item.area && item.cells.length === 0) Box(svg, map.rect(item.area), 'area');
 }
 

@@ -52,6 +52,16 @@ function Draw(img, layout, sheet, item) {
   return currentPx;
 }
 
+function BlankPage(pageInfo) {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round((pageInfo ? +pageInfo.width_mm : 210) * 4);
+  canvas.height = Math.round((pageInfo ? +pageInfo.height_mm : 297) * 4);
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL('image/png');
+}
+
 /// Opens the page view for `item` (its sheet and page).
 export async function OpenPageView(item) {
   const dialog = $('pageview');
@@ -70,7 +80,11 @@ export async function OpenPageView(item) {
   const url = (pageInfo && pageInfo.image) || api.PageUrl(item.serial, item.page);
   await new Promise((resolve) => {
     img.onload = resolve;
-    img.onerror = () => { img.hidden = true; $('page-missing').hidden = false; resolve(); };
+    img.onerror = () => {  // no scan to show: the fields on a blank page of the printed size
+      $('page-missing').hidden = false;
+      img.onerror = resolve;
+      img.src = BlankPage(pageInfo);
+    };
     if (img.getAttribute('src') === url && img.complete && img.naturalWidth) resolve();
     else img.src = url;
   });

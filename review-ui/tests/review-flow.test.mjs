@@ -18,7 +18,7 @@ const kTextAnswer = 'Cán bộ tận tình, thủ tục nhanh gọn; cảm ơn!'
 let survey; let server; let browser; let page; let admin;
 
 test.before(async () => {
-  survey = MakeSurvey({ sheets: 18, seed: 3 });
+  survey = MakeSurvey({ sheets: 18, seed: 6 });
   AddUser(survey.db, 'lan', 'reviewer');
   AddUser(survey.db, 'quantri', 'admin');
   server = await StartServer(survey.db);
@@ -129,6 +129,8 @@ test('a reviewer logs in and clears the queue with the keyboard only; every deci
       const fields = await page.$$eval('#page-overlay rect.field', (r) => r.length);
       assert.ok(fields >= 3, `the page view outlines the page's fields (${fields})`);
       assert.equal(await page.$$eval('#page-overlay rect.field.current', (r) => r.length), 1);
+      assert.ok(await page.isHidden('#page-missing'), 'the scanned page is shown');
+      assert.equal(await page.$eval('#page-img', (img) => img.naturalWidth), 840, 'A4 at 4 px/mm');
       await Shot(page, 'vi-page-view');
       await page.keyboard.press('Escape');
       await page.waitForSelector('#pageview:not([open])', { state: 'attached' });

@@ -105,7 +105,7 @@ class SqliteStore final : public Store {
                                             int page_count) override;
   core::Result<ScanFileState> BeginScanFileFromDisk(const std::string& sha256, const fs::path& path,
                                                     int page_count) override;
-  core::Result<PageDisposition> SavePage(const PageResult& page) override;
+  core::Result<PageDisposition> SavePage(const PageRecord& page) override;
   core::Status FinishScanFile(std::int64_t file_id) override;
   core::Status RecordUnreadableFile(const std::string& sha256, const fs::path& path,
                                     const std::vector<unsigned char>& bytes,
@@ -213,7 +213,7 @@ class SqliteStore final : public Store {
                   const std::optional<std::string>& new_value, const std::string& screen,
                   const std::string& address);
   void InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
-                      const PageResult& page);
+                      const PageRecord& page);
 
   std::string path_;
   Db db_;

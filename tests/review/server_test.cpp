@@ -524,6 +524,34 @@ TEST_F(ShortSessionTest, IdleSessionsExpire) {
   EXPECT_EQ(Get(lan, "/api/me")->status, 401);
 }
 
+class ShortTimeoutTest : public ReviewServerTest {
+ protected:
+  void ConfigureOptions(ServeOptions& o) override { o.read_timeout_seconds = 1; }
+};
+
+TEST_F(ShortTimeoutTest, AClientThatStopsSendingIsDropped) {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  ASSERT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string half = "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"user\"";
+  ASSERT_GT(::send(s, half.data(), half.size(), 0), 0);
+  timeval tv{5, 0};
+  ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto t0 = std::chrono::steady_clock::now();
+  // The server gives up on the body after the 1 s read timeout: it answers 400 (or closes).
+  char buf[512];
+  const ssize_t n = ::recv(s, buf, sizeof buf, 0);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::close(s);
+  EXPECT_GE(n, 0) << "the server should answer or close within the read timeout, not hang";
+  if (n > 0) EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).substr(0, 12), "HTTP/1.1 400");
+  EXPECT_GT(waited, 0.5);
+  EXPECT_LT(waited, 2.5);
+}
+
 TEST_F(ReviewServerTest, ADisabledLoginLosesItsSession) {
   Login lan = LogIn("lan");
   ASSERT_EQ(Get(lan, "/api/me")->status, 200);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -220,12 +221,17 @@ TEST(ReviewLeaseTest, TwoReviewersOnTwoConnectionsNeverGetTheSameItem) {
   ASSERT_EQ(all.size(), 40u);
   std::vector<std::int64_t> got[2];
   std::thread workers[2];
+  std::atomic<int> ready{0};
   for (int w = 0; w < 2; ++w) {
     workers[w] = std::thread([&, w] {
       auto s = Store::Open(db, false);
       ASSERT_TRUE(s.ok());
       const std::string who = w == 0 ? "lan" : "minh";
-      for (;;) {
+      // Both connections open before either leases, so they race for the same first items;
+      // each stops at 25, so both get some whoever is faster.
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      while (got[w].size() < 25) {
         // No decisions: each keeps its leases and asks past them (the client's prefetch).
         auto next = (*s)->LeaseNextReviewItem(who, 600, got[w]);
         ASSERT_TRUE(next.ok()) << next.error().message;

@@ -1,0 +1,105 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// `phieu user …`, `phieu audit` and `phieu backup` through the real binary.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/phieu_cli.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using phieu::testing::CmdResult;
+using phieu::testing::kPhieu;
+using phieu::testing::Phieu;
+
+// `phieu ARGS` with `input` on its standard input (a pipe: not a terminal).
+CmdResult PhieuWithInput(const std::string& input, const std::string& args) {
+  const fs::path in = fs::temp_directory_path() / ("phieu-stdin-" + std::to_string(getpid()));
+  std::ofstream(in) << input;
+  CmdResult r = Phieu(args + " < " + in.string());
+  fs::remove(in);
+  return r;
+}
+
+class UserCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("phieu-user-cli-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "s.db").string();
+    ASSERT_EQ(Phieu("survey init --db " + db_ + " --template sipas").code, 0);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  fs::path dir_;
+  std::string db_;
+};
+
+TEST_F(UserCliTest, AddListPasswdDisableAndAudit) {
+  CmdResult add = PhieuWithInput("mật khẩu lan\n", "user add --db " + db_ + " lan --role reviewer");
+  ASSERT_EQ(add.code, 0) << add.out;
+  EXPECT_EQ(add.out.find("mật khẩu"), std::string::npos);  // never echoed
+  ASSERT_EQ(PhieuWithInput("admin-password\r\n", "user add --db " + db_ + " an --role admin").code, 0);
+
+  CmdResult list = Phieu("user list --db " + db_);
+  ASSERT_EQ(list.code, 0) << list.out;
+  EXPECT_NE(list.out.find("an "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("admin"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("lan "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("reviewer"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find("argon2"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find("disabled"), std::string::npos) << list.out;
+
+  // Taken name, bad role, short password, no password: refused, nothing added.
+  CmdResult dup = PhieuWithInput("another-password\n", "user add --db " + db_ + " lan --role clerk");
+  EXPECT_EQ(dup.code, 1) << dup.out;
+  EXPECT_NE(dup.out.find("already exists"), std::string::npos) << dup.out;
+  EXPECT_EQ(PhieuWithInput("another-password\n", "user add --db " + db_ + " hoa --role boss").code, 2);
+  CmdResult shortpw = PhieuWithInput("short\n", "user add --db " + db_ + " hoa --role clerk");
+  EXPECT_EQ(shortpw.code, 2) << shortpw.out;
+  EXPECT_NE(shortpw.out.find("at least 8 characters"), std::string::npos) << shortpw.out;
+  EXPECT_EQ(PhieuWithInput("", "user add --db " + db_ + " hoa --role clerk").code, 2);
+  // A password given on the command line is not an option at all.
+  EXPECT_EQ(Phieu("user add --db " + db_ + " hoa --role clerk --password secret-secret").code, 2);
+  EXPECT_EQ(Phieu("user list --db " + db_).out.find("hoa"), std::string::npos);
+
+  ASSERT_EQ(PhieuWithInput("new password 2\n", "user passwd --db " + db_ + " lan").code, 0);
+  CmdResult nobody = PhieuWithInput("new password 2\n", "user passwd --db " + db_ + " nobody");
+  EXPECT_EQ(nobody.code, 1);
+  EXPECT_NE(nobody.out.find("no user \"nobody\""), std::string::npos) << nobody.out;
+
+  ASSERT_EQ(Phieu("user disable --db " + db_ + " lan").code, 0);
+  EXPECT_NE(Phieu("user list --db " + db_).out.find("disabled"), std::string::npos);
+  ASSERT_EQ(Phieu("user disable --db " + db_ + " lan --enable").code, 0);
+  EXPECT_EQ(Phieu("user list --db " + db_).out.find("disabled"), std::string::npos);
+
+  CmdResult audit = Phieu("audit --db " + db_ + " --user lan");
+  EXPECT_EQ(audit.code, 0);
+  EXPECT_NE(audit.out.find("No audit rows"), std::string::npos) << audit.out;  // lan did nothing
+  CmdResult all = Phieu("audit --db " + db_);
+  ASSERT_EQ(all.code, 0) << all.out;
+  // add lan, add an, passwd lan, disable lan, enable lan: newest first.
+  EXPECT_NE(all.out.find(R"(user     lan                  {"disabled":true} -> {"disabled":false})"),
+            std::string::npos) << all.out;
+  EXPECT_NE(all.out.find(R"(- -> {"password":"changed"})"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find(R"(- -> {"disabled":false,"role":"admin"})"), std::string::npos) << all.out;
+  EXPECT_LT(all.out.find("\"disabled\":true} -> {\"disabled\":false}"),
+            all.out.find("\"role\":\"reviewer\""));
+  EXPECT_EQ(all.out.find("argon2"), std::string::npos);
+  CmdResult limited = Phieu("audit --db " + db_ + " --limit 1");
+  EXPECT_EQ(std::count(limited.out.begin(), limited.out.end(), '\n'), 1) << limited.out;
+}
+
+}  // namespace
