@@ -22,7 +22,7 @@ using core::FieldKind;
 // `open_review`; `s1` is what the machine read on the scale row.
 void ScanSheet(Store& s, core::Serial serial, const std::string& s1 = "4", bool open_review = false) {
   const auto file = BeginFile(s, "sheet-" + std::to_string(serial) + ".pdf");
-  std::vector<recognition::FieldReading> page1 = {
+  std::vector<ReadingRecord> page1 = {
       BoxReading("q1", FieldKind::kSingle, {"1"}, open_review),
       BoxReading("q2", FieldKind::kMulti, {"a", "c"}),
       BoxReading("s1", FieldKind::kScale, {s1})};
