@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   add_table(&app, SimulateCommands());
   add_table(&app, ServeCommands());
   add_table(&app, UserCommands());
+  add_table(&app, RecheckCommands());
 
   try {
     app.parse(argc, argv);
