@@ -131,6 +131,11 @@ function Hide() {
   if (!built) return;
   $('recheck').hidden = true;
   $('review').hidden = false;
+  if (savedChrome) {
+    $('counts').hidden = savedChrome.counts;
+    $('hint').hidden = savedChrome.hint;
+    savedChrome = null;
+  }
   $('btn-recheck').textContent = T('rc_open');
 }
 
@@ -139,8 +144,14 @@ function Fail(e) {
   $('rc-status').textContent = T('error', { detail: e && e.message ? e.message : String(e) });
 }
 
+// The review screen's header counts and key line belong to the review queue.
+let savedChrome = null;
+
 async function Show(which) {
   tab = which;
+  if (!savedChrome) savedChrome = { counts: $('counts').hidden, hint: $('hint').hidden };
+  $('counts').hidden = true;
+  $('hint').hidden = true;
   $('review').hidden = true;
   $('recheck').hidden = false;
   $('btn-recheck').textContent = T('rc_back');
