@@ -87,8 +87,12 @@ class ScanPageImages final : public review::PageImageSource {
       out_to_scan = (cv::Mat_<double>(3, 3) << sx, 0, 0, 0, sy, 0, 0, 0, 1) * out_to_scan;
       gray = small;
     }
-    const cv::Size size(static_cast<int>(src.width_mm * px_per_mm + 0.5),
-                        static_cast<int>(src.height_mm * px_per_mm + 0.5));
+    // A survey registered before layouts were stored has no page size: A4 portrait, the size of
+    // every bundled template, stands in.
+    const double width_mm = src.width_mm > 0 ? src.width_mm : 210.0;
+    const double height_mm = src.height_mm > 0 ? src.height_mm : 297.0;
+    const cv::Size size(static_cast<int>(width_mm * px_per_mm + 0.5),
+                        static_cast<int>(height_mm * px_per_mm + 0.5));
     cv::Mat warped;
     try {
       cv::warpPerspective(gray, warped, out_to_scan, size,

@@ -1,12 +1,13 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// phieu user add | passwd | disable | list, and phieu audit: the logins of `phieu serve` and
-// the trail of every change a person made.
+// phieu user add | passwd | disable | list, phieu audit and phieu backup: the logins of
+// `phieu serve`, the trail of every change a person made, and a safe copy of the survey.
 #include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <string>
@@ -187,6 +188,40 @@ std::vector<Command> UserCommands() {
                        << std::setw(20) << r.entity_id << " " << Shown(r.old_value) << " -> "
                        << Shown(r.new_value) << "\n";
            }
+           return kExitOk;
+         });
+       }},
+      {"backup", "Copy the survey to a new file, safely, even while ingest or serve write to it",
+       [](CLI::App* cmd) {
+         struct Args { std::string db, out; bool force = false; };
+         auto a = std::make_shared<Args>();
+         cmd->add_option("--db", a->db, "survey file")->required();
+         cmd->add_option("-o,--output", a->out, "the copy to write")->required();
+         cmd->add_flag("--force", a->force, "replace the output file if it exists");
+         cmd->footer("The copy is made with SQLite's online backup API (a consistent snapshot, other\n"
+                     "programs keep working) and checked with PRAGMA integrity_check. To restore, stop\n"
+                     "every phieu program using the survey and copy the backup over the survey file\n"
+                     "(remove any SURVEY.db-wal and SURVEY.db-shm left beside it first).");
+         return std::function<int()>([a] {
+           namespace fs = std::filesystem;
+           std::error_code ec;
+           if (fs::exists(a->out, ec) && fs::equivalent(a->out, a->db, ec))
+             return Fail(a->out + ": is the survey itself; write the backup elsewhere", kExitUsage);
+           if (fs::exists(a->out, ec) && !a->force)
+             return Fail(a->out + ": already exists; add --force to replace it", kExitUsage);
+           auto store = OpenSurvey(a->db, false);
+           if (!store.ok()) return Fail(store.error());
+           // With --force the old copy stays until the new one is whole and checked.
+           const std::string target = a->force ? a->out + ".new" : a->out;
+           fs::remove(target, ec);
+           auto st = (*store)->Backup(target);
+           if (!st.ok()) return Fail(st.error());
+           if (target != a->out) {
+             fs::rename(target, a->out, ec);
+             if (ec) return Fail(a->out + ": " + ec.message());
+           }
+           std::cout << "Backed up " << a->db << " to " << a->out << " (" << fs::file_size(a->out, ec)
+                     << " bytes, integrity ok)\n";
            return kExitOk;
          });
        }},

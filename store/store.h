@@ -334,6 +334,28 @@ struct AuditFilter {
   int limit = 1000;                    ///< newest first.
 };
 
+/// The stored original of one identified page, for drawing the whole page (the reviewer's
+/// "Z" view): decode page `page_index` of `original` and map page mm to its pixels with
+/// `mm_to_px`.
+struct PageSource {
+  std::vector<unsigned char> original;  ///< the scan file's bytes as ingested (TIFF, PDF, PNG...).
+  std::string file_name;                ///< its name when ingested (the extension tells the format).
+  int page_index = 0;                   ///< 0-based page of that file.
+  std::array<double, 9> mm_to_px{};     ///< page mm -> scan px, row-major (PageRecord::mm_to_px).
+  double px_per_mm = 0;
+  double width_mm = 0, height_mm = 0;   ///< the printed page (0 when its layout is not stored).
+};
+
+/// A registered template version's layout as frozen at registration.
+struct StoredLayout {
+  std::string template_id;
+  int version = 0;
+  /// nullopt for templates registered before layouts were stored (schema < 3) until they are
+  /// registered again; ComputeLayout then stands in.
+  std::optional<templates::Layout> layout;
+  std::string engine;  ///< the text engine that computed it (templates::LayoutEngineVersion).
+};
+
 // --- the re-check (phúc tra; store/src/recheck.cpp, docs/recheck.md) ---------------------
 
 /// How `phieu recheck draw` samples complete sheets. Every field has the CLI's default.
@@ -491,6 +513,9 @@ class Store {
                                         const templates::Layout& layout) = 0;
   /// The JSON sources of every registered template version (parse with templates::ParseTemplate).
   virtual core::Result<std::vector<std::string>> LoadTemplateSources() = 0;
+  /// The layout of every registered template version as stored at registration (the boxes
+  /// where they were printed), ordered by template id and version.
+  virtual core::Result<std::vector<StoredLayout>> LoadTemplateLayouts() = 0;
 
   // --- units ------------------------------------------------------------------------------
   /// CSV with header `code,name,kind,quota[,parent]` (UTF-8, optional BOM, quoted fields).
@@ -556,6 +581,9 @@ class Store {
   virtual core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) = 0;
   /// The stored PNG crop of a reading (empty when none was kept: see docs/schema.md).
   virtual core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) = 0;
+  /// The original of page `page` (1-based, as printed) of sheet `serial`: the identified,
+  /// non-conflict page. nullopt when that page was never scanned or its original is not kept.
+  virtual core::Result<std::optional<PageSource>> LoadPageSource(core::Serial serial, int page) = 0;
 
   // --- accounts ---------------------------------------------------------------------------
   /// A new login; Error when the name is taken or malformed, or `password_hash` is not an
@@ -600,6 +628,13 @@ class Store {
   virtual core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
   /// One sheet as ListSheets(true) would give it; nullopt when it has no identified page.
   virtual core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) = 0;
+
+  // --- safety -----------------------------------------------------------------------------
+  /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a
+  /// time, so ingest and the server may go on writing meanwhile (the copy is the survey as of
+  /// the end of the copy); then opens the copy and runs PRAGMA integrity_check. An Error names
+  /// the file on any failure, and an incomplete copy is removed. `to` must not exist.
+  virtual core::Status Backup(const std::filesystem::path& to) = 0;
 
   // --- the re-check (phúc tra) -------------------------------------------------------------
   /// Draws complete sheets not drawn before (RecheckDrawOptions) and records the draw.

@@ -110,6 +110,16 @@ export function ChooseOption(item, draft, n) {
   return true;
 }
 
+/// Which option a digit key names: n, or 10 + n when the key follows a "1" pressed less than
+/// `windowMs` before and the item has that many options (a school form's twelve subjects).
+/// `last` is {n, at} of the previous digit key or null. Returns {option, replacesLast}.
+export function OptionForDigit(optionCount, last, n, at, windowMs = 700) {
+  if (last && last.n === 1 && at - last.at < windowMs && optionCount >= 10 + n) {
+    return { option: 10 + n, replacesLast: true };
+  }
+  return { option: n, replacesLast: false };
+}
+
 export function ClearAnswer(draft) {
   draft.selected = new Set();
   draft.text = '';

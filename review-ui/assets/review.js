@@ -13,6 +13,7 @@ import * as api from './client.js';
 import { T } from './i18n.js';
 import {
   NormalizeItem, DraftFrom, ChooseOption, ClearAnswer, ToggleIllegible, DecisionValue, IsBoxKind,
+  OptionForDigit,
 } from './item.js';
 import { RenderItem, RenderDraft, ResizeCrop } from './item_view.js';
 import { OpenPageView } from './page_view.js';
@@ -338,13 +339,12 @@ export class ReviewScreen {
       return;
     }
     const now = performance.now();
-    const last = this.lastDigit;
-    this.lastDigit = { n, at: now };
-    if (last && last.n === 1 && now - last.at < kTwoDigitMs && item.options.length >= 10 + n) {
+    const pick = OptionForDigit(item.options.length, this.lastDigit, n, now, kTwoDigitMs);
+    this.lastDigit = pick.replacesLast ? null : { n, at: now };
+    if (pick.replacesLast) {
       ChooseOption(item, this.draft, 1);  // take back the "1" ...
       if (item.kind !== 'multi') this.draft.selected.clear();
-      ChooseOption(item, this.draft, 10 + n);  // ... it was option 1n
-      this.lastDigit = null;
+      ChooseOption(item, this.draft, pick.option);  // ... it was option 1n
     } else if (n === 0) {
       ClearAnswer(this.draft);
     } else {
@@ -412,6 +412,10 @@ export class ReviewScreen {
     try {
       const counts = await api.Queue();
       this.hooks.onCounts(counts, this.Rate());
+      // The queue was empty and a new batch was ingested since: take it up by itself.
+      if (this.emptyState && !this.busy && counts && counts.open > (counts.leased_to_others || 0)) {
+        await this.ShowNextFromQueue();
+      }
     } catch (e) {
       if (e && e.status === 401) this.hooks.onUnauthorized();
     }

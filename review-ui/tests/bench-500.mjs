@@ -6,19 +6,46 @@
 // press (measured in the page, at the keydown) to the next item drawn on screen (its id on the
 // page and the frame after it painted), median and p95. Not part of ctest: a benchmark.
 //
-//   node review-ui/tests/bench-500.mjs [--items 500] [--sheets 300] [--seed 5] [--runs 1]
-//   PHIEU=build/app/phieu by default; the survey is made fresh in a temporary folder.
+//   node review-ui/tests/bench-500.mjs [--items 500] [--sheets 300] [--seed 5] [--runs 1] [--db S.db]
+//   PHIEU=build/app/phieu by default. The survey is made fresh in a temporary folder (simulated
+//   and ingested: minutes), or copied afresh for each run from --db (a survey with enough open
+//   items, e.g. one a previous run made: it prints where).
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, WaitForItem, Api } from './harness.mjs';
 
 function Arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? process.argv[i + 1] : fallback;
 }
-const items = Arg('items', 500);
-const sheets = Arg('sheets', Math.ceil(items * 0.6));
-const seed = Arg('seed', 5);
-const runs = Arg('runs', 1);
+const items = Number(Arg('items', 500));
+const sheets = Number(Arg('sheets', Math.ceil(items * 0.6)));
+const seed = Number(Arg('seed', 5));
+const runs = Number(Arg('runs', 1));
+const source = Arg('db', '');
+
+function Survey(run) {
+  if (!source) {
+    const made = MakeSurvey({ sheets, seed: seed + run });
+    console.log(`survey made: ${made.db} (pass --db ${made.db}.pristine to reuse a copy of it)`);
+    fs.copyFileSync(made.db, `${made.db}.pristine`);
+    return { ...made, fresh: true };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phieu-bench-'));
+  const db = path.join(dir, 'survey.db');
+  fs.copyFileSync(source, db);
+  return { dir, db, fresh: false };
+}
+
+function Users(db) {
+  for (const [name, role] of [['bench', 'reviewer'], ['boss', 'admin']]) {
+    try { AddUser(db, name, role); } catch (e) {
+      if (!/exist|taken|UNIQUE/i.test(e.message)) throw e;  // a copied survey may have them already
+    }
+  }
+}
 
 const Quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,9 +70,8 @@ async function InstallProbe(page) {
 
 async function OneRun(run) {
   const t = Date.now();
-  const survey = MakeSurvey({ sheets, seed: seed + run });
-  AddUser(survey.db, 'bench', 'reviewer');
-  AddUser(survey.db, 'boss', 'admin');
+  const survey = Survey(run);
+  Users(survey.db);
   const made = (Date.now() - t) / 1000;
   const server = await StartServer(survey.db);
   const browser = await LaunchBrowser();
@@ -61,8 +87,12 @@ async function OneRun(run) {
     const start = performance.now();
     for (let i = 0; i < items; i += 1) {
       const kind = await page.evaluate(() => document.getElementById('item').dataset.kind);
-      if (kind === 'digits' || kind === 'text') await page.keyboard.press('Escape');
-      await page.keyboard.press(i % 3 === 0 ? '1' : '0');
+      if (kind === 'digits' || kind === 'text') {  // leave the draft, no answer
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('0');
+      } else {
+        await page.keyboard.press(i % 3 === 0 ? '1' : '0');
+      }
       await page.keyboard.press('Enter');
       id = await WaitForItem(page, id);
       if (id === '') break;
@@ -73,6 +103,7 @@ async function OneRun(run) {
   } finally {
     await browser.close();
     await server.stop();
+    if (!survey.fresh) fs.rmSync(survey.dir, { recursive: true, force: true });
   }
 }
 
@@ -80,7 +111,8 @@ const results = [];
 for (let run = 0; run < runs; run += 1) {
   const r = await OneRun(run);
   results.push(r);
-  console.log(`run ${run + 1}: survey of ${sheets} sheets (${r.open} open items) made in ${r.made.toFixed(0)} s; ` +
+  console.log(`run ${run + 1}: ${source ? `copy of ${source}` : `survey of ${sheets} simulated sheets`} ` +
+    `(${r.open} open items) ready in ${r.made.toFixed(0)} s; ` +
     `${r.done} items in ${r.seconds.toFixed(1)} s = ${(r.done / r.seconds * 60).toFixed(0)} items/min; ` +
     `Enter -> next item shown: median ${Quantile(r.samples, 0.5).toFixed(1)} ms, ` +
     `p95 ${Quantile(r.samples, 0.95).toFixed(1)} ms, max ${Math.max(...r.samples).toFixed(1)} ms` +

@@ -49,6 +49,21 @@ export function MakeSurvey({ sheets = 10, seed = 1 } = {}) {
   return { dir, db };
 }
 
+/// Simulates sheets `serials` ("A-B") and ingests them into an existing survey (a batch that
+/// arrives while the server runs).
+export function IngestMore(db, { serials, seed }) {
+  const dir = path.join(path.dirname(db), `more-${serials}`);
+  MustRun(['simulate', '--template', 'sipas', '--serials', serials, '--seed', String(seed), '-o', dir]);
+  const r = Run(['ingest', '--db', db, '--review-blank-required', dir]);
+  if (r.status !== 0) throw new Error(`phieu ingest exited ${r.status}:\n${r.stderr}`);
+}
+
+/// Removes a survey's folder (kept when PHIEU_KEEP_TEST_DIRS is set, to look at after a failure).
+export function RemoveSurvey(survey) {
+  if (!survey || process.env.PHIEU_KEEP_TEST_DIRS) return;
+  fs.rmSync(survey.dir, { recursive: true, force: true });
+}
+
 export function AddUser(db, name, role, password = kPassword) {
   MustRun(['user', 'add', '--db', db, name, '--role', role], `${password}\n`);
 }

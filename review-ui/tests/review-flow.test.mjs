@@ -10,10 +10,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, WaitForItem,
-  ShownItem, Shot, Api, ExportJson,
+  ShownItem, Shot, Api, RemoveSurvey, ExportJson, IngestMore,
 } from './harness.mjs';
 
-const kTextAnswer = 'Cán bộ tận tình, thủ tục nhanh gọn; cảm ơn!';
+// Typed into the text field: the letters of the screen's own keys (X, K, U, Z) must go into
+// the field, not act as commands.
+const kTextAnswer = 'Xin cảm ơn, khá tốt; thủ tục nhanh gọn. Liên hệ qua Zalo.';
 
 let survey; let server; let browser; let page; let admin;
 
@@ -31,6 +33,7 @@ test.before(async () => {
 test.after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  RemoveSurvey(survey);
 });
 
 /// Decides the shown item with keys only; returns the value expected in the survey:
@@ -52,6 +55,18 @@ async function DecideWithKeys(shown, i) {
     }
     await kb.press('Control+A');
     await kb.type(value);  // typed into the input, which no shortcut may steal
+    if (shown.kind === 'text') {
+      // An input method composing a syllable (Telex/VNI) ends it with Enter: that Enter is the
+      // IME's, not "accept".
+      const accepted = await page.evaluate(() => {
+        document.getElementById('draft').dispatchEvent(
+          new KeyboardEvent('keydown', { key: 'Enter', keyCode: 229, isComposing: true, bubbles: true }));
+        return document.getElementById('item').hasAttribute('aria-busy');  // set at once by accept
+      });
+      assert.equal(accepted, false, 'Enter inside a composition does not accept');
+      assert.equal((await ShownItem(page)).id, shown.id);
+      assert.equal((await ShownItem(page)).draft, value);
+    }
     await kb.press('Enter');
     return { text: value };
   }
@@ -225,5 +240,16 @@ test('the English choice is remembered across a reload', async () => {
   await page.keyboard.press('l');
   await page.waitForFunction(() => document.documentElement.lang === 'vi');
   assert.equal(await page.textContent('#btn-lang'), 'English');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a batch ingested while the server runs shows up without a restart', async () => {
+  assert.ok(await page.isVisible('#empty'), 'the queue was cleared');
+  IngestMore(survey.db, { serials: '101-104', seed: 99 });
+  await page.keyboard.press('r');
+  const id = await WaitForItem(page);
+  assert.notEqual(id, '', 'R takes up the new items');
+  const item = (await admin.Get(`/api/review/items/${id}`)).json;
+  assert.ok(item.serial >= 101 && item.serial <= 104, `an item of the new batch (sheet ${item.serial})`);
   assert.deepEqual(page.errors, []);
 });

@@ -9,7 +9,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, WaitForItem,
-  ShownItem, Shot, Api,
+  ShownItem, Shot, Api, RemoveSurvey,
 } from './harness.mjs';
 
 let survey; let server; let browser;
@@ -26,6 +26,7 @@ test.before(async () => {
 test.after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  RemoveSurvey(survey);
 });
 
 /// fetch() from inside the page (the browser's own cookie, Origin and CSRF handling).

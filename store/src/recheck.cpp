@@ -241,7 +241,7 @@ std::optional<RecheckSheetView> SqliteStore::RecheckView(core::Serial serial) {
       v.fields.push_back(std::move(f));
     }
   }
-  if (const templates::Layout* layout = StoredLayout(v.template_id, v.template_version)) {
+  if (const templates::Layout* layout = LayoutOf(v.template_id, v.template_version)) {
     for (auto& f : v.fields)
       for (const auto& lf : layout->fields) {
         if (lf.id != f.field_id) continue;

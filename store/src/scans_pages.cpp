@@ -298,3 +298,53 @@ core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256
 }
 
 }  // namespace phieu::store
+
+namespace phieu::store {
+
+core::Result<std::optional<PageSource>> SqliteStore::LoadPageSource(core::Serial serial, int page) {
+  return Guard([&]() -> core::Result<std::optional<PageSource>> {
+    // One snapshot: the page row and the original it points to.
+    db_.Exec("BEGIN");
+    std::optional<PageSource> out;
+    try {
+      PageSource src;
+      std::string template_id;
+      int version = 0;
+      bool found = false;
+      {
+        Stmt st = db_.Prepare(
+            "SELECT f.path, p.page_index, p.homography, coalesce(p.px_per_mm,0), p.template_id, "
+            "p.version, o.bytes FROM pages p JOIN scan_files f ON f.id=p.file_id "
+            "JOIN scan_originals o ON o.file_id=p.file_id "
+            "WHERE p.serial=? AND p.page_no=? AND p.status='ok' LIMIT 1");
+        st.Bind(1, serial).Bind(2, page);
+        if (st.Step()) {
+          found = true;
+          src.file_name = fs::path(st.Text(0)).filename().string();
+          src.page_index = static_cast<int>(st.Int(1));
+          const json h = json::parse(st.Text(2));
+          for (size_t i = 0; i < 9 && i < h.size(); ++i) src.mm_to_px[i] = h[i].get<double>();
+          src.px_per_mm = st.Double(3);
+          template_id = st.Text(4);
+          version = static_cast<int>(st.Int(5));
+          src.original = st.Blob(6);
+        }
+      }
+      if (found) {
+        if (const templates::Layout* layout = LayoutOf(template_id, version))
+          if (const templates::PageLayout* p = layout->FindPage(page)) {
+            src.width_mm = p->width_mm;
+            src.height_mm = p->height_mm;
+          }
+        out = std::move(src);
+      }
+    } catch (...) {
+      db_.Exec("ROLLBACK");
+      throw;
+    }
+    db_.Exec("COMMIT");
+    return out;
+  });
+}
+
+}  // namespace phieu::store

@@ -103,3 +103,29 @@ TEST_F(UserCliTest, AddListPasswdDisableAndAudit) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(UserCliTest, BackupMakesACheckedCopyAndNeverOverwritesUnasked) {
+  ASSERT_EQ(PhieuWithInput("mật khẩu lan\n", "user add --db " + db_ + " lan --role reviewer").code, 0);
+  const std::string copy = (dir_ / "copy.db").string();
+  CmdResult b = Phieu("backup --db " + db_ + " -o " + copy);
+  ASSERT_EQ(b.code, 0) << b.out;
+  EXPECT_NE(b.out.find("integrity ok"), std::string::npos) << b.out;
+  // The copy is a survey: its logins and audit are there.
+  EXPECT_NE(Phieu("user list --db " + copy).out.find("lan"), std::string::npos);
+  EXPECT_NE(Phieu("audit --db " + copy).out.find("reviewer"), std::string::npos);
+
+  CmdResult again = Phieu("backup --db " + db_ + " -o " + copy);
+  EXPECT_EQ(again.code, 2) << again.out;
+  EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
+  EXPECT_EQ(Phieu("backup --db " + db_ + " -o " + db_ + " --force").code, 2);  // the survey itself
+  ASSERT_EQ(PhieuWithInput("mật khẩu hoa\n", "user add --db " + db_ + " hoa --role clerk").code, 0);
+  CmdResult forced = Phieu("backup --db " + db_ + " -o " + copy + " --force");
+  ASSERT_EQ(forced.code, 0) << forced.out;
+  EXPECT_NE(Phieu("user list --db " + copy).out.find("hoa"), std::string::npos);
+  EXPECT_EQ(Phieu("backup --db " + (dir_ / "missing.db").string() + " -o " + (dir_ / "x.db").string()).code, 1);
+  EXPECT_FALSE(fs::exists(dir_ / "x.db"));
+}
+
+}  // namespace

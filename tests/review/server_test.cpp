@@ -581,8 +581,26 @@ TEST_F(ReviewServerTest, ItemsIngestedWhileServingShowUpWithoutRestart) {
   EXPECT_GE(Json::parse(r->body)["serial"].get<long long>(), 101);
 }
 
-// `phieu serve` itself: answers on its port and stops cleanly on SIGTERM.
-TEST(ServeCommandTest, StopsCleanlyOnSigterm) {
+// Width and height of a baseline or progressive JPEG (its SOF marker); {0, 0} when none.
+std::pair<int, int> JpegSize(const std::string& b) {
+  std::size_t i = 2;
+  while (i + 9 < b.size()) {
+    if (static_cast<unsigned char>(b[i]) != 0xFF) return {0, 0};
+    const unsigned char m = static_cast<unsigned char>(b[i + 1]);
+    const int len = (static_cast<unsigned char>(b[i + 2]) << 8) | static_cast<unsigned char>(b[i + 3]);
+    if (m == 0xC0 || m == 0xC1 || m == 0xC2) {
+      const int h = (static_cast<unsigned char>(b[i + 5]) << 8) | static_cast<unsigned char>(b[i + 6]);
+      const int w = (static_cast<unsigned char>(b[i + 7]) << 8) | static_cast<unsigned char>(b[i + 8]);
+      return {w, h};
+    }
+    i += 2 + static_cast<std::size_t>(len);
+  }
+  return {0, 0};
+}
+
+// `phieu serve` itself: answers on its port, draws a scanned page for the Z view from the stored
+// original (app/page_images.cpp), and stops cleanly on SIGTERM.
+TEST(ServeCommandTest, ServesPageImagesAndStopsCleanlyOnSigterm) {
   auto& f = SurveyFixture::Get();
   ASSERT_EQ(f.error, "");
   const fs::path db = f.work / "serve.db";
@@ -616,6 +634,28 @@ TEST(ServeCommandTest, StopsCleanlyOnSigterm) {
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(up);
+  if (up) {
+    auto login = c.Post("/api/login", Json{{"user", "lan"}, {"password", kPassword}}.dump(), "application/json");
+    ASSERT_TRUE(login);
+    ASSERT_EQ(login->status, 200);
+    const std::string sc = login->get_header_value("Set-Cookie");
+    httplib::Headers h{{"Cookie", sc.substr(0, sc.find(';'))}};
+    auto next = c.Get("/api/review/next", h);
+    ASSERT_EQ(next->status, 200);
+    const std::string serial = std::to_string(Json::parse(next->body)["serial"].get<long long>());
+    Json layout = Json::parse(c.Get(("/api/sheets/" + serial + "/layout").c_str(), h)->body);
+    for (const auto& p : layout["pages"]) {
+      auto img = c.Get(p["image"].get<std::string>().c_str(), h);
+      ASSERT_TRUE(img);
+      ASSERT_EQ(img->status, 200) << p["image"] << ": " << img->body.substr(0, 200);
+      EXPECT_EQ(img->get_header_value("Content-Type"), "image/jpeg");
+      // 4 px per mm of the printed page.
+      const auto [w, h2] = JpegSize(img->body);
+      EXPECT_NEAR(w, p["width_mm"].get<double>() * kPageImagePxPerMm, 1.0);
+      EXPECT_NEAR(h2, p["height_mm"].get<double>() * kPageImagePxPerMm, 1.0);
+    }
+    EXPECT_EQ(c.Get(("/api/sheets/" + serial + "/pages/9").c_str(), h)->status, 404);
+  }
   ::kill(pid, SIGTERM);
   int status = 0;
   for (int i = 0; i < 100; ++i) {
