@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api,
-  ExportJson, kPhieu,
+  ExportJson, RemoveSurvey, kPhieu,
 } from './harness.mjs';
 
 let survey; let server; let browser;
@@ -30,6 +30,7 @@ test.before(async () => {
 test.after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  if (survey) RemoveSurvey(survey);
 });
 
 function Phieu(args) {
