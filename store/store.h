@@ -489,6 +489,22 @@ struct RecheckReport {
   std::vector<ResidualError> residual;  ///< boxes, digits, text.
 };
 
+/// Review speed (the desk): each reviewer's pace from the audit timestamps of their decisions.
+struct ReviewerPace {
+  std::string who;
+  int decisions = 0;           ///< decisions (audit "decision" rows) in the window.
+  std::string first_at, last_at;
+  double items_per_hour = 0;   ///< (decisions - 1) / (last_at - first_at); 0 with < 2 decisions.
+};
+struct ReviewSpeed {
+  std::string now;             ///< the end of the window, ISO 8601 UTC.
+  int window_minutes = 60;
+  std::vector<ReviewerPace> reviewers;  ///< by name.
+  int queue_left = 0;          ///< open review items.
+  double items_per_hour = 0;   ///< the team: the sum of the reviewers' paces.
+  std::optional<double> hours_left;  ///< queue_left / items_per_hour; nullopt at pace 0.
+};
+
 /// Cohen's kappa of paired labels (po - pe) / (1 - pe); nullopt when there are no pairs or
 /// pe == 1 (both raters used one single category: agreement beyond chance is undefined).
 std::optional<double> CohenKappa(const std::vector<std::pair<std::string, std::string>>& pairs);
@@ -659,6 +675,8 @@ class Store {
   virtual core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
                                                     const FieldValue& value, const Actor& by) = 0;
   virtual core::Result<RecheckReport> GetRecheckReport() = 0;
+  /// Decisions in the `window_minutes` before `now` (ISO 8601 UTC; "" = the current time).
+  virtual core::Result<ReviewSpeed> GetReviewSpeed(const std::string& now, int window_minutes) = 0;
 };
 
 /// SHA-256 of bytes, lowercase hex.

@@ -263,6 +263,26 @@ std::vector<ExtraRoute> RecheckRoutes(int lease_seconds) {
          return {200, {{"disagreements", std::move(a)}}};
        }},
       {"POST", "/api/recheck/disagreements/{}/{}/settle", R::kAdmin, true, Settle},
+      // Speed figures for the desk (issue 16 item 6): the window is ?window=MINUTES (default
+      // 60, at most a week).
+      {"GET", "/api/desk/speed", R::kEveryone, false,
+       [](ExtraCall& c) -> ExtraReply {
+         int window = 60;
+         if (!c.query_window.empty()) {
+           const auto v = Id(c.query_window, "window");
+           if (v > 7 * 24 * 60) throw ExtraError{400, "bad window: at most 10080 minutes", ""};
+           window = static_cast<int>(v);
+         }
+         auto sp = Must(c.store.GetReviewSpeed("", window), "review speed");
+         Json people = Json::array();
+         for (const auto& p : sp.reviewers)
+           people.push_back({{"who", p.who}, {"decisions", p.decisions}, {"first_at", p.first_at},
+                             {"last_at", p.last_at}, {"items_per_hour", p.items_per_hour}});
+         return {200, {{"now", sp.now}, {"window_minutes", sp.window_minutes},
+                       {"reviewers", std::move(people)}, {"queue_left", sp.queue_left},
+                       {"items_per_hour", sp.items_per_hour},
+                       {"hours_left", sp.hours_left ? Json(*sp.hours_left) : Json(nullptr)}}};
+       }},
       {"GET", "/api/recheck/report", R::kEveryone, false,
        [](ExtraCall& c) -> ExtraReply {
          return {200, ReportJson(Must(c.store.GetRecheckReport(), "re-check report"))};

@@ -21,6 +21,7 @@ struct ExtraCall {
   const std::string& address;
   const std::vector<std::string>& args;  ///< the {} segments of the pattern, in order.
   const std::string& body;               ///< raw request body (JSON when not empty).
+  std::string query_window;              ///< the ?window= parameter ("" when absent).
 };
 
 /// A handler's answer: `status` 204 sends no body.
@@ -46,7 +47,8 @@ struct ExtraRoute {
   std::function<ExtraReply(ExtraCall&)> handler;
 };
 
-/// The re-check's routes; a blind-entry lease lasts `lease_seconds`.
+/// The re-check's routes (and the desk's speed figures); a blind-entry lease lasts
+/// `lease_seconds`.
 std::vector<ExtraRoute> RecheckRoutes(int lease_seconds);
 
 }  // namespace phieu::review

@@ -419,7 +419,8 @@ void ServerImpl::BuildRoutes() {
     const RoleMask roles = x.roles == ExtraRoles::kAdmin ? Bit(store::Role::kAdmin)
                            : x.roles == ExtraRoles::kReviewers ? kReviewers : kEveryone;
     routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
-      ExtraCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.body};
+      ExtraCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.body,
+                     c.req.get_param_value("window")};
       ExtraReply r;
       try { r = h(call); } catch (const ExtraError& e) { throw HttpError{e.status, e.message, e.code}; }
       if (r.status == 204) c.res.status = 204; else SendJson(c.res, r.status, r.body);

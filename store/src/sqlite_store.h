@@ -152,6 +152,7 @@ class SqliteStore final : public Store {
   core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
                                             const FieldValue& value, const Actor& by) override;
   core::Result<RecheckReport> GetRecheckReport() override;
+  core::Result<ReviewSpeed> GetReviewSpeed(const std::string& now, int window_minutes) override;
   std::optional<RecheckSheetView> RecheckView(core::Serial serial);
   std::vector<std::string> FirstReviewers(core::Serial serial);
 

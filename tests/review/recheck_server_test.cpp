@@ -7,7 +7,9 @@
 // the sheet's value with an audit row from the "recheck" screen.
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "review_test_env.h"
 
@@ -207,6 +209,40 @@ TEST_F(RecheckServerTest, AdminSettlesADisagreementIntoTheSheet) {
   EXPECT_EQ(r["equal"].get<int>() + static_cast<int>(all.size()), r["fields"].get<int>());
   EXPECT_EQ(r["residual"].size(), 3u);
   EXPECT_EQ(r["draws"][0]["seed"], "4");
+}
+
+}  // namespace
+}  // namespace phieu::review::testing
+
+namespace phieu::review::testing {
+namespace {
+
+// The desk's speed figures: lan decides 3 items now, so her pace is (3 - 1) over the span of
+// her decisions, the queue is what is left open, and the time left is the queue over the pace.
+TEST_F(ReviewServerTest, DeskSpeedFromTheAudit) {
+  const Login lan = LogIn("lan"), thu = LogIn("thu");
+  for (int i = 0; i < 3; ++i) {
+    const Json item = Json::parse(Get(lan, "/api/review/next")->body);
+    ASSERT_EQ(Post(lan, "/api/review/items/" + std::to_string(item["id"].get<long long>()) + "/decision",
+                   {{"value", nullptr}, {"version", item["version"]}})->status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  const int open = Json::parse(Get(lan, "/api/review/queue")->body)["open"];
+  auto r = Get(thu, "/api/desk/speed");  // the desk: a clerk may see it
+  ASSERT_EQ(r->status, 200) << r->body;
+  const Json s = Json::parse(r->body);
+  EXPECT_EQ(s["window_minutes"], 60);
+  EXPECT_EQ(s["queue_left"], open);
+  ASSERT_EQ(s["reviewers"].size(), 1u);
+  const Json& p = s["reviewers"][0];
+  EXPECT_EQ(p["who"], "lan");
+  EXPECT_EQ(p["decisions"], 3);
+  const double pace = p["items_per_hour"];
+  EXPECT_GT(pace, 0.0);
+  EXPECT_DOUBLE_EQ(s["items_per_hour"].get<double>(), pace);
+  EXPECT_NEAR(s["hours_left"].get<double>(), open / pace, 1e-9);
+  EXPECT_EQ(Get(thu, "/api/desk/speed?window=0")->status, 400);
+  EXPECT_EQ(Client()->Get("/api/desk/speed")->status, 401);
 }
 
 }  // namespace

@@ -338,3 +338,61 @@ TEST(RecheckEntryTest, WrittenDrawReentersDigitsAndText) {
 
 }  // namespace
 }  // namespace phieu::store::testing
+
+namespace phieu::store::testing {
+namespace {
+
+// Review speed from audit timestamps, by hand: now = 10:40, a 60-minute window (after 09:40).
+// lan decided at 10:00, 10:06, 10:12: 2 intervals in 0.2 h = 10 items/hour; minh at 10:30 and
+// 10:31:30: 1 in 0.025 h = 40/hour; hoa at 08:00 is outside the window; lan's undo at 10:20 is
+// not a decision. Team 50/hour; 5 open items -> 0.1 hours left.
+TEST(ReviewSpeedTest, PaceQueueAndTimeLeftFromTheAudit) {
+  TempDir dir;
+  const auto db = dir.path() / "survey.db";
+  {
+    auto s = ReadySurvey(db);
+    auto serials = s->AllocateSerials(kTpl, 1, "X01", 5);
+    for (core::Serial serial : *serials) ScanSheet(*s, serial, "4", /*open_review=*/true);
+  }
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  const char* sql =
+      "INSERT INTO audit (who, at, entity, entity_id, old, new, screen, address) VALUES "
+      "('lan','2026-12-06T10:00:00.000Z','decision','1/q1',NULL,'[]','review',''),"
+      "('lan','2026-12-06T10:06:00.000Z','decision','1/q2',NULL,'[]','review',''),"
+      "('lan','2026-12-06T10:12:00.000Z','decision','1/s1',NULL,'[]','review',''),"
+      "('lan','2026-12-06T10:20:00.000Z','undo','1/s1','[]',NULL,'review',''),"
+      "('minh','2026-12-06T10:30:00.000Z','decision','2/q1',NULL,'[]','review',''),"
+      "('minh','2026-12-06T10:31:30.000Z','decision','2/q2',NULL,'[]','review',''),"
+      "('hoa','2026-12-06T08:00:00.000Z','decision','3/q1',NULL,'[]','review','')";
+  ASSERT_EQ(sqlite3_exec(h, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  sqlite3_close(h);
+
+  auto s = OpenOrDie(db, false);
+  auto speed = s->GetReviewSpeed("2026-12-06T10:40:00Z", 60);
+  ASSERT_TRUE(speed.ok()) << speed.error().message;
+  EXPECT_EQ(speed->now, "2026-12-06T10:40:00.000Z");
+  ASSERT_EQ(speed->reviewers.size(), 2u);
+  EXPECT_EQ(speed->reviewers[0].who, "lan");
+  EXPECT_EQ(speed->reviewers[0].decisions, 3);
+  EXPECT_NEAR(speed->reviewers[0].items_per_hour, 10.0, 1e-6);
+  EXPECT_EQ(speed->reviewers[1].who, "minh");
+  EXPECT_NEAR(speed->reviewers[1].items_per_hour, 40.0, 1e-6);
+  EXPECT_EQ(speed->queue_left, 5);
+  EXPECT_NEAR(speed->items_per_hour, 50.0, 1e-6);
+  ASSERT_TRUE(speed->hours_left.has_value());
+  EXPECT_NEAR(*speed->hours_left, 0.1, 1e-6);
+  // A window of 3 hours takes hoa in: one decision, no pace of her own.
+  auto wide = s->GetReviewSpeed("2026-12-06T10:40:00Z", 180);
+  ASSERT_EQ(wide->reviewers.size(), 3u);
+  EXPECT_EQ(wide->reviewers[0].who, "hoa");
+  EXPECT_EQ(wide->reviewers[0].items_per_hour, 0.0);
+  // Nobody at work: no time left to promise.
+  auto quiet = s->GetReviewSpeed("2026-12-07T10:40:00Z", 60);
+  EXPECT_TRUE(quiet->reviewers.empty());
+  EXPECT_FALSE(quiet->hours_left.has_value());
+  EXPECT_FALSE(s->GetReviewSpeed("", 0).ok());
+}
+
+}  // namespace
+}  // namespace phieu::store::testing
