@@ -105,6 +105,10 @@ void PrintReport(std::ostream& out, const store::RecheckReport& r,
   out << "; kappa of the scale items " << (r.scale_kappa ? Fixed(*r.scale_kappa, 3) : "–") << "\n";
   out << "  disagreements " << (r.disagreements_open + r.disagreements_settled) << ": settled "
       << r.disagreements_settled << ", waiting for an admin " << r.disagreements_open << "\n";
+  if (r.fields == 0) {
+    out << "\n  no blind entry yet: reviewers enter the drawn sheets in the browser (Phúc tra)\n";
+    return;
+  }
   PrintAgreement(out, "Agreement per field", "field", r.by_field, true);
   PrintAgreement(out, "Agreement per second reviewer", "reviewer", r.by_reviewer, false);
   PrintAgreement(out, "Agreement per unit", "unit", r.by_unit, false);
