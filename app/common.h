@@ -50,7 +50,9 @@ core::Result<std::unique_ptr<store::Store>> OpenSurvey(const std::filesystem::pa
 /// Lays the template out and registers it with the survey (no-op when already registered).
 core::Status RegisterTemplate(store::Store& store, const templates::Template& tpl);
 
-/// Every template version registered with the survey, laid out.
+/// Every template version registered with the survey, with the layout stored when it was
+/// registered (the boxes as printed); ComputeLayout only for versions registered before layouts
+/// were stored. A layout this machine would compute otherwise is noted once on stderr.
 core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store);
 
 /// Parses "A-B" or "N" into a list of serials.

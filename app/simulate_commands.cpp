@@ -108,27 +108,19 @@ std::set<std::string> Values(const json& v) {
 }
 
 using SeenPages = std::set<std::pair<long long, int>>;  // (serial, page) identified
-using Reasons = std::map<std::pair<long long, std::string>, std::string>;  // (serial, field) -> reason
+// (serial, field) -> why it is in review, as codes (docs/review-reasons.md).
+using Reasons = std::map<std::pair<long long, std::string>, std::vector<core::ReviewReason>>;
 
 // A review reason that comes from the respondent breaking a question's rule, not from doubt:
-// every one of its parts ("; "-separated) is such a rule.
-bool IsRuleReason(const std::string& reason) {
-  auto rule = [](const std::string& part) {
-    // A blank required question is the respondent's doing only when nothing was seen in or
-    // around its boxes; "(faint ink seen)" or "(pen marks beside its boxes)" is the machine's doubt.
-    return part == "required question unanswered" ||
-           part.find("marked in a one-answer question") != std::string::npos ||
-           part.find("allowed") != std::string::npos ||
-           part.find("cancelled with no replacement") != std::string::npos ||
-           part.find("its label is circled") != std::string::npos;
-  };
-  size_t at = 0;
-  while (true) {
-    const size_t end = reason.find("; ", at);
-    if (!rule(reason.substr(at, end - at))) return false;
-    if (end == std::string::npos) return true;
-    at = end + 2;
-  }
+// every one of its codes is such a rule.
+bool IsRuleReason(const std::vector<core::ReviewReason>& reasons) {
+  // A blank required question is the respondent's doing only when nothing was seen in or
+  // around its boxes; required_blank_faint or required_blank_ink_beside is the machine's doubt.
+  static const std::set<std::string> kRules = {"required_blank", "two_marks_single", "over_max",
+                                               "cancelled_no_replacement", "label_circled"};
+  return !reasons.empty() && std::all_of(reasons.begin(), reasons.end(), [](const core::ReviewReason& r) {
+    return kRules.count(r.code) > 0;
+  });
 }
 
 BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout,
@@ -557,7 +549,7 @@ int RunBench(const BenchOptions& options) {
   Reasons reasons;
   auto items = (*store)->ListOpenReviewItems(1000000);
   if (!items.ok()) return Fail(items.error());
-  for (const auto& it : *items) reasons[{it.serial, it.field_id}] = it.reason;
+  for (const auto& it : *items) reasons[{it.serial, it.field_id}] = it.reasons;
   const json exported_json = json::parse(*exported);
   BoxScore bs = ScoreBoxes(*truth, exported_json, *layout, seen, reasons);
   HandScore hs = ScoreHandwriting(*truth, exported_json, *pages_truth, *layout, seen);

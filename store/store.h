@@ -627,9 +627,18 @@ class Store {
   /// Records the decision (the field's human value, as RecordDecision), resolves the item,
   /// releases its lease, bumps its version and writes the audit row, in one transaction. An
   /// item already resolved may be decided again (a correction) when `version` is current.
+  /// Checked in this order, nothing written on refusal: the item exists (kNotFound), `version`
+  /// is current (kStale), nobody else holds an unexpired lease on it (kLeasedToOther; an
+  /// unleased item may be decided by anyone), the value fits the field (kInvalid): box kinds
+  /// take known options, each once, single/scale at most one, no text; digits/text no options,
+  /// digits only ASCII digits. A multi question may get more answers than its `max` (the
+  /// person records what the respondent did). `illegible` drops any value given with it; an
+  /// empty text is a blank.
   virtual core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) = 0;
   /// Undo: reopens a resolved item, puts the field back to what it was before that decision
-  /// (the previous human value, or none), leases it to `who`, bumps the version, audits it.
+  /// (the previous human value, or none: the machine's reading again), leases it to `who` for
+  /// 10 minutes, bumps the version, audits it (entity "undo"). kStale when `version` is not
+  /// current or the item is open (nothing to undo).
   virtual core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
                                                         const std::string& who,
                                                         const std::string& screen,
@@ -647,9 +656,11 @@ class Store {
 
   // --- safety -----------------------------------------------------------------------------
   /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a
-  /// time, so ingest and the server may go on writing meanwhile (the copy is the survey as of
-  /// the end of the copy); then opens the copy and runs PRAGMA integrity_check. An Error names
-  /// the file on any failure, and an incomplete copy is removed. `to` must not exist.
+  /// time, so ingest and the server may go on writing meanwhile (the copy is the survey as it
+  /// stood at one moment during the call: every transaction committed before it, whole or not
+  /// at all); then opens the copy and runs PRAGMA integrity_check, and only then gives it the
+  /// name `to`. An Error names the file on any failure, and an incomplete copy is removed.
+  /// `to` must not exist.
   virtual core::Status Backup(const std::filesystem::path& to) = 0;
 
   // --- the re-check (phúc tra) -------------------------------------------------------------

@@ -86,7 +86,7 @@ function SizeCrop() {
   if (!img.naturalWidth) return;
   const wrap = $('crop-wrap').parentElement;
   const maxW = wrap.clientWidth || 800;
-  const maxH = Math.max(120, window.innerHeight * 0.36);
+  const maxH = Math.max(110, window.innerHeight * 0.3);
   const aspect = img.naturalHeight / img.naturalWidth;
   const w = Math.min(maxW, img.naturalWidth * 3, maxH / aspect);
   img.style.width = `${Math.floor(w)}px`;
@@ -117,6 +117,8 @@ function RenderOptions(item, draft) {
     return li;
   });
   list.replaceChildren(...items);
+  list.setAttribute('role', item.kind === 'multi' ? 'group' : 'radiogroup');
+  list.setAttribute('aria-labelledby', 'choices-legend');
   list.classList.toggle('many', item.options.length > 6);
 }
 
@@ -194,6 +196,33 @@ export function RenderItem(item, draft, context = {}) {
     : '';
   RenderDraft(item, draft);
   if (img.complete && img.naturalWidth && img.getAttribute('src') === item.crop) DrawCrop(item, draft);
+}
+
+const Stamp = (at) => (at || '').replace('T', ' ').replace(/\.\d+/, '').replace('Z', '');
+
+/// The field's audit rows (newest first, at most 6) under the facts; hidden when it has none.
+export function RenderFieldHistory(item, rows) {
+  const box = $('fact-history-box');
+  const list = $('fact-history');
+  if (!rows || rows.length === 0) { box.hidden = true; list.replaceChildren(); return; }
+  const Value = (v) => {
+    if (v === null || v === undefined) return T('no_answer');
+    if (typeof v === 'object' && !Array.isArray(v)) {  // {"illegible": true}, or a value object
+      if (v.illegible) return T('unreadable_mark');
+      if ('value' in v) return Value(v.value);
+      return ValueText(item, { selected: (v.selected || []).map(String), text: v.text ?? null, illegible: false });
+    }
+    const selected = Array.isArray(v) ? v.map(String) : [String(v)];
+    return IsBoxKind(item.kind) ? ValueText(item, { selected, text: null, illegible: false })
+      : ValueText(item, { selected: [], text: String(v), illegible: false });
+  };
+  list.replaceChildren(...rows.slice(0, 6).map((r) => {
+    const li = document.createElement('li');
+    const entity = T(`entity_${r.entity}`) === `entity_${r.entity}` ? r.entity : T(`entity_${r.entity}`);
+    li.textContent = `${T('history_row', { at: Stamp(r.at), who: r.who, old: Value(r.old), new: Value(r.new) })} (${entity})`;
+    return li;
+  }));
+  box.hidden = false;
 }
 
 export function ResizeCrop(item, draft) {

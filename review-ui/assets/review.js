@@ -15,7 +15,7 @@ import {
   NormalizeItem, DraftFrom, ChooseOption, ClearAnswer, ToggleIllegible, DecisionValue, IsBoxKind,
   OptionForDigit,
 } from './item.js';
-import { RenderItem, RenderDraft, ResizeCrop } from './item_view.js';
+import { RenderItem, RenderDraft, ResizeCrop, RenderFieldHistory } from './item_view.js';
 import { OpenPageView } from './page_view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -98,6 +98,7 @@ export class ReviewScreen {
     RenderItem(item, this.draft, {
       history: history ? { pos: history.pos, count: history.count } : null, readOnly,
     });
+    this.LoadFieldHistory(item);
     if (!IsBoxKind(item.kind) && !readOnly && !history) {  // history: J/K first, F2 edits
       const input = $('draft');
       input.focus({ preventScroll: true });
@@ -105,6 +106,18 @@ export class ReviewScreen {
     } else {
       $('item').focus({ preventScroll: true });
     }
+  }
+
+  /// The field's audit trail under the facts, for an item a person has touched (version > 1).
+  async LoadFieldHistory(item) {
+    RenderFieldHistory(item, null);
+    if (!(item.version > 1 || item.decided)) return;
+    try {
+      const h = await api.FieldHistory(item.serial, item.field);
+      if (this.shown !== item) return;
+      RenderFieldHistory(item, (h && h.rows) || []);
+      if (h && h.rows && h.rows.length) $('fact-decided').textContent = '';  // the history says it
+    } catch { /* the history is a help, not needed to decide */ }
   }
 
   ShowEmpty() {

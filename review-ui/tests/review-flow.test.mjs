@@ -164,6 +164,10 @@ test('a reviewer logs in and clears the queue with the keyboard only; every deci
       await WaitForItem(page, id);
       assert.equal((await ShownItem(page)).id, String(decidedOrder[decidedOrder.length - 1]));
       assert.ok(await page.isVisible('#item-history'), 'the history badge shows');
+      await page.waitForSelector('#fact-history li');
+      const trail = await page.textContent('#fact-history');
+      assert.match(trail, /lan: /, 'the field shows who decided it');
+      assert.doesNotMatch(trail, /object|undefined/, trail);
       await page.keyboard.press('ArrowLeft');
       await WaitForItem(page, decidedOrder[decidedOrder.length - 1]);
       assert.equal((await ShownItem(page)).id, String(decidedOrder[decidedOrder.length - 2]));
@@ -247,8 +251,9 @@ test('a batch ingested while the server runs shows up without a restart', async 
   assert.ok(await page.isVisible('#empty'), 'the queue was cleared');
   IngestMore(survey.db, { serials: '101-104', seed: 99 });
   await page.keyboard.press('r');
+  await page.waitForSelector('#item:not([hidden])', { timeout: 15000 });  // R takes up the new items
   const id = await WaitForItem(page);
-  assert.notEqual(id, '', 'R takes up the new items');
+  assert.notEqual(id, '');
   const item = (await admin.Get(`/api/review/items/${id}`)).json;
   assert.ok(item.serial >= 101 && item.serial <= 104, `an item of the new batch (sheet ${item.serial})`);
   assert.deepEqual(page.errors, []);

@@ -166,6 +166,41 @@ test('undo reopens the last decision and a new decision replaces it', async () =
   await page.context().close();
 });
 
+test('looking back (K) and deciding again records a correction and returns to the queue', async () => {
+  const page = await NewPage(browser);
+  await LoginWithKeyboard(page, server.url, 'lan');
+  const api = new Api(server.url);
+  await api.Login('lan');
+  let id = await WaitForItem(page);
+  let shown = await ShownItem(page);
+  while (shown.kind === 'digits' || shown.kind === 'text') {  // a box item to correct
+    await DecideBlank(page);
+    id = await WaitForItem(page, id);
+    shown = await ShownItem(page);
+  }
+  await DecideBlank(page);
+  const queueId = await WaitForItem(page, id);
+  const before = (await api.Get(`/api/review/items/${id}`)).json;
+  assert.equal(before.decided, null);
+  if ((await ShownItem(page)).focused === 'draft') await page.keyboard.press('Escape');
+  await page.keyboard.press('k');
+  await WaitForItem(page, queueId);
+  assert.equal((await ShownItem(page)).id, id);
+  await page.waitForSelector('#fact-history li');
+  assert.match(await page.textContent('#fact-history'), /lan: .*\(quyết định\)/, 'the field shows its history');
+  await page.keyboard.press('1');
+  await page.keyboard.press('Enter');
+  await WaitForItem(page, id);
+  assert.equal((await ShownItem(page)).id, queueId, 'back at the queue after the correction');
+  const after = (await api.Get(`/api/review/items/${id}`)).json;
+  assert.equal(after.decided, shown.options[0], 'the correction is stored');
+  assert.equal(after.version, before.version + 1);
+  const rows = (await api.Get(`/api/fields/${after.serial}/${after.field}/history`)).json.rows;
+  assert.equal(rows.filter((r) => r.entity === 'decision').length, 2, 'both decisions audited');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('two reviewers at once get disjoint items and clear the queue together', async () => {
   const lan = await NewPage(browser);
   const minh = await NewPage(browser);

@@ -135,6 +135,12 @@ void SqliteStore::WriteDecision(core::Serial serial, const std::string& field_id
       .Bind(1, serial).Bind(2, field_id).Bind(3, stored).Bind(4, who)
       .Bind(5, value.illegible ? 1 : 0).Bind(6, history_id)
       .Run();
+  // Every item of the field changes version, so a screen still showing a resolved one (its
+  // decision now replaced) cannot overwrite this value without reloading.
+  db_.Prepare("UPDATE review_items SET version=version+1 WHERE serial=? AND field_id=? "
+              "AND status='resolved'")
+      .Bind(1, serial).Bind(2, field_id)
+      .Run();
   db_.Prepare(std::string("UPDATE review_items SET status='resolved', resolved_at=") + kNow +
               ", resolved_by=?, version=version+1, lease_owner=NULL, lease_until=NULL "
               "WHERE serial=? AND field_id=? AND status='open'")
@@ -476,6 +482,10 @@ core::Result<DecisionResult> SqliteStore::ReopenReviewItem(std::int64_t item_id,
       st.Bind(1, serial).Bind(2, field_id);
       if (st.Step()) restored = st.Text(0);
     }
+    // The field's other items see the change too (as in WriteDecision).
+    db_.Prepare("UPDATE review_items SET version=version+1 WHERE serial=? AND field_id=? AND id<>?")
+        .Bind(1, serial).Bind(2, field_id).Bind(3, item_id)
+        .Run();
     db_.Prepare(std::string("UPDATE review_items SET status='open', resolved_at=NULL, "
                             "resolved_by=NULL, version=?, lease_owner=?, lease_until=strftime("
                             "'%Y-%m-%dT%H:%M:%fZ','now','+600 seconds') WHERE id=?"))

@@ -9,6 +9,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "common/phieu_cli.h"
 
@@ -126,6 +128,79 @@ TEST_F(UserCliTest, BackupMakesACheckedCopyAndNeverOverwritesUnasked) {
   EXPECT_NE(Phieu("user list --db " + copy).out.find("hoa"), std::string::npos);
   EXPECT_EQ(Phieu("backup --db " + (dir_ / "missing.db").string() + " -o " + (dir_ / "x.db").string()).code, 1);
   EXPECT_FALSE(fs::exists(dir_ / "x.db"));
+}
+
+}  // namespace
+
+namespace {
+
+std::string QueryText(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (const unsigned char* t = sqlite3_column_text(st, 0)) out = reinterpret_cast<const char*>(t);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+// Ingest reads the boxes from the layout stored when the template was registered (as printed),
+// not from the one this machine computes; a difference is noted once.
+TEST_F(UserCliTest, IngestReadsTheStoredLayoutAndNotesADifferenceOnce) {
+  const std::string stored = QueryText(db_, "SELECT layout_json FROM templates WHERE template_id='sipas'");
+  ASSERT_FALSE(stored.empty());
+  // Another machine laid the form out, and one field is not where this one would put it: the
+  // stored copy (edited here to stand for it) drops the last field.
+  auto layout = nlohmann::json::parse(stored);
+  const std::string dropped = layout["fields"].back()["id"];
+  layout["fields"].erase(layout["fields"].size() - 1);
+  sqlite3* h = nullptr;
+  sqlite3_open(db_.c_str(), &h);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h, "UPDATE templates SET layout_json=?, layout_engine='pango 0.0.1, cairo 0.0.1'",
+                     -1, &st, nullptr);
+  const std::string edited = layout.dump();
+  sqlite3_bind_text(st, 1, edited.c_str(), -1, SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+
+  const std::string scans = (dir_ / "scans").string();
+  ASSERT_EQ(Phieu("simulate --template sipas --sheets 2 --seed 4 --foreign 0 --no-damage -o " + scans).code, 0);
+  CmdResult ing = Phieu("ingest --db " + db_ + " -q " + scans);
+  ASSERT_EQ(ing.code, 0) << ing.out;
+  const std::string note = "would be laid out differently on this machine";
+  ASSERT_NE(ing.out.find(note), std::string::npos) << ing.out;
+  EXPECT_EQ(ing.out.find(note), ing.out.rfind(note)) << ing.out;  // once
+  EXPECT_NE(ing.out.find("pango 0.0.1"), std::string::npos) << ing.out;
+  // The dropped field was never read: the stored layout was.
+  EXPECT_EQ(QueryText(db_, "SELECT count(*) FROM readings WHERE field_id='" + dropped + "'"), "0");
+  EXPECT_NE(QueryText(db_, "SELECT count(*) FROM readings"), "0");
+}
+
+}  // namespace
+
+namespace {
+
+// On a terminal the password is prompted for twice with echo off (script(1) gives the command a
+// pseudo-terminal; the lines arrive after the prompt turned echo off).
+TEST_F(UserCliTest, PasswordPromptOnATerminalDoesNotEcho) {
+  const std::string cmd = "(sleep 5; printf 'hidden-pass-1\\n'; sleep 1; printf 'hidden-pass-1\\n'; sleep 2) | "
+                          "script -qec \"" + kPhieu + " user add --db " + db_ + " lan --role reviewer\" /dev/null 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_TRUE(p);
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  EXPECT_NE(out.find("Password for lan:"), std::string::npos) << out;
+  EXPECT_NE(out.find("Again:"), std::string::npos) << out;
+  EXPECT_NE(out.find("Added reviewer lan"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hidden-pass"), std::string::npos) << out;
+  EXPECT_NE(Phieu("user list --db " + db_).out.find("reviewer"), std::string::npos);
 }
 
 }  // namespace

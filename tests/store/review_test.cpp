@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -340,6 +342,16 @@ TEST(ReviewDecisionTest, StaleLeasedInvalidAndCorrections) {
   EXPECT_EQ(fix->version, 3);
   EXPECT_EQ(Sheet(*s, item.serial).selected.at("q1"), std::vector<std::string>{});
 
+  // A value given elsewhere (the command line, another screen) makes this screen's copy stale.
+  ReviewItemView current = Item(*s, item.id);
+  ASSERT_TRUE(s->RecordDecision({.serial = item.serial, .field_id = "q1", .selected = {"1"},
+                                 .text = std::nullopt, .who = "hoa"}).ok());
+  EXPECT_EQ(s->DecideReviewItem(Decide(current, Pick({"2"}), "minh"))->outcome,
+            DecisionOutcome::kStale);
+  EXPECT_EQ(Sheet(*s, item.serial).selected.at("q1"), std::vector<std::string>{"1"});
+  ASSERT_EQ(s->DecideReviewItem(Decide(Item(*s, item.id), Pick({}), "minh"))->outcome,
+            DecisionOutcome::kRecorded);
+
   auto missing = s->DecideReviewItem(ItemDecision{.item_id = 999, .version = 1, .value = {},
                                                   .who = "lan", .screen = "review", .address = ""});
   EXPECT_EQ(missing->outcome, DecisionOutcome::kNotFound);
@@ -591,6 +603,56 @@ TEST(AccountsTest, UsersAreAddedChangedDisabledAndAudited) {
     EXPECT_EQ(row.new_value->find("argon2"), std::string::npos);
   auto system = s->ListAudit({.serial = std::nullopt, .field_id = "", .user = "system", .limit = 10});
   EXPECT_EQ(system->size(), 1u);  // an.tran-2, added with no actor given
+}
+
+}  // namespace
+}  // namespace phieu::store
+
+namespace phieu::store {
+namespace {
+
+using namespace phieu::store::testing;  // NOLINT
+
+// A figure, not a timed test: lease + decide per item with a few thousand open items in a WAL
+// file (the server benchmark measures the whole request).
+TEST(ReviewQueueFigures, LeaseAndDecideStayCheapWithManyOpenItems) {
+  TempDir dir;
+  const fs::path db = dir.path() / "survey.db";
+  auto s = ReadySurvey(db);
+  constexpr int kItems = 3000;
+  {
+    // One file of kItems pages: each page a sheet with q1 flagged.
+    std::vector<unsigned char> bytes = {'b', 'i', 'g'};
+    auto f = s->BeginScanFile(Sha256Hex(bytes), "big.pdf", bytes, kItems);
+    ASSERT_TRUE(f.ok());
+    for (int i = 0; i < kItems; ++i)
+      ASSERT_TRUE(s->SavePage(OkPage(f->file_id, i, kTpl, 1, 1, 1000001 + i, Page1Readings(true))).ok());
+  }
+  std::vector<double> lease_ms, decide_ms;
+  for (int i = 0; i < 200; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto item = s->LeaseNextReviewItem(i % 2 ? "lan" : "minh", 600);
+    const auto t1 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(item.ok() && item->has_value());
+    auto r = s->DecideReviewItem({.item_id = (*item)->id, .version = (*item)->version,
+                                  .value = {.selected = {"2"}, .text = std::nullopt, .illegible = false},
+                                  .who = (*item)->lease_owner, .screen = "review", .address = ""});
+    const auto t2 = std::chrono::steady_clock::now();
+    ASSERT_EQ(r->outcome, DecisionOutcome::kRecorded);
+    lease_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    decide_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  auto p99 = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() * 99 / 100];
+  };
+  std::printf("%d open items: lease median %.2f ms p99 %.2f ms; decide median %.2f ms p99 %.2f ms\n",
+              kItems, median(lease_ms), p99(lease_ms), median(decide_ms), p99(decide_ms));
+  EXPECT_EQ(s->CountReviewQueue("lan")->open, kItems - 200);
 }
 
 }  // namespace
