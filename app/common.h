@@ -37,6 +37,7 @@ std::vector<Command> ExportCommands();    // export
 std::vector<Command> SimulateCommands();  // simulate, bench
 std::vector<Command> ServeCommands();     // serve
 std::vector<Command> UserCommands();      // user add|passwd|disable|list, audit, backup
+std::vector<Command> RecheckCommands();   // recheck draw|report
 
 /// Prints "phieu: <message>" to stderr and returns `code`.
 int Fail(const core::Error& error, int code = kExitFailed);

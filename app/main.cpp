@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   add_table(&app, SimulateCommands());
   add_table(&app, ServeCommands());
   add_table(&app, UserCommands());
+  add_table(&app, RecheckCommands());
 
   // Groups without a written description list their commands.
   for (CLI::App* group : Subcommands(&app)) {

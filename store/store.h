@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -357,6 +358,161 @@ struct StoredLayout {
   std::string engine;  ///< the text engine that computed it (templates::LayoutEngineVersion).
 };
 
+// --- the re-check (phúc tra; store/src/recheck.cpp, docs/recheck.md) ---------------------
+
+/// How `phieu recheck draw` samples complete sheets. Every field has the CLI's default.
+struct RecheckDrawOptions {
+  /// Share of complete sheets to re-check, (0, 1]. A draw tops the sample up to this share:
+  /// sheets drawn before count towards it and are never drawn again.
+  double share = 0.10;
+  /// Stratify by unit: each unit gets ceil(share × its complete sheets), at least one for a
+  /// unit with complete sheets and none drawn yet. Otherwise one sample over all sheets.
+  bool per_unit = false;
+  std::optional<std::uint64_t> seed;  ///< nullopt = a random seed (recorded with the draw).
+  /// Also re-enter digits and text fields (box fields are always re-entered).
+  bool written = false;
+  std::string who;                    ///< who ran the draw (recorded); required.
+};
+
+/// A recorded draw.
+struct RecheckDraw {
+  std::int64_t id = 0;
+  std::uint64_t seed = 0;
+  double share = 0.0;
+  bool per_unit = false;
+  bool written = false;
+  std::string who;
+  std::string at;                    ///< ISO 8601 UTC.
+  int complete_sheets = 0;           ///< complete sheets when it ran.
+  int already_drawn = 0;             ///< of those, drawn by earlier draws (not drawn again).
+  std::vector<core::Serial> serials; ///< drawn by this draw, ascending.
+};
+
+/// One field to enter blind. Deliberately holds no value: neither the machine's reading nor any
+/// reviewer's decision reaches the second reviewer.
+struct RecheckFieldView {
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  std::string question_id;
+  std::string question;               ///< printed text (a scale row's criterion).
+  std::vector<OptionView> options;    ///< box kinds, printed order.
+  int max = 0;                        ///< multi: at most this many (0 = no limit).
+  std::vector<core::RectMm> cells_mm; ///< digits.
+  core::RectMm area_mm;               ///< the field's extent on the page.
+};
+
+/// A drawn sheet as the second reviewer sees it (leased to them).
+struct RecheckSheetView {
+  core::Serial serial = 0;
+  std::string template_id;
+  int template_version = 0;
+  std::string unit_code;
+  int version = 1;                    ///< bumps on every change; an entry quotes it.
+  std::string status;                 ///< "open" | "entered".
+  std::string lease_owner;
+  std::string lease_until;
+  std::vector<RecheckFieldView> fields;  ///< layout order.
+};
+
+/// The blind entry of one drawn sheet: a value for every field of RecheckSheetView::fields.
+struct RecheckEntry {
+  core::Serial serial = 0;
+  int version = 0;
+  std::map<std::string, FieldValue> values;
+  std::string who;
+  std::string address;
+};
+
+enum class RecheckOutcome {
+  kRecorded,       ///< stored; `version` is the sheet's new version.
+  kStale,          ///< the version quoted is not current (entered since, or changed).
+  kLeasedToOther,  ///< someone else holds the sheet.
+  kFirstReviewer,  ///< the caller decided a field of this sheet: a re-check needs someone else.
+  kNotFound,       ///< not a drawn sheet / not a disagreement.
+  kInvalid,        ///< a value missing or not fitting its field.
+};
+
+struct RecheckResult {
+  RecheckOutcome outcome = RecheckOutcome::kRecorded;
+  std::string message;  ///< anything but kRecorded: what happened, in words.
+  int version = 0;
+};
+
+/// A field compared: the sheet's value when the blind entry came in ("first") and the blind
+/// value. Values are JSON as in the audit (AuditValueJson; multi sorted).
+struct RecheckComparison {
+  core::Serial serial = 0;
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  std::string unit_code;
+  std::string question;
+  std::vector<OptionView> options;
+  std::string first_value;
+  bool first_accepted = false;  ///< the machine's reading with no human decision before.
+  std::string first_who;        ///< "" for accepted readings.
+  std::string blind_value;
+  std::string blind_who;
+  bool equal = false;
+  std::optional<std::string> settled_value;  ///< disagreements, once an admin settled them.
+  std::string settled_by;
+  std::string settled_at;
+};
+
+/// Agreement of one group (a field, a second reviewer, a unit).
+struct AgreementRow {
+  std::string key;
+  int fields = 0;
+  int equal = 0;
+  std::optional<double> kappa;  ///< scale fields only; nullopt when undefined (one category).
+};
+
+/// The residual error of one field kind: of `accepted` machine-accepted values re-entered and
+/// decided (equal, or settled), `wrong` were settled to another value; `unsettled` are still
+/// waiting for an admin and are not in `accepted`. Wilson 95% interval.
+struct ResidualError {
+  std::string kind;  ///< "boxes" | "digits" | "text".
+  int accepted = 0;
+  int wrong = 0;
+  int unsettled = 0;
+  double rate = 0.0, low = 0.0, high = 0.0;
+};
+
+struct RecheckReport {
+  std::vector<RecheckDraw> draws;  ///< oldest first (serials left empty).
+  int sheets_drawn = 0;
+  int sheets_entered = 0;
+  int fields = 0;
+  int equal = 0;
+  int disagreements_open = 0;
+  int disagreements_settled = 0;
+  std::optional<double> scale_kappa;  ///< over every scale field pair.
+  std::vector<AgreementRow> by_field, by_reviewer, by_unit;
+  std::vector<ResidualError> residual;  ///< boxes, digits, text.
+};
+
+/// Review speed (the desk): each reviewer's pace from the audit timestamps of their decisions.
+struct ReviewerPace {
+  std::string who;
+  int decisions = 0;           ///< decisions (audit "decision" rows) in the window.
+  std::string first_at, last_at;
+  double items_per_hour = 0;   ///< (decisions - 1) / (last_at - first_at); 0 with < 2 decisions.
+};
+struct ReviewSpeed {
+  std::string now;             ///< the end of the window, ISO 8601 UTC.
+  int window_minutes = 60;
+  std::vector<ReviewerPace> reviewers;  ///< by name.
+  int queue_left = 0;          ///< open review items.
+  double items_per_hour = 0;   ///< the team: the sum of the reviewers' paces.
+  std::optional<double> hours_left;  ///< queue_left / items_per_hour; nullopt at pace 0.
+};
+
+/// Cohen's kappa of paired labels (po - pe) / (1 - pe); nullopt when there are no pairs or
+/// pe == 1 (both raters used one single category: agreement beyond chance is undefined).
+std::optional<double> CohenKappa(const std::vector<std::pair<std::string, std::string>>& pairs);
+/// The Wilson score interval of x successes in n trials at `z` (1.96 = 95%); {0, 0} for n = 0.
+std::pair<double, double> WilsonInterval(int x, int n, double z = 1.96);
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -508,6 +664,32 @@ class Store {
   /// name `to`. An Error names the file on any failure, and an incomplete copy is removed.
   /// `to` must not exist.
   virtual core::Status Backup(const std::filesystem::path& to) = 0;
+
+  // --- the re-check (phúc tra) -------------------------------------------------------------
+  /// Draws complete sheets not drawn before (RecheckDrawOptions) and records the draw.
+  /// Deterministic for a seed and the same survey state.
+  virtual core::Result<RecheckDraw> DrawRecheck(const RecheckDrawOptions& options) = 0;
+  /// Leases the next drawn sheet waiting for its blind entry to `user`: first one `user`
+  /// holds, else the lowest serial that is free and of which `user` decided no field.
+  virtual core::Result<std::optional<RecheckSheetView>> LeaseNextRecheckSheet(
+      const std::string& user, int lease_seconds) = 0;
+  /// A drawn sheet for `user`: kFirstReviewer when `user` decided one of its fields,
+  /// kNotFound when it was not drawn (the view is set only with kRecorded).
+  virtual core::Result<std::pair<RecheckResult, std::optional<RecheckSheetView>>> GetRecheckSheet(
+      core::Serial serial, const std::string& user) = 0;
+  /// Stores the blind entry, compared field by field with the sheet's value at that moment.
+  virtual core::Result<RecheckResult> SubmitRecheck(const RecheckEntry& entry) = 0;
+  virtual core::Status ReleaseRecheckLease(core::Serial serial, const std::string& user) = 0;
+  /// Every compared field of entered sheets (only disagreements with `disagreements_only`).
+  virtual core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(
+      bool disagreements_only) = 0;
+  /// An admin settles a disagreement: `value` becomes the sheet's value through the decision
+  /// path (decision_history, audit row with screen "recheck"). Settling twice is kStale.
+  virtual core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
+                                                    const FieldValue& value, const Actor& by) = 0;
+  virtual core::Result<RecheckReport> GetRecheckReport() = 0;
+  /// Decisions in the `window_minutes` before `now` (ISO 8601 UTC; "" = the current time).
+  virtual core::Result<ReviewSpeed> GetReviewSpeed(const std::string& now, int window_minutes) = 0;
 };
 
 /// SHA-256 of bytes, lowercase hex.

@@ -8,6 +8,7 @@
 import * as api from './client.js';
 import { T, InitLanguage, SetLanguage, Language } from './i18n.js';
 import { ReviewScreen } from './review.js';
+import { InstallRecheck, RerenderRecheck } from './recheck.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -23,6 +24,7 @@ function ApplyLanguage() {
   $('hint').textContent = T('key_hint');
   if (me) $('who').textContent = T('signed_in_as', { user: me.user, role: T(`role_${me.role}`) });
   if (screen) screen.Rerender();
+  RerenderRecheck();
 }
 
 function SwitchLanguage() {
@@ -33,6 +35,7 @@ function SwitchLanguage() {
 function ShowLogin(message = '') {
   if (screen) { api.ReleaseOnUnload(screen.Stop()); screen = null; }
   me = null;
+  InstallRecheck(null);
   $('review').hidden = true;
   $('counts').hidden = true;
   $('hint').hidden = true;
@@ -59,6 +62,7 @@ async function ShowReview(user) {
   $('review').hidden = false;
   $('btn-logout').hidden = false;
   $('btn-help').hidden = false;
+  InstallRecheck({ role: me.role, onUnauthorized: () => ShowLogin(T('session_expired')) });
   ApplyLanguage();
   if (me.role !== 'reviewer' && me.role !== 'admin') {
     $('item').hidden = true;

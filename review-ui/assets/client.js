@@ -105,3 +105,6 @@ export function ReleaseOnUnload(ids) {
     } catch { /* leaving anyway: the lease expires by itself */ }
   }
 }
+
+/// The raw call (method, path[, body]) for the screens that add their own endpoints (recheck.js).
+export { Call as RawCall };

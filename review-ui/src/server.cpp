@@ -16,6 +16,7 @@
 
 #include "json_views.h"
 #include "layout_cache.h"
+#include "recheck_routes.h"
 #include "review-ui/review.h"
 #include "sessions.h"
 #include "store_pool.h"
@@ -413,6 +414,18 @@ void ServerImpl::BuildRoutes() {
          SendJson(c.res, 200, {{"rows", std::move(a)}});
        }},
   };
+  // The re-check's routes (recheck_routes.cpp), behind the same checks.
+  for (auto& x : RecheckRoutes(options_.lease_seconds)) {
+    const RoleMask roles = x.roles == ExtraRoles::kAdmin ? Bit(store::Role::kAdmin)
+                           : x.roles == ExtraRoles::kReviewers ? kReviewers : kEveryone;
+    routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
+      ExtraCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.body,
+                     c.req.get_param_value("window")};
+      ExtraReply r;
+      try { r = h(call); } catch (const ExtraError& e) { throw HttpError{e.status, e.message, e.code}; }
+      if (r.status == 204) c.res.status = 204; else SendJson(c.res, r.status, r.body);
+    }});
+  }
 }
 
 void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {

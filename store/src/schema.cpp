@@ -235,6 +235,51 @@ CREATE INDEX audit_by_who ON audit (who);
 ALTER TABLE templates ADD COLUMN layout_json TEXT CHECK (layout_json IS NULL OR json_valid(layout_json));
 ALTER TABLE templates ADD COLUMN layout_engine TEXT;
 )sql",
+      // 4: the re-check (phúc tra, store/src/recheck.cpp). Draws (seed, share, who, when);
+      // the drawn sheets with a lease and a version like review items; per field the sheet's
+      // value when the blind entry came in, the blind value, and an admin's settlement.
+      R"sql(
+CREATE TABLE recheck_draws (
+  id              INTEGER PRIMARY KEY,
+  seed            TEXT NOT NULL,
+  share           REAL NOT NULL CHECK (share > 0 AND share <= 1),
+  per_unit        INTEGER NOT NULL,
+  written         INTEGER NOT NULL,
+  who             TEXT NOT NULL,
+  at              TEXT NOT NULL,
+  complete_sheets INTEGER NOT NULL,
+  already_drawn   INTEGER NOT NULL,
+  drawn           INTEGER NOT NULL
+);
+
+CREATE TABLE recheck_sheets (
+  serial      INTEGER PRIMARY KEY REFERENCES sheets (serial),
+  draw_id     INTEGER NOT NULL REFERENCES recheck_draws (id),
+  unit_code   TEXT NOT NULL DEFAULT '',
+  status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','entered')),
+  version     INTEGER NOT NULL DEFAULT 1,
+  lease_owner TEXT,
+  lease_until TEXT,
+  entered_by  TEXT,
+  entered_at  TEXT
+);
+
+CREATE TABLE recheck_fields (
+  serial         INTEGER NOT NULL REFERENCES recheck_sheets (serial),
+  field_id       TEXT NOT NULL,
+  kind           TEXT NOT NULL,
+  first_value    TEXT NOT NULL CHECK (json_valid(first_value)),
+  first_accepted INTEGER NOT NULL,
+  first_who      TEXT NOT NULL DEFAULT '',
+  blind_value    TEXT NOT NULL CHECK (json_valid(blind_value)),
+  blind_who      TEXT NOT NULL,
+  equal          INTEGER NOT NULL,
+  settled_value  TEXT CHECK (settled_value IS NULL OR json_valid(settled_value)),
+  settled_by     TEXT,
+  settled_at     TEXT,
+  PRIMARY KEY (serial, field_id)
+);
+)sql",
   };
   return kSteps;
 }

@@ -140,6 +140,21 @@ class SqliteStore final : public Store {
   core::Result<QueueCounts> CountReviewQueue(const std::string& user) override;
   core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) override;
   core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) override;
+  // The re-check (recheck.cpp).
+  core::Result<RecheckDraw> DrawRecheck(const RecheckDrawOptions& options) override;
+  core::Result<std::optional<RecheckSheetView>> LeaseNextRecheckSheet(const std::string& user,
+                                                                      int lease_seconds) override;
+  core::Result<std::pair<RecheckResult, std::optional<RecheckSheetView>>> GetRecheckSheet(
+      core::Serial serial, const std::string& user) override;
+  core::Result<RecheckResult> SubmitRecheck(const RecheckEntry& entry) override;
+  core::Status ReleaseRecheckLease(core::Serial serial, const std::string& user) override;
+  core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(bool disagreements_only) override;
+  core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
+                                            const FieldValue& value, const Actor& by) override;
+  core::Result<RecheckReport> GetRecheckReport() override;
+  core::Result<ReviewSpeed> GetReviewSpeed(const std::string& now, int window_minutes) override;
+  std::optional<RecheckSheetView> RecheckView(core::Serial serial);
+  std::vector<std::string> FirstReviewers(core::Serial serial);
 
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
