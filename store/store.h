@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -98,6 +99,8 @@ struct SheetRecord {
   std::vector<std::string> decided;             ///< fields holding a reviewer's value.
   std::vector<std::string> illegible;           ///< decided fields a reviewer marked illegible.
   std::vector<int> missing_pages;               ///< template pages never scanned.
+  std::string channel = "paper";                ///< "paper", "phone" or "online".
+  std::string scanned_at;  ///< ISO 8601 UTC: first page stored (paper) or import time; "" = unknown.
 };
 
 /// A reviewer's value for one field of one sheet. It overrides the machine reading in every
@@ -361,6 +364,11 @@ class Store {
   /// Every sheet with at least one identified page, serial order; `include_pending` false
   /// leaves out sheets with open review items (whatever their status).
   virtual core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) = 0;
+  /// The sheets ListSheets gives, handed one at a time to `visit` in serial order (return
+  /// false to stop early). The SQLite store streams them: memory does not grow with the
+  /// survey. The record passed is only valid during the call.
+  virtual core::Status VisitSheets(bool include_pending,
+                                   const std::function<bool(const SheetRecord&)>& visit);
 
   // --- review -----------------------------------------------------------------------------
   /// Records (or replaces) a human value for a field of a sheet, resolves the field's open
