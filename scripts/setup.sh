@@ -14,7 +14,7 @@ PACKAGES=(
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-script-viet
   libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils
   libxlsxwriter-dev libreadstat-dev readstat
-  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
+  libcpp-httplib-dev libsodium-dev nlohmann-json3-dev libcli11-dev
   libssl-dev libsqlite3-dev sqlite3 libtiff-dev libtiff-tools libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsane-dev sane-utils

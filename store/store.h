@@ -130,6 +130,7 @@ struct ReviewItem {
   float confidence = 0.0f;
   core::RectMm crop_mm;
   bool has_crop = false;              ///< a PNG crop is stored (LoadCropPng).
+  std::vector<core::ReviewReason> reasons;  ///< `reason` as codes (docs/review-reasons.md).
 };
 
 /// Survey-wide counts for `phieu status` and the batch summary.
@@ -182,6 +183,20 @@ struct UserRecord {
   bool disabled = false;      ///< a disabled login cannot log in; its history stays.
   std::string created_at;     ///< ISO 8601 UTC, set by the store.
 };
+
+/// Who changes a login, for the audit row every change writes.
+struct Actor {
+  std::string who;             ///< the admin's login, or the OS user at the command line; "" = "system".
+  std::string screen = "cli";  ///< "cli", "admin"...
+  std::string address;         ///< the client's address; "" locally.
+};
+
+/// libsodium's Argon2id string for `password` (crypto_pwhash_str, interactive limits: about
+/// 64 MiB and 0.1 s). The only form in which a password reaches the store.
+core::Result<std::string> HashPassword(std::string_view password);
+/// True when `password` matches `hash` (crypto_pwhash_str_verify); false for anything that is
+/// not an Argon2id string.
+bool VerifyPassword(const std::string& hash, std::string_view password);
 
 /// A field's value as a person gives it (and as the machine read it).
 struct FieldValue {
@@ -279,8 +294,11 @@ struct AuditRow {
   std::string at;       ///< ISO 8601 UTC.
   std::string entity;   ///< "decision", "undo", "user"...
   std::string entity_id;  ///< e.g. "1024/q3" (serial/field) for decisions.
-  std::optional<std::string> old_value;  ///< JSON, as in the export contract (null = none).
-  std::optional<std::string> new_value;  ///< JSON.
+  /// JSON, as in the export contract (null = none); a value marked illegible is written
+  /// {"illegible": true}; for "user" rows an object of what changed ({"role":..,"disabled":..},
+  /// {"password":"changed"}).
+  std::optional<std::string> old_value;
+  std::optional<std::string> new_value;  ///< JSON, as old_value.
   std::string screen;   ///< where it was made ("review", "cli"...); "" for older rows.
   std::string address;  ///< the client's address; "" for the command line and older rows.
 };
@@ -382,10 +400,16 @@ class Store {
   virtual core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) = 0;
 
   // --- accounts ---------------------------------------------------------------------------
-  /// A new login; Error when the name is taken or malformed.
-  virtual core::Status AddUser(const UserRecord& user) = 0;
-  virtual core::Status SetUserPassword(const std::string& name, const std::string& password_hash) = 0;
-  virtual core::Status SetUserDisabled(const std::string& name, bool disabled) = 0;
+  /// A new login; Error when the name is taken or malformed, or `password_hash` is not an
+  /// Argon2id string (HashPassword). Every change to a login writes an audit row (entity
+  /// "user", entity_id the name; old/new say what changed, never the password or its hash).
+  virtual core::Status AddUser(const UserRecord& user, const Actor& by = {}) = 0;
+  /// Error when the user is unknown or the hash is not an Argon2id string.
+  virtual core::Status SetUserPassword(const std::string& name, const std::string& password_hash,
+                                       const Actor& by = {}) = 0;
+  /// Error when the user is unknown; setting the state it already has is a no-op.
+  virtual core::Status SetUserDisabled(const std::string& name, bool disabled,
+                                       const Actor& by = {}) = 0;
   virtual core::Result<std::optional<UserRecord>> FindUser(const std::string& name) = 0;
   virtual core::Result<std::vector<UserRecord>> ListUsers() = 0;
 

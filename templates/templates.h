@@ -50,6 +50,10 @@ std::string LayoutToJson(const Layout& layout);
 /// Inverse of LayoutToJson (extra keys ignored).
 core::Result<Layout> LayoutFromJson(std::string_view json_text);
 
+/// The text engine ComputeLayout measures with ("pango 1.50.12, cairo 1.16.0"): stored with a
+/// registered layout, since another Pango or other fonts may place the boxes elsewhere.
+std::string LayoutEngineVersion();
+
 /// Writes one printed copy per serial (every page, in order) to a PDF. Each page carries its
 /// four QR anchors and the serial as text. `serials` empty renders one copy with serial 0.
 /// `unit_label` (optional) is printed in the footer ("Đơn vị: ...").

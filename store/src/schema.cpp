@@ -2,11 +2,38 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "schema.h"
 
+#include <map>
 #include <stdexcept>
 #include <vector>
 
+#include "reason_codes.h"
+
 namespace phieu::store {
 namespace {
+
+// Migration 3: the codes of every reason stored as English text (readings, review items), by
+// the patterns of docs/review-reasons.md. Texts repeat a lot, so each is read once.
+void ConvertReasonsToCodes(Db& db) {
+  std::map<std::pair<std::string, bool>, std::string> cache;
+  auto codes = [&](const std::string& text, bool flagged) -> const std::string& {
+    auto [it, fresh] = cache.try_emplace({text, flagged});
+    if (fresh) it->second = ReasonCodesToJson(StoredReasonCodes({}, text, flagged));
+    return it->second;
+  };
+  for (const char* table : {"readings", "review_items"}) {
+    const bool items = std::string(table) == "review_items";
+    std::vector<std::pair<std::int64_t, std::string>> updates;
+    {
+      Stmt st = db.Prepare(std::string("SELECT id, reason, ") +
+                           (items ? "1" : "needs_review") + " FROM " + table +
+                           (items ? "" : " WHERE reason <> '' OR needs_review <> 0"));
+      while (st.Step()) updates.emplace_back(st.Int(0), codes(st.Text(1), st.Int(2) != 0));
+    }
+    for (const auto& [id, json] : updates)
+      db.Prepare(std::string("UPDATE ") + table + " SET reason_codes=? WHERE id=?")
+          .Bind(1, json).Bind(2, id).Run();
+  }
+}
 
 // Ordered migrations: entry i takes the schema from version i to version i + 1. Never edit a
 // step that has shipped; append a new one (survey files outlive program versions).
@@ -154,8 +181,67 @@ CREATE TABLE scan_originals (
 INSERT INTO scan_originals (file_id, bytes) SELECT id, bytes FROM scan_files WHERE bytes IS NOT NULL;
 ALTER TABLE scan_files DROP COLUMN bytes;
 )sql",
+      // 3: the review web app (phieu serve). Logins; a lease (who, until when) and a version
+      // per review item; reasons as codes beside their English text (docs/review-reasons.md;
+      // the codes of existing rows are read from their text in C++ right after this step);
+      // illegible kept apart from blank; every human value in decision_history, so an undo
+      // puts back the value it replaced; the audit says from which screen and address; the
+      // layout a template was printed with, frozen at registration.
+      R"sql(
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL CHECK (role IN ('admin','reviewer','clerk')),
+  password_hash TEXT NOT NULL,
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    TEXT NOT NULL
+);
+
+ALTER TABLE review_items ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE review_items ADD COLUMN lease_owner TEXT;
+ALTER TABLE review_items ADD COLUMN lease_until TEXT;
+ALTER TABLE review_items ADD COLUMN reason_codes TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reason_codes));
+CREATE INDEX review_queue ON review_items (id) WHERE status = 'open';
+CREATE INDEX review_by_resolver ON review_items (resolved_by, resolved_at) WHERE status = 'resolved';
+
+ALTER TABLE readings ADD COLUMN reason_codes TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reason_codes));
+
+CREATE TABLE decision_history (
+  id          INTEGER PRIMARY KEY,
+  serial      INTEGER NOT NULL,
+  field_id    TEXT NOT NULL,
+  value       TEXT NOT NULL CHECK (json_valid(value)),
+  illegible   INTEGER NOT NULL DEFAULT 0,
+  who         TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  item_id     INTEGER,
+  previous_id INTEGER REFERENCES decision_history (id)
+);
+CREATE INDEX decision_history_by_field ON decision_history (serial, field_id);
+
+ALTER TABLE decisions ADD COLUMN illegible INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE decisions ADD COLUMN history_id INTEGER REFERENCES decision_history (id);
+INSERT INTO decision_history (serial, field_id, value, illegible, who, at)
+  SELECT serial, field_id, value, 0, who, at FROM decisions ORDER BY id;
+UPDATE decisions SET history_id = (SELECT h.id FROM decision_history h
+  WHERE h.serial = decisions.serial AND h.field_id = decisions.field_id);
+
+ALTER TABLE audit ADD COLUMN screen TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN address TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_by_entity ON audit (entity_id);
+CREATE INDEX audit_by_who ON audit (who);
+
+ALTER TABLE templates ADD COLUMN layout_json TEXT CHECK (layout_json IS NULL OR json_valid(layout_json));
+ALTER TABLE templates ADD COLUMN layout_engine TEXT;
+)sql",
   };
   return kSteps;
+}
+
+// Work a step needs beyond its SQL, run in the same transaction right after it; `to` is the
+// version the step brings the file to.
+void AfterStep(Db& db, int to) {
+  if (to == 3) ConvertReasonsToCodes(db);
 }
 
 int UserVersion(Db& db) { return static_cast<int>(db.QueryInt("PRAGMA user_version").value_or(0)); }
@@ -163,6 +249,10 @@ int UserVersion(Db& db) { return static_cast<int>(db.QueryInt("PRAGMA user_versi
 }  // namespace
 
 int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+
+const char* MigrationStepSql(int to_version) {
+  return Migrations().at(static_cast<size_t>(to_version - 1));
+}
 
 void Migrate(Db& db) {
   // The first read of the file is where SQLite notices a file that is not a database.
@@ -192,6 +282,7 @@ void Migrate(Db& db) {
     version = UserVersion(db);
     if (version >= LatestSchemaVersion()) break;
     db.Exec(Migrations()[static_cast<size_t>(version)]);
+    AfterStep(db, version + 1);
     if (version == 0) {
       db.Exec("PRAGMA application_id=" + std::to_string(kApplicationId));
       db.Exec("INSERT INTO meta (key, value) VALUES ('created_at', "

@@ -17,6 +17,11 @@ constexpr int kApplicationId = 0x50484955;
 /// Newest schema version this build knows (PRAGMA user_version after migrating).
 int LatestSchemaVersion();
 
+/// The SQL of the shipped step that brings a file to `to_version` (1..LatestSchemaVersion()),
+/// as it runs in Migrate (for tests that build an older survey file exactly as it shipped).
+/// Steps with work beyond their SQL do it in C++ right after (see Migrate).
+const char* MigrationStepSql(int to_version);
+
 /// Brings `db` to the latest schema. A fresh (empty) database is initialised; a database that
 /// is not a Phiếu survey, or is newer than this build, throws std::runtime_error with a
 /// sentence about it (the caller prefixes the file name). Each migration step runs in its own

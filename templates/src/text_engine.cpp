@@ -129,3 +129,11 @@ void TextEngine::Draw(const TextBlock& block) {
 }
 
 }  // namespace phieu::templates::internal
+
+namespace phieu::templates {
+
+std::string LayoutEngineVersion() {
+  return std::string("pango ") + pango_version_string() + ", cairo " + cairo_version_string();
+}
+
+}  // namespace phieu::templates

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "schema.h"
 #include "store_test_util.h"
 
 namespace phieu::store {
@@ -15,45 +16,6 @@ namespace {
 
 using namespace phieu::store::testing;  // NOLINT
 namespace fs = std::filesystem;
-
-constexpr const char* kTpl = "sipas";
-constexpr const char* kSource = R"({"id":"sipas","version":1})";
-
-std::unique_ptr<Store> OpenOrDie(const fs::path& path, bool create = true) {
-  auto s = Store::Open(path, create);
-  EXPECT_TRUE(s.ok()) << s.error().message;
-  return s.ok() ? std::move(s).value() : nullptr;
-}
-
-// A survey with the two-page template registered and three units.
-std::unique_ptr<Store> ReadySurvey(const fs::path& path = ":memory:") {
-  auto s = OpenOrDie(path);
-  EXPECT_TRUE(s->RegisterTemplate(MakeTemplate(kTpl, 1, kSource), MakeLayout(kTpl, 1)).ok());
-  auto units = s->ImportUnitsCsv(kUnitsCsv, "units.csv");
-  EXPECT_TRUE(units.ok()) << units.error().message;
-  return s;
-}
-
-std::int64_t BeginFile(Store& s, const std::string& name, int pages = 2) {
-  std::vector<unsigned char> bytes(name.begin(), name.end());
-  auto f = s.BeginScanFile(Sha256Hex(bytes), "scans/" + name, bytes, pages);
-  EXPECT_TRUE(f.ok()) << f.error().message;
-  return f->file_id;
-}
-
-// Runs a query on the raw file (to check what is stored, not just what the API says).
-std::int64_t CountRows(const fs::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  std::int64_t n = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
-}
 
 const SheetRecord* FindRecord(const std::vector<SheetRecord>& v, core::Serial serial) {
   for (const auto& r : v)
@@ -70,7 +32,7 @@ TEST(StoreOpenTest, CreatesAndReopensAFile) {
     auto s = OpenOrDie(db);
     ASSERT_TRUE(s->RegisterTemplate(MakeTemplate(kTpl, 1, kSource), MakeLayout(kTpl, 1)).ok());
   }
-  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), 2);
+  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), LatestSchemaVersion());
   EXPECT_EQ(CountRows(db, "PRAGMA application_id"), 0x50484955);
   {
     auto s = OpenOrDie(db, /*create=*/false);  // migrations are a no-op the second time
@@ -457,22 +419,19 @@ TEST(StoreIngestTest, OriginalsStreamedFromDiskAreKeptExactly) {
 TEST(StoreOpenTest, SchemaOneOriginalsMoveToTheirOwnTable) {
   TempDir dir;
   const fs::path db = dir.path() / "survey.db";
-  {
-    auto s = ReadySurvey(db);
-    BeginFile(*s, "a.pdf");
-  }
-  // Turn the file back into schema 1 as it shipped: bytes in scan_files, no scan_originals.
+  // A file of schema 1 as it shipped: bytes in scan_files, no scan_originals.
   sqlite3* h = nullptr;
   sqlite3_open(db.c_str(), &h);
+  ASSERT_EQ(sqlite3_exec(h, MigrationStepSql(1), nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(h,
-                         "ALTER TABLE scan_files ADD COLUMN bytes BLOB;"
-                         "UPDATE scan_files SET bytes = (SELECT bytes FROM scan_originals WHERE file_id = scan_files.id);"
-                         "DROP TABLE scan_originals; PRAGMA user_version=1;",
+                         "PRAGMA application_id=1346914645; PRAGMA user_version=1;"
+                         "INSERT INTO scan_files (sha256, path, size, bytes, ingested_at) "
+                         "VALUES ('00', 'a.pdf', 5, CAST('a.pdf' AS BLOB), '2026-01-01');",
                          nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(h);
   ASSERT_EQ(CountRows(db, "SELECT count(*) FROM scan_files WHERE bytes = CAST('a.pdf' AS BLOB)"), 1);
   OpenOrDie(db, false);
-  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), 2);
+  EXPECT_EQ(CountRows(db, "PRAGMA user_version"), LatestSchemaVersion());
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM scan_originals WHERE bytes = CAST('a.pdf' AS BLOB)"), 1);
   EXPECT_EQ(CountRows(db, "SELECT count(*) FROM pragma_table_info('scan_files') WHERE name = 'bytes'"), 0);
 }

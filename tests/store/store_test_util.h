@@ -5,6 +5,7 @@
 // Hand-built templates, layouts, pages and readings for the store tests (no images needed).
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include "store/store.h"
 
 namespace phieu::store::testing {
+
+namespace fs = std::filesystem;
 
 /// A fresh directory per test, removed afterwards.
 class TempDir {
@@ -135,5 +138,44 @@ inline const char* kUnitsCsv =
     "HN,Hà Nội,admin,0,\n"
     "X01,UBND xã An Bình,admin,60,HN\n"
     "T01,Trạm y tế An Bình,health,50,HN\n";
+
+inline constexpr const char* kTpl = "sipas";
+inline constexpr const char* kSource = R"({"id":"sipas","version":1})";
+
+inline std::unique_ptr<Store> OpenOrDie(const fs::path& path, bool create = true) {
+  auto s = Store::Open(path, create);
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+// A survey with the two-page template registered and three units.
+inline std::unique_ptr<Store> ReadySurvey(const fs::path& path = ":memory:") {
+  auto s = OpenOrDie(path);
+  EXPECT_TRUE(s->RegisterTemplate(MakeTemplate(kTpl, 1, kSource), MakeLayout(kTpl, 1)).ok());
+  auto units = s->ImportUnitsCsv(kUnitsCsv, "units.csv");
+  EXPECT_TRUE(units.ok()) << units.error().message;
+  return s;
+}
+
+inline std::int64_t BeginFile(Store& s, const std::string& name, int pages = 2) {
+  std::vector<unsigned char> bytes(name.begin(), name.end());
+  auto f = s.BeginScanFile(Sha256Hex(bytes), "scans/" + name, bytes, pages);
+  EXPECT_TRUE(f.ok()) << f.error().message;
+  return f->file_id;
+}
+
+// Runs a query on the raw file (to check what is stored, not just what the API says).
+inline std::int64_t CountRows(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
 
 }  // namespace phieu::store::testing
