@@ -310,6 +310,31 @@ struct AuditFilter {
   int limit = 1000;                    ///< newest first.
 };
 
+// --- answers from other channels (phone interviews, online forms) -----------------------
+
+/// One respondent's answers collected by phone or online: a sheet without pages.
+struct ImportedSheet {
+  core::Serial serial = 0;        ///< 0 = a new serial is allocated.
+  std::string template_id;
+  int version = 0;
+  std::string unit_code;          ///< "" = unknown unit.
+  std::map<std::string, FieldValue> answers;  ///< field id -> value; absent = not answered.
+};
+
+/// A whole answers file, stored all-or-nothing.
+struct AnswersImport {
+  std::string sha256;             ///< of the file: importing the same file again is a no-op.
+  std::string source;             ///< the file's path, for the record.
+  std::string channel;            ///< "phone" or "online".
+  std::string who;                ///< the login or OS user who imported it (audit).
+  std::vector<ImportedSheet> sheets;
+};
+
+struct AnswersImportResult {
+  bool already_imported = false;  ///< this file (by hash) was imported before: nothing changed.
+  int sheets = 0;                 ///< sheets stored now (or by the earlier import).
+};
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -442,6 +467,15 @@ class Store {
   virtual core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
   /// One sheet as ListSheets(true) would give it; nullopt when it has no identified page.
   virtual core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) = 0;
+
+  // --- other channels -----------------------------------------------------------------------
+  /// Stores answers collected by phone or online, in one transaction: every sheet or none.
+  /// A file already imported (same sha256) changes nothing. Errors (nothing stored): an
+  /// unknown template version or unit, a serial already used by another sheet, a value that
+  /// is not one of a field's options. The caller checks rows against the template first and
+  /// reports bad rows with their line; these errors are the store's own guard.
+  /// Imported sheets appear in VisitSheets with their channel and no pages.
+  virtual core::Result<AnswersImportResult> ImportAnswers(const AnswersImport& batch);
 };
 
 /// SHA-256 of bytes, lowercase hex.

@@ -137,6 +137,10 @@ class SqliteStore final : public Store {
   core::Result<QueueCounts> CountReviewQueue(const std::string& user) override;
   core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) override;
   core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) override;
+  // channels.cpp, sheet_stream.cpp (branch exports)
+  core::Status VisitSheets(bool include_pending,
+                           const std::function<bool(const SheetRecord&)>& visit) override;
+  core::Result<AnswersImportResult> ImportAnswers(const AnswersImport& batch) override;
 
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.

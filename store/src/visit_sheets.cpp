@@ -15,4 +15,8 @@ core::Status Store::VisitSheets(bool include_pending,
   return {};
 }
 
+core::Result<AnswersImportResult> Store::ImportAnswers(const AnswersImport&) {
+  return core::MakeError("unsupported", "this store cannot hold answers from other channels");
+}
+
 }  // namespace phieu::store
