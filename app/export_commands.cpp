@@ -1,6 +1,7 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 // phieu export, phieu report
+#include <cstdlib>
 #include <iostream>
 
 #include "app/common.h"
@@ -90,6 +91,34 @@ std::vector<Command> ExportCommands() {
            SayCoverage(*summary, a->include_personal);
            if (a->include_personal && !summary->personal_left_out.empty())
              std::cerr << "personal fields included: handle this file as personal data\n";
+           return kExitOk;
+         });
+       }},
+      {"import", "Answers collected by phone or online (CSV or XLSX with the export's columns)",
+       [](CLI::App* cmd) {
+         struct Args {
+           std::string db, channel, file;
+         };
+         auto a = std::make_shared<Args>();
+         cmd->add_option("--db", a->db, "survey file")->required();
+         cmd->add_option("--channel", a->channel, "how the answers were collected")
+             ->required()
+             ->check(CLI::IsMember({"phone", "online"}));
+         cmd->add_option("file", a->file, "answers.csv or answers.xlsx")->required();
+         return std::function<int()>([a] {
+           auto store = OpenSurvey(a->db, false);
+           if (!store.ok()) return Fail(store.error());
+           auto catalog = LoadCatalog(**store);
+           if (!catalog.ok()) return Fail(catalog.error());
+           const char* user = std::getenv("USER");
+           auto result = exports::ImportAnswersFile(
+               **store, *catalog, a->file,
+               {.channel = a->channel, .who = std::string("import:") + (user ? user : "unknown")});
+           if (!result.ok()) return Fail(result.error(), kExitUsage);
+           if (result->already_imported)
+             std::cout << a->file << ": already imported (" << result->sheets << " sheets); nothing changed\n";
+           else
+             std::cout << a->file << ": " << result->sheets << " sheets imported, channel " << a->channel << "\n";
            return kExitOk;
          });
        }},

@@ -75,6 +75,32 @@ core::Result<ExportSummary> WriteExport(store::Store& store, const templates::Te
                                         ExportFormat format, const std::filesystem::path& path,
                                         const ExportOptions& options = {});
 
+// --- answers from other channels -------------------------------------------------------------
+
+struct ImportOptions {
+  std::string channel;  ///< "phone" or "online" (required).
+  std::string who;      ///< who imports (recorded with the import).
+  std::string source;   ///< name used in messages; default the file's path.
+};
+
+struct ImportSummary {
+  bool already_imported = false;  ///< the same file was imported before: nothing changed.
+  int sheets = 0;
+};
+
+/// Reads answers collected by phone or online: CSV (UTF-8, optional BOM, RFC 4180) or the first
+/// sheet of an XLSX workbook, one row per respondent with the export's columns (`serial`
+/// optional: empty = a new serial; `unit`; `template` and `version` optional when the survey has
+/// one template; per field as the CSV export writes it; other export columns ignored). Every
+/// row is checked against its template first; any bad row is an Error listing each problem
+/// with its line and column, and nothing is stored. Importing the same file again changes
+/// nothing (already_imported).
+core::Result<ImportSummary> ImportAnswersFile(store::Store& store, const templates::TemplateCatalog& catalog,
+                                              const std::filesystem::path& path, ImportOptions options);
+/// The same over CSV text already in memory (`options.source` names it in messages).
+core::Result<ImportSummary> ImportAnswersCsv(store::Store& store, const templates::TemplateCatalog& catalog,
+                                             const std::string& csv_text, const ImportOptions& options);
+
 // --- the satisfaction report ----------------------------------------------------------------
 
 /// One criterion, element or overall index. `valid` counts answers at any level.

@@ -81,6 +81,10 @@ core::Status VisitSheets(store::Store& store, const templates::TemplateCatalog& 
 /// letter: "ệ" is 3 bytes and is kept whole or dropped whole).
 std::string CutUtf8(const std::string& text, size_t max_bytes);
 
+/// The first worksheet of an XLSX workbook (its bytes) as CSV text (xlsx_reader.cpp): shared
+/// and inline strings, numbers as written; an Error naming `source` when it is not a workbook.
+core::Result<std::string> XlsxFirstSheetAsCsv(const std::string& bytes, const std::string& source);
+
 /// Writes `content` to `path` through a temporary file renamed into place.
 core::Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content);
 
