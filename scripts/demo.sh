@@ -45,5 +45,18 @@ step "7. Export (sheets with nothing left to review; add --include-pending for a
 "$phieu" export --db "$db" --format json -o "$out/export.json"
 "$phieu" export --db "$db" --format json --include-pending -o "$out/export-all.json"
 
-printf '\nDone. Printed forms: %s/print/*.pdf  Scans: %s/scans/  Survey: %s  Export: %s/export.json\n' \
-  "$out" "$out" "$db" "$out"
+step "8. Answers taken by phone join the same dataset"
+"$phieu" import --db "$db" --channel phone templates/bundled/phone-sample.csv
+
+step "9. The dataset for analysts: CSV (+ codebook), XLSX, SPSS .sav (+ .sps for PSPP)"
+"$phieu" export --db "$db" --format csv -o "$out/export.csv"
+"$phieu" export --db "$db" --format xlsx -o "$out/export.xlsx"
+"$phieu" export --db "$db" --format sav -o "$out/export.sav"
+
+step "10. The satisfaction report (SIPAS indices per commune office, every channel)"
+"$phieu" report --db "$db" --format html -o "$out/report.html"
+"$phieu" report --db "$db" --format pdf -o "$out/report.pdf"
+"$phieu" report --db "$db" --format json -o "$out/report.json"
+
+printf '\nDone. Printed forms: %s/print/*.pdf  Scans: %s/scans/  Survey: %s\n' "$out" "$out" "$db"
+printf 'Exports: %s/export.{json,csv,xlsx,sav}  Report: %s/report.{html,pdf,json}\n' "$out" "$out"
