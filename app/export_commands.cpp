@@ -89,8 +89,11 @@ std::vector<Command> ExportCommands() {
            if (!summary.ok()) return Fail(summary.error());
            for (const auto& f : summary->files) std::cerr << "wrote " << f.string() << "\n";
            SayCoverage(*summary, a->include_personal);
-           if (a->include_personal && !summary->personal_left_out.empty())
-             std::cerr << "personal fields included: handle this file as personal data\n";
+           if (!summary->personal_included.empty()) {
+             std::cerr << "personal fields included:";
+             for (const auto& id : summary->personal_included) std::cerr << " " << id;
+             std::cerr << " (handle this file as personal data)\n";
+           }
            return kExitOk;
          });
        }},

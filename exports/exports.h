@@ -41,6 +41,7 @@ struct ExportSummary {
   int left_out_pages_missing = 0; ///< sheets with a template page never scanned (default filter).
   int left_out_by_filter = 0;     ///< sheets not matching --unit/--kind/--template/--status/--channel.
   std::vector<std::string> personal_left_out;  ///< field ids left out as personal.
+  std::vector<std::string> personal_included;  ///< personal field ids written (--include-personal).
   std::vector<std::filesystem::path> files;    ///< every file written (data, codebook, .sps).
 };
 

@@ -77,7 +77,8 @@ void AddFieldColumns(const templates::FieldLayout& f, const std::string& name,
 
 std::vector<Column> PlanColumns(const templates::TemplateCatalog& catalog, const SheetFilter& filter,
                                 const std::set<std::string>& present, bool include_personal,
-                                std::vector<std::string>* personal_left_out) {
+                                std::vector<std::string>* personal_left_out,
+                                std::vector<std::string>* personal_included) {
   std::vector<Column> out = {
       {.name = "serial", .source = ColumnSource::kSerial, .label = "Số phiếu", .numeric = true},
       {.name = "unit", .source = ColumnSource::kUnit, .label = "Mã đơn vị"},
@@ -109,7 +110,7 @@ std::vector<Column> PlanColumns(const templates::TemplateCatalog& catalog, const
       fields.push_back({&f, key.first});
     }
   }
-  std::set<std::string> left_out;
+  std::set<std::string> left_out, included;
   std::set<std::string> emitted;
   for (const auto& s : fields) {
     const auto& same_id = by_id[s.field->id];
@@ -123,10 +124,12 @@ std::vector<Column> PlanColumns(const templates::TemplateCatalog& catalog, const
       left_out.insert(s.field->id);
       continue;
     }
+    if (personal) included.insert(s.field->id);
     // A scale row's variable label is its criterion (the layout keeps the row text).
     AddFieldColumns(*s.field, key, conflict ? s.template_id : "", "", out);
   }
   if (personal_left_out) personal_left_out->assign(left_out.begin(), left_out.end());
+  if (personal_included) personal_included->assign(included.begin(), included.end());
   return out;
 }
 

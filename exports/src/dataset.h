@@ -59,7 +59,8 @@ struct Column {
 /// Only templates in `present` (ids) get columns; empty = every template the filter admits.
 std::vector<Column> PlanColumns(const templates::TemplateCatalog& catalog, const SheetFilter& filter,
                                 const std::set<std::string>& present, bool include_personal,
-                                std::vector<std::string>* personal_left_out);
+                                std::vector<std::string>* personal_left_out,
+                                std::vector<std::string>* personal_included = nullptr);
 
 /// One sheet with what the rows need besides its answers.
 struct SheetView {

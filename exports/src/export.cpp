@@ -27,7 +27,8 @@ core::Result<ExportSummary> WriteExport(store::Store& store, const templates::Te
   if (present.empty())  // no sheet yet: the header of every admitted template
     for (const auto& [key, layout] : catalog.All()) present.insert(key.first);
   std::vector<internal::Column> columns = internal::PlanColumns(
-      catalog, options.filter, present, options.include_personal, &summary.personal_left_out);
+      catalog, options.filter, present, options.include_personal, &summary.personal_left_out,
+      &summary.personal_included);
   core::Status st;
   switch (format) {
     case ExportFormat::kJson: {
