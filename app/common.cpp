@@ -5,6 +5,9 @@
 #include <charconv>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
 
 namespace phieu::app {
 
@@ -39,11 +42,36 @@ core::Status RegisterTemplate(store::Store& store, const templates::Template& tp
 core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store) {
   auto sources = store.LoadTemplateSources();
   if (!sources.ok()) return sources.error();
+  auto stored = store.LoadTemplateLayouts();
+  if (!stored.ok()) return stored.error();
+  std::map<std::pair<std::string, int>, const store::StoredLayout*> frozen;
+  for (const auto& s : *stored)
+    if (s.layout) frozen[{s.template_id, s.version}] = &s;
+  // Said once per template version and process, however often the catalog is loaded.
+  static std::mutex warned_mu;
+  static std::set<std::pair<std::string, int>> warned;
   templates::TemplateCatalog catalog;
   for (const auto& src : *sources) {
     auto tpl = templates::ParseTemplate(src, "stored template");
     if (!tpl.ok()) return tpl.error();
-    catalog.Add(templates::ComputeLayout(*tpl));
+    templates::Layout computed = templates::ComputeLayout(*tpl);
+    auto it = frozen.find({tpl->id, tpl->version});
+    if (it == frozen.end()) {
+      catalog.Add(std::move(computed));  // registered before layouts were stored
+      continue;
+    }
+    // The boxes are read where they were printed: the layout stored at registration. This
+    // machine's layout (other fonts, another Pango) is only compared with it.
+    const templates::Layout& as_printed = *it->second->layout;
+    if (templates::LayoutToJson(computed) != templates::LayoutToJson(as_printed)) {
+      std::lock_guard lock(warned_mu);
+      if (warned.insert({tpl->id, tpl->version}).second)
+        std::cerr << "phieu: note: template " << tpl->id << " version " << tpl->version
+                  << " would be laid out differently on this machine (" << templates::LayoutEngineVersion()
+                  << ") than when it was registered (" << (it->second->engine.empty() ? "unknown" : it->second->engine)
+                  << "); the stored layout, as printed, is used\n";
+    }
+    catalog.Add(as_printed);
   }
   return catalog;
 }

@@ -33,6 +33,7 @@ std::vector<Command> SurveyCommands();    // survey init, units import, print, s
 std::vector<Command> IngestCommands();    // ingest
 std::vector<Command> ExportCommands();    // export
 std::vector<Command> SimulateCommands();  // simulate, bench
+std::vector<Command> UserCommands();      // user add|passwd|disable|list, audit, backup
 
 /// Prints "phieu: <message>" to stderr and returns `code`.
 int Fail(const core::Error& error, int code = kExitFailed);
@@ -47,7 +48,9 @@ core::Result<std::unique_ptr<store::Store>> OpenSurvey(const std::filesystem::pa
 /// Lays the template out and registers it with the survey (no-op when already registered).
 core::Status RegisterTemplate(store::Store& store, const templates::Template& tpl);
 
-/// Every template version registered with the survey, laid out.
+/// Every template version registered with the survey, with the layout stored when it was
+/// registered (the boxes as printed); ComputeLayout only for versions registered before layouts
+/// were stored. A layout this machine would compute otherwise is noted once on stderr.
 core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store);
 
 /// Every template version registered with the survey, parsed (scoring, question texts).

@@ -6,6 +6,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -70,47 +71,49 @@ class PageProcessor {
   }
 
   /// Processes one page; adds the time each stage took to `times`.
-  store::PageResult Process(const PageTask& task, StageSeconds& times) {
-    store::PageResult result;
-    result.file_id = task.file_id;
-    result.page_index = task.page_index;
+  IngestedPage Process(const PageTask& task, StageSeconds& times) {
+    IngestedPage result;
     result.aligned.source = {task.file, task.page_index};
     Lap lap;
     if (reader_file_ != task.file) {
       reader_.reset();
       reader_file_ = task.file;
       auto opened = scanner::OpenScanFile(task.file);
-      if (!opened.ok()) return Unreadable(std::move(result), opened.error().message);
+      if (!opened.ok()) return Unreadable(task, std::move(result), opened.error().message);
       reader_ = std::move(*opened);
     }
-    if (!reader_) return Unreadable(std::move(result), task.file.string() + ": cannot be opened");
+    if (!reader_) return Unreadable(task, std::move(result), task.file.string() + ": cannot be opened");
     auto scan = reader_->ReadPage(task.page_index);
     times.decode += lap.Next();
-    if (!scan.ok()) return Unreadable(std::move(result), scan.error().message);
-    result.streaks = scanner::RemoveScannerStreaks(scan->gray);
+    if (!scan.ok()) return Unreadable(task, std::move(result), scan.error().message);
+    const std::vector<scanner::ScannerStreak> streaks = scanner::RemoveScannerStreaks(scan->gray);
     times.streaks += lap.Next();
 
     result.aligned = scanner::AlignPage(*scan, catalog_, options_.align);
     result.aligned.source = scan->source;
     times.align += lap.Next();
+    std::vector<recognition::FieldReading> readings;
+    std::vector<unsigned char> thumbnail;
     if (result.aligned.status == scanner::AlignStatus::kOk) {
       const templates::Layout* layout =
           catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
-      if (layout) result.readings = recognition::ReadPage(*scan, result.aligned, *layout, read_options_);
+      if (layout) readings = recognition::ReadPage(*scan, result.aligned, *layout, read_options_);
       times.read += lap.Next();
-      // Encode here, in parallel, so the single writer thread only runs SQL.
-      store::EncodeCrops(result);
     } else {
-      result.thumbnail_jpeg = scanner::MakeThumbnailJpeg(scan->gray);
+      thumbnail = scanner::MakeThumbnailJpeg(scan->gray);
     }
+    // Crops are encoded here, in parallel, so the single writer thread only runs SQL.
+    result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, readings, streaks,
+                                 std::move(thumbnail));
     times.encode += lap.Next();
     return result;
   }
 
  private:
-  static store::PageResult Unreadable(store::PageResult result, std::string reason) {
+  static IngestedPage Unreadable(const PageTask& task, IngestedPage result, std::string reason) {
     result.aligned.status = scanner::AlignStatus::kUnreadable;
     result.aligned.reason = std::move(reason);
+    result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, {}, {}, {});
     return result;
   }
 
@@ -133,7 +136,7 @@ class PagePipeline {
         PageProcessor processor(catalog, options);
         StageSeconds times;
         while (auto task = NextTask()) {
-          store::PageResult r = processor.Process(*task, times);
+          IngestedPage r = processor.Process(*task, times);
           std::lock_guard lock(mu_);
           done_.emplace(task->seq, std::move(r));
           done_cv_.notify_all();
@@ -176,7 +179,7 @@ class PagePipeline {
   }
 
   /// Blocks until the oldest submitted page is processed, and returns it.
-  store::PageResult TakeNext() {
+  IngestedPage TakeNext() {
     std::unique_lock lock(mu_);
     done_cv_.wait(lock, [&] { return done_.count(taken_) > 0; });
     auto node = done_.extract(taken_++);
@@ -199,7 +202,7 @@ class PagePipeline {
   std::mutex mu_;
   std::condition_variable task_cv_, done_cv_;
   std::deque<PageTask> tasks_;
-  std::map<long, store::PageResult> done_;
+  std::map<long, IngestedPage> done_;
   bool closing_ = false;
   StageSeconds stage_seconds_;
   std::vector<std::thread> workers_;
@@ -234,17 +237,17 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   core::Status failure;
 
   auto store_next = [&]() -> bool {
-    store::PageResult page = pipeline.TakeNext();
+    IngestedPage page = pipeline.TakeNext();
     Lap lap;
-    auto disposition = store.SavePage(page);
+    auto disposition = store.SavePage(page.record);
     summary.stages.store += lap.Next();
     if (!disposition.ok()) {
       failure = disposition.error();
       return false;
     }
     ++summary.pages_read;
-    if (!page.streaks.empty()) ++summary.pages_with_streaks;
-    for (const auto& streak : page.streaks) {
+    if (!page.record.streaks.empty()) ++summary.pages_with_streaks;
+    for (const auto& streak : page.record.streaks) {
       const int centre = (streak.from_px + streak.to_px) / 20 * 10;  // to 10 px, rounded down
       ++summary.streak_positions[(streak.vertical ? "x " : "y ") + std::to_string(centre)];
     }
@@ -252,9 +255,14 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     switch (*disposition) {
       case store::PageDisposition::kStored:
         ++summary.pages_identified;
-        for (const auto& r : page.readings) {
+        for (const auto& r : page.record.readings) {
           summary.review_items += r.needs_review ? 1 : 0;
-          summary.required_left_blank += !r.needs_review && r.reason == recognition::kRequiredLeftBlank;
+          // By code; a recognition that gives no codes yet is known by its words.
+          const bool left_blank =
+              std::any_of(r.reasons.begin(), r.reasons.end(),
+                          [](const core::ReviewReason& c) { return c.code == "required_left_blank"; }) ||
+              (r.reasons.empty() && r.reason == recognition::kRequiredLeftBlank);
+          summary.required_left_blank += !r.needs_review && left_blank;
         }
         break;
       case store::PageDisposition::kConflict:
@@ -267,9 +275,9 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
           summary.errors.push_back(page.aligned.reason);
         break;
     }
-    if (--pages_left[page.file_id] == 0) {
+    if (--pages_left[page.record.file_id] == 0) {
       Lap finish;
-      auto st = store.FinishScanFile(page.file_id);
+      auto st = store.FinishScanFile(page.record.file_id);
       summary.stages.store += finish.Next();
       if (!st.ok()) {
         failure = st;

@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "recognition/recognition.h"
 #include "scanner/scanner.h"
+#include "app/page_record.h"
 #include "store/store.h"
 #include "templates/layout.h"
 
@@ -24,6 +25,13 @@ struct IngestProgress {
   double seconds = 0.0;
 };
 
+/// One page as ingest read it: what the store keeps, and the scanner's view of it (which file
+/// it came from, its status), for the benchmarks that compare pages with their truth.
+struct IngestedPage {
+  scanner::AlignedPage aligned;
+  store::PageRecord record;
+};
+
 struct IngestOptions {
   int jobs = 1;                       ///< worker threads (decode, align, read).
   scanner::AlignOptions align;
@@ -31,7 +39,7 @@ struct IngestOptions {
   /// Called from the writer thread after each stored page.
   std::function<void(const IngestProgress&)> on_progress;
   /// Called from the writer thread with every page as stored (benchmarks compare it to truth).
-  std::function<void(const store::PageResult&, store::PageDisposition)> on_page;
+  std::function<void(const IngestedPage&, store::PageDisposition)> on_page;
   /// When set and true, no new page is started; pages in hand are finished and stored.
   const std::atomic<bool>* stop = nullptr;
 };

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   add_table(&app, IngestCommands());
   add_table(&app, ExportCommands());
   add_table(&app, SimulateCommands());
+  add_table(&app, UserCommands());
 
   try {
     app.parse(argc, argv);

@@ -73,13 +73,13 @@ std::string Rel(const std::filesystem::path& p, const std::filesystem::path& bas
 }
 
 PageScore ScorePages(const json& pages_truth, const std::filesystem::path& stack,
-                     const std::vector<std::pair<store::PageResult, store::PageDisposition>>& got) {
+                     const std::vector<std::pair<IngestedPage, store::PageDisposition>>& got) {
   std::map<std::pair<std::string, int>, const json*> truth;
   for (const auto& p : pages_truth) truth[{p["file"].get<std::string>(), p["page_index"].get<int>()}] = &p;
   PageScore s;
   for (const auto& p : pages_truth) (p["kind"] == "form" ? s.form_pages : s.non_form_pages)++;
   for (const auto& [page, disposition] : got) {
-    auto it = truth.find({Rel(page.aligned.source.file, stack), page.page_index});
+    auto it = truth.find({Rel(page.aligned.source.file, stack), page.record.page_index});
     if (it == truth.end()) continue;
     const json& t = *it->second;
     const bool ok = page.aligned.status == scanner::AlignStatus::kOk;
@@ -108,27 +108,19 @@ std::set<std::string> Values(const json& v) {
 }
 
 using SeenPages = std::set<std::pair<long long, int>>;  // (serial, page) identified
-using Reasons = std::map<std::pair<long long, std::string>, std::string>;  // (serial, field) -> reason
+// (serial, field) -> why it is in review, as codes (docs/review-reasons.md).
+using Reasons = std::map<std::pair<long long, std::string>, std::vector<core::ReviewReason>>;
 
 // A review reason that comes from the respondent breaking a question's rule, not from doubt:
-// every one of its parts ("; "-separated) is such a rule.
-bool IsRuleReason(const std::string& reason) {
-  auto rule = [](const std::string& part) {
-    // A blank required question is the respondent's doing only when nothing was seen in or
-    // around its boxes; "(faint ink seen)" or "(pen marks beside its boxes)" is the machine's doubt.
-    return part == "required question unanswered" ||
-           part.find("marked in a one-answer question") != std::string::npos ||
-           part.find("allowed") != std::string::npos ||
-           part.find("cancelled with no replacement") != std::string::npos ||
-           part.find("its label is circled") != std::string::npos;
-  };
-  size_t at = 0;
-  while (true) {
-    const size_t end = reason.find("; ", at);
-    if (!rule(reason.substr(at, end - at))) return false;
-    if (end == std::string::npos) return true;
-    at = end + 2;
-  }
+// every one of its codes is such a rule.
+bool IsRuleReason(const std::vector<core::ReviewReason>& reasons) {
+  // A blank required question is the respondent's doing only when nothing was seen in or
+  // around its boxes; required_blank_faint or required_blank_ink_beside is the machine's doubt.
+  static const std::set<std::string> kRules = {"required_blank", "two_marks_single", "over_max",
+                                               "cancelled_no_replacement", "label_circled"};
+  return !reasons.empty() && std::all_of(reasons.begin(), reasons.end(), [](const core::ReviewReason& r) {
+    return kRules.count(r.code) > 0;
+  });
 }
 
 BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout,
@@ -359,7 +351,7 @@ struct IngestRun {
   double pages_per_s = 0.0;
   int pages = 0;
   StageSeconds stages;
-  std::vector<std::pair<store::PageResult, store::PageDisposition>> pages_seen;
+  std::vector<std::pair<IngestedPage, store::PageDisposition>> pages_seen;
 };
 
 core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templates::Template& tpl,
@@ -381,9 +373,9 @@ core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templat
   options.jobs = jobs;
   if (jobs == 1) options.read.ocr = single_worker_ocr;
   if (keep_pages) {
-    options.on_page = [&run](const store::PageResult& p, store::PageDisposition d) {
-      store::PageResult light;  // drop crops: the score needs the identification only
-      light.page_index = p.page_index;
+    options.on_page = [&run](const IngestedPage& p, store::PageDisposition d) {
+      IngestedPage light;  // drop readings and crops: the score needs the identification only
+      light.record.page_index = p.record.page_index;
       light.aligned = p.aligned;
       run.pages_seen.emplace_back(std::move(light), d);
     };
@@ -557,7 +549,7 @@ int RunBench(const BenchOptions& options) {
   Reasons reasons;
   auto items = (*store)->ListOpenReviewItems(1000000);
   if (!items.ok()) return Fail(items.error());
-  for (const auto& it : *items) reasons[{it.serial, it.field_id}] = it.reason;
+  for (const auto& it : *items) reasons[{it.serial, it.field_id}] = it.reasons;
   const json exported_json = json::parse(*exported);
   BoxScore bs = ScoreBoxes(*truth, exported_json, *layout, seen, reasons);
   HandScore hs = ScoreHandwriting(*truth, exported_json, *pages_truth, *layout, seen);

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -16,8 +17,6 @@
 #include "core/result.h"
 #include "core/review_reason.h"
 #include "core/vocabulary.h"
-#include "recognition/recognition.h"
-#include "scanner/scanner.h"
 #include "templates/layout.h"
 #include "templates/template.h"
 
@@ -53,35 +52,62 @@ struct ScanFileState {
   std::set<int> pages_done;        ///< page indices already stored (resume after a kill).
 };
 
-/// Everything learned from one scanned page; saved in one transaction.
-struct PageResult {
+/// The machine's look at one tick box, as stored (readings.boxes).
+struct BoxRecord {
+  std::string value;         ///< the option.
+  std::string state;         ///< "empty" | "marked" | "cancelled" (recognition::BoxStateName).
+  float ink = 0.0f;          ///< share of the box's inside inked, [0,1].
+  float fill = 0.0f;         ///< solid-fill share, [0,1].
+  float confidence = 0.0f;   ///< [0,1].
+};
+
+/// One field's machine reading as the store keeps it (recognition::FieldReading without pixels:
+/// the crop comes already encoded).
+struct ReadingRecord {
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  std::vector<std::string> selected;   ///< box kinds: the marked options.
+  std::optional<std::string> text;     ///< digits/text: the reading, nullopt = blank/unread.
+  float confidence = 0.0f;             ///< [0,1].
+  bool needs_review = false;
+  std::string reason;                  ///< English words (a remark on an accepted reading).
+  /// The same as codes (docs/review-reasons.md). When empty the store reads the codes from
+  /// `reason` (and gives a flagged reading with neither "low_confidence").
+  std::vector<core::ReviewReason> reasons;
+  std::vector<BoxRecord> boxes;        ///< box kinds: one per option, layout order.
+  core::RectMm crop_mm;                ///< the region shown to a reviewer, page mm.
+  std::vector<unsigned char> crop_png; ///< that region as PNG; empty = not kept (docs/schema.md).
+};
+
+/// A line a sheet-fed scanner drew along the page (scanner::ScannerStreak).
+struct StreakRecord {
+  bool vertical = true;        ///< runs down the image; false: across it.
+  int from_px = 0, to_px = 0;  ///< the columns (rows when not vertical) it covers, inclusive.
+};
+
+/// Everything learned from one scanned page; saved in one transaction. Built by ingest from
+/// the scanner's AlignedPage and recognition's readings (app/page_record.h).
+struct PageRecord {
   std::int64_t file_id = 0;
   int page_index = 0;
-  scanner::AlignedPage aligned;                      ///< status, key, transform...
-  std::vector<unsigned char> thumbnail_jpeg;         ///< for unidentified pages (may be empty).
-  std::vector<recognition::FieldReading> readings;   ///< empty unless aligned.status == kOk.
-  /// Encoded crops parallel to `readings` (PNG bytes; an empty entry = crop not kept). Filled
-  /// by EncodeCrops() on a worker thread so that the single writer thread only runs SQL;
-  /// when left empty, SavePage encodes the crops itself (slower: ~0.3-1.3 ms per crop).
-  std::vector<std::vector<unsigned char>> crops_png;
+  /// scanner::AlignStatusName: "ok", "blank", "no_anchors", "foreign_code", "unknown_template",
+  /// "unknown_version", "inconsistent_anchors", "poor_fit", "unreadable".
+  std::string status = "no_anchors";
+  std::string reason;                     ///< human sentence when status != "ok".
+  core::PageKey key;                      ///< when the anchors gave one.
+  /// Homography page mm (x right, y down) -> scan px, row-major (scanner::AlignedPage::mm_to_px).
+  std::array<double, 9> mm_to_px{1, 0, 0, 0, 1, 0, 0, 0, 1};
+  double residual_px = 0.0;               ///< RMS of the anchor corner fit.
+  int anchors_found = 0;
+  double px_per_mm = 0.0;
+  int rotation_deg = 0;
+  std::vector<unsigned char> thumbnail_jpeg;  ///< for unidentified pages (may be empty).
+  std::vector<ReadingRecord> readings;        ///< empty unless status == "ok".
   /// Scanner streaks painted out of the page before it was read (the batch summary reports
   /// them so the clerk cleans the glass; the stored original keeps them).
-  std::vector<scanner::ScannerStreak> streaks;
+  std::vector<StreakRecord> streaks;
 };
-
-/// Which reading crops a survey keeps (docs/schema.md, "Crops").
-struct CropOptions {
-  /// Also keep the crop of confident box readings with a mark. Off by default: a 60-row page
-  /// adds ~60 PNGs (~600 KB, 35-90 ms of encoding), and any crop can be cut again from the
-  /// stored original scan, the page's homography and the reading's crop_mm. Crops of readings
-  /// that need review are always kept.
-  bool keep_marked_boxes = false;
-  int png_compression = 1;  ///< zlib level 0-9; 1 = fastest, barely larger than 3 on crops.
-};
-
-/// Fills `page.crops_png` from `page.readings[i].crop` for the crops `options` keeps.
-/// Thread-safe; call it on ingest workers before handing the page to the writer (SavePage).
-void EncodeCrops(PageResult& page, const CropOptions& options = {});
 
 /// What SavePage did with the page.
 enum class PageDisposition { kStored, kUnidentified, kConflict };
@@ -147,7 +173,7 @@ struct SurveyStatus {
   int sheets_incomplete = 0;
   int review_open = 0;
   /// Required questions the machine found plainly blank and recorded as unanswered without
-  /// review (recognition::kRequiredLeftBlank), on how many sheets; a reviewer's later value
+  /// review (code required_left_blank), on how many sheets; a reviewer's later value
   /// for the field takes it off the count.
   int required_left_blank = 0;
   int sheets_with_required_left_blank = 0;
@@ -335,6 +361,28 @@ struct AnswersImportResult {
   int sheets = 0;                 ///< sheets stored now (or by the earlier import).
 };
 
+/// The stored original of one identified page, for drawing the whole page (the reviewer's
+/// "Z" view): decode page `page_index` of `original` and map page mm to its pixels with
+/// `mm_to_px`.
+struct PageSource {
+  std::vector<unsigned char> original;  ///< the scan file's bytes as ingested (TIFF, PDF, PNG...).
+  std::string file_name;                ///< its name when ingested (the extension tells the format).
+  int page_index = 0;                   ///< 0-based page of that file.
+  std::array<double, 9> mm_to_px{};     ///< page mm -> scan px, row-major (PageRecord::mm_to_px).
+  double px_per_mm = 0;
+  double width_mm = 0, height_mm = 0;   ///< the printed page (0 when its layout is not stored).
+};
+
+/// A registered template version's layout as frozen at registration.
+struct StoredLayout {
+  std::string template_id;
+  int version = 0;
+  /// nullopt for templates registered before layouts were stored (schema < 3) until they are
+  /// registered again; ComputeLayout then stands in.
+  std::optional<templates::Layout> layout;
+  std::string engine;  ///< the text engine that computed it (templates::LayoutEngineVersion).
+};
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -353,6 +401,9 @@ class Store {
                                         const templates::Layout& layout) = 0;
   /// The JSON sources of every registered template version (parse with templates::ParseTemplate).
   virtual core::Result<std::vector<std::string>> LoadTemplateSources() = 0;
+  /// The layout of every registered template version as stored at registration (the boxes
+  /// where they were printed), ordered by template id and version.
+  virtual core::Result<std::vector<StoredLayout>> LoadTemplateLayouts() = 0;
 
   // --- units ------------------------------------------------------------------------------
   /// CSV with header `code,name,kind,quota[,parent]` (UTF-8, optional BOM, quoted fields).
@@ -385,7 +436,7 @@ class Store {
                                                             int page_count) = 0;
   /// Stores one page and its readings and review items in one transaction. A page whose
   /// (serial, page) is already stored from another scan is kept as a conflict.
-  virtual core::Result<PageDisposition> SavePage(const PageResult& page) = 0;
+  virtual core::Result<PageDisposition> SavePage(const PageRecord& page) = 0;
   /// Marks the file complete (all pages stored).
   virtual core::Status FinishScanFile(std::int64_t file_id) = 0;
   /// Records a file that could not be read at all (kept, with its bytes when available).
@@ -423,6 +474,9 @@ class Store {
   virtual core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) = 0;
   /// The stored PNG crop of a reading (empty when none was kept: see docs/schema.md).
   virtual core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) = 0;
+  /// The original of page `page` (1-based, as printed) of sheet `serial`: the identified,
+  /// non-conflict page. nullopt when that page was never scanned or its original is not kept.
+  virtual core::Result<std::optional<PageSource>> LoadPageSource(core::Serial serial, int page) = 0;
 
   // --- accounts ---------------------------------------------------------------------------
   /// A new login; Error when the name is taken or malformed, or `password_hash` is not an
@@ -450,9 +504,18 @@ class Store {
   /// Records the decision (the field's human value, as RecordDecision), resolves the item,
   /// releases its lease, bumps its version and writes the audit row, in one transaction. An
   /// item already resolved may be decided again (a correction) when `version` is current.
+  /// Checked in this order, nothing written on refusal: the item exists (kNotFound), `version`
+  /// is current (kStale), nobody else holds an unexpired lease on it (kLeasedToOther; an
+  /// unleased item may be decided by anyone), the value fits the field (kInvalid): box kinds
+  /// take known options, each once, single/scale at most one, no text; digits/text no options,
+  /// digits only ASCII digits. A multi question may get more answers than its `max` (the
+  /// person records what the respondent did). `illegible` drops any value given with it; an
+  /// empty text is a blank.
   virtual core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) = 0;
   /// Undo: reopens a resolved item, puts the field back to what it was before that decision
-  /// (the previous human value, or none), leases it to `who`, bumps the version, audits it.
+  /// (the previous human value, or none: the machine's reading again), leases it to `who` for
+  /// 10 minutes, bumps the version, audits it (entity "undo"). kStale when `version` is not
+  /// current or the item is open (nothing to undo).
   virtual core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
                                                         const std::string& who,
                                                         const std::string& screen,
@@ -467,6 +530,15 @@ class Store {
   virtual core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
   /// One sheet as ListSheets(true) would give it; nullopt when it has no identified page.
   virtual core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) = 0;
+
+  // --- safety -----------------------------------------------------------------------------
+  /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a
+  /// time, so ingest and the server may go on writing meanwhile (the copy is the survey as it
+  /// stood at one moment during the call: every transaction committed before it, whole or not
+  /// at all); then opens the copy and runs PRAGMA integrity_check, and only then gives it the
+  /// name `to`. An Error names the file on any failure, and an incomplete copy is removed.
+  /// `to` must not exist.
+  virtual core::Status Backup(const std::filesystem::path& to) = 0;
 
   // --- other channels -----------------------------------------------------------------------
   /// Stores answers collected by phone or online, in one transaction: every sheet or none.

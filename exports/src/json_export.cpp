@@ -34,10 +34,15 @@ json OptionValue(const templates::FieldLayout& field, const std::string& value) 
 
 json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layout, bool include_personal) {
   json answers = json::object();
+  // A field a reviewer marked illegible has no value: null whatever its kind (a multi question
+  // too, where [] would say "none of these"), and it is not counted as left unanswered.
+  const std::set<std::string> illegible(sheet.illegible.begin(), sheet.illegible.end());
   if (layout) {
     for (const auto& field : layout->fields) {
       if (field.personal && !include_personal) continue;
-      if (core::IsBoxKind(field.kind)) {
+      if (illegible.count(field.id)) {
+        answers[field.id] = nullptr;
+      } else if (core::IsBoxKind(field.kind)) {
         auto it = sheet.selected.find(field.id);
         const std::vector<std::string> none;
         const auto& values = it == sheet.selected.end() ? none : it->second;
@@ -79,6 +84,7 @@ json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layou
       if (field.personal && !include_personal) continue;
       const json& v = answers[field.id];
       if (field.required && !pending.count(field.id) && !missing.count(field.page) &&
+          !illegible.count(field.id) &&
           (v.is_null() || (v.is_array() && v.empty())))
         unanswered.push_back(field.id);
     }

@@ -203,7 +203,7 @@ core::Result<std::vector<unsigned char>> SqliteStore::LoadCropPng(std::int64_t r
 
 // --- the review queue -------------------------------------------------------------------
 
-const templates::Layout* SqliteStore::StoredLayout(const std::string& template_id, int version) {
+const templates::Layout* SqliteStore::LayoutOf(const std::string& template_id, int version) {
   const TemplateKey key(template_id, version);
   if (auto it = layouts_.find(key); it != layouts_.end()) return it->second ? &*it->second : nullptr;
   std::optional<templates::Layout> layout;
@@ -281,7 +281,7 @@ std::vector<ReviewItemView> SqliteStore::QueryItemViews(const std::string& where
   }
   }
   for (auto& v : out) {
-    const templates::Layout* layout = StoredLayout(v.template_id, v.template_version);
+    const templates::Layout* layout = LayoutOf(v.template_id, v.template_version);
     if (!layout) continue;
     for (const auto& f : layout->fields) {
       if (f.id != v.field_id) continue;

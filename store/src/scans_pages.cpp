@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "reason_codes.h"
 #include "sha256.h"
 #include "sqlite_store.h"
@@ -21,38 +19,7 @@ PageDisposition DispositionOf(const std::string& status) {
   return PageDisposition::kUnidentified;
 }
 
-// Which crops to keep (docs/schema.md, "Crops"): a reviewer needs the crop of every flagged
-// reading, and the second-person re-check (phúc tra) looks at marked boxes. Unmarked,
-// confident boxes and confident digits/text are the bulk of a batch and are not kept; any
-// crop can be regenerated from the original scan bytes, the page homography and crop_mm.
-bool KeepCrop(const recognition::FieldReading& r, const CropOptions& options) {
-  if (r.crop.empty()) return false;
-  if (r.needs_review) return true;
-  if (!options.keep_marked_boxes || !core::IsBoxKind(r.kind)) return false;
-  return std::any_of(r.boxes.begin(), r.boxes.end(), [](const recognition::BoxReading& b) {
-    return b.state != recognition::BoxState::kEmpty;
-  });
-}
-
-std::vector<unsigned char> EncodePng(const cv::Mat& img, const CropOptions& options) {
-  std::vector<unsigned char> png;
-  try {
-    cv::imencode(".png", img, png, {cv::IMWRITE_PNG_COMPRESSION, options.png_compression});
-  } catch (const cv::Exception&) {
-    png.clear();  // An unencodable crop (odd depth) is dropped; crop_mm still locates it.
-  }
-  return png;
-}
-
 }  // namespace
-
-void EncodeCrops(PageResult& page, const CropOptions& options) {
-  page.crops_png.clear();
-  page.crops_png.reserve(page.readings.size());
-  for (const auto& r : page.readings)
-    page.crops_png.push_back(KeepCrop(r, options) ? EncodePng(r.crop, options)
-                                                  : std::vector<unsigned char>());
-}
 
 std::optional<ScanFileState> SqliteStore::FindScanFile(const std::string& sha256) {
   ScanFileState state;
@@ -140,17 +107,13 @@ core::Result<ScanFileState> SqliteStore::BeginScanFileFromDisk(const std::string
 }
 
 void SqliteStore::InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
-                                 const PageResult& page) {
-  const bool encoded = page.crops_png.size() == page.readings.size();
-  for (size_t i = 0; i < page.readings.size(); ++i) {
-    const recognition::FieldReading& r = page.readings[i];
+                                 const PageRecord& page) {
+  for (const ReadingRecord& r : page.readings) {
     json boxes = json::array();
     for (const auto& b : r.boxes)
-      boxes.push_back({{"value", b.value}, {"state", recognition::BoxStateName(b.state)},
-                       {"ink", b.ink}, {"fill", b.fill}, {"confidence", b.confidence}});
-    std::vector<unsigned char> png;
-    if (!encoded && KeepCrop(r, CropOptions{})) png = EncodePng(r.crop, CropOptions{});
-    const std::vector<unsigned char>& crop = encoded ? page.crops_png[i] : png;
+      boxes.push_back({{"value", b.value}, {"state", b.state}, {"ink", b.ink}, {"fill", b.fill},
+                       {"confidence", b.confidence}});
+    const std::vector<unsigned char>& crop = r.crop_png;
     // Codes as recognition gave them, else read from the English text (docs/review-reasons.md).
     const std::string codes =
         ReasonCodesToJson(StoredReasonCodes(r.reasons, r.reason, r.needs_review));
@@ -178,7 +141,7 @@ void SqliteStore::InsertReadings(std::int64_t page_id, core::Serial serial, bool
   }
 }
 
-core::Result<PageDisposition> SqliteStore::SavePage(const PageResult& page) {
+core::Result<PageDisposition> SqliteStore::SavePage(const PageRecord& page) {
   return Guard([&]() -> core::Result<PageDisposition> {
     Transaction tx(db_);
     {
@@ -194,13 +157,12 @@ core::Result<PageDisposition> SqliteStore::SavePage(const PageResult& page) {
         return MakeError("invalid", "scan file id " + std::to_string(page.file_id) +
                                         " is not in this survey (call BeginScanFile first)");
     }
-    const scanner::AlignedPage& a = page.aligned;
-    const core::PageKey& key = a.key;
-    std::string status = scanner::AlignStatusName(a.status);
-    std::string reason = a.reason;
+    const core::PageKey& key = page.key;
+    std::string status = page.status;
+    std::string reason = page.reason;
     std::optional<std::int64_t> conflict_with;
 
-    if (a.status == scanner::AlignStatus::kOk) {
+    if (page.status == "ok") {
       std::optional<int> page_count;
       {
         Stmt st = db_.Prepare("SELECT page_count FROM templates WHERE template_id=? AND version=?");
@@ -211,10 +173,10 @@ core::Result<PageDisposition> SqliteStore::SavePage(const PageResult& page) {
       // The scanner identified the page against its catalog; if the survey does not have
       // that template the page is still kept (never dropped), as unidentified with the reason.
       if (!page_count) {
-        status = scanner::AlignStatusName(scanner::AlignStatus::kUnknownTemplate);
+        status = "unknown_template";
         reason = "template " + tv + " is not registered in this survey";
       } else if (key.page < 1 || key.page > *page_count) {
-        status = scanner::AlignStatusName(scanner::AlignStatus::kInconsistent);
+        status = "inconsistent_anchors";
         reason = "page " + std::to_string(key.page) + " is not a page of template " + tv +
                  " (it has " + std::to_string(*page_count) + ")";
       } else {
@@ -268,12 +230,12 @@ core::Result<PageDisposition> SqliteStore::SavePage(const PageResult& page) {
     }
     if (identified) {
       json h = json::array();
-      for (int i = 0; i < 9; ++i) h.push_back(a.mm_to_px.val[i]);
-      ins.Bind(9, h.dump()).Bind(10, a.residual_px);
+      for (double v : page.mm_to_px) h.push_back(v);
+      ins.Bind(9, h.dump()).Bind(10, page.residual_px);
     } else {
       ins.BindNull(9).BindNull(10);
     }
-    ins.Bind(11, a.anchors_found).Bind(12, a.px_per_mm).Bind(13, a.rotation_deg)
+    ins.Bind(11, page.anchors_found).Bind(12, page.px_per_mm).Bind(13, page.rotation_deg)
         .BindBlob(14, page.thumbnail_jpeg);
     if (conflict_with) ins.Bind(15, *conflict_with); else ins.BindNull(15);
     ins.Run();
@@ -333,6 +295,56 @@ core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256
   auto original = OnDisk(path);
   if (!original.ok()) return original.error();
   return RecordUnreadableFileWith(sha256, path, *original, reason);
+}
+
+}  // namespace phieu::store
+
+namespace phieu::store {
+
+core::Result<std::optional<PageSource>> SqliteStore::LoadPageSource(core::Serial serial, int page) {
+  return Guard([&]() -> core::Result<std::optional<PageSource>> {
+    // One snapshot: the page row and the original it points to.
+    db_.Exec("BEGIN");
+    std::optional<PageSource> out;
+    try {
+      PageSource src;
+      std::string template_id;
+      int version = 0;
+      bool found = false;
+      {
+        Stmt st = db_.Prepare(
+            "SELECT f.path, p.page_index, p.homography, coalesce(p.px_per_mm,0), p.template_id, "
+            "p.version, o.bytes FROM pages p JOIN scan_files f ON f.id=p.file_id "
+            "JOIN scan_originals o ON o.file_id=p.file_id "
+            "WHERE p.serial=? AND p.page_no=? AND p.status='ok' LIMIT 1");
+        st.Bind(1, serial).Bind(2, page);
+        if (st.Step()) {
+          found = true;
+          src.file_name = fs::path(st.Text(0)).filename().string();
+          src.page_index = static_cast<int>(st.Int(1));
+          const json h = json::parse(st.Text(2));
+          for (size_t i = 0; i < 9 && i < h.size(); ++i) src.mm_to_px[i] = h[i].get<double>();
+          src.px_per_mm = st.Double(3);
+          template_id = st.Text(4);
+          version = static_cast<int>(st.Int(5));
+          src.original = st.Blob(6);
+        }
+      }
+      if (found) {
+        if (const templates::Layout* layout = LayoutOf(template_id, version))
+          if (const templates::PageLayout* p = layout->FindPage(page)) {
+            src.width_mm = p->width_mm;
+            src.height_mm = p->height_mm;
+          }
+        out = std::move(src);
+      }
+    } catch (...) {
+      db_.Exec("ROLLBACK");
+      throw;
+    }
+    db_.Exec("COMMIT");
+    return out;
+  });
 }
 
 }  // namespace phieu::store

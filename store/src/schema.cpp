@@ -202,6 +202,7 @@ ALTER TABLE review_items ADD COLUMN lease_owner TEXT;
 ALTER TABLE review_items ADD COLUMN lease_until TEXT;
 ALTER TABLE review_items ADD COLUMN reason_codes TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reason_codes));
 CREATE INDEX review_queue ON review_items (id) WHERE status = 'open';
+CREATE INDEX review_leases ON review_items (lease_owner, id) WHERE status = 'open';
 CREATE INDEX review_by_resolver ON review_items (resolved_by, resolved_at) WHERE status = 'resolved';
 
 ALTER TABLE readings ADD COLUMN reason_codes TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reason_codes));

@@ -92,6 +92,7 @@ class SqliteStore final : public Store {
   core::Status RegisterTemplate(const templates::Template& tpl,
                                 const templates::Layout& layout) override;
   core::Result<std::vector<std::string>> LoadTemplateSources() override;
+  core::Result<std::vector<StoredLayout>> LoadTemplateLayouts() override;
   core::Result<UnitsImport> ImportUnitsCsv(const std::string& csv_text,
                                            const std::string& source_name) override;
   core::Result<std::vector<Unit>> ListUnits() override;
@@ -105,7 +106,7 @@ class SqliteStore final : public Store {
                                             int page_count) override;
   core::Result<ScanFileState> BeginScanFileFromDisk(const std::string& sha256, const fs::path& path,
                                                     int page_count) override;
-  core::Result<PageDisposition> SavePage(const PageResult& page) override;
+  core::Result<PageDisposition> SavePage(const PageRecord& page) override;
   core::Status FinishScanFile(std::int64_t file_id) override;
   core::Status RecordUnreadableFile(const std::string& sha256, const fs::path& path,
                                     const std::vector<unsigned char>& bytes,
@@ -118,6 +119,8 @@ class SqliteStore final : public Store {
   core::Status RecordDecision(const Decision& decision) override;
   core::Result<std::vector<ReviewItem>> ListOpenReviewItems(int limit) override;
   core::Result<std::vector<unsigned char>> LoadCropPng(std::int64_t reading_id) override;
+  core::Result<std::optional<PageSource>> LoadPageSource(core::Serial serial, int page) override;
+  core::Status Backup(const fs::path& to) override;
   core::Status AddUser(const UserRecord& user, const Actor& by) override;
   core::Status SetUserPassword(const std::string& name, const std::string& password_hash,
                                const Actor& by) override;
@@ -197,13 +200,13 @@ class SqliteStore final : public Store {
                                              Bind&& bind);
   /// The parsed stored layout of a template version (nullptr when none was stored); cached,
   /// since a registered layout never changes.
-  const templates::Layout* StoredLayout(const std::string& template_id, int version);
+  const templates::Layout* LayoutOf(const std::string& template_id, int version);
   void WriteAudit(const std::string& who, const std::string& entity, const std::string& entity_id,
                   const std::optional<std::string>& old_value,
                   const std::optional<std::string>& new_value, const std::string& screen,
                   const std::string& address);
   void InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
-                      const PageResult& page);
+                      const PageRecord& page);
 
   std::string path_;
   Db db_;

@@ -181,3 +181,30 @@ core::Result<std::optional<Sheet>> SqliteStore::FindSheet(core::Serial serial) {
 }
 
 }  // namespace phieu::store
+
+namespace phieu::store {
+
+core::Result<std::vector<StoredLayout>> SqliteStore::LoadTemplateLayouts() {
+  return Guard([&]() -> core::Result<std::vector<StoredLayout>> {
+    std::vector<StoredLayout> out;
+    Stmt st = db_.Prepare(
+        "SELECT template_id, version, layout_json, coalesce(layout_engine,'') FROM templates "
+        "ORDER BY template_id, version");
+    while (st.Step()) {
+      StoredLayout s{.template_id = st.Text(0), .version = static_cast<int>(st.Int(1)),
+                     .layout = std::nullopt, .engine = st.Text(3)};
+      if (!st.IsNull(2)) {
+        auto layout = templates::LayoutFromJson(st.Text(2));
+        if (!layout.ok())
+          return MakeError("sqlite", path_ + ": stored layout of template " + s.template_id +
+                                         " version " + std::to_string(s.version) + ": " +
+                                         layout.error().message);
+        s.layout = std::move(*layout);
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
+}
+
+}  // namespace phieu::store

@@ -48,16 +48,16 @@ core::Serial SurveyKit::Add(const KitSheet& sheet) {
     bool skipped = false;
     for (int p : sheet.skip_pages) skipped = skipped || p == page.page;
     if (skipped) continue;
-    store::PageResult r;
+    store::PageRecord r;
     r.file_id = file_id_;
     r.page_index = next_page_index_++;
-    r.aligned.status = scanner::AlignStatus::kOk;
-    r.aligned.key = {.template_id = tpl_.id, .version = tpl_.version, .page = page.page, .serial = serial};
-    r.aligned.anchors_found = 4;
-    r.aligned.px_per_mm = 300 / 25.4;
+    r.status = "ok";
+    r.key = {.template_id = tpl_.id, .version = tpl_.version, .page = page.page, .serial = serial};
+    r.anchors_found = 4;
+    r.px_per_mm = 300 / 25.4;
     for (const auto& f : layout_.fields) {
       if (f.page != page.page) continue;
-      recognition::FieldReading reading{.field_id = f.id, .kind = f.kind, .page = f.page, .confidence = 0.98f};
+      store::ReadingRecord reading{.field_id = f.id, .kind = f.kind, .page = f.page, .confidence = 0.98f};
       bool review = false;
       for (const auto& id : sheet.review) review = review || id == f.id;
       if (review) {
@@ -71,7 +71,7 @@ core::Serial SurveyKit::Add(const KitSheet& sheet) {
           bool marked = false;
           for (const auto& v : reading.selected) marked = marked || v == o.value;
           reading.boxes.push_back({.value = o.value,
-                                   .state = marked ? recognition::BoxState::kMarked : recognition::BoxState::kEmpty,
+                                   .state = marked ? "marked" : "empty",
                                    .ink = marked ? 0.4f : 0.01f, .fill = marked ? 0.3f : 0.0f,
                                    .confidence = 0.98f});
         }

@@ -8,6 +8,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -220,12 +223,17 @@ TEST(ReviewLeaseTest, TwoReviewersOnTwoConnectionsNeverGetTheSameItem) {
   ASSERT_EQ(all.size(), 40u);
   std::vector<std::int64_t> got[2];
   std::thread workers[2];
+  std::atomic<int> ready{0};
   for (int w = 0; w < 2; ++w) {
     workers[w] = std::thread([&, w] {
       auto s = Store::Open(db, false);
       ASSERT_TRUE(s.ok());
       const std::string who = w == 0 ? "lan" : "minh";
-      for (;;) {
+      // Both connections open before either leases, so they race for the same first items;
+      // each stops at 25, so both get some whoever is faster.
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      while (got[w].size() < 25) {
         // No decisions: each keeps its leases and asks past them (the client's prefetch).
         auto next = (*s)->LeaseNextReviewItem(who, 600, got[w]);
         ASSERT_TRUE(next.ok()) << next.error().message;
@@ -585,6 +593,56 @@ TEST(AccountsTest, UsersAreAddedChangedDisabledAndAudited) {
     EXPECT_EQ(row.new_value->find("argon2"), std::string::npos);
   auto system = s->ListAudit({.serial = std::nullopt, .field_id = "", .user = "system", .limit = 10});
   EXPECT_EQ(system->size(), 1u);  // an.tran-2, added with no actor given
+}
+
+}  // namespace
+}  // namespace phieu::store
+
+namespace phieu::store {
+namespace {
+
+using namespace phieu::store::testing;  // NOLINT
+
+// A figure, not a timed test: lease + decide per item with a few thousand open items in a WAL
+// file (the server benchmark measures the whole request).
+TEST(ReviewQueueFigures, LeaseAndDecideStayCheapWithManyOpenItems) {
+  TempDir dir;
+  const fs::path db = dir.path() / "survey.db";
+  auto s = ReadySurvey(db);
+  constexpr int kItems = 3000;
+  {
+    // One file of kItems pages: each page a sheet with q1 flagged.
+    std::vector<unsigned char> bytes = {'b', 'i', 'g'};
+    auto f = s->BeginScanFile(Sha256Hex(bytes), "big.pdf", bytes, kItems);
+    ASSERT_TRUE(f.ok());
+    for (int i = 0; i < kItems; ++i)
+      ASSERT_TRUE(s->SavePage(OkPage(f->file_id, i, kTpl, 1, 1, 1000001 + i, Page1Readings(true))).ok());
+  }
+  std::vector<double> lease_ms, decide_ms;
+  for (int i = 0; i < 200; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto item = s->LeaseNextReviewItem(i % 2 ? "lan" : "minh", 600);
+    const auto t1 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(item.ok() && item->has_value());
+    auto r = s->DecideReviewItem({.item_id = (*item)->id, .version = (*item)->version,
+                                  .value = {.selected = {"2"}, .text = std::nullopt, .illegible = false},
+                                  .who = (*item)->lease_owner, .screen = "review", .address = ""});
+    const auto t2 = std::chrono::steady_clock::now();
+    ASSERT_EQ(r->outcome, DecisionOutcome::kRecorded);
+    lease_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    decide_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  auto p99 = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() * 99 / 100];
+  };
+  std::printf("%d open items: lease median %.2f ms p99 %.2f ms; decide median %.2f ms p99 %.2f ms\n",
+              kItems, median(lease_ms), p99(lease_ms), median(decide_ms), p99(decide_ms));
+  EXPECT_EQ(s->CountReviewQueue("lan")->open, kItems - 200);
 }
 
 }  // namespace

@@ -312,21 +312,21 @@ TEST(StoreIngestTest, UnidentifiedPagesAreKept) {
   const fs::path db = dir.path() / "survey.db";
   auto s = ReadySurvey(db);
   auto f = BeginFile(*s, "mixed.pdf", 3);
-  PageResult blank;
+  PageRecord blank;
   blank.file_id = f;
   blank.page_index = 0;
-  blank.aligned.status = scanner::AlignStatus::kBlank;
-  blank.aligned.reason = "the page is blank";
+  blank.status = "blank";
+  blank.reason = "the page is blank";
   blank.thumbnail_jpeg = {0xFF, 0xD8, 0xFF, 0xD9};
-  PageResult foreign = blank;
+  PageRecord foreign = blank;
   foreign.page_index = 1;
-  foreign.aligned.status = scanner::AlignStatus::kForeignCode;
-  foreign.aligned.reason = "QR codes found, none of them Phiếu anchors";
-  PageResult unknown = blank;
+  foreign.status = "foreign_code";
+  foreign.reason = "QR codes found, none of them Phiếu anchors";
+  PageRecord unknown = blank;
   unknown.page_index = 2;
-  unknown.aligned.status = scanner::AlignStatus::kUnknownVersion;
-  unknown.aligned.reason = "sipas version 7 is not known";
-  unknown.aligned.key = {.template_id = kTpl, .version = 7, .page = 1, .serial = 1000009};
+  unknown.status = "unknown_version";
+  unknown.reason = "sipas version 7 is not known";
+  unknown.key = {.template_id = kTpl, .version = 7, .page = 1, .serial = 1000009};
   for (const auto* p : {&blank, &foreign, &unknown}) {
     auto d = s->SavePage(*p);
     ASSERT_TRUE(d.ok()) << d.error().message;
@@ -451,6 +451,8 @@ TEST(StoreIngestTest, UnallocatedSerialIsReadWithUnknownUnit) {
   EXPECT_EQ(sheets->front().status, "incomplete");
 }
 
+// Ingest keeps the crops of flagged readings only (app/page_record.h, tested in
+// tests/app/page_record_test.cpp); the store keeps exactly the crops it is handed.
 TEST(StoreIngestTest, CropsAreKeptOnlyForFlaggedReadings) {
   TempDir dir;
   const fs::path db = dir.path() / "survey.db";
@@ -475,8 +477,7 @@ TEST(StoreIngestTest, CropsAreKeptOnlyForFlaggedReadings) {
   EXPECT_EQ(items->at(1).page, 2);
   auto png = s->LoadCropPng(items->at(0).reading_id);
   ASSERT_TRUE(png.ok());
-  ASSERT_GT(png->size(), 8u);
-  EXPECT_EQ((*png)[1], 'P');  // \x89PNG
+  EXPECT_EQ(*png, kFakePng);
 }
 
 // --- sheets, decisions, status -----------------------------------------------------------------
@@ -610,42 +611,28 @@ TEST(StoreSheetsTest, DecisionsSurviveAReRunAndBadDecisionsAreRejected) {
 
 TEST(StoreSheetsTest, SavePageAndListSheetsStayFastAtScale) {
   // 1,000 two-page sheets in a WAL file: page 1 has 60 scale rows, page 2 has 10 (70,000
-  // readings). Crops are encoded once up front (as ingest workers do with EncodeCrops), so the
-  // timing is the writer's work. ListSheets runs a fixed number of queries, not one per field.
+  // readings). Crops come encoded (ingest workers encode them: tests/app/page_record_test.cpp
+  // times that), so the timing is the writer's work. ListSheets runs a fixed number of queries, not one per field.
   TempDir dir;
   auto s = OpenOrDie(dir.path() / "survey.db");
   templates::Layout layout;
   layout.template_id = "big";
   layout.version = 1;
   layout.pages = {{.page = 1}, {.page = 2}};
-  PageResult p1 = OkPage(0, 0, "big", 1, 1, 0), p2 = OkPage(0, 0, "big", 1, 2, 0);
-  // A scale row as a reviewer sees it (~60 x 8 mm at 6 px/mm): paper with light scanner
-  // noise, five printed box outlines, one of them ticked.
-  cv::Mat crop(48, 360, CV_8U);
-  cv::randn(crop, 245, 3);
-  for (int b = 0; b < 5; ++b) {
-    cv::Mat box = crop(cv::Rect(20 + 70 * b, 12, 24, 24));
-    box.row(0).setTo(40), box.row(23).setTo(40), box.col(0).setTo(40), box.col(23).setTo(40);
-  }
-  for (int k = 0; k < 16; ++k) crop.at<unsigned char>(20 + k / 2, 3 * 70 + 24 + k) = 30;
+  PageRecord p1 = OkPage(0, 0, "big", 1, 1, 0), p2 = OkPage(0, 0, "big", 1, 2, 0);
+  // A scale row's crop as ingest encodes it with keep_marked_boxes (~2 KB of PNG).
+  std::vector<unsigned char> png(2048);
+  for (size_t i = 0; i < png.size(); ++i) png[i] = static_cast<unsigned char>(i * 2654435761u >> 24);
   for (int i = 0; i < 70; ++i) {
     const int page = i < 60 ? 1 : 2;
     const std::string id = "f" + std::to_string(i);
     layout.fields.push_back(BoxField(id, core::FieldKind::kScale, page, {"1", "2", "3", "4", "5"}));
     auto r = BoxReading(id, core::FieldKind::kScale, {std::to_string(1 + i % 5)});
-    r.crop = crop;
+    r.crop_png = png;
     (page == 1 ? p1 : p2).readings.push_back(std::move(r));
   }
   ASSERT_TRUE(s->RegisterTemplate(MakeTemplate("big", 1, "{}"), layout).ok());
-  auto e0 = std::chrono::steady_clock::now();
-  // Measures the optional keep-every-marked-crop policy (the expensive case).
-  const CropOptions keep_all{.keep_marked_boxes = true};
-  EncodeCrops(p1, keep_all);
-  auto e1 = std::chrono::steady_clock::now();
-  EncodeCrops(p2, keep_all);
-  ASSERT_EQ(p1.crops_png.size(), 60u);
-  ASSERT_FALSE(p1.crops_png[0].empty());
-  const size_t png_bytes = p1.crops_png[0].size();
+  const size_t png_bytes = png.size();
   const auto f = BeginFile(*s, "stack.pdf", 4000);
   p1.file_id = p2.file_id = f;
   constexpr int kSheets = 1000;
@@ -655,12 +642,12 @@ TEST(StoreSheetsTest, SavePageAndListSheetsStayFastAtScale) {
   for (int i = 0; i < kSheets; ++i) {
     if (i == kSheets / 2) {
       t_half = std::chrono::steady_clock::now();
-      for (auto& c : p1.crops_png) c.clear();
-      for (auto& c : p2.crops_png) c.clear();
+      for (auto& r : p1.readings) r.crop_png.clear();
+      for (auto& r : p2.readings) r.crop_png.clear();
     }
     p1.page_index = 2 * i;
     p2.page_index = 2 * i + 1;
-    p1.aligned.key.serial = p2.aligned.key.serial = 1000001 + i;
+    p1.key.serial = p2.key.serial = 1000001 + i;
     ASSERT_EQ(*s->SavePage(p1), PageDisposition::kStored);
     ASSERT_EQ(*s->SavePage(p2), PageDisposition::kStored);
   }
@@ -673,10 +660,9 @@ TEST(StoreSheetsTest, SavePageAndListSheetsStayFastAtScale) {
   EXPECT_EQ(sheets->back().status, "complete");
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   const double crops_ms = ms(t0, t_half) / kSheets, sql_ms = ms(t_half, t1) / kSheets;
-  std::printf("EncodeCrops(60 crops 360x48): %.1f ms; SavePage per sheet (a 60- and a 10-reading "
-              "page): %.3f ms with crops, %.3f ms without; ListSheets(%d sheets): %.0f ms; "
-              "crop PNG %zu bytes\n",
-              ms(e0, e1), crops_ms, sql_ms, kSheets, ms(t1, t2), png_bytes);
+  std::printf("SavePage per sheet (a 60- and a 10-reading page): %.3f ms with crops, %.3f ms "
+              "without; ListSheets(%d sheets): %.0f ms; crop PNG %zu bytes\n",
+              crops_ms, sql_ms, kSheets, ms(t1, t2), png_bytes);
   // Generous bounds (shared 2-core machine): they catch a per-field query, not noise.
   EXPECT_LT(sql_ms, 10.0);
   EXPECT_LT(crops_ms, 50.0);

@@ -79,54 +79,52 @@ inline templates::Layout MakeLayout(const std::string& id, int version) {
   return l;
 }
 
-inline recognition::FieldReading BoxReading(const std::string& id, core::FieldKind kind,
-                                            std::vector<std::string> selected,
-                                            bool needs_review = false) {
-  recognition::FieldReading r{.field_id = id, .kind = kind, .page = 1,
-                              .selected = std::move(selected), .confidence = 0.97f,
-                              .needs_review = needs_review,
-                              .reason = needs_review ? "two boxes marked" : "",
-                              .crop_mm = {15, 45, 60, 10},
-                              .crop = cv::Mat(10, 10, CV_8U, cv::Scalar(255))};
+/// Stands in for a PNG crop (ingest encodes crops; the store keeps the bytes it is given).
+inline const std::vector<unsigned char> kFakePng = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0};
+
+/// A box reading; a flagged one comes with a crop, as ingest keeps only those by default.
+inline ReadingRecord BoxReading(const std::string& id, core::FieldKind kind,
+                                std::vector<std::string> selected, bool needs_review = false) {
+  ReadingRecord r{.field_id = id, .kind = kind, .page = 1, .selected = std::move(selected),
+                  .confidence = 0.97f, .needs_review = needs_review,
+                  .reason = needs_review ? "two boxes marked" : "", .crop_mm = {15, 45, 60, 10},
+                  .crop_png = needs_review ? kFakePng : std::vector<unsigned char>()};
   for (const auto& v : r.selected)
-    r.boxes.push_back({.value = v, .state = recognition::BoxState::kMarked, .ink = 0.4f,
-                       .fill = 0.3f, .confidence = 0.97f});
+    r.boxes.push_back({.value = v, .state = "marked", .ink = 0.4f, .fill = 0.3f, .confidence = 0.97f});
   return r;
 }
 
-inline recognition::FieldReading TextReading(const std::string& id, core::FieldKind kind,
-                                             std::optional<std::string> text,
-                                             bool needs_review = false) {
+inline ReadingRecord TextReading(const std::string& id, core::FieldKind kind,
+                                 std::optional<std::string> text, bool needs_review = false) {
   return {.field_id = id, .kind = kind, .page = 2, .text = std::move(text),
           .confidence = needs_review ? 0.4f : 0.95f, .needs_review = needs_review,
           .reason = needs_review ? "handwriting" : "", .crop_mm = {20, 100, 120, 30},
-          .crop = cv::Mat(10, 10, CV_8U, cv::Scalar(255))};
+          .crop_png = needs_review ? kFakePng : std::vector<unsigned char>()};
 }
 
-inline PageResult OkPage(std::int64_t file_id, int page_index, const std::string& tpl, int version,
-                         int page_no, core::Serial serial,
-                         std::vector<recognition::FieldReading> readings = {}) {
-  PageResult p;
+inline PageRecord OkPage(std::int64_t file_id, int page_index, const std::string& tpl, int version,
+                         int page_no, core::Serial serial, std::vector<ReadingRecord> readings = {}) {
+  PageRecord p;
   p.file_id = file_id;
   p.page_index = page_index;
-  p.aligned.status = scanner::AlignStatus::kOk;
-  p.aligned.key = {.template_id = tpl, .version = version, .page = page_no, .serial = serial};
-  p.aligned.anchors_found = 4;
-  p.aligned.px_per_mm = 300 / 25.4;
-  p.aligned.residual_px = 0.8;
+  p.status = "ok";
+  p.key = {.template_id = tpl, .version = version, .page = page_no, .serial = serial};
+  p.anchors_found = 4;
+  p.px_per_mm = 300 / 25.4;
+  p.residual_px = 0.8;
   p.readings = std::move(readings);
   return p;
 }
 
 /// Page 1 readings: q1 = "1", q2 = {a, c}, s1 = "4"; `review_q1` flags q1.
-inline std::vector<recognition::FieldReading> Page1Readings(bool review_q1 = false) {
+inline std::vector<ReadingRecord> Page1Readings(bool review_q1 = false) {
   return {BoxReading("q1", core::FieldKind::kSingle, {"1"}, review_q1),
           BoxReading("q2", core::FieldKind::kMulti, {"a", "c"}),
           BoxReading("s1", core::FieldKind::kScale, {"4"})};
 }
 
 /// Page 2 readings: age = "42", comment blank; `review_comment` flags the comment.
-inline std::vector<recognition::FieldReading> Page2Readings(bool review_comment = false) {
+inline std::vector<ReadingRecord> Page2Readings(bool review_comment = false) {
   return {TextReading("age", core::FieldKind::kDigits, "42"),
           TextReading("comment", core::FieldKind::kText,
                       review_comment ? std::optional<std::string>("Tốt") : std::nullopt,
