@@ -26,11 +26,12 @@ bool AllNumeric(const templates::FieldLayout& f) {
                      [](const templates::OptionBox& o) { return o.numeric; });
 }
 
-/// Same column meaning: kind and option values agree.
+/// Same column meaning: kind, option values and their labels agree (two templates may both
+/// code 1..5 for age bands that are not the same bands).
 bool SameShape(const templates::FieldLayout& a, const templates::FieldLayout& b) {
   if (a.kind != b.kind || a.options.size() != b.options.size()) return false;
   for (size_t i = 0; i < a.options.size(); ++i)
-    if (a.options[i].value != b.options[i].value) return false;
+    if (a.options[i].value != b.options[i].value || a.options[i].label != b.options[i].label) return false;
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include "dataset.h"  // exports/src: CutUtf8, SpssNames
 #include "exports/exports.h"
 #include "exports/survey_kit.h"
+#include "templates/templates.h"
 #include "writers.h"
 
 namespace phieu::exports {
@@ -173,6 +174,31 @@ TEST(SpssNamesTest, SafeAndUniqueIgnoringCase) {
   EXPECT_EQ(names[3], "with_");
   EXPECT_EQ(names[4], "ends");
   EXPECT_EQ(names[5].size(), 64u);
+}
+
+// A dataset spanning SIPAS and health sheets: a field id both define differently (p1 is gender
+// in both but p2's age bands differ) gets one column per template; the same definition shares one.
+TEST(ColumnPlanTest, TemplatesDefiningAnIdDifferentlyGetOneColumnEach) {
+  templates::TemplateCatalog catalog;
+  for (const char* id : {"sipas", "health"}) {
+    auto t = templates::LoadTemplate(templates::BundledTemplatesDir() / (std::string(id) + ".json"));
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    catalog.Add(templates::ComputeLayout(*t));
+  }
+  std::vector<std::string> personal;
+  auto cols = internal::PlanColumns(catalog, {}, {"sipas", "health"}, false, &personal);
+  std::set<std::string> names;
+  for (const auto& c : cols) EXPECT_TRUE(names.insert(c.name).second) << "duplicate column " << c.name;
+  EXPECT_TRUE(names.count("p1"));         // Nam / Nữ in both
+  EXPECT_TRUE(names.count("health_p2"));  // age bands differ
+  EXPECT_TRUE(names.count("sipas_p2"));
+  EXPECT_FALSE(names.count("p2"));
+  EXPECT_TRUE(names.count("tc1") && names.count("a1"));
+  EXPECT_TRUE(names.count("mm_1") && names.count("g3_1"));  // only SIPAS has mm
+  EXPECT_EQ(personal, std::vector<std::string>{"sdt"});
+  // Only SIPAS sheets selected: no health column, no prefix.
+  auto sipas_only = internal::PlanColumns(catalog, {}, {"sipas"}, false, nullptr);
+  for (const auto& c : sipas_only) EXPECT_EQ(c.name.find("sipas_"), std::string::npos) << c.name;
 }
 
 TEST(CsvExportTest, ReadBackWithPythonCsv) {
