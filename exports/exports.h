@@ -142,6 +142,23 @@ struct UnitReport {
   Indices indices;
 };
 
+/// The residual error the re-check (phúc tra) measured for one kind of field: of `accepted`
+/// machine-accepted values a second person re-entered, `wrong` were wrong; Wilson 95% interval.
+struct ResidualErrorRow {
+  std::string kind;  ///< "boxes" | "digits" | "text".
+  int accepted = 0;
+  int wrong = 0;
+  double rate = 0.0, low = 0.0, high = 0.0;  ///< shares in [0, 1].
+};
+
+/// What the re-check found, once one has run (the caller fills it from the store's re-check
+/// report; ComputeReport leaves it empty).
+struct RecheckSummary {
+  bool ran = false;
+  int sheets_entered = 0;
+  std::vector<ResidualErrorRow> residual;
+};
+
 /// Everything the report shows, computed from the same sheets the exports hold.
 struct Report {
   std::string template_id;            ///< the scored template (first with `scoring`).
@@ -160,6 +177,7 @@ struct Report {
   int answers_pending = 0;            ///< criteria still under review (with --include-pending).
   int answers_not_scanned = 0;        ///< criteria on pages never scanned.
   std::string generated_at;           ///< ISO 8601 UTC.
+  RecheckSummary recheck;             ///< shown when `recheck.ran`; else "no re-check yet".
 };
 
 struct ReportOptions {

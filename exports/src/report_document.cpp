@@ -232,6 +232,34 @@ std::vector<Block> BuildReportDocument(const Report& r) {
     doc.push_back(std::move(el));
   }
 
+  // The re-check: how many machine-accepted answers a second person found wrong.
+  doc.push_back(Heading("Sai số còn lại (phúc tra)"));
+  if (!r.recheck.ran) {
+    doc.push_back(Para("Chưa có phúc tra: sai số còn lại của dữ liệu sẽ được nêu ở đây khi đã phúc tra "
+                       "(nhập lại độc lập) một phần phiếu."));
+  } else {
+    doc.push_back(Para("Số phiếu đã phúc tra: " + Int(r.recheck.sheets_entered) +
+                       ". Sai số còn lại = số câu máy đã chấp nhận mà người phúc tra xác định là sai, "
+                       "trên số câu máy đã chấp nhận được phúc tra (khoảng tin cậy 95%, Wilson)."));
+    Block t{.kind = Block::Kind::kTable};
+    t.headers = {"Loại câu", "Câu được phúc tra", "Sai", "Sai số còn lại", "Khoảng tin cậy 95%"};
+    for (const auto& row : r.recheck.residual) {
+      std::string kind = row.kind == "boxes" ? "Ô đánh dấu" : row.kind == "digits" ? "Chữ số" : row.kind == "text" ? "Chữ viết" : row.kind;
+      // Residual errors are small shares (0.05% is the target): two decimals.
+      auto pct2 = [](double share) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f%%", 100 * share);
+        std::string out = buf;
+        for (char& ch : out)
+          if (ch == '.') ch = ',';
+        return out;
+      };
+      t.rows.push_back({kind, Int(row.accepted), Int(row.wrong), pct2(row.rate),
+                        pct2(row.low) + " – " + pct2(row.high)});
+    }
+    doc.push_back(std::move(t));
+  }
+
   if (!r.expectation_options.empty()) {
     doc.push_back(Heading("Mong đợi của người trả lời"));
     doc.push_back(Para(r.expectations_question + " — tỷ lệ người trả lời đã chọn mỗi phương án (" +

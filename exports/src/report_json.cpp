@@ -68,7 +68,16 @@ std::string ReportToJson(const Report& r) {
                            {"illegible", r.answers_illegible},
                            {"pending_review", r.answers_pending},
                            {"page_not_scanned", r.answers_not_scanned}};
+  json recheck = nullptr;
+  if (r.recheck.ran) {
+    json rows = json::array();
+    for (const auto& row : r.recheck.residual)
+      rows.push_back({{"kind", row.kind}, {"accepted", row.accepted}, {"wrong", row.wrong},
+                      {"rate", row.rate}, {"low", row.low}, {"high", row.high}});
+    recheck = {{"sheets", r.recheck.sheets_entered}, {"residual_error", std::move(rows)}};
+  }
   json out = {{"template", r.template_id},
+              {"recheck", std::move(recheck)},
               {"generated_at", r.generated_at},
               {"sheets", r.coverage.rows},
               {"sheets_left_out", std::move(left_out)},

@@ -145,6 +145,21 @@ TEST(ReportTest, JsonFollowsTheContract) {
   EXPECT_EQ(ReportToJson(f.Compute()).find("0912345678"), std::string::npos);
 }
 
+TEST(ReportTest, ResidualErrorOfTheRecheckWhenOneRan) {
+  Fixture f;
+  Report r = f.Compute();
+  EXPECT_NE(ReportToHtml(r).find("Chưa có phúc tra"), std::string::npos);
+  EXPECT_TRUE(json::parse(ReportToJson(r))["recheck"].is_null());
+  r.recheck = {.ran = true, .sheets_entered = 40,
+               .residual = {{.kind = "boxes", .accepted = 1200, .wrong = 3, .rate = 0.0025, .low = 0.0009, .high = 0.0073}}};
+  std::string html = ReportToHtml(r);
+  EXPECT_NE(html.find("Sai số còn lại (phúc tra)"), std::string::npos);
+  EXPECT_NE(html.find("<td>Ô đánh dấu</td><td>1.200</td><td>3</td><td>0,25%</td><td>0,09% – 0,73%</td>"), std::string::npos) << html;
+  json j = json::parse(ReportToJson(r));
+  EXPECT_EQ(j["recheck"]["sheets"], 40);
+  EXPECT_EQ(j["recheck"]["residual_error"][0]["wrong"], 3);
+}
+
 TEST(ReportTest, NoScoringSectionIsAClearError) {
   Fixture f;
   templates::Template t = f.kit->tpl();
