@@ -3,6 +3,7 @@
 #include "app/common.h"
 
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -73,6 +74,33 @@ core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store) {
     catalog.Add(as_printed);
   }
   return catalog;
+}
+
+core::Result<std::vector<templates::Template>> LoadTemplates(store::Store& store) {
+  auto sources = store.LoadTemplateSources();
+  if (!sources.ok()) return sources.error();
+  std::vector<templates::Template> out;
+  for (const auto& src : *sources) {
+    auto tpl = templates::ParseTemplate(src, "stored template");
+    if (!tpl.ok()) return tpl.error();
+    out.push_back(std::move(*tpl));
+  }
+  return out;
+}
+
+core::Status WriteTextFile(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return core::MakeError("io", path.string() + ": cannot open for writing");
+    f << text;
+    if (!f.flush()) return core::MakeError("io", path.string() + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return core::MakeError("io", path.string() + ": " + ec.message());
+  return {};
 }
 
 core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text) {

@@ -57,6 +57,12 @@ core::Status RegisterTemplate(store::Store& store, const templates::Template& tp
 /// were stored. A layout this machine would compute otherwise is noted once on stderr.
 core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store);
 
+/// Every template version registered with the survey, parsed (scoring, question texts).
+core::Result<std::vector<templates::Template>> LoadTemplates(store::Store& store);
+
+/// Writes `text` to `path` through a temporary file renamed into place; Errors name the path.
+core::Status WriteTextFile(const std::filesystem::path& path, const std::string& text);
+
 /// Parses "A-B" or "N" into a list of serials.
 core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text);
 

@@ -45,7 +45,20 @@ step "7. Export (sheets with nothing left to review; add --include-pending for a
 "$phieu" export --db "$db" --format json -o "$out/export.json"
 "$phieu" export --db "$db" --format json --include-pending -o "$out/export-all.json"
 
-step "8. A reviewer login for the review screen"
+step "8. Answers taken by phone join the same dataset"
+"$phieu" import --db "$db" --channel phone templates/bundled/phone-sample.csv
+
+step "9. The dataset for analysts: CSV (+ codebook), XLSX, SPSS .sav (+ .sps for PSPP)"
+"$phieu" export --db "$db" --format csv -o "$out/export.csv"
+"$phieu" export --db "$db" --format xlsx -o "$out/export.xlsx"
+"$phieu" export --db "$db" --format sav -o "$out/export.sav"
+
+step "10. The satisfaction report (SIPAS indices per commune office, every channel)"
+"$phieu" report --db "$db" --format html -o "$out/report.html"
+"$phieu" report --db "$db" --format pdf -o "$out/report.pdf"
+"$phieu" report --db "$db" --format json -o "$out/report.json"
+
+step "11. A reviewer login for the review screen"
 # The password is made here, printed once, and never stored in clear (only its Argon2id hash).
 password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 if printf '%s\n' "$password" | "$phieu" user add --db "$db" reviewer --role reviewer >/dev/null; then
@@ -57,5 +70,6 @@ fi
 printf 'To clear the queue in a browser, run:\n  %s serve --db %s\nthen open http://127.0.0.1:8080 and log in (Ctrl-C stops the server).\n' \
   "$phieu" "$db"
 
-printf '\nDone. Printed forms: %s/print/*.pdf  Scans: %s/scans/  Survey: %s  Export: %s/export.json\n' \
-  "$out" "$out" "$db" "$out"
+printf '\nDone. Printed forms: %s/print/*.pdf  Scans: %s/scans/  Survey: %s\n' "$out" "$out" "$db"
+printf 'Exports: %s/export.{json,csv,xlsx,sav}  Report: %s/report.{html,pdf,json}\n' "$out" "$out"
+printf 'Review screen: %s serve --db %s, then http://127.0.0.1:8080 (login reviewer, the password above)\n' "$phieu" "$db"

@@ -14,7 +14,8 @@ PACKAGES=(
   libopencv-dev libzxing-dev
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-script-viet
   libpango1.0-dev libcairo2-dev libpoppler-cpp-dev poppler-utils libqpdf-dev
-  libxlsxwriter-dev libreadstat-dev readstat
+  libxlsxwriter-dev libreadstat-dev readstat zlib1g-dev
+  pspp python3
   libcpp-httplib-dev libsodium-dev nlohmann-json3-dev libcli11-dev
   libssl-dev libsqlite3-dev sqlite3 libtiff-dev libtiff-tools libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -127,6 +128,8 @@ struct SheetRecord {
   std::vector<std::string> decided;             ///< fields holding a reviewer's value.
   std::vector<std::string> illegible;           ///< decided fields a reviewer marked illegible.
   std::vector<int> missing_pages;               ///< template pages never scanned.
+  std::string channel = "paper";                ///< "paper", "phone" or "online".
+  std::string scanned_at;  ///< ISO 8601 UTC: first page stored (paper) or import time; "" = unknown.
 };
 
 /// A reviewer's value for one field of one sheet. It overrides the machine reading in every
@@ -334,6 +337,31 @@ struct AuditFilter {
   std::string field_id;                ///< only this field (with serial).
   std::string user;                    ///< only this person.
   int limit = 1000;                    ///< newest first.
+};
+
+// --- answers from other channels (phone interviews, online forms) -----------------------
+
+/// One respondent's answers collected by phone or online: a sheet without pages.
+struct ImportedSheet {
+  core::Serial serial = 0;        ///< 0 = a new serial is allocated.
+  std::string template_id;
+  int version = 0;
+  std::string unit_code;          ///< "" = unknown unit.
+  std::map<std::string, FieldValue> answers;  ///< field id -> value; absent = not answered.
+};
+
+/// A whole answers file, stored all-or-nothing.
+struct AnswersImport {
+  std::string sha256;             ///< of the file: importing the same file again is a no-op.
+  std::string source;             ///< the file's path, for the record.
+  std::string channel;            ///< "phone" or "online".
+  std::string who;                ///< the login or OS user who imported it (audit).
+  std::vector<ImportedSheet> sheets;
+};
+
+struct AnswersImportResult {
+  bool already_imported = false;  ///< this file (by hash) was imported before: nothing changed.
+  int sheets = 0;                 ///< sheets stored now (or by the earlier import).
 };
 
 /// The stored original of one identified page, for drawing the whole page (the reviewer's
@@ -588,6 +616,11 @@ class Store {
   /// Every sheet with at least one identified page, serial order; `include_pending` false
   /// leaves out sheets with open review items (whatever their status).
   virtual core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) = 0;
+  /// The sheets ListSheets gives, handed one at a time to `visit` in serial order (return
+  /// false to stop early). The SQLite store streams them: memory does not grow with the
+  /// survey. The record passed is only valid during the call.
+  virtual core::Status VisitSheets(bool include_pending,
+                                   const std::function<bool(const SheetRecord&)>& visit);
 
   // --- review -----------------------------------------------------------------------------
   /// Records (or replaces) a human value for a field of a sheet, resolves the field's open
@@ -690,6 +723,14 @@ class Store {
   virtual core::Result<RecheckReport> GetRecheckReport() = 0;
   /// Decisions in the `window_minutes` before `now` (ISO 8601 UTC; "" = the current time).
   virtual core::Result<ReviewSpeed> GetReviewSpeed(const std::string& now, int window_minutes) = 0;
+  // --- other channels -----------------------------------------------------------------------
+  /// Stores answers collected by phone or online, in one transaction: every sheet or none.
+  /// A file already imported (same sha256) changes nothing. Errors (nothing stored): an
+  /// unknown template version or unit, a serial already used by another sheet, a value that
+  /// is not one of a field's options. The caller checks rows against the template first and
+  /// reports bad rows with their line; these errors are the store's own guard.
+  /// Imported sheets appear in VisitSheets with their channel and no pages.
+  virtual core::Result<AnswersImportResult> ImportAnswers(const AnswersImport& batch);
 };
 
 /// SHA-256 of bytes, lowercase hex.

@@ -46,6 +46,7 @@ struct FieldLayout {
   int max = 0;                         ///< multi: at most this many (0 = no limit).
   int lines = 0;                       ///< text: ruled lines.
   bool required = false;
+  bool personal = false;               ///< identifies a person: left out of exports by default.
   bool has_range = false;              ///< digits: range_min/range_max are meaningful.
   long range_min = 0;
   long range_max = 0;
@@ -107,6 +108,8 @@ class TemplateCatalog {
     return out;
   }
   bool empty() const { return layouts_.empty(); }
+  /// Every layout, ordered by (template id, version).
+  const std::map<std::pair<std::string, int>, Layout>& All() const { return layouts_; }
 
  private:
   std::map<std::pair<std::string, int>, Layout> layouts_;

@@ -47,6 +47,9 @@ struct Question {
   int lines = 0;                     ///< text: number of ruled lines.
   int columns = 0;                   ///< single/multi: options per printed row (0 = automatic).
   bool required = false;
+  /// Identifies a person (a phone number, a name, an address): exports leave the field out
+  /// unless asked (`--include-personal`), and the report never shows it.
+  bool personal = false;
 };
 
 struct Section {
@@ -54,6 +57,23 @@ struct Section {
   std::string title;
   std::string intro;  ///< optional paragraph printed under the title.
   std::vector<Question> questions;
+};
+
+/// One element of a satisfaction index: a group of criteria (scale rows), e.g. SIPAS
+/// "Tiếp cận dịch vụ" = rows tc1..tc4.
+struct ScoringElement {
+  std::string id;
+  std::string name;                   ///< as shown in the report.
+  std::vector<std::string> criteria;  ///< scale-row field ids, in report order.
+};
+
+/// How the report computes indices (templates/README.md, "Scoring"). For each criterion:
+/// satisfied_pct = answers at a `satisfied` level / valid answers x 100, mean = average level;
+/// an element averages its criteria, the overall index averages the elements.
+struct Scoring {
+  std::vector<std::string> satisfied;   ///< level values counted as satisfied ("4", "5").
+  std::vector<ScoringElement> elements;
+  std::string expectations;             ///< optional multi question shown as shares of respondents.
 };
 
 /// Paper sizes we print on.
@@ -76,6 +96,7 @@ struct Template {
   Paper paper;
   std::vector<Scale> scales;
   std::vector<Section> sections;
+  std::optional<Scoring> scoring;  ///< absent: the report shows counts only, no indices.
   std::string source_json;   ///< the JSON text it was parsed from (stored with a survey).
 
   const Scale* FindScale(const std::string& scale_id) const {

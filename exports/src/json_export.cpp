@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "exports/exports.h"
 
+#include "dataset.h"
+
 #include <fstream>
 #include <set>
 #include <system_error>
@@ -30,13 +32,14 @@ json OptionValue(const templates::FieldLayout& field, const std::string& value) 
   return value;
 }
 
-json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layout) {
+json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layout, bool include_personal) {
   json answers = json::object();
   // A field a reviewer marked illegible has no value: null whatever its kind (a multi question
   // too, where [] would say "none of these"), and it is not counted as left unanswered.
   const std::set<std::string> illegible(sheet.illegible.begin(), sheet.illegible.end());
   if (layout) {
     for (const auto& field : layout->fields) {
+      if (field.personal && !include_personal) continue;
       if (illegible.count(field.id)) {
         answers[field.id] = nullptr;
       } else if (core::IsBoxKind(field.kind)) {
@@ -78,6 +81,7 @@ json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layou
     const std::set<std::string> pending(sheet.pending.begin(), sheet.pending.end());
     const std::set<int> missing(sheet.missing_pages.begin(), sheet.missing_pages.end());
     for (const auto& field : layout->fields) {
+      if (field.personal && !include_personal) continue;
       const json& v = answers[field.id];
       if (field.required && !pending.count(field.id) && !missing.count(field.page) &&
           !illegible.count(field.id) &&
@@ -98,30 +102,62 @@ json SheetToJson(const store::SheetRecord& sheet, const templates::Layout* layou
 
 core::Result<std::string> ExportJson(store::Store& store, const templates::TemplateCatalog& catalog,
                                      const ExportOptions& options) {
-  auto sheets = store.ListSheets(options.include_pending);
-  if (!sheets.ok()) return sheets.error();
+  SheetFilter filter = options.filter;
+  filter.include_pending = filter.include_pending || options.include_pending;
   json out = json::array();
-  for (const auto& sheet : *sheets)
-    out.push_back(SheetToJson(sheet, catalog.Find(sheet.template_id, sheet.version)));
+  auto st = internal::VisitSheets(store, catalog, filter,
+                                  [&](const internal::SheetView& view) {
+                                    out.push_back(SheetToJson(*view.sheet, view.layout,
+                                                              options.include_personal));
+                                    return true;
+                                  },
+                                  nullptr);
+  if (!st.ok()) return st.error();
   return out.dump(2);
 }
+
+namespace internal {
+
+// Streams the JSON export to a file, one sheet per line, so memory does not grow with the survey.
+core::Status WriteJsonStream(store::Store& store, const templates::TemplateCatalog& catalog,
+                             const std::filesystem::path& path, const ExportOptions& options,
+                             ExportSummary& summary) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+  if (!f) return core::MakeError("io", path.string() + ": cannot open for writing");
+  f << "[";
+  bool first = true;
+  auto st = VisitSheets(store, catalog, options.filter,
+                        [&](const SheetView& view) {
+                          f << (first ? "\n" : ",\n")
+                            << SheetToJson(*view.sheet, view.layout, options.include_personal).dump();
+                          first = false;
+                          return static_cast<bool>(f);
+                        },
+                        &summary);
+  f << (first ? "]\n" : "\n]\n");
+  f.flush();
+  bool ok = static_cast<bool>(f);
+  f.close();
+  if (!st.ok() || !ok) {
+    std::filesystem::remove(tmp);
+    return st.ok() ? core::MakeError("io", path.string() + ": write failed") : st;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return core::MakeError("io", path.string() + ": " + ec.message());
+  summary.files = {path};
+  return {};
+}
+
+}  // namespace internal
 
 core::Status WriteJsonExport(store::Store& store, const templates::TemplateCatalog& catalog,
                              const std::filesystem::path& path, const ExportOptions& options) {
   auto text = ExportJson(store, catalog, options);
   if (!text.ok()) return text.error();
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return core::MakeError("io", path.string() + ": cannot open for writing");
-    f << *text << '\n';
-    if (!f.flush()) return core::MakeError("io", path.string() + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return core::MakeError("io", path.string() + ": " + ec.message());
-  return {};
+  return internal::WriteFileAtomically(path, *text + "\n");
 }
 
 }  // namespace phieu::exports

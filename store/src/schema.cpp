@@ -280,6 +280,32 @@ CREATE TABLE recheck_fields (
   PRIMARY KEY (serial, field_id)
 );
 )sql",
+      // 5: answers from other channels. A sheet says how it was collected
+      // (paper, phone, online); phone/online sheets have no pages and keep their answers in
+      // imported_answers, one row per field (ValueJson, like readings); each answers file is
+      // recorded by hash so importing it again is a no-op.
+      R"sql(
+CREATE TABLE answer_imports (
+  id          INTEGER PRIMARY KEY,
+  sha256      TEXT NOT NULL UNIQUE,
+  source      TEXT NOT NULL,
+  channel     TEXT NOT NULL CHECK (channel IN ('phone','online')),
+  sheets      INTEGER NOT NULL,
+  who         TEXT NOT NULL,
+  imported_at TEXT NOT NULL
+);
+ALTER TABLE sheets ADD COLUMN channel TEXT NOT NULL DEFAULT 'paper'
+  CHECK (channel IN ('paper','phone','online'));
+ALTER TABLE sheets ADD COLUMN import_id INTEGER REFERENCES answer_imports (id);
+CREATE INDEX sheets_by_channel ON sheets (serial) WHERE channel <> 'paper';
+CREATE TABLE imported_answers (
+  serial    INTEGER NOT NULL REFERENCES sheets (serial),
+  field_id  TEXT NOT NULL,
+  value     TEXT NOT NULL CHECK (json_valid(value)),
+  illegible INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (serial, field_id)
+) WITHOUT ROWID;
+)sql",
   };
   return kSteps;
 }

@@ -155,6 +155,10 @@ class SqliteStore final : public Store {
   core::Result<ReviewSpeed> GetReviewSpeed(const std::string& now, int window_minutes) override;
   std::optional<RecheckSheetView> RecheckView(core::Serial serial);
   std::vector<std::string> FirstReviewers(core::Serial serial);
+  // channels.cpp, sheet_stream.cpp (branch exports)
+  core::Status VisitSheets(bool include_pending,
+                           const std::function<bool(const SheetRecord&)>& visit) override;
+  core::Result<AnswersImportResult> ImportAnswers(const AnswersImport& batch) override;
 
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.

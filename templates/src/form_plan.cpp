@@ -298,6 +298,7 @@ class Planner {
     f.question_id = q.id;
     f.label = q.text;
     f.required = q.required;
+    f.personal = q.personal;
     return f;
   }
 

@@ -59,6 +59,7 @@ std::string LayoutToJson(const Layout& layout) {
                {"question", f.question_id},
                {"label", f.label},
                {"required", f.required}};
+    if (f.personal) jf["personal"] = true;
     if (core::IsBoxKind(f.kind)) {
       json options = json::array();
       for (const auto& o : f.options) {
@@ -136,6 +137,7 @@ core::Result<Layout> LayoutFromJson(std::string_view json_text) {
       f.question_id = jf.value("question", f.id);
       f.label = jf.value("label", std::string());
       f.required = jf.value("required", false);
+      f.personal = jf.value("personal", false);
       if (jf.contains("options")) {
         for (const auto& jo : jf["options"]) {
           OptionBox o;

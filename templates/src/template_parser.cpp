@@ -81,7 +81,7 @@ class Validator {
     }
     CheckKeys(root, "",
               {"id", "version", "title", "subtitle", "agency", "national_header", "instructions",
-               "closing", "paper", "scales", "sections"});
+               "closing", "paper", "scales", "sections", "scoring"});
     tpl.id = RequiredString(root, "id", "");
     static const std::regex kIdPattern("[a-z0-9_-]{1,32}");
     if (root.contains("id") && root["id"].is_string() && !std::regex_match(tpl.id, kIdPattern))
@@ -139,6 +139,7 @@ class Validator {
         tpl.sections.push_back(std::move(s));
       }
     }
+    if (root.contains("scoring")) ParseScoring(root["scoring"], tpl);
     return tpl;
   }
 
@@ -408,6 +409,12 @@ class Validator {
       else
         Report(Join(path, "required"), "must be true or false");
     }
+    if (q.contains("personal")) {
+      if (q["personal"].is_boolean())
+        out.personal = q["personal"].get<bool>();
+      else
+        Report(Join(path, "personal"), "must be true or false");
+    }
     std::optional<core::FieldKind> kind;
     if (!q.contains("kind")) {
       Report(Join(path, "kind"), "missing required key");
@@ -417,7 +424,7 @@ class Validator {
              "unknown kind " + Quote(name) + " (use single, multi, scale, digits or text)");
     }
     if (!kind) {
-      CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "options", "columns", "max",
+      CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "personal", "options", "columns", "max",
                           "scale", "rows", "digits", "range", "lines"});
       return out;
     }
@@ -426,9 +433,9 @@ class Validator {
       case core::FieldKind::kSingle:
       case core::FieldKind::kMulti: {
         if (out.kind == core::FieldKind::kSingle)
-          CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "options", "columns"});
+          CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "personal", "options", "columns"});
         else
-          CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "options", "columns", "max"});
+          CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "personal", "options", "columns", "max"});
         if (!q.contains("options"))
           Report(Join(path, "options"), "missing required key");
         else
@@ -453,7 +460,7 @@ class Validator {
         break;
       }
       case core::FieldKind::kScale: {
-        CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "scale", "rows"});
+        CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "personal", "scale", "rows"});
         std::string sp = Join(path, "scale");
         if (!q.contains("scale")) {
           Report(sp, "missing required key");
@@ -494,7 +501,7 @@ class Validator {
         break;
       }
       case core::FieldKind::kDigits: {
-        CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "digits", "range"});
+        CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "personal", "digits", "range"});
         std::string dp = Join(path, "digits");
         if (!q.contains("digits")) {
           Report(dp, "missing required key");
@@ -508,7 +515,7 @@ class Validator {
         break;
       }
       case core::FieldKind::kText: {
-        CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "lines"});
+        CheckKeys(q, path, {"id", "kind", "text", "hint", "required", "personal", "lines"});
         std::string lp = Join(path, "lines");
         if (!q.contains("lines")) {
           Report(lp, "missing required key");
@@ -564,6 +571,112 @@ class Validator {
                                  " digits");
       }
     }
+  }
+
+  /// `scoring` (templates/README.md, "Scoring"): runs after the sections, so every criterion
+  /// can be checked against the scale rows the template really has.
+  void ParseScoring(const json& sc, Template& tpl) {
+    const std::string path = "scoring";
+    if (!sc.is_object()) {
+      Report(path, "must be an object {\"satisfied\", \"elements\", \"expectations\"?}");
+      return;
+    }
+    CheckKeys(sc, path, {"satisfied", "elements", "expectations"});
+    // Every scale row of the template -> its scale; multi questions for `expectations`.
+    std::map<std::string, const Scale*> rows;
+    std::set<std::string> multis;
+    for (const auto& section : tpl.sections)
+      for (const auto& q : section.questions) {
+        if (q.kind == core::FieldKind::kScale)
+          for (const auto& r : q.rows) rows[r.id] = tpl.FindScale(q.scale);
+        if (q.kind == core::FieldKind::kMulti) multis.insert(q.id);
+      }
+    Scoring out;
+    if (!sc.contains("satisfied")) {
+      Report(path + ".satisfied", "missing required key");
+    } else if (!sc["satisfied"].is_array() || sc["satisfied"].empty()) {
+      Report(path + ".satisfied", "must be a non-empty array of level values, e.g. [4, 5]");
+    } else {
+      for (size_t i = 0; i < sc["satisfied"].size(); ++i) {
+        const json& v = sc["satisfied"][i];
+        if (v.is_number()) out.satisfied.push_back(v.dump());
+        else if (v.is_string()) out.satisfied.push_back(v.get<std::string>());
+        else Report(path + ".satisfied[" + std::to_string(i) + "]", "must be a level value");
+      }
+    }
+    std::set<std::string> used;
+    std::set<std::string> element_ids;
+    if (!sc.contains("elements")) {
+      Report(path + ".elements", "missing required key");
+    } else if (!sc["elements"].is_array() || sc["elements"].empty()) {
+      Report(path + ".elements", "must be a non-empty array of {\"id\", \"name\", \"criteria\"}");
+    } else {
+      const json& els = sc["elements"];
+      for (size_t i = 0; i < els.size(); ++i) {
+        std::string p = path + ".elements[" + std::to_string(i) + "]";
+        if (!els[i].is_object()) {
+          Report(p, "an element must be an object {\"id\", \"name\", \"criteria\"}");
+          continue;
+        }
+        CheckKeys(els[i], p, {"id", "name", "criteria"});
+        ScoringElement e;
+        e.id = RequiredString(els[i], "id", p);
+        if (Id(e.id, p + ".id", "element id") && !element_ids.insert(e.id).second)
+          Report(p + ".id", "duplicate element id " + Quote(e.id));
+        e.name = RequiredString(els[i], "name", p);
+        std::string cp = p + ".criteria";
+        if (!els[i].contains("criteria")) {
+          Report(cp, "missing required key");
+        } else if (!els[i]["criteria"].is_array() || els[i]["criteria"].empty()) {
+          Report(cp, "must be a non-empty array of scale row ids");
+        } else {
+          const json& cs = els[i]["criteria"];
+          for (size_t k = 0; k < cs.size(); ++k) {
+            std::string kp = cp + "[" + std::to_string(k) + "]";
+            if (!cs[k].is_string()) {
+              Report(kp, "must be the id of a scale row");
+              continue;
+            }
+            std::string id = cs[k].get<std::string>();
+            auto it = rows.find(id);
+            if (it == rows.end()) {
+              Report(kp, "unknown criterion " + Quote(id) + " (not a row of a scale question)");
+              continue;
+            }
+            if (!used.insert(id).second)
+              Report(kp, "criterion " + Quote(id) + " is already in another element");
+            // Every satisfied level must exist on the criterion's scale, and a mean needs
+            // numeric levels.
+            if (const Scale* scale = it->second) {
+              for (const auto& v : out.satisfied) {
+                bool found = false;
+                for (const auto& l : scale->levels) found = found || l.value == v;
+                if (!found)
+                  Report(kp, "satisfied level " + v + " is not a level of scale " + Quote(scale->id));
+              }
+              for (const auto& l : scale->levels)
+                if (!l.numeric) {
+                  Report(kp, "scale " + Quote(scale->id) + " has a non-numeric level " +
+                                 Quote(l.value) + ": a mean level needs numbers");
+                  break;
+                }
+            }
+            e.criteria.push_back(id);
+          }
+        }
+        out.elements.push_back(std::move(e));
+      }
+    }
+    if (sc.contains("expectations")) {
+      const json& x = sc["expectations"];
+      if (!x.is_string())
+        Report(path + ".expectations", "must be the id of a multi question");
+      else if (!multis.count(x.get<std::string>()))
+        Report(path + ".expectations", "unknown multi question " + Quote(x.get<std::string>()));
+      else
+        out.expectations = x.get<std::string>();
+    }
+    tpl.scoring = std::move(out);
   }
 
   std::vector<Problem>& problems_;
