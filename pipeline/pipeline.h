@@ -156,8 +156,11 @@ struct RereadSummary {
 /// keeps every scan file's bytes), with the templates of `catalog`, and replaces each page's
 /// reading in place (store::Store::ReplacePageReading): reviewers' decisions and the audit are
 /// never touched, no page is duplicated. Runs on `options.jobs` workers; store calls happen on
-/// the calling thread in page-id order. A page that cannot be decoded stays as it was and is
-/// named in `errors`. Environment failures of the store stop the run (Error).
+/// the calling thread, scan file by scan file and page by page, each page in its own
+/// transaction (a stopped run leaves every page either read again or as it was). A page that
+/// cannot be decoded stays as it was and is named in `errors`. A `filter.files` entry that
+/// matches no stored scan file is an Error "not_found" naming it; environment failures of the
+/// store stop the run (Error). `options.on_page` and `on_progress` are not called.
 core::Result<RereadSummary> Reread(store::Store& store, const templates::TemplateCatalog& catalog,
                                    const RereadFilter& filter, const IngestOptions& options);
 
