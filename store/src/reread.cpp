@@ -120,7 +120,17 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
     }
 
     const bool open_reviews = status == "ok";
-    const std::int64_t last_item = db_.QueryInt("SELECT coalesce(max(id),0) FROM review_items").value_or(0);
+    auto Decided = [&](core::Serial serial, const std::string& field_id) {
+      Stmt st = db_.Prepare("SELECT 1 FROM decisions WHERE serial=? AND field_id=?");
+      st.Bind(1, serial).Bind(2, field_id);
+      return st.Step();
+    };
+    // A person decided the item once (an undo reopens it with its history kept).
+    auto TouchedByPerson = [&](std::int64_t item_id) {
+      Stmt st = db_.Prepare("SELECT 1 FROM decision_history WHERE item_id=?");
+      st.Bind(1, item_id);
+      return st.Step();
+    };
     PageRecord fresh;  // readings of fields the page had none for: inserted as SavePage does
     for (const ReadingRecord& r : page.readings) {
       std::optional<std::int64_t> reading_id;
@@ -152,47 +162,49 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
           .Run();
 
       std::optional<std::int64_t> item;
-      std::string item_status;
-      int item_version = 0;
+      bool item_open = false;
       {
-        Stmt st = db_.Prepare("SELECT id, status, version FROM review_items WHERE reading_id=?");
+        Stmt st = db_.Prepare("SELECT id, status FROM review_items WHERE reading_id=?");
         st.Bind(1, *reading_id);
-        if (st.Step()) item = st.Int(0), item_status = st.Text(1), item_version = static_cast<int>(st.Int(2));
+        if (st.Step()) item = st.Int(0), item_open = st.Text(1) == "open";
       }
-      if (item && item_status == "open") {
-        if (r.needs_review || !open_reviews) {
-          db_.Prepare("UPDATE review_items SET reason=?, reason_codes=? WHERE id=?")
-              .Bind(1, r.reason.empty() ? std::string("low confidence") : r.reason).Bind(2, codes)
-              .Bind(3, *item).Run();
-        } else if (item_version == 1) {
-          // Never touched by a person (a decision or an undo bumps the version): the queue no
-          // longer needs it. A reopened item stays: a reviewer asked for it back.
-          db_.Prepare("DELETE FROM review_items WHERE id=?").Bind(1, *item).Run();
-          ++change.review_items_closed;
-        }
-        continue;
+      const std::string reason = r.reason.empty() ? std::string("low confidence") : r.reason;
+      const bool wanted = open_reviews && r.needs_review && !Decided(key.serial, r.field_id);
+      if (item && item_open && wanted) {
+        db_.Prepare("UPDATE review_items SET reason=?, reason_codes=? WHERE id=?")
+            .Bind(1, reason).Bind(2, codes).Bind(3, *item).Run();
+      } else if (item && item_open && !TouchedByPerson(*item)) {
+        // The queue no longer needs it. Resolved by the machine (no resolver), never deleted: an
+        // item id is never reused, and the version bump turns away a screen still showing it.
+        db_.Prepare(std::string("UPDATE review_items SET status='resolved', resolved_at=") + kNow +
+                    ", resolved_by=NULL, version=version+1, lease_owner=NULL, lease_until=NULL WHERE id=?")
+            .Bind(1, *item).Run();
+        ++change.review_items_closed;
+      } else if (item && !item_open && wanted) {
+        // Resolved without a decision (by an earlier reread) and flagged again: back in the queue.
+        db_.Prepare("UPDATE review_items SET status='open', resolved_at=NULL, resolved_by=NULL, "
+                    "version=version+1, reason=?, reason_codes=? WHERE id=?")
+            .Bind(1, reason).Bind(2, codes).Bind(3, *item).Run();
+        ++change.review_items_opened;
+      } else if (!item && wanted) {
+        db_.Prepare(std::string("INSERT INTO review_items (reading_id, serial, field_id, reason, "
+                                "reason_codes, status, created_at) VALUES (?,?,?,?,?,'open',") + kNow + ")")
+            .Bind(1, *reading_id).Bind(2, key.serial).Bind(3, r.field_id).Bind(4, reason).Bind(5, codes)
+            .Run();
+        ++change.review_items_opened;
       }
-      if (item || !open_reviews || !r.needs_review) continue;  // a resolved item is history
-      {
-        // A field a reviewer already decided stays decided.
-        Stmt st = db_.Prepare("SELECT 1 FROM decisions WHERE serial=? AND field_id=?");
-        st.Bind(1, key.serial).Bind(2, r.field_id);
-        if (st.Step()) continue;
-      }
-      db_.Prepare(std::string("INSERT INTO review_items (reading_id, serial, field_id, reason, "
-                              "reason_codes, status, created_at) VALUES (?,?,?,?,?,'open',") + kNow + ")")
-          .Bind(1, *reading_id).Bind(2, key.serial).Bind(3, r.field_id)
-          .Bind(4, r.reason.empty() ? std::string("low confidence") : r.reason).Bind(5, codes)
-          .Run();
     }
     change.readings_added = static_cast<int>(fresh.readings.size());
-    InsertReadings(page_id, key.serial, open_reviews, fresh);
-    {
-      Stmt st = db_.Prepare("SELECT count(*) FROM review_items WHERE id>?");
-      st.Bind(1, last_item);
+    auto page_items = [&] {
+      Stmt st = db_.Prepare("SELECT count(*) FROM review_items ri JOIN readings r ON r.id=ri.reading_id "
+                            "WHERE r.page_id=?");
+      st.Bind(1, page_id);
       st.Step();
-      change.review_items_opened = static_cast<int>(st.Int(0));
-    }
+      return static_cast<int>(st.Int(0));
+    };
+    const int items_before = page_items();
+    InsertReadings(page_id, key.serial, open_reviews, fresh);
+    change.review_items_opened += page_items() - items_before;
     tx.Commit();
     return change;
   });
