@@ -33,6 +33,7 @@ struct Command {
 std::vector<Command> TemplateCommands();  // template check|render|layout
 std::vector<Command> SurveyCommands();    // survey init, units import, print, status
 std::vector<Command> IngestCommands();    // ingest
+std::vector<Command> RereadCommands();    // reread
 std::vector<Command> ExportCommands();    // export
 std::vector<Command> SimulateCommands();  // simulate, bench
 std::vector<Command> ServeCommands();     // serve

@@ -15,11 +15,16 @@
 #include <thread>
 
 #include "app/common.h"
-#include "app/ingest.h"
+#include "pipeline/pipeline.h"
 #include "scanner/acquire.h"
 
 namespace phieu::app {
 namespace {
+
+using pipeline::Ingest;
+using pipeline::IngestOptions;
+using pipeline::IngestProgress;
+using pipeline::IngestSummary;
 
 std::atomic<bool> g_stop{false};
 
@@ -66,27 +71,6 @@ class ProgressBar {
   double last_draw_ = -1;
   bool drawn_ = false;
 };
-
-/// Adds one run's counts to the batch total (watch mode runs the pipeline once per file).
-void Accumulate(IngestSummary& total, const IngestSummary& s) {
-  total.files += s.files;
-  total.files_skipped += s.files_skipped;
-  total.files_unreadable += s.files_unreadable;
-  total.pages_read += s.pages_read;
-  total.pages_unreadable += s.pages_unreadable;
-  total.pages_stored_by_others += s.pages_stored_by_others;
-  total.pages_identified += s.pages_identified;
-  total.pages_unidentified += s.pages_unidentified;
-  total.conflicts += s.conflicts;
-  total.review_items += s.review_items;
-  total.required_left_blank += s.required_left_blank;
-  for (const auto& [reason, n] : s.unidentified_reasons) total.unidentified_reasons[reason] += n;
-  total.pages_with_streaks += s.pages_with_streaks;
-  for (const auto& [where, n] : s.streak_positions) total.streak_positions[where] += n;
-  total.errors.insert(total.errors.end(), s.errors.begin(), s.errors.end());
-  total.seconds += s.seconds;
-  total.stopped = total.stopped || s.stopped;
-}
 
 /// "batch 1/scan_0003.tif: 12 pages, 12 identified, 3 review items" for one watched file.
 std::string FileLine(const std::string& name, const IngestSummary& s) {
@@ -319,7 +303,7 @@ std::vector<Command> IngestCommands() {
              auto summary = Ingest(**store, *catalog, files, options);
              bar.Finish();
              if (!summary.ok()) return Fail(summary.error());
-             Accumulate(total, *summary);
+             total += *summary;
            }
 
            // 3. The watched folder, until Ctrl-C / SIGTERM: each complete file read on its own,
@@ -340,7 +324,7 @@ std::vector<Command> IngestCommands() {
                  if (g_stop) break;
                  auto summary = Ingest(**store, *catalog, {file}, one);
                  if (!summary.ok()) return Fail(summary.error());
-                 Accumulate(total, *summary);
+                 total += *summary;
                  std::error_code ec;
                  fs::path shown = fs::relative(file, a->watch, ec);
                  std::cout << FileLine((ec || shown.empty() ? file : shown).string(), *summary) << "\n" << std::flush;

@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   add_table(&app, TemplateCommands());
   add_table(&app, SurveyCommands());
   add_table(&app, IngestCommands());
+  add_table(&app, RereadCommands());
   add_table(&app, ExportCommands());
   add_table(&app, SimulateCommands());
   add_table(&app, ServeCommands());

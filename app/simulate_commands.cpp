@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/common.h"
-#include "app/ingest.h"
+#include "pipeline/pipeline.h"
 #include "exports/exports.h"
 #include "recognition/handwriting.h"
 #include "simulator/simulator.h"
@@ -30,6 +30,11 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+using pipeline::Ingest;
+using pipeline::IngestedPage;
+using pipeline::IngestOptions;
+using pipeline::IngestSummary;
+using pipeline::StageSeconds;
 
 int DefaultJobs() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 

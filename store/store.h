@@ -88,7 +88,7 @@ struct StreakRecord {
 };
 
 /// Everything learned from one scanned page; saved in one transaction. Built by ingest from
-/// the scanner's AlignedPage and recognition's readings (app/page_record.h).
+/// the scanner's AlignedPage and recognition's readings (pipeline/page_record.h).
 struct PageRecord {
   std::int64_t file_id = 0;
   int page_index = 0;
@@ -114,6 +114,28 @@ struct PageRecord {
 /// kAlreadyStored: this page of this file was stored before (by an earlier or a concurrent
 /// run); nothing changed, and it must not be counted again.
 enum class PageDisposition { kStored, kUnidentified, kConflict, kAlreadyStored };
+
+/// A stored page as `phieu reread` selects it (ListStoredPages).
+struct StoredPage {
+  std::int64_t page_id = 0;
+  std::int64_t file_id = 0;
+  int page_index = 0;      ///< 0-based, within the scan file.
+  std::string status;      ///< as stored: "ok", "conflict", "unknown_template"...
+  std::string file_path;   ///< the scan file's path as given at ingest.
+  std::string sha256;      ///< the scan file's content hash.
+};
+
+/// What ReplacePageReading did to a page.
+struct RereadChange {
+  std::string status;          ///< the page's status now.
+  /// The page was identified before, and the new reading is not identified or names another
+  /// sheet page: the page was left exactly as it was.
+  bool kept_previous = false;
+  int readings_added = 0;      ///< readings of fields the page had none for.
+  int readings_changed = 0;    ///< existing readings whose value or review flag changed.
+  int review_items_opened = 0;
+  int review_items_closed = 0; ///< open items never touched by a person, no longer needed.
+};
 
 /// One sheet as exported (DESIGN.md export contract).
 struct SheetRecord {
@@ -607,6 +629,20 @@ class Store {
   virtual core::Status RecordUnreadableFileFromDisk(const std::string& sha256,
                                                     const std::filesystem::path& path,
                                                     const std::string& reason) = 0;
+
+  // --- reading stored pages again (store/src/reread.cpp) ---------------------------------
+  /// Every stored page with its scan file, page-id order.
+  virtual core::Result<std::vector<StoredPage>> ListStoredPages() = 0;
+  /// Writes the kept original bytes of scan file `file_id` to the file `to`, streamed (memory
+  /// does not grow with the file). Error "not_found" when no original is kept.
+  virtual core::Status CopyScanOriginal(std::int64_t file_id, const std::filesystem::path& to) = 0;
+  /// Replaces the reading of stored page `page_id` by `page` (its file_id and page_index are
+  /// ignored) in one transaction, judging status and conflicts as SavePage does. The page row
+  /// and its reading rows keep their ids (updated in place), so review items and the audit
+  /// keep pointing at them; decisions are never touched, and a field with a decision gets no
+  /// new review item. An identified page is never made unidentified or moved to another sheet
+  /// page (kept_previous). Error "not_found" for an unknown page id.
+  virtual core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) = 0;
 
   // --- reporting --------------------------------------------------------------------------
   virtual core::Result<SurveyStatus> GetStatus() = 0;

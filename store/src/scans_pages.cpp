@@ -141,6 +141,68 @@ void SqliteStore::InsertReadings(std::int64_t page_id, core::Serial serial, bool
   }
 }
 
+SqliteStore::PageVerdict SqliteStore::JudgePage(const PageRecord& page,
+                                                std::optional<std::int64_t> self) {
+  const core::PageKey& key = page.key;
+  std::string status = page.status;
+  std::string reason = page.reason;
+  std::optional<std::int64_t> conflict_with;
+
+  if (page.status == "ok") {
+    std::optional<int> page_count;
+    {
+      Stmt st = db_.Prepare("SELECT page_count FROM templates WHERE template_id=? AND version=?");
+      st.Bind(1, key.template_id).Bind(2, key.version);
+      if (st.Step()) page_count = static_cast<int>(st.Int(0));
+    }
+    const std::string tv = key.template_id + " version " + std::to_string(key.version);
+    // The scanner identified the page against its catalog; if the survey does not have
+    // that template the page is still kept (never dropped), as unidentified with the reason.
+    if (!page_count) {
+      status = "unknown_template";
+      reason = "template " + tv + " is not registered in this survey";
+    } else if (key.page < 1 || key.page > *page_count) {
+      status = "inconsistent_anchors";
+      reason = "page " + std::to_string(key.page) + " is not a page of template " + tv +
+               " (it has " + std::to_string(*page_count) + ")";
+    } else {
+      std::optional<TemplateKey> printed_for;
+      {
+        Stmt st = db_.Prepare("SELECT template_id, version FROM sheets WHERE serial=?");
+        st.Bind(1, key.serial);
+        if (st.Step()) printed_for = TemplateKey(st.Text(0), static_cast<int>(st.Int(1)));
+      }
+      if (printed_for && *printed_for != TemplateKey(key.template_id, key.version)) {
+        // Never attach a page to a sheet of another questionnaire.
+        status = "conflict";
+        reason = "serial " + std::to_string(key.serial) + " belongs to template " +
+                 printed_for->first + " version " + std::to_string(printed_for->second) +
+                 ", but this page says " + tv;
+      } else {
+        Stmt st = db_.Prepare(
+            "SELECT p.id, f.path, p.page_index FROM pages p JOIN scan_files f ON f.id=p.file_id "
+            "WHERE p.serial=? AND p.page_no=? AND p.status='ok' AND p.id<>? LIMIT 1");
+        st.Bind(1, key.serial).Bind(2, key.page).Bind(3, self.value_or(-1));
+        if (st.Step()) {
+          status = "conflict";
+          conflict_with = st.Int(0);
+          reason = "sheet " + std::to_string(key.serial) + " page " + std::to_string(key.page) +
+                   " is already stored from " + st.Text(1) + " (page " +
+                   std::to_string(st.Int(2) + 1) + " of that file)";
+        }
+      }
+      if (!printed_for) {
+        // Read even though `phieu print` never allocated it: the unit stays unknown.
+        db_.Prepare(std::string("INSERT INTO sheets (serial, template_id, version, unit_code, "
+                                "allocated, allocated_at) VALUES (?,?,?,NULL,0,") + kNow + ")")
+            .Bind(1, key.serial).Bind(2, key.template_id).Bind(3, key.version)
+            .Run();
+      }
+    }
+  }
+  return {std::move(status), std::move(reason), conflict_with};
+}
+
 core::Result<PageDisposition> SqliteStore::SavePage(const PageRecord& page) {
   return Guard([&]() -> core::Result<PageDisposition> {
     Transaction tx(db_);
@@ -158,62 +220,7 @@ core::Result<PageDisposition> SqliteStore::SavePage(const PageRecord& page) {
                                         " is not in this survey (call BeginScanFile first)");
     }
     const core::PageKey& key = page.key;
-    std::string status = page.status;
-    std::string reason = page.reason;
-    std::optional<std::int64_t> conflict_with;
-
-    if (page.status == "ok") {
-      std::optional<int> page_count;
-      {
-        Stmt st = db_.Prepare("SELECT page_count FROM templates WHERE template_id=? AND version=?");
-        st.Bind(1, key.template_id).Bind(2, key.version);
-        if (st.Step()) page_count = static_cast<int>(st.Int(0));
-      }
-      const std::string tv = key.template_id + " version " + std::to_string(key.version);
-      // The scanner identified the page against its catalog; if the survey does not have
-      // that template the page is still kept (never dropped), as unidentified with the reason.
-      if (!page_count) {
-        status = "unknown_template";
-        reason = "template " + tv + " is not registered in this survey";
-      } else if (key.page < 1 || key.page > *page_count) {
-        status = "inconsistent_anchors";
-        reason = "page " + std::to_string(key.page) + " is not a page of template " + tv +
-                 " (it has " + std::to_string(*page_count) + ")";
-      } else {
-        std::optional<TemplateKey> printed_for;
-        {
-          Stmt st = db_.Prepare("SELECT template_id, version FROM sheets WHERE serial=?");
-          st.Bind(1, key.serial);
-          if (st.Step()) printed_for = TemplateKey(st.Text(0), static_cast<int>(st.Int(1)));
-        }
-        if (printed_for && *printed_for != TemplateKey(key.template_id, key.version)) {
-          // Never attach a page to a sheet of another questionnaire.
-          status = "conflict";
-          reason = "serial " + std::to_string(key.serial) + " belongs to template " +
-                   printed_for->first + " version " + std::to_string(printed_for->second) +
-                   ", but this page says " + tv;
-        } else {
-          Stmt st = db_.Prepare(
-              "SELECT p.id, f.path, p.page_index FROM pages p JOIN scan_files f ON f.id=p.file_id "
-              "WHERE p.serial=? AND p.page_no=? AND p.status='ok' LIMIT 1");
-          st.Bind(1, key.serial).Bind(2, key.page);
-          if (st.Step()) {
-            status = "conflict";
-            conflict_with = st.Int(0);
-            reason = "sheet " + std::to_string(key.serial) + " page " + std::to_string(key.page) +
-                     " is already stored from " + st.Text(1) + " (page " +
-                     std::to_string(st.Int(2) + 1) + " of that file)";
-          }
-        }
-        if (!printed_for) {
-          // Read even though `phieu print` never allocated it: the unit stays unknown.
-          db_.Prepare(std::string("INSERT INTO sheets (serial, template_id, version, unit_code, "
-                                  "allocated, allocated_at) VALUES (?,?,?,NULL,0,") + kNow + ")")
-              .Bind(1, key.serial).Bind(2, key.template_id).Bind(3, key.version)
-              .Run();
-        }
-      }
-    }
+    const auto [status, reason, conflict_with] = JudgePage(page, std::nullopt);
 
     const bool identified = status == "ok" || status == "conflict";
     Stmt ins = db_.Prepare(std::string(

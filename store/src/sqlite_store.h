@@ -113,6 +113,9 @@ class SqliteStore final : public Store {
                                     const std::string& reason) override;
   core::Status RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
                                             const std::string& reason) override;
+  core::Result<std::vector<StoredPage>> ListStoredPages() override;
+  core::Status CopyScanOriginal(std::int64_t file_id, const fs::path& to) override;
+  core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) override;
   core::Result<SurveyStatus> GetStatus() override;
   core::Result<int> CountPages() override;
   core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) override;
@@ -222,6 +225,15 @@ class SqliteStore final : public Store {
                   const std::string& address);
   void InsertReadings(std::int64_t page_id, core::Serial serial, bool open_reviews,
                       const PageRecord& page);
+  /// What a page's anchors make of it in this survey (SavePage's rules): status, reason, the
+  /// page it conflicts with. `self` (a stored page read again) is not its own conflict. May add
+  /// the sheets row of a serial `phieu print` never allocated; inside the caller's transaction.
+  struct PageVerdict {
+    std::string status, reason;
+    std::optional<std::int64_t> conflict_with;
+  };
+  PageVerdict JudgePage(const PageRecord& page, std::optional<std::int64_t> self);
+
 
   std::string path_;
   Db db_;

@@ -451,8 +451,8 @@ TEST(StoreIngestTest, UnallocatedSerialIsReadWithUnknownUnit) {
   EXPECT_EQ(sheets->front().status, "incomplete");
 }
 
-// Ingest keeps the crops of flagged readings only (app/page_record.h, tested in
-// tests/app/page_record_test.cpp); the store keeps exactly the crops it is handed.
+// Ingest keeps the crops of flagged readings only (pipeline/page_record.h, tested in
+// tests/pipeline/page_record_test.cpp); the store keeps exactly the crops it is handed.
 TEST(StoreIngestTest, CropsAreKeptOnlyForFlaggedReadings) {
   TempDir dir;
   const fs::path db = dir.path() / "survey.db";
@@ -611,7 +611,7 @@ TEST(StoreSheetsTest, DecisionsSurviveAReRunAndBadDecisionsAreRejected) {
 
 TEST(StoreSheetsTest, SavePageAndListSheetsStayFastAtScale) {
   // 1,000 two-page sheets in a WAL file: page 1 has 60 scale rows, page 2 has 10 (70,000
-  // readings). Crops come encoded (ingest workers encode them: tests/app/page_record_test.cpp
+  // readings). Crops come encoded (ingest workers encode them: tests/pipeline/page_record_test.cpp
   // times that), so the timing is the writer's work. ListSheets runs a fixed number of queries, not one per field.
   TempDir dir;
   auto s = OpenOrDie(dir.path() / "survey.db");

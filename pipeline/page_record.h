@@ -12,7 +12,7 @@
 #include "scanner/scanner.h"
 #include "store/store.h"
 
-namespace phieu::app {
+namespace phieu::pipeline {
 
 /// Which reading crops a survey keeps (docs/schema.md, "Crops").
 struct CropOptions {
@@ -41,4 +41,4 @@ store::PageRecord ToPageRecord(std::int64_t file_id, int page_index,
                                std::vector<unsigned char> thumbnail_jpeg,
                                const CropOptions& options = {});
 
-}  // namespace phieu::app
+}  // namespace phieu::pipeline

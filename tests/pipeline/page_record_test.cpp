@@ -1,6 +1,6 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// The ingest side's conversion of a read page into the store's plain record (app/page_record.h).
+// The ingest side's conversion of a read page into the store's plain record (pipeline/page_record.h).
 #include <chrono>
 #include <cstdio>
 
@@ -8,9 +8,9 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "app/page_record.h"
+#include "pipeline/page_record.h"
 
-namespace phieu::app {
+namespace phieu::pipeline {
 namespace {
 
 recognition::FieldReading Box(const std::string& id, bool flagged, recognition::BoxState state) {
@@ -121,4 +121,4 @@ TEST(PageRecordTest, EncodingSixtyMarkedCropsFigure) {
 }
 
 }  // namespace
-}  // namespace phieu::app
+}  // namespace phieu::pipeline

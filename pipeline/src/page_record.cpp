@@ -1,12 +1,12 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-#include "app/page_record.h"
+#include "pipeline/page_record.h"
 
 #include <algorithm>
 
 #include <opencv2/imgcodecs.hpp>
 
-namespace phieu::app {
+namespace phieu::pipeline {
 namespace {
 
 std::vector<unsigned char> EncodePng(const cv::Mat& img, const CropOptions& options) {
@@ -72,4 +72,4 @@ store::PageRecord ToPageRecord(std::int64_t file_id, int page_index,
   return page;
 }
 
-}  // namespace phieu::app
+}  // namespace phieu::pipeline

@@ -1,0 +1,163 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+#include "workers.h"
+
+#include <algorithm>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "pipeline/page_record.h"
+#include "recognition/handwriting.h"
+
+namespace phieu::pipeline::internal {
+namespace {
+
+// One worker's Tesseract engine, initialised on first use: most comment areas are blank, and
+// Init costs 60-140 ms and ~10 MB, so a worker that never meets handwriting never pays it.
+// If the model cannot be loaded, written areas go to review without a draft (reason says so).
+class LazyOcrEngine : public recognition::OcrEngine {
+ public:
+  recognition::OcrLine RecognizeLine(const cv::Mat& gray_line, double px_per_mm) override {
+    if (!tried_) {
+      tried_ = true;
+      auto made = recognition::MakeTesseractEngine(recognition::kDefaultOcrLang);
+      if (made.ok()) engine_ = std::move(*made);
+    }
+    return engine_ ? engine_->RecognizeLine(gray_line, px_per_mm) : recognition::OcrLine{};
+  }
+
+ private:
+  bool tried_ = false;
+  std::unique_ptr<recognition::OcrEngine> engine_;
+};
+
+IngestedPage Unreadable(const PageTask& task, IngestedPage result, std::string reason) {
+  result.aligned.status = scanner::AlignStatus::kUnreadable;
+  result.aligned.reason = std::move(reason);
+  result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, {}, {}, {});
+  return result;
+}
+
+IngestedPage Failed(const PageTask& task, const std::string& what) {
+  IngestedPage result;
+  result.aligned.source = {task.file, task.page_index};
+  return Unreadable(task, std::move(result),
+                    task.file.string() + ", page " + std::to_string(task.page_index + 1) + ": " + what);
+}
+
+}  // namespace
+
+PageProcessor::PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options)
+    : catalog_(catalog), options_(options), ocr_(std::make_unique<LazyOcrEngine>()),
+      read_options_(options.read) {
+  if (!read_options_.ocr) read_options_.ocr = ocr_.get();
+}
+
+PageProcessor::~PageProcessor() = default;
+
+IngestedPage PageProcessor::Process(const PageTask& task, StageSeconds& times) {
+  try {
+    return ProcessUnguarded(task, times);
+  } catch (const std::bad_alloc&) {
+    return Failed(task, "not enough memory to read the page");
+  } catch (const std::exception& e) {
+    return Failed(task, std::string("the page could not be processed (") + e.what() + ")");
+  } catch (...) {
+    return Failed(task, "the page could not be processed (unknown failure)");
+  }
+}
+
+IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds& times) {
+  IngestedPage result;
+  result.aligned.source = {task.file, task.page_index};
+  Lap lap;
+  if (reader_file_ != task.file) {
+    reader_.reset();
+    reader_file_ = task.file;
+    auto opened = scanner::OpenScanFile(task.file, options_.limits);
+    if (!opened.ok()) return Unreadable(task, std::move(result), opened.error().message);
+    reader_ = std::move(*opened);
+  }
+  if (!reader_) return Unreadable(task, std::move(result), task.file.string() + ": cannot be opened");
+  auto scan = reader_->ReadPage(task.page_index);
+  times.decode += lap.Next();
+  if (!scan.ok()) return Unreadable(task, std::move(result), scan.error().message);
+  const std::vector<scanner::ScannerStreak> streaks = scanner::RemoveScannerStreaks(scan->gray);
+  times.streaks += lap.Next();
+
+  result.aligned = scanner::AlignPage(*scan, catalog_, options_.align);
+  result.aligned.source = scan->source;
+  times.align += lap.Next();
+  std::vector<recognition::FieldReading> readings;
+  std::vector<unsigned char> thumbnail;
+  if (result.aligned.status == scanner::AlignStatus::kOk) {
+    const templates::Layout* layout =
+        catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
+    if (layout) readings = recognition::ReadPage(*scan, result.aligned, *layout, read_options_);
+    times.read += lap.Next();
+  } else {
+    thumbnail = scanner::MakeThumbnailJpeg(scan->gray);
+  }
+  // Crops are encoded here, in parallel, so the single writer thread only runs SQL.
+  result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, readings, streaks,
+                               std::move(thumbnail));
+  times.encode += lap.Next();
+  return result;
+}
+
+PagePool::PagePool(const templates::TemplateCatalog& catalog, const IngestOptions& options)
+    : window_(std::max(2, options.jobs * 3)) {
+  for (int i = 0; i < std::max(1, options.jobs); ++i) {
+    workers_.emplace_back([this, &catalog, &options] {
+      PageProcessor processor(catalog, options);
+      StageSeconds times;
+      while (auto task = NextTask()) {
+        IngestedPage r = processor.Process(*task, times);
+        std::lock_guard lock(mu_);
+        done_.emplace(task->seq, DonePage{std::move(*task), std::move(r)});
+        done_cv_.notify_all();
+      }
+      std::lock_guard lock(mu_);
+      stage_seconds_ += times;
+    });
+  }
+}
+
+PagePool::~PagePool() { Finish(); }
+
+StageSeconds PagePool::Finish() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  task_cv_.notify_all();
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
+  return stage_seconds_;
+}
+
+void PagePool::Submit(PageTask task) {
+  task.seq = submitted_++;
+  std::lock_guard lock(mu_);
+  tasks_.push_back(std::move(task));
+  task_cv_.notify_one();
+}
+
+DonePage PagePool::TakeNext() {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [&] { return done_.count(taken_) > 0; });
+  auto node = done_.extract(taken_++);
+  return std::move(node.mapped());
+}
+
+std::optional<PageTask> PagePool::NextTask() {
+  std::unique_lock lock(mu_);
+  task_cv_.wait(lock, [&] { return closing_ || !tasks_.empty(); });
+  if (tasks_.empty()) return std::nullopt;
+  PageTask t = std::move(tasks_.front());
+  tasks_.pop_front();
+  return t;
+}
+
+}  // namespace phieu::pipeline::internal
