@@ -457,30 +457,30 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
   if (p_cancel >= 0.5f) {
     d.state = BoxState::kCancelled;
     d.confidence = p_cancel;
-    if (d.confidence < 0.9f) d.doubt = "nearly filled, mark or cancellation?";
+    if (d.confidence < 0.9f) d.doubt = "box_nearly_filled";
   } else if (p_mark >= 0.5f) {
     d.state = BoxState::kMarked;
     d.confidence = std::min(p_mark, 1.0f - p_cancel);
     if (trail_sure) d.confidence = std::max(d.confidence, std::min(0.85f, 1.0f - p_cancel));
     if (1.0f - p_cancel < p_mark && d.confidence < 0.9f) {
-      d.doubt = "heavy shading, mark or cancellation?";
+      d.doubt = "heavy_mark";
     } else if (faint) {
       d.confidence = std::min(d.confidence, 0.6f);
-      d.doubt = "faint mark";
+      d.doubt = "faint_mark";
     } else if (d.confidence < 0.9f) {
-      d.doubt = "faint mark";
+      d.doubt = "faint_mark";
     }
   } else {
     d.state = BoxState::kEmpty;
     d.confidence = 1.0f - p_mark;
-    if (d.confidence < 0.9f) d.doubt = "faint ink";
+    if (d.confidence < 0.9f) d.doubt = "faint_ink";
     if (clean_page && m.cluster_fragments >= 3 && m.cluster_mm >= kTrailMm) {
       d.state = BoxState::kMarked;
       d.confidence = trail_sure ? 0.85f : 0.6f;
-      d.doubt = trail_sure ? "" : "broken faint stroke";
+      d.doubt = trail_sure ? "" : "broken_faint_stroke";
     } else if (m.fragments >= 2 && m.cluster_mm >= 1.5f) {
       d.confidence = std::min(d.confidence, 0.6f);
-      d.doubt = "scattered ink";
+      d.doubt = "scattered_ink";
     } else if ((m.circle_coverage >= kCircleSure && m.ring_sides >= 2) ||
         (m.circle_coverage >= kCircleSure - 0.13f && m.ring_sides >= 3)) {
       d.state = BoxState::kMarked;
@@ -490,11 +490,11 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
       // Ink around much of an empty box: probably a circle drawn around it.
       d.state = BoxState::kMarked;
       d.confidence = 0.6f;
-      d.doubt = "circled rather than ticked";
+      d.doubt = "circled_box";
     } else if (m.mark_mm2 > 0.5f * kMarkMidMm2 && m.ring_mm2 > 0.3f) {
       // Some ink inside and more just outside: possibly a mark written mostly beside the box.
       d.confidence = std::min(d.confidence, 0.6f);
-      d.doubt = "mark mostly outside the box";
+      d.doubt = "mark_outside_box";
     }
   }
   // A faint component with gentle slopes is a smudge or eraser residue more often than a
@@ -502,11 +502,11 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
   if (m.mark_mm2 > 0.5f * kMarkMidMm2 && m.mark_peak < 0.45f && m.mark_sharpness < kSmudgeSharpness &&
       d.state != BoxState::kCancelled && m.solid < 0.5f) {
     d.confidence = std::min(d.confidence, 0.6f);
-    d.doubt = "faint smudge, mark or eraser residue?";
+    d.doubt = "faint_smudge";
   }
   if (!located) {
     d.confidence = std::min(d.confidence, 0.7f);
-    d.doubt = d.doubt.empty() ? "box outline not found" : d.doubt + ", box outline not found";
+    d.outline_missing = true;
   }
   return d;
 }

@@ -104,7 +104,10 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& calibrat
 struct BoxDecision {
   BoxState state = BoxState::kEmpty;
   float confidence = 0.0f;
-  std::string doubt;  ///< what is uncertain, for the review reason ("faint mark").
+  /// What is uncertain, as a box reason code (docs/review-reasons.md: "faint_mark",
+  /// "heavy_mark", ...), or "" when nothing in particular.
+  std::string doubt;
+  bool outline_missing = false;  ///< the printed square was not found (code box_not_found).
 };
 
 BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& calibration, bool located);

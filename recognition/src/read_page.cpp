@@ -86,12 +86,6 @@ bool NeighbourShift(const std::vector<Box>& boxes, core::PointMm at, const Box* 
   return true;
 }
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
-  return out;
-}
-
 /// How the respondent marks on this page. The form asks for a cross and says a correction is
 /// a solid fill over it, but many people answer by filling the box: then a question holding
 /// only a filled box is the rule, not the exception, and filled boxes are their answers.
@@ -127,8 +121,10 @@ constexpr float kSureReplacementInk = 0.12f;
 void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
                    const std::vector<LabelMark>& labels, bool ink_beside, const ReadOptions& options,
                    FieldReading& out) {
-  std::vector<std::string> reasons;
-  std::string remark;  // kept with an accepted reading
+  std::vector<core::ReviewReason> reasons;
+  std::vector<core::ReviewReason> remark;  // kept with an accepted reading
+  auto count = [](int n) { return std::vector<std::pair<std::string, std::string>>{{"count", std::to_string(n)}}; };
+  auto box = [&](size_t i) { return std::vector<std::pair<std::string, std::string>>{{"box", field.options[i].value}}; };
   float confidence = 1.0f;
   int marked = 0, cancelled = 0;
   bool faint_anywhere = false;
@@ -140,19 +136,20 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
       out.selected.push_back(field.options[i].value);
     }
     if (d.state == BoxState::kCancelled) ++cancelled;
-    if (d.confidence < options.review_below)
-      reasons.push_back("box " + field.options[i].value + ": " +
-                        (d.doubt.empty() ? std::string("uncertain") : d.doubt));
-    if (!d.doubt.empty()) faint_anywhere = true;
+    if (d.confidence < options.review_below) {
+      if (!d.doubt.empty()) reasons.push_back({d.doubt, box(i)});
+      if (d.outline_missing) reasons.push_back({"box_not_found", box(i)});
+      if (d.doubt.empty() && !d.outline_missing) reasons.push_back({"box_uncertain", box(i)});
+    }
+    if (!d.doubt.empty() || d.outline_missing) faint_anywhere = true;
   }
   const bool one_answer = field.kind != core::FieldKind::kMulti;
   if (one_answer && marked >= 2) {
-    reasons.push_back(std::to_string(marked) + " boxes marked in a one-answer question");
+    reasons.push_back({"two_marks_single", count(marked)});
     confidence = std::min(confidence, 0.5f);
   }
   if (!one_answer && field.max > 0 && marked > field.max) {
-    reasons.push_back(std::to_string(marked) + " marked, at most " + std::to_string(field.max) +
-                      " allowed");
+    reasons.push_back({"over_max", {{"count", std::to_string(marked)}, {"max", std::to_string(field.max)}}});
     confidence = std::min(confidence, 0.5f);
   }
   if (one_answer && marked == 1 && cancelled > 0) {
@@ -162,16 +159,14 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     for (size_t i = 0; i < decisions.size(); ++i)
       if (decisions[i].state == BoxState::kMarked &&
           (decisions[i].confidence < kSureReplacement || out.boxes[i].ink < kSureReplacementInk)) {
-        reasons.push_back("box " + field.options[i].value +
-                          ": a faint mark beside a filled box: the corrected answer, or a stray?");
+        reasons.push_back({"faint_replacement", box(i)});
         confidence = std::min(confidence, 0.6f);
       }
   }
   if (!one_answer && marked > 0 && cancelled > 0) {
     // In a one-answer question a fill beside a cross can only be the correction the form
     // describes; with several answers allowed it may as well be one more choice.
-    reasons.push_back(std::to_string(cancelled) + (cancelled == 1 ? " box" : " boxes") +
-                      " filled beside a cross: a correction or another choice?");
+    reasons.push_back({"fill_beside_cross", count(cancelled)});
     confidence = std::min(confidence, 0.5f);
   }
   for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i) {
@@ -180,15 +175,15 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     // nothing, so a person decides. A loop is a deliberate choice wherever it is; a lesser mark
     // (a cross, a tick, a word, a stray line) only matters when no box holds an answer.
     if (labels[i].circled)
-      reasons.push_back("option " + field.options[i].value + ": its label is circled, its box left empty");
+      reasons.push_back({"label_circled", {{"option", field.options[i].value}}});
     else if (labels[i].pen_mark && marked == 0)
-      reasons.push_back("option " + field.options[i].value + ": a pen mark at its label, its box left empty");
+      reasons.push_back({"label_marked", {{"option", field.options[i].value}}});
     else
       continue;
     confidence = std::min(confidence, 0.5f);
   }
   if (marked == 0 && cancelled > 0) {
-    reasons.push_back("mark cancelled with no replacement");
+    reasons.push_back({"cancelled_no_replacement", {}});
     confidence = std::min(confidence, 0.5f);
   } else if (marked == 0 && field.required) {
     // The template says an answer is expected. A blank may hide a missed light mark, or an
@@ -196,22 +191,23 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     // box surely empty, no ink around them) is the respondent's answer, and a reviewer could
     // only confirm it: it is recorded as unanswered and counted (status, export), not queued.
     if (faint_anywhere)
-      reasons.push_back("required question unanswered (faint ink seen)");
+      reasons.push_back({"required_blank_faint", {}});
     else if (options.review_blank_required || !reasons.empty())  // e.g. beside a circled text
-      reasons.push_back("required question unanswered");
+      reasons.push_back({"required_blank", {}});
     else if (ink_beside)
-      reasons.push_back("required question unanswered (pen marks beside its boxes)");
+      reasons.push_back({"required_blank_ink_beside", {}});
     else
-      remark = kRequiredLeftBlank;
+      remark.push_back({"required_left_blank", {}});
   } else if (marked == 0 && ink_beside && reasons.empty()) {
     // An optional question with no box marked, but a stroke beside the boxes: a tick that
     // landed on a box's edge or beside it, or a stray. Taken as blank it could lose an answer.
-    reasons.push_back("no box marked, but pen marks beside the boxes");
+    reasons.push_back({"ink_beside_boxes", {}});
   }
   if (marked == 0 && ink_beside) confidence = std::min(confidence, 0.5f);
   out.confidence = confidence;
   out.needs_review = !reasons.empty();
-  out.reason = out.needs_review ? Join(reasons) : remark;
+  out.reasons = out.needs_review ? std::move(reasons) : std::move(remark);
+  out.reason = ReasonText(out.reasons);
 }
 
 }  // namespace
@@ -400,6 +396,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         r.confidence = d.confidence;
         r.needs_review = d.needs_review;
         r.reason = d.reason;
+        r.reasons = std::move(d.reasons);
       } else {
         // Inset so the printed frame stays out even with ~1 mm of paper stretch the anchors do
         // not model; handwriting seldom runs within a millimetre of the frame.
@@ -408,6 +405,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         r.confidence = t.confidence;
         r.needs_review = t.needs_review;
         r.reason = t.reason;
+        r.reasons = std::move(t.reasons);
       }
       r.crop_mm = extent.Grown(kCropPadMm);
     }
