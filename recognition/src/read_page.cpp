@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -105,6 +106,69 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
     crossed += counts.first > 0 && counts.second == 0;
   }
   return lone_fills >= 2 && lone_fills >= crossed;
+}
+
+/// True when this respondent answers by shading: at least two questions of the page hold
+/// nothing but a fill or a heavy mark (more than half of its box solid), so a heavy lone mark
+/// elsewhere on the page is their way of answering too.
+bool ShadesAnswers(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
+  std::map<size_t, std::tuple<int, int, int>> per_field;  // field -> (marked, cancelled, heavy)
+  for (const BoxDetail& b : boxes) {
+    auto& [marked, cancelled, heavy] = per_field[b.field];
+    marked += b.decision.state == BoxState::kMarked;
+    cancelled += b.decision.state == BoxState::kCancelled;
+    heavy += b.decision.state == BoxState::kMarked && b.measurement.solid > 0.5f;
+  }
+  int shaded = 0;
+  for (const auto& [field, counts] : per_field) {
+    if (!core::IsBoxKind(layout.fields[field].kind)) continue;
+    const auto [marked, cancelled, heavy] = counts;
+    shaded += (marked == 0 && cancelled > 0) || (marked == 1 && heavy == 1 && cancelled == 0);
+  }
+  return shaded >= 2;
+}
+
+/// A fill solid enough to be a cancellation whatever the rest of the page says: blacked out
+/// over the whole box (every ninth of it).
+constexpr float kBlackedOutSolid = 0.93f;
+constexpr float kBlackedOutCell = 0.8f;
+constexpr float kBlackedOutRim = 0.6f;
+/// Confidence given to a heavy mark read as the answer because it is alone in its question.
+constexpr float kLoneHeavyMark = 0.9f;
+
+/// Shading, hatching, a felt-pen cross or a scribble is often taken for a cancellation (a box
+/// filled in solid) or doubted as one. The form defines a cancellation as a fill over a mark
+/// being replaced: it sits beside another mark in the question. So in a question where no box
+/// holds an ordinary mark, its fills are the respondent's answers, and a lone mark doubted only
+/// for being heavy is the answer. The exception is a box blacked out completely, up to its
+/// edges, by a respondent who does not answer by shading (ShadesAnswers): that is what the
+/// form calls a cancellation, and its replacement may have been missed, so a person looks.
+void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
+                         bool shades_answers) {
+  int marked = 0, cancelled = 0;
+  for (const BoxDecision& d : decisions) {
+    marked += d.state == BoxState::kMarked;
+    cancelled += d.state == BoxState::kCancelled;
+  }
+  auto answer = [](BoxDecision& d) {
+    d.state = BoxState::kMarked;
+    d.confidence = d.outline_missing ? std::min(kLoneHeavyMark, 0.7f) : kLoneHeavyMark;
+    d.doubt.clear();
+  };
+  if (marked == 0 && cancelled > 0) {
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      if (decisions[i].state != BoxState::kCancelled) continue;
+      const BoxMeasurement& m = *measured[i];
+      const bool blacked_out =
+          m.solid >= kBlackedOutSolid && m.min_cell_solid >= kBlackedOutCell && m.rim_solid >= kBlackedOutRim;
+      if (blacked_out && !shades_answers) return;  // a cancellation as the form defines it
+    }
+    for (BoxDecision& d : decisions)
+      if (d.state == BoxState::kCancelled) answer(d);
+  } else if (marked == 1 && cancelled == 0) {
+    for (BoxDecision& d : decisions)
+      if (d.state == BoxState::kMarked && d.doubt == "heavy_mark") answer(d);
+  }
 }
 
 /// A correction's remaining mark is accepted from this confidence and this share of the box
@@ -296,6 +360,24 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     d.dy = b.patch.y - b.patch.nominal_y;
     d.measurement = MeasureBox(b.patch, cal);
     d.decision = DecideBox(d.measurement, cal, b.located);
+    if (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty()) {
+      // Something in the box: if it is a fold's crease or a streak running across the page,
+      // take its darkness out and read the box again.
+      const core::RectMm& box_mm = layout.fields[b.field].options[b.option].box_mm;
+      CrossingLine line;
+      if (FindCrossingLine(b.patch, cal, scan_gray, mm_to_px, box_mm, &line)) {
+        BoxPatch clean = b.patch;
+        clean.gray = b.patch.gray.clone();
+        clean.smooth = b.patch.smooth.data == b.patch.gray.data ? clean.gray : b.patch.smooth.clone();
+        DiscountLine(clean, line);
+        d.measurement = MeasureBox(clean, cal);
+        d.decision = DecideBox(d.measurement, cal, b.located);
+        d.decision.crossed = true;
+        if (d.decision.state == BoxState::kEmpty && d.decision.confidence < 0.9f &&
+            d.decision.doubt == "faint_ink")
+          d.decision.doubt = "crease_through_box";
+      }
+    }
     out.boxes.push_back(std::move(d));
   }
   return out;
@@ -317,6 +399,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
+  const bool shades_answers = ShadesAnswers(layout, boxes);
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -332,17 +415,21 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       std::vector<BoxDecision> decisions;
       core::RectMm boxes_mm;
       std::vector<float> sx, sy;
+      std::vector<const BoxMeasurement*> measured;
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
         const BoxDetail& b = boxes[next_box];
-        const BoxMeasurement& m = b.measurement;
         BoxDecision d = b.decision;
         if (fills_are_marks && d.state == BoxState::kCancelled) d.state = BoxState::kMarked;
-        r.boxes.push_back({f.options[oi].value, d.state, m.ink, m.fill, d.confidence});
         decisions.push_back(std::move(d));
+        measured.push_back(&b.measurement);
         boxes_mm = core::Union(boxes_mm, f.options[oi].box_mm);
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
+      ReadHeavyMarksAlone(decisions, measured, shades_answers);
+      for (size_t oi = 0; oi < f.options.size(); ++oi)
+        r.boxes.push_back({f.options[oi].value, decisions[oi].state, measured[oi]->ink, measured[oi]->fill,
+                           decisions[oi].confidence});
       shift_mm = {Median(sx), Median(sy)};
       const bool answered = std::any_of(decisions.begin(), decisions.end(),
                                         [](const BoxDecision& d) { return d.state == BoxState::kMarked; });
