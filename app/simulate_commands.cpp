@@ -137,7 +137,8 @@ bool IsRuleReason(const std::vector<core::ReviewReason>& reasons) {
 /// "skew>3" and "blur>1" for the harsh ends of those; "(ordinary)" when none is left.
 std::set<std::string> DamageKinds(const json& page) {
   std::set<std::string> out;
-  for (const auto& d : page.value("damage", json::array())) {
+  if (!page.contains("damage")) return {"(ordinary)"};
+  for (const auto& d : page["damage"]) {
     const std::string tag = d.get<std::string>();
     const size_t colon = tag.find(':');
     const std::string kind = tag.substr(0, colon);
@@ -163,7 +164,8 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const json& pages_t
     if (p["kind"] != "form") continue;
     const long long serial = p["serial"].get<long long>();
     damage[{serial, p["page"].get<int>()}] = DamageKinds(p);
-    for (const auto& [field, marks] : p.value("marks", json::object()).items()) {
+    if (!p.contains("marks")) continue;
+    for (const auto& [field, marks] : p["marks"].items()) {
       std::set<std::string> shapes;
       std::string pen;
       for (const auto& m : marks) {

@@ -112,10 +112,13 @@ struct CrossingLine {
   cv::Point2d dir;    ///< unit direction, patch px (= page mm directions: the patch is upright).
 };
 
-/// Looks for a CrossingLine through the box of `patch` (cut around `box_mm` by LocateBox).
-/// Costs a few microseconds when there is none: called only for boxes that hold something.
+/// Looks for a CrossingLine through the box of `patch` (cut around `box_mm` by LocateBox) on a
+/// page of `page_mm` (the line must carry on 1-17 mm beyond the patch on both sides, as far as
+/// the page reaches). Costs a few microseconds when there is none: called only for boxes that
+/// hold something.
 bool FindCrossingLine(const BoxPatch& patch, const PageCalibration& calibration, const cv::Mat& scan_gray,
-                      const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, CrossingLine* line);
+                      const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, cv::Size2d page_mm,
+                      CrossingLine* line);
 
 /// Divides the line's darkness out of the patch: its profile across the line (crease core and
 /// shadow alike), measured on the patch outside the box, so a crease through an empty box

@@ -349,6 +349,8 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
 
   PageBoxes out;
   out.calibration = cal;
+  cv::Size2d page_mm(210.0, 297.0);
+  if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
   for (const BoxRef& b : boxes) {
     BoxDetail d;
     d.field = b.field;
@@ -365,7 +367,7 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       // take its darkness out and read the box again.
       const core::RectMm& box_mm = layout.fields[b.field].options[b.option].box_mm;
       CrossingLine line;
-      if (FindCrossingLine(b.patch, cal, scan_gray, mm_to_px, box_mm, &line)) {
+      if (FindCrossingLine(b.patch, cal, scan_gray, mm_to_px, box_mm, page_mm, &line)) {
         BoxPatch clean = b.patch;
         clean.gray = b.patch.gray.clone();
         clean.smooth = b.patch.smooth.data == b.patch.gray.data ? clean.gray : b.patch.smooth.clone();
