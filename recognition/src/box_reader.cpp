@@ -547,14 +547,19 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
         }
         on += darkest > thr;
       }
-      if (on < 0.7 * total) continue;
-      // Carries on across the page: 1-17 mm beyond the patch on both sides.
-      const float dip = std::max(0.6f * thr, 10.0f);
-      const double before = LineCarriesOn(scan_gray, mm_to_px, to_mm(a) - u * 1.0, -u, 16.0, dip, page_mm);
-      if (before < 0.4) continue;
-      const double after = LineCarriesOn(scan_gray, mm_to_px, to_mm(ends[j]) + u * 1.0, u, 16.0, dip, page_mm);
-      if (after < 0.4) continue;
-      *line = RefineLine(p, {a, u}, thr);
+      if (on < 0.85 * total) continue;
+      // Carries on across the page: 1-17 mm beyond the patch on both sides, along the line as
+      // refitted (the run centres may tilt it by a degree: 0.3 mm at the far end).
+      const CrossingLine fit = RefineLine(p, {a, u}, thr);
+      const cv::Point2d fa = fit.point + fit.dir * (a - fit.point).dot(fit.dir);
+      const cv::Point2d fb = fit.point + fit.dir * (ends[j] - fit.point).dot(fit.dir);
+      const cv::Point2d fu = (fb - fa).dot(fit.dir) >= 0 ? fit.dir : -fit.dir;
+      const float dip = std::max(0.5f * thr, 7.0f);
+      const double before = LineCarriesOn(scan_gray, mm_to_px, to_mm(fa) - fu * 1.0, -fu, 16.0, dip, page_mm);
+      if (before < 0.55) continue;
+      const double after = LineCarriesOn(scan_gray, mm_to_px, to_mm(fb) + fu * 1.0, fu, 16.0, dip, page_mm);
+      if (after < 0.55) continue;
+      *line = fit;
       return true;
     }
   return false;

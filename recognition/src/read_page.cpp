@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -108,24 +107,29 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
   return lone_fills >= 2 && lone_fills >= crossed;
 }
 
-/// True when this respondent answers by shading: at least two questions of the page hold
-/// nothing but a fill or a heavy mark (more than half of its box solid), so a heavy lone mark
-/// elsewhere on the page is their way of answering too.
-bool ShadesAnswers(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
-  std::map<size_t, std::tuple<int, int, int>> per_field;  // field -> (marked, cancelled, heavy)
+/// A question holding nothing but a fill, or one heavy mark (more than half of its box solid):
+/// the way a respondent who shades answers.
+bool ShadedQuestion(const std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured) {
+  int marked = 0, cancelled = 0, heavy = 0;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    marked += decisions[i].state == BoxState::kMarked;
+    cancelled += decisions[i].state == BoxState::kCancelled;
+    heavy += decisions[i].state == BoxState::kMarked && measured[i]->solid > 0.5f;
+  }
+  return (marked == 0 && cancelled > 0) || (marked == 1 && heavy == 1 && cancelled == 0);
+}
+
+/// How many box questions of the page are ShadedQuestion()s (as the box pass decided them).
+int ShadedQuestions(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
+  std::map<size_t, std::pair<std::vector<BoxDecision>, std::vector<const BoxMeasurement*>>> per_field;
   for (const BoxDetail& b : boxes) {
-    auto& [marked, cancelled, heavy] = per_field[b.field];
-    marked += b.decision.state == BoxState::kMarked;
-    cancelled += b.decision.state == BoxState::kCancelled;
-    heavy += b.decision.state == BoxState::kMarked && b.measurement.solid > 0.5f;
+    per_field[b.field].first.push_back(b.decision);
+    per_field[b.field].second.push_back(&b.measurement);
   }
   int shaded = 0;
-  for (const auto& [field, counts] : per_field) {
-    if (!core::IsBoxKind(layout.fields[field].kind)) continue;
-    const auto [marked, cancelled, heavy] = counts;
-    shaded += (marked == 0 && cancelled > 0) || (marked == 1 && heavy == 1 && cancelled == 0);
-  }
-  return shaded >= 2;
+  for (const auto& [field, got] : per_field)
+    shaded += core::IsBoxKind(layout.fields[field].kind) && ShadedQuestion(got.first, got.second);
+  return shaded;
 }
 
 /// A fill solid enough to be a cancellation whatever the rest of the page says: blacked out
@@ -141,10 +145,12 @@ constexpr float kLoneHeavyMark = 0.9f;
 /// being replaced: it sits beside another mark in the question. So in a question where no box
 /// holds an ordinary mark, its fills are the respondent's answers, and a lone mark doubted only
 /// for being heavy is the answer. The exception is a box blacked out completely, up to its
-/// edges, by a respondent who does not answer by shading (ShadesAnswers): that is what the
-/// form calls a cancellation, and its replacement may have been missed, so a person looks.
+/// edges, by a respondent who does not answer by shading (fewer than two OTHER questions of the
+/// page hold only a fill or a heavy mark: `shaded_elsewhere`): that is what the form calls a
+/// cancellation, and its replacement may have been missed, so a person looks.
 void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
-                         bool shades_answers) {
+                         int shaded_on_page) {
+  const bool shades_answers = shaded_on_page - (ShadedQuestion(decisions, measured) ? 1 : 0) >= 2;
   int marked = 0, cancelled = 0;
   for (const BoxDecision& d : decisions) {
     marked += d.state == BoxState::kMarked;
@@ -401,7 +407,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
-  const bool shades_answers = ShadesAnswers(layout, boxes);
+  const int shaded_questions = ShadedQuestions(layout, boxes);
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -428,7 +434,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
-      ReadHeavyMarksAlone(decisions, measured, shades_answers);
+      ReadHeavyMarksAlone(decisions, measured, shaded_questions);
       for (size_t oi = 0; oi < f.options.size(); ++oi)
         r.boxes.push_back({f.options[oi].value, decisions[oi].state, measured[oi]->ink, measured[oi]->fill,
                            decisions[oi].confidence});

@@ -116,22 +116,25 @@ TEST_P(FoldsAndShadingTest, ShadedFeltAndScribbledAnswersAloneInTheirQuestionAre
 }
 
 TEST_P(FoldsAndShadingTest, BlackedOutBoxesAreAnswersOfARespondentWhoShadesThem) {
-  // Two questions answered by blacking out a box, three with crosses: fewer fills than crosses,
-  // so the page is not read as "fills are marks"; but each fill is alone in its question and
-  // this respondent shades: they are answers.
+  // Three questions answered by blacking out a box, four with crosses: fewer fills than
+  // crosses, so the page is not read as "fills are marks"; but each fill is alone in its
+  // question and this respondent shades elsewhere too: they are answers.
   std::mt19937 rng(6);
   const Pen pen{0.5, 25};
   templates::Layout l;
-  const auto rs = ReadGrid(MakeScan(GetParam(), 12), 6, [&](SyntheticPage& p, const templates::Layout& lay) {
+  const auto rs = ReadGrid(MakeScan(GetParam(), 12), 8, [&](SyntheticPage& p, const templates::Layout& lay) {
     p.DrawMark(Box(lay, 0, 3), Mark::kFill, pen, rng);
     p.DrawMark(Box(lay, 1, 2), Mark::kFill, pen, rng);
-    p.DrawMark(Box(lay, 2, 1), Mark::kCross, pen, rng);
-    p.DrawMark(Box(lay, 3, 5), Mark::kCross, pen, rng);
-    p.DrawMark(Box(lay, 4, 4), Mark::kCross, pen, rng);
+    p.DrawMark(Box(lay, 2, 4), Mark::kFill, pen, rng);
+    p.DrawMark(Box(lay, 3, 1), Mark::kCross, pen, rng);
+    p.DrawMark(Box(lay, 4, 5), Mark::kCross, pen, rng);
+    p.DrawMark(Box(lay, 5, 4), Mark::kCross, pen, rng);
+    p.DrawMark(Box(lay, 6, 2), Mark::kCross, pen, rng);
   }, &l);
-  ASSERT_EQ(rs.size(), 6u);
-  const std::vector<std::vector<std::string>> want = {V({"3"}), V({"2"}), V({"1"}), V({"5"}), V({"4"}), {}};
-  for (int row = 0; row < 6; ++row) {
+  ASSERT_EQ(rs.size(), 8u);
+  const std::vector<std::vector<std::string>> want = {V({"3"}), V({"2"}), V({"4"}), V({"1"}),
+                                                      V({"5"}), V({"4"}), V({"2"}), {}};
+  for (int row = 0; row < 8; ++row) {
     EXPECT_EQ(rs[row].selected, want[row]) << GetParam().name << " row " << row << ": " << rs[row].reason;
     EXPECT_FALSE(rs[row].needs_review) << GetParam().name << " row " << row << ": " << rs[row].reason;
   }
