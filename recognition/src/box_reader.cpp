@@ -555,10 +555,11 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
       const cv::Point2d fb = fit.point + fit.dir * (ends[j] - fit.point).dot(fit.dir);
       const cv::Point2d fu = (fb - fa).dot(fit.dir) >= 0 ? fit.dir : -fit.dir;
       const float dip = std::max(0.5f * thr, 7.0f);
+      // On one side it may run along a line of printed text, whose letters break the dip up.
       const double before = LineCarriesOn(scan_gray, mm_to_px, to_mm(fa) - fu * 1.0, -fu, 16.0, dip, page_mm);
-      if (before < 0.55) continue;
+      if (before < 0.3) continue;
       const double after = LineCarriesOn(scan_gray, mm_to_px, to_mm(fb) + fu * 1.0, fu, 16.0, dip, page_mm);
-      if (after < 0.55) continue;
+      if (after < 0.3 || (std::min(before, after) < 0.55 && std::max(before, after) < 0.8)) continue;
       *line = fit;
       return true;
     }
