@@ -536,7 +536,7 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
       if (len < 0.6 * std::min(w, h)) continue;
       const cv::Point2d u = d / len, nrm(-u.y, u.x);
       const cv::Point2d c = centre - a;
-      if (std::abs(c.x * nrm.x + c.y * nrm.y) > 0.8 * inner_half) continue;  // misses the inner area
+      if (std::abs(c.x * nrm.x + c.y * nrm.y) > inner_half + 3) continue;  // misses the inner area
       // Dark all the way (the darkest of three pixels across, for a line a pixel off).
       int on = 0, total = 0;
       for (double t = 0; t <= len; t += 1.0, ++total) {
