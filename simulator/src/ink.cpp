@@ -279,13 +279,21 @@ void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const P
       break;
     case MarkShape::kScribble: {
       // A quick tangle of 6-14 loops' worth of points in the middle of the box.
+      // Drawn in the box (at most a little larger than it), each step reflected off the edges of
+      // the middle of the box: clamping would pile the tangle up along one edge.
+      BoxFrame g = f;
+      g.scale = std::min(f.scale, 1.1);
+      auto reflect = [](double x) {
+        while (x < 0.18 || x > 0.82) x = x < 0.18 ? 0.36 - x : 1.64 - x;
+        return x;
+      };
       std::vector<cv::Point2d> pts;
       double u = Uniform(rng, 0.3, 0.7), v = Uniform(rng, 0.3, 0.7);
       const int n = UniformInt(rng, 10, 24);
       for (int i = 0; i < n; ++i) {
-        u = std::clamp(u + Normal(rng, 0, 0.22), 0.18, 0.82);
-        v = std::clamp(v + Normal(rng, 0, 0.22), 0.18, 0.82);
-        pts.push_back(f(u, v));
+        u = reflect(u + Normal(rng, 0, 0.22));
+        v = reflect(v + Normal(rng, 0, 0.22));
+        pts.push_back(g(u, v));
       }
       // Round the corners: a hand does not turn on a point.
       std::vector<cv::Point2d> smooth;
