@@ -60,8 +60,18 @@ struct PageScore {
   std::map<std::string, int> missed_reasons;
 };
 
+/// Box questions of one kind (a mark style, a pen, a damage): how many, sent to review, and
+/// accepted with a wrong box.
+struct Tally {
+  long fields = 0, review = 0, accepted_wrong = 0;
+};
+
 struct BoxScore {
   long fields = 0, fields_review = 0;
+  std::map<std::string, long> review_by_code;    // each code once per field sent to review
+  std::map<std::string, Tally> by_style;         // the marks in the question ("tick", "cancelled+cross")
+  std::map<std::string, Tally> by_pen;           // pen and stroke model ("pencil", "marker/pressure")
+  std::map<std::string, Tally> by_damage;        // a damage of the question's page ("crease", "binarize")
   long fields_review_rules = 0;  // the respondent's doing: required blank, 2 marks, over max, label circled
   long fields_unseen = 0;        // on pages never identified: not decisions at all
   long boxes = 0, boxes_review = 0;
@@ -113,23 +123,65 @@ std::set<std::string> Values(const json& v) {
 }
 
 using SeenPages = std::set<std::pair<long long, int>>;  // (serial, page) identified
-// (serial, field) -> why it is in review, as codes (docs/review-reasons.md).
+/// (serial, field) -> the reading's review reason codes, as ReadPage gave them.
 using Reasons = std::map<std::pair<long long, std::string>, std::vector<core::ReviewReason>>;
 
-// A review reason that comes from the respondent breaking a question's rule, not from doubt:
-// every one of its codes is such a rule.
+// A review that comes from the respondent breaking a question's rule, not from doubt: every one
+// of its reasons is such a rule. A blank required question is the respondent's doing only when
+// nothing was seen in or around its boxes (`required_blank`); `required_blank_faint` and
+// `required_blank_ink_beside` are the machine's doubt.
 bool IsRuleReason(const std::vector<core::ReviewReason>& reasons) {
-  // A blank required question is the respondent's doing only when nothing was seen in or
-  // around its boxes; required_blank_faint or required_blank_ink_beside is the machine's doubt.
   static const std::set<std::string> kRules = {"required_blank", "two_marks_single", "over_max",
                                                "cancelled_no_replacement", "label_circled"};
-  return !reasons.empty() && std::all_of(reasons.begin(), reasons.end(), [](const core::ReviewReason& r) {
-    return kRules.count(r.code) > 0;
-  });
+  return !reasons.empty() && std::all_of(reasons.begin(), reasons.end(),
+                                         [](const core::ReviewReason& r) { return kRules.count(r.code) > 0; });
 }
 
-BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::Layout& layout,
-                    const SeenPages& seen, const Reasons& reasons) {
+/// The damage kinds of a pages.json entry worth a line of their own: the tag before ':' of
+/// every entry except those every damaged page has (scale, paper, noise, blur, skew), plus
+/// "skew>3" and "blur>1" for the harsh ends of those; "(ordinary)" when none is left.
+std::set<std::string> DamageKinds(const json& page) {
+  std::set<std::string> out;
+  if (!page.contains("damage")) return {"(ordinary)"};
+  for (const auto& d : page["damage"]) {
+    const std::string tag = d.get<std::string>();
+    const size_t colon = tag.find(':');
+    const std::string kind = tag.substr(0, colon);
+    const double v = colon == std::string::npos ? 0.0 : std::atof(tag.c_str() + colon + 1);
+    if (kind == "skew") {
+      if (std::abs(v) > 3.0) out.insert("skew>3");
+    } else if (kind == "blur") {
+      if (v > 1.0) out.insert("blur>1");
+    } else if (kind != "scale" && kind != "paper" && kind != "noise") {
+      out.insert(kind);
+    }
+  }
+  if (out.empty()) out.insert("(ordinary)");
+  return out;
+}
+
+BoxScore ScoreBoxes(const json& truth, const json& exported, const json& pages_truth,
+                    const templates::Layout& layout, const SeenPages& seen, const Reasons& reasons) {
+  // What was drawn in each question, and how each page was damaged.
+  std::map<std::pair<long long, std::string>, std::pair<std::string, std::string>> drawn;  // -> (style, pen)
+  std::map<std::pair<long long, int>, std::set<std::string>> damage;
+  for (const auto& p : pages_truth) {
+    if (p["kind"] != "form") continue;
+    const long long serial = p["serial"].get<long long>();
+    damage[{serial, p["page"].get<int>()}] = DamageKinds(p);
+    if (!p.contains("marks")) continue;
+    for (const auto& [field, marks] : p["marks"].items()) {
+      std::set<std::string> shapes;
+      std::string pen;
+      for (const auto& m : marks) {
+        shapes.insert(m.value("mark", "?"));
+        pen = m.value("pen", "?") + (m.contains("model") ? "/" + m["model"].get<std::string>() : "");
+      }
+      std::string style;
+      for (const auto& sh : shapes) style += (style.empty() ? "" : "+") + sh;
+      drawn[{serial, field}] = {style, pen};
+    }
+  }
   std::map<long long, const json*> by_serial;
   for (const auto& e : exported) by_serial[e["serial"].get<long long>()] = &e;
   BoxScore s;
@@ -152,10 +204,24 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::La
       }
       ++s.fields;
       s.boxes += f.options.size();
+      std::vector<Tally*> tallies;
+      {
+        auto d = drawn.find({serial, f.id});
+        tallies.push_back(&s.by_style[d == drawn.end() ? "(blank)" : d->second.first]);
+        if (d != drawn.end()) tallies.push_back(&s.by_pen[d->second.second]);
+        for (const auto& kind : damage[{serial, f.page}]) tallies.push_back(&s.by_damage[kind]);
+      }
+      for (Tally* t : tallies) ++t->fields;
       if (pending.count(f.id)) {
         ++s.fields_review;
+        for (Tally* t : tallies) ++t->review;
         auto r = reasons.find({serial, f.id});
-        if (r != reasons.end() && IsRuleReason(r->second)) ++s.fields_review_rules;
+        if (r != reasons.end()) {
+          if (IsRuleReason(r->second)) ++s.fields_review_rules;
+          std::set<std::string> codes;
+          for (const auto& reason : r->second) codes.insert(reason.code);
+          for (const auto& code : codes) ++s.review_by_code[code];
+        }
         s.boxes_review += f.options.size();
         continue;
       }
@@ -165,10 +231,14 @@ BoxScore ScoreBoxes(const json& truth, const json& exported, const templates::La
         ++s.blank_required;
         s.blank_required_wrong += !want.empty();
       }
+      bool wrong = false;
       for (const auto& o : f.options) {
         ++s.accepted_boxes;
         if (want.count(o.value) != got.count(o.value)) {
           ++s.accepted_wrong;
+          if (!wrong)
+            for (Tally* t : tallies) ++t->accepted_wrong;
+          wrong = true;
           if (s.wrong_examples.size() < 12)
             s.wrong_examples.push_back("serial " + std::to_string(t["serial"].get<long long>()) + " " + f.id +
                                        " box " + o.value + ": truth " + (want.count(o.value) ? "marked" : "empty"));
@@ -357,6 +427,7 @@ struct IngestRun {
   int pages = 0;
   StageSeconds stages;
   std::vector<std::pair<IngestedPage, store::PageDisposition>> pages_seen;
+  Reasons reasons;  ///< with keep_pages: every box reading's review reasons.
 };
 
 core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templates::Template& tpl,
@@ -383,6 +454,9 @@ core::Result<IngestRun> RunIngest(const std::filesystem::path& db, const templat
       light.record.page_index = p.record.page_index;
       light.aligned = p.aligned;
       run.pages_seen.emplace_back(std::move(light), d);
+      if (d == store::PageDisposition::kStored)
+        for (const auto& r : p.record.readings)
+          if (r.needs_review) run.reasons[{p.aligned.key.serial, r.field_id}] = r.reasons;
     };
   }
   auto summary = Ingest(**store, *catalog, *files, options);
@@ -551,12 +625,8 @@ int RunBench(const BenchOptions& options) {
   for (const auto& [page, disposition] : j2->pages_seen)
     if (page.aligned.status == scanner::AlignStatus::kOk && disposition == store::PageDisposition::kStored)
       seen.insert({page.aligned.key.serial, page.aligned.key.page});
-  Reasons reasons;
-  auto items = (*store)->ListOpenReviewItems(1000000);
-  if (!items.ok()) return Fail(items.error());
-  for (const auto& it : *items) reasons[{it.serial, it.field_id}] = it.reasons;
   const json exported_json = json::parse(*exported);
-  BoxScore bs = ScoreBoxes(*truth, exported_json, *layout, seen, reasons);
+  BoxScore bs = ScoreBoxes(*truth, exported_json, *pages_truth, *layout, seen, j2->reasons);
   HandScore hs = ScoreHandwriting(*truth, exported_json, *pages_truth, *layout, seen);
 
   ChildRss rss;
@@ -635,6 +705,27 @@ int RunBench(const BenchOptions& options) {
     std::cout << "  peak RSS, ingest -j2         " << rss.early_mb << " MiB when " << rss.early_pages
               << " pages were stored, " << rss.peak_mb << " MiB over all " << rss.pages
               << " (largest file " << largest_file_mb << " MiB)\n";
+  {
+    // Where the review share and the accepted errors come from (docs/review-reasons.md codes).
+    std::cout << std::setprecision(2) << "  box questions sent to review, by reason code (a question counts once per code):\n";
+    std::vector<std::pair<long, std::string>> codes;
+    for (const auto& [code, n] : bs.review_by_code) codes.push_back({n, code});
+    std::sort(codes.rbegin(), codes.rend());
+    for (const auto& [n, code] : codes)
+      std::cout << "    " << std::left << std::setw(28) << code << std::right << std::setw(6) << n << " ("
+                << pct(n, bs.fields) << "% of box questions)\n";
+    auto table = [&](const char* title, const std::map<std::string, Tally>& rows) {
+      std::cout << "  " << std::left << std::setw(30) << title << std::right << std::setw(8) << "fields" << std::setw(10)
+                << "review" << std::setw(9) << "review%" << std::setw(16) << "accepted wrong\n";
+      for (const auto& [key, t] : rows)
+        std::cout << "    " << std::left << std::setw(28) << key << std::right << std::setw(8) << t.fields
+                  << std::setw(10) << t.review << std::setw(8) << pct(t.review, t.fields) << "%" << std::setw(15)
+                  << t.accepted_wrong << "\n";
+    };
+    table("box questions per mark style", bs.by_style);
+    table("per pen / stroke model", bs.by_pen);
+    table("per damage of the page", bs.by_damage);
+  }
   for (const auto& [reason, n] : ps.missed_reasons) std::cout << "  missed page: " << n << " × " << reason << "\n";
   for (const auto& w : bs.wrong_examples) std::cout << "  wrong: " << w << "\n";
 
@@ -662,6 +753,12 @@ int RunBench(const BenchOptions& options) {
                  {"written_taken_blank", hs.written_taken_blank}, {"digit_fields", hs.digit_fields},
                  {"digit_review", hs.digit_review}, {"digit_accepted", hs.digit_accepted},
                  {"digit_accepted_exact", hs.digit_accepted_exact}};
+  report["box_fields_review_by_code"] = bs.review_by_code;
+  for (const auto& [name, rows] : {std::pair{"by_style", &bs.by_style}, std::pair{"by_pen", &bs.by_pen},
+                                   std::pair{"by_damage", &bs.by_damage}})
+    for (const auto& [key, t] : *rows)
+      report["box_fields_" + std::string(name)][key] = {{"fields", t.fields}, {"review", t.review},
+                                                        {"accepted_wrong", t.accepted_wrong}};
   std::ofstream(dir / "bench.json") << report.dump(2) << "\n";
   std::cout << "  (figures also in " << (dir / "bench.json").string() << ")\n";
   return kExitOk;
@@ -677,7 +774,7 @@ std::vector<Command> SimulateCommands() {
            std::string tpl, out, db, serials;
            int sheets = 10, jobs = 0, foreign = 2;
            std::uint64_t seed = 1;
-           double dpi = 300, blank_backs = 0.1, missing = 0.0, show_through = 0.0;
+           double dpi = 300, blank_backs = 0.1, missing = 0.0, show_through = 0.0, creases = 0.25;
            bool no_damage = false, no_shuffle = false, single_dpi = false;
            std::vector<int> only_pages;
          };
@@ -696,6 +793,9 @@ std::vector<Command> SimulateCommands() {
                          "the leaf's other side (pages 1/2, 3/4 duplex) shows through at this share of its "
                          "darkness, e.g. 0.1 (default 0: none)")
              ->check(CLI::Range(0.0, 0.5));
+         cmd->add_option("--creases", a->creases,
+                         "share of form pages folded in half or in three before scanning (default 0.25)")
+             ->check(CLI::Range(0.0, 1.0));
          cmd->add_option("--pages", a->only_pages, "scan only these template pages, e.g. --pages 2 (default: all)")
              ->delimiter(',');
          cmd->add_flag("--single-dpi", a->single_dpi, "every file at --dpi (default: ~12% at 150, 200 or 600 dpi)");
@@ -716,6 +816,7 @@ std::vector<Command> SimulateCommands() {
            o.foreign_pages = a->foreign;
            o.missing_page_rate = a->missing;
            o.show_through = a->show_through;
+           o.crease_rate = a->creases;
            o.only_pages = a->only_pages;
            o.mix_dpi = !a->single_dpi;
            o.jobs = a->jobs > 0 ? a->jobs : DefaultJobs();

@@ -17,6 +17,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/result.h"
+#include "core/review_reason.h"
 
 namespace phieu::recognition {
 
@@ -101,6 +102,9 @@ struct InkOptions {
 struct InkReport {
   InkClass ink_class = InkClass::kBlank;
   std::string reason;            ///< one sentence saying why, e.g. "a dash, not a comment".
+  /// The same as a code (docs/review-reasons.md): blank, dot, short_stroke, dash,
+  /// handwriting_present.
+  std::string code;
   int components = 0;            ///< ink components kept.
   double ink_mm2 = 0.0;          ///< their total area.
   cv::Rect ink_box_px;           ///< their union bounding box in crop pixels (empty if none).
@@ -134,6 +138,7 @@ struct TextReading {
   float confidence = 0.0f;          ///< written: OCR field confidence; blank/dash/stray: ink certainty.
   bool needs_review = false;        ///< written and not accepted; never for blank/dash/stray.
   std::string reason;               ///< why (always set: "blank", "a dash, not a comment", ...).
+  std::vector<core::ReviewReason> reasons;  ///< the same as codes; reason == ReasonText(reasons).
   std::vector<OcrLine> lines;       ///< per written line, top to bottom.
 };
 
@@ -221,6 +226,7 @@ struct DigitsReading {
   float confidence = 0.0f;           ///< the weakest cell's.
   bool needs_review = false;
   std::string reason;                ///< why it goes to review (empty when it does not).
+  std::vector<core::ReviewReason> reasons;  ///< the same as codes; reason == ReasonText(reasons).
   std::vector<DigitCellReading> cells;
 };
 

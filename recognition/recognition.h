@@ -39,6 +39,14 @@ struct BoxReading {
 /// blank (ReadOptions::review_blank_required).
 inline constexpr const char* kRequiredLeftBlank = "required question left blank";
 
+/// The English text of review reasons or remarks (codes of docs/review-reasons.md), joined by
+/// "; ": the one place codes become words, so FieldReading::reason never says something its
+/// `reasons` do not. A box's `box_not_found` right after another doubt about the same box joins
+/// it in one clause ("box 3: faint mark, box outline not found"). An unknown code is written as
+/// itself.
+std::string ReasonText(const std::vector<core::ReviewReason>& reasons);
+std::string ReasonText(const core::ReviewReason& reason);
+
 /// One field's machine reading. Confidence is always in [0, 1].
 struct FieldReading {
   std::string field_id;
@@ -49,10 +57,11 @@ struct FieldReading {
   float confidence = 0.0f;
   bool needs_review = false;
   /// Why it needs review. On an accepted reading, empty or a remark worth keeping
-  /// (kRequiredLeftBlank).
+  /// (kRequiredLeftBlank, a text area's "a dash, not a comment"). Always ReasonText(reasons).
   std::string reason;
   /// The same as codes with parameters (docs/review-reasons.md): what the store counts and the
-  /// review UI renders in the reviewer's language. `reason` is their English text.
+  /// review UI renders in the reviewer's language. On an accepted reading, the remark's code
+  /// (`required_left_blank`, `blank`, `dash`, ...) or nothing.
   std::vector<core::ReviewReason> reasons;
   std::vector<BoxReading> boxes;       ///< box kinds: one per option, layout order.
   core::RectMm crop_mm;                ///< the region shown to a reviewer, page mm.

@@ -39,6 +39,12 @@ struct SimulateOptions {
   /// share of the back's darkness (0: none; thin paper and a heavy pen: 0.05-0.15). Off by
   /// default, so the stacks of a seed stay as they were.
   double show_through = 0.0;
+  /// Share of form pages (when `damage` is on) folded before they were scanned: a crease across
+  /// the whole page where a sheet is folded in half or in three (positions within a few mm of
+  /// 1/2 or 1/3 and 2/3 of its height, sometimes its width, tilted up to 1.5 degrees), a thin
+  /// line 10-60% darker than the paper, with a soft shadow on one side. Drawn from the page's
+  /// own stream, so the rest of a stack does not change with it.
+  double crease_rate = 0.25;
   int jobs = 1;                             ///< worker threads (rendering and scanning).
   bool shuffle = true;                      ///< pages in any order across and within files.
   int sheets_per_pdf = 20;                  ///< RenderPdf batch size (memory/parallelism trade-off).
@@ -72,10 +78,11 @@ struct SimulateReport {
 ///  - simulate.json: {"template", "version", "seed", "sheets"}: what made the stack.
 ///  - pages.json: one entry per page image: {"file", "page_index", "kind": "form"|"blank"|
 ///    "foreign", "serial", "page", "dpi", "rotation_deg", "color", "damage": [..],
-///    "marks": {FIELD_ID: [{"value", "mark", "selected", "pen"}]}, "strays": [...]}.
+///    "marks": {FIELD_ID: [{"value", "mark", "selected", "pen"[, "model": "pressure"]}]}, "strays": [...]}.
+///    Damage entries include "crease:D" (D its darkness) and "show_through:K".
 ///    rotation_deg is the total clockwise rotation of the page content (0, 90, 180, 270 plus
 ///    skew). "mark" is the shape drawn: tick, cross, dot, slash, circle, shade, cancelled
-///    (filled solid: not an answer), digits, handwriting, dash, stray; a mark that replaces a
+///    (filled solid: not an answer), hatch, marker_cross, scribble, digits, handwriting, dash, stray; a mark that replaces a
 ///    cancelled box also has "correction": true. Blank backs carry "back_of": {"serial", "page"}.
 ///    Written fields: {"mark": "handwriting", "style", "text", "lines", "x_height_mm"} and
 ///    {"mark": "digits", "style", "text", ["over_border": [cells]], ["correction": true,

@@ -242,6 +242,21 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
       ++cell_n[row_cell + col_cell[c]];
     }
   }
+  {
+    // The rim between the inner area and the printed outline: a fill reaches it (and spills
+    // over the edges), shading drawn inside the box leaves paper there.
+    const int k = std::max(2, patch.inset_px / 2 + 1);
+    const int x0 = patch.x + k, x1 = patch.x + patch.w_px - k, y0 = patch.y + k, y1 = patch.y + patch.h_px - k;
+    int rim = 0, rim_solid = 0;
+    auto visit = [&](int x, int y) {
+      if (x < 0 || y < 0 || x >= pw || y >= ph) return;
+      ++rim;
+      rim_solid += lut[patch.smooth.at<uchar>(y, x)] > solid_level;
+    };
+    for (int x = x0; x <= x1; ++x) visit(x, y0), visit(x, y1);
+    for (int y = y0 + 1; y < y1; ++y) visit(x0, y), visit(x1, y);
+    m.rim_solid = rim > 0 ? static_cast<float>(rim_solid) / rim : 0.0f;
+  }
   const int n = w * h;
   m.fill = static_cast<float>(sum / n);
   m.ink = static_cast<float>(n_ink) / n;
@@ -391,6 +406,229 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
   return m;
 }
 
+namespace {
+
+/// Share of 1 mm steps, over `length_mm` from `start_mm` along `dir`, where the page is darker on
+/// the line than 1-1.5 mm either side of it by `dip` gray levels.
+/// 1 when fewer than 4 of the steps lie on the page (`page_mm`, less 2 mm at each edge): a line
+/// may run off the paper a few millimetres from the box.
+double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::Point2d start_mm, cv::Point2d dir,
+                     double length_mm, float dip, cv::Size2d page_mm) {
+  // 4 samples per mm along the line, 16 across it (a bilevel crease may be one scan pixel wide).
+  constexpr double kAlongPpm = 4.0, kAcrossPpm = 16.0;
+  constexpr int kAcross = 48;  // 3 mm
+  const int along = static_cast<int>(length_mm * kAlongPpm);
+  const cv::Point2d n(-dir.y, dir.x);
+  // Strip px (i along, j across) -> page mm.
+  const cv::Point2d o = start_mm + dir * (0.5 / kAlongPpm) + n * (0.5 / kAcrossPpm - 1.5);
+  const cv::Matx33d strip_to_mm(dir.x / kAlongPpm, n.x / kAcrossPpm, o.x,  //
+                                dir.y / kAlongPpm, n.y / kAcrossPpm, o.y,  //
+                                0, 0, 1);
+  cv::Mat strip;
+  cv::warpPerspective(scan_gray, strip, cv::Mat(mm_to_px * strip_to_mm), cv::Size(along, kAcross),
+                      cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(255));
+  int steps = 0, dark = 0;
+  for (int i0 = 0; i0 + 4 <= along; i0 += 4) {
+    const cv::Point2d at = start_mm + dir * ((i0 + 2) / kAlongPpm);
+    if (at.x < 2 || at.y < 2 || at.x > page_mm.width - 2 || at.y > page_mm.height - 2) continue;
+    ++steps;
+    std::array<float, kAcross> profile{};
+    for (int j = 0; j < kAcross; ++j)
+      for (int i = i0; i < i0 + 4; ++i) profile[j] += strip.at<uchar>(j, i) * 0.25f;
+    float flank = 0;
+    for (int j = 0; j < 5; ++j) flank += profile[j] + profile[kAcross - 1 - j];
+    flank /= 10;
+    float core = 255;
+    for (int j = 16; j < 32; ++j) core = std::min(core, (profile[j - 1] + profile[j] + profile[j + 1]) / 3);
+    dark += flank - core >= dip;
+  }
+  return steps >= 4 ? static_cast<double>(dark) / steps : 1.0;
+}
+
+/// The line through the darkness-weighted centre of the dark pixels within 4 px of `line`,
+/// outside the box (least squares over the positions along it): the run centres on the patch
+/// border put it up to a pixel off, and a crease is only one or two pixels wide.
+CrossingLine RefineLine(const BoxPatch& p, CrossingLine line, float thr) {
+  const cv::Mat& g = p.smooth;
+  const cv::Point2d nrm(-line.dir.y, line.dir.x);
+  const cv::Rect keep_out(p.x - 3, p.y - 3, p.w_px + 7, p.h_px + 7);
+  double st = 0, so = 0, stt = 0, sto = 0, sw = 0;
+  const double len = std::hypot(g.cols, g.rows);
+  for (double t = -len; t <= len; t += 1.0) {
+    double wsum = 0, osum = 0;
+    for (int k = -4; k <= 4; ++k) {
+      const cv::Point q(cvRound(line.point.x + line.dir.x * t + nrm.x * k),
+                        cvRound(line.point.y + line.dir.y * t + nrm.y * k));
+      if (q.x < 0 || q.y < 0 || q.x >= g.cols || q.y >= g.rows || keep_out.contains(q)) continue;
+      const float d = p.white - g.at<uchar>(q) - 0.5f * thr;
+      if (d > 0) wsum += d, osum += d * k;
+    }
+    if (wsum <= 0) continue;
+    const double o = osum / wsum;
+    st += t, so += o, stt += t * t, sto += t * o, sw += 1;
+  }
+  if (sw < 10) return line;
+  const double det = sw * stt - st * st;
+  if (std::abs(det) < 1e-9) return line;
+  const double beta = (sw * sto - st * so) / det, alpha = (so - beta * st) / sw;
+  CrossingLine out;
+  out.point = line.point + nrm * alpha;
+  const cv::Point2d d = line.dir + nrm * beta;
+  out.dir = d / std::hypot(d.x, d.y);
+  return out;
+}
+
+}  // namespace
+
+bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::Mat& scan_gray,
+                      const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, cv::Size2d page_mm,
+                      CrossingLine* line) {
+  const cv::Mat& g = p.smooth;
+  const int w = g.cols, h = g.rows;
+  const float range = std::max(cal.white - cal.black, 40.0f);
+  const float thr = std::max(cal.grow * range, 8.0f);  // gray levels under the local paper
+  // A loop just inside the patch border, and the runs of dark samples on it: where lines enter
+  // and leave the patch. A side that runs along a printed rule (grids put one ~1.5 mm outside
+  // the patch's edge) is moved inwards off it.
+  auto is_dark = [&](int x, int y) { return p.white - g.at<uchar>(y, x) > thr; };
+  auto side_dark = [&](bool horizontal, int at) {
+    int d = 0, total = 0;
+    for (int i = 0; i < (horizontal ? w : h); ++i, ++total) d += horizontal ? is_dark(i, at) : is_dark(at, i);
+    return d > total / 2;
+  };
+  int top = 2, bottom = 2, left = 2, right = 2;
+  while (top < 14 && side_dark(true, top)) top += 3;
+  while (bottom < 14 && side_dark(true, h - 1 - bottom)) bottom += 3;
+  while (left < 14 && side_dark(false, left)) left += 3;
+  while (right < 14 && side_dark(false, w - 1 - right)) right += 3;
+  std::vector<cv::Point> loop;
+  for (int x = left; x < w - right; ++x) loop.push_back({x, top});
+  for (int y = top + 1; y < h - bottom; ++y) loop.push_back({w - 1 - right, y});
+  for (int x = w - 2 - right; x >= left; --x) loop.push_back({x, h - 1 - bottom});
+  for (int y = h - 2 - bottom; y > top; --y) loop.push_back({left, y});
+  const size_t n = loop.size();
+  std::vector<char> dark(n);
+  for (size_t i = 0; i < n; ++i) dark[i] = is_dark(loop[i].x, loop[i].y);
+  size_t start = 0;
+  while (start < n && dark[start]) ++start;
+  if (start == n) return false;
+  std::vector<cv::Point2d> ends;
+  constexpr size_t kMaxRunPx = 24;  // a line meets the border in a short run (3 mm at 15 degrees)
+  for (size_t k = 0; k < n;) {
+    if (!dark[(start + k) % n]) {
+      ++k;
+      continue;
+    }
+    size_t len = 0;
+    cv::Point2d sum(0, 0);
+    for (; k < n && dark[(start + k) % n]; ++k, ++len) sum += cv::Point2d(loop[(start + k) % n]);
+    if (len <= kMaxRunPx) ends.push_back(sum / static_cast<double>(len));
+  }
+  if (ends.size() < 2 || ends.size() > 20) return false;  // none, or a page of text around the box
+  const cv::Point2d centre(p.x + 0.5 * p.w_px, p.y + 0.5 * p.h_px);
+  const double inner_half = 0.5 * p.w_px - p.inset_px;
+  const cv::Point2d origin_mm(box_mm.x - kPatchMarginMm, box_mm.y - kPatchMarginMm);
+  auto to_mm = [&](cv::Point2d q) { return origin_mm + (q + cv::Point2d(0.5, 0.5)) * (1.0 / kPx); };
+  for (size_t i = 0; i < ends.size(); ++i)
+    for (size_t j = i + 1; j < ends.size(); ++j) {
+      const cv::Point2d a = ends[i], d = ends[j] - ends[i];
+      const double len = std::hypot(d.x, d.y);
+      if (len < 0.6 * std::min(w, h)) continue;
+      const cv::Point2d u = d / len, nrm(-u.y, u.x);
+      const cv::Point2d c = centre - a;
+      if (std::abs(c.x * nrm.x + c.y * nrm.y) > inner_half + 3) continue;  // misses the inner area
+      // Dark all the way (the darkest of three pixels across, for a line a pixel off).
+      int on = 0, total = 0;
+      for (double t = 0; t <= len; t += 1.0, ++total) {
+        float darkest = 0;
+        for (int k = -1; k <= 1; ++k) {
+          const cv::Point q(cvRound(a.x + u.x * t + nrm.x * k), cvRound(a.y + u.y * t + nrm.y * k));
+          if (q.x >= 0 && q.y >= 0 && q.x < w && q.y < h) darkest = std::max(darkest, p.white - g.at<uchar>(q));
+        }
+        on += darkest > thr;
+      }
+      if (on < 0.85 * total) continue;
+      // Carries on across the page: 1-17 mm beyond the patch on both sides, along the line as
+      // refitted (the run centres may tilt it by a degree: 0.3 mm at the far end).
+      const CrossingLine fit = RefineLine(p, {a, u}, thr);
+      const cv::Point2d fa = fit.point + fit.dir * (a - fit.point).dot(fit.dir);
+      const cv::Point2d fb = fit.point + fit.dir * (ends[j] - fit.point).dot(fit.dir);
+      const cv::Point2d fu = (fb - fa).dot(fit.dir) >= 0 ? fit.dir : -fit.dir;
+      const float dip = std::max(0.5f * thr, 7.0f);
+      // On one side it may run along a line of printed text, whose letters break the dip up.
+      const double before = LineCarriesOn(scan_gray, mm_to_px, to_mm(fa) - fu * 1.0, -fu, 16.0, dip, page_mm);
+      if (before < 0.3) continue;
+      const double after = LineCarriesOn(scan_gray, mm_to_px, to_mm(fb) + fu * 1.0, fu, 16.0, dip, page_mm);
+      if (after < 0.3 || (std::min(before, after) < 0.55 && std::max(before, after) < 0.8)) continue;
+      *line = fit;
+      return true;
+    }
+  return false;
+}
+
+void DiscountLine(BoxPatch& p, const CrossingLine& line) {
+  const int w = p.gray.cols, h = p.gray.rows;
+  const cv::Point2d nrm(-line.dir.y, line.dir.x);
+  const int reach = static_cast<int>(std::ceil(std::hypot(w, h)));
+  // Gray across the line, one bin per px of distance, from the patch outside the box (and a
+  // little around it): marks inside never count, the line and its shadow run through both sides.
+  std::vector<std::vector<uchar>> bins(2 * reach + 1);
+  const cv::Rect keep_out(p.x - 3, p.y - 3, p.w_px + 7, p.h_px + 7);
+  std::vector<int> bin_of(static_cast<size_t>(w) * h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const double d = (x - line.point.x) * nrm.x + (y - line.point.y) * nrm.y;
+      const int b = std::clamp(static_cast<int>(std::lround(d)) + reach, 0, 2 * reach);
+      bin_of[static_cast<size_t>(y) * w + x] = b;
+      if (!keep_out.contains({x, y})) bins[b].push_back(p.gray.at<uchar>(y, x));
+    }
+  std::vector<float> measured(bins.size(), 1.0f), factor(bins.size(), 1.0f);
+  for (size_t b = 0; b < bins.size(); ++b) {
+    auto& v = bins[b];
+    if (v.size() < 8) continue;
+    // A low quantile rather than the median: a bilevel scan keeps a light crease as dashes.
+    auto q = v.begin() + v.size() / 4;
+    std::nth_element(v.begin(), q, v.end());
+    if (*q < p.white) measured[b] = p.white / std::max<float>(*q, 1.0f);
+  }
+  // The strongest correction of a bin and its two neighbours each side: what is left of a line a
+  // fraction of a pixel off its fit (or of a bilevel crease's ragged edge) would otherwise be a
+  // thin dark seam. Paper next to it only saturates; a mark under it stays ink.
+  for (size_t b = 0; b < bins.size(); ++b)
+    for (size_t k = b >= 2 ? b - 2 : 0; k <= std::min(b + 2, bins.size() - 1); ++k)
+      factor[b] = std::max(factor[b], measured[k]);
+  for (int y = 0; y < h; ++y) {
+    uchar* row = p.gray.ptr<uchar>(y);
+    for (int x = 0; x < w; ++x)
+      row[x] = cv::saturate_cast<uchar>(row[x] * factor[bin_of[static_cast<size_t>(y) * w + x]]);
+  }
+  // What the division leaves of the line's core (a bilevel scan's staircase of one-pixel steps,
+  // a crease wavering by a pixel): the band within 2.5 px of the line is paper wherever it is no
+  // darker than the line itself is outside the box. A pen mark under it is darker and stays.
+  {
+    std::vector<float> residue;
+    std::vector<cv::Point> band;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        const double d = (x - line.point.x) * nrm.x + (y - line.point.y) * nrm.y;
+        if (std::abs(d) > 2.5) continue;
+        band.push_back({x, y});
+        if (!keep_out.contains({x, y})) residue.push_back(p.white - p.gray.at<uchar>(y, x));
+      }
+    if (residue.size() >= 16) {
+      auto k = residue.begin() + static_cast<long>(0.9 * (residue.size() - 1));
+      std::nth_element(residue.begin(), k, residue.end());
+      const float limit = *k + 0.08f * p.white;
+      for (const cv::Point& q : band)
+        if (p.white - p.gray.at<uchar>(q) <= limit) p.gray.at<uchar>(q) = cv::saturate_cast<uchar>(p.white);
+    }
+  }
+  const bool smoothed = p.smooth.data != p.gray.data;
+  if (smoothed)
+    cv::blur(p.gray, p.smooth, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+  InnerStats(p);
+}
+
 BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool located) {
   // Mass boundary (mm^2 of solid-black ink in the largest component, blur skirt included):
   // a dust speck of 0.35 mm is ~0.15, a 1 mm pen dot ~0.8, a pen tick 1+. Logistic in log
@@ -457,30 +695,30 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
   if (p_cancel >= 0.5f) {
     d.state = BoxState::kCancelled;
     d.confidence = p_cancel;
-    if (d.confidence < 0.9f) d.doubt = "nearly filled, mark or cancellation?";
+    if (d.confidence < 0.9f) d.doubt = "box_nearly_filled";
   } else if (p_mark >= 0.5f) {
     d.state = BoxState::kMarked;
     d.confidence = std::min(p_mark, 1.0f - p_cancel);
     if (trail_sure) d.confidence = std::max(d.confidence, std::min(0.85f, 1.0f - p_cancel));
     if (1.0f - p_cancel < p_mark && d.confidence < 0.9f) {
-      d.doubt = "heavy shading, mark or cancellation?";
+      d.doubt = "heavy_mark";
     } else if (faint) {
       d.confidence = std::min(d.confidence, 0.6f);
-      d.doubt = "faint mark";
+      d.doubt = "faint_mark";
     } else if (d.confidence < 0.9f) {
-      d.doubt = "faint mark";
+      d.doubt = "faint_mark";
     }
   } else {
     d.state = BoxState::kEmpty;
     d.confidence = 1.0f - p_mark;
-    if (d.confidence < 0.9f) d.doubt = "faint ink";
+    if (d.confidence < 0.9f) d.doubt = "faint_ink";
     if (clean_page && m.cluster_fragments >= 3 && m.cluster_mm >= kTrailMm) {
       d.state = BoxState::kMarked;
       d.confidence = trail_sure ? 0.85f : 0.6f;
-      d.doubt = trail_sure ? "" : "broken faint stroke";
+      d.doubt = trail_sure ? "" : "broken_faint_stroke";
     } else if (m.fragments >= 2 && m.cluster_mm >= 1.5f) {
       d.confidence = std::min(d.confidence, 0.6f);
-      d.doubt = "scattered ink";
+      d.doubt = "scattered_ink";
     } else if ((m.circle_coverage >= kCircleSure && m.ring_sides >= 2) ||
         (m.circle_coverage >= kCircleSure - 0.13f && m.ring_sides >= 3)) {
       d.state = BoxState::kMarked;
@@ -490,11 +728,11 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
       // Ink around much of an empty box: probably a circle drawn around it.
       d.state = BoxState::kMarked;
       d.confidence = 0.6f;
-      d.doubt = "circled rather than ticked";
+      d.doubt = "circled_box";
     } else if (m.mark_mm2 > 0.5f * kMarkMidMm2 && m.ring_mm2 > 0.3f) {
       // Some ink inside and more just outside: possibly a mark written mostly beside the box.
       d.confidence = std::min(d.confidence, 0.6f);
-      d.doubt = "mark mostly outside the box";
+      d.doubt = "mark_outside_box";
     }
   }
   // A faint component with gentle slopes is a smudge or eraser residue more often than a
@@ -502,11 +740,11 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
   if (m.mark_mm2 > 0.5f * kMarkMidMm2 && m.mark_peak < 0.45f && m.mark_sharpness < kSmudgeSharpness &&
       d.state != BoxState::kCancelled && m.solid < 0.5f) {
     d.confidence = std::min(d.confidence, 0.6f);
-    d.doubt = "faint smudge, mark or eraser residue?";
+    d.doubt = "faint_smudge";
   }
   if (!located) {
     d.confidence = std::min(d.confidence, 0.7f);
-    d.doubt = d.doubt.empty() ? "box outline not found" : d.doubt + ", box outline not found";
+    d.outline_missing = true;
   }
   return d;
 }

@@ -91,6 +91,9 @@ struct BoxMeasurement {
   float cluster_mm = 0.0f;
   int cluster_fragments = 0;    ///< components in that group.
   float min_cell_solid = 0.0f;  ///< least solid ninth of the inner area (3 x 3 cells).
+  /// Share of the rim between the inner area and the printed outline that is solid: ~1 for a
+  /// fill that reaches (and spills over) the edges, low for shading drawn inside the box.
+  float rim_solid = 0.0f;
   float total_mm2 = 0.0f;  ///< all ink above threshold, mm^2 of solid black.
   int ring_sides = 0;      ///< sides of the box (0..4) with ink just outside it.
   float ring_mm2 = 0.0f;   ///< ink just outside the box, mm^2 of solid black.
@@ -101,10 +104,35 @@ struct BoxMeasurement {
 
 BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& calibration);
 
+/// A straight line crossing a box's whole patch through the box's inner area and carrying on
+/// along the page beyond it on both sides: a fold's crease, a scanner streak that is not
+/// vertical. Nothing a respondent draws in a box does that.
+struct CrossingLine {
+  cv::Point2d point;  ///< a point on it, patch px.
+  cv::Point2d dir;    ///< unit direction, patch px (= page mm directions: the patch is upright).
+};
+
+/// Looks for a CrossingLine through the box of `patch` (cut around `box_mm` by LocateBox) on a
+/// page of `page_mm` (the line must carry on 1-17 mm beyond the patch on both sides, as far as
+/// the page reaches). Costs a few microseconds when there is none: called only for boxes that
+/// hold something.
+bool FindCrossingLine(const BoxPatch& patch, const PageCalibration& calibration, const cv::Mat& scan_gray,
+                      const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, cv::Size2d page_mm,
+                      CrossingLine* line);
+
+/// Divides the line's darkness out of the patch: its profile across the line (crease core and
+/// shadow alike), measured on the patch outside the box, so a crease through an empty box
+/// leaves it empty and a mark under it keeps its own darkness.
+void DiscountLine(BoxPatch& patch, const CrossingLine& line);
+
 struct BoxDecision {
   BoxState state = BoxState::kEmpty;
   float confidence = 0.0f;
-  std::string doubt;  ///< what is uncertain, for the review reason ("faint mark").
+  /// What is uncertain, as a box reason code (docs/review-reasons.md: "faint_mark",
+  /// "heavy_mark", ...), or "" when nothing in particular.
+  std::string doubt;
+  bool outline_missing = false;  ///< the printed square was not found (code box_not_found).
+  bool crossed = false;  ///< a crease or streak crossed the box and was discounted before deciding.
 };
 
 BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& calibration, bool located);

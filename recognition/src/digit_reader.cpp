@@ -7,6 +7,7 @@
 
 #include "digit_features.h"
 #include "recognition/handwriting.h"
+#include "recognition/recognition.h"
 
 namespace phieu::recognition {
 
@@ -94,23 +95,23 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
   r.value = value;
   r.confidence = weakest;
 
-  std::vector<std::string> why;
-  if (!model_error.empty()) why.push_back("no digit model (" + model_error + ")");
+  std::vector<core::ReviewReason>& why = r.reasons;
+  if (!model_error.empty()) why.push_back({"no_digit_model", {{"detail", model_error}}});
   else if (unreadable > 0)
-    why.push_back(std::to_string(unreadable) + (unreadable == 1 ? " digit" : " digits") + " unclear" +
-                  (over_border > 0 ? " (" + std::to_string(over_border) + " written over the cell border)" : ""));
-  if (gap) why.push_back("empty cell between digits");
+    why.push_back({"digits_unclear", {{"count", std::to_string(unreadable)}, {"over_border", std::to_string(over_border)}}});
+  if (gap) why.push_back({"digit_gap", {}});
   if (why.empty() && options.has_range) {
     long v = std::stol(value);  // only accepted digits here: at most ~18 cells fit in a long
     if (v < options.range_min || v > options.range_max) {
-      why.push_back(value + " is outside " + std::to_string(options.range_min) + "-" +
-                    std::to_string(options.range_max));
+      why.push_back({"digit_out_of_range", {{"value", value},
+                                            {"min", std::to_string(options.range_min)},
+                                            {"max", std::to_string(options.range_max)}}});
       r.confidence = std::min(r.confidence, 0.5f);
     }
   }
   if (!why.empty()) {
     r.needs_review = true;
-    for (size_t i = 0; i < why.size(); ++i) r.reason += (i ? "; " : "") + why[i];
+    r.reason = ReasonText(why);
   }
   return r;
 }

@@ -86,12 +86,6 @@ bool NeighbourShift(const std::vector<Box>& boxes, core::PointMm at, const Box* 
   return true;
 }
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
-  return out;
-}
-
 /// How the respondent marks on this page. The form asks for a cross and says a correction is
 /// a solid fill over it, but many people answer by filling the box: then a question holding
 /// only a filled box is the rule, not the exception, and filled boxes are their answers.
@@ -113,6 +107,76 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
   return lone_fills >= 2 && lone_fills >= crossed;
 }
 
+/// A question holding nothing but a fill, or one heavy mark (more than half of its box solid):
+/// the way a respondent who shades answers.
+bool ShadedQuestion(const std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured) {
+  int marked = 0, cancelled = 0, heavy = 0;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    marked += decisions[i].state == BoxState::kMarked;
+    cancelled += decisions[i].state == BoxState::kCancelled;
+    heavy += decisions[i].state == BoxState::kMarked && measured[i]->solid > 0.5f;
+  }
+  return (marked == 0 && cancelled > 0) || (marked == 1 && heavy == 1 && cancelled == 0);
+}
+
+/// How many box questions of the page are ShadedQuestion()s (as the box pass decided them).
+int ShadedQuestions(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
+  std::map<size_t, std::pair<std::vector<BoxDecision>, std::vector<const BoxMeasurement*>>> per_field;
+  for (const BoxDetail& b : boxes) {
+    per_field[b.field].first.push_back(b.decision);
+    per_field[b.field].second.push_back(&b.measurement);
+  }
+  int shaded = 0;
+  for (const auto& [field, got] : per_field)
+    shaded += core::IsBoxKind(layout.fields[field].kind) && ShadedQuestion(got.first, got.second);
+  return shaded;
+}
+
+/// A fill solid enough to be a cancellation whatever the rest of the page says: blacked out
+/// over the whole box (every ninth of it).
+constexpr float kBlackedOutSolid = 0.93f;
+constexpr float kBlackedOutCell = 0.8f;
+constexpr float kBlackedOutRim = 0.6f;
+/// Confidence given to a heavy mark read as the answer because it is alone in its question.
+constexpr float kLoneHeavyMark = 0.9f;
+
+/// Shading, hatching, a felt-pen cross or a scribble is often taken for a cancellation (a box
+/// filled in solid) or doubted as one. The form defines a cancellation as a fill over a mark
+/// being replaced: it sits beside another mark in the question. So in a question where no box
+/// holds an ordinary mark, its fills are the respondent's answers, and a lone mark doubted only
+/// for being heavy is the answer. The exception is a box blacked out completely, up to its
+/// edges, by a respondent who does not answer by shading (fewer than two OTHER questions of the
+/// page hold only a fill or a heavy mark: `shaded_elsewhere`): that is what the form calls a
+/// cancellation, and its replacement may have been missed, so a person looks.
+void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
+                         int shaded_on_page) {
+  const bool shades_answers = shaded_on_page - (ShadedQuestion(decisions, measured) ? 1 : 0) >= 2;
+  int marked = 0, cancelled = 0;
+  for (const BoxDecision& d : decisions) {
+    marked += d.state == BoxState::kMarked;
+    cancelled += d.state == BoxState::kCancelled;
+  }
+  auto answer = [](BoxDecision& d) {
+    d.state = BoxState::kMarked;
+    d.confidence = d.outline_missing ? std::min(kLoneHeavyMark, 0.7f) : kLoneHeavyMark;
+    d.doubt.clear();
+  };
+  if (marked == 0 && cancelled > 0) {
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      if (decisions[i].state != BoxState::kCancelled) continue;
+      const BoxMeasurement& m = *measured[i];
+      const bool blacked_out =
+          m.solid >= kBlackedOutSolid && m.min_cell_solid >= kBlackedOutCell && m.rim_solid >= kBlackedOutRim;
+      if (blacked_out && !shades_answers) return;  // a cancellation as the form defines it
+    }
+    for (BoxDecision& d : decisions)
+      if (d.state == BoxState::kCancelled) answer(d);
+  } else if (marked == 1 && cancelled == 0) {
+    for (BoxDecision& d : decisions)
+      if (d.state == BoxState::kMarked && d.doubt == "heavy_mark") answer(d);
+  }
+}
+
 /// A correction's remaining mark is accepted from this confidence and this share of the box
 /// inked up (ordinary marks from ReadOptions::review_below): the whole answer rests on it. On
 /// the bench and probe stacks a real replacement cross or tick inks 16% or more of the box; a
@@ -127,8 +191,10 @@ constexpr float kSureReplacementInk = 0.12f;
 void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
                    const std::vector<LabelMark>& labels, bool ink_beside, const ReadOptions& options,
                    FieldReading& out) {
-  std::vector<std::string> reasons;
-  std::string remark;  // kept with an accepted reading
+  std::vector<core::ReviewReason> reasons;
+  std::vector<core::ReviewReason> remark;  // kept with an accepted reading
+  auto count = [](int n) { return std::vector<std::pair<std::string, std::string>>{{"count", std::to_string(n)}}; };
+  auto box = [&](size_t i) { return std::vector<std::pair<std::string, std::string>>{{"box", field.options[i].value}}; };
   float confidence = 1.0f;
   int marked = 0, cancelled = 0;
   bool faint_anywhere = false;
@@ -140,19 +206,20 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
       out.selected.push_back(field.options[i].value);
     }
     if (d.state == BoxState::kCancelled) ++cancelled;
-    if (d.confidence < options.review_below)
-      reasons.push_back("box " + field.options[i].value + ": " +
-                        (d.doubt.empty() ? std::string("uncertain") : d.doubt));
-    if (!d.doubt.empty()) faint_anywhere = true;
+    if (d.confidence < options.review_below) {
+      if (!d.doubt.empty()) reasons.push_back({d.doubt, box(i)});
+      if (d.outline_missing) reasons.push_back({"box_not_found", box(i)});
+      if (d.doubt.empty() && !d.outline_missing) reasons.push_back({"box_uncertain", box(i)});
+    }
+    if (!d.doubt.empty() || d.outline_missing) faint_anywhere = true;
   }
   const bool one_answer = field.kind != core::FieldKind::kMulti;
   if (one_answer && marked >= 2) {
-    reasons.push_back(std::to_string(marked) + " boxes marked in a one-answer question");
+    reasons.push_back({"two_marks_single", count(marked)});
     confidence = std::min(confidence, 0.5f);
   }
   if (!one_answer && field.max > 0 && marked > field.max) {
-    reasons.push_back(std::to_string(marked) + " marked, at most " + std::to_string(field.max) +
-                      " allowed");
+    reasons.push_back({"over_max", {{"count", std::to_string(marked)}, {"max", std::to_string(field.max)}}});
     confidence = std::min(confidence, 0.5f);
   }
   if (one_answer && marked == 1 && cancelled > 0) {
@@ -162,16 +229,14 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     for (size_t i = 0; i < decisions.size(); ++i)
       if (decisions[i].state == BoxState::kMarked &&
           (decisions[i].confidence < kSureReplacement || out.boxes[i].ink < kSureReplacementInk)) {
-        reasons.push_back("box " + field.options[i].value +
-                          ": a faint mark beside a filled box: the corrected answer, or a stray?");
+        reasons.push_back({"faint_replacement", box(i)});
         confidence = std::min(confidence, 0.6f);
       }
   }
   if (!one_answer && marked > 0 && cancelled > 0) {
     // In a one-answer question a fill beside a cross can only be the correction the form
     // describes; with several answers allowed it may as well be one more choice.
-    reasons.push_back(std::to_string(cancelled) + (cancelled == 1 ? " box" : " boxes") +
-                      " filled beside a cross: a correction or another choice?");
+    reasons.push_back({"fill_beside_cross", count(cancelled)});
     confidence = std::min(confidence, 0.5f);
   }
   for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i) {
@@ -180,15 +245,15 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     // nothing, so a person decides. A loop is a deliberate choice wherever it is; a lesser mark
     // (a cross, a tick, a word, a stray line) only matters when no box holds an answer.
     if (labels[i].circled)
-      reasons.push_back("option " + field.options[i].value + ": its label is circled, its box left empty");
+      reasons.push_back({"label_circled", {{"option", field.options[i].value}}});
     else if (labels[i].pen_mark && marked == 0)
-      reasons.push_back("option " + field.options[i].value + ": a pen mark at its label, its box left empty");
+      reasons.push_back({"label_marked", {{"option", field.options[i].value}}});
     else
       continue;
     confidence = std::min(confidence, 0.5f);
   }
   if (marked == 0 && cancelled > 0) {
-    reasons.push_back("mark cancelled with no replacement");
+    reasons.push_back({"cancelled_no_replacement", {}});
     confidence = std::min(confidence, 0.5f);
   } else if (marked == 0 && field.required) {
     // The template says an answer is expected. A blank may hide a missed light mark, or an
@@ -196,22 +261,23 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     // box surely empty, no ink around them) is the respondent's answer, and a reviewer could
     // only confirm it: it is recorded as unanswered and counted (status, export), not queued.
     if (faint_anywhere)
-      reasons.push_back("required question unanswered (faint ink seen)");
+      reasons.push_back({"required_blank_faint", {}});
     else if (options.review_blank_required || !reasons.empty())  // e.g. beside a circled text
-      reasons.push_back("required question unanswered");
+      reasons.push_back({"required_blank", {}});
     else if (ink_beside)
-      reasons.push_back("required question unanswered (pen marks beside its boxes)");
+      reasons.push_back({"required_blank_ink_beside", {}});
     else
-      remark = kRequiredLeftBlank;
+      remark.push_back({"required_left_blank", {}});
   } else if (marked == 0 && ink_beside && reasons.empty()) {
     // An optional question with no box marked, but a stroke beside the boxes: a tick that
     // landed on a box's edge or beside it, or a stray. Taken as blank it could lose an answer.
-    reasons.push_back("no box marked, but pen marks beside the boxes");
+    reasons.push_back({"ink_beside_boxes", {}});
   }
   if (marked == 0 && ink_beside) confidence = std::min(confidence, 0.5f);
   out.confidence = confidence;
   out.needs_review = !reasons.empty();
-  out.reason = out.needs_review ? Join(reasons) : remark;
+  out.reasons = out.needs_review ? std::move(reasons) : std::move(remark);
+  out.reason = ReasonText(out.reasons);
 }
 
 }  // namespace
@@ -289,6 +355,8 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
 
   PageBoxes out;
   out.calibration = cal;
+  cv::Size2d page_mm(210.0, 297.0);
+  if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
   for (const BoxRef& b : boxes) {
     BoxDetail d;
     d.field = b.field;
@@ -300,6 +368,24 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     d.dy = b.patch.y - b.patch.nominal_y;
     d.measurement = MeasureBox(b.patch, cal);
     d.decision = DecideBox(d.measurement, cal, b.located);
+    if (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty()) {
+      // Something in the box: if it is a fold's crease or a streak running across the page,
+      // take its darkness out and read the box again.
+      const core::RectMm& box_mm = layout.fields[b.field].options[b.option].box_mm;
+      CrossingLine line;
+      if (FindCrossingLine(b.patch, cal, scan_gray, mm_to_px, box_mm, page_mm, &line)) {
+        BoxPatch clean = b.patch;
+        clean.gray = b.patch.gray.clone();
+        clean.smooth = b.patch.smooth.data == b.patch.gray.data ? clean.gray : b.patch.smooth.clone();
+        DiscountLine(clean, line);
+        d.measurement = MeasureBox(clean, cal);
+        d.decision = DecideBox(d.measurement, cal, b.located);
+        d.decision.crossed = true;
+        if (d.decision.state == BoxState::kEmpty && d.decision.confidence < 0.9f &&
+            d.decision.doubt == "faint_ink")
+          d.decision.doubt = "crease_through_box";
+      }
+    }
     out.boxes.push_back(std::move(d));
   }
   return out;
@@ -321,6 +407,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
+  const int shaded_questions = ShadedQuestions(layout, boxes);
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -336,17 +423,21 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       std::vector<BoxDecision> decisions;
       core::RectMm boxes_mm;
       std::vector<float> sx, sy;
+      std::vector<const BoxMeasurement*> measured;
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
         const BoxDetail& b = boxes[next_box];
-        const BoxMeasurement& m = b.measurement;
         BoxDecision d = b.decision;
         if (fills_are_marks && d.state == BoxState::kCancelled) d.state = BoxState::kMarked;
-        r.boxes.push_back({f.options[oi].value, d.state, m.ink, m.fill, d.confidence});
         decisions.push_back(std::move(d));
+        measured.push_back(&b.measurement);
         boxes_mm = core::Union(boxes_mm, f.options[oi].box_mm);
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
+      ReadHeavyMarksAlone(decisions, measured, shaded_questions);
+      for (size_t oi = 0; oi < f.options.size(); ++oi)
+        r.boxes.push_back({f.options[oi].value, decisions[oi].state, measured[oi]->ink, measured[oi]->fill,
+                           decisions[oi].confidence});
       shift_mm = {Median(sx), Median(sy)};
       const bool answered = std::any_of(decisions.begin(), decisions.end(),
                                         [](const BoxDecision& d) { return d.state == BoxState::kMarked; });
@@ -400,6 +491,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         r.confidence = d.confidence;
         r.needs_review = d.needs_review;
         r.reason = d.reason;
+        r.reasons = std::move(d.reasons);
       } else {
         // Inset so the printed frame stays out even with ~1 mm of paper stretch the anchors do
         // not model; handwriting seldom runs within a millimetre of the frame.
@@ -408,6 +500,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         r.confidence = t.confidence;
         r.needs_review = t.needs_review;
         r.reason = t.reason;
+        r.reasons = std::move(t.reasons);
       }
       r.crop_mm = extent.Grown(kCropPadMm);
     }

@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "recognition/handwriting.h"
+#include "recognition/recognition.h"
 
 namespace phieu::recognition {
 namespace {
@@ -104,12 +105,14 @@ TextReading ReadTextArea(const cv::Mat& area_gray, double px_per_mm, int lines, 
     // a deliberate "no comment" (or a slip) and reviewing them would cost a reviewer a look
     // per form for no data, so they are not reviewed either; the reason records what was seen.
     r.confidence = ink.ink_class == InkClass::kBlank ? 1.0f : 0.9f;
-    r.reason = ink.reason;
+    r.reasons = {{ink.code, {}}};
+    r.reason = ReasonText(r.reasons);
     return r;
   }
   r.needs_review = true;
   if (ocr == nullptr) {
-    r.reason = "handwriting present, no OCR engine: transcribe";
+    r.reasons = {{"handwriting_no_ocr", {}}};
+    r.reason = ReasonText(r.reasons);
     return r;
   }
   const double ppm = px_per_mm;
@@ -148,7 +151,8 @@ TextReading ReadTextArea(const cv::Mat& area_gray, double px_per_mm, int lines, 
     r.lines.push_back(std::move(got));
   }
   if (text.empty()) {
-    r.reason = "handwriting present, OCR read nothing: transcribe";
+    r.reasons = {{"handwriting_ocr_empty", {}}};
+    r.reason = ReasonText(r.reasons);
     return r;
   }
   r.text = text;
@@ -160,9 +164,11 @@ TextReading ReadTextArea(const cv::Mat& area_gray, double px_per_mm, int lines, 
     has_word = g_unichar_isalnum(g_utf8_get_char(p));
   if (has_word && r.confidence >= options.accept_above && min_word >= options.word_accept_above) {
     r.needs_review = false;
-    r.reason = "handwriting read with high confidence";
+    r.reasons = {{"handwriting_sure", {}}};
+    r.reason = ReasonText(r.reasons);
   } else {
-    r.reason = "handwriting: check the draft transcription";
+    r.reasons = {{"handwriting_check_draft", {}}};
+    r.reason = ReasonText(r.reasons);
   }
   return r;
 }

@@ -10,6 +10,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "recognition/recognition.h"
+
 namespace phieu::recognition {
 namespace internal {
 namespace {
@@ -403,7 +405,8 @@ InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions
   r.ink = internal::InkStrength(m.contrast, all_ink);
   if (m.components.empty()) {
     r.ink_class = InkClass::kBlank;
-    r.reason = "blank";
+    r.code = "blank";
+    r.reason = ReasonText(core::ReviewReason{r.code, {}});
     return r;
   }
   const double ppm = px_per_mm;
@@ -420,14 +423,16 @@ InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions
 
   if (largest_extent_mm <= options.stray_max_extent_mm && r.components <= 3) {
     r.ink_class = InkClass::kStray;
-    r.reason = "only a dot or a tiny mark, not a comment";
+    r.code = "dot";
+    r.reason = ReasonText(core::ReviewReason{r.code, {}});
     return r;
   }
   // One short flick and nothing else (cut in two where it crosses a rule): the pen touched
   // the paper on its way. Written words on these 9 mm lines are taller or longer.
   if (r.components <= 2 && std::max(box.width, box.height) / ppm <= options.stray_stroke_max_mm) {
     r.ink_class = InkClass::kStray;
-    r.reason = "a single short stroke (a pen touch), not a comment";
+    r.code = "short_stroke";
+    r.reason = ReasonText(core::ReviewReason{r.code, {}});
     return r;
   }
   // A dash: one stroke (maybe broken in two by a rule), long, thin and near horizontal. Its
@@ -449,12 +454,14 @@ InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions
     if (len >= options.dash_min_length_mm && thick <= options.dash_max_thickness_mm &&
         angle <= options.dash_max_angle_deg) {
       r.ink_class = InkClass::kDash;
-      r.reason = "a dash, not a comment";
+      r.code = "dash";
+    r.reason = ReasonText(core::ReviewReason{r.code, {}});
       return r;
     }
   }
   r.ink_class = InkClass::kWritten;
-  r.reason = "handwriting present";
+  r.code = "handwriting_present";
+    r.reason = ReasonText(core::ReviewReason{r.code, {}});
   return r;
 }
 

@@ -40,8 +40,17 @@ std::vector<cv::Point2d> Bowed(const BoxFrame& f, double u0, double v0, double u
   return pts;
 }
 
+// One stroke of a box mark, by the pen's stroke model.
+void Stroke(cv::Mat& ink, const Pen& pen, const std::vector<cv::Point2d>& pts, double width_px,
+            double jitter_px, Rng& rng) {
+  if (pen.pressure_model)
+    DrawPressureStroke(ink, pts, width_px, rng);
+  else
+    DrawStroke(ink, pts, width_px, jitter_px, rng);
+}
+
 // Zig-zag strokes across the box between v_top and v_bottom: shading and solid fills.
-void ZigZag(cv::Mat& ink, const BoxFrame& f, double lo, double hi, double step, double width_px,
+void ZigZag(cv::Mat& ink, const Pen& pen, const BoxFrame& f, double lo, double hi, double step, double width_px,
             double jitter, Rng& rng) {
   std::vector<cv::Point2d> pts;
   bool left = true;
@@ -50,7 +59,7 @@ void ZigZag(cv::Mat& ink, const BoxFrame& f, double lo, double hi, double step, 
     pts.push_back(f(u, v + Uniform(rng, -0.02, 0.02)));
     left = !left;
   }
-  DrawStroke(ink, pts, width_px, jitter, rng);
+  Stroke(ink, pen, pts, width_px, jitter, rng);
 }
 
 }  // namespace
@@ -84,6 +93,53 @@ void DrawStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double 
     return;
   }
   cv::polylines(ink, pts, false, cv::Scalar(255), thickness, cv::LINE_AA, kShift);
+}
+
+void DrawPressureStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double width_px, Rng& rng) {
+  if (points_px.empty()) return;
+  // A Catmull-Rom path through the points, walked in 0.4 px steps; each step stamps a disc whose
+  // radius and darkness follow the pressure: it rises over the first tenth, wavers, and tapers
+  // as the pen lifts. Ballpoints skip now and then (a short gap of weak coverage).
+  std::vector<cv::Point2d> p = points_px;
+  if (p.size() == 1) p.push_back(p[0] + cv::Point2d(0.5, 0.5));
+  std::vector<cv::Point2d> path;
+  for (size_t i = 0; i + 1 < p.size(); ++i) {
+    const cv::Point2d p0 = i > 0 ? p[i - 1] : p[i], p1 = p[i], p2 = p[i + 1], p3 = i + 2 < p.size() ? p[i + 2] : p[i + 1];
+    const double len = std::hypot(p2.x - p1.x, p2.y - p1.y);
+    const int steps = std::max(1, static_cast<int>(len / 0.4));
+    for (int k = 0; k < steps; ++k) {
+      const double t = static_cast<double>(k) / steps, t2 = t * t, t3 = t2 * t;
+      path.push_back(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2 +
+                            (-p0 + 3 * p1 - 3 * p2 + p3) * t3));
+    }
+  }
+  path.push_back(p.back());
+  const double base = Uniform(rng, 0.75, 1.0), wobble = Uniform(rng, 0.05, 0.2), freq = Uniform(rng, 0.02, 0.08);
+  const double phase = Uniform(rng, 0, 2 * kPi);
+  const double taper_in = Uniform(rng, 0.03, 0.12), taper_out = Uniform(rng, 0.1, 0.3);
+  int skip = 0;
+  const size_t n = path.size();
+  for (size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / std::max<size_t>(1, n - 1);
+    double pressure = base * (1 + wobble * std::sin(phase + freq * static_cast<double>(i)));
+    if (t < taper_in) pressure *= 0.35 + 0.65 * t / taper_in;
+    if (t > 1 - taper_out) pressure *= 0.25 + 0.75 * (1 - t) / taper_out;
+    if (skip == 0 && Chance(rng, 0.002)) skip = UniformInt(rng, 3, 10);
+    if (skip > 0) --skip, pressure *= 0.3;
+    pressure = std::clamp(pressure, 0.05, 1.0);
+    const double r = std::max(0.35, 0.5 * width_px * (0.55 + 0.45 * pressure));
+    const cv::Point c(cvRound(path[i].x * (1 << kShift)), cvRound(path[i].y * (1 << kShift)));
+    const int value = static_cast<int>(255 * pressure);
+    const cv::Rect roi(cvRound(path[i].x - r - 2), cvRound(path[i].y - r - 2), cvRound(2 * r + 5), cvRound(2 * r + 5));
+    const cv::Rect clip = roi & cv::Rect(0, 0, ink.cols, ink.rows);
+    if (clip.empty()) continue;
+    // max-blend: overlapping stamps do not add up past the pen's darkest.
+    cv::Mat stamp(clip.size(), CV_8U, cv::Scalar(0));
+    cv::circle(stamp, c - cv::Point(clip.x << kShift, clip.y << kShift), cvRound(r * (1 << kShift)),
+               cv::Scalar(value), cv::FILLED, cv::LINE_AA, kShift);
+    cv::Mat dst = ink(clip);
+    cv::max(dst, stamp, dst);
+  }
 }
 
 void DrawLabelCircle(cv::Mat& ink, const core::RectMm& label, const core::RectMm& box, const Pen& pen,
@@ -134,17 +190,17 @@ void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const P
       std::vector<cv::Point2d> pts = Bowed(f, Uniform(rng, 0.1, 0.25), Uniform(rng, 0.45, 0.6), ux, uy, 0.03);
       auto up = Bowed(f, ux, uy, Uniform(rng, 0.8, 1.0), Uniform(rng, 0.0, 0.2), Uniform(rng, -0.08, 0.08));
       pts.insert(pts.end(), up.begin() + 1, up.end());
-      DrawStroke(ink, pts, width, jitter, rng);
+      Stroke(ink, pen, pts, width, jitter, rng);
       break;
     }
     case MarkShape::kCross:
-      DrawStroke(ink, Bowed(f, Uniform(rng, 0.1, 0.25), Uniform(rng, 0.1, 0.25), Uniform(rng, 0.75, 0.9),
+      Stroke(ink, pen, Bowed(f, Uniform(rng, 0.1, 0.25), Uniform(rng, 0.1, 0.25), Uniform(rng, 0.75, 0.9),
                             Uniform(rng, 0.75, 0.9), Uniform(rng, -0.06, 0.06)), width, jitter, rng);
-      DrawStroke(ink, Bowed(f, Uniform(rng, 0.75, 0.9), Uniform(rng, 0.1, 0.25), Uniform(rng, 0.1, 0.25),
+      Stroke(ink, pen, Bowed(f, Uniform(rng, 0.75, 0.9), Uniform(rng, 0.1, 0.25), Uniform(rng, 0.1, 0.25),
                             Uniform(rng, 0.75, 0.9), Uniform(rng, -0.06, 0.06)), width, jitter, rng);
       break;
     case MarkShape::kSlash:
-      DrawStroke(ink, Bowed(f, Uniform(rng, 0.2, 0.35), Uniform(rng, 0.75, 0.9), Uniform(rng, 0.65, 0.8),
+      Stroke(ink, pen, Bowed(f, Uniform(rng, 0.2, 0.35), Uniform(rng, 0.75, 0.9), Uniform(rng, 0.65, 0.8),
                             Uniform(rng, 0.1, 0.25), Uniform(rng, -0.05, 0.05)), width, jitter, rng);
       break;
     case MarkShape::kDot: {
@@ -155,7 +211,7 @@ void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const P
         double rr = r * (1 - t / (5 * kPi));
         pts.push_back(f(0.5 + rr * std::cos(t), 0.5 + rr * std::sin(t)));
       }
-      DrawStroke(ink, pts, width * 1.3, jitter * 0.5, rng);
+      Stroke(ink, pen, pts, width * 1.3, jitter * 0.5, rng);
       break;
     }
     case MarkShape::kCircle: {
@@ -167,25 +223,87 @@ void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const P
         double g = 1 + 0.06 * t / sweep;
         pts.push_back(f(0.5 + rx * g * std::cos(start + t), 0.5 + ry * g * std::sin(start + t)));
       }
-      DrawStroke(ink, pts, width, jitter, rng);
+      Stroke(ink, pen, pts, width, jitter, rng);
       break;
     }
     case MarkShape::kShade:
-      ZigZag(ink, f, 0.2, 0.8, Uniform(rng, 0.14, 0.2), width, jitter * 0.6, rng);
+      ZigZag(ink, pen, f, 0.2, 0.8, Uniform(rng, 0.14, 0.2), width, jitter * 0.6, rng);
       break;
     case MarkShape::kCancelled: {
       // The original cross, then blacked out with dense back-and-forth strokes past the edges.
       DrawBoxMark(ink, box, MarkShape::kCross, pen, dpi, 1.0, false, rng);
       double step = std::max(0.04, 0.7 * width / side);
-      ZigZag(ink, f, -0.05, 1.05, step, width * 1.2, jitter * 0.4, rng);
+      ZigZag(ink, pen, f, -0.05, 1.05, step, width * 1.2, jitter * 0.4, rng);
       BoxFrame g = f;
       g.cos_a = std::cos(angle + kPi / 2);
       g.sin_a = std::sin(angle + kPi / 2);
-      ZigZag(ink, g, -0.02, 1.02, step * 1.3, width * 1.2, jitter * 0.4, rng);
+      ZigZag(ink, pen, g, -0.02, 1.02, step * 1.3, width * 1.2, jitter * 0.4, rng);
       break;
     }
     case MarkShape::kLabelCircle:
       break;  // drawn around the label by DrawLabelCircle, nothing in the box.
+    case MarkShape::kHatch: {
+      // Separate parallel strokes (the pen lifted between them), gaps of 0.5-1.2 mm, kept inside
+      // the box: horizontal, diagonal or steep, sometimes a second layer across the first.
+      BoxFrame g = f;
+      g.scale = 1.0;
+      const double a = angle + (Chance(rng, 0.5) ? Uniform(rng, -0.2, 0.2) : Uniform(rng, 0.6, 1.0) * (Chance(rng, 0.5) ? 1 : -1));
+      const double gap = Uniform(rng, 0.5, 1.2) / std::min(box.w, box.h);
+      auto layer = [&](double theta) {
+        const double c = std::cos(theta), sn = std::sin(theta);
+        for (double t = -0.45; t <= 0.45; t += gap + Uniform(rng, -0.2, 0.2) * gap) {
+          // The chord of the inner square (0.12..0.88) along direction theta at offset t.
+          double first = 2, last = -2;
+          for (double s = -0.8; s <= 0.8; s += 0.02) {
+            const double u = 0.5 + s * c - t * sn, v = 0.5 + s * sn + t * c;
+            if (u < 0.13 || u > 0.87 || v < 0.13 || v > 0.87) continue;
+            first = std::min(first, s), last = std::max(last, s);
+          }
+          if (last - first < 0.1) continue;
+          first += Uniform(rng, 0.0, 0.05), last -= Uniform(rng, 0.0, 0.05);
+          const std::vector<cv::Point2d> pts = {g(0.5 + first * c - t * sn, 0.5 + first * sn + t * c),
+                                                g(0.5 + last * c - t * sn, 0.5 + last * sn + t * c)};
+          Stroke(ink, pen, pts, width, jitter * 0.5, rng);
+        }
+      };
+      layer(a);
+      if (Chance(rng, 0.3)) layer(a + kPi / 2 + Uniform(rng, -0.3, 0.3));
+      break;
+    }
+    case MarkShape::kMarkerCross:
+      // The pen is wide (Pen::marker): an ordinary cross, often a little larger.
+      Stroke(ink, pen, Bowed(f, Uniform(rng, 0.05, 0.2), Uniform(rng, 0.05, 0.2), Uniform(rng, 0.8, 0.95),
+                            Uniform(rng, 0.8, 0.95), Uniform(rng, -0.05, 0.05)), width, jitter, rng);
+      Stroke(ink, pen, Bowed(f, Uniform(rng, 0.8, 0.95), Uniform(rng, 0.05, 0.2), Uniform(rng, 0.05, 0.2),
+                            Uniform(rng, 0.8, 0.95), Uniform(rng, -0.05, 0.05)), width, jitter, rng);
+      break;
+    case MarkShape::kScribble: {
+      // A quick tangle of 6-14 loops' worth of points in the middle of the box.
+      // Drawn in the box (at most a little larger than it), each step reflected off the edges of
+      // the middle of the box: clamping would pile the tangle up along one edge.
+      BoxFrame g = f;
+      g.scale = std::min(f.scale, 1.1);
+      auto reflect = [](double x) {
+        while (x < 0.18 || x > 0.82) x = x < 0.18 ? 0.36 - x : 1.64 - x;
+        return x;
+      };
+      std::vector<cv::Point2d> pts;
+      double u = Uniform(rng, 0.3, 0.7), v = Uniform(rng, 0.3, 0.7);
+      const int n = UniformInt(rng, 10, 24);
+      for (int i = 0; i < n; ++i) {
+        u = reflect(u + Normal(rng, 0, 0.22));
+        v = reflect(v + Normal(rng, 0, 0.22));
+        pts.push_back(g(u, v));
+      }
+      // Round the corners: a hand does not turn on a point.
+      std::vector<cv::Point2d> smooth;
+      for (size_t i = 0; i + 1 < pts.size(); ++i)
+        for (double t = 0; t < 1.0; t += 0.25) smooth.push_back(pts[i] + (pts[i + 1] - pts[i]) * t);
+      for (int pass = 0; pass < 2; ++pass)
+        for (size_t i = 1; i + 1 < smooth.size(); ++i) smooth[i] = (smooth[i - 1] + 2 * smooth[i] + smooth[i + 1]) * 0.25;
+      Stroke(ink, pen, smooth, width, jitter * 0.5, rng);
+      break;
+    }
   }
 }
 

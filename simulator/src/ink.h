@@ -34,6 +34,11 @@ void DrawStray(cv::Mat& ink, core::PointMm at, const std::string& kind, const Pe
 void DrawStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double width_px,
                 double jitter_px, Rng& rng);
 
+/// The second, independent stroke model: a Catmull-Rom path through `points_px` stamped with
+/// discs whose size and darkness follow a pressure curve (tapered ends, wavering pressure,
+/// now and then a skip of the ball). No hand jitter: the points carry the hand's shape.
+void DrawPressureStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px, double width_px, Rng& rng);
+
 /// Ink over paper. `print` is the gray8 printed page; returns gray8, or BGR when `color` (then the
 /// paper is tinted slightly yellow and the ink keeps its hue). Pencil gets a grainy texture.
 cv::Mat Composite(const cv::Mat& print, const cv::Mat& ink, const Pen& pen, bool color, Rng& rng);

@@ -17,6 +17,12 @@ namespace {
 /// Share of respondents who circle option texts. On returned SIPAS-style forms it is a few in a
 /// hundred, more among older respondents; what matters here is that the reader meets it.
 constexpr double kCirclesLabelsRate = 0.03;
+/// Shares of respondents who answer by hatching the box (pen or pencil), with a felt/marker
+/// cross, or with a scribble; and of respondents whose strokes the second model draws.
+constexpr double kHatchRate = 0.10;
+constexpr double kMarkerRate = 0.06;
+constexpr double kScribbleRate = 0.05;
+constexpr double kPressureModelRate = 0.35;
 
 using templates::FieldLayout;
 using templates::Layout;
@@ -223,6 +229,9 @@ const char* MarkShapeName(MarkShape shape) {
     case MarkShape::kShade: return "shade";
     case MarkShape::kCancelled: return "cancelled";
     case MarkShape::kLabelCircle: return "label_circle";
+    case MarkShape::kHatch: return "hatch";
+    case MarkShape::kMarkerCross: return "marker_cross";
+    case MarkShape::kScribble: return "scribble";
   }
   return "tick";
 }
@@ -239,6 +248,7 @@ std::string HandHabit::DigitStyleName() const {
 
 const char* Pen::Name() const {
   if (pencil) return "pencil";
+  if (marker) return "marker";
   return ink_bgr[0] > ink_bgr[2] + 40 ? "ballpoint_blue" : "ballpoint_black";
 }
 
@@ -272,6 +282,29 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
     // paper form, whatever the instructions say. Own stream, like the writing habit.
     Rng label_rng(Mix(seed, static_cast<std::uint64_t>(serial), 0x1abe1));
     plan.circles_labels = Chance(label_rng, kCirclesLabelsRate);
+  }
+  {
+    // Respondents who shade, use a felt pen or scribble, and a second way of drawing strokes
+    // (issue 18): own stream, so the answers and the other habits of a seed stay as they were.
+    Rng habit_rng(Mix(seed, static_cast<std::uint64_t>(serial), 0x5ad3));
+    const double r = Uniform(habit_rng, 0, 1);
+    if (r < kHatchRate) {
+      plan.style = MarkShape::kHatch;
+    } else if (r < kHatchRate + kMarkerRate) {
+      plan.style = MarkShape::kMarkerCross;
+      plan.pen.marker = true;
+      plan.pen.pencil = false;
+      plan.pen.width_mm = Uniform(habit_rng, 0.9, 1.6);
+      plan.pen.ink_gray = UniformInt(habit_rng, 15, 60);
+      const bool blue = Chance(habit_rng, 0.4);
+      plan.pen.ink_bgr[0] = blue ? Uniform(habit_rng, 120, 170) : plan.pen.ink_gray;
+      plan.pen.ink_bgr[1] = blue ? Uniform(habit_rng, 30, 60) : plan.pen.ink_gray;
+      plan.pen.ink_bgr[2] = blue ? Uniform(habit_rng, 10, 40) : plan.pen.ink_gray;
+      plan.pen.opacity = Uniform(habit_rng, 0.9, 1.0);
+    } else if (r < kHatchRate + kMarkerRate + kScribbleRate) {
+      plan.style = MarkShape::kScribble;
+    }
+    plan.pen.pressure_model = Chance(habit_rng, kPressureModelRate);
   }
 
   // Respondent profile: a satisfaction bias (most people land on 4 "Hài lòng"), and diligence

@@ -19,7 +19,13 @@ namespace phieu::simulator {
 /// The shape a respondent draws in a box. kCancelled = a box filled solid over a cross: the
 /// respondent's way of saying "not this one" (never an answer). kLabelCircle = a loop around
 /// the option's printed text, the box left empty (an answer a person has to confirm).
-enum class MarkShape { kTick, kCross, kSlash, kDot, kCircle, kShade, kCancelled, kLabelCircle };
+/// kHatch = the box shaded with separate parallel strokes, gaps between them, inside the box;
+/// kMarkerCross = a cross in felt or marker pen (1-1.6 mm wide); kScribble = a tangle of loops
+/// in the box. All three are answers, the respondent's only mark in the question.
+enum class MarkShape {
+  kTick, kCross, kSlash, kDot, kCircle, kShade, kCancelled, kLabelCircle,
+  kHatch, kMarkerCross, kScribble,
+};
 const char* MarkShapeName(MarkShape shape);
 
 /// The writing instrument of one respondent.
@@ -29,7 +35,11 @@ struct Pen {
   int ink_gray = 40;           ///< luminance of a full stroke on white (pencil: 120–190).
   double ink_bgr[3] = {140, 55, 30};  ///< colour of a full stroke, for colour scans.
   double opacity = 0.95;       ///< ballpoint ~0.9–1, pencil lower and grainy.
-  const char* Name() const;    ///< "ballpoint_blue", "ballpoint_black", "pencil".
+  bool marker = false;         ///< felt or marker pen: wide, dark, flat strokes.
+  /// Box marks drawn by the second, independent stroke model (DrawPressureStroke: stamped
+  /// discs with a pressure curve, tapered ends and skips) instead of the jittered polyline.
+  bool pressure_model = false;
+  const char* Name() const;    ///< "ballpoint_blue", "ballpoint_black", "pencil", "marker".
 };
 
 /// Digit shapes: OpenCV's Hershey stroke fonts, or a hand font's figures.

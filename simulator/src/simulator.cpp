@@ -262,6 +262,7 @@ FormFace FillFormPage(const Job& job, int sheet, int page_no, double dpi, cv::Ma
                     plan.pen, dpi, plan.mark_scale, overflow, rng);
       json jm = {{"value", OptionValueJson(f.options[m.option])}, {"mark", MarkShapeName(m.shape)},
                  {"selected", m.selected}, {"pen", plan.pen.Name()}};
+      if (plan.pen.pressure_model) jm["model"] = "pressure";
       if (m.correction) jm["correction"] = true;
       if (overflow) jm["overflow"] = true;
       marks[f.id].push_back(std::move(jm));
@@ -344,6 +345,50 @@ core::Result<std::string> ShowBackThrough(const Job& job, int sheet, int page, d
   return std::string(entry);
 }
 
+/// Folds: creases across the whole upright page where it was folded in half or in three.
+/// Returns the damage entries.
+std::vector<std::string> DrawCreases(cv::Mat& image, double dpi, Rng& rng) {
+  std::vector<std::string> out;
+  const bool thirds = Chance(rng, 0.45), across = Chance(rng, 0.15);  // across: a vertical fold
+  std::vector<double> at = thirds && !across ? std::vector<double>{1.0 / 3, 2.0 / 3} : std::vector<double>{0.5};
+  for (double share : at) {
+    const double len = across ? image.cols : image.rows;
+    const double pos = share * len + core::MmToPx(Normal(rng, 0, 3.0), dpi);
+    const double tilt = Uniform(rng, -1.5, 1.5) * CV_PI / 180;
+    const double dark = Chance(rng, 0.6) ? Uniform(rng, 0.10, 0.30) : Uniform(rng, 0.30, 0.60);
+    const double half = std::max(0.5, core::MmToPx(Uniform(rng, 0.06, 0.2), dpi));
+    const double shadow = Chance(rng, 0.5) ? Uniform(rng, 0.02, 0.10) : 0.0;
+    const double shadow_px = core::MmToPx(Uniform(rng, 1.0, 4.0), dpi);
+    const int side = Chance(rng, 0.5) ? 1 : -1;
+    // Transmission per pixel from its signed distance to the crease line.
+    cv::Mat t(image.size(), CV_32F);
+    const double c = std::cos(tilt), s = std::sin(tilt);
+    for (int y = 0; y < image.rows; ++y) {
+      float* row = t.ptr<float>(y);
+      for (int x = 0; x < image.cols; ++x) {
+        const double along = across ? x : y, other = across ? y : x;
+        const double d = (along - pos) * c - (other - (across ? image.rows : image.cols) / 2.0) * s;
+        double f = 1.0 - dark * std::exp(-0.5 * (d / half) * (d / half));
+        if (shadow > 0 && d * side > 0) f *= 1.0 - shadow * std::exp(-std::abs(d) / shadow_px);
+        row[x] = static_cast<float>(f);
+      }
+    }
+    std::vector<cv::Mat> channels;
+    cv::split(image, channels);
+    for (cv::Mat& ch : channels) {
+      cv::Mat f;
+      ch.convertTo(f, CV_32F);
+      f = f.mul(t);
+      f.convertTo(ch, CV_8U);
+    }
+    cv::merge(channels, image);
+    char entry[48];
+    std::snprintf(entry, sizeof entry, "crease:%.2f", dark);
+    out.push_back(entry);
+  }
+  return out;
+}
+
 core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int item_index, RasterCache& cache) {
   const SimulateOptions& opt = *job.options;
   const PageItem& item = job.items[item_index];
@@ -385,6 +430,11 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
         auto shown = ShowBackThrough(job, item.sheet, item.page, dpi, cache, page);
         if (!shown) return shown.error();
         if (!shown->empty()) damage.push_back(*shown);
+      }
+      if (opt.damage && opt.crease_rate > 0) {
+        Rng crease_rng(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), 0xc2ea5e00 + item.page));
+        if (Chance(crease_rng, opt.crease_rate))
+          for (auto& entry : DrawCreases(page, dpi, crease_rng)) damage.push_back(std::move(entry));
       }
       e = {{"kind", "form"}, {"serial", plan.serial}, {"page", item.page}};
       e["marks"] = std::move(face.marks);

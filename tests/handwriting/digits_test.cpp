@@ -108,6 +108,7 @@ TEST(DigitsTest, EmptyCellBetweenDigitsGoesToReview) {
   DigitsReading r = ReadDigits(Field("19 5", kStyles[4], 8.0, rng), 8.0, {.classifier = model.get()});
   EXPECT_TRUE(r.needs_review);
   EXPECT_NE(r.reason.find("empty cell between digits"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.reasons.back().code, "digit_gap");
   ASSERT_TRUE(r.value.has_value());
   EXPECT_EQ((*r.value)[2], '?');
   // A '?' in the value: the field's confidence says so (reviewers sort by it).
@@ -144,6 +145,8 @@ TEST(DigitsTest, OutOfRangeYearGoesToReview) {
   EXPECT_EQ(*old.value, "1875");
   EXPECT_TRUE(old.needs_review);
   EXPECT_NE(old.reason.find("outside 1920-2026"), std::string::npos) << old.reason;
+  ASSERT_EQ(old.reasons.size(), 1u);
+  EXPECT_EQ(old.reasons[0], (core::ReviewReason{"digit_out_of_range", {{"value", "1875"}, {"min", "1920"}, {"max", "2026"}}}));
   DigitsReading ok = ReadDigits(field("1968"), 8.0, o);
   ASSERT_TRUE(ok.value.has_value());
   EXPECT_EQ(*ok.value, "1968");

@@ -169,16 +169,22 @@ TEST_P(ReadPageScenarioTest, ReadsMarksAndAppliesRules) {
   EXPECT_TRUE(q2.selected.empty());
   EXPECT_FALSE(q2.needs_review) << q2.reason;
   EXPECT_EQ(q2.reason, kRequiredLeftBlank);
+  EXPECT_EQ(q2.reasons, (std::vector<core::ReviewReason>{{"required_left_blank", {}}}));
 
   const FieldReading& q3 = Find(rs, "q3_two_marked");
   EXPECT_EQ(q3.selected, V({"1", "4"}));
   EXPECT_TRUE(q3.needs_review);
   EXPECT_NE(q3.reason.find("2 boxes marked in a one-answer question"), std::string::npos) << q3.reason;
+  EXPECT_NE(std::find(q3.reasons.begin(), q3.reasons.end(), core::ReviewReason{"two_marks_single", {{"count", "2"}}}),
+            q3.reasons.end());
 
   const FieldReading& q4 = Find(rs, "q4_over_max");
   EXPECT_EQ(q4.selected, V({"1", "2", "4", "5"}));
   EXPECT_TRUE(q4.needs_review);
   EXPECT_NE(q4.reason.find("4 marked, at most 3 allowed"), std::string::npos) << q4.reason;
+  EXPECT_NE(std::find(q4.reasons.begin(), q4.reasons.end(),
+                      core::ReviewReason{"over_max", {{"count", "4"}, {"max", "3"}}}),
+            q4.reasons.end());
 
   expect_clean("q5_multi_ok", V({"2", "5"}));
 
@@ -211,6 +217,14 @@ TEST_P(ReadPageScenarioTest, ReadsMarksAndAppliesRules) {
   const FieldReading& t2 = Find(rs, "t2_written");
   EXPECT_TRUE(t2.needs_review);  // written, and no OCR engine was given: review without a draft
   EXPECT_NE(t2.reason.find("no OCR engine"), std::string::npos) << t2.reason;
+  EXPECT_EQ(t2.reasons, (std::vector<core::ReviewReason>{{"handwriting_no_ocr", {}}}));
+  EXPECT_EQ(t1.reasons, (std::vector<core::ReviewReason>{{"blank", {}}}));
+
+  // Every reason's text is made from its codes; a reading sent to review always has codes.
+  for (const auto& r : rs) {
+    EXPECT_EQ(r.reason, ReasonText(r.reasons)) << r.field_id;
+    if (r.needs_review) EXPECT_FALSE(r.reasons.empty()) << r.field_id;
+  }
 
   for (const auto& r : rs) {
     EXPECT_FALSE(r.crop.empty()) << r.field_id;

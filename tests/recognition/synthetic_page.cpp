@@ -120,6 +120,21 @@ void SyntheticPage::Smudge(core::PointMm c, double radius_mm, int darkness) {
     }
 }
 
+void SyntheticPage::Crease(core::PointMm a, core::PointMm b, double darkness, double half_width_mm, double shadow,
+                           double shadow_mm) {
+  const double ux = b.x - a.x, uy = b.y - a.y, len = std::hypot(ux, uy);
+  const double nx = -uy / len, ny = ux / len;
+  for (int y = 0; y < raster_.rows; ++y) {
+    uchar* row = raster_.ptr<uchar>(y);
+    for (int x = 0; x < raster_.cols; ++x) {
+      const double d = (x / px_per_mm_ - a.x) * nx + (y / px_per_mm_ - a.y) * ny;  // mm
+      double f = 1.0 - darkness * std::exp(-0.5 * (d / half_width_mm) * (d / half_width_mm));
+      if (shadow > 0 && d > 0) f *= 1.0 - shadow * std::exp(-d / shadow_mm);
+      row[x] = cv::saturate_cast<uchar>(row[x] * f);
+    }
+  }
+}
+
 void SyntheticPage::PrintBox(const core::RectMm& box_mm) {
   core::RectMm b = Printed(box_mm);
   Pen print{0.3, 15};

@@ -91,6 +91,11 @@ class SyntheticPage {
   void Disc(core::PointMm centre, double diameter_mm, int gray);
   /// A soft grey blot (eraser residue, smudge): `darkness` gray levels below paper at its centre.
   void Smudge(core::PointMm centre, double radius_mm, int darkness);
+  /// A fold's crease across the whole page through `a` and `b` (page mm): the paper darkened
+  /// by `darkness` (share, 0-1) on a line of half-width `half_width_mm`, and by `shadow` more on
+  /// one side, fading over `shadow_mm`. Darkens whatever is printed or drawn under it.
+  void Crease(core::PointMm a, core::PointMm b, double darkness, double half_width_mm, double shadow = 0.0,
+              double shadow_mm = 2.0);
   /// Handwriting-like strokes in a rectangle (for digits/text areas).
   void Scribble(const core::RectMm& area_mm, const Pen& pen, std::mt19937& rng, int strokes);
 

@@ -47,6 +47,56 @@ TEST(InkTest, MarksPutInkInTheBoxAndCancelledFillsIt) {
   }
 }
 
+TEST(InkTest, HatchingMarkerCrossesAndScribblesInBothStrokeModels) {
+  const core::RectMm box{20, 20, 5, 5};
+  const cv::Rect inner = BoxPx({20.5, 20.5, 4, 4});
+  for (const bool pressure : {false, true}) {
+    for (const bool pencil : {false, true}) {
+      for (int seed = 0; seed < 6; ++seed) {
+        SCOPED_TRACE(std::string(pressure ? "pressure" : "polyline") + (pencil ? " pencil" : " pen") + " seed " +
+                     std::to_string(seed));
+        Pen pen = BluePen();
+        pen.pressure_model = pressure;
+        pen.pencil = pencil;
+        if (pencil) pen.width_mm = 0.35;
+        // Hatching: parallel strokes with paper between them, all inside the box.
+        cv::Mat ink(600, 600, CV_8U, cv::Scalar(0));
+        Rng rng(seed);
+        DrawBoxMark(ink, box, MarkShape::kHatch, pen, kDpi, 1.0, false, rng);
+        const double hatch = Coverage(ink, inner);
+        EXPECT_GT(hatch, 0.15);
+        EXPECT_LT(hatch, 0.9);
+        const cv::Rect grown = BoxPx({19.7, 19.7, 5.6, 5.6});
+        EXPECT_EQ(cv::countNonZero(ink) - cv::countNonZero(ink(grown)), 0);
+        // A scribble: a tangle in the box.
+        ink.setTo(0);
+        DrawBoxMark(ink, box, MarkShape::kScribble, pen, kDpi, 1.0, false, rng);
+        EXPECT_GT(Coverage(ink, inner), 0.05);
+        EXPECT_EQ(cv::countNonZero(ink) - cv::countNonZero(ink(BoxPx({18, 18, 9, 9}))), 0);
+        // A felt-pen cross: wide strokes.
+        Pen marker = pen;
+        marker.marker = true;
+        marker.pencil = false;
+        marker.width_mm = 1.3;
+        ink.setTo(0);
+        DrawBoxMark(ink, box, MarkShape::kMarkerCross, marker, kDpi, 1.0, false, rng);
+        EXPECT_GT(Coverage(ink, inner), 0.3);
+      }
+    }
+  }
+}
+
+TEST(InkTest, PressureStrokesTaperAtBothEnds) {
+  cv::Mat ink(200, 400, CV_8U, cv::Scalar(0));
+  Rng rng(4);
+  DrawPressureStroke(ink, {{50, 100}, {200, 100}, {350, 100}}, 10.0, rng);
+  auto width_at = [&](int x) { return cv::countNonZero(ink.col(x) > 64); };
+  EXPECT_GT(width_at(200), width_at(52) + 1);
+  EXPECT_GT(width_at(200), width_at(347) + 1);
+  EXPECT_GE(width_at(200), 7);
+  EXPECT_EQ(cv::countNonZero(ink.colRange(0, 40)), 0);
+}
+
 TEST(InkTest, CircleGoesAroundTheBox) {
   cv::Mat ink(600, 600, CV_8U, cv::Scalar(0));
   Rng rng(3);

@@ -310,6 +310,52 @@ TEST_F(SimulatorTest, OnlyTheChosenPagesAreScanned) {
   EXPECT_NE(bad.error().message.find("no page 3"), std::string::npos) << bad.error().message;
 }
 
+TEST_F(SimulatorTest, CreasesAreDamageOfTheirOwn) {
+  // Every form page folded, or none: the creases are logged as damage, and nothing else about
+  // the stack (answers, marks, the other damage) changes with them.
+  auto make = [&](const char* name, double rate) {
+    SimulateOptions o = Options(*dir_ / name, 2);
+    o.crease_rate = rate;
+    auto r = Simulate(*tpl_, o);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return json::parse(ReadText(r->pages_path));
+  };
+  const json folded = make("creased", 1.0), flat = make("flat", 0.0);
+  EXPECT_EQ(ReadText(*dir_ / "creased" / "truth.json"), ReadText(*dir_ / "flat" / "truth.json"));
+  ASSERT_EQ(folded.size(), flat.size());
+  int forms = 0;
+  for (size_t i = 0; i < folded.size(); ++i) {
+    if (folded[i]["kind"] != "form") continue;
+    ++forms;
+    EXPECT_EQ(folded[i]["marks"], flat[i]["marks"]);
+    json others = json::array();
+    int creases = 0;
+    for (const auto& d : folded[i]["damage"]) {
+      const std::string tag = d.get<std::string>();
+      if (tag.rfind("crease:", 0) == 0) {
+        ++creases;
+        const double dark = std::stod(tag.substr(7));
+        EXPECT_GE(dark, 0.1);
+        EXPECT_LE(dark, 0.6);
+      } else {
+        others.push_back(d);
+      }
+    }
+    EXPECT_GE(creases, 1) << folded[i]["file"];
+    EXPECT_LE(creases, 2) << folded[i]["file"];
+    for (const auto& d : flat[i]["damage"]) EXPECT_NE(d.get<std::string>().rfind("crease:", 0), 0u);
+    // Binarisation thresholds may move with the crease's darkness; geometry and noise do not.
+    json flat_others = json::array();
+    for (const auto& d : flat[i]["damage"])
+      if (d.get<std::string>().rfind("binarize", 0) != 0) flat_others.push_back(d);
+    json folded_others = json::array();
+    for (const auto& d : others)
+      if (d.get<std::string>().rfind("binarize", 0) != 0) folded_others.push_back(d);
+    EXPECT_EQ(folded_others, flat_others) << folded[i]["file"];
+  }
+  EXPECT_GT(forms, 4);
+}
+
 TEST_F(SimulatorTest, ShowThroughIsTheLeafsOtherSideMirrored) {
   // Page 1 scanned with and without show-through, and page 2 (its back) alone: clean, upright,
   // one resolution, so the three line up pixel for pixel.

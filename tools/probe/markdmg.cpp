@@ -87,6 +87,38 @@ static void DrawMark(cv::Mat& img, Ctx& c, const std::string& type, cv::Vec3b in
       double nx = left ? x + w + 0.3 + U(c,-.3,.3) : x - 0.3 + U(c,-.3,.3);
       Line(mask, c, prevx, prevy, nx, yy, 0.5); prevx = nx; prevy = yy; left = !left;
     }
+  } else if (type == "hatch" || type == "pencilhatch") {
+    // shading as people do it: separate parallel strokes with gaps, inside the box, any angle;
+    // in pencil light grey and thin.
+    const bool pencil = type == "pencilhatch";
+    if (pencil) ink = cv::Vec3b(120, 120, 120), alpha = U(c, 0.55, 0.8);
+    const double a = U(c, -1.2, 1.2), gap = U(c, 0.7, 1.1), wmm = pencil ? 0.3 : 0.4;
+    const double ca = std::cos(a), sa = std::sin(a), in = 0.7;
+    for (double t = -w; t <= w; t += gap) {
+      // the chord of the inset box along direction a at offset t from the centre
+      double s0 = 1e9, s1 = -1e9;
+      for (double s = -w; s <= w; s += 0.05) {
+        const double px = cx + s * ca - t * sa, py = cy + s * sa + t * ca;
+        if (px < x + in || px > x + w - in || py < y + in || py > y + h - in) continue;
+        s0 = std::min(s0, s), s1 = std::max(s1, s);
+      }
+      if (s1 - s0 < 0.5) continue;
+      Line(mask, c, cx + s0 * ca - t * sa, cy + s0 * sa + t * ca, cx + s1 * ca - t * sa, cy + s1 * sa + t * ca, wmm);
+    }
+  } else if (type == "marker") {
+    // felt/marker cross, 1.0-1.5 mm wide
+    const double i = U(c, 0.2, 0.8), wmm = U(c, 1.0, 1.5);
+    Line(mask, c, x + i, y + i + U(c,-.3,.3), x + w - i, y + h - i, wmm);
+    Line(mask, c, x + w - i, y + i, x + i + U(c,-.3,.3), y + h - i, wmm);
+    alpha = 0.97;
+  } else if (type == "tangle") {
+    // a scribbled answer: a tangle of short strokes in the box (not a cancellation)
+    double px = cx, py = cy;
+    for (int k = 0; k < 14; ++k) {
+      const double nx = std::clamp(px + U(c, -2.0, 2.0), x + 0.8, x + w - 0.8);
+      const double ny = std::clamp(py + U(c, -2.0, 2.0), y + 0.8, y + h - 0.8);
+      Line(mask, c, px, py, nx, ny, 0.45); px = nx; py = ny;
+    }
   } else if (type == "ring") {
     // (x, y, w, h) is the option's printed text: a plain ellipse around it, loose or cutting
     // the ends of the text, ends overlapping; no ink in the box.
@@ -151,6 +183,19 @@ static void Damage(cv::Mat& img, Ctx& c, const std::string& name, const std::vec
     for (int y = 0; y < img.rows; ++y) { auto* p = img.ptr<cv::Vec3b>(y);
       for (int x = 0; x < img.cols; ++x) { double d = (a[1] == 0 ? y : x) - pos;
         double g = 1 - 0.45 * std::exp(-d*d/(2*sig*sig)) - (std::abs(d) < 0.25 * c.pxmm ? 0.35 : 0) - (d > 0 && d < 8*c.pxmm ? 0.08 : 0);
+        for (int k = 0; k < 3; ++k) p[x][k] = cv::saturate_cast<uchar>(p[x][k] * g); } }
+  } else if (name == "crease") {
+    // a[0]: position in mm along the page (across y for a horizontal crease), a[1]: tilt in
+    // degrees, a[2]: darkness 0-1, a[3]: 1 = vertical. A thin line across the whole sheet, a
+    // faint shadow on one side (a sheet folded in half or in three and flattened again).
+    const double pos = a[0] * c.pxmm, t = a[1] * M_PI / 180, dark = a[2], hw = 0.12 * c.pxmm;
+    const bool vertical = a.size() > 3 && a[3] == 1;
+    for (int y = 0; y < img.rows; ++y) { auto* p = img.ptr<cv::Vec3b>(y);
+      for (int x = 0; x < img.cols; ++x) {
+        const double along = vertical ? x : y, other = vertical ? y : x;
+        const double d = (along - pos) * std::cos(t) - (other - (vertical ? img.rows : img.cols) / 2.0) * std::sin(t);
+        double g = 1 - dark * std::exp(-d * d / (2 * hw * hw));
+        if (d > 0) g *= 1 - 0.05 * std::exp(-d / (2.0 * c.pxmm));
         for (int k = 0; k < 3; ++k) p[x][k] = cv::saturate_cast<uchar>(p[x][k] * g); } }
   } else if (name == "coffee") {
     double cx = a[0] * c.pxmm, cy = a[1] * c.pxmm, r = a[2] * c.pxmm;

@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Plan marks + damage per sheet, rasterise with pdftoppm, run markdmg, write truth.json.
 
-plan.py [FILE...]: serials 1-145 -> scans/, truth.json (only FILEs ending so, when given).
-plan.py --extreme [FILE...]: serials 151-159, one sheet per extreme damage -> scans_d/, truth_d.json."""
+plan.py [FILE...]: serials 1-~175 -> scans/, truth.json (only FILEs ending so, when given).
+plan.py --extreme [FILE...]: serials 191-199, one sheet per extreme damage -> scans_d/, truth_d.json."""
 import json, random, subprocess, os, sys
 EXTREME = sys.argv[1:2] == ['--extreme']
 ARGS = sys.argv[2:] if EXTREME else sys.argv[1:]
@@ -19,24 +19,26 @@ INKS = {'red': (200, 30, 30), 'green': (40, 150, 60), 'lightblue': (110, 170, 23
 
 # Part A: mark types on clean 300 dpi scans. Part B: damage with ordinary marks (x/fill).
 sheets = []
-serial = 151 if EXTREME else 1
+serial = 191 if EXTREME else 1
 MIXED = ['x', 'check_corner', 'bigx', 'offx', 'tick', 'dot', 'scribble']
 EXTREMES = ['rot90', 'rot270', 'rot15', 'rot45', 'cut20', 'tear35', 'dark', 'heavy150', 'motion15']
-for mt in [] if EXTREME else ['x', 'fill', 'blob', 'check_corner', 'bigx', 'red', 'green', 'lightblue', 'scribble', 'offx', 'tick', 'dot']:
+for mt in [] if EXTREME else ['x', 'fill', 'blob', 'check_corner', 'bigx', 'red', 'green', 'lightblue', 'scribble', 'offx', 'tick', 'dot',
+                               'hatch', 'pencilhatch', 'marker', 'tangle']:
     for i in range(4):
         sheets.append(dict(serial=serial, mark=mt, damage='none', dpi=300, gray=0 if mt in INKS else 1)); serial += 1
 for dm in [] if EXTREME else ['dpi150', 'dpi200', 'dpi400', 'rot', 'upside', 'keystone', 'gradient', 'jpeg', 'saltpepper',
-           'motion', 'fold', 'coffee', 'cut5', 'tear20', 'combo']:
+           'motion', 'fold', 'coffee', 'cut5', 'tear20', 'combo', 'crease']:
     for i in range(3):
         sheets.append(dict(serial=serial, mark='ordinary', damage=dm, dpi=300, gray=1)); serial += 1
 for dm in EXTREMES if EXTREME else ['none', 'dpi150', 'dpi200', 'rot', 'upside', 'keystone', 'gradient',
-                                   'jpeg', 'saltpepper', 'motion', 'fold', 'coffee', 'cut5', 'cut12', 'tear20', 'combo']:
+                                   'jpeg', 'saltpepper', 'motion', 'fold', 'coffee', 'cut5', 'cut12', 'tear20', 'combo',
+                                   'crease']:
     for i in range(1 if EXTREME else 3):
         sheets.append(dict(serial=serial, mark='mixed', damage=dm, dpi=300, gray=1)); serial += 1
 # Part D: respondents who ring the printed text of their answer (single/multi), or cross the box.
 for dm in [] if EXTREME else ['none', 'none', 'dpi200', 'rot']:
     sheets.append(dict(serial=serial, mark='ring', damage=dm, dpi=300, gray=1)); serial += 1
-assert serial - 1 <= (159 if EXTREME else 150), serial
+assert serial - 1 <= (199 if EXTREME else 190), serial
 
 def box_ops(sheet, f, page_seed):
     """Choose answers for field f, return (truth value, list of mark ops)."""
@@ -89,6 +91,10 @@ def damage_ops(sheet, page):
     elif d == 'saltpepper': o.append(('saltpepper', R.uniform(0.02, 0.05)))
     elif d == 'motion': o.append(('motion', R.choice([7, 9, 11]), R.uniform(0, 3.14)))
     elif d == 'fold': o.append(('fold', R.uniform(120, 180), 0) if R.random() < 0.7 else ('fold', R.uniform(80, 130), 1))
+    elif d == 'crease':
+        # folded in half or in three: a thin line near 1/2 or 1/3 and 2/3 of the height, tilted
+        for share in ([0.5] if R.random() < 0.5 else [1 / 3, 2 / 3]):
+            o.append(('crease', share * 297 + R.uniform(-4, 4), R.uniform(-1.5, 1.5), R.uniform(0.15, 0.6)))
     elif d == 'coffee': o.append(('coffee', R.uniform(60, 150), R.uniform(70, 220), R.uniform(15, 25)))
     elif d == 'cut5': o.append(('cut', R.randrange(4), 5.0))
     elif d == 'cut12': o.append(('cut', R.randrange(4), 12.0))

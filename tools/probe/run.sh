@@ -11,11 +11,11 @@ mkdir -p /tmp/probe/src /tmp/probe/scans /tmp/probe/scans_d && cd /tmp/probe
 CV="-I/usr/include/opencv4 -lopencv_core -lopencv_imgproc -lopencv_imgcodecs"
 g++ -O2 -std=c++17 -w "$HERE/markdmg.cpp" -o markdmg $CV
 g++ -O2 -std=c++17 -w "$HERE/crop.cpp" -o crop $CV
-"$PHIEU" template render sipas -o forms.pdf --serials 1-160
+"$PHIEU" template render sipas -o forms.pdf --serials 1-200
 "$PHIEU" template layout sipas -o layout.json
 rm -f scans/* scans_d/* s.db* sd.db*
-python3 "$HERE/plan.py" > gen.log          # serials 1-145 -> scans/, truth.json
-python3 "$HERE/plan.py" --extreme > gen_d.log  # serials 151-159 (extreme damage) -> scans_d/, truth_d.json
+python3 "$HERE/plan.py" > gen.log          # serials 1-~175 -> scans/, truth.json
+python3 "$HERE/plan.py" --extreme > gen_d.log  # serials 191-199 (extreme damage) -> scans_d/, truth_d.json
 T=/work/main/templates/bundled/sipas.json
 OMP_THREAD_LIMIT=1 "$PHIEU" ingest --db /tmp/probe/s.db --template $T scans/* | tail -12
 OMP_THREAD_LIMIT=1 "$PHIEU" ingest --db /tmp/probe/sd.db --template $T scans_d/* | tail -12
