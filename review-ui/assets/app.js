@@ -8,10 +8,16 @@
 import * as api from './client.js';
 import { T, InitLanguage, SetLanguage, Language } from './i18n.js';
 import { ReviewScreen } from './review.js';
+import { GroupScreen } from './group.js';
+import { SheetScreen } from './sheet.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;
 let screen = null;
+// The other screens (group verification, the sheet view) and which one shows.
+let view = 'review';
+let group = null;
+let sheet = null;
 
 function ApplyLanguage() {
   const lang = Language();
@@ -23,6 +29,8 @@ function ApplyLanguage() {
   $('hint').textContent = T('key_hint');
   if (me) $('who').textContent = T('signed_in_as', { user: me.user, role: T(`role_${me.role}`) });
   if (screen) screen.Rerender();
+  if (group) group.Rerender();
+  if (sheet) sheet.Rerender();
 }
 
 function SwitchLanguage() {
@@ -33,6 +41,12 @@ function SwitchLanguage() {
 function ShowLogin(message = '') {
   if (screen) { api.ReleaseOnUnload(screen.Stop()); screen = null; }
   me = null;
+  group = null;
+  sheet = null;
+  view = 'review';
+  $('views').hidden = true;
+  $('group').hidden = true;
+  $('sheetview').hidden = true;
   $('review').hidden = true;
   $('counts').hidden = true;
   $('hint').hidden = true;
@@ -67,6 +81,8 @@ async function ShowReview(user) {
   }
   $('counts').hidden = false;
   $('hint').hidden = false;
+  $('views').hidden = false;
+  ShowView('review');
   $('status').textContent = T('loading');
   screen = new ReviewScreen({
     onUnauthorized: () => ShowLogin(T('session_expired')),
@@ -74,6 +90,29 @@ async function ShowReview(user) {
     user: () => (me ? me.user : ''),
   });
   await screen.Start();
+}
+
+/// Shows one of the screens: 'review' (one item), 'group', 'sheet'. The review screen keeps
+/// its lease while another shows; the others start on first use.
+async function ShowView(name, serial = 0) {
+  view = name;
+  $('review').hidden = name !== 'review';
+  $('group').hidden = name !== 'group';
+  $('sheetview').hidden = name !== 'sheet';
+  $('counts').hidden = name !== 'review';
+  $('hint').hidden = name !== 'review';
+  for (const b of document.querySelectorAll('#views button')) b.setAttribute('aria-pressed', String(b.dataset.view === name));
+  const expired = () => ShowLogin(T('session_expired'));
+  if (name === 'group' && !group) {
+    group = new GroupScreen($('group'), { onUnauthorized: expired });
+    await group.Start();
+  }
+  if (name === 'sheet' && !sheet) {
+    sheet = new SheetScreen($('sheetview'), { onUnauthorized: expired });
+    await sheet.Start(serial);
+  } else if (name === 'sheet' && serial) {
+    await sheet.Open(serial);
+  }
 }
 
 async function OnLogin(event) {
@@ -110,6 +149,14 @@ function ToggleHelp() {
 const IsEditable = (el) => el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
 
 function OnKey(e) {
+  if (view === 'group' && group && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    if (e.key === 'l' || e.key === 'L') { if (!IsEditable(e.target)) { e.preventDefault(); SwitchLanguage(); } return; }
+    if (IsEditable(e.target) && e.key !== 'Enter') return;
+    if (e.target.tagName === 'SELECT' && e.key.startsWith('Arrow')) return;
+    if (e.target.closest && e.target.closest('button') && (e.key === ' ')) return;
+    if (group.HandleKey(e.key)) e.preventDefault();
+    return;
+  }
   if (!screen || $('review').hidden) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const pageView = $('pageview');
@@ -152,6 +199,10 @@ async function Boot() {
     if (b && screen) screen.ClickOption(b.dataset.key);
   });
   document.addEventListener('keydown', OnKey);
+  $('views').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-view]');
+    if (b) ShowView(b.dataset.view);
+  });
   window.addEventListener('resize', () => screen && screen.Resize());
   window.addEventListener('pagehide', () => { if (screen) api.ReleaseOnUnload(screen.HeldIds()); });
   try {

@@ -105,3 +105,15 @@ export function ReleaseOnUnload(ids) {
     } catch { /* leaving anyway: the lease expires by itself */ }
   }
 }
+
+// --- group verification and the sheet view (docs/api.md) ---------------------------------
+export const GroupFields = () => Call('GET', '/api/group/fields');
+export const GroupReadings = (template, version, field, mode, after = 0) =>
+  Call('GET', `/api/group/readings?template=${Id(template)}&version=${Id(version)}&field=${Id(field)}` +
+    `&mode=${Id(mode)}${after ? `&after=${Id(after)}` : ''}`);
+export const GroupConfirm = (entries) => Call('POST', '/api/group/confirm', { entries });
+export const ReadingCropUrl = (readingId) => `/api/readings/${Id(readingId)}/crop`;
+export const SheetFields = (serial) => Call('GET', `/api/sheets/${Id(serial)}/fields`);
+export const SheetDecide = (serial, field, value, illegible = false) =>
+  Call('POST', `/api/sheets/${Id(serial)}/fields/${Id(field)}/decision`,
+    illegible ? { illegible: true } : { value });

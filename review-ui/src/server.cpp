@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
 #include "review-ui/review.h"
@@ -413,6 +414,30 @@ void ServerImpl::BuildRoutes() {
          SendJson(c.res, 200, {{"rows", std::move(a)}});
        }},
   };
+  // Group verification and the sheet view (group_routes.cpp), behind the same checks.
+  for (auto& x : GroupRoutes(DeskContext{write_mu_, pages_})) {
+    const RoleMask roles = x.roles == DeskRoles::kReviewers ? kReviewers
+                           : x.roles == DeskRoles::kClerks
+                               ? Bit(store::Role::kAdmin) | Bit(store::Role::kClerk)
+                               : kEveryone;
+    routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
+      DeskCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.params, c.req.body};
+      DeskReply r;
+      try {
+        r = h(call);
+      } catch (const DeskError& e) {
+        throw HttpError{e.status, e.message, e.code};
+      }
+      if (r.status == 204) {
+        c.res.status = 204;
+      } else if (!r.content_type.empty()) {
+        c.res.status = r.status;
+        c.res.set_content(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size(), r.content_type);
+      } else {
+        SendJson(c.res, r.status, r.body);
+      }
+    }});
+  }
 }
 
 void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {

@@ -141,6 +141,10 @@ class SqliteStore final : public Store {
   core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) override;
   core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) override;
 
+  // group_queries.cpp
+  core::Result<std::vector<FieldReadingView>> ListFieldReadings(const FieldReadingQuery& query) override;
+  core::Result<std::vector<GroupFieldCount>> ListGroupFields() override;
+
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
   template <class F>
