@@ -126,12 +126,22 @@ Json ConfirmOne(DeskContext& ctx, DeskCall& c, const Json& entry) {
     out["status"] = "not_found";
     return out;
   }
-  const store::FieldValue value = PersonValue(reading->kind, entry);
-  if (reading->item_status == "open") {
-    auto v = entry.find("version");
-    if (v == entry.end() || !v->is_number_integer())
-      throw DeskError{400, "an entry of an open item needs the item's \"version\"", ""};
-    store::ItemDecision d{.item_id = reading->item_id, .version = v->get<int>(), .value = value,
+  const bool open_item = reading->item_status == "open";
+  auto version = entry.find("version");
+  if (open_item && (version == entry.end() || !version->is_number_integer()))
+    throw DeskError{400, "an entry of an open item needs the item's \"version\"", ""};
+  // A value that does not fit (a machine draft "?967" confirmed as it is) refuses this entry
+  // only: the others of the screen are still recorded.
+  store::FieldValue value;
+  try {
+    value = PersonValue(reading->kind, entry);
+  } catch (const DeskError& e) {
+    out["status"] = "invalid";
+    out["message"] = e.message;
+    return out;
+  }
+  if (open_item) {
+    store::ItemDecision d{.item_id = reading->item_id, .version = version->get<int>(), .value = value,
                           .who = c.user, .screen = "group", .address = c.address};
     store::DecisionResult r;
     {
