@@ -161,7 +161,7 @@ export class GroupScreen {
       if (i === this.cursor && !BoxKind(t.reading.kind)) {
         const input = El('input', { class: 'tile-input', 'aria-label': T('your_answer'), lang: 'vi' });
         input.value = t.value ?? '';
-        input.addEventListener('change', () => this.SetText(i, input.value));
+        input.addEventListener('input', () => this.SetText(i, input.value));
         li.append(input);
       }
       return li;
@@ -201,6 +201,8 @@ export class GroupScreen {
     t.value = v === '' ? null : v;
     t.illegible = false;
     t.changed = true;
+    const li = this.grid.children[i];
+    if (li) { li.classList.add('changed'); li.querySelector('.tile-value').textContent = this.Label(t); }
   }
 
   /// Keys on the group screen; true when handled.

@@ -79,7 +79,7 @@ async function GroupScreen(server) {
     const api = new Api(srv.url);
     await api.Login('boss');
     await page.click('#view-group');
-    await page.waitForSelector('#group-field option');
+    await page.waitForSelector('#group-field option', { state: 'attached' });
     let done = 0;
     let screens = 0;
     const start = performance.now();
