@@ -407,6 +407,17 @@ struct GroupFieldCount {
   int accepted = 0;   ///< FieldReadingQuery::Mode::kAccepted.
 };
 
+/// A page no sheet could be given to (status other than "ok"/"conflict"), for the clerk's desk.
+struct UnidentifiedPage {
+  std::int64_t page_id = 0;
+  std::string file_name;     ///< the scan file as ingested.
+  int page_index = 0;        ///< 0-based page of that file.
+  std::string status;        ///< scanner::AlignStatusName ("no_anchors", "blank"...).
+  std::string reason;        ///< the sentence ingest gave.
+  std::string stored_at;     ///< ISO 8601 UTC.
+  bool has_thumbnail = false;
+};
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -547,6 +558,10 @@ class Store {
       const FieldReadingQuery& query) = 0;
   /// Every field of every registered template with its open and accepted counts, layout order.
   virtual core::Result<std::vector<GroupFieldCount>> ListGroupFields() = 0;
+  /// Pages no sheet could be given to, oldest first, at most `limit` (the clerk's desk).
+  virtual core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) = 0;
+  /// The JPEG thumbnail kept for an unidentified page (empty when none was kept).
+  virtual core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) = 0;
 
   // --- safety -----------------------------------------------------------------------------
   /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a

@@ -10,6 +10,7 @@ import { T, InitLanguage, SetLanguage, Language } from './i18n.js';
 import { ReviewScreen } from './review.js';
 import { GroupScreen } from './group.js';
 import { SheetScreen } from './sheet.js';
+import { DeskScreen } from './desk.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;
@@ -18,6 +19,7 @@ let screen = null;
 let view = 'review';
 let group = null;
 let sheet = null;
+let desk = null;
 
 function ApplyLanguage() {
   const lang = Language();
@@ -31,6 +33,7 @@ function ApplyLanguage() {
   if (screen) screen.Rerender();
   if (group) group.Rerender();
   if (sheet) sheet.Rerender();
+  if (desk) desk.Rerender();
 }
 
 function SwitchLanguage() {
@@ -43,6 +46,8 @@ function ShowLogin(message = '') {
   me = null;
   group = null;
   sheet = null;
+  desk = null;
+  $('desk').hidden = true;
   view = 'review';
   $('views').hidden = true;
   $('group').hidden = true;
@@ -74,6 +79,16 @@ async function ShowReview(user) {
   $('btn-logout').hidden = false;
   $('btn-help').hidden = false;
   ApplyLanguage();
+  // Which screens the role may open (the server checks again: 403 otherwise).
+  const reviews = me.role === 'reviewer' || me.role === 'admin';
+  const clerks = me.role === 'clerk' || me.role === 'admin';
+  for (const id of ['view-review', 'view-group', 'view-sheet']) $(id).hidden = !reviews;
+  $('view-desk').hidden = !clerks;
+  if (!reviews && clerks) {
+    $('views').hidden = false;
+    await ShowView('desk');
+    return;
+  }
   if (me.role !== 'reviewer' && me.role !== 'admin') {
     $('item').hidden = true;
     $('status').textContent = T('no_review_role');
@@ -99,10 +114,15 @@ async function ShowView(name, serial = 0) {
   $('review').hidden = name !== 'review';
   $('group').hidden = name !== 'group';
   $('sheetview').hidden = name !== 'sheet';
+  $('desk').hidden = name !== 'desk';
   $('counts').hidden = name !== 'review';
   $('hint').hidden = name !== 'review';
   for (const b of document.querySelectorAll('#views button')) b.setAttribute('aria-pressed', String(b.dataset.view === name));
   const expired = () => ShowLogin(T('session_expired'));
+  if (name === 'desk') {
+    if (!desk) desk = new DeskScreen($('desk'), { onUnauthorized: expired });
+    await desk.Start();
+  }
   if (name === 'group' && !group) {
     group = new GroupScreen($('group'), { onUnauthorized: expired });
     await group.Start();

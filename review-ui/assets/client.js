@@ -117,3 +117,8 @@ export const SheetFields = (serial) => Call('GET', `/api/sheets/${Id(serial)}/fi
 export const SheetDecide = (serial, field, value, illegible = false) =>
   Call('POST', `/api/sheets/${Id(serial)}/fields/${Id(field)}/decision`,
     illegible ? { illegible: true } : { value });
+
+// --- the clerk's desk ----------------------------------------------------------------------
+export const DeskUnidentified = () => Call('GET', '/api/desk/unidentified');
+export const DeskMissing = () => Call('GET', '/api/desk/missing');
+export const DeskProgress = () => Call('GET', '/api/desk/progress');

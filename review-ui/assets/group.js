@@ -250,6 +250,7 @@ export class GroupScreen {
     } finally {
       this.busy = false;
       this.confirmButton.disabled = false;
+      this.root.dataset.confirms = String(Number(this.root.dataset.confirms || 0) + 1);  // for tests
     }
   }
 

@@ -64,6 +64,10 @@ struct DeskContext {
 /// POST /api/sheets/{serial}/fields/{field}/decision.
 std::vector<DeskRoute> GroupRoutes(DeskContext context);
 
+/// GET /api/desk/unidentified, …/unidentified/{page}/thumbnail, /api/desk/missing,
+/// /api/desk/progress: the clerk's desk (desk_routes.cpp), clerk or admin.
+std::vector<DeskRoute> DeskRoutes();
+
 /// Most crops on one group screen.
 constexpr int kGroupScreen = 48;
 

@@ -414,8 +414,11 @@ void ServerImpl::BuildRoutes() {
          SendJson(c.res, 200, {{"rows", std::move(a)}});
        }},
   };
-  // Group verification and the sheet view (group_routes.cpp), behind the same checks.
-  for (auto& x : GroupRoutes(DeskContext{write_mu_, pages_})) {
+  // Group verification, the sheet view (group_routes.cpp) and the clerk's desk (desk_routes.cpp),
+  // behind the same checks.
+  auto extra = GroupRoutes(DeskContext{write_mu_, pages_});
+  for (auto& x : DeskRoutes()) extra.push_back(std::move(x));
+  for (auto& x : extra) {
     const RoleMask roles = x.roles == DeskRoles::kReviewers ? kReviewers
                            : x.roles == DeskRoles::kClerks
                                ? Bit(store::Role::kAdmin) | Bit(store::Role::kClerk)

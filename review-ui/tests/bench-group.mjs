@@ -94,13 +94,21 @@ async function GroupScreen(server) {
         return tiles.length > 0 && document.getElementById('group-question').textContent !== ''
           && tiles.every((li) => { const i = li.querySelector('img'); return i.complete && i.naturalWidth > 0; });
       }, f.field, { timeout: 30000 });
-      const n = await page.$$eval('#group-grid li.tile', (t) => t.length);
-      const status = await page.$eval('#group-status', (s) => s.textContent);
-      await page.focus('#group-grid');
+      // Crops the machine could not read fully ("?") are typed in, as a person would.
+      const tiles = await page.$$eval('#group-grid li.tile', (ts) => ts.map((t) => t.querySelector('.tile-value').textContent));
+      for (let i = 0; i < tiles.length; i += 1) {
+        if (!tiles[i].includes('?')) continue;
+        await page.click(`#group-grid li.tile[data-index="${i}"] .tile-where`);
+        await page.fill(`#group-grid li.tile[data-index="${i}"] input`, tiles[i].replace(/\?/g, '1'));
+      }
+      const confirms = await page.$eval('#group', (g) => g.dataset.confirms || '0');
       await page.keyboard.press('Enter');
-      await page.waitForFunction((s) => document.getElementById('group-status').textContent !== s
-        && !document.getElementById('group-confirm').disabled, status, { timeout: 30000 });
-      done += n;
+      await page.waitForFunction((c) => (document.getElementById('group').dataset.confirms || '0') !== c,
+        confirms, { timeout: 30000 });
+      const left = (await api.Get('/api/group/fields')).json.fields.find((x) => x.field === f.field && x.template === f.template);
+      const recorded = f.open - left.open;
+      if (recorded <= 0) throw new Error(`a screen of ${f.field} recorded nothing`);
+      done += recorded;
       screens += 1;
     }
     return { done, screens, seconds: (performance.now() - start) / 1000, errors: page.errors };

@@ -1,7 +1,8 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 // Readings of one field across sheets (group verification) and of every field of one sheet
-// (the sheet view), with the review item and the human value beside the machine's.
+// (the sheet view), with the review item and the human value beside the machine's; the
+// unidentified pages of the clerk's desk.
 #include "reason_codes.h"
 #include "sqlite_store.h"
 
@@ -101,6 +102,38 @@ core::Result<std::vector<GroupFieldCount>> SqliteStore::ListGroupFields() {
       out.push_back(std::move(g));
     }
     return out;
+  });
+}
+
+core::Result<std::vector<UnidentifiedPage>> SqliteStore::ListUnidentifiedPages(int limit) {
+  return Guard([&]() -> core::Result<std::vector<UnidentifiedPage>> {
+    Stmt st = db_.Prepare(
+        "SELECT p.id, f.path, p.page_index, p.status, p.reason, p.stored_at, p.thumbnail IS NOT NULL "
+        "FROM pages p JOIN scan_files f ON f.id=p.file_id "
+        "WHERE p.status NOT IN ('ok','conflict') ORDER BY p.id LIMIT ?");
+    st.Bind(1, limit);
+    std::vector<UnidentifiedPage> out;
+    while (st.Step()) {
+      UnidentifiedPage u;
+      u.page_id = st.Int(0);
+      u.file_name = fs::path(st.Text(1)).filename().string();
+      u.page_index = static_cast<int>(st.Int(2));
+      u.status = st.Text(3);
+      u.reason = st.Text(4);
+      u.stored_at = st.Text(5);
+      u.has_thumbnail = st.Int(6) != 0;
+      out.push_back(std::move(u));
+    }
+    return out;
+  });
+}
+
+core::Result<std::vector<unsigned char>> SqliteStore::LoadPageThumbnail(std::int64_t page_id) {
+  return Guard([&]() -> core::Result<std::vector<unsigned char>> {
+    Stmt st = db_.Prepare("SELECT thumbnail FROM pages WHERE id=? AND status NOT IN ('ok','conflict')");
+    st.Bind(1, page_id);
+    if (!st.Step()) return std::vector<unsigned char>{};
+    return st.Blob(0);
   });
 }
 

@@ -191,6 +191,11 @@ TEST_F(ReviewServerTest, EveryEndpointChecksTheRole) {
       {"GET", "/api/readings/1/crop", "yyfa"},
       {"GET", "/api/sheets/" + serial + "/fields", "yyfa"},
       {"POST", "/api/sheets/" + serial + "/fields/" + item["field"].get<std::string>() + "/decision", "yyfa"},
+      // The clerk's desk (desk_routes.cpp).
+      {"GET", "/api/desk/unidentified", "yfya"},
+      {"GET", "/api/desk/unidentified/1/thumbnail", "yfya"},
+      {"GET", "/api/desk/missing", "yfya"},
+      {"GET", "/api/desk/progress", "yfya"},
       {"GET", "/", "yyyy"},
       {"GET", "/index.html", "yyyy"},
       {"POST", "/api/logout", "yyya"},  // last: it ends the sessions
