@@ -94,12 +94,13 @@ async function GroupScreen(server) {
         return tiles.length > 0 && document.getElementById('group-question').textContent !== ''
           && tiles.every((li) => { const i = li.querySelector('img'); return i.complete && i.naturalWidth > 0; });
       }, f.field, { timeout: 30000 });
-      // Crops the machine could not read fully ("?") are typed in, as a person would.
+      // Crops the machine could not read fully ("?" in its value) are the odd ones out: the
+      // reviewer clicks each and presses X (illegible), one click and one key per crop.
       const tiles = await page.$$eval('#group-grid li.tile', (ts) => ts.map((t) => t.querySelector('.tile-value').textContent));
       for (let i = 0; i < tiles.length; i += 1) {
         if (!tiles[i].includes('?')) continue;
         await page.click(`#group-grid li.tile[data-index="${i}"] .tile-where`);
-        await page.fill(`#group-grid li.tile[data-index="${i}"] input`, tiles[i].replace(/\?/g, '1'));
+        await page.keyboard.press('x');
       }
       const confirms = await page.$eval('#group', (g) => g.dataset.confirms || '0');
       await page.keyboard.press('Enter');
