@@ -10,7 +10,7 @@
 import * as api from './client.js';
 import { T } from './i18n.js';
 
-const kColumns = 6;
+const kColumns = 4;  // as .group-grid in app.css
 const BoxKind = (k) => k === 'single' || k === 'scale' || k === 'multi';
 
 function El(tag, attrs = {}, ...children) {
