@@ -85,6 +85,9 @@ async function ShowReview(user) {
   for (const id of ['view-review', 'view-group', 'view-sheet']) $(id).hidden = !reviews;
   $('view-desk').hidden = !clerks;
   if (!reviews && clerks) {
+    // The review screen stays closed (it says why, should it be shown); the desk opens.
+    $('item').hidden = true;
+    $('status').textContent = T('no_review_role');
     $('views').hidden = false;
     await ShowView('desk');
     return;
