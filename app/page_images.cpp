@@ -10,6 +10,7 @@
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <algorithm>
 #include <tuple>
 
 #include "scanner/scanner.h"
@@ -48,6 +49,70 @@ class TempFile {
   bool ok_ = false;
 };
 
+/// A stored original decoded once: its gray pixels and page mm -> pixel transform.
+struct DecodedPage {
+  cv::Mat gray;
+  cv::Mat mm_to_px;  ///< 3x3 CV_64F.
+  double px_per_mm = 0;
+  double width_mm = 210.0, height_mm = 297.0;  ///< A4 portrait when the size is not stored.
+  std::string file_name;
+};
+
+core::Result<DecodedPage> Decode(store::Store& store, core::Serial serial, int page) {
+  auto source = store.LoadPageSource(serial, page);
+  if (!source.ok()) return source.error();
+  if (!*source) return core::MakeError("not_found", "sheet " + std::to_string(serial) + " page " +
+                                                        std::to_string(page) + " was not scanned");
+  const store::PageSource& src = **source;
+  TempFile file(src.original);
+  if (!file.ok()) return core::MakeError("io", "cannot write a temporary copy of " + src.file_name);
+  auto reader = scanner::OpenScanFile(file.path());
+  if (!reader.ok()) return core::MakeError("io", src.file_name + ": " + reader.error().message);
+  auto scan = (*reader)->ReadPage(src.page_index);
+  if (!scan.ok()) return core::MakeError("io", src.file_name + ": " + scan.error().message);
+  DecodedPage d;
+  d.gray = scan->gray;
+  d.mm_to_px = cv::Mat(3, 3, CV_64F);
+  for (int i = 0; i < 9; ++i) d.mm_to_px.at<double>(i / 3, i % 3) = src.mm_to_px[i];
+  d.px_per_mm = src.px_per_mm;
+  // A survey registered before layouts were stored has no page size: A4 portrait, the size of
+  // every bundled template, stands in.
+  if (src.width_mm > 0) d.width_mm = src.width_mm;
+  if (src.height_mm > 0) d.height_mm = src.height_mm;
+  d.file_name = src.file_name;
+  return d;
+}
+
+/// Page region `region` (mm) of `page` upright at `px_per_mm`: output pixel (u, v) is page
+/// point (region.x + u / px_per_mm, region.y + v / px_per_mm).
+core::Result<cv::Mat> Warp(const DecodedPage& page, const core::RectMm& region, double px_per_mm) {
+  cv::Mat out_to_mm =
+      (cv::Mat_<double>(3, 3) << 1.0 / px_per_mm, 0, region.x, 0, 1.0 / px_per_mm, region.y, 0, 0, 1);
+  cv::Mat out_to_scan = page.mm_to_px * out_to_mm;
+  // Shrink the scan first (area averaging), so the warp does not alias a 300-dpi page down to
+  // 4 px/mm; the transform follows the shrink.
+  cv::Mat gray = page.gray;
+  if (page.px_per_mm > 1.5 * px_per_mm && !gray.empty()) {
+    const double s = 1.25 * px_per_mm / page.px_per_mm;
+    cv::Mat small;
+    cv::resize(gray, small, cv::Size(), s, s, cv::INTER_AREA);
+    const double sx = static_cast<double>(small.cols) / gray.cols;
+    const double sy = static_cast<double>(small.rows) / gray.rows;
+    out_to_scan = (cv::Mat_<double>(3, 3) << sx, 0, 0, 0, sy, 0, 0, 0, 1) * out_to_scan;
+    gray = small;
+  }
+  const cv::Size size(std::max(1, static_cast<int>(region.w * px_per_mm + 0.5)),
+                      std::max(1, static_cast<int>(region.h * px_per_mm + 0.5)));
+  cv::Mat warped;
+  try {
+    cv::warpPerspective(gray, warped, out_to_scan, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                        cv::BORDER_CONSTANT, cv::Scalar(255));
+  } catch (const cv::Exception& e) {
+    return core::MakeError("image", page.file_name + ": cannot warp the page: " + e.what());
+  }
+  return warped;
+}
+
 class ScanPageImages final : public review::PageImageSource {
  public:
   core::Result<std::vector<unsigned char>> RenderPageJpeg(store::Store& store, core::Serial serial,
@@ -58,55 +123,32 @@ class ScanPageImages final : public review::PageImageSource {
       for (const auto& [k, jpeg] : cache_)
         if (k == key) return jpeg;
     }
-    auto source = store.LoadPageSource(serial, page);
-    if (!source.ok()) return source.error();
-    if (!*source) return core::MakeError("not_found", "sheet " + std::to_string(serial) + " page " +
-                                                          std::to_string(page) + " was not scanned");
-    const store::PageSource& src = **source;
-    TempFile file(src.original);
-    if (!file.ok()) return core::MakeError("io", "cannot write a temporary copy of " + src.file_name);
-    auto reader = scanner::OpenScanFile(file.path());
-    if (!reader.ok()) return core::MakeError("io", src.file_name + ": " + reader.error().message);
-    auto scan = (*reader)->ReadPage(src.page_index);
-    if (!scan.ok()) return core::MakeError("io", src.file_name + ": " + scan.error().message);
-
-    // Output pixel (u, v) is page point (u, v) / px_per_mm; mm_to_px takes it to the scan.
-    cv::Mat mm_to_px(3, 3, CV_64F);
-    for (int i = 0; i < 9; ++i) mm_to_px.at<double>(i / 3, i % 3) = src.mm_to_px[i];
-    cv::Mat out_to_mm = (cv::Mat_<double>(3, 3) << 1.0 / px_per_mm, 0, 0, 0, 1.0 / px_per_mm, 0, 0, 0, 1);
-    cv::Mat out_to_scan = mm_to_px * out_to_mm;
-    // Shrink the scan first (area averaging), so the warp does not alias a 300-dpi page down to
-    // 4 px/mm; the transform follows the shrink.
-    cv::Mat gray = scan->gray;
-    if (src.px_per_mm > 1.5 * px_per_mm && !gray.empty()) {
-      const double s = 1.25 * px_per_mm / src.px_per_mm;
-      cv::Mat small;
-      cv::resize(gray, small, cv::Size(), s, s, cv::INTER_AREA);
-      const double sx = static_cast<double>(small.cols) / gray.cols;
-      const double sy = static_cast<double>(small.rows) / gray.rows;
-      out_to_scan = (cv::Mat_<double>(3, 3) << sx, 0, 0, 0, sy, 0, 0, 0, 1) * out_to_scan;
-      gray = small;
-    }
-    // A survey registered before layouts were stored has no page size: A4 portrait, the size of
-    // every bundled template, stands in.
-    const double width_mm = src.width_mm > 0 ? src.width_mm : 210.0;
-    const double height_mm = src.height_mm > 0 ? src.height_mm : 297.0;
-    const cv::Size size(static_cast<int>(width_mm * px_per_mm + 0.5),
-                        static_cast<int>(height_mm * px_per_mm + 0.5));
-    cv::Mat warped;
-    try {
-      cv::warpPerspective(gray, warped, out_to_scan, size,
-                          cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(255));
-    } catch (const cv::Exception& e) {
-      return core::MakeError("image", src.file_name + ": cannot warp the page: " + e.what());
-    }
+    auto decoded = Decode(store, serial, page);
+    if (!decoded.ok()) return decoded.error();
+    auto warped = Warp(*decoded, {0, 0, decoded->width_mm, decoded->height_mm}, px_per_mm);
+    if (!warped.ok()) return warped.error();
     std::vector<unsigned char> jpeg;
-    if (!cv::imencode(".jpg", warped, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality}))
+    if (!cv::imencode(".jpg", *warped, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality}))
       return core::MakeError("image", "cannot encode the page image as JPEG");
     std::lock_guard lock(mu_);
     cache_.emplace_back(key, jpeg);
     if (cache_.size() > kCachedImages) cache_.pop_front();
     return jpeg;
+  }
+
+  core::Result<std::vector<unsigned char>> RenderRegionPng(store::Store& store, core::Serial serial,
+                                                           int page, const core::RectMm& region_mm,
+                                                           double px_per_mm) override {
+    if (!(region_mm.w > 0 && region_mm.h > 0 && region_mm.w < 2000 && region_mm.h < 2000 && px_per_mm > 0))
+      return core::MakeError("invalid", "the region to cut is empty or too large");
+    auto decoded = Decode(store, serial, page);
+    if (!decoded.ok()) return decoded.error();
+    auto warped = Warp(*decoded, region_mm, px_per_mm);
+    if (!warped.ok()) return warped.error();
+    std::vector<unsigned char> png;
+    if (!cv::imencode(".png", *warped, png, {cv::IMWRITE_PNG_COMPRESSION, 1}))
+      return core::MakeError("image", "cannot encode the crop as PNG");
+    return png;
   }
 
  private:

@@ -52,7 +52,20 @@ class PageImageSource {
   virtual core::Result<std::vector<unsigned char>> RenderPageJpeg(store::Store& store,
                                                                   core::Serial serial, int page,
                                                                   double px_per_mm) = 0;
+  /// Cuts `region_mm` (page mm) out of the same warped page at `px_per_mm`, PNG-encoded (gray):
+  /// the crop of a reading that kept none (docs/schema.md: originals, homography and crop_mm).
+  /// Error code "not_found" as above; "unsupported" from a source that cannot cut regions.
+  virtual core::Result<std::vector<unsigned char>> RenderRegionPng(store::Store& store,
+                                                                   core::Serial serial, int page,
+                                                                   const core::RectMm& region_mm,
+                                                                   double px_per_mm) {
+    (void)store, (void)serial, (void)page, (void)region_mm, (void)px_per_mm;
+    return core::MakeError("unsupported", "this page source cannot cut regions");
+  }
 };
+
+/// The resolution of crops cut again from the original (group verification, sheet view).
+constexpr double kRegionPxPerMm = 8.0;
 
 /// The resolution of page images the server asks for (docs/api.md: 4 px/mm).
 constexpr double kPageImagePxPerMm = 4.0;

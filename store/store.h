@@ -563,6 +563,69 @@ std::optional<double> CohenKappa(const std::vector<std::pair<std::string, std::s
 /// The Wilson score interval of x successes in n trials at `z` (1.96 = 95%); {0, 0} for n = 0.
 std::pair<double, double> WilsonInterval(int x, int n, double z = 1.96);
 
+/// One machine reading of a field on a sheet, with its review item and human value if any
+/// (group verification and the sheet view: ListFieldReadings).
+struct FieldReadingView {
+  std::int64_t reading_id = 0;
+  core::Serial serial = 0;
+  std::string unit_code;              ///< "" when the serial was never allocated.
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  int page = 1;
+  FieldValue machine;                 ///< what the machine read.
+  float confidence = 0.0f;
+  bool needs_review = false;          ///< the machine flagged it (an item was opened).
+  std::vector<BoxView> boxes;         ///< box kinds: per option, printed order.
+  core::RectMm crop_mm;               ///< what the crop shows, page mm.
+  bool has_crop = false;              ///< LoadCropPng(reading_id) returns a PNG.
+  std::int64_t item_id = 0;           ///< its review item (0: none was opened).
+  int item_version = 0;
+  std::string item_status;            ///< "open" | "resolved" | "" (no item).
+  std::string lease_owner;            ///< "" when not leased (or the lease expired).
+  std::optional<FieldValue> decided;  ///< the field's current human value, if any.
+  std::string decided_by;
+};
+
+/// Which readings ListFieldReadings returns.
+struct FieldReadingQuery {
+  enum class Mode {
+    kAll,       ///< every reading (the sheet view).
+    kOpen,      ///< readings with an open review item not leased to someone other than `user`.
+    kAccepted,  ///< readings the machine accepted and no person has decided (a spot check).
+  };
+  std::optional<core::Serial> serial;  ///< only this sheet.
+  std::int64_t reading_id = 0;         ///< only this reading (0: any).
+  std::string template_id;             ///< with version and field_id: one field across sheets.
+  int version = 0;
+  std::string field_id;
+  Mode mode = Mode::kAll;
+  std::string user;                    ///< for kOpen: that reviewer's own leases count as free.
+  core::Serial after_serial = 0;       ///< only serials above this (the next screen).
+  int limit = 48;                      ///< at most this many, serial order.
+};
+
+/// A field of a registered template with how many readings each group mode would show.
+struct GroupFieldCount {
+  std::string template_id;
+  int version = 0;
+  std::string field_id;
+  core::FieldKind kind = core::FieldKind::kSingle;
+  std::string label;  ///< the question, or a scale row's criterion.
+  int open = 0;       ///< FieldReadingQuery::Mode::kOpen (for any user).
+  int accepted = 0;   ///< FieldReadingQuery::Mode::kAccepted.
+};
+
+/// A page no sheet could be given to (status other than "ok"/"conflict"), for the clerk's desk.
+struct UnidentifiedPage {
+  std::int64_t page_id = 0;
+  std::string file_name;     ///< the scan file as ingested.
+  int page_index = 0;        ///< 0-based page of that file.
+  std::string status;        ///< scanner::AlignStatusName ("no_anchors", "blank"...).
+  std::string reason;        ///< the sentence ingest gave.
+  std::string stored_at;     ///< ISO 8601 UTC.
+  bool has_thumbnail = false;
+};
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -724,6 +787,17 @@ class Store {
   virtual core::Result<std::vector<AuditRow>> ListAudit(const AuditFilter& filter) = 0;
   /// One sheet as ListSheets(true) would give it; nullopt when it has no identified page.
   virtual core::Result<std::optional<SheetRecord>> GetSheet(core::Serial serial) = 0;
+
+  // --- group verification and the sheet view (group_queries.cpp) --------------------------
+  /// Readings of identified (non-conflict) pages matching `query`, serial order.
+  virtual core::Result<std::vector<FieldReadingView>> ListFieldReadings(
+      const FieldReadingQuery& query) = 0;
+  /// Every field of every registered template with its open and accepted counts, layout order.
+  virtual core::Result<std::vector<GroupFieldCount>> ListGroupFields() = 0;
+  /// Pages no sheet could be given to, oldest first, at most `limit` (the clerk's desk).
+  virtual core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) = 0;
+  /// The JPEG thumbnail kept for an unidentified page (empty when none was kept).
+  virtual core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) = 0;
 
   // --- safety -----------------------------------------------------------------------------
   /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a

@@ -9,10 +9,18 @@ import * as api from './client.js';
 import { T, InitLanguage, SetLanguage, Language } from './i18n.js';
 import { ReviewScreen } from './review.js';
 import { InstallRecheck, RerenderRecheck } from './recheck.js';
+import { GroupScreen } from './group.js';
+import { SheetScreen } from './sheet.js';
+import { DeskScreen } from './desk.js';
 
 const $ = (id) => document.getElementById(id);
 let me = null;
 let screen = null;
+// The other screens (group verification, the sheet view) and which one shows.
+let view = 'review';
+let group = null;
+let sheet = null;
+let desk = null;
 
 function ApplyLanguage() {
   const lang = Language();
@@ -25,6 +33,9 @@ function ApplyLanguage() {
   if (me) $('who').textContent = T('signed_in_as', { user: me.user, role: T(`role_${me.role}`) });
   if (screen) screen.Rerender();
   RerenderRecheck();
+  if (group) group.Rerender();
+  if (sheet) sheet.Rerender();
+  if (desk) desk.Rerender();
 }
 
 function SwitchLanguage() {
@@ -36,6 +47,14 @@ function ShowLogin(message = '') {
   if (screen) { api.ReleaseOnUnload(screen.Stop()); screen = null; }
   me = null;
   InstallRecheck(null);
+  group = null;
+  sheet = null;
+  desk = null;
+  $('desk').hidden = true;
+  view = 'review';
+  $('views').hidden = true;
+  $('group').hidden = true;
+  $('sheetview').hidden = true;
   $('review').hidden = true;
   $('counts').hidden = true;
   $('hint').hidden = true;
@@ -64,6 +83,19 @@ async function ShowReview(user) {
   $('btn-help').hidden = false;
   InstallRecheck({ role: me.role, onUnauthorized: () => ShowLogin(T('session_expired')) });
   ApplyLanguage();
+  // Which screens the role may open (the server checks again: 403 otherwise).
+  const reviews = me.role === 'reviewer' || me.role === 'admin';
+  const clerks = me.role === 'clerk' || me.role === 'admin';
+  for (const id of ['view-review', 'view-group', 'view-sheet']) $(id).hidden = !reviews;
+  $('view-desk').hidden = !clerks;
+  if (!reviews && clerks) {
+    // The review screen stays closed (it says why, should it be shown); the desk opens.
+    $('item').hidden = true;
+    $('status').textContent = T('no_review_role');
+    $('views').hidden = false;
+    await ShowView('desk');
+    return;
+  }
   if (me.role !== 'reviewer' && me.role !== 'admin') {
     $('item').hidden = true;
     $('status').textContent = T('no_review_role');
@@ -71,6 +103,8 @@ async function ShowReview(user) {
   }
   $('counts').hidden = false;
   $('hint').hidden = false;
+  $('views').hidden = false;
+  ShowView('review');
   $('status').textContent = T('loading');
   screen = new ReviewScreen({
     onUnauthorized: () => ShowLogin(T('session_expired')),
@@ -78,6 +112,34 @@ async function ShowReview(user) {
     user: () => (me ? me.user : ''),
   });
   await screen.Start();
+}
+
+/// Shows one of the screens: 'review' (one item), 'group', 'sheet'. The review screen keeps
+/// its lease while another shows; the others start on first use.
+async function ShowView(name, serial = 0) {
+  view = name;
+  $('review').hidden = name !== 'review';
+  $('group').hidden = name !== 'group';
+  $('sheetview').hidden = name !== 'sheet';
+  $('desk').hidden = name !== 'desk';
+  $('counts').hidden = name !== 'review';
+  $('hint').hidden = name !== 'review';
+  for (const b of document.querySelectorAll('#views button')) b.setAttribute('aria-pressed', String(b.dataset.view === name));
+  const expired = () => ShowLogin(T('session_expired'));
+  if (name === 'desk') {
+    if (!desk) desk = new DeskScreen($('desk'), { onUnauthorized: expired });
+    await desk.Start();
+  }
+  if (name === 'group' && !group) {
+    group = new GroupScreen($('group'), { onUnauthorized: expired });
+    await group.Start();
+  }
+  if (name === 'sheet' && !sheet) {
+    sheet = new SheetScreen($('sheetview'), { onUnauthorized: expired });
+    await sheet.Start(serial);
+  } else if (name === 'sheet' && serial) {
+    await sheet.Open(serial);
+  }
 }
 
 async function OnLogin(event) {
@@ -114,6 +176,14 @@ function ToggleHelp() {
 const IsEditable = (el) => el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable);
 
 function OnKey(e) {
+  if (view === 'group' && group && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    if (e.key === 'l' || e.key === 'L') { if (!IsEditable(e.target)) { e.preventDefault(); SwitchLanguage(); } return; }
+    if (IsEditable(e.target) && e.key !== 'Enter') return;
+    if (e.target.tagName === 'SELECT' && e.key.startsWith('Arrow')) return;
+    if (e.target.closest && e.target.closest('button') && (e.key === ' ')) return;
+    if (group.HandleKey(e.key)) e.preventDefault();
+    return;
+  }
   if (!screen || $('review').hidden) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const pageView = $('pageview');
@@ -156,6 +226,10 @@ async function Boot() {
     if (b && screen) screen.ClickOption(b.dataset.key);
   });
   document.addEventListener('keydown', OnKey);
+  $('views').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-view]');
+    if (b) ShowView(b.dataset.view);
+  });
   window.addEventListener('resize', () => screen && screen.Resize());
   window.addEventListener('pagehide', () => { if (screen) api.ReleaseOnUnload(screen.HeldIds()); });
   try {

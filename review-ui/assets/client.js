@@ -108,3 +108,20 @@ export function ReleaseOnUnload(ids) {
 
 /// The raw call (method, path[, body]) for the screens that add their own endpoints (recheck.js).
 export { Call as RawCall };
+
+// --- group verification and the sheet view (docs/api.md) ---------------------------------
+export const GroupFields = () => Call('GET', '/api/group/fields');
+export const GroupReadings = (template, version, field, mode, after = 0) =>
+  Call('GET', `/api/group/readings?template=${Id(template)}&version=${Id(version)}&field=${Id(field)}` +
+    `&mode=${Id(mode)}${after ? `&after=${Id(after)}` : ''}`);
+export const GroupConfirm = (entries) => Call('POST', '/api/group/confirm', { entries });
+export const ReadingCropUrl = (readingId) => `/api/readings/${Id(readingId)}/crop`;
+export const SheetFields = (serial) => Call('GET', `/api/sheets/${Id(serial)}/fields`);
+export const SheetDecide = (serial, field, value, illegible = false) =>
+  Call('POST', `/api/sheets/${Id(serial)}/fields/${Id(field)}/decision`,
+    illegible ? { illegible: true } : { value });
+
+// --- the clerk's desk ----------------------------------------------------------------------
+export const DeskUnidentified = () => Call('GET', '/api/desk/unidentified');
+export const DeskMissing = () => Call('GET', '/api/desk/missing');
+export const DeskProgress = () => Call('GET', '/api/desk/progress');

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
 #include "recheck_routes.h"
@@ -424,6 +425,33 @@ void ServerImpl::BuildRoutes() {
       ExtraReply r;
       try { r = h(call); } catch (const ExtraError& e) { throw HttpError{e.status, e.message, e.code}; }
       if (r.status == 204) c.res.status = 204; else SendJson(c.res, r.status, r.body);
+    }});
+  }
+  // Group verification, the sheet view (group_routes.cpp) and the clerk's desk (desk_routes.cpp),
+  // behind the same checks.
+  auto extra = GroupRoutes(DeskContext{write_mu_, pages_});
+  for (auto& x : DeskRoutes()) extra.push_back(std::move(x));
+  for (auto& x : extra) {
+    const RoleMask roles = x.roles == DeskRoles::kReviewers ? kReviewers
+                           : x.roles == DeskRoles::kClerks
+                               ? Bit(store::Role::kAdmin) | Bit(store::Role::kClerk)
+                               : kEveryone;
+    routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
+      DeskCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.params, c.req.body};
+      DeskReply r;
+      try {
+        r = h(call);
+      } catch (const DeskError& e) {
+        throw HttpError{e.status, e.message, e.code};
+      }
+      if (r.status == 204) {
+        c.res.status = 204;
+      } else if (!r.content_type.empty()) {
+        c.res.status = r.status;
+        c.res.set_content(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size(), r.content_type);
+      } else {
+        SendJson(c.res, r.status, r.body);
+      }
     }});
   }
 }

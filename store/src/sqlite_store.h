@@ -163,6 +163,12 @@ class SqliteStore final : public Store {
                            const std::function<bool(const SheetRecord&)>& visit) override;
   core::Result<AnswersImportResult> ImportAnswers(const AnswersImport& batch) override;
 
+  // group_queries.cpp
+  core::Result<std::vector<FieldReadingView>> ListFieldReadings(const FieldReadingQuery& query) override;
+  core::Result<std::vector<GroupFieldCount>> ListGroupFields() override;
+  core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) override;
+  core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) override;
+
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
   template <class F>

@@ -131,7 +131,16 @@ class FakePages : public PageImageSource {
     if (page != 1) return core::MakeError("not_found", "no such page");
     return std::vector<unsigned char>{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0xFF, 0xD9};
   }
+  /// A tiny "PNG" for any region of page 1 (the crops of readings that kept none).
+  core::Result<std::vector<unsigned char>> RenderRegionPng(store::Store&, core::Serial, int page,
+                                                           const core::RectMm& region, double) override {
+    region_calls++;
+    if (page != 1) return core::MakeError("not_found", "no such page");
+    if (!(region.w > 0 && region.h > 0)) return core::MakeError("invalid", "empty region");
+    return std::vector<unsigned char>{0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  }
   std::atomic<int> calls{0};
+  std::atomic<int> region_calls{0};
   double last_px_per_mm = 0;
 };
 

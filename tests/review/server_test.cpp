@@ -183,6 +183,19 @@ TEST_F(ReviewServerTest, EveryEndpointChecksTheRole) {
       {"GET", "/api/sheets/" + serial, "yyya"},
       {"GET", "/api/sheets/" + serial + "/layout", "yyya"},
       {"GET", "/api/sheets/" + serial + "/pages/1", "yyya"},
+      // Group verification and the sheet view (group_routes.cpp).
+      {"GET", "/api/group/fields", "yyfa"},
+      {"GET", "/api/group/readings?template=" + item["template"].get<std::string>() + "&version=" +
+           std::to_string(item["template_version"].get<int>()) + "&field=" + item["field"].get<std::string>() + "&mode=open", "yyfa"},
+      {"POST", "/api/group/confirm", "yyfa"},
+      {"GET", "/api/readings/1/crop", "yyfa"},
+      {"GET", "/api/sheets/" + serial + "/fields", "yyfa"},
+      {"POST", "/api/sheets/" + serial + "/fields/" + item["field"].get<std::string>() + "/decision", "yyfa"},
+      // The clerk's desk (desk_routes.cpp).
+      {"GET", "/api/desk/unidentified", "yfya"},
+      {"GET", "/api/desk/unidentified/1/thumbnail", "yfya"},
+      {"GET", "/api/desk/missing", "yfya"},
+      {"GET", "/api/desk/progress", "yfya"},
       {"GET", "/", "yyyy"},
       {"GET", "/index.html", "yyyy"},
       {"POST", "/api/logout", "yyya"},  // last: it ends the sessions

@@ -1,0 +1,79 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// The clerk's desk: unidentified pages as thumbnails with their reason, sheets with missing
+// pages by unit (printable: the list for the search through the paper stacks), and progress
+// per unit against its quota, the units that are behind first.
+
+import * as api from './client.js';
+import { T } from './i18n.js';
+
+function El(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+export class DeskScreen {
+  constructor(root, { onUnauthorized }) {
+    this.root = root;
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  async Start() { await this.Load(); }
+  Rerender() { if (this.data) this.Render(); }
+
+  async Load() {
+    try {
+      const [unidentified, missing, progress] = await Promise.all([api.DeskUnidentified(), api.DeskMissing(), api.DeskProgress()]);
+      this.data = { unidentified, missing, progress };
+      this.Render();
+    } catch (e) {
+      if (e.status === 401) { this.onUnauthorized(); return; }
+      this.root.replaceChildren(El('p', { class: 'error', text: T('error', { detail: e.message }) }));
+    }
+  }
+
+  Render() {
+    const { unidentified, missing, progress } = this.data;
+    const thumbs = El('ol', { class: 'desk-thumbs', id: 'desk-unidentified' });
+    for (const p of unidentified.pages) {
+      thumbs.append(El('li', { class: 'desk-thumb', 'data-page': String(p.id) },
+        p.thumbnail ? El('img', { src: p.thumbnail, alt: T('desk_thumb_alt', { file: p.file, page: p.page_index + 1 }) })
+          : El('span', { class: 'muted', text: T('desk_no_thumb') }),
+        El('span', { class: 'desk-reason', text: `${T(`align_${p.status}`)}${p.reason ? ` — ${p.reason}` : ''}` }),
+        El('span', { class: 'muted', text: `${p.file} · ${T('page')} ${p.page_index + 1}` })));
+    }
+    const missingList = El('div', { id: 'desk-missing', class: 'desk-missing' });
+    for (const u of missing.units) {
+      const ul = El('ul');
+      for (const s of u.sheets) ul.append(El('li', { text: T('desk_missing_row', { serial: s.serial, pages: s.missing_pages.join(', ') }) }));
+      missingList.append(El('h4', { text: u.unit ? `${u.unit} — ${u.name}` : T('desk_unknown_unit') }), ul);
+    }
+    const table = El('table', { id: 'desk-progress', class: 'desk-progress' });
+    table.append(El('thead', {}, El('tr', {}, ...['desk_unit', 'desk_quota', 'desk_scanned', 'desk_complete', 'desk_waiting', 'desk_incomplete', 'desk_share']
+      .map((k) => El('th', { scope: 'col', text: T(k) })))));
+    const body = El('tbody');
+    for (const u of progress.units) {
+      body.append(El('tr', { class: u.share_complete < 1 ? 'behind' : '' },
+        El('th', { scope: 'row', text: `${u.unit} — ${u.name}` }), El('td', { text: String(u.quota) }),
+        El('td', { text: String(u.scanned) }), El('td', { text: String(u.complete) }),
+        El('td', { text: String(u.needs_review) }), El('td', { text: String(u.incomplete) }),
+        El('td', { text: `${Math.round(u.share_complete * 100)}%` })));
+    }
+    table.append(body);
+    const print = El('button', { type: 'button', id: 'desk-print', text: T('desk_print') });
+    print.addEventListener('click', () => { document.body.classList.add('print-missing'); window.print(); document.body.classList.remove('print-missing'); });
+    this.root.replaceChildren(
+      El('section', { class: 'desk-part no-print' }, El('h3', { text: T('desk_unidentified', { n: unidentified.pages.length }) }),
+        unidentified.pages.length ? thumbs : El('p', { class: 'muted', text: T('desk_none') })),
+      El('section', { class: 'desk-part desk-print-part' }, El('h3', { text: T('desk_missing') }), print,
+        missing.units.length ? missingList : El('p', { class: 'muted', text: T('desk_none') })),
+      El('section', { class: 'desk-part no-print' }, El('h3', { text: T('desk_progress') }), table));
+  }
+
+  HandleKey() { return false; }
+}

@@ -1,0 +1,259 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Group verification: one question (or one criterion of a grid) across up to 48 sheets. Each
+// crop is labelled with the machine's value; Enter confirms the whole screen (one audit row per
+// crop, screen "group"); the odd one out is fixed with the mouse (click a tile, then an option)
+// or the keyboard (arrows move, digits set the value, 0 blank, X illegible). Open items, or a
+// spot check of readings the machine accepted.
+
+import * as api from './client.js';
+import { T } from './i18n.js';
+
+const kColumns = 4;  // as .group-grid in app.css
+const BoxKind = (k) => k === 'single' || k === 'scale' || k === 'multi';
+
+function El(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c) e.append(c);
+  return e;
+}
+
+export class GroupScreen {
+  constructor(root, { onUnauthorized, onStatus }) {
+    this.root = root;
+    this.onUnauthorized = onUnauthorized;
+    this.onStatus = onStatus || (() => {});
+    this.fields = [];
+    this.group = null;       // the chosen field
+    this.mode = 'open';
+    this.options = [];       // [{value, label}] of the field
+    this.tiles = [];         // [{reading, value, illegible, changed}]
+    this.cursor = 0;
+    this.after = 0;
+    this.busy = false;
+    this.confirmed = 0;
+    this.started = 0;
+  }
+
+  async Start() {
+    this.root.replaceChildren();
+    this.picker = El('select', { id: 'group-field', 'aria-label': T('group_pick') });
+    this.modeOpen = El('button', { type: 'button', id: 'group-mode-open', class: 'mode', text: T('group_mode_open') });
+    this.modeAccepted = El('button', { type: 'button', id: 'group-mode-accepted', class: 'mode', text: T('group_mode_accepted') });
+    this.confirmButton = El('button', { type: 'button', id: 'group-confirm', class: 'primary', text: T('group_confirm') });
+    this.status = El('p', { id: 'group-status', class: 'status', role: 'status', 'aria-live': 'polite' });
+    this.question = El('h2', { id: 'group-question', class: 'question' });
+    this.grid = El('ol', { id: 'group-grid', class: 'group-grid', role: 'listbox', 'aria-label': T('group_title') });
+    this.legend = El('p', { class: 'muted', id: 'group-legend' });
+    this.root.append(
+      El('div', { class: 'group-head' }, El('label', { for: 'group-field', text: T('group_pick') }), this.picker,
+        this.modeOpen, this.modeAccepted, this.confirmButton),
+      this.question, this.legend, this.status, this.grid);
+    this.picker.addEventListener('change', () => this.Choose(this.picker.value));
+    this.modeOpen.addEventListener('click', () => this.SetMode('open'));
+    this.modeAccepted.addEventListener('click', () => this.SetMode('accepted'));
+    this.confirmButton.addEventListener('click', () => this.Confirm());
+    this.grid.addEventListener('click', (e) => {
+      const opt = e.target.closest('button.tile-option');
+      const tile = e.target.closest('li.tile');
+      if (!tile) return;
+      this.Move(Number(tile.dataset.index), true);
+      if (opt) this.SetValue(this.cursor, opt.dataset.value);
+    });
+    this.started = performance.now();
+    await this.LoadFields();
+  }
+
+  Rerender() { if (this.root.firstChild) { this.RenderPicker(); this.Render(); } }
+
+  async Api(promise) {
+    try { return await promise; } catch (e) {
+      if (e.status === 401) this.onUnauthorized();
+      throw e;
+    }
+  }
+
+  async LoadFields() {
+    const r = await this.Api(api.GroupFields());
+    this.fields = r.fields;
+    this.RenderPicker();
+    const key = (f) => `${f.template}|${f.version}|${f.field}`;
+    const first = this.fields.find((f) => (this.mode === 'open' ? f.open : f.accepted) > 0);
+    if (!this.group && first) await this.Choose(key(first));
+  }
+
+  RenderPicker() {
+    const current = this.group ? `${this.group.template}|${this.group.version}|${this.group.field}` : '';
+    this.picker.replaceChildren(...this.fields.map((f) => {
+      const key = `${f.template}|${f.version}|${f.field}`;
+      const o = El('option', { value: key, text: T('group_option', { field: f.field, label: f.label, open: f.open, accepted: f.accepted }) });
+      if (key === current) o.selected = true;
+      return o;
+    }));
+    this.modeOpen.setAttribute('aria-pressed', String(this.mode === 'open'));
+    this.modeAccepted.setAttribute('aria-pressed', String(this.mode === 'accepted'));
+    this.confirmButton.textContent = T('group_confirm');
+  }
+
+  async SetMode(mode) {
+    this.mode = mode;
+    this.after = 0;
+    this.RenderPicker();
+    if (this.group) await this.Load();
+  }
+
+  async Choose(key) {
+    const f = this.fields.find((x) => `${x.template}|${x.version}|${x.field}` === key);
+    if (!f) return;
+    this.group = f;
+    this.after = 0;
+    this.options = [];
+    this.RenderPicker();
+    await this.Load();
+  }
+
+  async Load() {
+    const g = this.group;
+    const r = await this.Api(api.GroupReadings(g.template, g.version, g.field, this.mode, this.after));
+    this.tiles = r.readings.map((x) => ({ reading: x, value: x.machine, illegible: false, changed: false }));
+    this.cursor = 0;
+    if (this.tiles.length && !this.options.length) {
+      const layout = await this.Api(api.SheetLayout(this.tiles[0].reading.serial));
+      const f = layout.fields.find((x) => x.id === g.field);
+      this.options = f ? f.options.map((o) => ({ value: o.value, label: o.label || o.value })) : [];
+      this.question.textContent = f ? f.label : g.field;
+    }
+    this.Render();
+  }
+
+  Label(tile) {
+    if (tile.illegible) return T('illegible');
+    const v = tile.value;
+    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0) || v === '') return T('no_answer');
+    const name = (x) => { const o = this.options.find((y) => y.value === x); return o ? `${this.options.indexOf(o) + 1} · ${o.label}` : String(x); };
+    return Array.isArray(v) ? v.map(name).join(', ') : BoxKind(tile.reading.kind) ? name(v) : String(v);
+  }
+
+  Render() {
+    const g = this.group;
+    this.legend.textContent = g ? T('group_legend', { n: this.tiles.length }) : '';
+    if (!this.tiles.length) {
+      this.grid.replaceChildren();
+      this.status.textContent = g ? T('group_empty') : T('group_none');
+      return;
+    }
+    this.status.textContent = T('group_rate', { n: this.confirmed, rate: this.Rate().toFixed(1) });
+    this.grid.replaceChildren(...this.tiles.map((t, i) => {
+      const img = El('img', { src: api.ReadingCropUrl(t.reading.reading_id), alt: T('crop_alt', { field: t.reading.field, serial: t.reading.serial }), loading: 'eager', decoding: 'async' });
+      const label = El('span', { class: 'tile-value', text: this.Label(t) });
+      const li = El('li', { class: `tile${t.changed ? ' changed' : ''}${i === this.cursor ? ' current' : ''}`, role: 'option',
+        'data-index': String(i), 'data-reading': String(t.reading.reading_id), 'data-serial': String(t.reading.serial), 'aria-selected': String(i === this.cursor) },
+      El('span', { class: 'tile-where', text: `${T('sheet')} ${t.reading.serial}` }), img, label);
+      if (i === this.cursor && BoxKind(t.reading.kind)) {
+        const opts = El('div', { class: 'tile-options' });
+        this.options.forEach((o, k) => opts.append(El('button', { type: 'button', class: 'tile-option', 'data-value': o.value, text: `${k + 1}` , title: o.label })));
+        li.append(opts);
+      }
+      if (i === this.cursor && !BoxKind(t.reading.kind)) {
+        const input = El('input', { class: 'tile-input', 'aria-label': T('your_answer'), lang: 'vi' });
+        input.value = t.value ?? '';
+        input.addEventListener('input', () => this.SetText(i, input.value));
+        li.append(input);
+      }
+      return li;
+    }));
+  }
+
+  Rate() {
+    const minutes = (performance.now() - this.started) / 60000;
+    return minutes > 0 ? this.confirmed / minutes : 0;
+  }
+
+  Move(to, fromMouse = false) {
+    if (!this.tiles.length) return;
+    this.cursor = Math.max(0, Math.min(this.tiles.length - 1, to));
+    this.Render();
+    if (!fromMouse) this.grid.children[this.cursor]?.scrollIntoView({ block: 'nearest' });
+  }
+
+  SetValue(i, optionValue) {
+    const t = this.tiles[i];
+    if (!t) return;
+    if (t.reading.kind === 'multi') {
+      const now = new Set(Array.isArray(t.value) ? t.value : []);
+      if (now.has(optionValue)) now.delete(optionValue); else now.add(optionValue);
+      t.value = this.options.map((o) => o.value).filter((v) => now.has(v));
+    } else {
+      t.value = optionValue;
+    }
+    t.illegible = false;
+    t.changed = true;
+    this.Render();
+  }
+
+  SetText(i, text) {
+    const t = this.tiles[i];
+    const v = text.normalize('NFC').trim();
+    t.value = v === '' ? null : v;
+    t.illegible = false;
+    t.changed = true;
+    const li = this.grid.children[i];
+    if (li) { li.classList.add('changed'); li.querySelector('.tile-value').textContent = this.Label(t); }
+  }
+
+  /// Keys on the group screen; true when handled.
+  HandleKey(key) {
+    const t = this.tiles[this.cursor];
+    if (key === 'ArrowRight') this.Move(this.cursor + 1);
+    else if (key === 'ArrowLeft') this.Move(this.cursor - 1);
+    else if (key === 'ArrowDown') this.Move(this.cursor + kColumns);
+    else if (key === 'ArrowUp') this.Move(this.cursor - kColumns);
+    else if (key === 'Enter') this.Confirm();
+    else if (t && /^[1-9]$/.test(key) && BoxKind(t.reading.kind)) {
+      const o = this.options[Number(key) - 1];
+      if (o) this.SetValue(this.cursor, o.value);
+    } else if (t && (key === '0' || key === 'Delete')) {
+      t.value = t.reading.kind === 'multi' ? [] : null; t.illegible = false; t.changed = true; this.Render();
+    } else if (t && (key === 'x' || key === 'X')) {
+      t.illegible = true; t.changed = true; this.Render();
+    } else return false;
+    return true;
+  }
+
+  async Confirm() {
+    if (this.busy || !this.tiles.length) return;
+    this.busy = true;
+    this.confirmButton.disabled = true;
+    const entries = this.tiles.map((t) => {
+      const e = { reading_id: t.reading.reading_id };
+      if (t.illegible) e.illegible = true; else e.value = t.value;
+      if (t.reading.item) e.version = t.reading.item.version;
+      return e;
+    });
+    try {
+      const r = await this.Api(api.GroupConfirm(entries));
+      this.confirmed += r.recorded;
+      const refused = r.results.filter((x) => x.status !== 'recorded').length;
+      if (this.mode === 'accepted') this.after = this.tiles[this.tiles.length - 1].reading.serial;
+      await this.Load();
+      this.status.textContent = T('group_saved', { n: r.recorded, refused, rate: this.Rate().toFixed(1) });
+      this.onStatus(r.recorded);
+      const f = await this.Api(api.GroupFields());
+      this.fields = f.fields;
+      this.RenderPicker();
+    } catch (e) {
+      this.status.textContent = T('error', { detail: e.message });
+    } finally {
+      this.busy = false;
+      this.confirmButton.disabled = false;
+      this.root.dataset.confirms = String(Number(this.root.dataset.confirms || 0) + 1);  // for tests
+    }
+  }
+
+  Stop() { return []; }
+  HeldIds() { return []; }
+}

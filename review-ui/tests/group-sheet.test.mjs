@@ -1,0 +1,154 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+//
+// Group verification and the sheet view in a real browser: a reviewer picks a question, fixes
+// the odd crop out with the keyboard (arrows, a digit), confirms the whole screen with Enter,
+// and the audit holds one row per crop (screen "group"); a spot check of accepted readings
+// shows crops cut again from the stored original; in the sheet view a field the machine
+// accepted is corrected with the mouse, stored and audited (screen "sheet").
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey,
+} from './harness.mjs';
+
+let survey; let server; let browser; let page; let admin;
+
+test.before(async () => {
+  survey = MakeSurvey({ sheets: 12, seed: 6 });
+  AddUser(survey.db, 'lan', 'reviewer');
+  AddUser(survey.db, 'quantri', 'admin');
+  server = await StartServer(survey.db);
+  browser = await LaunchBrowser();
+  page = await NewPage(browser);
+  admin = new Api(server.url);
+  await admin.Login('quantri');
+  await LoginWithKeyboard(page, server.url, 'lan');
+});
+
+test.after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+  RemoveSurvey(survey);
+});
+
+const Tiles = () => page.evaluate(() => [...document.querySelectorAll('#group-grid li.tile')].map((li) => ({
+  reading: Number(li.dataset.reading), serial: Number(li.dataset.serial),
+  value: li.querySelector('.tile-value').textContent,
+  img: li.querySelector('img').naturalWidth, current: li.classList.contains('current'),
+})));
+
+const AllCropsLoaded = () => page.waitForFunction(() =>
+  [...document.querySelectorAll('#group-grid img')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30000 });
+
+async function History(serial, field) {
+  const r = await admin.Get(`/api/fields/${serial}/${field}/history`);
+  assert.equal(r.status, 200);
+  return r.json.rows;
+}
+
+test('group verification: one Enter confirms a screen, one audit row per crop', async () => {
+  const fields = (await admin.Get('/api/group/fields')).json.fields;
+  const busiest = fields.filter((f) => f.open >= 3).sort((a, b) => b.open - a.open)[0];
+  assert.ok(busiest, 'a question with several open items');
+  await page.click('#view-group');
+  await page.waitForSelector('#group-field option', { state: 'attached' });
+  await page.selectOption('#group-field', `${busiest.template}|${busiest.version}|${busiest.field}`);
+  await page.waitForFunction((n) => document.querySelectorAll('#group-grid li.tile').length === n
+    && document.getElementById('group-question').textContent !== '', Math.min(busiest.open, 48));
+  await AllCropsLoaded();
+  const before = await Tiles();
+  const box = ['single', 'scale', 'multi'].includes(busiest.kind);
+  let expected = null;
+  if (box) {
+    // The odd one out, with the keyboard: the second crop gets option 1 (2 when 1 was the
+    // machine's value already).
+    await page.focus('#group-grid');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('1');
+    let after = await Tiles();
+    let chosen = 1;
+    if (after[1].value === before[1].value) { await page.keyboard.press('2'); chosen = 2; after = await Tiles(); }
+    assert.notEqual(after[1].value, before[1].value, 'the digit changed the second crop');
+    assert.ok(after[1].current, 'the arrow moved to the second crop');
+    const layout = (await admin.Get(`/api/sheets/${before[1].serial}/layout`)).json;
+    expected = layout.fields.find((f) => f.id === busiest.field).options[chosen - 1].value;
+  } else {
+    // Written fields: the reviewer clicks each crop the machine could not read fully (a "?")
+    // and types what it shows; the second one is typed differently on purpose.
+    for (let i = 0; i < before.length; i += 1) {
+      if (i !== 1 && !before[i].value.includes('?')) continue;
+      await page.click(`#group-grid li.tile[data-index="${i}"] .tile-where`);
+      await page.waitForSelector(`#group-grid li.tile.current[data-index="${i}"] input`);
+      const value = i === 1 ? (busiest.kind === 'digits' ? '1999' : 'Đã sửa tay') : before[i].value.replace(/\?/g, '1');
+      await page.fill(`#group-grid li.tile[data-index="${i}"] input`, value);
+      if (i === 1) expected = value;
+    }
+    await page.focus('#group-grid');
+  }
+  await Shot(page, 'group-screen');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /\d/.test(document.getElementById('group-status').textContent)
+    && !document.getElementById('group-confirm').disabled && document.getElementById('group-status').textContent.includes('(0'),
+  null, { timeout: 15000 });
+  // One audit row per crop, made on the group screen, by lan.
+  for (const t of before) {
+    const rows = (await History(t.serial, busiest.field)).filter((r) => r.screen === 'group');
+    assert.equal(rows.length, 1, `sheet ${t.serial}: one group row`);
+    assert.equal(rows[0].who, 'lan');
+  }
+  const sheet = (await admin.Get(`/api/sheets/${before[1].serial}`)).json;
+  assert.equal(JSON.stringify(sheet.fields.find((f) => f.id === busiest.field).value), JSON.stringify(expected),
+    'the corrected crop holds the reviewer\'s value');
+  const open = (await admin.Get(`/api/group/readings?template=${busiest.template}&version=${busiest.version}&field=${busiest.field}&mode=open`)).json.readings;
+  for (const r of open) assert.ok(!before.some((t) => t.reading === r.reading_id), 'confirmed items are closed');
+  assert.deepEqual(page.errors, []);
+});
+
+test('spot check: accepted readings show crops cut from the original', async () => {
+  await page.click('#group-mode-accepted');
+  await page.waitForFunction(() => document.querySelectorAll('#group-grid li.tile').length > 0);
+  await AllCropsLoaded();
+  const tiles = await Tiles();
+  assert.ok(tiles.every((t) => t.img > 10), 'every crop was cut from its stored original');
+  await Shot(page, 'group-spot-check');
+  await page.click('#group-confirm');
+  await page.waitForFunction(() => /\d/.test(document.getElementById('group-status').textContent)
+    && !document.getElementById('group-confirm').disabled);
+  const field = await page.$eval('#group-field', (s) => s.value.split('|')[2]);
+  for (const t of tiles) {
+    const rows = (await History(t.serial, field)).filter((r) => r.screen === 'group');
+    assert.equal(rows.length, 1, `sheet ${t.serial}: the spot check is audited`);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
+test('sheet view: any field corrected with the mouse is stored and audited', async () => {
+  // A sheet and a one-answer field the machine accepted on it.
+  const fields = (await admin.Get('/api/group/fields')).json.fields.filter((f) => f.kind === 'single' && f.accepted > 0);
+  const f = fields[0];
+  const r = (await admin.Get(`/api/group/readings?template=${f.template}&version=${f.version}&field=${f.field}&mode=accepted`)).json.readings[0];
+  await page.click('#view-sheet');
+  await page.waitForSelector('#sheet-serial');
+  await page.fill('#sheet-serial', String(r.serial));
+  await page.click('#sheet-open');
+  await page.waitForFunction(() => document.querySelector('#sheet-overlay rect.field'));
+  if (r.page !== 1) await page.click(`#sheet-pages button:nth-child(${r.page})`);
+  await page.waitForFunction((id) => document.querySelector(`#sheet-overlay rect[data-field="${id}"]`), r.field);
+  await page.click(`#sheet-overlay rect[data-field="${r.field}"]`);
+  await page.waitForSelector('#sheet-correct button.option');
+  const values = await page.$$eval('#sheet-correct button.option', (bs) => bs.map((b) => b.dataset.value).filter((v) => v));
+  const other = values.find((v) => v !== r.machine);
+  await page.click(`#sheet-correct button.option[data-value="${other}"]`);
+  await page.waitForFunction(() => document.querySelector('#sheet-history li') && !document.querySelector('#sheet-history li.muted'));
+  await page.waitForFunction((v) => document.getElementById('sheet-decided').textContent.includes(v), other);
+  await Shot(page, 'sheet-view');
+  const sheet = (await admin.Get(`/api/sheets/${r.serial}`)).json;
+  assert.equal(sheet.fields.find((x) => x.id === r.field).value, other, 'stored');
+  const rows = await History(r.serial, r.field);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].screen, 'sheet');
+  assert.equal(rows[0].who, 'lan');
+  assert.deepEqual(page.errors, []);
+});
