@@ -151,8 +151,8 @@ struct ResidualErrorRow {
   double rate = 0.0, low = 0.0, high = 0.0;  ///< shares in [0, 1].
 };
 
-/// What the re-check found, once one has run (the caller fills it from the store's re-check
-/// report; ComputeReport leaves it empty).
+/// What the re-check found, once blind entries exist (ComputeReport fills it from the store's
+/// re-check report).
 struct RecheckSummary {
   bool ran = false;
   int sheets_entered = 0;

@@ -257,6 +257,16 @@ core::Result<Report> ComputeReport(store::Store& store, const std::vector<templa
                           ? list[i - 1]->rank
                           : static_cast<int>(i) + 1;
   }
+  // The residual error the re-check measured (phúc tra), once blind entries exist.
+  auto recheck = store.GetRecheckReport();
+  if (!recheck.ok()) return recheck.error();
+  if (recheck->sheets_entered > 0) {
+    report.recheck.ran = true;
+    report.recheck.sheets_entered = recheck->sheets_entered;
+    for (const auto& r : recheck->residual)
+      report.recheck.residual.push_back(
+          {.kind = r.kind, .accepted = r.accepted, .wrong = r.wrong, .rate = r.rate, .low = r.low, .high = r.high});
+  }
   return report;
 }
 

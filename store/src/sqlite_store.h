@@ -182,6 +182,11 @@ class SqliteStore final : public Store {
     }
   }
 
+  /// RegisterTemplate: two template sources print the same forms (they differ at most in the
+  /// scoring section and personal flags), and the update of such a registered version.
+  static bool SamePrintedForm(const std::string& stored_source, const std::string& new_source);
+  void UpdateNonPrintingParts(const templates::Template& tpl, const templates::Layout& layout,
+                              bool layout_missing);
   std::map<TemplateKey, TemplateInfo> LoadTemplateInfos();
   /// Every sheet with an identified page, or only `only`.
   std::vector<SheetRecord> QuerySheets(std::optional<core::Serial> only);

@@ -11,6 +11,59 @@
 
 namespace phieu::store {
 
+namespace {
+
+// A template's JSON without what is never printed: the top-level "scoring" section and each
+// question's "personal" flag. Two sources with the same stripped JSON print the same forms.
+json StripNonPrinting(json j) {
+  if (!j.is_object()) return j;
+  j.erase("scoring");
+  if (auto sections = j.find("sections"); sections != j.end() && sections->is_array())
+    for (auto& section : *sections)
+      if (auto qs = section.find("questions"); qs != section.end() && qs->is_array())
+        for (auto& q : *qs)
+          if (q.is_object()) q.erase("personal");
+  return j;
+}
+
+}  // namespace
+
+bool SqliteStore::SamePrintedForm(const std::string& stored_source, const std::string& new_source) {
+  const json a = json::parse(stored_source, nullptr, /*allow_exceptions=*/false);
+  const json b = json::parse(new_source, nullptr, /*allow_exceptions=*/false);
+  if (a.is_discarded() || b.is_discarded()) return false;
+  return StripNonPrinting(a) == StripNonPrinting(b);
+}
+
+void SqliteStore::UpdateNonPrintingParts(const templates::Template& tpl,
+                                         const templates::Layout& layout, bool layout_missing) {
+  std::string layout_json = templates::LayoutToJson(layout);
+  if (!layout_missing) {
+    Stmt st = db_.Prepare("SELECT layout_json FROM templates WHERE template_id=? AND version=?");
+    st.Bind(1, tpl.id).Bind(2, tpl.version);
+    if (st.Step()) {
+      json stored = json::parse(st.Text(0));
+      std::map<std::string, bool> personal;
+      for (const auto& f : layout.fields) personal[f.id] = f.personal;
+      for (auto& f : stored["fields"]) {
+        const std::string id = f.value("id", "");
+        if (personal[id]) f["personal"] = true;
+        else f.erase("personal");
+      }
+      layout_json = stored.dump();
+    }
+  }
+  db_.Prepare("UPDATE templates SET source_json=?, layout_json=?, "
+              "layout_engine=coalesce(layout_engine, ?) WHERE template_id=? AND version=?")
+      .Bind(1, tpl.source_json).Bind(2, layout_json).Bind(3, templates::LayoutEngineVersion())
+      .Bind(4, tpl.id).Bind(5, tpl.version)
+      .Run();
+  db_.Prepare(std::string("INSERT INTO audit (who, at, entity, entity_id, old, new) VALUES "
+                          "('phieu', ") + kNow + ", 'template', ?, NULL, '{\"updated\":\"scoring and personal flags (never printed)\"}')")
+      .Bind(1, tpl.id + "/" + std::to_string(tpl.version))
+      .Run();
+}
+
 core::Status SqliteStore::RegisterTemplate(const templates::Template& tpl,
                                            const templates::Layout& layout) {
   if (layout.template_id != tpl.id || layout.version != tpl.version)
@@ -27,11 +80,19 @@ core::Status SqliteStore::RegisterTemplate(const templates::Template& tpl,
       if (st.Step()) known.emplace(st.Text(0), st.Int(1) != 0);
     }
     if (known) {
-      if (known->first != tpl.source_json)
-        return MakeError("invalid", "template " + tpl.id + " version " +
-                                        std::to_string(tpl.version) +
-                                        " is already registered with different content; "
-                                        "bump the version");
+      if (known->first != tpl.source_json) {
+        if (!SamePrintedForm(known->first, tpl.source_json))
+          return MakeError("invalid", "template " + tpl.id + " version " +
+                                          std::to_string(tpl.version) +
+                                          " is already registered with different content; "
+                                          "bump the version");
+        // Only what is never printed changed (the scoring section, personal flags): forms
+        // printed from either text are the same, so the survey takes the new text. The frozen
+        // layout keeps its boxes and takes the new personal flags.
+        UpdateNonPrintingParts(tpl, layout, known->second);
+        tx.Commit();
+        return {};
+      }
       if (!known->second) return {};
       // Registered before layouts were stored (schema < 3): freeze it now.
       db_.Prepare("UPDATE templates SET layout_json=?, layout_engine=? "

@@ -160,6 +160,57 @@ TEST(ReportTest, ResidualErrorOfTheRecheckWhenOneRan) {
   EXPECT_EQ(j["recheck"]["residual_error"][0]["wrong"], 3);
 }
 
+// The report takes the residual error from the survey's own re-check: every complete sheet
+// drawn, entered blind with one box answer different, settled for the blind value: 1 accepted
+// box value of those re-entered was wrong.
+TEST(ReportTest, ResidualErrorComesFromTheSurveysRecheck) {
+  Fixture f;
+  store::Store& s = f.kit->store();
+  auto draw = s.DrawRecheck({.share = 1.0, .per_unit = false, .seed = 7, .written = false, .who = "an"});
+  ASSERT_TRUE(draw.ok()) << draw.error().message;
+  ASSERT_EQ(draw->serials.size(), 4u);  // the four complete sheets; the pending one is not drawn
+  core::Serial changed = 0;
+  int accepted_boxes = 0;
+  while (true) {
+    auto view = s.LeaseNextRecheckSheet("minh", 600);
+    ASSERT_TRUE(view.ok()) << view.error().message;
+    if (!view->has_value()) break;
+    auto sheet = s.GetSheet((*view)->serial);
+    ASSERT_TRUE(sheet.ok() && sheet->has_value());
+    store::RecheckEntry entry{.serial = (*view)->serial, .version = (*view)->version, .values = {},
+                              .who = "minh", .address = ""};
+    for (const auto& field : (*view)->fields) {
+      store::FieldValue v;
+      v.selected = (*sheet)->selected.at(field.field_id);
+      if (changed == 0 && field.field_id == "r1") {
+        v.selected = {v.selected == std::vector<std::string>{"1"} ? "2" : "1"};
+        changed = (*view)->serial;
+      }
+      entry.values[field.field_id] = v;
+      ++accepted_boxes;
+    }
+    auto r = s.SubmitRecheck(entry);
+    ASSERT_TRUE(r.ok() && r->outcome == store::RecheckOutcome::kRecorded);
+  }
+  ASSERT_NE(changed, 0);
+  const store::Actor admin{.who = "quantri", .screen = "recheck", .address = ""};
+  auto open = s.ListRecheckComparisons(true);
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  store::FieldValue blind;
+  blind.selected = json::parse((*open)[0].blind_value).get<std::vector<std::string>>();
+  ASSERT_EQ(s.SettleRecheck(changed, "r1", blind, admin)->outcome, store::RecheckOutcome::kRecorded);
+
+  Report r = f.Compute();
+  ASSERT_TRUE(r.recheck.ran);
+  EXPECT_EQ(r.recheck.sheets_entered, 4);
+  ASSERT_FALSE(r.recheck.residual.empty());
+  EXPECT_EQ(r.recheck.residual[0].kind, "boxes");
+  EXPECT_EQ(r.recheck.residual[0].accepted, accepted_boxes);
+  EXPECT_EQ(r.recheck.residual[0].wrong, 1);
+  EXPECT_EQ(json::parse(ReportToJson(r))["recheck"]["sheets"], 4);
+}
+
 TEST(ReportTest, NoScoringSectionIsAClearError) {
   Fixture f;
   templates::Template t = f.kit->tpl();

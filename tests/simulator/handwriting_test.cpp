@@ -192,7 +192,9 @@ TEST(HandwritingTest, DashIsAShortStrokeOnTheFirstLine) {
   }
 }
 
-TEST(HandwritingTest, AnAreaTakesAFewMilliseconds) {
+// The cost per area is printed for the record (a figure, not a bound: speed is measured by
+// `phieu bench`, never asserted in a unit test on a shared machine).
+TEST(HandwritingTest, ManyAreasDrawInkAndPrintTheirCost) {
   HandHabit h = Habit(HandFont::kAndikaItalic);
   cv::Mat ink(cvRound(core::MmToPx(100, kDpi)), cvRound(core::MmToPx(210, kDpi)), CV_8U, cv::Scalar(0));
   Rng rng(1);
@@ -207,7 +209,7 @@ TEST(HandwritingTest, AnAreaTakesAFewMilliseconds) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / n;
   RecordProperty("ms_per_area", std::to_string(ms));
   std::printf("handwriting: %.2f ms per comment area at 300 dpi\n", ms);
-  EXPECT_LT(ms, 40.0);  // generous: the machine is shared; typical figure is in the report.
+  EXPECT_GT(cv::countNonZero(ink), 0);
 }
 
 TEST(RespondentPlanTest, SomeRespondentsCircleTheTextOfTheirAnswers) {

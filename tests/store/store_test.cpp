@@ -134,6 +134,40 @@ TEST(StoreTemplateTest, SameContentIsNoOpDifferentContentIsError) {
   EXPECT_EQ(sources->size(), 2u);
 }
 
+// Bundled templates gained a scoring section and personal flags without a new version: a
+// survey that registered the older text takes the new one, because the printed forms are the
+// same. Anything printed that changed still needs a new version.
+TEST(StoreTemplateTest, OnlyNonPrintingChangesAreTakenUnderTheSameVersion) {
+  auto s = OpenOrDie(":memory:");
+  const std::string v1 =
+      R"({"id":"sipas","sections":[{"questions":[{"id":"sdt","kind":"digits","text":"Số điện thoại"}]}]})";
+  const std::string scored =
+      R"({"id":"sipas","sections":[{"questions":[{"id":"sdt","kind":"digits","text":"Số điện thoại",)"
+      R"("personal":true}]}],"scoring":{"elements":[]}})";
+  const std::string reworded =
+      R"({"id":"sipas","sections":[{"questions":[{"id":"sdt","kind":"digits","text":"Điện thoại"}]}]})";
+  ASSERT_TRUE(s->RegisterTemplate(MakeTemplate(kTpl, 1, v1), MakeLayout(kTpl, 1)).ok());
+  templates::Layout personal = MakeLayout(kTpl, 1);
+  ASSERT_FALSE(personal.fields.empty());
+  personal.fields[0].personal = true;
+  auto taken = s->RegisterTemplate(MakeTemplate(kTpl, 1, scored), personal);
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  auto sources = s->LoadTemplateSources();
+  ASSERT_TRUE(sources.ok());
+  ASSERT_EQ(sources->size(), 1u);
+  EXPECT_EQ(sources->front(), scored);
+  auto layouts = s->LoadTemplateLayouts();
+  ASSERT_TRUE(layouts.ok());
+  ASSERT_EQ(layouts->size(), 1u);
+  ASSERT_TRUE(layouts->front().layout.has_value());
+  EXPECT_TRUE(layouts->front().layout->fields[0].personal);
+  for (size_t i = 1; i < layouts->front().layout->fields.size(); ++i)
+    EXPECT_FALSE(layouts->front().layout->fields[i].personal) << i;
+  auto refused = s->RegisterTemplate(MakeTemplate(kTpl, 1, reworded), MakeLayout(kTpl, 1));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("bump the version"), std::string::npos);
+}
+
 TEST(StoreTemplateTest, LayoutOfAnotherTemplateIsRejected) {
   auto s = OpenOrDie(":memory:");
   EXPECT_FALSE(s->RegisterTemplate(MakeTemplate(kTpl, 1, kSource), MakeLayout(kTpl, 2)).ok());
