@@ -35,29 +35,6 @@ std::string CanonicalJson(core::FieldKind kind, const FieldValue& v) {
   return AuditValueJson(kind, Canonical(kind, v));
 }
 
-// The value check of the decision path (review_audit.cpp), for a blind entry.
-std::optional<std::string> Unfit(core::FieldKind kind, const json& options, const FieldValue& v) {
-  if (v.illegible) return std::nullopt;
-  if (core::IsBoxKind(kind)) {
-    if (v.text) return "a box question takes options, not text";
-    if (kind != core::FieldKind::kMulti && v.selected.size() > 1)
-      return "takes one answer, got " + std::to_string(v.selected.size());
-    std::set<std::string> seen;
-    for (const auto& s : v.selected) {
-      const bool known = std::any_of(options.begin(), options.end(),
-                                     [&](const json& o) { return o.value("value", "") == s; });
-      if (!known) return "has no option " + Q(s);
-      if (!seen.insert(s).second) return "option " + Q(s) + " given twice";
-    }
-    return std::nullopt;
-  }
-  if (!v.selected.empty()) return "a written answer takes text, not options";
-  if (kind == core::FieldKind::kDigits && v.text &&
-      !std::all_of(v.text->begin(), v.text->end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return "takes digits only, got " + Q(*v.text);
-  return std::nullopt;
-}
-
 std::string KindGroup(core::FieldKind k) {
   if (core::IsBoxKind(k)) return "boxes";
   return k == core::FieldKind::kDigits ? "digits" : "text";
@@ -347,7 +324,7 @@ core::Result<RecheckResult> SqliteStore::SubmitRecheck(const RecheckEntry& e) {
                              view->version};
       auto def = FindFieldDef(e.serial, f.field_id);
       if (!def) throw DbError(0, "field " + Q(f.field_id) + " vanished from its template");
-      if (auto why = Unfit(f.kind, def->options, Canonical(f.kind, it->second)))
+      if (auto why = ValueProblem(f.kind, def->options, Canonical(f.kind, it->second)))
         return RecheckResult{RecheckOutcome::kInvalid, "field " + Q(f.field_id) + " " + *why,
                              view->version};
     }
@@ -464,7 +441,7 @@ core::Result<RecheckResult> SqliteStore::SettleRecheck(core::Serial serial,
     auto def = FindFieldDef(serial, field_id);
     if (!def) return RecheckResult{RecheckOutcome::kNotFound, what + " is not in this survey", 0};
     const FieldValue v = Canonical(def->kind, value);
-    if (auto why = Unfit(def->kind, def->options, v))
+    if (auto why = ValueProblem(def->kind, def->options, v))
       return RecheckResult{RecheckOutcome::kInvalid, what + " " + *why, 0};
     // The decision path: decisions + decision_history + audit row, screen "recheck".
     WriteDecision(serial, field_id, def->kind, v, by.who, "recheck", by.address, std::nullopt);

@@ -15,11 +15,25 @@ namespace {
 
 std::string ItemName(std::int64_t id) { return "review item " + std::to_string(id); }
 
+// Illegible keeps no value; an empty text is a blank.
+FieldValue NormalisedValue(const FieldValue& v) {
+  if (v.illegible) return FieldValue{.selected = {}, .text = std::nullopt, .illegible = true};
+  FieldValue out = v;
+  if (out.text && out.text->empty()) out.text.reset();
+  return out;
+}
+
+std::string StoredValue(core::FieldKind kind, const FieldValue& v) {
+  return ValueJson(kind, v.selected, v.text);
+}
+
+}  // namespace
+
 // Checks a person's value against the field: box kinds take known options only (no repeats),
 // single and scale at most one; digits only digits; text kinds no options. A multi question
 // may hold more answers than its `max`: the person records what the respondent did.
-std::optional<std::string> Invalid(core::FieldKind kind, const json& options,
-                                   const FieldValue& v) {
+std::optional<std::string> ValueProblem(core::FieldKind kind, const json& options,
+                                        const FieldValue& v) {
   if (v.illegible) return std::nullopt;  // the value is dropped: see NormalisedValue
   if (core::IsBoxKind(kind)) {
     if (v.text) return "a box question takes options, not text";
@@ -40,20 +54,6 @@ std::optional<std::string> Invalid(core::FieldKind kind, const json& options,
     return "takes digits only, got " + Q(*v.text);
   return std::nullopt;
 }
-
-// Illegible keeps no value; an empty text is a blank.
-FieldValue NormalisedValue(const FieldValue& v) {
-  if (v.illegible) return FieldValue{.selected = {}, .text = std::nullopt, .illegible = true};
-  FieldValue out = v;
-  if (out.text && out.text->empty()) out.text.reset();
-  return out;
-}
-
-std::string StoredValue(core::FieldKind kind, const FieldValue& v) {
-  return ValueJson(kind, v.selected, v.text);
-}
-
-}  // namespace
 
 std::string AuditValueJson(core::FieldKind kind, const FieldValue& value) {
   if (value.illegible) return R"({"illegible":true})";
@@ -158,7 +158,7 @@ core::Status SqliteStore::RecordDecision(const Decision& d) {
     auto def = FindFieldDef(d.serial, d.field_id);
     if (!def) return MakeError("invalid", what + " is not in this survey");
     const FieldValue value{.selected = d.selected, .text = d.text, .illegible = d.illegible};
-    if (auto why = Invalid(def->kind, def->options, value)) return MakeError("invalid", what + " " + *why);
+    if (auto why = ValueProblem(def->kind, def->options, value)) return MakeError("invalid", what + " " + *why);
     WriteDecision(d.serial, d.field_id, def->kind, NormalisedValue(value), d.who, d.screen,
                   d.address, std::nullopt);
     tx.Commit();
@@ -387,7 +387,7 @@ core::Result<DecisionResult> SqliteStore::DecideReviewItem(const ItemDecision& d
                             .message = "sheet " + std::to_string(serial) + " field " + Q(field_id) +
                                        " is not in this survey",
                             .version = version};
-    if (auto why = Invalid(def->kind, def->options, d.value))
+    if (auto why = ValueProblem(def->kind, def->options, d.value))
       return DecisionResult{.outcome = DecisionOutcome::kInvalid,
                             .message = "field " + Q(field_id) + " " + *why, .version = version};
     WriteDecision(serial, field_id, def->kind, NormalisedValue(d.value), d.who, d.screen,

@@ -69,6 +69,11 @@ struct DecodedValue {
 
 DecodedValue DecodeValue(std::string_view v);
 
+/// What is wrong with a person's value for a field (nullopt: nothing): box kinds take known
+/// options only (no repeats), single and scale at most one; digits only digits; written kinds no
+/// options. A multi question may hold more answers than its `max` (the respondent's doing).
+/// `options` is template_fields.options. Shared by decisions and the re-check's blind entry.
+std::optional<std::string> ValueProblem(core::FieldKind kind, const json& options, const FieldValue& v);
 /// A human value as the audit shows it: ValueJson, or {"illegible": true}.
 std::string AuditValueJson(core::FieldKind kind, const FieldValue& value);
 /// A stored value (ValueJson) as a FieldValue.
