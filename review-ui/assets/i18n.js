@@ -380,6 +380,8 @@ const kReasons = {
   scattered_ink: ['ô {box}: mực rải rác', 'box {box}: scattered ink'],
   circled_box: ['ô {box}: được khoanh tròn thay vì đánh dấu', 'box {box}: circled rather than ticked'],
   mark_outside_box: ['ô {box}: dấu nằm phần lớn bên ngoài ô', 'box {box}: mark mostly outside the box'],
+  crease_through_box: ['ô {box}: nếp gấp hoặc vệt quét cắt qua ô — dấu đánh hay nếp gấp?',
+    'box {box}: a fold or streak crosses the box — a mark or the crease?'],
   faint_smudge: ['ô {box}: vết nhòe mờ — dấu hay vết tẩy?', 'box {box}: faint smudge, mark or eraser residue?'],
   box_not_found: ['ô {box}: không tìm thấy viền ô', 'box {box}: box outline not found'],
   two_marks_single: ['{count} ô được đánh dấu trong câu chỉ chọn một',

@@ -50,7 +50,9 @@ async function History(serial, field) {
 
 test('group verification: one Enter confirms a screen, one audit row per crop', async () => {
   const fields = (await admin.Get('/api/group/fields')).json.fields;
-  const busiest = fields.filter((f) => f.open >= 3).sort((a, b) => b.open - a.open)[0];
+  // A one-answer or written question: the odd crop below gets one value (in a multi question a
+  // digit toggles an option among the others, which this check does not model).
+  const busiest = fields.filter((f) => f.open >= 3 && f.kind !== 'multi').sort((a, b) => b.open - a.open)[0];
   assert.ok(busiest, 'a question with several open items');
   await page.click('#view-group');
   await page.waitForSelector('#group-field option', { state: 'attached' });
