@@ -2,6 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/common.h"
 
+#include <pwd.h>
+#include <cstdlib>
+#include <unistd.h>
+
 #include <charconv>
 #include <fstream>
 #include <iostream>
@@ -118,6 +122,18 @@ core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text
   std::vector<core::Serial> out;
   for (core::Serial s = a; s <= b; ++s) out.push_back(s);
   return out;
+}
+
+std::string CliUser() {
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return "cli";
+}
+
+std::size_t Utf8Length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
 }
 
 }  // namespace phieu::app

@@ -64,6 +64,13 @@ core::Result<std::vector<templates::Template>> LoadTemplates(store::Store& store
 /// Writes `text` to `path` through a temporary file renamed into place; Errors name the path.
 core::Status WriteTextFile(const std::filesystem::path& path, const std::string& text);
 
+/// Who runs the command, for the audit trail: $USER, else the account's name, else "cli".
+std::string CliUser();
+
+/// Characters (code points) of UTF-8 text: "mật khẩu" is 8 in 11 bytes. Vietnamese in NFC has no
+/// combining marks, so this is also its width in terminal columns.
+std::size_t Utf8Length(const std::string& s);
+
 /// Parses "A-B" or "N" into a list of serials.
 core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text);
 

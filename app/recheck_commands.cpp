@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // phieu recheck draw | report: the re-check (phúc tra) of a random sample of complete sheets
 // by a second reviewer (the blind entry and the admin's settlement are in the browser).
-#include <pwd.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -16,27 +15,13 @@
 namespace phieu::app {
 namespace {
 
-std::string OsUser() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "cli";
-}
-
-// Terminal columns of UTF-8 text: one per code point (Vietnamese in NFC has no combining
-// marks, so "Trạm y tế" is 9 columns in 12 bytes).
-std::size_t Columns(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 std::string PadRight(const std::string& s, std::size_t width) {
-  const std::size_t c = Columns(s);
+  const std::size_t c = Utf8Length(s);
   return c >= width ? s : s + std::string(width - c, ' ');
 }
 
 std::string PadLeft(const std::string& s, std::size_t width) {
-  const std::size_t c = Columns(s);
+  const std::size_t c = Utf8Length(s);
   return c >= width ? s : std::string(width - c, ' ') + s;
 }
 
@@ -55,7 +40,7 @@ void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& 
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& r : rows)
     for (std::size_t i = 0; i < r.size() && i < width.size(); ++i)
-      width[i] = std::max(width[i], Columns(r[i]));
+      width[i] = std::max(width[i], Utf8Length(r[i]));
   for (const auto& r : rows) {
     std::string line = "  ";
     for (std::size_t i = 0; i < r.size(); ++i) {
@@ -158,7 +143,7 @@ std::vector<Command> RecheckCommands() {
          return std::function<int()>([a] {
            store::RecheckDrawOptions o{.share = a->share, .per_unit = a->per_unit, .seed = {},
                                        .written = a->written,
-                                       .who = a->user.empty() ? OsUser() : a->user};
+                                       .who = a->user.empty() ? CliUser() : a->user};
            if (!a->seed.empty()) {
              std::uint64_t v = 0;
              auto [end, ec] = std::from_chars(a->seed.data(), a->seed.data() + a->seed.size(), v);

@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // phieu user add | passwd | disable | list, phieu audit and phieu backup: the logins of
 // `phieu serve`, the trail of every change a person made, and a safe copy of the survey.
-#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -18,13 +17,6 @@ namespace phieu::app {
 namespace {
 
 constexpr size_t kMinPasswordChars = 8;
-
-// Characters, not bytes: "mật khẩu" is 8 characters in 11 bytes.
-size_t Utf8Length(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 // One line from the terminal with echo off (the prompt goes to stderr).
 std::optional<std::string> PromptHidden(const std::string& prompt) {
@@ -65,12 +57,7 @@ core::Result<std::string> ReadNewPassword(const std::string& user) {
 }
 
 // Who runs the command, for the audit trail.
-store::Actor Me() {
-  std::string who;
-  if (const char* u = std::getenv("USER"); u && *u) who = u;
-  else if (const passwd* pw = getpwuid(getuid())) who = pw->pw_name;
-  return store::Actor{.who = who.empty() ? "cli" : who, .screen = "cli", .address = ""};
-}
+store::Actor Me() { return store::Actor{.who = CliUser(), .screen = "cli", .address = ""}; }
 
 // "2 -> 3" style values of an audit row: JSON as stored, "-" for none.
 std::string Shown(const std::optional<std::string>& v) { return v ? *v : std::string("-"); }
