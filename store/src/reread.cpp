@@ -97,22 +97,7 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
         "UPDATE pages SET status=?, reason=?, template_id=?, version=?, page_no=?, serial=?, "
         "homography=?, residual_px=?, anchors_found=?, px_per_mm=?, rotation_deg=?, thumbnail=?, "
         "conflict_with=? WHERE id=?");
-    up.Bind(1, status).Bind(2, reason);
-    if (!key.template_id.empty()) {
-      up.Bind(3, key.template_id).Bind(4, key.version).Bind(5, key.page).Bind(6, key.serial);
-    } else {
-      up.BindNull(3).BindNull(4).BindNull(5).BindNull(6);
-    }
-    if (identified) {
-      json h = json::array();
-      for (double v : page.mm_to_px) h.push_back(v);
-      up.Bind(7, h.dump()).Bind(8, page.residual_px);
-    } else {
-      up.BindNull(7).BindNull(8);
-    }
-    up.Bind(9, page.anchors_found).Bind(10, page.px_per_mm).Bind(11, page.rotation_deg)
-        .BindBlob(12, page.thumbnail_jpeg);
-    if (conflict_with) up.Bind(13, *conflict_with); else up.BindNull(13);
+    BindPageFacts(up, 1, page, status, reason, conflict_with);
     up.Bind(14, page_id).Run();
     if (!identified) {
       tx.Commit();

@@ -203,6 +203,29 @@ SqliteStore::PageVerdict SqliteStore::JudgePage(const PageRecord& page,
   return {std::move(status), std::move(reason), conflict_with};
 }
 
+void BindPageFacts(Stmt& st, int first, const PageRecord& page, const std::string& status,
+                   const std::string& reason, std::optional<std::int64_t> conflict_with) {
+  const core::PageKey& key = page.key;
+  const bool identified = status == "ok" || status == "conflict";
+  st.Bind(first, status).Bind(first + 1, reason);
+  if (!key.template_id.empty()) {
+    st.Bind(first + 2, key.template_id).Bind(first + 3, key.version).Bind(first + 4, key.page)
+        .Bind(first + 5, key.serial);
+  } else {
+    st.BindNull(first + 2).BindNull(first + 3).BindNull(first + 4).BindNull(first + 5);
+  }
+  if (identified) {
+    json h = json::array();
+    for (double v : page.mm_to_px) h.push_back(v);
+    st.Bind(first + 6, h.dump()).Bind(first + 7, page.residual_px);
+  } else {
+    st.BindNull(first + 6).BindNull(first + 7);
+  }
+  st.Bind(first + 8, page.anchors_found).Bind(first + 9, page.px_per_mm)
+      .Bind(first + 10, page.rotation_deg).BindBlob(first + 11, page.thumbnail_jpeg);
+  if (conflict_with) st.Bind(first + 12, *conflict_with); else st.BindNull(first + 12);
+}
+
 core::Result<PageDisposition> SqliteStore::SavePage(const PageRecord& page) {
   return Guard([&]() -> core::Result<PageDisposition> {
     Transaction tx(db_);
@@ -227,24 +250,8 @@ core::Result<PageDisposition> SqliteStore::SavePage(const PageRecord& page) {
         "INSERT INTO pages (file_id, page_index, status, reason, template_id, version, page_no, "
         "serial, homography, residual_px, anchors_found, px_per_mm, rotation_deg, thumbnail, "
         "conflict_with, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,") + kNow + ")");
-    ins.Bind(1, page.file_id).Bind(2, page.page_index).Bind(3, status).Bind(4, reason);
-    // The key is kept whenever the anchors gave one (also for unknown templates/versions:
-    // it tells the clerk which questionnaire the page claims to be).
-    if (!key.template_id.empty()) {
-      ins.Bind(5, key.template_id).Bind(6, key.version).Bind(7, key.page).Bind(8, key.serial);
-    } else {
-      ins.BindNull(5).BindNull(6).BindNull(7).BindNull(8);
-    }
-    if (identified) {
-      json h = json::array();
-      for (double v : page.mm_to_px) h.push_back(v);
-      ins.Bind(9, h.dump()).Bind(10, page.residual_px);
-    } else {
-      ins.BindNull(9).BindNull(10);
-    }
-    ins.Bind(11, page.anchors_found).Bind(12, page.px_per_mm).Bind(13, page.rotation_deg)
-        .BindBlob(14, page.thumbnail_jpeg);
-    if (conflict_with) ins.Bind(15, *conflict_with); else ins.BindNull(15);
+    ins.Bind(1, page.file_id).Bind(2, page.page_index);
+    BindPageFacts(ins, 3, page, status, reason, conflict_with);
     ins.Run();
     const std::int64_t page_id = db_.LastInsertId();
 

@@ -69,6 +69,13 @@ struct DecodedValue {
 
 DecodedValue DecodeValue(std::string_view v);
 
+/// Binds a page's facts as 13 consecutive parameters from `first`, in the `pages` column order
+/// status, reason, template_id, version, page_no, serial, homography, residual_px,
+/// anchors_found, px_per_mm, rotation_deg, thumbnail, conflict_with (SavePage's INSERT and a
+/// reread's UPDATE). The key is kept whenever the anchors gave one (also for unknown templates:
+/// it tells the clerk which questionnaire the page claims to be); the fit only when identified.
+void BindPageFacts(Stmt& st, int first, const PageRecord& page, const std::string& status,
+                   const std::string& reason, std::optional<std::int64_t> conflict_with);
 /// What is wrong with a person's value for a field (nullopt: nothing): box kinds take known
 /// options only (no repeats), single and scale at most one; digits only digits; written kinds no
 /// options. A multi question may hold more answers than its `max` (the respondent's doing).
