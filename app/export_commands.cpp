@@ -26,7 +26,7 @@ void AddFilterOptions(CLI::App* cmd, FilterArgs& f) {
       ->delimiter(',')
       ->check(CLI::IsMember({"paper", "phone", "online"}));
   cmd->add_flag("--include-pending", f.include_pending,
-                "also sheets with open review items (machine readings) or pages missing");
+                "also sheets with open review items (their machine readings)");
 }
 
 exports::SheetFilter ToFilter(const FilterArgs& f) {
@@ -34,17 +34,15 @@ exports::SheetFilter ToFilter(const FilterArgs& f) {
           .templates = f.templates, .statuses = f.statuses, .channels = f.channels};
 }
 
-/// "N sheets left out: ..." for the analyst: what the default filter kept back and why.
+/// "N sheets exported; K left out: ..." for the analyst: what the default filter kept back and
+/// why, and how many of the sheets written lack a page.
 void SayCoverage(const exports::ExportSummary& s, bool personal_flag_given, const char* verb = "exported") {
   std::cerr << s.rows << " sheet" << (s.rows == 1 ? "" : "s") << " " << verb;
-  int left = s.left_out_pending + s.left_out_pages_missing;
-  if (left > 0) {
-    std::cerr << "; " << left << " left out (";
-    if (s.left_out_pending) std::cerr << s.left_out_pending << " pending review";
-    if (s.left_out_pending && s.left_out_pages_missing) std::cerr << ", ";
-    if (s.left_out_pages_missing) std::cerr << s.left_out_pages_missing << " with pages missing";
-    std::cerr << "; --include-pending takes them in)";
-  }
+  if (s.with_pages_missing > 0)
+    std::cerr << " (" << s.with_pages_missing << " with pages missing: status incomplete, the answers of "
+              << "those pages missing; --status complete leaves them out)";
+  if (s.left_out_pending > 0)
+    std::cerr << "; " << s.left_out_pending << " left out pending review (--include-pending takes them in)";
   if (s.left_out_by_filter > 0) std::cerr << "; " << s.left_out_by_filter << " not matching the filters";
   std::cerr << "\n";
   if (!s.personal_left_out.empty() && !personal_flag_given) {

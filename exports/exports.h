@@ -17,8 +17,9 @@ namespace phieu::exports {
 /// Which sheets an export or a report covers. Every list is "any of"; an empty list does not
 /// filter.
 struct SheetFilter {
-  /// Default false: only sheets with nothing left to do (no open review item, every page
-  /// scanned). True: every sheet with an identified page, whatever its status.
+  /// Default false: only sheets with nothing left to review (DESIGN.md): a sheet with an open
+  /// review item is left out; a sheet with a page never scanned is exported ("incomplete", the
+  /// answers of that page missing). True: every sheet with an identified page.
   bool include_pending = false;
   std::vector<std::string> units;      ///< unit codes.
   std::vector<std::string> kinds;      ///< unit kinds ("admin", "health", "school").
@@ -38,7 +39,9 @@ struct ExportOptions {
 struct ExportSummary {
   int rows = 0;                   ///< sheets written.
   int left_out_pending = 0;       ///< sheets with open review items (default filter).
-  int left_out_pages_missing = 0; ///< sheets with a template page never scanned (default filter).
+  /// Of the sheets written, those with a template page never scanned (status "incomplete":
+  /// that page's answers are missing). Not left out: the scanned pages count.
+  int with_pages_missing = 0;
   int left_out_by_filter = 0;     ///< sheets not matching --unit/--kind/--template/--status/--channel.
   std::vector<std::string> personal_left_out;  ///< field ids left out as personal.
   std::vector<std::string> personal_included;  ///< personal field ids written (--include-personal).

@@ -219,19 +219,15 @@ core::Status VisitSheets(store::Store& store, const templates::TemplateCatalog& 
       ++counts.left_out_by_filter;
       return true;
     }
-    // By default only sheets with nothing left to do. An explicit --status list says itself
+    // By default only sheets with nothing left to review (DESIGN.md); a sheet with a page
+    // never scanned is written, its status says so. An explicit --status list says itself
     // which states are wanted.
-    if (!filter.include_pending && filter.statuses.empty()) {
-      if (!sheet.missing_pages.empty()) {
-        ++counts.left_out_pages_missing;
-        return true;
-      }
-      if (!sheet.pending.empty()) {
-        ++counts.left_out_pending;
-        return true;
-      }
+    if (!filter.include_pending && filter.statuses.empty() && !sheet.pending.empty()) {
+      ++counts.left_out_pending;
+      return true;
     }
     ++counts.rows;
+    if (!sheet.missing_pages.empty()) ++counts.with_pages_missing;
     SheetView view{.sheet = &sheet, .unit = unit, .layout = catalog.Find(sheet.template_id, sheet.version)};
     if (!fn(view)) stopped = true;
     return !stopped;
@@ -241,7 +237,7 @@ core::Status VisitSheets(store::Store& store, const templates::TemplateCatalog& 
   if (summary) {
     summary->rows = counts.rows;
     summary->left_out_pending = counts.left_out_pending;
-    summary->left_out_pages_missing = counts.left_out_pages_missing;
+    summary->with_pages_missing = counts.with_pages_missing;
     summary->left_out_by_filter = counts.left_out_by_filter;
   }
   return {};

@@ -123,8 +123,10 @@ std::vector<Block> BuildReportDocument(const Report& r) {
   if (!channels.empty()) cover += " Theo kênh thu thập (các đơn vị đã biết): " + channels + ".";
   doc.push_back(Para(cover));
   doc.push_back(Para(
-      "Phiếu chưa tính: " + Int(r.coverage.left_out_pending) + " phiếu còn chờ kiểm tra; " +
-      Int(r.coverage.left_out_pages_missing) + " phiếu còn thiếu trang chưa quét" +
+      "Phiếu chưa tính: " + Int(r.coverage.left_out_pending) + " phiếu còn chờ kiểm tra" +
+      (r.coverage.with_pages_missing ? "; trong số phiếu được tính, " + Int(r.coverage.with_pages_missing) +
+                                           " phiếu còn thiếu trang chưa quét (chỉ tính các trang đã quét)"
+                                     : std::string()) +
       (r.coverage.left_out_by_filter ? "; " + Int(r.coverage.left_out_by_filter) + " phiếu ngoài phạm vi lọc" : "") +
       ". Câu trả lời không tính vào chỉ số (trên các phiếu được tính): " + Int(r.answers_missing) +
       " để trống, " + Int(r.answers_illegible) + " không đọc được, " + Int(r.answers_pending) +

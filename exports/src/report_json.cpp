@@ -62,7 +62,6 @@ std::string ReportToJson(const Report& r) {
                      {"rank", u.rank == 0 ? json(nullptr) : json(u.rank)},
                      {"indices", IndicesJson(u.indices)}});
   json left_out = {{"pending_review", r.coverage.left_out_pending},
-                   {"pages_missing", r.coverage.left_out_pages_missing},
                    {"by_filter", r.coverage.left_out_by_filter}};
   json answers_left_out = {{"blank", r.answers_missing},
                            {"illegible", r.answers_illegible},
@@ -80,6 +79,7 @@ std::string ReportToJson(const Report& r) {
               {"recheck", std::move(recheck)},
               {"generated_at", r.generated_at},
               {"sheets", r.coverage.rows},
+              {"sheets_with_pages_missing", r.coverage.with_pages_missing},
               {"sheets_left_out", std::move(left_out)},
               {"answers_left_out", std::move(answers_left_out)},
               {"satisfied_levels", r.satisfied_levels},

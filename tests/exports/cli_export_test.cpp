@@ -35,7 +35,10 @@ TEST(ExportCliTest, SaysWhatItLeftOutAndWhy) {
   }
   auto r = Phieu("export --db " + db + " --format csv -o " + (dir / "out.csv").string());
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("1 sheet exported; 2 left out (1 pending review, 1 with pages missing"), std::string::npos) << r.out;
+  // DESIGN.md: only sheets with something left to review are left out; the sheet missing its
+  // page 2 is written as incomplete, and the command says so.
+  EXPECT_NE(r.out.find("2 sheets exported (1 with pages missing: status incomplete"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 left out pending review (--include-pending takes them in)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("personal fields left out: sdt (--include-personal exports them)"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(dir / "out.codebook.csv"));
   r = Phieu("export --db " + db + " --format sav --include-personal --include-pending -o " + (dir / "out.sav").string());
@@ -56,9 +59,10 @@ TEST(ExportCliTest, SaysWhatItLeftOutAndWhy) {
   EXPECT_NE(r.out.find("bad.csv:2: column 2 (gt): \"7\" is not an option"), std::string::npos) << r.out;
   r = Phieu("report --db " + db + " --format json -o " + (dir / "r.json").string());
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("2 sheets counted"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 sheets counted (1 with pages missing"), std::string::npos) << r.out;
   auto j = nlohmann::json::parse(testing::ReadText(dir / "r.json"));
-  EXPECT_EQ(j["units"][0]["responses"], 2);
+  EXPECT_EQ(j["units"][0]["responses"], 3);
+  EXPECT_EQ(j["sheets_with_pages_missing"], 1);
   EXPECT_EQ(j["units"][0]["responses_by_channel"]["phone"], 1);
   r = Phieu("export --db " + db + " --format csv --channel phone -o " + (dir / "phone-only.csv").string());
   EXPECT_NE(r.out.find("1 sheet exported"), std::string::npos) << r.out;

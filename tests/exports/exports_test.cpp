@@ -207,12 +207,14 @@ TEST(CsvExportTest, ReadBackWithPythonCsv) {
   auto catalog = survey.kit->Catalog();
   auto summary = WriteExport(survey.kit->store(), catalog, ExportFormat::kCsv, dir / "out.csv");
   ASSERT_TRUE(summary.ok()) << summary.error().message;
-  EXPECT_EQ(summary->rows, 4);
+  // DESIGN.md: only the sheet with an open review item is left out; the sheet whose page 2 was
+  // never scanned is written as incomplete.
+  EXPECT_EQ(summary->rows, 5);
   EXPECT_EQ(summary->left_out_pending, 1);
-  EXPECT_EQ(summary->left_out_pages_missing, 1);
+  EXPECT_EQ(summary->with_pages_missing, 1);
   EXPECT_EQ(summary->personal_left_out, std::vector<std::string>{"sdt"});
   json rows = ReadBack("csv", dir / "out.csv")["rows"];
-  ASSERT_EQ(rows.size(), 5u);
+  ASSERT_EQ(rows.size(), 6u);
   const std::vector<std::string> header = {"serial", "unit", "unit_name", "unit_kind", "template", "version",
                                            "channel", "scanned_at", "status", "gt", "r1", "r2", "r3",
                                            "mm_1", "mm_2", "mm_3", "mm_4", "ykien"};
@@ -281,7 +283,7 @@ TEST(JsonExportTest, PersonalFieldsOnlyWhenAsked) {
   auto plain = ExportJson(survey.kit->store(), catalog);
   ASSERT_TRUE(plain.ok());
   json j = json::parse(*plain);
-  ASSERT_EQ(j.size(), 4u);
+  ASSERT_EQ(j.size(), 5u);
   EXPECT_FALSE(j[0]["answers"].contains("sdt"));
   EXPECT_EQ(j[0]["answers"]["mm"], json::array({1, 2}));
   auto with = ExportJson(survey.kit->store(), catalog, {.include_personal = true});
@@ -302,9 +304,9 @@ TEST(XlsxExportTest, UnzippedAndParsed) {
   json x = ReadBack("xlsx", dir / "out.xlsx");
   EXPECT_EQ(x["sheets"], json::array({"Dữ liệu", "Mã hóa"}));
   EXPECT_EQ(x["frozen_rows"], 1);
-  EXPECT_EQ(x["autofilter"], "A1:R5");  // 18 columns, header + 4 rows
+  EXPECT_EQ(x["autofilter"], "A1:R6");  // 18 columns, header + 5 rows
   const json& rows = x["rows"];
-  ASSERT_EQ(rows.size(), 5u);
+  ASSERT_EQ(rows.size(), 6u);
   std::map<std::string, size_t> c;
   for (size_t i = 0; i < rows[0].size(); ++i) c[rows[0][i]["v"].get<std::string>()] = i;
   // Numbers as numbers, text as text, missing as empty.
@@ -331,7 +333,7 @@ TEST(SavExportTest, ReadStatAndPsppReadItBack) {
   std::string out;
   ASSERT_EQ(Shell("readstat '" + (dir / "out.sav") + "' '" + (dir / "back.csv") + "'", &out), 0) << out;
   json rows = ReadBack("csv", dir / "back.csv")["rows"];
-  ASSERT_EQ(rows.size(), 5u);
+  ASSERT_EQ(rows.size(), 6u);
   auto c = Columns(rows[0]);
   EXPECT_EQ(rows[1][c["unit_name"]], "UBND xã An Bình, huyện Hòa Vang");
   EXPECT_EQ(std::stod(rows[1][c["r1"]].get<std::string>()), 5.0);
@@ -350,7 +352,7 @@ TEST(SavExportTest, ReadStatAndPsppReadItBack) {
   EXPECT_EQ(sav.label_sets[sav.vars[v["r1"]].label_set]["5"], "Rất hài lòng");
   EXPECT_EQ(sav.label_sets[sav.vars[v["gt_"]].label_set]["2"], "Nữ");
   EXPECT_EQ(sav.label_sets[sav.vars[v["mm_1"]].label_set]["1"], "Có chọn");
-  ASSERT_EQ(sav.rows.size(), 4u);
+  ASSERT_EQ(sav.rows.size(), 5u);
   EXPECT_EQ(sav.rows[0][v["r1"]], "5");
   EXPECT_EQ(sav.rows[2][v["r2"]], "-1!");  // S3's blank required r2: declared missing, not 0
   EXPECT_EQ(sav.rows[2][v["mm_1"]], "-1!");
