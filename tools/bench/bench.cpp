@@ -27,6 +27,7 @@
 #include "exports/exports.h"
 #include "recognition/handwriting.h"
 #include "simulator/simulator.h"
+#include "tools/bench/edit_distance.h"
 
 namespace phieu::bench {
 namespace {
@@ -259,32 +260,6 @@ struct HandScore {
   std::map<std::string, std::pair<long, long>> cer_by_style;  // style -> (edits, chars)
   std::map<std::string, long> areas_by_style;
 };
-
-// Edit distance over Unicode code points (the texts are NFC UTF-8).
-std::vector<char32_t> CodePoints(const std::string& s) {
-  std::vector<char32_t> out;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    char32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
-    for (int k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
-    out.push_back(cp);
-    i += n;
-  }
-  return out;
-}
-long EditDistance(const std::string& a8, const std::string& b8) {
-  auto a = CodePoints(a8), b = CodePoints(b8);
-  std::vector<long> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 HandScore ScoreHandwriting(const json& truth, const json& exported, const json& pages_truth,
                            const templates::Layout& layout, const SeenPages& seen) {
