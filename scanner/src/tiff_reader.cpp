@@ -191,7 +191,10 @@ class TiffReader : public ScanReader {
     unit = std::clamp<uint32_t>(unit, 1, h);
     uint32_t band = static_cast<uint32_t>(
         std::clamp<std::uint64_t>(kMaxBandBytes / (std::uint64_t{4} * w), 1, h));
-    if (unit <= band) band = band / unit * unit;
+    if (unit <= band)
+      band = band / unit * unit;
+    else if (band >= 4)
+      band -= band % 4;  // whole blocks of YCbCr subsampling (at most 4 rows) in every band
     cv::Mat rgba(static_cast<int>(band), static_cast<int>(w), CV_8UC4);
     cv::Mat gray(static_cast<int>(h), static_cast<int>(w), CV_8UC1);
     for (uint32_t y = 0; y < h; y += band) {

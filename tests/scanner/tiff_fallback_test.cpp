@@ -129,6 +129,55 @@ TEST(TiffFallbackTest, OneStripLargerThanABandIsReadInBands) {
   ExpectReadsAsExpected(dir / "s.tif", p);
 }
 
+/// The page as libtiff converts it all at once (what the reader did before it read in bands).
+cv::Mat WholePageGray(const fs::path& path) {
+  TIFF* t = TIFFOpen(path.c_str(), "r");
+  EXPECT_NE(t, nullptr);
+  uint32_t w = 0, h = 0;
+  TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+  TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+  cv::Mat rgba(int(h), int(w), CV_8UC4), gray;
+  EXPECT_TRUE(TIFFReadRGBAImageOriented(t, w, h, reinterpret_cast<uint32_t*>(rgba.data), ORIENTATION_TOPLEFT, 0));
+  TIFFClose(t);
+  cv::cvtColor(rgba, gray, cv::COLOR_RGBA2GRAY);
+  return gray;
+}
+
+// YCbCr subsampled 2x2 in one deflated strip, 7000 px wide: a 16 MiB band would be 599 rows,
+// which would start the next band inside a subsampling block; bands keep whole blocks.
+TEST(TiffFallbackTest, SubsampledYCbCrBandsKeepWholeBlocks) {
+  TempDir dir("tiff_fallback");
+  const uint32_t w = 7000, h = 1300;
+  std::vector<uint8_t> data;  // per 2x2 block: Y00 Y01 Y10 Y11 Cb Cr
+  data.reserve(size_t(w / 2) * (h / 2) * 6);
+  for (uint32_t by = 0; by < h; by += 2)
+    for (uint32_t bx = 0; bx < w; bx += 2) {
+      for (uint32_t dy = 0; dy < 2; ++dy)
+        for (uint32_t dx = 0; dx < 2; ++dx) data.push_back(IndexAt(bx + dx, by + dy));
+      data.push_back(uint8_t(128 + (bx / 64) % 40));
+      data.push_back(uint8_t(128 - (by / 64) % 40));
+    }
+  TIFF* t = TIFFOpen((dir / "ycc.tif").c_str(), "w");
+  ASSERT_NE(t, nullptr);
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(3));
+  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+  TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, uint16_t(2), uint16_t(2));
+  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, h);
+  ASSERT_GE(TIFFWriteEncodedStrip(t, 0, data.data(), static_cast<tmsize_t>(data.size())), 0);
+  ASSERT_TRUE(TIFFWriteDirectory(t));
+  TIFFClose(t);
+  auto r = OpenScanFile(dir / "ycc.tif");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto page = (*r)->ReadPage(0);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(cv::norm(page->gray, WholePageGray(dir / "ycc.tif"), cv::NORM_INF), 0.0);
+}
+
 long StatusKb(const char* field) {
   std::ifstream status("/proc/self/status");
   std::string line;
