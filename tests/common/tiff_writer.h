@@ -16,6 +16,26 @@
 
 namespace phieu::testing {
 
+/// The tags every test TIFF directory starts with (contiguous samples, no resolution).
+struct TiffLayout {
+  std::uint32_t width = 0, height = 0;
+  std::uint16_t bits_per_sample = 8, samples_per_pixel = 1;
+  std::uint16_t photometric = PHOTOMETRIC_MINISBLACK;
+  std::uint16_t compression = COMPRESSION_NONE;
+  std::uint32_t rows_per_strip = 0;  ///< 0: one strip for the whole page.
+};
+
+inline void SetLayoutTags(TIFF* t, const TiffLayout& l) {
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, l.width);
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, l.height);
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, l.bits_per_sample);
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, l.samples_per_pixel);
+  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, l.photometric);
+  TIFFSetField(t, TIFFTAG_COMPRESSION, l.compression);
+  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, l.rows_per_strip ? l.rows_per_strip : l.height);
+}
+
 enum class TiffCompression { kG4, kLzw, kDeflate };
 
 struct TiffOptions {
@@ -35,15 +55,15 @@ inline bool WriteTiff(const std::filesystem::path& path, const std::vector<cv::M
   const bool g4 = options.compression == TiffCompression::kG4;
   for (size_t i = 0; i < pages.size() && ok; ++i) {
     const cv::Mat& m = pages[i];
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, std::uint32_t(m.cols));
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, std::uint32_t(m.rows));
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, std::uint16_t(g4 ? 1 : 8));
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, std::uint16_t(1));
-    TIFFSetField(t, TIFFTAG_COMPRESSION, g4                                                   ? COMPRESSION_CCITTFAX4
-                                         : options.compression == TiffCompression::kLzw ? COMPRESSION_LZW
-                                                                                        : COMPRESSION_ADOBE_DEFLATE);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, g4 ? PHOTOMETRIC_MINISWHITE : PHOTOMETRIC_MINISBLACK);
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, options.rows_per_strip ? options.rows_per_strip : std::uint32_t(m.rows));
+    SetLayoutTags(t, {.width = std::uint32_t(m.cols),
+                      .height = std::uint32_t(m.rows),
+                      .bits_per_sample = std::uint16_t(g4 ? 1 : 8),
+                      .photometric = std::uint16_t(g4 ? PHOTOMETRIC_MINISWHITE : PHOTOMETRIC_MINISBLACK),
+                      .compression = std::uint16_t(g4 ? COMPRESSION_CCITTFAX4
+                                                   : options.compression == TiffCompression::kLzw
+                                                       ? COMPRESSION_LZW
+                                                       : COMPRESSION_ADOBE_DEFLATE),
+                      .rows_per_strip = options.rows_per_strip});
     if (options.resolution > 0) {
       TIFFSetField(t, TIFFTAG_XRESOLUTION, options.resolution);
       TIFFSetField(t, TIFFTAG_YRESOLUTION, options.resolution);

@@ -76,13 +76,7 @@ void WriteTiff(const fs::path& p, const std::vector<cv::Mat>& pages) {
 void WriteLyingTiff(const fs::path& p, uint32_t w, uint32_t h) {
   TIFF* t = TIFFOpen(p.c_str(), "w");
   ASSERT_NE(t, nullptr);
-  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
-  TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
-  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
-  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
-  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, h);
+  phieu::testing::SetLayoutTags(t, {.width = w, .height = h});
   std::vector<unsigned char> row(w, 255);
   TIFFWriteRawStrip(t, 0, row.data(), static_cast<tmsize_t>(row.size()));
   TIFFWriteDirectory(t);

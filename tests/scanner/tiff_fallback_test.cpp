@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common/temp_dir.h"
+#include "common/tiff_writer.h"
 #include "scanner/scanner.h"
 
 namespace phieu::scanner {
@@ -42,13 +43,11 @@ struct PaletteTiff {
 void WritePaletteTiff(const fs::path& path, const PaletteTiff& p) {
   TIFF* t = TIFFOpen(path.c_str(), "w");
   ASSERT_NE(t, nullptr);
-  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, p.width);
-  TIFFSetField(t, TIFFTAG_IMAGELENGTH, p.height);
-  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
-  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_PALETTE);
-  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+  phieu::testing::SetLayoutTags(t, {.width = p.width,
+                                    .height = p.height,
+                                    .photometric = PHOTOMETRIC_PALETTE,
+                                    .compression = COMPRESSION_ADOBE_DEFLATE,
+                                    .rows_per_strip = p.rows_per_strip});
   TIFFSetField(t, TIFFTAG_ORIENTATION, p.orientation);
   std::vector<uint16_t> r(256), g(256), b(256);
   for (int i = 0; i < 256; ++i) {
@@ -57,7 +56,6 @@ void WritePaletteTiff(const fs::path& path, const PaletteTiff& p) {
   }
   TIFFSetField(t, TIFFTAG_COLORMAP, r.data(), g.data(), b.data());
   if (p.tile == 0) {
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, p.rows_per_strip);
     std::vector<uint8_t> row(p.width);
     for (uint32_t y = 0; y < p.height; ++y) {
       for (uint32_t x = 0; x < p.width; ++x) row[x] = IndexAt(x, y);
@@ -159,15 +157,12 @@ TEST(TiffFallbackTest, SubsampledYCbCrBandsKeepWholeBlocks) {
     }
   TIFF* t = TIFFOpen((dir / "ycc.tif").c_str(), "w");
   ASSERT_NE(t, nullptr);
-  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
-  TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
-  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
-  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(3));
-  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+  phieu::testing::SetLayoutTags(t, {.width = w,
+                                    .height = h,
+                                    .samples_per_pixel = 3,
+                                    .photometric = PHOTOMETRIC_YCBCR,
+                                    .compression = COMPRESSION_ADOBE_DEFLATE});
   TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, uint16_t(2), uint16_t(2));
-  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
-  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, h);
   ASSERT_GE(TIFFWriteEncodedStrip(t, 0, data.data(), static_cast<tmsize_t>(data.size())), 0);
   ASSERT_TRUE(TIFFWriteDirectory(t));
   TIFFClose(t);
