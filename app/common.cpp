@@ -6,12 +6,14 @@
 #include <cstdlib>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace phieu::app {
 
@@ -122,6 +124,15 @@ core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text
   std::vector<core::Serial> out;
   for (core::Serial s = a; s <= b; ++s) out.push_back(s);
   return out;
+}
+
+int DefaultJobs() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+void EnsureSingleThreadedOpenMp(char** argv) {
+  if (std::getenv("OMP_THREAD_LIMIT")) return;
+  setenv("OMP_THREAD_LIMIT", "1", 1);
+  execv("/proc/self/exe", argv);
+  // execv only returns on failure: carry on, just slower.
 }
 
 std::string CliUser() {

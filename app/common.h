@@ -35,7 +35,7 @@ std::vector<Command> SurveyCommands();    // survey init, units import, print, s
 std::vector<Command> IngestCommands();    // ingest
 std::vector<Command> RereadCommands();    // reread
 std::vector<Command> ExportCommands();    // export
-std::vector<Command> SimulateCommands();  // simulate, bench
+std::vector<Command> SimulateCommands();  // simulate
 std::vector<Command> ServeCommands();     // serve
 std::vector<Command> UserCommands();      // user add|passwd|disable|list, audit, backup
 std::vector<Command> RecheckCommands();   // recheck draw|report
@@ -70,6 +70,15 @@ std::string CliUser();
 /// Characters (code points) of UTF-8 text: "mật khẩu" is 8 in 11 bytes. Vietnamese in NFC has no
 /// combining marks, so this is also its width in terminal columns.
 std::size_t Utf8Length(const std::string& s);
+
+/// Worker threads when a command's --jobs is not given: one per core.
+int DefaultJobs();
+
+/// Debian's libtesseract uses OpenMP, whose busy-waiting makes recognition ~8x slower on 2
+/// cores; libgomp reads OMP_THREAD_LIMIT when the library loads, so setting it in main() is too
+/// late. Re-executes the program once (/proc/self/exe, same argv) with OMP_THREAD_LIMIT=1 unless
+/// it is set (../shared/STACK.md section 4); carries on, just slower, when exec fails.
+void EnsureSingleThreadedOpenMp(char** argv);
 
 /// Parses "A-B" or "N" into a list of serials.
 core::Result<std::vector<core::Serial>> ParseSerialRange(const std::string& text);

@@ -168,6 +168,7 @@ std::vector<Command> IngestCommands() {
            std::string scanner, source, mode = "Gray";
            int dpi = 300, max_pages = 0;
            std::uint64_t max_page_pixels = scanner::ScanLimits{}.max_page_pixels;
+           std::int64_t min_page_side = scanner::ScanLimits{}.min_page_side_px;
            std::int64_t max_pages_per_file = scanner::ScanLimits{}.max_pages_per_file;
            std::uint64_t max_file_mb = scanner::ScanLimits{}.max_file_bytes >> 20;
            bool review_blank_required = false;
@@ -199,6 +200,10 @@ std::vector<Command> IngestCommands() {
                          "refuse a page image larger than this many pixels, checked from the file's "
                          "header before decoding (default 100000000)")
              ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{2'000'000'000}));
+         cmd->add_option("--min-page-side", a->min_page_side,
+                         "refuse a page image with a side shorter than this many pixels, checked from the "
+                         "file's header (default 64: a 60000x20 strip is not a page)")
+             ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}));
          cmd->add_option("--max-pages-per-file", a->max_pages_per_file,
                          "refuse a scan file with more pages (default 10000)")
              ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
@@ -236,10 +241,11 @@ std::vector<Command> IngestCommands() {
              return Fail(a->db + ": no templates registered; pass --template TEMPLATE.json", kExitUsage);
 
            IngestOptions options;
-           options.jobs = a->jobs > 0 ? a->jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+           options.jobs = a->jobs > 0 ? a->jobs : DefaultJobs();
            options.stop = &g_stop;
            options.read.review_blank_required = a->review_blank_required;
            options.limits.max_page_pixels = a->max_page_pixels;
+           options.limits.min_page_side_px = a->min_page_side;
            options.limits.max_pages_per_file = a->max_pages_per_file;
            options.limits.max_file_bytes = a->max_file_mb << 20;
            ProgressBar bar;

@@ -1,8 +1,6 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 // The `phieu` command: parses arguments and dispatches a table of subcommands.
-#include <unistd.h>
-
 #include <clocale>
 #include <cstdlib>
 #include <exception>
@@ -15,16 +13,6 @@
 #include "app/common.h"
 
 namespace {
-
-// Debian's libtesseract uses OpenMP, whose busy-waiting makes recognition ~8x slower on
-// 2 cores; libgomp reads OMP_THREAD_LIMIT when the library loads, so setting it in main()
-// is too late. Re-exec ourselves once with it set (../shared/STACK.md section 4).
-void EnsureSingleThreadedOpenMp(char** argv) {
-  if (std::getenv("OMP_THREAD_LIMIT")) return;
-  setenv("OMP_THREAD_LIMIT", "1", 1);
-  execv("/proc/self/exe", argv);
-  // execv only returns on failure: carry on, just slower.
-}
 
 // What each command group is for, shown in `phieu --help`. A group missing here is described
 // by the commands it holds, so a new table never shows an empty line.
@@ -73,7 +61,7 @@ std::string UnknownCommandWord(CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  EnsureSingleThreadedOpenMp(argv);
+  phieu::app::EnsureSingleThreadedOpenMp(argv);
   std::setlocale(LC_ALL, "C.UTF-8");
   using namespace phieu::app;
 

@@ -85,7 +85,7 @@ std::vector<Command> RereadCommands() {
            auto catalog = LoadCatalog(**store);
            if (!catalog.ok()) return Fail(catalog.error());
            pipeline::IngestOptions options;
-           options.jobs = a->jobs > 0 ? a->jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+           options.jobs = a->jobs > 0 ? a->jobs : DefaultJobs();
            options.stop = &g_reread_stop;
            pipeline::RereadFilter filter;
            filter.statuses = a->statuses;

@@ -145,7 +145,7 @@ core::Status CheckPageSize(const fs::path& file, int index, std::int64_t width, 
   if (width < limits.min_page_side_px || height < limits.min_page_side_px)
     return MakeError("limit", file.string() + ", page " + std::to_string(index + 1) + ": image of " + size +
                                   " is too small to be a scanned page (at least " +
-                                  std::to_string(limits.min_page_side_px) + " px a side)");
+                                  std::to_string(limits.min_page_side_px) + " px a side; --min-page-side lowers it)");
   const auto pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
   if (pixels > limits.max_page_pixels)
     return MakeError("limit", file.string() + ", page " + std::to_string(index + 1) + ": image of " + size +

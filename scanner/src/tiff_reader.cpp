@@ -3,6 +3,7 @@
 // TIFF scans: libtiff directly, one directory (page) at a time; each page's size is checked
 // from its directory before a row is decoded.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include <opencv2/imgproc.hpp>
@@ -156,17 +157,58 @@ class TiffReader : public ScanReader {
     return out;
   }
 
-  // Everything else (tiles, palette, YCbCr/JPEG, planar, CMYK...): libtiff's RGBA reader.
+  // Everything else (tiles, palette, YCbCr/JPEG, planar, CMYK, LAB, odd bits per sample...):
+  // libtiff's RGBA reader, one band of rows at a time converted to gray as it goes, so a page
+  // costs the gray page (1 byte a pixel) plus one band, not a whole 4-byte-a-pixel RGBA copy
+  // (400 MB more at the pixel limit). A band is whole strips or tiles, so each is decoded once;
+  // when a single strip is larger than kMaxBandBytes as RGBA (a compressed one-strip page),
+  // bands are kMaxBandBytes and libtiff decodes that strip from its start for each band: slower,
+  // but memory stays bounded. libtiff may still hold one raw strip or tile row at the file's
+  // own depth.
+  static constexpr std::uint64_t kMaxBandBytes = std::uint64_t{16} << 20;
+
   Result<cv::Mat> DecodeRgba(int index, uint32_t w, uint32_t h) {
     char emsg[1024] = "";
     if (!TIFFRGBAImageOK(tif_, emsg))
       return PageError(path_, index, std::string("unsupported TIFF image layout (") + emsg + ")");
-    cv::Mat rgba(static_cast<int>(h), static_cast<int>(w), CV_8UC4);
-    if (!TIFFReadRGBAImageOriented(tif_, w, h, reinterpret_cast<uint32_t*>(rgba.data),
-                                   ORIENTATION_TOPLEFT, 0))
-      return PageError(path_, index, "truncated or corrupt image data" + Detail());
-    cv::Mat gray;
-    cv::cvtColor(rgba, gray, cv::COLOR_RGBA2GRAY);  // TIFFRGBA packs R in the low byte
+    TIFFRGBAImage img;
+    if (!TIFFRGBAImageBegin(&img, tif_, 0, emsg))
+      return PageError(path_, index, std::string("unsupported TIFF image layout (") + emsg + ")");
+    struct EndImage {
+      TIFFRGBAImage* img;
+      ~EndImage() { TIFFRGBAImageEnd(img); }
+    } end_image{&img};
+    img.req_orientation = ORIENTATION_TOPLEFT;
+    // libtiff flips each band within itself; a page stored bottom-up also has its bands in
+    // reverse order, so a band's rows go to the mirrored place in the page.
+    const bool bottom_up = img.orientation == ORIENTATION_BOTLEFT || img.orientation == ORIENTATION_BOTRIGHT ||
+                           img.orientation == ORIENTATION_LEFTBOT || img.orientation == ORIENTATION_RIGHTBOT;
+    uint32_t unit = 0;  // rows decoded together: a strip, or a row of tiles
+    if (TIFFIsTiled(tif_))
+      TIFFGetField(tif_, TIFFTAG_TILELENGTH, &unit);
+    else
+      TIFFGetFieldDefaulted(tif_, TIFFTAG_ROWSPERSTRIP, &unit);
+    unit = std::clamp<uint32_t>(unit, 1, h);
+    uint32_t band = static_cast<uint32_t>(
+        std::clamp<std::uint64_t>(kMaxBandBytes / (std::uint64_t{4} * w), 1, h));
+    if (unit <= band)
+      band = band / unit * unit;
+    else if (band >= 4)
+      band -= band % 4;  // whole blocks of YCbCr subsampling (at most 4 rows) in every band
+    cv::Mat rgba(static_cast<int>(band), static_cast<int>(w), CV_8UC4);
+    cv::Mat gray(static_cast<int>(h), static_cast<int>(w), CV_8UC1);
+    for (uint32_t y = 0; y < h; y += band) {
+      const uint32_t rows = std::min(band, h - y);
+      img.row_offset = static_cast<int>(y);
+      img.col_offset = 0;
+      if (!TIFFRGBAImageGet(&img, reinterpret_cast<uint32_t*>(rgba.data), w, rows))
+        return PageError(path_, index, "truncated or corrupt image data at row " + std::to_string(y) + Detail());
+      const uint32_t to = bottom_up ? h - y - rows : y;
+      // TIFFRGBA packs R in the low byte: RGBA order in memory.
+      cv::cvtColor(rgba.rowRange(0, static_cast<int>(rows)), gray.rowRange(static_cast<int>(to),
+                                                                            static_cast<int>(to + rows)),
+                   cv::COLOR_RGBA2GRAY);
+    }
     return gray;
   }
 

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "common/phieu_cli.h"
+#include "common/temp_dir.h"
 #include <opencv2/imgcodecs.hpp>
 
 #include "acquire/sane_test_backend.h"
@@ -53,16 +54,8 @@ int StoredPages(const fs::path& db) {
 
 class AcquireCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("phieu-acqcli-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  fs::path dir_;
+  phieu::testing::TempDir tmp_{"acqcli", /*keep_on_failure=*/true};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(AcquireCliTest, WatchIngestsDroppedScansUntilInterrupted) {

@@ -23,6 +23,7 @@
 extern char** environ;
 
 #include "acquire/sane_test_backend.h"
+#include "common/temp_dir.h"
 #include "scanner/acquire.h"
 #include "scanner/scanner.h"
 
@@ -38,13 +39,7 @@ constexpr int kFeederSheets = 10;
 
 class SaneAcquireTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("phieu-acquire-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    phieu::testing::UseSaneTestBackend(phieu::testing::SaneTestConfigDir());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { phieu::testing::UseSaneTestBackend(phieu::testing::SaneTestConfigDir()); }
 
   // Collects every page handed over.
   struct Pages {
@@ -59,7 +54,8 @@ class SaneAcquireTest : public ::testing::Test {
     }
   };
 
-  fs::path dir_;
+  phieu::testing::TempDir tmp_{"acquire"};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(SaneAcquireTest, ListScannersFindsTheTestDevice) {

@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/temp_dir.h"
 #include "common/tiny_pdf.h"
 #include "scanner/acquire.h"
 
@@ -52,20 +53,12 @@ std::vector<unsigned char> MultiPageTiff(const fs::path& scratch) {
 
 // A scanner-style PDF: one page holding one uncompressed gray image, with a correct xref.
 std::vector<unsigned char> OnePagePdf(const cv::Mat& gray) {
-  std::string pixels(reinterpret_cast<const char*>(gray.data), gray.total());
-  std::vector<std::string> objects = {
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + std::to_string(gray.cols * 72 / 100) + " " +
-          std::to_string(gray.rows * 72 / 100) + "] /Contents 4 0 R /Resources << /XObject << /Im0 5 0 R >> >> >>",
-  };
-  std::string content = "q " + std::to_string(gray.cols * 72 / 100) + " 0 0 " + std::to_string(gray.rows * 72 / 100) +
-                        " 0 0 cm /Im0 Do Q";
-  objects.push_back("<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream");
-  objects.push_back("<< /Type /XObject /Subtype /Image /Width " + std::to_string(gray.cols) + " /Height " +
-                    std::to_string(gray.rows) + " /ColorSpace /DeviceGray /BitsPerComponent 8 /Length " +
-                    std::to_string(pixels.size()) + " >>\nstream\n" + pixels + "\nendstream");
-  const std::string pdf = phieu::testing::AssemblePdf(objects);
+  const std::string pixels(reinterpret_cast<const char*>(gray.data), gray.total());
+  const std::string pdf = phieu::testing::OneImagePdf(
+      gray.cols * 72 / 100, gray.rows * 72 / 100,
+      "/Width " + std::to_string(gray.cols) + " /Height " + std::to_string(gray.rows) +
+          " /ColorSpace /DeviceGray /BitsPerComponent 8",
+      pixels);
   return std::vector<unsigned char>(pdf.begin(), pdf.end());
 }
 
@@ -77,16 +70,13 @@ void WriteBytes(const fs::path& p, const std::vector<unsigned char>& bytes, size
 class FolderWatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("phieu-watch-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     fs::create_directories(dir_ / "inbox");
     fs::create_directories(dir_ / "scratch");
   }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path Inbox() const { return dir_ / "inbox"; }
 
-  fs::path dir_;
+  phieu::testing::TempDir tmp_{"watch"};
+  const fs::path dir_ = tmp_.path();
 };
 
 constexpr auto kSettle = std::chrono::seconds(2);

@@ -359,6 +359,21 @@ TEST_F(CliTest, ExtremeShapesWithinTheLimitsAreKeptAsUnidentified) {
   EXPECT_NE(ing.out.find("unidentified     2"), std::string::npos) << ing.out;
 }
 
+// The shortest page side is a limit like the others, lowered from the command line (README
+// "Limits"): a 60000x20 strip is refused by default and read as a page with --min-page-side 20.
+TEST_F(CliTest, MinPageSideIsSetFromTheCommandLine) {
+  ASSERT_TRUE(cv::imwrite(P("strip.tif"), cv::Mat(20, 60000, CV_8UC1, cv::Scalar(200))));
+  CmdResult refused = Phieu("ingest --db " + P("a.db") + " --template health -q " + P("strip.tif"));
+  EXPECT_EQ(refused.code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("at least 64 px a side; --min-page-side lowers it"), std::string::npos) << refused.out;
+  CmdResult lowered = Phieu("ingest --db " + P("b.db") + " --template health -q --min-page-side 20 " + P("strip.tif"));
+  EXPECT_EQ(lowered.code, 0) << lowered.out;
+  EXPECT_EQ(lowered.out.find("too small"), std::string::npos) << lowered.out;
+  EXPECT_NE(lowered.out.find("unidentified     1"), std::string::npos) << lowered.out;
+  // A side of 0 would let a 1x1 "page" in: a usage error.
+  EXPECT_EQ(Phieu("ingest --db " + P("c.db") + " --template health -q --min-page-side 0 " + P("strip.tif")).code, 2);
+}
+
 // Exit codes (README "Exit codes"): 0 all stored, 1 some files unreadable, 2 usage, 3 survey.
 TEST_F(CliTest, ExitCodesAreConsistent) {
   cv::Mat page(1200, 900, CV_8U, cv::Scalar(255));

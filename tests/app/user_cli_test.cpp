@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "common/phieu_cli.h"
+#include "common/temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -24,28 +25,20 @@ using phieu::testing::Phieu;
 
 // `phieu ARGS` with `input` on its standard input (a pipe: not a terminal).
 CmdResult PhieuWithInput(const std::string& input, const std::string& args) {
-  const fs::path in = fs::temp_directory_path() / ("phieu-stdin-" + std::to_string(getpid()));
+  phieu::testing::TempDir tmp("stdin");
+  const fs::path in = tmp / "input";
   std::ofstream(in) << input;
-  CmdResult r = Phieu(args + " < " + in.string());
-  fs::remove(in);
-  return r;
+  return Phieu(args + " < " + in.string());
 }
 
 class UserCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("phieu-user-cli-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     db_ = (dir_ / "s.db").string();
     ASSERT_EQ(Phieu("survey init --db " + db_ + " --template sipas").code, 0);
   }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-  fs::path dir_;
+  phieu::testing::TempDir tmp_{"user_cli", /*keep_on_failure=*/true};
+  const fs::path dir_ = tmp_.path();
   std::string db_;
 };
 

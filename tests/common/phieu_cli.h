@@ -17,9 +17,9 @@ struct CmdResult {
   std::string out;  ///< stdout + stderr
 };
 
-/// Runs `phieu ARGS` through the shell and returns its exit code and combined output.
-inline CmdResult Phieu(const std::string& args) {
-  std::string cmd = kPhieu + " " + args + " 2>&1";
+/// Runs `command_line` through the shell and returns its exit code and combined output.
+inline CmdResult RunCommand(const std::string& command_line) {
+  std::string cmd = command_line + " 2>&1";
   CmdResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -30,5 +30,8 @@ inline CmdResult Phieu(const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+/// Runs `phieu ARGS` through the shell and returns its exit code and combined output.
+inline CmdResult Phieu(const std::string& args) { return RunCommand(kPhieu + " " + args); }
 
 }  // namespace phieu::testing

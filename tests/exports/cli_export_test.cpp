@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/phieu_cli.h"
+#include "common/temp_dir.h"
 #include "exports/survey_kit.h"
 
 namespace phieu {
@@ -20,9 +21,8 @@ namespace fs = std::filesystem;
 using testing::Phieu;
 
 TEST(ExportCliTest, SaysWhatItLeftOutAndWhy) {
-  fs::path dir = fs::temp_directory_path() / ("phieu_cli_export_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  testing::TempDir tmp("cli_export");
+  const fs::path dir = tmp.path();
   const std::string db = (dir / "s.db").string();
   {
     auto kit = testing::SurveyKit::Create(

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataset.h"  // exports/src: CutUtf8, SpssNames
+#include "common/temp_dir.h"
 #include "exports/exports.h"
 #include "exports/survey_kit.h"
 #include "templates/templates.h"
@@ -27,6 +28,7 @@ using testing::KitSheet;
 using testing::ReadText;
 using testing::Shell;
 using testing::SurveyKit;
+using testing::TempDir;
 
 const std::string kUnits =
     "code,name,kind,quota,parent\n"
@@ -37,24 +39,6 @@ const std::string kUnits =
 std::string DataPath(const std::string& name) {
   return std::string(PHIEU_SOURCE_DIR) + "/tests/exports/data/" + name;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    path_ = fs::temp_directory_path() / ("phieu_exports_" + std::to_string(getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 /// The hand-made survey: four finished sheets (indices worked out by hand in ReportTest), one
 /// with an open review item, one with its second page never scanned.
@@ -331,7 +315,7 @@ TEST(SavExportTest, ReadStatAndPsppReadItBack) {
   ASSERT_TRUE(fs::exists(dir / "out.sps"));
   // ReadStat's CLI converts it back to CSV.
   std::string out;
-  ASSERT_EQ(Shell("readstat '" + (dir / "out.sav") + "' '" + (dir / "back.csv") + "'", &out), 0) << out;
+  ASSERT_EQ(Shell("readstat '" + (dir / "out.sav").string() + "' '" + (dir / "back.csv").string() + "'", &out), 0) << out;
   json rows = ReadBack("csv", dir / "back.csv")["rows"];
   ASSERT_EQ(rows.size(), 6u);
   auto c = Columns(rows[0]);
@@ -364,7 +348,7 @@ TEST(SavExportTest, ReadStatAndPsppReadItBack) {
          "DISPLAY DICTIONARY /VARIABLES=gt_ r1 r2 mm_1.\n"
          "MRSETS /DISPLAY NAME=ALL.\n"
          "FREQUENCIES /VARIABLES=r2 gt_.\n";
-  ASSERT_EQ(Shell("cd '" + (dir / "") + "' && pspp -O format=txt -o pspp.txt check.sps", &out), 0) << out;
+  ASSERT_EQ(Shell("cd '" + dir.path().string() + "' && pspp -O format=txt -o pspp.txt check.sps", &out), 0) << out;
   std::string pspp = ReadText(dir / "pspp.txt");
   EXPECT_EQ(pspp.find("error"), std::string::npos) << pspp;
   EXPECT_EQ(pspp.find("warning"), std::string::npos) << pspp;
@@ -397,7 +381,7 @@ TEST(SavExportTest, LongVietnameseLabelsCutAtALetter) {
   EXPECT_NE(sps.find("'" + cut + "'"), std::string::npos);
   std::ofstream(dir / "check.sps") << "INCLUDE FILE='out.sps'.\nDISPLAY DICTIONARY /VARIABLES=gt_.\n";
   std::string out;
-  ASSERT_EQ(Shell("cd '" + (dir / "") + "' && pspp -O format=txt -O width=400 -o pspp.txt check.sps", &out), 0) << out;
+  ASSERT_EQ(Shell("cd '" + dir.path().string() + "' && pspp -O format=txt -O width=400 -o pspp.txt check.sps", &out), 0) << out;
   std::string pspp = ReadText(dir / "pspp.txt");
   EXPECT_EQ(pspp.find("\xEF\xBF\xBD"), std::string::npos) << pspp;
   EXPECT_NE(pspp.find("Rút ngắn thời gian giải quyết"), std::string::npos) << pspp;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/temp_dir.h"
 #include "exports/exports.h"
 #include "exports/survey_kit.h"
 
@@ -29,22 +30,15 @@ const std::string kUnits =
     "B,UBND phường Hải Châu,admin,4,\n";
 
 struct Fixture {
-  fs::path dir;
+  testing::TempDir tmp{"import"};
+  const fs::path dir = tmp.path();
   std::unique_ptr<SurveyKit> kit;
   explicit Fixture(const std::string& name = "s.db") {
-    static std::atomic<int> n{0};
-    dir = fs::temp_directory_path() / ("phieu_import_" + std::to_string(getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
     kit = Make(name);
   }
   std::unique_ptr<SurveyKit> Make(const std::string& name) {
     return SurveyKit::Create(dir / name, ReadText(std::string(PHIEU_SOURCE_DIR) + "/tests/exports/data/mini.json"),
                              kUnits);
-  }
-  ~Fixture() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(dir / name, std::ios::binary) << text;

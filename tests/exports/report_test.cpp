@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/temp_dir.h"
 #include "exports/exports.h"
 #include "exports/survey_kit.h"
 
@@ -31,13 +32,10 @@ const std::string kUnits =
     "C,UBND xã Hòa Phước,admin,5,\n";
 
 struct Fixture {
-  fs::path dir;
+  testing::TempDir tmp{"report"};
+  const fs::path dir = tmp.path();
   std::unique_ptr<SurveyKit> kit;
   Fixture() {
-    static std::atomic<int> n{0};
-    dir = fs::temp_directory_path() / ("phieu_report_" + std::to_string(getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
     kit = SurveyKit::Create(dir / "s.db",
                             ReadText(std::string(PHIEU_SOURCE_DIR) + "/tests/exports/data/mini.json"), kUnits);
     // Unit A: S1..S3; unit B: S4; one pending sheet of B (left out by default); C: nothing.
@@ -47,10 +45,6 @@ struct Fixture {
     kit->Add({.unit = "A", .boxes = {{"r1", {"2"}}, {"r3", {"5"}}}});  // r2 left blank
     kit->Add({.unit = "B", .boxes = {{"gt", {"1"}}, {"r1", {"5"}}, {"r2", {"5"}}, {"r3", {"4"}}, {"mm", {"2", "3"}}}});
     kit->Add({.unit = "B", .boxes = {{"r1", {"1"}}, {"r2", {"1"}}, {"r3", {"1"}}}, .review = {"r3"}});
-  }
-  ~Fixture() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
   Report Compute(const ReportOptions& options = {}) {
     auto r = ComputeReport(kit->store(), {kit->tpl()}, kit->Catalog(), options);

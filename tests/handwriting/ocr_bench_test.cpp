@@ -11,36 +11,18 @@
 #include <cstdlib>
 #include <random>
 
-#include <glib.h>
 #include <opencv2/imgcodecs.hpp>
 #include <gtest/gtest.h>
 
 #include "handwriting/handwriting_synth.h"
 #include "recognition/handwriting.h"
+#include "tools/bench/edit_distance.h"
 
 namespace phieu::recognition {
 namespace {
 
-std::vector<gunichar> CodePoints(const std::string& s) {
-  glong n = 0;
-  gunichar* u = g_utf8_to_ucs4_fast(s.c_str(), -1, &n);
-  std::vector<gunichar> v(u, u + n);
-  g_free(u);
-  return v;
-}
-
-size_t EditDistance(const std::string& a_utf8, const std::string& b_utf8) {
-  auto a = CodePoints(a_utf8), b = CodePoints(b_utf8);
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+using bench::CodePoints;
+using bench::EditDistance;
 
 /// Passes lines to the real engine and, when PHIEU_BENCH_DUMP names a folder, saves them.
 class DumpingEngine : public OcrEngine {

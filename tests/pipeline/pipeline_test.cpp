@@ -30,8 +30,8 @@ using phieu::testing::TempDir;
 class PipelineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    scans_ = new fs::path(fs::temp_directory_path() / ("phieu_pipeline_scans_" + std::to_string(::getpid())));
-    fs::remove_all(*scans_);
+    scans_dir_ = new TempDir("pipeline_scans");
+    scans_ = new fs::path(scans_dir_->path() / "stack");
     auto r = Phieu("simulate --template health --sheets 3 --seed 5 --no-damage --foreign 0 --blank-backs 0 -o " +
                    scans_->string());
     ASSERT_EQ(r.code, 0) << r.out;
@@ -41,7 +41,7 @@ class PipelineTest : public ::testing::Test {
     ASSERT_EQ(files_->size(), 9u);
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*scans_);
+    delete scans_dir_;
     delete scans_;
     delete files_;
   }
@@ -73,9 +73,11 @@ class PipelineTest : public ::testing::Test {
   }
 
   TempDir dir_{"pipeline"};
+  static TempDir* scans_dir_;  ///< removes the stack when the suite ends.
   static fs::path* scans_;
   static std::vector<fs::path>* files_;
 };
+TempDir* PipelineTest::scans_dir_ = nullptr;
 fs::path* PipelineTest::scans_ = nullptr;
 std::vector<fs::path>* PipelineTest::files_ = nullptr;
 

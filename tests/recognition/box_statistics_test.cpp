@@ -12,10 +12,12 @@
 #include <gtest/gtest.h>
 
 #include "recognition/recognition.h"
-#include "synthetic_page.h"
+#include "common/synthetic_page.h"
 
 namespace phieu::recognition::testing {
 namespace {
+
+using namespace phieu::testing;  // the page synthesiser
 
 /// The mix of filled-in boxes (each share of 2,000 boxes): the brief's mix, made harder with
 /// marks our simulator does not draw (slashes, ticks tucked into a corner, felt pens, crosses

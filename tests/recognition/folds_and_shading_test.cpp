@@ -11,10 +11,12 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "recognition/recognition.h"
-#include "synthetic_page.h"
+#include "common/synthetic_page.h"
 
 namespace phieu::recognition::testing {
 namespace {
+
+using namespace phieu::testing;  // the page synthesiser
 
 using core::RectMm;
 

@@ -10,10 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "recognition/recognition.h"
-#include "synthetic_page.h"
+#include "common/synthetic_page.h"
 
 namespace phieu::recognition::testing {
 namespace {
+
+using namespace phieu::testing;  // the page synthesiser
 
 using core::RectMm;
 

@@ -17,6 +17,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common/scan_damage.h"
+#include "common/temp_dir.h"
 #include "recognition/recognition.h"
 #include "scanner/scanner.h"
 #include "templates/templates.h"
@@ -39,7 +40,8 @@ const Form& SipasForm() {
     EXPECT_TRUE(tpl.ok()) << tpl.error().message;
     f.layout = templates::ComputeLayout(*tpl);
     f.catalog.Add(f.layout);
-    fs::path pdf = fs::temp_directory_path() / ("phieu-label-marks-" + std::to_string(::getpid()) + ".pdf");
+    phieu::testing::TempDir tmp("label_marks");
+    const fs::path pdf = tmp / "sipas.pdf";
     templates::RenderOptions ro;
     ro.serials = {41};
     EXPECT_TRUE(templates::RenderPdf(*tpl, pdf, ro).ok());
@@ -52,7 +54,6 @@ const Form& SipasForm() {
       cv::resize(scan->gray, page, cv::Size(), 300.0 / scan->dpi, 300.0 / scan->dpi, cv::INTER_AREA);
       f.pages.push_back(page);
     }
-    fs::remove(pdf);
     return f;
   }();
   return form;

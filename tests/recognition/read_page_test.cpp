@@ -10,10 +10,12 @@
 #include <opencv2/core/utility.hpp>
 
 #include "recognition/recognition.h"
-#include "synthetic_page.h"
+#include "common/synthetic_page.h"
 
 namespace phieu::recognition::testing {
 namespace {
+
+using namespace phieu::testing;  // the page synthesiser
 
 using core::FieldKind;
 using core::RectMm;

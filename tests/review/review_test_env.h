@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/phieu_cli.h"
+#include "common/temp_dir.h"
 #include "review-ui/review.h"
 #include "store/store.h"
 
@@ -51,7 +52,8 @@ class SurveyFixture {
   fs::path dir;
   fs::path base_db;
   fs::path late_stack;
-  fs::path work;      ///< this process's scratch folder (removed at exit).
+  phieu::testing::TempDir scratch{"review"};  ///< this process's scratch folder (removed at exit).
+  fs::path work = scratch.path();
   std::string error;  ///< set when the survey could not be made (tests then fail with it).
 
  private:
@@ -60,8 +62,6 @@ class SurveyFixture {
     fs::create_directories(dir);
     base_db = dir / "base.db";
     late_stack = dir / "late";
-    work = fs::temp_directory_path() / ("phieu_review_" + std::to_string(::getpid()));
-    fs::create_directories(work);
     const int lock = ::open((dir / "lock").c_str(), O_CREAT | O_RDWR, 0644);
     ::flock(lock, LOCK_EX);
     const fs::path ready = dir / "ready";
@@ -114,10 +114,6 @@ class SurveyFixture {
       if (!st.ok()) error = st.error().message;
       if (u.disabled) (void)(*store)->SetUserDisabled(u.name, true);
     }
-  }
-  ~SurveyFixture() {
-    std::error_code ec;
-    fs::remove_all(work, ec);
   }
 };
 

@@ -11,7 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "scanner/scanner.h"
-#include "scanner/synthetic_page.h"
+#include "common/synthetic_page.h"
 
 namespace phieu::scanner {
 namespace {

@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <cairo-pdf.h>
-#include <cairo.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -15,6 +13,7 @@
 
 #include "common/cairo_pdf.h"
 #include "common/temp_dir.h"
+#include "common/tiff_writer.h"
 #include "scanner/scanner.h"
 
 namespace phieu::scanner {
@@ -50,50 +49,14 @@ void ExpectTestPage(const cv::Mat& got, int w, int h) {
 
 /// STACK.md section 6: bilevel CCITT G4 pages written with libtiff.
 void WriteG4Tiff(const fs::path& p, const std::vector<cv::Mat>& pages, float dpi) {
-  TIFF* t = TIFFOpen(p.c_str(), "w");
-  ASSERT_NE(t, nullptr);
-  for (size_t i = 0; i < pages.size(); ++i) {
-    const cv::Mat& m = pages[i];
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(m.cols));
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(m.rows));
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(1));
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(m.rows));
-    TIFFSetField(t, TIFFTAG_XRESOLUTION, dpi);
-    TIFFSetField(t, TIFFTAG_YRESOLUTION, dpi);
-    TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-    TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-    TIFFSetField(t, TIFFTAG_PAGENUMBER, uint16_t(i), uint16_t(pages.size()));
-    std::vector<unsigned char> row((m.cols + 7) / 8);
-    for (int y = 0; y < m.rows; ++y) {
-      std::fill(row.begin(), row.end(), 0);
-      for (int x = 0; x < m.cols; ++x)
-        if (m.at<unsigned char>(y, x) < 128) row[x / 8] |= 0x80 >> (x % 8);  // 1 = black
-      ASSERT_EQ(TIFFWriteScanline(t, row.data(), uint32_t(y), 0), 1);
-    }
-    ASSERT_TRUE(TIFFWriteDirectory(t));
-  }
-  TIFFClose(t);
+  ASSERT_TRUE(phieu::testing::WriteTiff(p, pages, {.compression = phieu::testing::TiffCompression::kG4,
+                                                   .resolution = dpi}));
 }
 
 void WriteGrayLzwTiff(const fs::path& p, const cv::Mat& m, float res, uint16_t unit) {
-  TIFF* t = TIFFOpen(p.c_str(), "w");
-  ASSERT_NE(t, nullptr);
-  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(m.cols));
-  TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(m.rows));
-  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
-  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
-  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(64));
-  TIFFSetField(t, TIFFTAG_XRESOLUTION, res);
-  TIFFSetField(t, TIFFTAG_YRESOLUTION, res);
-  TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, unit);
-  for (int y = 0; y < m.rows; ++y)
-    ASSERT_EQ(TIFFWriteScanline(t, const_cast<unsigned char*>(m.ptr<unsigned char>(y)), uint32_t(y), 0), 1);
-  TIFFClose(t);
+  ASSERT_TRUE(phieu::testing::WriteTiff(
+      p, {m}, {.compression = phieu::testing::TiffCompression::kLzw, .rows_per_strip = 64, .resolution = res,
+               .resolution_unit = unit}));
 }
 
 using phieu::testing::ImagePdfPage;
@@ -353,13 +316,7 @@ TEST(ScanFileTest, ScannerPdfRendersAtNativeResolution) {
 
 TEST(ScanFileTest, VectorPdfFallsBackTo300Dpi) {
   TempDir dir;
-  cairo_surface_t* pdf = cairo_pdf_surface_create((dir / "v.pdf").c_str(), 595.276, 841.89);
-  cairo_t* cr = cairo_create(pdf);
-  cairo_rectangle(cr, 100, 100, 50, 50);
-  cairo_fill(cr);
-  cairo_show_page(cr);
-  cairo_destroy(cr);
-  cairo_surface_destroy(pdf);
+  ASSERT_TRUE(phieu::testing::WriteVectorPdf(dir / "v.pdf", 595.276, 841.89, 1));
   auto r = OpenOk(dir / "v.pdf");
   ASSERT_TRUE(r);
   auto page = r->ReadPage(0);

@@ -19,6 +19,7 @@
 #include "pdf_pages.h"
 #include "common/cairo_pdf.h"
 #include "common/temp_dir.h"
+#include "common/tiff_writer.h"
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFWriter.hh>
 #include "scanner/scanner.h"
@@ -75,29 +76,9 @@ PdfImage JpegImage(const cv::Mat& gray, bool colour) {
 PdfImage G4Image(const cv::Mat& gray, const fs::path& scratch) {
   PdfImage im;
   cv::threshold(gray, im.gray, 128, 255, cv::THRESH_BINARY);
-  TIFF* t = TIFFOpen(scratch.c_str(), "w");
-  EXPECT_NE(t, nullptr);
   const int w = im.gray.cols, h = im.gray.rows;
-  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(w));
-  TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(h));
-  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(1));
-  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_CCITTFAX4);
-  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
-  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(h));
-  std::vector<unsigned char> row(static_cast<size_t>((w + 7) / 8));
-  for (int y = 0; y < h; ++y) {
-    std::fill(row.begin(), row.end(), 0);
-    for (int x = 0; x < w; ++x)
-      if (im.gray.at<unsigned char>(y, x) == 0) row[static_cast<size_t>(x / 8)] |= 0x80 >> (x % 8);
-    TIFFWriteScanline(t, row.data(), uint32_t(y), 0);
-  }
-  TIFFClose(t);
-  t = TIFFOpen(scratch.c_str(), "r");
-  EXPECT_NE(t, nullptr);
-  im.encoded.resize(static_cast<size_t>(TIFFRawStripSize(t, 0)));
-  TIFFReadRawStrip(t, 0, im.encoded.data(), static_cast<tmsize_t>(im.encoded.size()));
-  TIFFClose(t);
+  im.encoded = phieu::testing::EncodeG4(im.gray, scratch);
+  EXPECT_FALSE(im.encoded.empty());
   im.mime = CAIRO_MIME_TYPE_CCITT_FAX;
   im.params = "Columns=" + std::to_string(w) + " Rows=" + std::to_string(h) + " K=-1";
   return im;
@@ -209,20 +190,12 @@ void WriteFlatePdf(const fs::path& p, int w, int h, const std::string& colour_sp
   ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size, samples.data(),
                       static_cast<uLong>(samples.size()), 6), Z_OK);
   packed.resize(packed_size);
-  const std::string content = "q 595.276 0 0 841.89 0 0 cm /Im0 Do Q\n";
-  std::vector<std::string> objects = {
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.276 841.89] /Resources << /XObject << "
-      "/Im0 4 0 R >> >> /Contents 5 0 R >>",
-      "<< /Type /XObject /Subtype /Image /Width " + std::to_string(w) + " /Height " +
-          std::to_string(h) + " /ColorSpace /" + colour_space + " /BitsPerComponent " +
-          std::to_string(bits) + " /Filter /FlateDecode " +
-          (decode_parms.empty() ? "" : "/DecodeParms << " + decode_parms + " >> ") + extra +
-          "/Length " + std::to_string(packed.size()) + " >>\nstream\n" + packed + "\nendstream",
-      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream",
-  };
-  std::ofstream(p, std::ios::binary) << phieu::testing::AssemblePdf(objects);
+  std::ofstream(p, std::ios::binary) << phieu::testing::OneImagePdf(
+      kA4WidthPt, kA4HeightPt,
+      "/Width " + std::to_string(w) + " /Height " + std::to_string(h) + " /ColorSpace /" + colour_space +
+          " /BitsPerComponent " + std::to_string(bits) + " /Filter /FlateDecode " +
+          (decode_parms.empty() ? "" : "/DecodeParms << " + decode_parms + " >> ") + extra,
+      packed);
 }
 
 /// Rows of `m` behind PNG filter bytes, cycling through all five filters.

@@ -15,6 +15,7 @@
 
 #include "common/cairo_pdf.h"
 #include "common/temp_dir.h"
+#include "common/tiff_writer.h"
 #include "scanner/scanner.h"
 
 namespace phieu::scanner {
@@ -68,34 +69,14 @@ cv::Mat Page(int w, int h) {
 
 /// An 8-bit gray TIFF with one deflated strip per page.
 void WriteTiff(const fs::path& p, const std::vector<cv::Mat>& pages) {
-  TIFF* t = TIFFOpen(p.c_str(), "w");
-  ASSERT_NE(t, nullptr);
-  for (const cv::Mat& m : pages) {
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, uint32_t(m.cols));
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, uint32_t(m.rows));
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, uint32_t(m.rows));
-    TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
-    for (int y = 0; y < m.rows; ++y) TIFFWriteScanline(t, const_cast<uchar*>(m.ptr(y)), uint32_t(y), 0);
-    TIFFWriteDirectory(t);
-  }
-  TIFFClose(t);
+  ASSERT_TRUE(phieu::testing::WriteTiff(p, pages));
 }
 
 /// A TIFF whose directory claims `w` x `h` 8-bit gray pixels but holds one short strip.
 void WriteLyingTiff(const fs::path& p, uint32_t w, uint32_t h) {
   TIFF* t = TIFFOpen(p.c_str(), "w");
   ASSERT_NE(t, nullptr);
-  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
-  TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
-  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, uint16_t(8));
-  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, uint16_t(1));
-  TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
-  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-  TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, h);
+  phieu::testing::SetLayoutTags(t, {.width = w, .height = h});
   std::vector<unsigned char> row(w, 255);
   TIFFWriteRawStrip(t, 0, row.data(), static_cast<tmsize_t>(row.size()));
   TIFFWriteDirectory(t);

@@ -193,7 +193,7 @@ TEST(HandwritingTest, DashIsAShortStrokeOnTheFirstLine) {
 }
 
 // The cost per area is printed for the record (a figure, not a bound: speed is measured by
-// `phieu bench`, never asserted in a unit test on a shared machine).
+// `phieu-bench`, never asserted in a unit test on a shared machine).
 TEST(HandwritingTest, ManyAreasDrawInkAndPrintTheirCost) {
   HandHabit h = Habit(HandFont::kAndikaItalic);
   cv::Mat ink(cvRound(core::MmToPx(100, kDpi)), cvRound(core::MmToPx(210, kDpi)), CV_8U, cv::Scalar(0));

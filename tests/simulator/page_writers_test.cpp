@@ -14,17 +14,13 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/temp_dir.h"
 #include "simulator/src/page_writers.h"
 
 namespace phieu::simulator {
 namespace {
 
-std::filesystem::path TempDir(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() / ("phieu_sim_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
+using phieu::testing::TempDir;
 
 cv::Mat Pattern(int w, int h, int seed) {
   cv::Mat m(h, w, CV_8U, cv::Scalar(255));
@@ -36,7 +32,8 @@ cv::Mat Pattern(int w, int h, int seed) {
 }
 
 TEST(PageWritersTest, TiffG4IsMultiPageBilevelGroup4) {
-  auto dir = TempDir("g4");
+  TempDir tmp("sim_g4");
+  const auto dir = tmp.path();
   auto path = dir / "a.tif";
   std::vector<cv::Mat> pages = {Pattern(301, 400, 1), Pattern(250, 333, 2), Pattern(400, 300, 3)};
   {
@@ -66,11 +63,11 @@ TEST(PageWritersTest, TiffG4IsMultiPageBilevelGroup4) {
   } while (TIFFReadDirectory(tif));
   TIFFClose(tif);
   EXPECT_EQ(dirs, 3);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PageWritersTest, ScannerPdfHasOneImagePerPageAtScanResolution) {
-  auto dir = TempDir("pdf");
+  TempDir tmp("sim_pdf");
+  const auto dir = tmp.path();
   auto path = dir / "a.pdf";
   cv::Mat gray = Pattern(600, 800, 4);
   cv::Mat color;
@@ -101,18 +98,17 @@ TEST(PageWritersTest, ScannerPdfHasOneImagePerPageAtScanResolution) {
   EXPECT_LT(cv::mean(diff)[0], 6.0);  // JPEG q90 round trip.
   // The JPEG is embedded as is (DCTDecode): the file is far smaller than raw pixels.
   EXPECT_LT(std::filesystem::file_size(path), 600u * 800u / 2);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PageWritersTest, JpegAndPngRoundTrip) {
-  auto dir = TempDir("img");
+  TempDir tmp("sim_img");
+  const auto dir = tmp.path();
   cv::Mat m = Pattern(200, 300, 6);
   ASSERT_TRUE(WritePng(dir / "a.png", m).ok());
   ASSERT_TRUE(WriteJpeg(dir / "a.jpg", m, 80).ok());
   EXPECT_EQ(cv::norm(cv::imread((dir / "a.png").string(), cv::IMREAD_GRAYSCALE), m, cv::NORM_INF), 0);
   EXPECT_EQ(cv::imread((dir / "a.jpg").string(), cv::IMREAD_GRAYSCALE).size(), m.size());
   EXPECT_FALSE(WritePng(dir / "missing" / "x.png", m).ok());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/temp_dir.h"
 #include "simulator/test_template.h"
 #include "templates/anchor_payload.h"
 #include "templates/templates.h"
@@ -48,8 +49,8 @@ class SimulatorTest : public ::testing::Test {
     tpl_ = new templates::Template(*tpl);
     layout_ = new templates::Layout(templates::ComputeLayout(*tpl_));
     ASSERT_EQ(layout_->pages.size(), 2u) << "the test template should span two pages";
-    dir_ = new fs::path(fs::temp_directory_path() / ("phieu_sim_stack_" + std::to_string(::getpid())));
-    fs::remove_all(*dir_);
+    tmp_ = new phieu::testing::TempDir("sim_stack");
+    dir_ = new fs::path(tmp_->path());
     SimulateOptions o = Options(*dir_ / "a", 2);
     auto r = Simulate(*tpl_, o);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -58,7 +59,7 @@ class SimulatorTest : public ::testing::Test {
     pages_ = new json(json::parse(ReadText(r->pages_path)));
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
+    delete tmp_;
     delete tpl_;
     delete layout_;
     delete dir_;
@@ -83,6 +84,7 @@ class SimulatorTest : public ::testing::Test {
 
   static templates::Template* tpl_;
   static templates::Layout* layout_;
+  static phieu::testing::TempDir* tmp_;  ///< removes the stack when the suite ends.
   static fs::path* dir_;
   static SimulateReport* report_;
   static json* truth_;
@@ -90,6 +92,7 @@ class SimulatorTest : public ::testing::Test {
 };
 templates::Template* SimulatorTest::tpl_ = nullptr;
 templates::Layout* SimulatorTest::layout_ = nullptr;
+phieu::testing::TempDir* SimulatorTest::tmp_ = nullptr;
 fs::path* SimulatorTest::dir_ = nullptr;
 SimulateReport* SimulatorTest::report_ = nullptr;
 json* SimulatorTest::truth_ = nullptr;
@@ -413,7 +416,8 @@ TEST(SimulatorUsageTest, RejectsMissingOutDirAndBadUnits) {
   ASSERT_TRUE(tpl.ok());
   SimulateOptions o;
   EXPECT_FALSE(Simulate(*tpl, o).ok());
-  o.out_dir = fs::temp_directory_path() / "phieu_sim_usage";
+  phieu::testing::TempDir dir("sim_usage");
+  o.out_dir = dir.path();
   o.unit_codes = {"A"};
   auto r = Simulate(*tpl, o);
   ASSERT_FALSE(r.ok());

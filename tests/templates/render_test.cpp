@@ -16,6 +16,7 @@
 #include <poppler-page-renderer.h>
 #include <poppler-page.h>
 
+#include "common/temp_dir.h"
 #include "templates/templates.h"
 #include "templates/test_util.h"
 
@@ -28,11 +29,6 @@ constexpr double kDpi = 300.0;
 constexpr double kTolMm = 0.3;
 
 double Px(double mm) { return core::MmToPx(mm, kDpi); }
-
-std::filesystem::path TempPdf(const std::string& name) {
-  return std::filesystem::temp_directory_path() /
-         ("phieu_templates_" + std::to_string(::getpid()) + "_" + name + ".pdf");
-}
 
 cv::Mat Rasterise(poppler::document& doc, int index) {
   std::unique_ptr<poppler::page> page(doc.create_page(index));
@@ -80,7 +76,8 @@ class RenderTest : public ::testing::Test {
     ASSERT_TRUE(tpl.ok()) << tpl.error().message;
     tpl_ = new Template(std::move(tpl).value());
     layout_ = new Layout(ComputeLayout(*tpl_));
-    pdf_ = TempPdf("render");
+    tmp_ = new phieu::testing::TempDir("templates");
+    pdf_ = tmp_->path() / "render.pdf";
     RenderOptions options;
     options.serials = {1234, 9876543210};
     options.unit_labels = {"UBND xã Hoà Bình", ""};
@@ -93,16 +90,18 @@ class RenderTest : public ::testing::Test {
     delete doc_;
     delete layout_;
     delete tpl_;
-    std::filesystem::remove(pdf_);
+    delete tmp_;
   }
   static Template* tpl_;
   static Layout* layout_;
+  static phieu::testing::TempDir* tmp_;
   static std::filesystem::path pdf_;
   static poppler::document* doc_;
 };
 
 Template* RenderTest::tpl_ = nullptr;
 Layout* RenderTest::layout_ = nullptr;
+phieu::testing::TempDir* RenderTest::tmp_ = nullptr;
 std::filesystem::path RenderTest::pdf_;
 poppler::document* RenderTest::doc_ = nullptr;
 
@@ -240,7 +239,8 @@ TEST(RenderPdfTest, LongestIdAndLargestSerialStillDecode) {
   ASSERT_TRUE(tpl.ok());
   tpl->id = std::string(32, 'x');
   tpl->version = 999;
-  std::filesystem::path pdf = TempPdf("long_id");
+  phieu::testing::TempDir tmp("templates");
+  const std::filesystem::path pdf = tmp / "long_id.pdf";
   RenderOptions options;
   options.serials = {999999999999};
   ASSERT_TRUE(RenderPdf(*tpl, pdf, options).ok());
@@ -257,7 +257,6 @@ TEST(RenderPdfTest, LongestIdAndLargestSerialStillDecode) {
     EXPECT_EQ(payload->key.template_id, tpl->id);
     EXPECT_EQ(payload->key.serial, 999999999999);
   }
-  std::filesystem::remove(pdf);
 }
 
 /// Every template shipped in templates/bundled parses, lays out and renders.
@@ -269,13 +268,14 @@ TEST(BundledTemplatesTest, ParseLayOutAndRender) {
       if (e.path().extension() == ".json") files.push_back(e.path());
   if (files.empty()) GTEST_SKIP() << "no bundled templates yet";
   std::sort(files.begin(), files.end());
+  phieu::testing::TempDir tmp("templates");
   for (const auto& file : files) {
     SCOPED_TRACE(file.string());
     auto tpl = LoadTemplate(file);
     ASSERT_TRUE(tpl.ok()) << tpl.error().message;
     Layout layout = ComputeLayout(*tpl);
     EXPECT_FALSE(layout.fields.empty());
-    std::filesystem::path pdf = TempPdf(tpl->id);
+    const std::filesystem::path pdf = tmp / (tpl->id + ".pdf");
     RenderOptions options;
     options.serials = {1};
     core::Status status = RenderPdf(*tpl, pdf, options);
@@ -283,7 +283,6 @@ TEST(BundledTemplatesTest, ParseLayOutAndRender) {
     std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(pdf.string()));
     ASSERT_NE(doc, nullptr);
     EXPECT_EQ(doc->pages(), static_cast<int>(layout.pages.size()));
-    std::filesystem::remove(pdf);
   }
 }
 
