@@ -6,6 +6,12 @@
 // crop, screen "group"); the odd one out is fixed with the mouse (click a tile, then an option)
 // or the keyboard (arrows move, digits set the value, 0 blank, X illegible). Open items, or a
 // spot check of readings the machine accepted.
+//
+// Open items on a screen are leased to the reviewer (the server leases what it shows), so two
+// reviewers on one question see disjoint screens; leaving the screen (another field or mode,
+// another view, logging out, closing the page) releases them. While the reviewer looks at one
+// screen the next is already fetched (and leased) and its crops decoded, so Enter shows it at
+// once.
 
 import * as api from './client.js';
 import { T } from './i18n.js';
@@ -37,6 +43,7 @@ export class GroupScreen {
     this.busy = false;
     this.confirmed = 0;
     this.started = 0;
+    this.next = null;        // the prefetched screen: {key, after, promise, tiles once fetched}
   }
 
   async Start() {
@@ -100,6 +107,7 @@ export class GroupScreen {
   }
 
   async SetMode(mode) {
+    this.ReleaseHeld();
     this.mode = mode;
     this.after = 0;
     this.RenderPicker();
@@ -109,6 +117,7 @@ export class GroupScreen {
   async Choose(key) {
     const f = this.fields.find((x) => `${x.template}|${x.version}|${x.field}` === key);
     if (!f) return;
+    this.ReleaseHeld();
     this.group = f;
     this.after = 0;
     this.options = [];
@@ -116,10 +125,38 @@ export class GroupScreen {
     await this.Load();
   }
 
+  /// Which screen a prefetch was made for (a field, a mode, the serial it starts after).
+  ScreenKey(after) {
+    const g = this.group;
+    return g ? `${g.template}|${g.version}|${g.field}|${this.mode}|${after}` : '';
+  }
+
+  /// The readings of one screen as tiles, with their crops already requested (and decoded by
+  /// the time `ready` settles).
+  async Fetch(after) {
+    const g = this.group;
+    const r = await this.Api(api.GroupReadings(g.template, g.version, g.field, this.mode, after));
+    const tiles = r.readings.map((x) => ({ reading: x, value: x.machine, illegible: false, changed: false, img: this.Crop(x) }));
+    const ready = Promise.all(tiles.map((t) => t.img.decode().catch(() => null)));
+    return { tiles, ready };
+  }
+
+  Crop(reading) {
+    return El('img', { src: api.ReadingCropUrl(reading.reading_id), alt: T('crop_alt', { field: reading.field, serial: reading.serial }), decoding: 'async' });
+  }
+
   async Load() {
     const g = this.group;
-    const r = await this.Api(api.GroupReadings(g.template, g.version, g.field, this.mode, this.after));
-    this.tiles = r.readings.map((x) => ({ reading: x, value: x.machine, illegible: false, changed: false }));
+    const key = this.ScreenKey(this.after);
+    let screen = null;
+    if (this.next && this.next.key === key) {
+      screen = await this.next.promise.catch(() => null);
+    } else {
+      this.DropNext();
+    }
+    this.next = null;
+    if (!screen) screen = await this.Fetch(this.after);
+    this.tiles = screen.tiles;
     this.cursor = 0;
     if (this.tiles.length && !this.options.length) {
       const layout = await this.Api(api.SheetLayout(this.tiles[0].reading.serial));
@@ -128,6 +165,56 @@ export class GroupScreen {
       this.question.textContent = f ? f.label : g.field;
     }
     this.Render();
+    this.Prefetch();
+  }
+
+  /// Fetches (and leases) the screen after this one while the reviewer looks at this one.
+  Prefetch() {
+    if (!this.group || !this.tiles.length) return;
+    const after = this.tiles[this.tiles.length - 1].reading.serial;
+    const key = this.ScreenKey(after);
+    const promise = this.Fetch(after);
+    const next = { key, after, promise, tiles: null };
+    this.next = next;
+    promise.then((s) => { next.tiles = s.tiles; }, () => { if (this.next === next) this.next = null; });
+  }
+
+  /// Forgets the prefetched screen, releasing its leases.
+  DropNext() {
+    const next = this.next;
+    this.next = null;
+    if (next) next.promise.then((s) => this.Release(s.tiles.map((t) => t.reading)), () => {});
+  }
+
+  /// Open items this screen holds (shown and not yet confirmed, or prefetched).
+  HeldIds() {
+    const tiles = [...this.tiles, ...(this.next && this.next.tiles ? this.next.tiles : [])];
+    return tiles.map((t) => t.reading).filter((r) => r.item && r.item.status === 'open').map((r) => r.item.id);
+  }
+
+  Release(readings) {
+    const ids = readings.filter((r) => r.item && r.item.status === 'open').map((r) => r.item.id);
+    if (ids.length) api.GroupRelease(ids).catch(() => { /* the leases expire by themselves */ });
+  }
+
+  /// Leaving the screen (another field or mode): its leases and the prefetched screen's go back.
+  ReleaseHeld() {
+    this.Release(this.tiles.map((t) => t.reading));
+    this.tiles = [];
+    this.DropNext();
+  }
+
+  /// Another view is shown: everything held goes back; Resume() leases a screen again.
+  Leave() { this.ReleaseHeld(); this.Render(); }
+
+  async Resume() { if (this.group) await this.Load(); }
+
+  /// Page unload or logout: the held ids (shown and prefetched), for the caller to release.
+  Stop() {
+    const ids = this.HeldIds();
+    this.next = null;
+    this.tiles = [];
+    return ids;
   }
 
   Label(tile) {
@@ -140,6 +227,7 @@ export class GroupScreen {
 
   Render() {
     const g = this.group;
+    this.root.dataset.field = g ? g.field : '';  // which question the grid shows (tests)
     this.legend.textContent = g ? T('group_legend', { n: this.tiles.length }) : '';
     if (!this.tiles.length) {
       this.grid.replaceChildren();
@@ -148,7 +236,8 @@ export class GroupScreen {
     }
     this.status.textContent = T('group_rate', { n: this.confirmed, rate: this.Rate().toFixed(1) });
     this.grid.replaceChildren(...this.tiles.map((t, i) => {
-      const img = El('img', { src: api.ReadingCropUrl(t.reading.reading_id), alt: T('crop_alt', { field: t.reading.field, serial: t.reading.serial }), loading: 'eager', decoding: 'async' });
+      const img = t.img || (t.img = this.Crop(t.reading));
+      img.alt = T('crop_alt', { field: t.reading.field, serial: t.reading.serial });
       const label = El('span', { class: 'tile-value', text: this.Label(t) });
       const li = El('li', { class: `tile${t.changed ? ' changed' : ''}${i === this.cursor ? ' current' : ''}`, role: 'option',
         'data-index': String(i), 'data-reading': String(t.reading.reading_id), 'data-serial': String(t.reading.serial), 'aria-selected': String(i === this.cursor) },
@@ -238,13 +327,18 @@ export class GroupScreen {
       const r = await this.Api(api.GroupConfirm(entries));
       this.confirmed += r.recorded;
       const refused = r.results.filter((x) => x.status !== 'recorded').length;
-      if (this.mode === 'accepted') this.after = this.tiles[this.tiles.length - 1].reading.serial;
+      // The next screen starts after this one (prefetched meanwhile); at the end of the
+      // question it starts again from the first serial (open items refused on the way).
+      const after = this.tiles[this.tiles.length - 1].reading.serial;
+      const next = this.next && this.next.key === this.ScreenKey(after) ? await this.next.promise.catch(() => null) : null;
+      this.after = next && !next.tiles.length ? 0 : after;
+      if (next && !next.tiles.length) this.next = null;
       await this.Load();
       this.status.textContent = T('group_saved', { n: r.recorded, refused, rate: this.Rate().toFixed(1) });
+      this.root.dataset.recorded = String(Number(this.root.dataset.recorded || 0) + r.recorded);  // for tests
       this.onStatus(r.recorded);
-      const f = await this.Api(api.GroupFields());
-      this.fields = f.fields;
-      this.RenderPicker();
+      // The counts in the picker, without holding the next screen up.
+      this.Api(api.GroupFields()).then((f) => { this.fields = f.fields; this.RenderPicker(); }, () => {});
     } catch (e) {
       this.status.textContent = T('error', { detail: e.message });
     } finally {
@@ -254,6 +348,4 @@ export class GroupScreen {
     }
   }
 
-  Stop() { return []; }
-  HeldIds() { return []; }
 }

@@ -10,27 +10,18 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey,
+  UseSurvey, NewPage, LoginWithKeyboard, Shot, Api,
 } from './harness.mjs';
 
-let survey; let server; let browser; let page; let admin;
+const env = UseSurvey({ sheets: 12, seed: 6, users: [['lan', 'reviewer'], ['quantri', 'admin']] });
+
+let page; let admin;
 
 test.before(async () => {
-  survey = MakeSurvey({ sheets: 12, seed: 6 });
-  AddUser(survey.db, 'lan', 'reviewer');
-  AddUser(survey.db, 'quantri', 'admin');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-  page = await NewPage(browser);
-  admin = new Api(server.url);
+  page = await NewPage(env.browser);
+  admin = new Api(env.server.url);
   await admin.Login('quantri');
-  await LoginWithKeyboard(page, server.url, 'lan');
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
 });
 
 const Tiles = () => page.evaluate(() => [...document.querySelectorAll('#group-grid li.tile')].map((li) => ({
