@@ -11,7 +11,8 @@
 // reviewers on one question see disjoint screens; leaving the screen (another field or mode,
 // another view, logging out, closing the page) releases them. While the reviewer looks at one
 // screen the next is already fetched (and leased) and its crops decoded, so Enter shows it at
-// once.
+// once; when the question has no screen left, the next one is the first screen of the question
+// with the most items left (fetched ahead the same way), so Enter goes on without a pick.
 
 import * as api from './client.js';
 import { T } from './i18n.js';
@@ -44,6 +45,7 @@ export class GroupScreen {
     this.confirmed = 0;
     this.started = 0;
     this.next = null;        // the prefetched screen: {key, after, promise, tiles once fetched}
+    this.optionCache = new Map();  // field key -> {options, label}
   }
 
   async Start() {
@@ -107,7 +109,7 @@ export class GroupScreen {
   }
 
   async SetMode(mode) {
-    this.ReleaseHeld();
+    await this.ReleaseHeld();
     this.mode = mode;
     this.after = 0;
     this.RenderPicker();
@@ -117,7 +119,7 @@ export class GroupScreen {
   async Choose(key) {
     const f = this.fields.find((x) => `${x.template}|${x.version}|${x.field}` === key);
     if (!f) return;
-    this.ReleaseHeld();
+    await this.ReleaseHeld();
     this.group = f;
     this.after = 0;
     this.options = [];
@@ -133,8 +135,7 @@ export class GroupScreen {
 
   /// The readings of one screen as tiles, with their crops already requested (and decoded by
   /// the time `ready` settles).
-  async Fetch(after) {
-    const g = this.group;
+  async Fetch(after, g = this.group) {
     const r = await this.Api(api.GroupReadings(g.template, g.version, g.field, this.mode, after));
     const tiles = r.readings.map((x) => ({ reading: x, value: x.machine, illegible: false, changed: false, img: this.Crop(x) }));
     const ready = Promise.all(tiles.map((t) => t.img.decode().catch(() => null)));
@@ -149,23 +150,51 @@ export class GroupScreen {
     const g = this.group;
     const key = this.ScreenKey(this.after);
     let screen = null;
-    if (this.next && this.next.key === key) {
-      screen = await this.next.promise.catch(() => null);
-    } else {
-      this.DropNext();
-    }
+    // A prefetched screen of another start of the same question is simply forgotten: its items
+    // are this reviewer's and come back in the screen fetched now (another question's go back
+    // through ReleaseHeld).
+    if (this.next && this.next.key === key) screen = await this.next.promise.catch(() => null);
+    else if (this.next) this.ReleaseQuestionAhead(this.next);
     this.next = null;
     if (!screen) screen = await this.Fetch(this.after);
     this.tiles = screen.tiles;
     this.cursor = 0;
-    if (this.tiles.length && !this.options.length) {
-      const layout = await this.Api(api.SheetLayout(this.tiles[0].reading.serial));
-      const f = layout.fields.find((x) => x.id === g.field);
-      this.options = f ? f.options.map((o) => ({ value: o.value, label: o.label || o.value })) : [];
-      this.question.textContent = f ? f.label : g.field;
+    if (this.tiles.length) {
+      const o = await this.OptionsOf(g, this.tiles[0].reading.serial);
+      this.options = o.options;
+      this.question.textContent = o.label;
     }
     this.Render();
     this.Prefetch();
+  }
+
+  /// A field's options and question text (from the layout of a sheet that has it), once per field.
+  async OptionsOf(g, serial) {
+    const key = `${g.template}|${g.version}|${g.field}`;
+    if (!this.optionCache.has(key)) {
+      const layout = await this.Api(api.SheetLayout(serial));
+      const f = layout.fields.find((x) => x.id === g.field);
+      this.optionCache.set(key, {
+        options: f ? f.options.map((o) => ({ value: o.value, label: o.label || o.value })) : [],
+        label: f ? f.label : g.field,
+      });
+    }
+    return this.optionCache.get(key);
+  }
+
+  /// The first screen of the question with the most items left in this mode (not this one),
+  /// leased, with its options: {group, screen, options, label, fields}; null when none is left.
+  async NextQuestion() {
+    const r = await this.Api(api.GroupFields());
+    const count = (f) => (this.mode === 'open' ? f.open : f.accepted);
+    const cur = this.group;
+    const same = (f) => f.template === cur.template && f.version === cur.version && f.field === cur.field;
+    const g = r.fields.filter((f) => !same(f) && count(f) > 0).sort((a, b) => count(b) - count(a))[0];
+    if (!g) return null;
+    const screen = await this.Fetch(0, g);
+    if (!screen.tiles.length) return null;
+    const o = await this.OptionsOf(g, screen.tiles[0].reading.serial);
+    return { group: g, screen, fields: r.fields, ...o };
   }
 
   /// Fetches (and leases) the screen after this one while the reviewer looks at this one.
@@ -173,39 +202,54 @@ export class GroupScreen {
     if (!this.group || !this.tiles.length) return;
     const after = this.tiles[this.tiles.length - 1].reading.serial;
     const key = this.ScreenKey(after);
-    const promise = this.Fetch(after);
-    const next = { key, after, promise, tiles: null };
+    const next = { key, after, promise: null, tiles: null, ahead: null };
+    next.promise = this.Fetch(after).then(async (s) => {
+      next.tiles = s.tiles;
+      // The question ends with this screen: the next question's first screen instead.
+      if (!s.tiles.length && this.next === next) {
+        s.question = await this.NextQuestion().catch(() => null);
+        next.ahead = s.question ? s.question.screen.tiles : null;
+        if (this.next !== next && next.ahead) this.Release(next.ahead.map((t) => t.reading));
+      }
+      return s;
+    });
     this.next = next;
-    promise.then((s) => { next.tiles = s.tiles; }, () => { if (this.next === next) this.next = null; });
+    next.promise.catch(() => { if (this.next === next) this.next = null; });
   }
 
-  /// Forgets the prefetched screen, releasing its leases.
-  DropNext() {
-    const next = this.next;
-    this.next = null;
-    if (next) next.promise.then((s) => this.Release(s.tiles.map((t) => t.reading)), () => {});
+  /// Gives back the next question's screen fetched ahead with `next` (if any).
+  ReleaseQuestionAhead(next) {
+    next.promise.then((s) => { if (s.question) this.Release(s.question.screen.tiles.map((t) => t.reading)); }, () => {});
   }
 
   /// Open items this screen holds (shown and not yet confirmed, or prefetched).
   HeldIds() {
-    const tiles = [...this.tiles, ...(this.next && this.next.tiles ? this.next.tiles : [])];
+    const n = this.next;
+    const tiles = [...this.tiles, ...(n && n.tiles ? n.tiles : []), ...(n && n.ahead ? n.ahead : [])];
     return tiles.map((t) => t.reading).filter((r) => r.item && r.item.status === 'open').map((r) => r.item.id);
   }
 
   Release(readings) {
     const ids = readings.filter((r) => r.item && r.item.status === 'open').map((r) => r.item.id);
-    if (ids.length) api.GroupRelease(ids).catch(() => { /* the leases expire by themselves */ });
+    if (!ids.length) return Promise.resolve();
+    return api.GroupRelease(ids).catch(() => { /* the leases expire by themselves */ });
   }
 
-  /// Leaving the screen (another field or mode): its leases and the prefetched screen's go back.
-  ReleaseHeld() {
-    this.Release(this.tiles.map((t) => t.reading));
+  /// Leaving the screen (another field or mode): its leases and the prefetched screens' go back,
+  /// in one call that has been answered when this resolves (so a screen leased after it keeps
+  /// its leases).
+  async ReleaseHeld() {
+    const readings = this.tiles.map((t) => t.reading);
     this.tiles = [];
-    this.DropNext();
+    const next = this.next;
+    this.next = null;
+    const s = next ? await next.promise.catch(() => null) : null;
+    if (s) readings.push(...s.tiles.map((t) => t.reading), ...(s.question ? s.question.screen.tiles.map((t) => t.reading) : []));
+    await this.Release(readings);
   }
 
   /// Another view is shown: everything held goes back; Resume() leases a screen again.
-  Leave() { this.ReleaseHeld(); this.Render(); }
+  async Leave() { await this.ReleaseHeld(); this.Render(); }
 
   async Resume() { if (this.group) await this.Load(); }
 
@@ -327,14 +371,38 @@ export class GroupScreen {
       const r = await this.Api(api.GroupConfirm(entries));
       this.confirmed += r.recorded;
       const refused = r.results.filter((x) => x.status !== 'recorded').length;
-      // The next screen starts after this one (prefetched meanwhile); at the end of the
-      // question it starts again from the first serial (open items refused on the way).
+      // What comes next: the refused crops again (with the ones after them), else the screen
+      // after this one (prefetched meanwhile), else the next question's first screen (fetched
+      // ahead too), else the question from its first serial (whatever is left).
+      const done = this.group.field;
       const after = this.tiles[this.tiles.length - 1].reading.serial;
       const next = this.next && this.next.key === this.ScreenKey(after) ? await this.next.promise.catch(() => null) : null;
-      this.after = next && !next.tiles.length ? 0 : after;
-      if (next && !next.tiles.length) this.next = null;
-      await this.Load();
-      this.status.textContent = T('group_saved', { n: r.recorded, refused, rate: this.Rate().toFixed(1) });
+      let moved = false;
+      if (refused > 0) {
+        await this.Load();
+      } else if (next && next.tiles.length) {
+        this.after = after;
+        await this.Load();
+      } else if (next && next.question) {
+        const q = next.question;
+        this.next = null;
+        this.group = q.group;
+        this.fields = q.fields;
+        this.after = 0;
+        this.options = q.options;
+        this.question.textContent = q.label;
+        this.tiles = q.screen.tiles;
+        this.cursor = 0;
+        this.RenderPicker();
+        this.Render();
+        this.Prefetch();
+        moved = true;
+      } else {
+        this.after = 0;
+        await this.Load();
+      }
+      this.status.textContent = T('group_saved', { n: r.recorded, refused, rate: this.Rate().toFixed(1) }) +
+        (moved ? ` ${T('group_next_question', { done, field: this.group.field })}` : '');
       this.root.dataset.recorded = String(Number(this.root.dataset.recorded || 0) + r.recorded);  // for tests
       this.onStatus(r.recorded);
       // The counts in the picker, without holding the next screen up.

@@ -6,8 +6,8 @@
 // screen is painted (decoded, and a frame drawn since: a person must see them) and then acts:
 // on the one-item screen one key and Enter per item; on the group screen the odd crops out
 // (a '?' in the machine's value) clicked and marked illegible, then Enter per screen of up to
-// 48 crops of one question; it stays on a question until its screens are empty, then takes the
-// question with most open items. It measures what the system lets a reviewer reach, not how
+// 48 crops of one question; the screen goes on to the next question by itself when one is
+// done (the reviewer picks one only when the screen is empty). It measures what the system lets a reviewer reach, not how
 // fast a person looks. Not part of ctest: a benchmark.
 //
 //   node review-ui/tests/bench-group.mjs [--items 150] [--sheets 120] [--seed 5] [--runs 3] [--db S.db]
@@ -93,27 +93,28 @@ async function GroupScreen() {
     await page.waitForSelector('#group-field option', { state: 'attached' });
     let done = 0;
     let screens = 0;
-    let field = null;
+    let field = null;  // the question picked by hand (null: whatever the screen shows)
     const start = performance.now();
     while (done < items) {
-      if (!field) {
-        const fields = (await api.Get('/api/group/fields')).json.fields.filter((f) => f.open > 0);
-        if (!fields.length) break;
-        field = fields.sort((a, b) => b.open - a.open)[0];
-        const key = `${field.template}|${field.version}|${field.field}`;
-        if (await page.$eval('#group-field', (s) => s.value) !== key) await page.selectOption('#group-field', key);
-      }
-      // The screen of this question, every crop loaded (or the question has no screen left).
+      // The screen, every crop loaded (or the question has no screen left).
       await page.waitForFunction((f) => {
         const g = document.getElementById('group');
-        if (g.dataset.field !== f) return false;
+        if (f && g.dataset.field !== f) return false;
         const tiles = [...document.querySelectorAll('#group-grid li.tile')];
         if (!tiles.length) return true;
         return document.getElementById('group-question').textContent !== ''
           && tiles.every((li) => { const i = li.querySelector('img'); return i.complete && i.naturalWidth > 0; });
-      }, field.field, { timeout: 30000 });
+      }, field, { timeout: 30000 });
+      field = null;
       const tiles = await page.$$eval('#group-grid li.tile', (ts) => ts.map((t) => t.querySelector('.tile-value').textContent));
-      if (!tiles.length) { field = null; continue; }
+      if (!tiles.length) {
+        const fields = (await api.Get('/api/group/fields')).json.fields.filter((f) => f.open > 0);
+        if (!fields.length) break;
+        const f = fields.sort((a, b) => b.open - a.open)[0];
+        field = f.field;
+        await page.selectOption('#group-field', `${f.template}|${f.version}|${f.field}`);
+        continue;
+      }
       await Painted(page, '#group-grid li.tile img');
       // Crops the machine could not read fully ("?" in its value) are the odd ones out: the
       // reviewer clicks each and presses X (illegible), one click and one key per crop.
@@ -127,7 +128,7 @@ async function GroupScreen() {
       await page.waitForFunction((c) => (document.getElementById('group').dataset.confirms || '0') !== c,
         before[0], { timeout: 30000 });
       const recorded = await page.$eval('#group', (g) => Number(g.dataset.recorded || 0)) - before[1];
-      if (recorded <= 0) throw new Error(`a screen of ${field.field} recorded nothing`);
+      if (recorded <= 0) throw new Error(`a screen recorded nothing: ${await page.textContent('#group-status')}`);
       done += recorded;
       screens += 1;
     }

@@ -13,11 +13,12 @@ import {
   UseSurvey, NewPage, LoginWithKeyboard, Shot, Api,
 } from './harness.mjs';
 
-const env = UseSurvey({ sheets: 12, seed: 6, users: [['lan', 'reviewer'], ['quantri', 'admin']] });
+const env = UseSurvey({ sheets: 12, seed: 6, users: [['lan', 'reviewer'], ['minh', 'reviewer'], ['quantri', 'admin']] });
 
 let page; let admin;
 
 test.before(async () => {
+  await env.ready;
   page = await NewPage(env.browser);
   admin = new Api(env.server.url);
   await admin.Login('quantri');
@@ -106,10 +107,11 @@ test('spot check: accepted readings show crops cut from the original', async () 
   const tiles = await Tiles();
   assert.ok(tiles.every((t) => t.img > 10), 'every crop was cut from its stored original');
   await Shot(page, 'group-spot-check');
+  // (read before Enter: a question with nothing left moves on to the next by itself)
+  const field = await page.$eval('#group-field', (s) => s.value.split('|')[2]);
   await page.click('#group-confirm');
   await page.waitForFunction(() => /\d/.test(document.getElementById('group-status').textContent)
     && !document.getElementById('group-confirm').disabled);
-  const field = await page.$eval('#group-field', (s) => s.value.split('|')[2]);
   for (const t of tiles) {
     const rows = (await History(t.serial, field)).filter((r) => r.screen === 'group');
     assert.equal(rows.length, 1, `sheet ${t.serial}: the spot check is audited`);
@@ -144,4 +146,51 @@ test('sheet view: any field corrected with the mouse is stored and audited', asy
   assert.equal(rows[0].screen, 'sheet');
   assert.equal(rows[0].who, 'lan');
   assert.deepEqual(page.errors, []);
+});
+
+// Issue 16 (leases): two reviewers on one question get disjoint screens (a screen leases its
+// open items); leaving the group screen gives them back, and the other reviewer gets them.
+test('group leases: two reviewers on one question get disjoint screens; leaving frees them', async () => {
+  const fields = (await admin.Get('/api/group/fields')).json.fields;
+  const f = fields.filter((x) => x.open >= 2).sort((a, b) => b.open - a.open)[0];
+  assert.ok(f, 'a question with open items left');
+  const key = `${f.template}|${f.version}|${f.field}`;
+  const Shown = (p) => p.$$eval('#group-grid li.tile', (lis) => lis.map((li) => Number(li.dataset.reading)));
+  const Settled = (p, n) => p.waitForFunction(([field, count]) => {
+    const g = document.getElementById('group');
+    const tiles = [...document.querySelectorAll('#group-grid li.tile')];
+    return g.dataset.field === field && tiles.length === count
+      && tiles.every((li) => { const i = li.querySelector('img'); return i.complete && i.naturalWidth > 0; });
+  }, [f.field, n], { timeout: 15000 });
+
+  const lan = await NewPage(env.browser);
+  await LoginWithKeyboard(lan, env.server.url, 'lan');
+  await lan.click('#view-group');
+  await lan.waitForSelector('#group-field option', { state: 'attached' });
+  await lan.selectOption('#group-field', key);
+  const first = Math.min(f.open, 48);
+  await Settled(lan, first);
+  const lanShown = await Shown(lan);
+
+  const minh = await NewPage(env.browser);
+  await LoginWithKeyboard(minh, env.server.url, 'minh');
+  await minh.click('#view-group');
+  await minh.waitForSelector('#group-field option', { state: 'attached' });
+  await minh.selectOption('#group-field', key);
+  await Settled(minh, Math.min(f.open - first, 48));
+  const minhShown = await Shown(minh);
+  assert.deepEqual(minhShown.filter((id) => lanShown.includes(id)), [], 'no crop on both screens');
+  await Shot(minh, 'group-second-reviewer');
+
+  // lan goes to the one-item screen: her group leases go back (one release call).
+  const released = lan.waitForResponse((r) => r.url().endsWith('/api/group/release'));
+  await lan.click('#view-review');
+  assert.equal((await released).status(), 204);
+  // minh asks for the question again: lan's crops are his now.
+  await minh.click('#group-mode-accepted');
+  await minh.click('#group-mode-open');
+  await Settled(minh, Math.min(f.open, 48));
+  const now = await Shown(minh);
+  for (const id of lanShown) assert.ok(now.includes(id), `reading ${id} came back to the queue`);
+  assert.deepEqual([...lan.errors, ...minh.errors], []);
 });

@@ -118,15 +118,26 @@ export async function StartServer(db) {
 /// The before/after every browser test file needs: a survey of `sheets` simulated sheets
 /// (`seed`), the logins `users` ([[name, role], ...], password kPassword), a `phieu serve` on it
 /// and chromium; all of it stopped and removed after the file's tests. Returns an object whose
-/// `survey` ({dir, db}), `server` ({url, stop, log}) and `browser` are set once the file's
-/// test.before has run (use them inside tests or later befores).
+/// `survey` ({dir, db}), `server` ({url, stop, log}) and `browser` are set once `env.ready` has
+/// resolved: tests may use them directly; a file's own test.before must `await env.ready` first
+/// (node 20 starts top-level before hooks as they are declared, not one after another).
 export function UseSurvey({ sheets = 10, seed = 1, users = [] } = {}) {
-  const env = { survey: null, server: null, browser: null };
+  const env = { survey: null, server: null, browser: null, ready: null };
+  let done;
+  let failed;
+  env.ready = new Promise((resolve, reject) => { done = resolve; failed = reject; });
+  env.ready.catch(() => { /* reported by the hook below */ });
   test.before(async () => {
-    env.survey = MakeSurvey({ sheets, seed });
-    for (const [name, role] of users) AddUser(env.survey.db, name, role);
-    env.server = await StartServer(env.survey.db);
-    env.browser = await LaunchBrowser();
+    try {
+      env.survey = MakeSurvey({ sheets, seed });
+      for (const [name, role] of users) AddUser(env.survey.db, name, role);
+      env.server = await StartServer(env.survey.db);
+      env.browser = await LaunchBrowser();
+      done(env);
+    } catch (e) {
+      failed(e);
+      throw e;
+    }
   });
   test.after(async () => {
     if (env.browser) await env.browser.close();

@@ -245,7 +245,7 @@ TEST_F(GroupServerTest, TwoReviewersOnOneQuestionGetDisjointScreens) {
                    {{"value", value}, {"version", item["version"]}})->status, 200);
   }
   // minh cannot confirm what lan's screen holds.
-  Json entry = {{"reading_id", a[0]["reading_id"]}, {"value", a[0]["machine"]}, {"version", a[0]["item"]["version"]}};
+  Json entry = {{"reading_id", a[0]["reading_id"]}, {"illegible", true}, {"version", a[0]["item"]["version"]}};
   auto refused = Post(minh, "/api/group/confirm", {{"entries", Json::array({entry})}});
   ASSERT_EQ(refused->status, 200) << refused->body;
   EXPECT_EQ(Json::parse(refused->body)["results"][0]["status"], "leased");
