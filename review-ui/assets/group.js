@@ -159,6 +159,7 @@ export class GroupScreen {
     if (!screen) screen = await this.Fetch(this.after);
     this.tiles = screen.tiles;
     this.cursor = 0;
+    this.question.textContent = g.label || g.field;
     if (this.tiles.length) {
       const o = await this.OptionsOf(g, this.tiles[0].reading.serial);
       this.options = o.options;

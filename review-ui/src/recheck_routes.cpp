@@ -145,7 +145,7 @@ Json ReportJson(const store::RecheckReport& r) {
           {"residual", std::move(residual)}};
 }
 
-RouteReply Entry(RouteCall& c) {
+RouteReply Entry(RouteContext& ctx, RouteCall& c) {
   const auto serial = Id(c.args.at(0), "serial");
   const Json body = Body(c.body);
   auto version = body.find("version");
@@ -166,12 +166,16 @@ RouteReply Entry(RouteCall& c) {
   }
   if (values->size() != e.values.size())
     throw RouteError{400, "values name a field that is not re-checked on this sheet", ""};
-  auto r = Must(c.store.SubmitRecheck(e), "re-check entry");
+  store::RecheckResult r;
+  {
+    std::lock_guard lock(ctx.write_mu);
+    r = Must(c.store.SubmitRecheck(e), "re-check entry");
+  }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
   return {200, {{"serial", serial}, {"version", r.version}, {"status", "entered"}}};
 }
 
-RouteReply Settle(RouteCall& c) {
+RouteReply Settle(RouteContext& ctx, RouteCall& c) {
   const auto serial = Id(c.args.at(0), "serial");
   const std::string field = FieldId(c.args.at(1));
   const Json body = Body(c.body);
@@ -192,7 +196,11 @@ RouteReply Settle(RouteCall& c) {
     value = PersonValue(kind, *v, field);
   }
   const store::Actor by{.who = c.user, .screen = "recheck", .address = c.address};
-  auto r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
+  store::RecheckResult r;
+  {
+    std::lock_guard lock(ctx.write_mu);
+    r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
+  }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
   for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
     if (cmp.serial == serial && cmp.field_id == field) return {200, ComparisonJson(cmp)};
@@ -202,12 +210,15 @@ RouteReply Settle(RouteCall& c) {
 }  // namespace
 
 std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
-  const int lease_seconds = context.lease_seconds;
   using R = RouteRoles;
   return {
       {"GET", "/api/recheck/next", R::kReviewers, false,
-       [lease_seconds](RouteCall& c) -> RouteReply {
-         auto sheet = Must(c.store.LeaseNextRecheckSheet(c.user, lease_seconds), "re-check lease");
+       [context](RouteCall& c) -> RouteReply {
+         std::optional<store::RecheckSheetView> sheet;
+         {
+           std::lock_guard lock(context.write_mu);
+           sheet = Must(c.store.LeaseNextRecheckSheet(c.user, context.lease_seconds), "re-check lease");
+         }
          if (!sheet) return {204, nullptr};
          return {200, SheetJson(*sheet)};
        }},
@@ -217,9 +228,11 @@ std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
          if (got.first.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(got.first);
          return {200, SheetJson(*got.second)};
        }},
-      {"POST", "/api/recheck/sheets/{}/entry", R::kReviewers, true, Entry},
+      {"POST", "/api/recheck/sheets/{}/entry", R::kReviewers, true,
+       [context](RouteCall& c) mutable { return Entry(context, c); }},
       {"POST", "/api/recheck/sheets/{}/release", R::kReviewers, true,
-       [](RouteCall& c) -> RouteReply {
+       [context](RouteCall& c) -> RouteReply {
+         std::lock_guard lock(context.write_mu);
          auto s = c.store.ReleaseRecheckLease(Id(c.args.at(0), "serial"), c.user);
          if (!s.ok()) Must(core::Result<int>(s.error()), "re-check release");
          return {204, nullptr};
@@ -231,7 +244,8 @@ std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
            a.push_back(ComparisonJson(cmp));
          return {200, {{"disagreements", std::move(a)}}};
        }},
-      {"POST", "/api/recheck/disagreements/{}/{}/settle", R::kAdmin, true, Settle},
+      {"POST", "/api/recheck/disagreements/{}/{}/settle", R::kAdmin, true,
+       [context](RouteCall& c) mutable { return Settle(context, c); }},
       // Speed figures for the desk (issue 16 item 6): the window is ?window=MINUTES (default
       // 60, at most a week).
       {"GET", "/api/desk/speed", R::kEveryone, false,

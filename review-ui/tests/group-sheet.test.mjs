@@ -194,3 +194,31 @@ test('group leases: two reviewers on one question get disjoint screens; leaving 
   for (const id of lanShown) assert.ok(now.includes(id), `reading ${id} came back to the queue`);
   assert.deepEqual([...lan.errors, ...minh.errors], []);
 });
+
+// The header holds on one line at 1366×768 in Vietnamese, counters included (each label one
+// line high, the bar no taller than its buttons).
+test('the header is one line at 1366x768 in Vietnamese and in English', async () => {
+  await page.click('#view-review');
+  await page.waitForSelector('#counts:not([hidden])');
+  for (const lang of ['vi', 'en']) {
+    if (lang === 'en') await page.click('#btn-lang');
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    const m = await page.evaluate(() => {
+      const bar = document.querySelector('header.bar');
+      const lines = (el) => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight || '16'));
+      return {
+        bar: bar.getBoundingClientRect().height,
+        wrapped: [...bar.querySelectorAll('.counts dt, .counts dd, button, .who, .brand')]
+          .filter((el) => el.offsetParent !== null && el.getClientRects().length > 1).map((el) => el.id || el.textContent),
+        tall: [...bar.querySelectorAll('.counts dt')].filter((el) => lines(el) > 1).map((el) => el.textContent),
+        overflow: bar.scrollWidth > bar.clientWidth,
+      };
+    });
+    assert.deepEqual(m.wrapped, [], `${lang}: nothing in the header wraps`);
+    assert.deepEqual(m.tall, [], `${lang}: each counter's label is one line`);
+    assert.ok(m.bar <= 60, `${lang}: the header is one line (${m.bar} px)`);
+    assert.ok(!m.overflow, `${lang}: nothing overflows the header`);
+    await Shot(page, `header-${lang}`);
+  }
+  await page.click('#btn-lang');  // back to Vietnamese
+});
