@@ -109,6 +109,7 @@ export class GroupScreen {
   }
 
   async SetMode(mode) {
+    this.Clear();
     await this.ReleaseHeld();
     this.mode = mode;
     this.after = 0;
@@ -119,12 +120,20 @@ export class GroupScreen {
   async Choose(key) {
     const f = this.fields.find((x) => `${x.template}|${x.version}|${x.field}` === key);
     if (!f) return;
+    this.Clear();
     await this.ReleaseHeld();
     this.group = f;
     this.after = 0;
     this.options = [];
     this.RenderPicker();
     await this.Load();
+  }
+
+  /// Empties the grid at once (another question or mode is on its way: no stale crop stays).
+  Clear() {
+    this.grid.replaceChildren();
+    this.root.dataset.field = '';
+    this.status.textContent = T('loading');
   }
 
   /// Which screen a prefetch was made for (a field, a mode, the serial it starts after).

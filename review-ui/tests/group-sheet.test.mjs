@@ -211,11 +211,14 @@ test('the header is one line at 1366x768 in Vietnamese and in English', async ()
         wrapped: [...bar.querySelectorAll('.counts dt, .counts dd, button, .who, .brand')]
           .filter((el) => el.offsetParent !== null && el.getClientRects().length > 1).map((el) => el.id || el.textContent),
         tall: [...bar.querySelectorAll('.counts dt')].filter((el) => lines(el) > 1).map((el) => el.textContent),
+        clipped: [...bar.querySelectorAll('.counts dt, .counts dd, button, .brand')]
+          .filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent),
         overflow: bar.scrollWidth > bar.clientWidth,
       };
     });
     assert.deepEqual(m.wrapped, [], `${lang}: nothing in the header wraps`);
     assert.deepEqual(m.tall, [], `${lang}: each counter's label is one line`);
+    assert.deepEqual(m.clipped, [], `${lang}: no counter or button is cut short`);
     assert.ok(m.bar <= 60, `${lang}: the header is one line (${m.bar} px)`);
     assert.ok(!m.overflow, `${lang}: nothing overflows the header`);
     await Shot(page, `header-${lang}`);
