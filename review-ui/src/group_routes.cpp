@@ -185,8 +185,9 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
   routes.push_back({"POST", "/api/group/release", RouteRoles::kReviewers, true, [ctx](RouteCall& c) mutable {
     const Json body = Body(c.body);
     auto it = body.find("items");
-    if (it == body.end() || !it->is_array() || it->size() > 2 * kGroupScreen)
-      throw RouteError{400, "send {\"items\": [ITEM_ID, ...]} with at most 96 ids", ""};
+    // A screen, the next one and the next question's first: at most three screens' worth.
+    if (it == body.end() || !it->is_array() || it->size() > 3 * kGroupScreen)
+      throw RouteError{400, "send {\"items\": [ITEM_ID, ...]} with at most 144 ids", ""};
     std::vector<std::int64_t> ids;
     for (const auto& id : *it) {
       if (!id.is_number_integer() || id.get<std::int64_t>() <= 0)

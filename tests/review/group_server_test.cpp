@@ -254,6 +254,11 @@ TEST_F(GroupServerTest, TwoReviewersOnOneQuestionGetDisjointScreens) {
   for (long long id : lan_items) ids.push_back(id);
   EXPECT_EQ(Post(lan, "/api/group/release", {{"items", ids}}, /*csrf=*/false)->status, 403);
   EXPECT_EQ(Post(lan, "/api/group/release", {{"items", "all"}})->status, 400);
+  Json many = Json::array();
+  for (int i = 1; i <= 3 * kGroupScreen + 1; ++i) many.push_back(1000000 + i);
+  EXPECT_EQ(Post(lan, "/api/group/release", {{"items", many}})->status, 400) << "at most three screens";
+  many.erase(many.end() - 1);
+  EXPECT_EQ(Post(lan, "/api/group/release", {{"items", many}})->status, 204);
   ASSERT_EQ(Post(lan, "/api/group/release", {{"items", ids}})->status, 204);
   Json c = Json::parse(Get(minh, ReadingsPath(f, "open"))->body)["readings"];
   std::set<long long> minh_items;
