@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/common.h"
+#include "recognition/reason_text_vi.h"
 
 namespace phieu::app {
 namespace {
@@ -148,10 +149,13 @@ std::vector<Command> SurveyCommands() {
        }},
       {"review list", "List the open review items, oldest first",
        [](CLI::App* cmd) {
-         struct Args { std::string db; int limit = 50; };
+         struct Args { std::string db; int limit = 50; std::string lang = "vi"; };
          auto a = std::make_shared<Args>();
          cmd->add_option("--db", a->db, "survey file")->required();
          cmd->add_option("--limit", a->limit, "at most this many (default 50)")->check(CLI::Range(1, 1000000));
+         cmd->add_option("--lang", a->lang,
+                         "language of the reasons: vi (default, the review screen's words) or en")
+             ->check(CLI::IsMember({"vi", "en"}));
          return std::function<int()>([a] {
            auto store = OpenSurvey(a->db, false);
            if (!store.ok()) return Fail(store.error());
@@ -159,8 +163,10 @@ std::vector<Command> SurveyCommands() {
            if (!status.ok()) return Fail(status.error());
            auto items = (*store)->ListOpenReviewItems(a->limit);
            if (!items.ok()) return Fail(items.error());
-           std::cout << status->review_open << " items wait for review";
-           if (status->review_open > static_cast<int>(items->size())) std::cout << " (first " << items->size() << ")";
+           const bool vi = a->lang == "vi";
+           std::cout << status->review_open << (vi ? " mục chờ duyệt" : " items wait for review");
+           if (status->review_open > static_cast<int>(items->size()))
+             std::cout << (vi ? " (" : " (first ") << items->size() << (vi ? " mục đầu)" : ")");
            std::cout << ":\n";
            for (const auto& it : *items) {
              std::string reading;
@@ -174,7 +180,8 @@ std::vector<Command> SurveyCommands() {
              std::cout << "  #" << std::left << std::setw(6) << it.id << " sheet " << templates::FormatSerial(it.serial)
                        << " p" << it.page << "  " << std::setw(10) << it.field_id << " read " << std::setw(8)
                        << reading << " conf " << std::fixed << std::setprecision(2) << it.confidence << "  "
-                       << it.reason << "\n";
+                       << (a->lang == "vi" && !it.reasons.empty() ? recognition::ReasonTextVi(it.reasons) : it.reason)
+                       << "\n";
            }
            return kExitOk;
          });

@@ -602,6 +602,8 @@ struct FieldReadingQuery {
   std::string user;                    ///< for kOpen: that reviewer's own leases count as free.
   core::Serial after_serial = 0;       ///< only serials above this (the next screen).
   int limit = 48;                      ///< at most this many, serial order.
+  /// Not "": leave out sheets this login may still enter blind in the re-check (IsBlindTo).
+  std::string blind_for;
 };
 
 /// A field of a registered template with how many readings each group mode would show.
@@ -794,6 +796,16 @@ class Store {
       const FieldReadingQuery& query) = 0;
   /// Every field of every registered template with its open and accepted counts, layout order.
   virtual core::Result<std::vector<GroupFieldCount>> ListGroupFields() = 0;
+  /// A group screen of open items: in one write transaction, the readings ListFieldReadings
+  /// gives for `query` (its mode must be kOpen, its `user` the reviewer; items `user` holds
+  /// count as free) are leased to `user` until now + `lease_seconds`, so two reviewers on the
+  /// same question get disjoint screens; returned as leased (lease_owner = `user`).
+  virtual core::Result<std::vector<FieldReadingView>> LeaseFieldReadings(
+      const FieldReadingQuery& query, int lease_seconds) = 0;
+  /// Gives up `user`'s leases on these items (others' leases and unknown ids are left alone):
+  /// a group screen the reviewer left, in one statement.
+  virtual core::Status ReleaseLeases(const std::vector<std::int64_t>& item_ids,
+                                     const std::string& user) = 0;
   /// Pages no sheet could be given to, oldest first, at most `limit` (the clerk's desk).
   virtual core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) = 0;
   /// The JPEG thumbnail kept for an unidentified page (empty when none was kept).
@@ -823,6 +835,10 @@ class Store {
   /// Stores the blind entry, compared field by field with the sheet's value at that moment.
   virtual core::Result<RecheckResult> SubmitRecheck(const RecheckEntry& entry) = 0;
   virtual core::Status ReleaseRecheckLease(core::Serial serial, const std::string& user) = 0;
+  /// True when `user` may still enter `serial` blind: the sheet is drawn, its blind entry is not
+  /// in, and `user` decided none of its fields (LeaseNextRecheckSheet could hand it to them).
+  /// Nothing may show such a user the sheet's values (the server's routes refuse them).
+  virtual core::Result<bool> IsBlindTo(core::Serial serial, const std::string& user) = 0;
   /// Every compared field of entered sheets (only disagreements with `disagreements_only`).
   virtual core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(
       bool disagreements_only) = 0;

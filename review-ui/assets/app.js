@@ -30,7 +30,7 @@ function ApplyLanguage() {
   for (const el of document.querySelectorAll('[data-t-label]')) el.setAttribute('aria-label', T(el.dataset.tLabel));
   $('btn-lang').lang = lang === 'vi' ? 'en' : 'vi';
   $('hint').textContent = T('key_hint');
-  if (me) $('who').textContent = T('signed_in_as', { user: me.user, role: T(`role_${me.role}`) });
+  if (me) $('who').textContent = $('who').title = T('signed_in_as', { user: me.user, role: T(`role_${me.role}`) });
   if (screen) screen.Rerender();
   RerenderRecheck();
   if (group) group.Rerender();
@@ -45,6 +45,7 @@ function SwitchLanguage() {
 
 function ShowLogin(message = '') {
   if (screen) { api.ReleaseOnUnload(screen.Stop()); screen = null; }
+  if (group) api.GroupReleaseOnUnload(group.Stop());
   me = null;
   InstallRecheck(null);
   group = null;
@@ -117,6 +118,8 @@ async function ShowReview(user) {
 /// Shows one of the screens: 'review' (one item), 'group', 'sheet'. The review screen keeps
 /// its lease while another shows; the others start on first use.
 async function ShowView(name, serial = 0) {
+  if (view === 'group' && name !== 'group' && group) group.Leave();  // its leases go back
+  const resume = view !== 'group' && name === 'group' && group;
   view = name;
   $('review').hidden = name !== 'review';
   $('group').hidden = name !== 'group';
@@ -133,6 +136,8 @@ async function ShowView(name, serial = 0) {
   if (name === 'group' && !group) {
     group = new GroupScreen($('group'), { onUnauthorized: expired });
     await group.Start();
+  } else if (resume) {
+    await group.Resume();
   }
   if (name === 'sheet' && !sheet) {
     sheet = new SheetScreen($('sheetview'), { onUnauthorized: expired });
@@ -163,7 +168,8 @@ async function OnLogin(event) {
 async function OnLogout() {
   const held = screen ? screen.Stop() : [];
   screen = null;
-  await Promise.allSettled(held.map((id) => api.Release(id)));
+  const groupHeld = group ? group.Stop() : [];
+  await Promise.allSettled([...held.map((id) => api.Release(id)), ...(groupHeld.length ? [api.GroupRelease(groupHeld)] : [])]);
   try { await api.Logout(); } catch { /* the session is gone either way */ }
   ShowLogin();
 }
@@ -231,7 +237,10 @@ async function Boot() {
     if (b) ShowView(b.dataset.view);
   });
   window.addEventListener('resize', () => screen && screen.Resize());
-  window.addEventListener('pagehide', () => { if (screen) api.ReleaseOnUnload(screen.HeldIds()); });
+  window.addEventListener('pagehide', () => {
+    if (screen) api.ReleaseOnUnload(screen.HeldIds());
+    if (group) api.GroupReleaseOnUnload(group.HeldIds());
+  });
   try {
     await ShowReview(await api.Me());
   } catch (e) {

@@ -115,6 +115,18 @@ export const GroupReadings = (template, version, field, mode, after = 0) =>
   Call('GET', `/api/group/readings?template=${Id(template)}&version=${Id(version)}&field=${Id(field)}` +
     `&mode=${Id(mode)}${after ? `&after=${Id(after)}` : ''}`);
 export const GroupConfirm = (entries) => Call('POST', '/api/group/confirm', { entries });
+/// Gives back the leases of a group screen's open items (leaving the screen).
+export const GroupRelease = (items) => Call('POST', '/api/group/release', { items });
+/// The same on page unload: a keepalive fetch (a beacon cannot carry the CSRF header).
+export function GroupReleaseOnUnload(items) {
+  if (!items.length) return;
+  try {
+    fetch('/api/group/release', {
+      method: 'POST', keepalive: true, credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf || '' }, body: JSON.stringify({ items }),
+    });
+  } catch { /* leaving anyway: the leases expire by themselves */ }
+}
 export const ReadingCropUrl = (readingId) => `/api/readings/${Id(readingId)}/crop`;
 export const SheetFields = (serial) => Call('GET', `/api/sheets/${Id(serial)}/fields`);
 export const SheetDecide = (serial, field, value, illegible = false) =>

@@ -6,6 +6,13 @@
 // crop, screen "group"); the odd one out is fixed with the mouse (click a tile, then an option)
 // or the keyboard (arrows move, digits set the value, 0 blank, X illegible). Open items, or a
 // spot check of readings the machine accepted.
+//
+// Open items on a screen are leased to the reviewer (the server leases what it shows), so two
+// reviewers on one question see disjoint screens; leaving the screen (another field or mode,
+// another view, logging out, closing the page) releases them. While the reviewer looks at one
+// screen the next is already fetched (and leased) and its crops decoded, so Enter shows it at
+// once; when the question has no screen left, the next one is the first screen of the question
+// with the most items left (fetched ahead the same way), so Enter goes on without a pick.
 
 import * as api from './client.js';
 import { T } from './i18n.js';
@@ -37,6 +44,8 @@ export class GroupScreen {
     this.busy = false;
     this.confirmed = 0;
     this.started = 0;
+    this.next = null;        // the prefetched screen: {key, after, promise, tiles once fetched}
+    this.optionCache = new Map();  // field key -> {options, label}
   }
 
   async Start() {
@@ -100,6 +109,8 @@ export class GroupScreen {
   }
 
   async SetMode(mode) {
+    this.Clear();
+    await this.ReleaseHeld();
     this.mode = mode;
     this.after = 0;
     this.RenderPicker();
@@ -109,6 +120,8 @@ export class GroupScreen {
   async Choose(key) {
     const f = this.fields.find((x) => `${x.template}|${x.version}|${x.field}` === key);
     if (!f) return;
+    this.Clear();
+    await this.ReleaseHeld();
     this.group = f;
     this.after = 0;
     this.options = [];
@@ -116,18 +129,146 @@ export class GroupScreen {
     await this.Load();
   }
 
+  /// Empties the grid at once (another question or mode is on its way: no stale crop stays).
+  Clear() {
+    this.grid.replaceChildren();
+    this.root.dataset.field = '';
+    this.status.textContent = T('loading');
+  }
+
+  /// Which screen a prefetch was made for (a field, a mode, the serial it starts after).
+  ScreenKey(after) {
+    const g = this.group;
+    return g ? `${g.template}|${g.version}|${g.field}|${this.mode}|${after}` : '';
+  }
+
+  /// The readings of one screen as tiles, with their crops already requested (and decoded by
+  /// the time `ready` settles).
+  async Fetch(after, g = this.group) {
+    const r = await this.Api(api.GroupReadings(g.template, g.version, g.field, this.mode, after));
+    const tiles = r.readings.map((x) => ({ reading: x, value: x.machine, illegible: false, changed: false, img: this.Crop(x) }));
+    const ready = Promise.all(tiles.map((t) => t.img.decode().catch(() => null)));
+    return { tiles, ready };
+  }
+
+  Crop(reading) {
+    return El('img', { src: api.ReadingCropUrl(reading.reading_id), alt: T('crop_alt', { field: reading.field, serial: reading.serial }), decoding: 'async' });
+  }
+
   async Load() {
     const g = this.group;
-    const r = await this.Api(api.GroupReadings(g.template, g.version, g.field, this.mode, this.after));
-    this.tiles = r.readings.map((x) => ({ reading: x, value: x.machine, illegible: false, changed: false }));
+    const key = this.ScreenKey(this.after);
+    let screen = null;
+    // A prefetched screen of another start of the same question is simply forgotten: its items
+    // are this reviewer's and come back in the screen fetched now (another question's go back
+    // through ReleaseHeld).
+    if (this.next && this.next.key === key) screen = await this.next.promise.catch(() => null);
+    else if (this.next) this.ReleaseQuestionAhead(this.next);
+    this.next = null;
+    if (!screen) screen = await this.Fetch(this.after);
+    this.tiles = screen.tiles;
     this.cursor = 0;
-    if (this.tiles.length && !this.options.length) {
-      const layout = await this.Api(api.SheetLayout(this.tiles[0].reading.serial));
-      const f = layout.fields.find((x) => x.id === g.field);
-      this.options = f ? f.options.map((o) => ({ value: o.value, label: o.label || o.value })) : [];
-      this.question.textContent = f ? f.label : g.field;
+    this.question.textContent = g.label || g.field;
+    if (this.tiles.length) {
+      const o = await this.OptionsOf(g, this.tiles[0].reading.serial);
+      this.options = o.options;
+      this.question.textContent = o.label;
     }
     this.Render();
+    this.Prefetch();
+  }
+
+  /// A field's options and question text (from the layout of a sheet that has it), once per field.
+  async OptionsOf(g, serial) {
+    const key = `${g.template}|${g.version}|${g.field}`;
+    if (!this.optionCache.has(key)) {
+      const layout = await this.Api(api.SheetLayout(serial));
+      const f = layout.fields.find((x) => x.id === g.field);
+      this.optionCache.set(key, {
+        options: f ? f.options.map((o) => ({ value: o.value, label: o.label || o.value })) : [],
+        label: f ? f.label : g.field,
+      });
+    }
+    return this.optionCache.get(key);
+  }
+
+  /// The first screen of the question with the most items left in this mode (not this one),
+  /// leased, with its options: {group, screen, options, label, fields}; null when none is left.
+  async NextQuestion() {
+    const r = await this.Api(api.GroupFields());
+    const count = (f) => (this.mode === 'open' ? f.open : f.accepted);
+    const cur = this.group;
+    const same = (f) => f.template === cur.template && f.version === cur.version && f.field === cur.field;
+    const g = r.fields.filter((f) => !same(f) && count(f) > 0).sort((a, b) => count(b) - count(a))[0];
+    if (!g) return null;
+    const screen = await this.Fetch(0, g);
+    if (!screen.tiles.length) return null;
+    const o = await this.OptionsOf(g, screen.tiles[0].reading.serial);
+    return { group: g, screen, fields: r.fields, ...o };
+  }
+
+  /// Fetches (and leases) the screen after this one while the reviewer looks at this one.
+  Prefetch() {
+    if (!this.group || !this.tiles.length) return;
+    const after = this.tiles[this.tiles.length - 1].reading.serial;
+    const key = this.ScreenKey(after);
+    const next = { key, after, promise: null, tiles: null, ahead: null };
+    next.promise = this.Fetch(after).then(async (s) => {
+      next.tiles = s.tiles;
+      // The question ends with this screen: the next question's first screen instead.
+      if (!s.tiles.length && this.next === next) {
+        s.question = await this.NextQuestion().catch(() => null);
+        next.ahead = s.question ? s.question.screen.tiles : null;
+        if (this.next !== next && next.ahead) this.Release(next.ahead.map((t) => t.reading));
+      }
+      return s;
+    });
+    this.next = next;
+    next.promise.catch(() => { if (this.next === next) this.next = null; });
+  }
+
+  /// Gives back the next question's screen fetched ahead with `next` (if any).
+  ReleaseQuestionAhead(next) {
+    next.promise.then((s) => { if (s.question) this.Release(s.question.screen.tiles.map((t) => t.reading)); }, () => {});
+  }
+
+  /// Open items this screen holds (shown and not yet confirmed, or prefetched).
+  HeldIds() {
+    const n = this.next;
+    const tiles = [...this.tiles, ...(n && n.tiles ? n.tiles : []), ...(n && n.ahead ? n.ahead : [])];
+    return tiles.map((t) => t.reading).filter((r) => r.item && r.item.status === 'open').map((r) => r.item.id);
+  }
+
+  Release(readings) {
+    const ids = readings.filter((r) => r.item && r.item.status === 'open').map((r) => r.item.id);
+    if (!ids.length) return Promise.resolve();
+    return api.GroupRelease(ids).catch(() => { /* the leases expire by themselves */ });
+  }
+
+  /// Leaving the screen (another field or mode): its leases and the prefetched screens' go back,
+  /// in one call that has been answered when this resolves (so a screen leased after it keeps
+  /// its leases).
+  async ReleaseHeld() {
+    const readings = this.tiles.map((t) => t.reading);
+    this.tiles = [];
+    const next = this.next;
+    this.next = null;
+    const s = next ? await next.promise.catch(() => null) : null;
+    if (s) readings.push(...s.tiles.map((t) => t.reading), ...(s.question ? s.question.screen.tiles.map((t) => t.reading) : []));
+    await this.Release(readings);
+  }
+
+  /// Another view is shown: everything held goes back; Resume() leases a screen again.
+  async Leave() { await this.ReleaseHeld(); this.Render(); }
+
+  async Resume() { if (this.group) await this.Load(); }
+
+  /// Page unload or logout: the held ids (shown and prefetched), for the caller to release.
+  Stop() {
+    const ids = this.HeldIds();
+    this.next = null;
+    this.tiles = [];
+    return ids;
   }
 
   Label(tile) {
@@ -140,6 +281,7 @@ export class GroupScreen {
 
   Render() {
     const g = this.group;
+    this.root.dataset.field = g ? g.field : '';  // which question the grid shows (tests)
     this.legend.textContent = g ? T('group_legend', { n: this.tiles.length }) : '';
     if (!this.tiles.length) {
       this.grid.replaceChildren();
@@ -148,7 +290,8 @@ export class GroupScreen {
     }
     this.status.textContent = T('group_rate', { n: this.confirmed, rate: this.Rate().toFixed(1) });
     this.grid.replaceChildren(...this.tiles.map((t, i) => {
-      const img = El('img', { src: api.ReadingCropUrl(t.reading.reading_id), alt: T('crop_alt', { field: t.reading.field, serial: t.reading.serial }), loading: 'eager', decoding: 'async' });
+      const img = t.img || (t.img = this.Crop(t.reading));
+      img.alt = T('crop_alt', { field: t.reading.field, serial: t.reading.serial });
       const label = El('span', { class: 'tile-value', text: this.Label(t) });
       const li = El('li', { class: `tile${t.changed ? ' changed' : ''}${i === this.cursor ? ' current' : ''}`, role: 'option',
         'data-index': String(i), 'data-reading': String(t.reading.reading_id), 'data-serial': String(t.reading.serial), 'aria-selected': String(i === this.cursor) },
@@ -238,13 +381,42 @@ export class GroupScreen {
       const r = await this.Api(api.GroupConfirm(entries));
       this.confirmed += r.recorded;
       const refused = r.results.filter((x) => x.status !== 'recorded').length;
-      if (this.mode === 'accepted') this.after = this.tiles[this.tiles.length - 1].reading.serial;
-      await this.Load();
-      this.status.textContent = T('group_saved', { n: r.recorded, refused, rate: this.Rate().toFixed(1) });
+      // What comes next: the refused crops again (with the ones after them), else the screen
+      // after this one (prefetched meanwhile), else the next question's first screen (fetched
+      // ahead too), else the question from its first serial (whatever is left).
+      const done = this.group.field;
+      const after = this.tiles[this.tiles.length - 1].reading.serial;
+      const next = this.next && this.next.key === this.ScreenKey(after) ? await this.next.promise.catch(() => null) : null;
+      let moved = false;
+      if (refused > 0) {
+        await this.Load();
+      } else if (next && next.tiles.length) {
+        this.after = after;
+        await this.Load();
+      } else if (next && next.question) {
+        const q = next.question;
+        this.next = null;
+        this.group = q.group;
+        this.fields = q.fields;
+        this.after = 0;
+        this.options = q.options;
+        this.question.textContent = q.label;
+        this.tiles = q.screen.tiles;
+        this.cursor = 0;
+        this.RenderPicker();
+        this.Render();
+        this.Prefetch();
+        moved = true;
+      } else {
+        this.after = 0;
+        await this.Load();
+      }
+      this.status.textContent = T('group_saved', { n: r.recorded, refused, rate: this.Rate().toFixed(1) }) +
+        (moved ? ` ${T('group_next_question', { done, field: this.group.field })}` : '');
+      this.root.dataset.recorded = String(Number(this.root.dataset.recorded || 0) + r.recorded);  // for tests
       this.onStatus(r.recorded);
-      const f = await this.Api(api.GroupFields());
-      this.fields = f.fields;
-      this.RenderPicker();
+      // The counts in the picker, without holding the next screen up.
+      this.Api(api.GroupFields()).then((f) => { this.fields = f.fields; this.RenderPicker(); }, () => {});
     } catch (e) {
       this.status.textContent = T('error', { detail: e.message });
     } finally {
@@ -254,6 +426,4 @@ export class GroupScreen {
     }
   }
 
-  Stop() { return []; }
-  HeldIds() { return []; }
 }

@@ -24,8 +24,8 @@ const kUi = {
     role_admin: 'quản trị',
     role_reviewer: 'người duyệt',
     role_clerk: 'nhân viên quét',
-    queue_open: 'Còn chờ duyệt',
-    queue_others: 'Người khác đang giữ',
+    queue_open: 'Chờ duyệt',
+    queue_others: 'Người khác giữ',
     queue_mine: 'Bạn đã duyệt',
     queue_rate: 'Mục/phút',
     loading: 'Đang tải…',
@@ -154,6 +154,8 @@ const kUi = {
     group_none: 'Chưa có câu hỏi nào để duyệt theo nhóm.',
     group_rate: 'Đã xác nhận {n} mục ({rate} mục/phút).',
     group_saved: 'Đã lưu {n} mục ({refused} không lưu được: giá trị không hợp lệ hoặc đã bị thay đổi — các ô đó vẫn còn trên màn hình). {rate} mục/phút.',
+    // Group verification goes on to the next question by itself (issue 16, group leases).
+    group_next_question: 'Câu {done} đã xong — chuyển sang câu {field}.',
     sheet_open: 'Mở phiếu',
     sheet_legend: 'Xanh lá: máy đã nhận · Cam: chờ duyệt · Xanh dương: người đã quyết định (viền xanh dương quanh ô người chọn) · Nhấn vào một câu để xem và sửa.',
     sheet_not_found: 'Không có trang nào của phiếu {serial} được quét.',
@@ -333,6 +335,8 @@ const kUi = {
     group_none: 'No question to verify by group yet.',
     group_rate: 'Confirmed {n} items ({rate} items/minute).',
     group_saved: 'Saved {n} items ({refused} not saved: a value that does not fit, or changed meanwhile — those crops stay on the screen). {rate} items/minute.',
+    // Group verification goes on to the next question by itself (issue 16, group leases).
+    group_next_question: 'Question {done} is done: on to {field}.',
     sheet_open: 'Open sheet',
     sheet_legend: 'Green: accepted by the machine · Orange: waiting for review · Blue: decided by a person (blue outline around the box a person chose) · Click a field to see and correct it.',
     sheet_not_found: 'No page of sheet {serial} was scanned.',

@@ -4,8 +4,6 @@
 // thumbnail, sheets with missing pages by unit (a printable list), progress per unit against
 // its quota with the units that are behind first. Clerk or admin; a reviewer gets 403.
 #include <algorithm>
-#include <charconv>
-#include <iostream>
 #include <map>
 
 #include "group_routes.h"
@@ -14,30 +12,17 @@ namespace phieu::review {
 namespace {
 
 template <typename T>
-T Must(core::Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::cerr << "phieu serve: " << what << ": " << r.error().message << "\n";
-    throw DeskError{500, "internal error", ""};
-  }
-  return std::move(r).value();
-}
+T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
-std::int64_t Id(const std::string& s) {
-  std::int64_t v = 0;
-  const bool digits = !s.empty() && s.size() <= 18 &&
-                      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) std::from_chars(s.data(), s.data() + s.size(), v);
-  if (!digits || v <= 0) throw DeskError{400, "bad page id: expected a positive whole number", ""};
-  return v;
-}
+std::int64_t Id(const std::string& s) { return RouteId(s, "page id"); }
 
 constexpr int kMaxUnidentified = 500;
 
 }  // namespace
 
-std::vector<DeskRoute> DeskRoutes() {
-  std::vector<DeskRoute> routes;
-  routes.push_back({"GET", "/api/desk/unidentified", DeskRoles::kClerks, false, [](DeskCall& c) {
+std::vector<RouteSpec> DeskRoutes() {
+  std::vector<RouteSpec> routes;
+  routes.push_back({"GET", "/api/desk/unidentified", RouteRoles::kClerks, false, [](RouteCall& c) {
     auto pages = Must(c.store.ListUnidentifiedPages(kMaxUnidentified), "unidentified pages");
     Json a = Json::array();
     for (const auto& p : pages)
@@ -45,14 +30,14 @@ std::vector<DeskRoute> DeskRoutes() {
                    {"status", p.status}, {"reason", p.reason}, {"at", p.stored_at},
                    {"thumbnail", p.has_thumbnail ? Json("/api/desk/unidentified/" + std::to_string(p.page_id) + "/thumbnail")
                                                  : Json(nullptr)}});
-    return DeskReply{200, {{"pages", std::move(a)}}, "", {}};
+    return RouteReply{200, {{"pages", std::move(a)}}, "", {}};
   }});
-  routes.push_back({"GET", "/api/desk/unidentified/{}/thumbnail", DeskRoles::kClerks, false, [](DeskCall& c) {
+  routes.push_back({"GET", "/api/desk/unidentified/{}/thumbnail", RouteRoles::kClerks, false, [](RouteCall& c) {
     auto jpeg = Must(c.store.LoadPageThumbnail(Id(c.args.at(0))), "thumbnail");
-    if (jpeg.empty()) throw DeskError{404, "no thumbnail was kept for this page", ""};
-    return DeskReply{200, {}, "image/jpeg", std::move(jpeg)};
+    if (jpeg.empty()) throw RouteError{404, "no thumbnail was kept for this page", ""};
+    return RouteReply{200, {}, "image/jpeg", std::move(jpeg)};
   }});
-  routes.push_back({"GET", "/api/desk/missing", DeskRoles::kClerks, false, [](DeskCall& c) {
+  routes.push_back({"GET", "/api/desk/missing", RouteRoles::kClerks, false, [](RouteCall& c) {
     auto sheets = Must(c.store.ListSheets(true), "sheets");
     auto units = Must(c.store.ListUnits(), "units");
     std::map<std::string, std::string> names;
@@ -66,9 +51,9 @@ std::vector<DeskRoute> DeskRoutes() {
     }
     Json a = Json::array();
     for (auto& [code, j] : by_unit) a.push_back(std::move(j));
-    return DeskReply{200, {{"units", std::move(a)}}, "", {}};
+    return RouteReply{200, {{"units", std::move(a)}}, "", {}};
   }});
-  routes.push_back({"GET", "/api/desk/progress", DeskRoles::kClerks, false, [](DeskCall& c) {
+  routes.push_back({"GET", "/api/desk/progress", RouteRoles::kClerks, false, [](RouteCall& c) {
     auto status = Must(c.store.GetStatus(), "status");
     auto sheets = Must(c.store.ListSheets(true), "sheets");
     auto units = Must(c.store.ListUnits(), "units");
@@ -94,7 +79,7 @@ std::vector<DeskRoute> DeskRoutes() {
     std::stable_sort(a.begin(), a.end(), [](const Json& x, const Json& y) {
       return x["share_complete"].get<double>() < y["share_complete"].get<double>();
     });
-    return DeskReply{200, {{"units", std::move(a)}}, "", {}};
+    return RouteReply{200, {{"units", std::move(a)}}, "", {}};
   }});
   return routes;
 }

@@ -3,66 +3,31 @@
 #include "group_routes.h"
 
 #include <algorithm>
-#include <charconv>
-#include <iostream>
 
 namespace phieu::review {
 namespace {
 
 using Mode = store::FieldReadingQuery::Mode;
 
-std::int64_t Id(const std::string& s, const char* what) {
-  std::int64_t v = 0;
-  const bool digits = !s.empty() && s.size() <= 18 &&
-                      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) std::from_chars(s.data(), s.data() + s.size(), v);
-  if (!digits || v <= 0) throw DeskError{400, std::string("bad ") + what + ": expected a positive whole number", ""};
-  return v;
-}
-
-std::string Name(const std::string& s, const char* what) {
-  const bool ok = !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-  });
-  if (!ok) throw DeskError{400, std::string("bad ") + what, ""};
-  return s;
-}
-
-std::string Param(const DeskCall& c, const char* name) {
-  auto it = c.params.find(name);
-  if (it == c.params.end()) throw DeskError{400, std::string("missing parameter \"") + name + "\"", ""};
-  return it->second;
-}
-
-Json Body(const std::string& body) {
-  if (body.empty()) return Json::object();
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw DeskError{400, "the request body is not a JSON object", ""};
-  return j;
-}
-
+std::int64_t Id(const std::string& s, const char* what) { return RouteId(s, what); }
+std::string Name(const std::string& s, const char* what) { return RouteName(s, what); }
+std::string Param(const RouteCall& c, const char* name) { return RouteParam(c, name); }
+Json Body(const std::string& body) { return RouteBody(body); }
 template <typename T>
-T Must(core::Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::cerr << "phieu serve: " << what << ": " << r.error().message << "\n";
-    throw DeskError{500, "internal error", ""};
-  }
-  return std::move(r).value();
-}
+T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
-/// A person's value from {"value": V} or {"illegible": true}; DeskError 400 otherwise.
+/// A person's value from {"value": V} or {"illegible": true}; RouteError 400 otherwise.
 store::FieldValue PersonValue(core::FieldKind kind, const Json& body) {
   store::FieldValue out;
   if (auto it = body.find("illegible"); it != body.end()) {
-    if (!it->is_boolean()) throw DeskError{400, "\"illegible\" must be true or false", ""};
+    if (!it->is_boolean()) throw RouteError{400, "\"illegible\" must be true or false", ""};
     out.illegible = it->get<bool>();
   }
   if (out.illegible) return out;
   auto it = body.find("value");
-  if (it == body.end()) throw DeskError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
+  if (it == body.end()) throw RouteError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
   std::string error;
-  if (!ParseValue(kind, *it, out, error)) throw DeskError{400, error, ""};
+  if (!ParseValue(kind, *it, out, error)) throw RouteError{400, error, ""};
   return out;
 }
 
@@ -116,26 +81,26 @@ const char* OutcomeCode(store::DecisionOutcome o) {
 /// One confirmation of a group screen: through the item's decision path when the reading has
 /// an open item (its version guards against a change in between), else as a decision on the
 /// field (a spot check of an accepted reading; refused when a person decided it meanwhile).
-Json ConfirmOne(DeskContext& ctx, DeskCall& c, const Json& entry) {
+Json ConfirmOne(RouteContext& ctx, RouteCall& c, const Json& entry) {
   if (!entry.is_object() || !entry.contains("reading_id") || !entry["reading_id"].is_number_integer())
-    throw DeskError{400, "each entry needs \"reading_id\"", ""};
+    throw RouteError{400, "each entry needs \"reading_id\"", ""};
   const std::int64_t reading_id = entry["reading_id"].get<std::int64_t>();
   Json out = {{"reading_id", reading_id}};
   auto reading = OneReading(c.store, reading_id);
-  if (!reading) {
-    out["status"] = "not_found";
+  if (!reading || Must(c.store.IsBlindTo(reading->serial, c.user), "blind check")) {
+    out["status"] = "not_found";  // a sheet this login may enter blind is not theirs to confirm
     return out;
   }
   const bool open_item = reading->item_status == "open";
   auto version = entry.find("version");
   if (open_item && (version == entry.end() || !version->is_number_integer()))
-    throw DeskError{400, "an entry of an open item needs the item's \"version\"", ""};
+    throw RouteError{400, "an entry of an open item needs the item's \"version\"", ""};
   // A value that does not fit (a machine draft "?967" confirmed as it is) refuses this entry
   // only: the others of the screen are still recorded.
   store::FieldValue value;
   try {
     value = PersonValue(reading->kind, entry);
-  } catch (const DeskError& e) {
+  } catch (const RouteError& e) {
     out["status"] = "invalid";
     out["message"] = e.message;
     return out;
@@ -177,18 +142,18 @@ Json ConfirmOne(DeskContext& ctx, DeskCall& c, const Json& entry) {
 
 }  // namespace
 
-std::vector<DeskRoute> GroupRoutes(DeskContext ctx) {
-  std::vector<DeskRoute> routes;
-  routes.push_back({"GET", "/api/group/fields", DeskRoles::kReviewers, false, [](DeskCall& c) {
+std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
+  std::vector<RouteSpec> routes;
+  routes.push_back({"GET", "/api/group/fields", RouteRoles::kReviewers, false, [](RouteCall& c) {
     auto fields = Must(c.store.ListGroupFields(), "group fields");
     Json a = Json::array();
     for (const auto& f : fields)
       a.push_back({{"template", f.template_id}, {"version", f.version}, {"field", f.field_id},
                    {"kind", std::string(core::FieldKindName(f.kind))}, {"label", f.label},
                    {"open", f.open}, {"accepted", f.accepted}});
-    return DeskReply{200, {{"fields", std::move(a)}}, "", {}};
+    return RouteReply{200, {{"fields", std::move(a)}}, "", {}};
   }});
-  routes.push_back({"GET", "/api/group/readings", DeskRoles::kReviewers, false, [](DeskCall& c) {
+  routes.push_back({"GET", "/api/group/readings", RouteRoles::kReviewers, false, [ctx](RouteCall& c) mutable {
     store::FieldReadingQuery q;
     q.template_id = Name(Param(c, "template"), "template");
     q.version = static_cast<int>(std::min<std::int64_t>(Id(Param(c, "version"), "version"), 1'000'000));
@@ -199,20 +164,45 @@ std::vector<DeskRoute> GroupRoutes(DeskContext ctx) {
     else if (mode == "accepted")
       q.mode = Mode::kAccepted;
     else
-      throw DeskError{400, "bad mode: \"open\" or \"accepted\"", ""};
+      throw RouteError{400, "bad mode: \"open\" or \"accepted\"", ""};
     q.user = c.user;
+    q.blind_for = c.user;
     if (c.params.count("after")) q.after_serial = Id(Param(c, "after"), "after");
     q.limit = kGroupScreen;
-    auto rows = Must(c.store.ListFieldReadings(q), "group readings");
+    // Open items are leased to the reviewer as the one-item screen leases its item: another
+    // reviewer on the same question gets the next ones. The screen releases them on leaving.
+    std::vector<store::FieldReadingView> rows;
+    if (q.mode == Mode::kOpen) {
+      std::lock_guard lock(ctx.write_mu);
+      rows = Must(c.store.LeaseFieldReadings(q, ctx.lease_seconds), "group lease");
+    } else {
+      rows = Must(c.store.ListFieldReadings(q), "group readings");
+    }
     Json a = Json::array();
     for (const auto& r : rows) a.push_back(ReadingJson(r));
-    return DeskReply{200, {{"readings", std::move(a)}}, "", {}};
+    return RouteReply{200, {{"readings", std::move(a)}}, "", {}};
   }});
-  routes.push_back({"POST", "/api/group/confirm", DeskRoles::kReviewers, true, [ctx](DeskCall& c) mutable {
+  routes.push_back({"POST", "/api/group/release", RouteRoles::kReviewers, true, [ctx](RouteCall& c) mutable {
+    const Json body = Body(c.body);
+    auto it = body.find("items");
+    // A screen, the next one and the next question's first: at most three screens' worth.
+    if (it == body.end() || !it->is_array() || it->size() > 3 * kGroupScreen)
+      throw RouteError{400, "send {\"items\": [ITEM_ID, ...]} with at most 144 ids", ""};
+    std::vector<std::int64_t> ids;
+    for (const auto& id : *it) {
+      if (!id.is_number_integer() || id.get<std::int64_t>() <= 0)
+        throw RouteError{400, "each item id is a positive whole number", ""};
+      ids.push_back(id.get<std::int64_t>());
+    }
+    std::lock_guard lock(ctx.write_mu);
+    Must(c.store.ReleaseLeases(ids, c.user), "group release");
+    return RouteReply{204, {}, "", {}};
+  }});
+  routes.push_back({"POST", "/api/group/confirm", RouteRoles::kReviewers, true, [ctx](RouteCall& c) mutable {
     const Json body = Body(c.body);
     auto it = body.find("entries");
     if (it == body.end() || !it->is_array() || it->empty() || it->size() > kGroupScreen)
-      throw DeskError{400, "send {\"entries\": [...]} with 1 to 48 entries", ""};
+      throw RouteError{400, "send {\"entries\": [...]} with 1 to 48 entries", ""};
     Json results = Json::array();
     int recorded = 0;
     for (const auto& e : *it) {
@@ -220,41 +210,43 @@ std::vector<DeskRoute> GroupRoutes(DeskContext ctx) {
       if (r["status"] == "recorded") ++recorded;
       results.push_back(std::move(r));
     }
-    return DeskReply{200, {{"results", std::move(results)}, {"recorded", recorded}}, "", {}};
+    return RouteReply{200, {{"results", std::move(results)}, {"recorded", recorded}}, "", {}};
   }});
-  routes.push_back({"GET", "/api/readings/{}/crop", DeskRoles::kReviewers, false, [ctx](DeskCall& c) {
+  routes.push_back({"GET", "/api/readings/{}/crop", RouteRoles::kReviewers, false, [ctx](RouteCall& c) {
     auto reading = OneReading(c.store, Id(c.args.at(0), "reading id"));
-    if (!reading) throw DeskError{404, "no such reading", ""};
+    if (!reading) throw RouteError{404, "no such reading", ""};
     if (reading->has_crop) {
       auto png = Must(c.store.LoadCropPng(reading->reading_id), "crop");
-      if (!png.empty()) return DeskReply{200, {}, "image/png", std::move(png)};
+      if (!png.empty()) return RouteReply{200, {}, "image/png", std::move(png)};
     }
     // Confident readings keep no crop: cut it again from the stored original.
-    if (!ctx.pages) throw DeskError{503, "this server cannot cut crops from the originals", ""};
+    if (!ctx.pages) throw RouteError{503, "this server cannot cut crops from the originals", ""};
     auto png = ctx.pages->RenderRegionPng(c.store, reading->serial, reading->page, reading->crop_mm,
                                           kRegionPxPerMm);
-    if (!png.ok() && png.error().code == "not_found") throw DeskError{404, "the original of this page is not kept", ""};
-    if (!png.ok() && png.error().code == "unsupported") throw DeskError{503, "this server cannot cut crops from the originals", ""};
-    return DeskReply{200, {}, "image/png", Must(std::move(png), "crop from the original")};
+    if (!png.ok() && png.error().code == "not_found") throw RouteError{404, "the original of this page is not kept", ""};
+    if (!png.ok() && png.error().code == "unsupported") throw RouteError{503, "this server cannot cut crops from the originals", ""};
+    return RouteReply{200, {}, "image/png", Must(std::move(png), "crop from the original")};
   }});
-  routes.push_back({"GET", "/api/sheets/{}/fields", DeskRoles::kReviewers, false, [](DeskCall& c) {
+  routes.push_back({"GET", "/api/sheets/{}/fields", RouteRoles::kReviewers, false, [](RouteCall& c) {
     store::FieldReadingQuery q;
     q.serial = Id(c.args.at(0), "serial");
+    RefuseBlind(c.store, c.user, *q.serial);
     q.limit = 100000;
     auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
-    if (rows.empty()) throw DeskError{404, "no page of this sheet was scanned", ""};
+    if (rows.empty()) throw RouteError{404, "no page of this sheet was scanned", ""};
     Json a = Json::array();
     for (const auto& r : rows) a.push_back(ReadingJson(r));
-    return DeskReply{200, {{"serial", *q.serial}, {"fields", std::move(a)}}, "", {}};
+    return RouteReply{200, {{"serial", *q.serial}, {"fields", std::move(a)}}, "", {}};
   }});
-  routes.push_back({"POST", "/api/sheets/{}/fields/{}/decision", DeskRoles::kReviewers, true,
-                    [ctx](DeskCall& c) mutable {
+  routes.push_back({"POST", "/api/sheets/{}/fields/{}/decision", RouteRoles::kReviewers, true,
+                    [ctx](RouteCall& c) mutable {
     store::FieldReadingQuery q;
     q.serial = Id(c.args.at(0), "serial");
+    RefuseBlind(c.store, c.user, *q.serial);
     const std::string field = Name(c.args.at(1), "field id");
     auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.field_id == field; });
-    if (it == rows.end()) throw DeskError{404, "this sheet has no reading of that field", ""};
+    if (it == rows.end()) throw RouteError{404, "this sheet has no reading of that field", ""};
     const store::FieldValue value = PersonValue(it->kind, Body(c.body));
     store::Decision d{.serial = *q.serial, .field_id = field, .selected = value.selected, .text = value.text,
                       .who = c.user, .illegible = value.illegible, .screen = "sheet", .address = c.address};
@@ -263,11 +255,11 @@ std::vector<DeskRoute> GroupRoutes(DeskContext ctx) {
       std::lock_guard lock(ctx.write_mu);
       s = c.store.RecordDecision(d);
     }
-    if (!s.ok() && s.error().code == "invalid") throw DeskError{400, s.error().message, ""};
+    if (!s.ok() && s.error().code == "invalid") throw RouteError{400, s.error().message, ""};
     if (!s.ok()) Must(core::Result<int>(s.error()), "decision");
-    auto after = Must(c.store.ListFieldReadings({.serial = q.serial, .reading_id = it->reading_id}), "reading");
-    if (after.empty()) throw DeskError{404, "this sheet has no reading of that field", ""};
-    return DeskReply{200, ReadingJson(after.front()), "", {}};
+    auto after = OneReading(c.store, it->reading_id);
+    if (!after) throw RouteError{404, "this sheet has no reading of that field", ""};
+    return RouteReply{200, ReadingJson(*after), "", {}};
   }});
   return routes;
 }

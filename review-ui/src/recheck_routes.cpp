@@ -2,49 +2,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "recheck_routes.h"
 
-#include <charconv>
-#include <iostream>
 
 namespace phieu::review {
 namespace {
 
-std::int64_t Id(const std::string& s, const char* what) {
-  std::int64_t v = 0;
-  const bool digits = !s.empty() && s.size() <= 18 &&
-                      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) std::from_chars(s.data(), s.data() + s.size(), v);
-  if (!digits || v <= 0)
-    throw ExtraError{400, std::string("bad ") + what + ": expected a positive whole number", ""};
-  return v;
-}
-
-std::string FieldId(const std::string& s) {
-  const bool ok = !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
-  });
-  if (!ok) throw ExtraError{400, "bad field id", ""};
-  return s;
-}
-
-Json Body(const std::string& body) {
-  if (body.empty()) return Json::object();
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object())
-    throw ExtraError{400, "the request body is not a JSON object", ""};
-  return j;
-}
-
+std::int64_t Id(const std::string& s, const char* what) { return RouteId(s, what); }
+std::string FieldId(const std::string& s) { return RouteName(s, "field id"); }
+Json Body(const std::string& body) { return RouteBody(body); }
 template <typename T>
-T Must(core::Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::cerr << "phieu serve: " << what << ": " << r.error().message << "\n";
-    throw ExtraError{500, "internal error", ""};
-  }
-  return std::move(r).value();
-}
+T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
-ExtraError OutcomeError(const store::RecheckResult& r) {
+RouteError OutcomeError(const store::RecheckResult& r) {
   switch (r.outcome) {
     case store::RecheckOutcome::kStale: return {409, r.message, "stale"};
     case store::RecheckOutcome::kLeasedToOther: return {409, r.message, "leased"};
@@ -62,12 +30,12 @@ store::FieldValue PersonValue(core::FieldKind kind, const Json& v, const std::st
   if (v.is_object()) {
     auto it = v.find("illegible");
     if (v.size() != 1 || it == v.end() || *it != true)
-      throw ExtraError{400, "field \"" + field + "\": send a value, or {\"illegible\": true}", ""};
+      throw RouteError{400, "field \"" + field + "\": send a value, or {\"illegible\": true}", ""};
     out.illegible = true;
     return out;
   }
   std::string error;
-  if (!ParseValue(kind, v, out, error)) throw ExtraError{400, "field \"" + field + "\": " + error, ""};
+  if (!ParseValue(kind, v, out, error)) throw RouteError{400, "field \"" + field + "\": " + error, ""};
   return out;
 }
 
@@ -177,33 +145,37 @@ Json ReportJson(const store::RecheckReport& r) {
           {"residual", std::move(residual)}};
 }
 
-ExtraReply Entry(ExtraCall& c) {
+RouteReply Entry(RouteContext& ctx, RouteCall& c) {
   const auto serial = Id(c.args.at(0), "serial");
   const Json body = Body(c.body);
   auto version = body.find("version");
   if (version == body.end() || !version->is_number_integer() || version->get<long long>() < 0 ||
       version->get<long long>() > 1'000'000'000)
-    throw ExtraError{400, "\"version\" must be the sheet's version (a whole number)", ""};
+    throw RouteError{400, "\"version\" must be the sheet's version (a whole number)", ""};
   auto values = body.find("values");
   if (values == body.end() || !values->is_object())
-    throw ExtraError{400, "send {\"version\": N, \"values\": {FIELD: VALUE, ...}}", ""};
+    throw RouteError{400, "send {\"version\": N, \"values\": {FIELD: VALUE, ...}}", ""};
   auto got = Must(c.store.GetRecheckSheet(serial, c.user), "re-check sheet");
   if (got.first.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(got.first);
   store::RecheckEntry e{.serial = serial, .version = static_cast<int>(version->get<long long>()),
                         .values = {}, .who = c.user, .address = c.address};
   for (const auto& f : got.second->fields) {
     auto v = values->find(f.field_id);
-    if (v == values->end()) throw ExtraError{400, "field \"" + f.field_id + "\" has no value", ""};
+    if (v == values->end()) throw RouteError{400, "field \"" + f.field_id + "\" has no value", ""};
     e.values[f.field_id] = PersonValue(f.kind, *v, f.field_id);
   }
   if (values->size() != e.values.size())
-    throw ExtraError{400, "values name a field that is not re-checked on this sheet", ""};
-  auto r = Must(c.store.SubmitRecheck(e), "re-check entry");
+    throw RouteError{400, "values name a field that is not re-checked on this sheet", ""};
+  store::RecheckResult r;
+  {
+    std::lock_guard lock(ctx.write_mu);
+    r = Must(c.store.SubmitRecheck(e), "re-check entry");
+  }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
   return {200, {{"serial", serial}, {"version", r.version}, {"status", "entered"}}};
 }
 
-ExtraReply Settle(ExtraCall& c) {
+RouteReply Settle(RouteContext& ctx, RouteCall& c) {
   const auto serial = Id(c.args.at(0), "serial");
   const std::string field = FieldId(c.args.at(1));
   const Json body = Body(c.body);
@@ -214,17 +186,21 @@ ExtraReply Settle(ExtraCall& c) {
       kind = cmp.kind;
       found = true;
     }
-  if (!found) throw ExtraError{404, "no such disagreement", ""};
+  if (!found) throw RouteError{404, "no such disagreement", ""};
   store::FieldValue value;
   if (auto il = body.find("illegible"); il != body.end() && *il == true) {
     value.illegible = true;
   } else {
     auto v = body.find("value");
-    if (v == body.end()) throw ExtraError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
+    if (v == body.end()) throw RouteError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
     value = PersonValue(kind, *v, field);
   }
   const store::Actor by{.who = c.user, .screen = "recheck", .address = c.address};
-  auto r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
+  store::RecheckResult r;
+  {
+    std::lock_guard lock(ctx.write_mu);
+    r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
+  }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
   for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
     if (cmp.serial == serial && cmp.field_id == field) return {200, ComparisonJson(cmp)};
@@ -233,44 +209,51 @@ ExtraReply Settle(ExtraCall& c) {
 
 }  // namespace
 
-std::vector<ExtraRoute> RecheckRoutes(int lease_seconds) {
-  using R = ExtraRoles;
+std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
+  using R = RouteRoles;
   return {
       {"GET", "/api/recheck/next", R::kReviewers, false,
-       [lease_seconds](ExtraCall& c) -> ExtraReply {
-         auto sheet = Must(c.store.LeaseNextRecheckSheet(c.user, lease_seconds), "re-check lease");
+       [context](RouteCall& c) -> RouteReply {
+         std::optional<store::RecheckSheetView> sheet;
+         {
+           std::lock_guard lock(context.write_mu);
+           sheet = Must(c.store.LeaseNextRecheckSheet(c.user, context.lease_seconds), "re-check lease");
+         }
          if (!sheet) return {204, nullptr};
          return {200, SheetJson(*sheet)};
        }},
       {"GET", "/api/recheck/sheets/{}", R::kReviewers, false,
-       [](ExtraCall& c) -> ExtraReply {
+       [](RouteCall& c) -> RouteReply {
          auto got = Must(c.store.GetRecheckSheet(Id(c.args.at(0), "serial"), c.user), "re-check sheet");
          if (got.first.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(got.first);
          return {200, SheetJson(*got.second)};
        }},
-      {"POST", "/api/recheck/sheets/{}/entry", R::kReviewers, true, Entry},
+      {"POST", "/api/recheck/sheets/{}/entry", R::kReviewers, true,
+       [context](RouteCall& c) mutable { return Entry(context, c); }},
       {"POST", "/api/recheck/sheets/{}/release", R::kReviewers, true,
-       [](ExtraCall& c) -> ExtraReply {
+       [context](RouteCall& c) -> RouteReply {
+         std::lock_guard lock(context.write_mu);
          auto s = c.store.ReleaseRecheckLease(Id(c.args.at(0), "serial"), c.user);
          if (!s.ok()) Must(core::Result<int>(s.error()), "re-check release");
          return {204, nullptr};
        }},
       {"GET", "/api/recheck/disagreements", R::kAdmin, false,
-       [](ExtraCall& c) -> ExtraReply {
+       [](RouteCall& c) -> RouteReply {
          Json a = Json::array();
          for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
            a.push_back(ComparisonJson(cmp));
          return {200, {{"disagreements", std::move(a)}}};
        }},
-      {"POST", "/api/recheck/disagreements/{}/{}/settle", R::kAdmin, true, Settle},
+      {"POST", "/api/recheck/disagreements/{}/{}/settle", R::kAdmin, true,
+       [context](RouteCall& c) mutable { return Settle(context, c); }},
       // Speed figures for the desk (issue 16 item 6): the window is ?window=MINUTES (default
       // 60, at most a week).
       {"GET", "/api/desk/speed", R::kEveryone, false,
-       [](ExtraCall& c) -> ExtraReply {
+       [](RouteCall& c) -> RouteReply {
          int window = 60;
-         if (!c.query_window.empty()) {
-           const auto v = Id(c.query_window, "window");
-           if (v > 7 * 24 * 60) throw ExtraError{400, "bad window: at most 10080 minutes", ""};
+         if (c.params.count("window")) {
+           const auto v = Id(RouteParam(c, "window"), "window");
+           if (v > 7 * 24 * 60) throw RouteError{400, "bad window: at most 10080 minutes", ""};
            window = static_cast<int>(v);
          }
          auto sp = Must(c.store.GetReviewSpeed("", window), "review speed");
@@ -284,7 +267,7 @@ std::vector<ExtraRoute> RecheckRoutes(int lease_seconds) {
                        {"hours_left", sp.hours_left ? Json(*sp.hours_left) : Json(nullptr)}}};
        }},
       {"GET", "/api/recheck/report", R::kEveryone, false,
-       [](ExtraCall& c) -> ExtraReply {
+       [](RouteCall& c) -> RouteReply {
          return {200, ReportJson(Must(c.store.GetRecheckReport(), "re-check report"))};
        }},
   };

@@ -18,6 +18,7 @@
 #include "json_views.h"
 #include "layout_cache.h"
 #include "recheck_routes.h"
+#include "routes.h"
 #include "review-ui/review.h"
 #include "sessions.h"
 #include "store_pool.h"
@@ -166,6 +167,16 @@ HttpError OutcomeError(const store::DecisionResult& r) {
       break;
   }
   return {500, "internal error"};
+}
+
+/// RefuseBlind (routes.h) as an HttpError: 403 "blind" when `user` may still enter `serial`
+/// blind in the re-check.
+void RefuseBlindSheet(store::Store& store, const std::string& user, core::Serial serial) {
+  try {
+    RefuseBlind(store, user, serial);
+  } catch (const RouteError& e) {
+    throw HttpError{e.status, e.message, e.code};
+  }
 }
 
 class ServerImpl final : public Server {
@@ -358,6 +369,7 @@ void ServerImpl::BuildRoutes() {
        [this, item_id](Call& c) {
          auto item = Must(c.store.GetReviewItem(item_id(c)), "review item");
          if (!item) throw HttpError{404, "no such review item"};
+         RefuseBlindSheet(c.store, c.session.user, item->serial);
          SendJson(c.res, 200, ItemJson(*item));
        }},
       {"GET", "/api/review/items/{}/crop", kReviewers, false,
@@ -407,6 +419,7 @@ void ServerImpl::BuildRoutes() {
        [this](Call& c) {
          store::AuditFilter f;
          f.serial = ParseId(c.args.at(0), "serial");
+         RefuseBlindSheet(c.store, c.session.user, *f.serial);
          f.field_id = ParseFieldId(c.args.at(1));
          f.limit = 200;
          auto rows = Must(c.store.ListAudit(f), "audit");
@@ -415,45 +428,35 @@ void ServerImpl::BuildRoutes() {
          SendJson(c.res, 200, {{"rows", std::move(a)}});
        }},
   };
-  // The re-check's routes (recheck_routes.cpp), behind the same checks.
-  for (auto& x : RecheckRoutes(options_.lease_seconds)) {
-    const RoleMask roles = x.roles == ExtraRoles::kAdmin ? Bit(store::Role::kAdmin)
-                           : x.roles == ExtraRoles::kReviewers ? kReviewers : kEveryone;
-    routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
-      ExtraCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.body,
-                     c.req.get_param_value("window")};
-      ExtraReply r;
-      try { r = h(call); } catch (const ExtraError& e) { throw HttpError{e.status, e.message, e.code}; }
-      if (r.status == 204) c.res.status = 204; else SendJson(c.res, r.status, r.body);
-    }});
-  }
-  // Group verification, the sheet view (group_routes.cpp) and the clerk's desk (desk_routes.cpp),
-  // behind the same checks.
-  auto extra = GroupRoutes(DeskContext{write_mu_, pages_});
-  for (auto& x : DeskRoutes()) extra.push_back(std::move(x));
-  for (auto& x : extra) {
-    const RoleMask roles = x.roles == DeskRoles::kReviewers ? kReviewers
-                           : x.roles == DeskRoles::kClerks
-                               ? Bit(store::Role::kAdmin) | Bit(store::Role::kClerk)
-                               : kEveryone;
-    routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
-      DeskCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.params, c.req.body};
-      DeskReply r;
-      try {
-        r = h(call);
-      } catch (const DeskError& e) {
-        throw HttpError{e.status, e.message, e.code};
-      }
-      if (r.status == 204) {
-        c.res.status = 204;
-      } else if (!r.content_type.empty()) {
-        c.res.status = r.status;
-        c.res.set_content(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size(), r.content_type);
-      } else {
-        SendJson(c.res, r.status, r.body);
-      }
-    }});
-  }
+  // The re-check (recheck_routes.cpp), group verification and the sheet view
+  // (group_routes.cpp), the clerk's desk (desk_routes.cpp): one shape (routes.h), behind the
+  // same checks.
+  const RouteContext context{write_mu_, pages_, options_.lease_seconds};
+  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes()})
+    for (const auto& x : list) {
+      const RoleMask roles = x.roles == RouteRoles::kAdmin       ? Bit(store::Role::kAdmin)
+                             : x.roles == RouteRoles::kReviewers ? kReviewers
+                             : x.roles == RouteRoles::kClerks
+                                 ? Bit(store::Role::kAdmin) | Bit(store::Role::kClerk)
+                                 : kEveryone;
+      routes_.push_back({x.method, x.pattern, roles, x.changes, [h = x.handler](Call& c) {
+        RouteCall call{c.store, c.session.user, c.req.remote_addr, c.args, c.req.params, c.req.body};
+        RouteReply r;
+        try {
+          r = h(call);
+        } catch (const RouteError& e) {
+          throw HttpError{e.status, e.message, e.code};
+        }
+        if (r.status == 204) {
+          c.res.status = 204;
+        } else if (!r.content_type.empty()) {
+          c.res.status = r.status;
+          c.res.set_content(reinterpret_cast<const char*>(r.bytes.data()), r.bytes.size(), r.content_type);
+        } else {
+          SendJson(c.res, r.status, r.body);
+        }
+      }});
+    }
 }
 
 void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {
@@ -574,6 +577,7 @@ std::shared_ptr<const templates::Layout> ServerImpl::LayoutOf(store::Store& stor
 
 store::SheetRecord ServerImpl::LoadSheet(Call& c) {
   const auto serial = ParseId(c.args.at(0), "serial");
+  RefuseBlindSheet(c.store, c.session.user, serial);
   auto sheet = Must(c.store.GetSheet(serial), "sheet");
   if (!sheet) throw HttpError{404, "no page of this sheet was scanned"};
   return std::move(*sheet);
@@ -641,9 +645,19 @@ void ServerImpl::Next(Call& c) {
     }
   }
   std::optional<store::ReviewItemView> item;
-  {
-    std::lock_guard lock(write_mu_);
-    item = Must(c.store.LeaseNextReviewItem(c.session.user, options_.lease_seconds, exclude), "next item");
+  for (;;) {
+    {
+      std::lock_guard lock(write_mu_);
+      item = Must(c.store.LeaseNextReviewItem(c.session.user, options_.lease_seconds, exclude), "next item");
+    }
+    // An item of a sheet this reviewer may still enter blind in the re-check is not theirs: it
+    // goes back, and the next one is leased instead.
+    if (!item || !Must(c.store.IsBlindTo(item->serial, c.session.user), "blind check")) break;
+    {
+      std::lock_guard lock(write_mu_);
+      Must(c.store.ReleaseLease(item->id, c.session.user), "release");
+    }
+    exclude.push_back(item->id);
   }
   if (!item) {
     c.res.status = 204;
@@ -666,6 +680,7 @@ void ServerImpl::Decide(Call& c) {
 
   auto item = Must(c.store.GetReviewItem(id), "review item");
   if (!item) throw HttpError{404, "no such review item"};
+  RefuseBlindSheet(c.store, c.session.user, item->serial);
   store::ItemDecision d{.item_id = id, .version = version, .value = {}, .who = c.session.user,
                         .screen = "review", .address = c.req.remote_addr};
   if (illegible) {

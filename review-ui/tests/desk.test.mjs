@@ -8,32 +8,18 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey,
+  UseSurvey, NewPage, LoginWithKeyboard, Shot, Api,
 } from './harness.mjs';
 
-let survey; let server; let browser;
-
-test.before(async () => {
-  survey = MakeSurvey({ sheets: 10, seed: 7 });
-  AddUser(survey.db, 'thu', 'clerk');
-  AddUser(survey.db, 'lan', 'reviewer');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
-});
+const env = UseSurvey({ sheets: 10, seed: 7, users: [['thu', 'clerk'], ['lan', 'reviewer']] });
 
 test('a clerk sees unidentified pages with their reason, and progress', async () => {
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const expected = (await clerk.Get('/api/desk/unidentified')).json.pages;
   assert.ok(expected.length > 0, 'the simulated stack holds blank or foreign pages');
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   await page.waitForSelector('#desk-unidentified li.desk-thumb');
   const shown = await page.$$eval('#desk-unidentified li.desk-thumb', (lis) => lis.map((li) => ({
     id: Number(li.dataset.page), reason: li.querySelector('.desk-reason').textContent,
@@ -48,11 +34,11 @@ test('a clerk sees unidentified pages with their reason, and progress', async ()
 });
 
 test('a reviewer cannot reach the desk', async () => {
-  const reviewer = new Api(server.url);
+  const reviewer = new Api(env.server.url);
   await reviewer.Login('lan');
   for (const path of ['/api/desk/unidentified', '/api/desk/missing', '/api/desk/progress'])
     assert.equal((await reviewer.Get(path)).status, 403, path);
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'lan');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
   assert.ok(await page.isHidden('#view-desk'));
 });

@@ -10,27 +10,19 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey,
+  UseSurvey, NewPage, LoginWithKeyboard, Shot, Api,
 } from './harness.mjs';
 
-let survey; let server; let browser; let page; let admin;
+const env = UseSurvey({ sheets: 12, seed: 6, users: [['lan', 'reviewer'], ['minh', 'reviewer'], ['quantri', 'admin']] });
+
+let page; let admin;
 
 test.before(async () => {
-  survey = MakeSurvey({ sheets: 12, seed: 6 });
-  AddUser(survey.db, 'lan', 'reviewer');
-  AddUser(survey.db, 'quantri', 'admin');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-  page = await NewPage(browser);
-  admin = new Api(server.url);
+  await env.ready;
+  page = await NewPage(env.browser);
+  admin = new Api(env.server.url);
   await admin.Login('quantri');
-  await LoginWithKeyboard(page, server.url, 'lan');
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
 });
 
 const Tiles = () => page.evaluate(() => [...document.querySelectorAll('#group-grid li.tile')].map((li) => ({
@@ -115,10 +107,11 @@ test('spot check: accepted readings show crops cut from the original', async () 
   const tiles = await Tiles();
   assert.ok(tiles.every((t) => t.img > 10), 'every crop was cut from its stored original');
   await Shot(page, 'group-spot-check');
+  // (read before Enter: a question with nothing left moves on to the next by itself)
+  const field = await page.$eval('#group-field', (s) => s.value.split('|')[2]);
   await page.click('#group-confirm');
   await page.waitForFunction(() => /\d/.test(document.getElementById('group-status').textContent)
     && !document.getElementById('group-confirm').disabled);
-  const field = await page.$eval('#group-field', (s) => s.value.split('|')[2]);
   for (const t of tiles) {
     const rows = (await History(t.serial, field)).filter((r) => r.screen === 'group');
     assert.equal(rows.length, 1, `sheet ${t.serial}: the spot check is audited`);
@@ -153,4 +146,82 @@ test('sheet view: any field corrected with the mouse is stored and audited', asy
   assert.equal(rows[0].screen, 'sheet');
   assert.equal(rows[0].who, 'lan');
   assert.deepEqual(page.errors, []);
+});
+
+// Issue 16 (leases): two reviewers on one question get disjoint screens (a screen leases its
+// open items); leaving the group screen gives them back, and the other reviewer gets them.
+test('group leases: two reviewers on one question get disjoint screens; leaving frees them', async () => {
+  const fields = (await admin.Get('/api/group/fields')).json.fields;
+  const f = fields.filter((x) => x.open >= 2).sort((a, b) => b.open - a.open)[0];
+  assert.ok(f, 'a question with open items left');
+  const key = `${f.template}|${f.version}|${f.field}`;
+  const Shown = (p) => p.$$eval('#group-grid li.tile', (lis) => lis.map((li) => Number(li.dataset.reading)));
+  const Settled = (p, n) => p.waitForFunction(([field, count]) => {
+    const g = document.getElementById('group');
+    const tiles = [...document.querySelectorAll('#group-grid li.tile')];
+    return g.dataset.field === field && tiles.length === count
+      && tiles.every((li) => { const i = li.querySelector('img'); return i.complete && i.naturalWidth > 0; });
+  }, [f.field, n], { timeout: 15000 });
+
+  const lan = await NewPage(env.browser);
+  await LoginWithKeyboard(lan, env.server.url, 'lan');
+  await lan.click('#view-group');
+  await lan.waitForSelector('#group-field option', { state: 'attached' });
+  await lan.selectOption('#group-field', key);
+  const first = Math.min(f.open, 48);
+  await Settled(lan, first);
+  const lanShown = await Shown(lan);
+
+  const minh = await NewPage(env.browser);
+  await LoginWithKeyboard(minh, env.server.url, 'minh');
+  await minh.click('#view-group');
+  await minh.waitForSelector('#group-field option', { state: 'attached' });
+  await minh.selectOption('#group-field', key);
+  await Settled(minh, Math.min(f.open - first, 48));
+  const minhShown = await Shown(minh);
+  assert.deepEqual(minhShown.filter((id) => lanShown.includes(id)), [], 'no crop on both screens');
+  await Shot(minh, 'group-second-reviewer');
+
+  // lan goes to the one-item screen: her group leases go back (one release call).
+  const released = lan.waitForResponse((r) => r.url().endsWith('/api/group/release'));
+  await lan.click('#view-review');
+  assert.equal((await released).status(), 204);
+  // minh asks for the question again: lan's crops are his now.
+  await minh.click('#group-mode-accepted');
+  await minh.click('#group-mode-open');
+  await Settled(minh, Math.min(f.open, 48));
+  const now = await Shown(minh);
+  for (const id of lanShown) assert.ok(now.includes(id), `reading ${id} came back to the queue`);
+  assert.deepEqual([...lan.errors, ...minh.errors], []);
+});
+
+// The header holds on one line at 1366×768 in Vietnamese, counters included (each label one
+// line high, the bar no taller than its buttons).
+test('the header is one line at 1366x768 in Vietnamese and in English', async () => {
+  await page.click('#view-review');
+  await page.waitForSelector('#counts:not([hidden])');
+  for (const lang of ['vi', 'en']) {
+    if (lang === 'en') await page.click('#btn-lang');
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    const m = await page.evaluate(() => {
+      const bar = document.querySelector('header.bar');
+      const lines = (el) => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight || '16'));
+      return {
+        bar: bar.getBoundingClientRect().height,
+        wrapped: [...bar.querySelectorAll('.counts dt, .counts dd, button, .who, .brand')]
+          .filter((el) => el.offsetParent !== null && el.getClientRects().length > 1).map((el) => el.id || el.textContent),
+        tall: [...bar.querySelectorAll('.counts dt')].filter((el) => lines(el) > 1).map((el) => el.textContent),
+        clipped: [...bar.querySelectorAll('.counts dt, .counts dd, button, .brand')]
+          .filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent),
+        overflow: bar.scrollWidth > bar.clientWidth,
+      };
+    });
+    assert.deepEqual(m.wrapped, [], `${lang}: nothing in the header wraps`);
+    assert.deepEqual(m.tall, [], `${lang}: each counter's label is one line`);
+    assert.deepEqual(m.clipped, [], `${lang}: no counter or button is cut short`);
+    assert.ok(m.bar <= 60, `${lang}: the header is one line (${m.bar} px)`);
+    assert.ok(!m.overflow, `${lang}: nothing overflows the header`);
+    await Shot(page, `header-${lang}`);
+  }
+  await page.click('#btn-lang');  // back to Vietnamese
 });

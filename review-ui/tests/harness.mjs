@@ -8,6 +8,7 @@
 // PHIEU names the phieu binary (ctest passes the one it built); default: build/app/phieu.
 
 import { spawn, spawnSync } from 'node:child_process';
+import test from 'node:test';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -112,6 +113,38 @@ export async function StartServer(db) {
       child.kill('SIGTERM');
     }),
   };
+}
+
+/// The before/after every browser test file needs: a survey of `sheets` simulated sheets
+/// (`seed`), the logins `users` ([[name, role], ...], password kPassword), a `phieu serve` on it
+/// and chromium; all of it stopped and removed after the file's tests. Returns an object whose
+/// `survey` ({dir, db}), `server` ({url, stop, log}) and `browser` are set once `env.ready` has
+/// resolved: tests may use them directly; a file's own test.before must `await env.ready` first
+/// (node 20 starts top-level before hooks as they are declared, not one after another).
+export function UseSurvey({ sheets = 10, seed = 1, users = [] } = {}) {
+  const env = { survey: null, server: null, browser: null, ready: null };
+  let done;
+  let failed;
+  env.ready = new Promise((resolve, reject) => { done = resolve; failed = reject; });
+  env.ready.catch(() => { /* reported by the hook below */ });
+  test.before(async () => {
+    try {
+      env.survey = MakeSurvey({ sheets, seed });
+      for (const [name, role] of users) AddUser(env.survey.db, name, role);
+      env.server = await StartServer(env.survey.db);
+      env.browser = await LaunchBrowser();
+      done(env);
+    } catch (e) {
+      failed(e);
+      throw e;
+    }
+  });
+  test.after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.server) await env.server.stop();
+    if (env.survey) RemoveSurvey(env.survey);
+  });
+  return env;
 }
 
 export async function LaunchBrowser() {

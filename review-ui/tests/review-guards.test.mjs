@@ -8,26 +8,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, WaitForItem,
-  ShownItem, Shot, Api, RemoveSurvey,
+  UseSurvey, NewPage, LoginWithKeyboard, WaitForItem, ShownItem, Shot, Api,
 } from './harness.mjs';
 
-let survey; let server; let browser;
-
-test.before(async () => {
-  survey = MakeSurvey({ sheets: 10, seed: 11 });
-  AddUser(survey.db, 'lan', 'reviewer');
-  AddUser(survey.db, 'minh', 'reviewer');
-  AddUser(survey.db, 'thu', 'clerk');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
-});
+const env = UseSurvey({ sheets: 10, seed: 11, users: [['lan', 'reviewer'], ['minh', 'reviewer'], ['thu', 'clerk']] });
 
 /// fetch() from inside the page (the browser's own cookie, Origin and CSRF handling).
 function PageFetch(page, method, route, { body, csrf = true } = {}) {
@@ -52,8 +36,8 @@ async function DecideBlank(page) {
 }
 
 test('an anonymous client gets 401 and the login form', async () => {
-  const page = await NewPage(browser);
-  await page.goto(`${server.url}/`);
+  const page = await NewPage(env.browser);
+  await page.goto(`${env.server.url}/`);
   await page.waitForSelector('body[data-ready="true"]');
   assert.ok(await page.isVisible('#login-form'));
   assert.equal(await page.textContent('#login-heading'), 'Đăng nhập');
@@ -73,8 +57,8 @@ test('an anonymous client gets 401 and the login form', async () => {
 });
 
 test('a clerk gets 403 on review calls and the screen says why', async () => {
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   await page.waitForFunction(() => document.getElementById('status').textContent !== '');
   assert.equal(await page.textContent('#status'), 'Tài khoản này không có quyền duyệt phiếu.');
   assert.ok(await page.isHidden('#item'));
@@ -87,8 +71,8 @@ test('a clerk gets 403 on review calls and the screen says why', async () => {
 });
 
 test('a decision without the CSRF header gets 403 and changes nothing', async () => {
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'lan');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
   const id = await WaitForItem(page);
   const shown = await ShownItem(page);
   const refused = await PageFetch(page, 'POST', `/api/review/items/${id}/decision`,
@@ -99,7 +83,7 @@ test('a decision without the CSRF header gets 403 and changes nothing', async ()
   assert.equal(item.status, 'open');
   assert.equal(String(item.version), shown.version);
   // From a foreign origin, even with the token: 403.
-  const api = new Api(server.url);
+  const api = new Api(env.server.url);
   await api.Login('lan');
   const foreign = await api.Post(`/api/review/items/${id}/release`, {}, { headers: { Origin: 'http://evil.example' } });
   assert.equal(foreign.status, 403);
@@ -107,12 +91,12 @@ test('a decision without the CSRF header gets 403 and changes nothing', async ()
 });
 
 test('a stale decision gets 409: the screen says what happened and reloads the item', async () => {
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'lan');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
   const id = await WaitForItem(page);
   const shown = await ShownItem(page);
   // The same reviewer, in another window, decides it first.
-  const other = new Api(server.url);
+  const other = new Api(env.server.url);
   await other.Login('lan');
   const first = await other.Post(`/api/review/items/${id}/decision`, { value: null, version: Number(shown.version) });
   assert.equal(first.status, 200);
@@ -134,7 +118,7 @@ test('a stale decision gets 409: the screen says what happened and reloads the i
   const next = await WaitForItem(page, id);
   assert.notEqual(next, id);
   // A decision on an item leased to someone else: 409 "leased".
-  const minh = new Api(server.url);
+  const minh = new Api(env.server.url);
   await minh.Login('minh');
   const held = await ShownItem(page);
   const leased = await minh.Post(`/api/review/items/${next}/decision`, { value: null, version: Number(held.version) });
@@ -145,8 +129,8 @@ test('a stale decision gets 409: the screen says what happened and reloads the i
 });
 
 test('undo reopens the last decision and a new decision replaces it', async () => {
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'lan');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
   const id = await WaitForItem(page);
   await DecideBlank(page);
   const next = await WaitForItem(page, id);
@@ -154,7 +138,7 @@ test('undo reopens the last decision and a new decision replaces it', async () =
   await page.keyboard.press('u');
   await WaitForItem(page, next);
   assert.equal((await ShownItem(page)).id, id);
-  const api = new Api(server.url);
+  const api = new Api(env.server.url);
   await api.Login('lan');
   const item = (await api.Get(`/api/review/items/${id}`)).json;
   assert.equal(item.status, 'open');
@@ -167,9 +151,9 @@ test('undo reopens the last decision and a new decision replaces it', async () =
 });
 
 test('looking back (K) and deciding again records a correction and returns to the queue', async () => {
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'lan');
-  const api = new Api(server.url);
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'lan');
+  const api = new Api(env.server.url);
   await api.Login('lan');
   let id = await WaitForItem(page);
   let shown = await ShownItem(page);
@@ -202,11 +186,11 @@ test('looking back (K) and deciding again records a correction and returns to th
 });
 
 test('two reviewers at once get disjoint items and clear the queue together', async () => {
-  const lan = await NewPage(browser);
-  const minh = await NewPage(browser);
-  await LoginWithKeyboard(lan, server.url, 'lan');
-  await LoginWithKeyboard(minh, server.url, 'minh');
-  const api = new Api(server.url);
+  const lan = await NewPage(env.browser);
+  const minh = await NewPage(env.browser);
+  await LoginWithKeyboard(lan, env.server.url, 'lan');
+  await LoginWithKeyboard(minh, env.server.url, 'minh');
+  const api = new Api(env.server.url);
   await api.Login('lan');
   async function Clear(page) {
     const seen = [];

@@ -163,6 +163,7 @@ class SqliteStore final : public Store {
       core::Serial serial, const std::string& user) override;
   core::Result<RecheckResult> SubmitRecheck(const RecheckEntry& entry) override;
   core::Status ReleaseRecheckLease(core::Serial serial, const std::string& user) override;
+  core::Result<bool> IsBlindTo(core::Serial serial, const std::string& user) override;
   core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(bool disagreements_only) override;
   core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
                                             const FieldValue& value, const Actor& by) override;
@@ -177,11 +178,16 @@ class SqliteStore final : public Store {
 
   // group_queries.cpp
   core::Result<std::vector<FieldReadingView>> ListFieldReadings(const FieldReadingQuery& query) override;
+  core::Result<std::vector<FieldReadingView>> LeaseFieldReadings(const FieldReadingQuery& query,
+                                                                 int lease_seconds) override;
+  core::Status ReleaseLeases(const std::vector<std::int64_t>& item_ids, const std::string& user) override;
   core::Result<std::vector<GroupFieldCount>> ListGroupFields() override;
   core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) override;
   core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) override;
 
  private:
+  /// ListFieldReadings' query, inside the caller's Guard (and transaction, if any).
+  std::vector<FieldReadingView> FieldReadingsIn(const FieldReadingQuery& q);
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
   template <class F>
   auto Guard(F&& f) -> decltype(f()) {

@@ -242,6 +242,16 @@ TEST_F(CliTest, RequiredQuestionsLeftBlankAreRecordedAndCounted) {
   CmdResult st = Phieu("status --db " + db);
   EXPECT_NE(st.out.find("left blank        " + std::to_string(recorded) + " required"), std::string::npos) << st.out;
   EXPECT_EQ(Phieu("status --db " + strict_db).out.find("left blank"), std::string::npos);
+  // `review list` gives the reasons in the screen's Vietnamese by default, English on request.
+  CmdResult vi = Phieu("review list --db " + strict_db + " --limit 100000");
+  ASSERT_EQ(vi.code, 0) << vi.out;
+  EXPECT_NE(vi.out.find("mục chờ duyệt"), std::string::npos) << vi.out;
+  EXPECT_NE(vi.out.find("câu bắt buộc chưa được trả lời"), std::string::npos) << vi.out;
+  EXPECT_EQ(vi.out.find("required question unanswered"), std::string::npos) << vi.out;
+  CmdResult en = Phieu("review list --db " + strict_db + " --limit 100000 --lang en");
+  ASSERT_EQ(en.code, 0) << en.out;
+  EXPECT_NE(en.out.find("required question unanswered"), std::string::npos) << en.out;
+  EXPECT_NE(Phieu("review list --db " + strict_db + " --lang fr").code, 0);
 }
 
 // Dust on a sheet-fed scanner's glass draws a line down every page at the same columns; the

@@ -3,6 +3,12 @@
 // ReasonText: the English wording of every reason code (docs/review-reasons.md).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "recognition/reason_text_vi.h"
 #include "recognition/recognition.h"
 
 namespace phieu::recognition::testing {
@@ -51,6 +57,41 @@ TEST(ReasonText, DigitsAndHandwriting) {
   EXPECT_EQ(ReasonText(ReviewReason{"handwriting_check_draft", {}}), "handwriting: check the draft transcription");
   EXPECT_EQ(ReasonText(ReviewReason{"legacy", {{"text", "old words"}}}), "old words");
   EXPECT_EQ(ReasonText(ReviewReason{"some_future_code", {}}), "some_future_code");
+}
+
+// The terminal's Vietnamese (`phieu review list`) is the review screen's: every code of
+// review-ui/assets/i18n.js kReasons has the same Vietnamese template here, and no other.
+TEST(ReasonTextVi, IsTheReviewScreensCatalogue) {
+  std::ifstream in(std::string(PHIEU_SOURCE_DIR) + "/review-ui/assets/i18n.js");
+  ASSERT_TRUE(in) << "review-ui/assets/i18n.js";
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string js = buf.str();
+  const auto begin = js.find("const kReasons = {");
+  ASSERT_NE(begin, std::string::npos);
+  const std::string block = js.substr(begin, js.find("\n};", begin) - begin);
+  std::map<std::string, std::string> screen;
+  const std::regex entry(R"re((\w+):\s*\[\s*'([^']*)')re");
+  for (auto it = std::sregex_iterator(block.begin(), block.end(), entry); it != std::sregex_iterator(); ++it)
+    screen[(*it)[1]] = (*it)[2];
+  ASSERT_GT(screen.size(), 25u);
+  std::map<std::string, std::string> terminal;
+  for (const auto& [code, text] : VietnameseReasonTemplates()) terminal[code] = text;
+  EXPECT_EQ(terminal, screen);
+  EXPECT_NE(block.find("digits_unclear: null"), std::string::npos) << "worded in code on both sides";
+}
+
+TEST(ReasonTextVi, FillsParametersAndFallsBackToEnglish) {
+  EXPECT_EQ(ReasonTextVi(ReviewReason{"faint_mark", {{"box", "3"}}}), "ô 3: dấu mờ");
+  EXPECT_EQ(ReasonTextVi(ReviewReason{"over_max", {{"count", "4"}, {"max", "3"}}}),
+            "đánh dấu 4 ô, chỉ được chọn tối đa 3");
+  EXPECT_EQ(ReasonTextVi(ReviewReason{"digits_unclear", {{"count", "2"}, {"over_border", "0"}}}), "2 chữ số không rõ");
+  EXPECT_EQ(ReasonTextVi(ReviewReason{"digits_unclear", {{"count", "2"}, {"over_border", "1"}}}),
+            "2 chữ số không rõ (1 viết đè lên viền ô)");
+  EXPECT_EQ(ReasonTextVi(std::vector<ReviewReason>{{"label_marked", {{"option", "2"}}}, {"required_blank", {}}}),
+            "phương án 2: có nét bút ở nhãn, ô để trống; câu bắt buộc chưa được trả lời");
+  // A remark the screen has no words for: the English text rather than nothing.
+  EXPECT_EQ(ReasonTextVi(ReviewReason{"dash", {}}), ReasonText(ReviewReason{"dash", {}}));
 }
 
 }  // namespace

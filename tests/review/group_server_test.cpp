@@ -209,5 +209,87 @@ TEST_F(GroupServerTest, SheetViewCorrectsAnyFieldWithAnAuditRow) {
   EXPECT_EQ(Post(lan, "/api/sheets/" + serial + "/fields/no_such_field/decision", {{"value", other}})->status, 404);
 }
 
+// Issue 16 (leases): a group screen leases the open items it shows, as the one-item screen
+// leases its item, so two reviewers on the same question get disjoint screens; the one-item
+// screen does not hand them out either; a release (leaving the screen) frees them.
+TEST_F(GroupServerTest, TwoReviewersOnOneQuestionGetDisjointScreens) {
+  Login lan = LogIn("lan");
+  Login minh = LogIn("minh");
+  Json f = BusiestField(lan, "open");
+  const int open = f["open"].get<int>();
+  ASSERT_GT(open, 1) << f.dump();
+  Json a = Json::parse(Get(lan, ReadingsPath(f, "open"))->body)["readings"];
+  ASSERT_EQ(static_cast<int>(a.size()), std::min(open, kGroupScreen));
+  std::set<long long> lan_items;
+  for (const auto& x : a) {
+    EXPECT_EQ(x["item"]["lease_owner"], "lan");
+    lan_items.insert(x["item"]["id"].get<long long>());
+  }
+  // The same question for minh: only what lan's screen does not hold.
+  Json b = Json::parse(Get(minh, ReadingsPath(f, "open"))->body)["readings"];
+  EXPECT_EQ(static_cast<int>(b.size()), std::min(open - static_cast<int>(a.size()), kGroupScreen));
+  for (const auto& x : b) EXPECT_EQ(lan_items.count(x["item"]["id"].get<long long>()), 0u) << x.dump();
+  // lan's screen again (a reload): the same items, still hers.
+  Json again = Json::parse(Get(lan, ReadingsPath(f, "open"))->body)["readings"];
+  EXPECT_EQ(again.size(), a.size());
+  // The one-item screen gives minh none of them either.
+  for (;;) {
+    auto n = Get(minh, "/api/review/next");
+    if (n->status == 204) break;
+    ASSERT_EQ(n->status, 200) << n->body;
+    const Json item = Json::parse(n->body);
+    EXPECT_EQ(lan_items.count(item["id"].get<long long>()), 0u) << "item " << item["id"] << " is on lan's group screen";
+    // minh decides it (so that the loop moves on).
+    Json value = item["kind"] == "multi" ? Json::array() : Json(nullptr);
+    ASSERT_EQ(Post(minh, "/api/review/items/" + std::to_string(item["id"].get<long long>()) + "/decision",
+                   {{"value", value}, {"version", item["version"]}})->status, 200);
+  }
+  // minh cannot confirm what lan's screen holds.
+  Json entry = {{"reading_id", a[0]["reading_id"]}, {"illegible", true}, {"version", a[0]["item"]["version"]}};
+  auto refused = Post(minh, "/api/group/confirm", {{"entries", Json::array({entry})}});
+  ASSERT_EQ(refused->status, 200) << refused->body;
+  EXPECT_EQ(Json::parse(refused->body)["results"][0]["status"], "leased");
+  // lan leaves the screen: her items are free, minh's screen now shows them.
+  Json ids = Json::array();
+  for (long long id : lan_items) ids.push_back(id);
+  EXPECT_EQ(Post(lan, "/api/group/release", {{"items", ids}}, /*csrf=*/false)->status, 403);
+  EXPECT_EQ(Post(lan, "/api/group/release", {{"items", "all"}})->status, 400);
+  Json many = Json::array();
+  for (int i = 1; i <= 3 * kGroupScreen + 1; ++i) many.push_back(1000000 + i);
+  EXPECT_EQ(Post(lan, "/api/group/release", {{"items", many}})->status, 400) << "at most three screens";
+  many.erase(many.end() - 1);
+  EXPECT_EQ(Post(lan, "/api/group/release", {{"items", many}})->status, 204);
+  ASSERT_EQ(Post(lan, "/api/group/release", {{"items", ids}})->status, 204);
+  Json c = Json::parse(Get(minh, ReadingsPath(f, "open"))->body)["readings"];
+  std::set<long long> minh_items;
+  for (const auto& x : c) minh_items.insert(x["item"]["id"].get<long long>());
+  for (long long id : lan_items) EXPECT_EQ(minh_items.count(id), 1u) << id;
+}
+
+// Issue 16: a lease ends by itself, so a screen someone walked away from comes back.
+TEST_F(GroupServerTest, AGroupLeaseExpires) {
+  Login lan = LogIn("lan");
+  Json f = BusiestField(lan, "open");
+  Json a = Json::parse(Get(lan, ReadingsPath(f, "open"))->body)["readings"];
+  ASSERT_FALSE(a.empty());
+  auto s = store::Store::Open(db_, false);
+  ASSERT_TRUE(s.ok());
+  store::FieldReadingQuery q;
+  q.template_id = f["template"];
+  q.version = f["version"];
+  q.field_id = f["field"];
+  q.mode = store::FieldReadingQuery::Mode::kOpen;
+  q.user = "minh";
+  auto none = (*s)->LeaseFieldReadings(q, 60);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->size() + a.size(), static_cast<std::size_t>(f["open"].get<int>()));
+  // lan's leases, made to have run out.
+  auto expired = (*s)->LeaseFieldReadings([&] { auto l = q; l.user = "lan"; return l; }(), -1);
+  ASSERT_TRUE(expired.ok());
+  auto all = (*s)->LeaseFieldReadings(q, 60);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), static_cast<std::size_t>(std::min(f["open"].get<int>(), kGroupScreen)));
+}
+
 }  // namespace
 }  // namespace phieu::review::testing

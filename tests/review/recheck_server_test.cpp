@@ -103,6 +103,74 @@ TEST_F(RecheckServerTest, BlindEntryNeverShowsTheFirstValues) {
   EXPECT_EQ(keys2, keys);
 }
 
+// Issue 16: a reviewer who may still enter a drawn sheet blind gets none of its values from any
+// route (the sheet, its layout, its readings, an item, a field's history, the group screens, a
+// correction); its first reviewer still does, and the entrant does once the entry is in.
+TEST_F(RecheckServerTest, ABlindEntrantGetsNoValueOfTheSheetFromAnyRoute) {
+  auto drawn = LanDecidesThenDrawAll();
+  ASSERT_FALSE(drawn.empty());
+  const core::Serial serial = drawn.front();
+  const std::string s = std::to_string(serial);
+  const Login minh = LogIn("minh");
+  const Login lan = LogIn("lan");
+  // A field of the sheet and a (resolved) item of it, found as lan, who decided them.
+  const Json fields = Json::parse(Get(lan, "/api/sheets/" + s + "/fields")->body)["fields"];
+  ASSERT_FALSE(fields.empty());
+  // A field the machine accepted (no item, no decision): on the spot-check screen.
+  std::string field;
+  Json reading;
+  long long item = 0;
+  for (const auto& f : fields) {
+    if (!f["item"].is_null()) item = f["item"]["id"].get<long long>();
+    if (field.empty() && f["item"].is_null() && f["decided"].is_null()) field = f["field"], reading = f;
+  }
+  ASSERT_FALSE(field.empty());
+  std::vector<std::string> paths = {"/api/sheets/" + s, "/api/sheets/" + s + "/layout",
+                                    "/api/sheets/" + s + "/fields", "/api/fields/" + s + "/" + field + "/history"};
+  if (item) paths.push_back("/api/review/items/" + std::to_string(item));
+  for (const auto& p : paths) {
+    auto r = Get(minh, p);
+    EXPECT_EQ(r->status, 403) << p << ": " << r->body;
+    EXPECT_EQ(Json::parse(r->body)["code"], "blind") << p;
+    EXPECT_EQ(r->body.find("\"value\""), std::string::npos) << p;
+    EXPECT_EQ(Get(lan, p)->status, 200) << p << " (the first reviewer)";
+  }
+  auto fix = Post(minh, "/api/sheets/" + s + "/fields/" + field + "/decision", {{"value", nullptr}});
+  EXPECT_EQ(fix->status, 403) << fix->body;
+  // The group screens leave the sheet out for minh, not for lan: a spot-check screen that
+  // shows lan the sheet shows minh the others only.
+  const Json groups = Json::parse(Get(lan, "/api/group/fields")->body)["fields"];
+  bool compared = false;
+  for (const auto& g : groups) {
+    if (g["accepted"].get<int>() == 0) continue;
+    const std::string path = "/api/group/readings?template=" + g["template"].get<std::string>() + "&version=" +
+                             std::to_string(g["version"].get<int>()) + "&field=" + g["field"].get<std::string>() +
+                             "&mode=accepted";
+    const Json to_lan = Json::parse(Get(lan, path)->body)["readings"];
+    if (std::none_of(to_lan.begin(), to_lan.end(), [&](const Json& x) { return x["serial"] == serial; })) continue;
+    // minh sees lan's readings less those of every drawn sheet (all waiting for his entry).
+    std::vector<long long> expected, got;
+    for (const auto& x : to_lan)
+      if (std::find(drawn.begin(), drawn.end(), x["serial"].get<long long>()) == drawn.end())
+        expected.push_back(x["serial"].get<long long>());
+    for (const auto& x : Json::parse(Get(minh, path)->body)["readings"]) got.push_back(x["serial"].get<long long>());
+    EXPECT_EQ(got, expected) << path;
+    compared = true;
+    break;
+  }
+  EXPECT_TRUE(compared) << "no spot-check screen shows lan sheet " << serial;
+  // A confirmation naming one of its readings is refused for that entry.
+  auto confirm = Post(minh, "/api/group/confirm",
+                      {{"entries", Json::array({{{"reading_id", reading["reading_id"]}, {"value", reading["machine"]}}})}});
+  ASSERT_EQ(confirm->status, 200) << confirm->body;
+  EXPECT_EQ(Json::parse(confirm->body)["results"][0]["status"], "not_found");
+  // Once minh's entry is in, the sheet is his to see like any other.
+  const Json sheet = Json::parse(Get(minh, "/api/recheck/sheets/" + s)->body);
+  auto entry = Post(minh, "/api/recheck/sheets/" + s + "/entry", {{"version", sheet["version"]}, {"values", Values(sheet)}});
+  ASSERT_EQ(entry->status, 200) << entry->body;
+  for (const auto& p : paths) EXPECT_EQ(Get(minh, p)->status, 200) << p;
+}
+
 TEST_F(RecheckServerTest, FirstReviewerGetsNothingAnd403) {
   auto drawn = LanDecidesThenDrawAll();
   ASSERT_FALSE(drawn.empty());
