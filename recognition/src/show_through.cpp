@@ -148,9 +148,18 @@ bool DiscountShowThrough(BoxPatch& patch, const core::RectMm& box_mm, const Back
   // Whole components of what remains, when they lie under the back side, stay under what it
   // can reach and are soft (the paper diffused them): the back's fills and marker strokes.
   cv::Mat remains = (dark >= limits.faint_gray) & (lift == 0), labels;
+  // Cut along the printed square so that a copy lying in the box is a component of its own.
+  const int band = std::max(2, patch.inset_px / 2);
+  for (const cv::Rect& side : {cv::Rect(patch.x - band, patch.y - band, patch.w_px + 2 * band + 1, 2 * band + 1),
+                               cv::Rect(patch.x - band, patch.y + patch.h_px - band, patch.w_px + 2 * band + 1, 2 * band + 1),
+                               cv::Rect(patch.x - band, patch.y - band, 2 * band + 1, patch.h_px + 2 * band + 1),
+                               cv::Rect(patch.x + patch.w_px - band, patch.y - band, 2 * band + 1, patch.h_px + 2 * band + 1)}) {
+    const cv::Rect r = side & cv::Rect(0, 0, remains.cols, remains.rows);
+    if (r.width > 0 && r.height > 0) remains(r).setTo(0);
+  }
   const int n = cv::connectedComponents(remains, labels, 8, CV_32S);
   if (n > 1) {
-    std::vector<int> area(n, 0), under(n, 0);
+    std::vector<int> area(n, 0), under(n, 0), core_area(n, 0);
     std::vector<float> peak(n, 0.0f), grad(n, 0.0f);
     const int w = dark.cols, h = dark.rows;
     for (int v = 0; v < h; ++v) {
@@ -162,14 +171,26 @@ bool DiscountShowThrough(BoxPatch& patch, const core::RectMm& box_mm, const Back
         ++area[k];
         under[k] += mask.at<uchar>(v, u) != 0;
         peak[k] = std::max(peak[k], d[u]);
-        // As InkBlob::sharpness: 2 px central differences, summed over both axes.
+      }
+    }
+    // Sharpness of each component's core (its pixels above halfway from the faint level to its
+    // peak), as InkBlob::sharpness: 2 px central differences over both axes, over the peak. A
+    // light pencil stroke lying in a copy of the back's fill is the core of their component,
+    // and sharp; a copy alone is soft all through.
+    for (int v = 0; v < h; ++v) {
+      const int* lab = labels.ptr<int>(v);
+      const float* d = dark.ptr<float>(v);
+      for (int u = 0; u < w; ++u) {
+        const int k = lab[u];
+        if (k == 0 || d[u] < 0.5f * (limits.faint_gray + peak[k])) continue;
+        ++core_area[k];
         grad[k] += std::abs(d[std::min(u + 1, w - 1)] - d[std::max(u - 1, 0)]) +
                    std::abs(dark.at<float>(std::min(v + 1, h - 1), u) - dark.at<float>(std::max(v - 1, 0), u));
       }
     }
     std::vector<char> ghost(n, 0);
     for (int k = 1; k < n; ++k) {
-      const float sharpness = peak[k] > 0 ? grad[k] / static_cast<float>(area[k]) / peak[k] : 0.0f;
+      const float sharpness = peak[k] > 0 && core_area[k] > 0 ? grad[k] / static_cast<float>(core_area[k]) / peak[k] : 0.0f;
       ghost[k] = under[k] >= kGhostUnderShare * static_cast<float>(area[k]) && peak[k] < limits.soft_gray &&
                  sharpness < kGhostSharpness;
     }
