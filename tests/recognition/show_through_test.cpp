@@ -4,7 +4,7 @@
 // marks show through the paper, mirrored and diffused (drawn here by the test's own model,
 // SyntheticPage::ShowThrough, not the simulator's). Where its boxes, text and grid land on this
 // page comes from the layout; none of it is a mark of this page. Each case at 300 dpi, 200 dpi,
-// bilevel and skewed, at 8% and 15% of the back's darkness.
+// 150 dpi, bilevel and skewed, at 8% and 15% of the back's darkness.
 #include <string>
 #include <vector>
 
@@ -172,6 +172,7 @@ TEST_P(ShowThroughTest, APageWithoutShowThroughKeepsItsFaintMarksUnderTheBacksRe
 
 INSTANTIATE_TEST_SUITE_P(Scans, ShowThroughTest,
                          ::testing::Values(Scanning{"300dpi"}, Scanning{"200dpi", 0.667, 0.0, 0.9, 4.0, 75},
+                                           Scanning{"150dpi", 0.5, 0.0, 1.0, 5.0, 70},
                                            Scanning{"bilevel", 1.0, -0.6, 0.8, 4.0, 0, true},
                                            Scanning{"skewed", 1.0, 2.5, 1.0, 7.0, 60}),
                          [](const auto& info) { return info.param.name; });
