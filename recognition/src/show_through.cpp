@@ -24,9 +24,11 @@ constexpr double kWritingReachMm = 1.2;
 /// A component is the back side's when this share of it lies under the back's mirrored print
 /// or marks...
 constexpr float kGhostUnderShare = 0.7f;
-/// ...and its flanks are soft: InkBlob::sharpness (mean 2 px gradient over its peak) stays
-/// under this. Paper diffuses the back's ink over 0.3-0.6 mm: its copies measure ~0.2-0.4;
-/// a pencil or pen stroke of this side, however light, 0.6 and up at 300 dpi.
+/// ...and its core's flanks are soft: the sharpness of its pixels above halfway to its peak
+/// (as InkBlob::sharpness: mean 2 px gradient over the peak) stays under this. Paper diffuses
+/// the back's ink over 0.3-0.6 mm; the copies' cores measured 0.2-0.5 on the bench stacks at
+/// 15%, pen and pencil strokes' 0.5-0.8. Not a clean cut on a grainy scan: a box this empties
+/// is checked once more for a stroke's ridge and flanks (read_page.cpp).
 constexpr float kGhostSharpness = 0.5f;
 
 core::RectMm Mirror(const core::RectMm& r, double width_mm) { return {width_mm - r.x - r.w, r.y, r.w, r.h}; }
