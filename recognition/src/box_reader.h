@@ -151,6 +151,9 @@ struct BoxDetail {
 
 struct PageBoxes {
   PageCalibration calibration;
+  /// How strongly the leaf's other side shows through, gray levels (show_through.h); 0 when it
+  /// was not measured (no box needed it, or the page has no other side).
+  float show_through = 0.0f;
   std::vector<BoxDetail> boxes;  ///< page fields in layout order, options in order.
 };
 

@@ -1,8 +1,9 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
-#include <map>
 #include <cmath>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "label_marks.h"
 #include "recognition/handwriting.h"
 #include "patch_warp.h"
+#include "show_through.h"
 #include "recognition/recognition.h"
 
 namespace phieu::recognition {
@@ -31,6 +33,46 @@ constexpr double kCropPadMm = 2.0;
 // Comb cells are read with this much paper around them (ReadDigits expects ~1 mm).
 constexpr double kDigitCellMarginMm = 1.0;
 constexpr double kTextAreaInsetMm = 1.0;
+
+/// Show-through (show_through.h). A page shows its back side when the darkest tenth of its
+/// boxes' paper under the back's mirrored print is this many gray levels darker than the rest
+/// of it (median over at least kShowThroughBoxes boxes). Measured on the bench stacks (seed 5):
+/// at most 0.33 on 120 pages without show-through, 1-5 on gray pages at 8% (0 on bilevel ones,
+/// whose threshold drops the faint copy).
+constexpr float kShowThroughSeen = 0.75f;
+constexpr size_t kShowThroughBoxes = 3;
+/// What of the back side is taken out of a box (ShowThroughLimits), as multiples of the page's
+/// level: every pixel up to twice it (its print's copy is ~1-2x the level at its darkest), and
+/// soft components up to ten times it (its fills and marker strokes; a stroke of this side,
+/// however light, is sharp and stays)...
+constexpr float kShowThroughFaint = 2.0f;
+constexpr float kShowThroughSoft = 10.0f;
+/// ...and never more than this share of the paper-to-print contrast: a light pencil stroke
+/// reaches ~0.12-0.25 of it.
+constexpr float kShowThroughCeilingMax = 0.2f;
+
+/// A box the back side's copy made look marked is read empty without doubt unless the ink taken
+/// out had a stroke's ridge (InkBlob::ridge at least this share of the page's `clear` level) and
+/// a stroke's flanks (InkBlob::sharpness at least kShowThroughSureSharpness). Bench stacks
+/// (seed 5): at 8% the copies of the back's text in a box reach a ridge of 0.048-0.055 (clear
+/// 0.12); at 15% their ridges reach 0.06-0.19 but their sharpness stays 0.11-0.40 (70 boxes),
+/// while light pencil ticks of the pressure model lying in a copy of the back's fill keep
+/// 0.47-0.87.
+constexpr float kShowThroughSureRidge = 0.5f;
+constexpr float kShowThroughSureSharpness = 0.42f;
+
+/// A deep copy of a patch, ready to be cleaned while the original stays as measured.
+BoxPatch CopyPatch(const BoxPatch& p) {
+  BoxPatch c = p;
+  c.gray = p.gray.clone();
+  c.smooth = p.smooth.data == p.gray.data ? c.gray : p.smooth.clone();
+  return c;
+}
+
+/// The paper level MeasureBox uses for a patch: its own median unless ink fills it.
+float PatchPaper(const BoxPatch& p, const PageCalibration& cal) {
+  return p.white < cal.white - 0.3f * (cal.white - cal.black) ? cal.white : p.white;
+}
 
 struct BoxRef {
   size_t field = 0;
@@ -355,6 +397,24 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
 
   PageBoxes out;
   out.calibration = cal;
+  // The leaf's other side (show_through.h): where the layout puts its print and marks,
+  // mirrored, and how strongly this page shows it, measured once a box needs it.
+  const BackSide back = MirrorBackSide(layout, page_no);
+  std::optional<float> level;
+  auto show_through_level = [&] {
+    if (!level) {
+      std::vector<float> seen;
+      for (const BoxRef& b : boxes) {
+        const float paper = PatchPaper(b.patch, cal);
+        if (paper - b.patch.inner_min > kShowThroughCeilingMax * contrast) continue;  // ink of this side
+        const core::RectMm& box_mm = layout.fields[b.field].options[b.option].box_mm;
+        if (auto g = GhostContrast(b.patch, box_mm, back, paper)) seen.push_back(*g);
+      }
+      level = seen.size() >= kShowThroughBoxes ? Median(seen) : 0.0f;
+      out.show_through = *level;
+    }
+    return *level;
+  };
   cv::Size2d page_mm(210.0, 297.0);
   if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
   for (const BoxRef& b : boxes) {
@@ -368,15 +428,14 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     d.dy = b.patch.y - b.patch.nominal_y;
     d.measurement = MeasureBox(b.patch, cal);
     d.decision = DecideBox(d.measurement, cal, b.located);
+    const core::RectMm& box_mm = layout.fields[b.field].options[b.option].box_mm;
+    BoxPatch clean;  // the patch with a crease or the back side taken out, once needed
     if (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty()) {
       // Something in the box: if it is a fold's crease or a streak running across the page,
       // take its darkness out and read the box again.
-      const core::RectMm& box_mm = layout.fields[b.field].options[b.option].box_mm;
       CrossingLine line;
       if (FindCrossingLine(b.patch, cal, scan_gray, mm_to_px, box_mm, page_mm, &line)) {
-        BoxPatch clean = b.patch;
-        clean.gray = b.patch.gray.clone();
-        clean.smooth = b.patch.smooth.data == b.patch.gray.data ? clean.gray : b.patch.smooth.clone();
+        clean = CopyPatch(b.patch);
         DiscountLine(clean, line);
         d.measurement = MeasureBox(clean, cal);
         d.decision = DecideBox(d.measurement, cal, b.located);
@@ -384,6 +443,32 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
         if (d.decision.state == BoxState::kEmpty && d.decision.confidence < 0.9f &&
             d.decision.doubt == "faint_ink")
           d.decision.doubt = "crease_through_box";
+      }
+    }
+    if (!back.empty() && (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty())) {
+      // Perhaps the other side of the leaf showing through: take out what of it lies in the
+      // patch, up to what this page's show-through can reach, and read the box again.
+      const float level = show_through_level();
+      if (level >= kShowThroughSeen) {
+        if (clean.gray.empty()) clean = CopyPatch(b.patch);
+        const float top = kShowThroughCeilingMax * contrast;
+        const ShowThroughLimits limits{std::min(kShowThroughFaint * level, top), std::min(kShowThroughSoft * level, top)};
+        if (DiscountShowThrough(clean, box_mm, back, PatchPaper(clean, cal), limits)) {
+          const BoxMeasurement seen = d.measurement;
+          const BoxDecision before = d.decision;
+          d.measurement = MeasureBox(clean, cal);
+          d.decision = DecideBox(d.measurement, cal, b.located);
+          d.decision.crossed = before.crossed;
+          // Emptied: sure only when what was taken out never had the ridge of a stroke. A light
+          // pencil tick keeps one however it merged with the copy around it; then a person looks.
+          const float ridge = kShowThroughSureRidge * cal.clear;
+          const bool stroke_like = (seen.mark_ridge >= ridge && seen.mark_sharpness >= kShowThroughSureSharpness) ||
+                                   (seen.stroke_ridge >= ridge && seen.stroke_sharpness >= kShowThroughSureSharpness);
+          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty && stroke_like) {
+            d.decision.confidence = std::min(d.decision.confidence, 0.6f);
+            d.decision.doubt = "faint_ink";
+          }
+        }
       }
     }
     out.boxes.push_back(std::move(d));

@@ -138,6 +138,31 @@ void SyntheticPage::Crease(core::PointMm a, core::PointMm b, double darkness, do
   }
 }
 
+void SyntheticPage::ShowThrough(const SyntheticPage& back, double strength, double blur_mm) {
+  cv::Mat dark;
+  back.raster_.convertTo(dark, CV_32F, -1.0, 255.0);  // ink darkness in gray levels
+  cv::flip(dark, dark, 1);
+  if (dark.size() != raster_.size()) cv::resize(dark, dark, raster_.size());
+  cv::GaussianBlur(dark, dark, cv::Size(0, 0), blur_mm * px_per_mm_);
+  for (int y = 0; y < raster_.rows; ++y) {
+    uchar* row = raster_.ptr<uchar>(y);
+    const float* d = dark.ptr<float>(y);
+    for (int x = 0; x < raster_.cols; ++x) row[x] = cv::saturate_cast<uchar>(row[x] - strength * d[x]);
+  }
+}
+
+void SyntheticPage::PrintTextLine(const core::RectMm& line_mm) {
+  const Pen glyph{0.45, 10};
+  const core::RectMm r = Printed(line_mm);
+  const double top = r.y + 0.1 * r.h, base = r.bottom() - 0.15 * r.h;
+  // Bold letters 1.5 mm apart: a stem, a diagonal and a bar, like a heading's sans-serif.
+  for (double x = r.x + 0.3; x + 1.2 <= r.right(); x += 1.5) {
+    Line({x, top}, {x, base}, glyph);
+    Line({x, (top + base) / 2}, {x + 1.0, base}, glyph);
+    Line({x, base}, {x + 1.0, base}, glyph);
+  }
+}
+
 void SyntheticPage::PrintBox(const core::RectMm& box_mm) {
   core::RectMm b = Printed(box_mm);
   Pen print{0.3, 15};

@@ -162,6 +162,14 @@ class SyntheticPage {
   /// one side, fading over `shadow_mm`. Darkens whatever is printed or drawn under it.
   void Crease(core::PointMm a, core::PointMm b, double darkness, double half_width_mm, double shadow = 0.0,
               double shadow_mm = 2.0);
+  /// The other side of the leaf showing through: `back`'s raster (what its printer and pen left)
+  /// mirrored left to right, diffused by a Gaussian of `blur_mm`, darkens this page by
+  /// `strength` of its darkness (0.08: 8% of the back's ink). Drawn the test's own way, not the
+  /// simulator's: the darkness is subtracted in gray levels, not multiplied.
+  void ShowThrough(const SyntheticPage& back, double strength, double blur_mm);
+  /// Glyph-like bold print over a text line `line_mm` (0.45 mm strokes, letters 1.5 mm apart).
+  void PrintTextLine(const core::RectMm& line_mm);
+
   /// Handwriting-like strokes in a rectangle (for digits/text areas).
   void Scribble(const core::RectMm& area_mm, const Pen& pen, std::mt19937& rng, int strokes);
 

@@ -2,8 +2,8 @@
 # Copyright 2026 The Phiếu Authors
 # SPDX-License-Identifier: Apache-2.0
 """Per-option-mark-type and per-damage breakdown, excluding nothing; prints review reasons too."""
-import json, collections, sqlite3, sys
-ROOT = '/tmp/probe'
+import json, collections, os, sqlite3, sys
+ROOT = os.environ.get('PROBE_DIR', '/tmp/probe')
 truth = json.load(open(ROOT + '/truth.json')); got = {int(r['serial']): r for r in json.load(open(ROOT + '/out.json'))}
 L = json.load(open(ROOT + '/layout.json')); F = {f['id']: f for f in L['fields']}
 db = sqlite3.connect(sys.argv[1] if len(sys.argv) > 1 else ROOT + '/s.db')

@@ -2,8 +2,8 @@
 # Copyright 2026 The Phiếu Authors
 # SPDX-License-Identifier: Apache-2.0
 """Compare phieu export JSON with truth.json; tables per mark type and per damage type."""
-import json, sys, collections
-ROOT = '/tmp/probe'
+import json, os, sys, collections
+ROOT = os.environ.get('PROBE_DIR', '/tmp/probe')
 truth = json.load(open(sys.argv[1] if len(sys.argv) > 1 else ROOT + '/truth.json'))
 out = json.load(open(sys.argv[2] if len(sys.argv) > 2 else ROOT + '/out.json'))
 L = json.load(open(ROOT + '/layout.json'))

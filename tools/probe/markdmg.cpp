@@ -221,6 +221,27 @@ static void Damage(cv::Mat& img, Ctx& c, const std::string& name, const std::vec
   } else { std::cerr << "unknown damage " << name << "\n"; std::exit(2); }
 }
 
+// Show-through: the other side of the leaf (its marked page, saved by SAVE before any damage)
+// seen through the paper. The probe's own model, unlike the simulator's Gaussian product: the
+// back mirrored, misregistered by (dx, dy) mm, spread by three box filters (~sigma mm) and
+// absorbed exponentially, exp(-k * darkness), in each channel.
+static void ShowThrough(cv::Mat& img, Ctx& c, double k, double sigma_mm, double dx_mm, double dy_mm,
+                        const std::string& back_path) {
+  cv::Mat back = cv::imread(back_path, cv::IMREAD_GRAYSCALE);
+  if (back.empty()) { std::cerr << "cannot read " << back_path << "\n"; std::exit(2); }
+  if (back.size() != img.size()) cv::resize(back, back, img.size(), 0, 0, cv::INTER_AREA);
+  cv::flip(back, back, 1);
+  cv::Mat dark; back.convertTo(dark, CV_32F, -1.0 / 255, 1.0);
+  cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, dx_mm * c.pxmm, 0, 1, dy_mm * c.pxmm);
+  cv::warpAffine(dark, dark, shift, dark.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+  // Three box filters of width w have the variance of a Gaussian with sigma = w / 2.
+  const int w = std::max(1, (int)std::lround(2 * sigma_mm * c.pxmm)) | 1;
+  for (int i = 0; i < 3; ++i) cv::blur(dark, dark, cv::Size(w, w));
+  for (int y = 0; y < img.rows; ++y) { auto* p = img.ptr<cv::Vec3b>(y); const float* d = dark.ptr<float>(y);
+    for (int x = 0; x < img.cols; ++x) { const double t = std::exp(-k * d[x]);
+      for (int ch = 0; ch < 3; ++ch) p[x][ch] = cv::saturate_cast<uchar>(p[x][ch] * t); } }
+}
+
 int main() {
   std::string line, out_path, fmt; int quality = 90;
   std::vector<cv::Mat> pages; cv::Mat img; Ctx c; int gray = 0; int dpi = 300;
@@ -246,8 +267,17 @@ int main() {
     } else if (op == "M") {
       std::string t; int r, g, b; double x, y, w, h; is >> t >> r >> g >> b >> x >> y >> w >> h;
       DrawMark(img, c, t, cv::Vec3b(b, g, r), x, y, w, h);
+    } else if (op == "SAVE") {
+      // The page as marked, before any damage: the other side's show-through reads it.
+      std::string path; is >> path; cv::imwrite(path, img);
     } else if (op == "D") {
-      std::string n; is >> n; std::vector<double> a; double v; while (is >> v) a.push_back(v);
+      std::string n; is >> n;
+      if (n == "showthrough") {
+        double k, sg, dx, dy; std::string path; is >> k >> sg >> dx >> dy >> path;
+        ShowThrough(img, c, k, sg, dx, dy, path);
+        continue;
+      }
+      std::vector<double> a; double v; while (is >> v) a.push_back(v);
       Damage(img, c, n, a);
     } else if (op == "ENDPAGE") {
       if (gray) cv::cvtColor(img, img, cv::COLOR_BGR2GRAY);

@@ -9,7 +9,7 @@ import json, random, subprocess, os, sys
 EXTREME = sys.argv[1:2] == ['--extreme']
 ARGS = sys.argv[2:] if EXTREME else sys.argv[1:]
 R = random.Random(7 if EXTREME else 20261122)
-ROOT = '/tmp/probe'; RAS = ROOT + '/ras'; OUT = ROOT + ('/scans_d' if EXTREME else '/scans')
+ROOT = os.environ.get('PROBE_DIR', '/tmp/probe'); RAS = ROOT + '/ras'; OUT = ROOT + ('/scans_d' if EXTREME else '/scans')
 TRUTH = ROOT + ('/truth_d.json' if EXTREME else '/truth.json')
 os.makedirs(RAS, exist_ok=True); os.makedirs(OUT, exist_ok=True)
 L = json.load(open(ROOT + '/layout.json'))
@@ -27,12 +27,12 @@ for mt in [] if EXTREME else ['x', 'fill', 'blob', 'check_corner', 'bigx', 'red'
     for i in range(4):
         sheets.append(dict(serial=serial, mark=mt, damage='none', dpi=300, gray=0 if mt in INKS else 1)); serial += 1
 for dm in [] if EXTREME else ['dpi150', 'dpi200', 'dpi400', 'rot', 'upside', 'keystone', 'gradient', 'jpeg', 'saltpepper',
-           'motion', 'fold', 'coffee', 'cut5', 'tear20', 'combo', 'crease']:
+           'motion', 'fold', 'coffee', 'cut5', 'tear20', 'combo', 'crease', 'show8', 'show15']:
     for i in range(3):
         sheets.append(dict(serial=serial, mark='ordinary', damage=dm, dpi=300, gray=1)); serial += 1
 for dm in EXTREMES if EXTREME else ['none', 'dpi150', 'dpi200', 'rot', 'upside', 'keystone', 'gradient',
                                    'jpeg', 'saltpepper', 'motion', 'fold', 'coffee', 'cut5', 'cut12', 'tear20', 'combo',
-                                   'crease']:
+                                   'crease', 'show8', 'show15']:
     for i in range(1 if EXTREME else 3):
         sheets.append(dict(serial=serial, mark='mixed', damage=dm, dpi=300, gray=1)); serial += 1
 # Part D: respondents who ring the printed text of their answer (single/multi), or cross the box.
@@ -100,6 +100,12 @@ def damage_ops(sheet, page):
     elif d == 'cut12': o.append(('cut', R.randrange(4), 12.0))
     elif d == 'tear20': o.append(('tear', R.randrange(4), 20.0))
     elif d == 'combo': o += [('rot', R.uniform(-5, 5)), ('gradient', 0.6, 1.0), ('jpeg', 30)]
+    elif d in ('show8', 'show15') and page in (1, 2):
+        # Duplex leaf: pages 1 and 2 back to back. The other side's marked page (saved before
+        # damage) shows through, misregistered by up to 1 mm between the sides.
+        k = (0.08 if d == 'show8' else 0.15) * R.uniform(0.9, 1.1)
+        o.append(('showthrough', k, R.uniform(0.25, 0.7), R.uniform(-1, 1), R.uniform(-1, 1),
+                  f"{RAS}/face{sheet['serial']}_{3 - page}.png"))
     elif d == 'rot90': o.append(('rot', 90 + R.uniform(-1, 1)))
     elif d == 'rot270': o.append(('rot', -90 + R.uniform(-1, 1)))
     elif d == 'rot15': o.append(('rot', 15))
@@ -125,7 +131,7 @@ for s in sheets:
     truth.append(dict(serial=s['serial'], template='sipas', mark=s['mark'], damage=s['damage'],
                       dpi=s['dpi'], gray=s['gray'], answers=ans, marks=mk))
     for p in (1, 2, 3):
-        pages_meta.append(dict(sheet=s, page=p, marks=per_page[p], dmg=damage_ops(s, p)))
+        pages_meta.append(dict(sheet=s, page=p, marks=per_page[p], dmg=damage_ops(s, p), seed=R.randrange(1 << 30)))
 
 # Output containers: sheets grouped by index: png / jpg / tif (multi-page) / pdf
 jobs = []
@@ -142,17 +148,34 @@ for t, s in zip(truth, sheets): t['container'] = s['container']
 json.dump(truth, open(TRUTH, 'w'), indent=1, ensure_ascii=False)
 
 only = set(ARGS)
+def raster(s, page):
+    base = f"{RAS}/r{s['serial']}_{page}"
+    pdfpage = (s['serial'] - 1) * 3 + page
+    subprocess.run(['pdftoppm', '-r', str(s['dpi']), '-f', str(pdfpage), '-l', str(pdfpage), '-singlefile',
+                    ROOT + '/forms.pdf', base], check=True)
+    return base + '.ppm'
+
+# Show-through sheets: first each face of the leaf as marked (same seed as its scan), saved.
+for m in pages_meta:
+    s = m['sheet']
+    if not s['damage'].startswith('show') or m['page'] == 3: continue
+    if only and not any(f"s{s['serial']:03d}" in o for o in only): continue
+    ppm = raster(s, m['page'])
+    lines = [f"OUT {RAS}/unused.png png 90", f"PAGE {ppm} {s['dpi']} 0 {m['seed']}"]
+    lines += [f"M {t} {col[0]} {col[1]} {col[2]} {b[0]} {b[1]} {b[2]} {b[3]}" for t, col, b in m['marks']]
+    lines += [f"SAVE {RAS}/face{s['serial']}_{m['page']}.png", 'ENDPAGE']
+    subprocess.run([ROOT + '/markdmg'], input='\n'.join(lines) + '\n', text=True, check=True)
+    os.remove(ppm)
+
 for path, kind, pm in jobs:
     if only and not any(path.endswith(o) for o in only): continue
     lines = [f"OUT {path} {'tif' if kind in ('tif','pdf') else kind} {R.randint(80, 92)}"]
     rasters = []
     for m in pm:
-        s = m['sheet']; pdfpage = (s['serial'] - 1) * 3 + m['page']
-        base = f"{RAS}/r{s['serial']}_{m['page']}"
-        subprocess.run(['pdftoppm', '-r', str(s['dpi']), '-f', str(pdfpage), '-l', str(pdfpage), '-singlefile',
-                        ROOT + '/forms.pdf', base], check=True)
-        rasters.append(base + '.ppm')
-        lines.append(f"PAGE {base}.ppm {s['dpi']} {s['gray']} {R.randrange(1 << 30)}")
+        s = m['sheet']
+        ppm = raster(s, m['page'])
+        rasters.append(ppm)
+        lines.append(f"PAGE {ppm} {s['dpi']} {s['gray']} {m['seed']}")
         for t, col, b in m['marks']:
             lines.append(f"M {t} {col[0]} {col[1]} {col[2]} {b[0]} {b[1]} {b[2]} {b[3]}")
         for d in m['dmg']:

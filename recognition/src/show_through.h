@@ -1,0 +1,61 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Show-through: the other side of a duplex leaf seen through the paper, mirrored and diffused.
+// Private to recognition.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "box_reader.h"
+#include "core/geometry.h"
+#include "templates/layout.h"
+
+namespace phieu::recognition {
+
+/// What the other side of the leaf holds, from the layout, mirrored through the sheet into this
+/// page's millimetres (a duplex leaf turns over its long edge: back x -> width - x, y kept).
+/// Pages 1/2, 3/4, ... share a leaf; a page without a partner in the layout has no back side.
+struct BackSide {
+  int page = 0;  ///< the other side's page number; 0 when there is none.
+  /// Its print: text lines, option labels, the squares of its boxes, a grid's rules and frame,
+  /// comb cells and writing areas' frames, the anchors. Thin, solid black: what shows through
+  /// as a faint, soft copy.
+  std::vector<core::RectMm> print_mm;
+  /// Where its respondent's marks can lie: its boxes with the overflow of a tick or a fill, its
+  /// option labels (rings), its writing areas and comb cells.
+  std::vector<core::RectMm> marks_mm;
+  bool empty() const { return page == 0; }
+};
+
+/// The back side of `page_no` (empty when the layout has no partner page for it).
+BackSide MirrorBackSide(const templates::Layout& layout, int page_no);
+
+/// Evidence of show-through in one box: how much darker (gray levels) the darkest tenth of its
+/// inner area is under the back side's mirrored print than the darkest tenth of the rest of it
+/// (noise and lighting darken both alike). ~0 without show-through; nullopt when the inner area
+/// does not hold enough of both. The page's median over its boxes is its show-through level.
+std::optional<float> GhostContrast(const BoxPatch& patch, const core::RectMm& box_mm, const BackSide& back,
+                                   float paper_gray);
+
+/// How much of the back side DiscountShowThrough takes out, in gray levels under the paper.
+struct ShowThroughLimits {
+  /// Every pixel under the back's mirrored print or marks lighter than this (the faint copy of
+  /// its print and pen strokes; a pencil stroke of this side is darker along its whole ridge).
+  float faint_gray = 0.0f;
+  /// Whole components lying under it that stay lighter than this and are soft, as diffused ink
+  /// is: the copy of its fills and marker strokes, darker than its print's.
+  float soft_gray = 0.0f;
+};
+
+/// Takes the back side out of a box's patch: what lies under its mirrored print or marks (moved
+/// with the patch's measured shift) and is within `limits` is set to paper, in `gray` and
+/// `smooth` alike. A mark of this side keeps everything darker or sharper, which is all of a
+/// pen or pencil stroke but its faintest fringe. Returns false (patch untouched) when nothing
+/// of the back side lies in the patch.
+bool DiscountShowThrough(BoxPatch& patch, const core::RectMm& box_mm, const BackSide& back, float paper_gray,
+                         const ShowThroughLimits& limits);
+
+}  // namespace phieu::recognition

@@ -1,0 +1,183 @@
+// Copyright 2026 The Phiếu Authors
+// SPDX-License-Identifier: Apache-2.0
+// Issue 18 item 3: show-through. Pages 1 and 2 of a form share a leaf; the back's print and
+// marks show through the paper, mirrored and diffused (drawn here by the test's own model,
+// SyntheticPage::ShowThrough, not the simulator's). Where its boxes, text and grid land on this
+// page comes from the layout; none of it is a mark of this page. Each case at 300 dpi, 200 dpi,
+// 150 dpi, bilevel and skewed, at 8% and 15% of the back's darkness.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "recognition/recognition.h"
+#include "common/synthetic_page.h"
+
+namespace phieu::recognition::testing {
+namespace {
+
+using namespace phieu::testing;  // the page synthesiser
+
+using core::RectMm;
+
+struct Scanning {
+  std::string name;
+  double scale = 1.0;  ///< 0.667: the page lands at 200 dpi.
+  double rotation = 0.0;
+  double blur = 0.7;
+  double noise = 7.0;
+  int jpeg = 0;
+  bool bilevel = false;
+};
+
+ScanSetup MakeScan(const Scanning& s, unsigned seed) {
+  ScanSetup setup;
+  setup.scale = s.scale;
+  setup.rotation_deg = s.rotation;
+  setup.offset_px = {5.0, -8.0};
+  setup.local_shift_mm = 0.3;
+  setup.blur_sigma_px = s.blur;
+  setup.noise_sigma = s.noise;
+  setup.jpeg_quality = s.jpeg;
+  setup.binarize = s.bilevel;
+  setup.paper = 232;
+  setup.seed = seed;
+  return setup;
+}
+
+constexpr int kRows = 12, kCols = 5;
+constexpr double kPitchX = 12.0, kPitchY = 9.0, kX0 = 40.0, kY0 = 30.0;
+/// Front rows with a row of the back's grid behind them, and with a line of its text.
+constexpr int kBackRows[] = {1, 4, 7, 10};
+constexpr int kTextRows[] = {2, 5, 8, 11};
+
+/// Page 1: a grid of kRows one-answer rows. Page 2, its back: a grid of four rows placed so
+/// that, mirrored through the sheet, its boxes sit 1.5 mm right of and 1 mm below those of
+/// page 1's kBackRows (each back box overlaps the front box of the mirrored column), and bold
+/// printed text lines whose mirrors run through the inner area of the second and third boxes
+/// of page 1's kTextRows. As on a real form, most boxes have nothing behind them.
+struct Leaf {
+  templates::Layout layout;  ///< both pages, as the reader gets it.
+  templates::Layout front;   ///< page 1's fields alone (for drawing).
+  templates::Layout back;    ///< page 2's fields alone.
+};
+
+Leaf MakeLeaf() {
+  Leaf leaf;
+  leaf.front = GridLayout(kRows, kCols, kPitchX, kPitchY, kX0, kY0);
+  const double last_x = kX0 + (kCols - 1) * kPitchX;
+  const double back_x0 = 210.0 - 5.0 - (last_x + 1.5);
+  for (int i = 0; i < 4; ++i) {
+    templates::Layout row = GridLayout(1, kCols, kPitchX, kPitchY, back_x0, kY0 + kBackRows[i] * kPitchY + 1.0);
+    templates::FieldLayout f = row.fields.front();
+    f.id = "b" + std::to_string(i + 1);
+    f.page = 2;
+    // Mirrored, x 52 .. 77: through page 1's columns 2 and 3, 1.6-3.8 mm into the box's height.
+    f.print_mm = {{133.0, kY0 + kTextRows[i] * kPitchY + 1.6, 25.0, 2.2}};
+    leaf.back.fields.push_back(std::move(f));
+  }
+  leaf.back.pages.push_back({});
+  leaf.layout = leaf.front;
+  leaf.layout.pages.push_back({.page = 2});
+  for (const auto& f : leaf.back.fields) leaf.layout.fields.push_back(f);
+  return leaf;
+}
+
+const RectMm& Box(const templates::Layout& l, int row, int value) {
+  return l.fields.at(static_cast<size_t>(row)).options.at(static_cast<size_t>(value - 1)).box_mm;
+}
+
+/// The front box whose mirror holds back box `back_value`: value v of the back lands on value
+/// kCols + 1 - v of the front.
+int FrontValueBehind(int back_value) { return kCols + 1 - back_value; }
+
+class ShowThroughTest : public ::testing::TestWithParam<Scanning> {};
+
+TEST_P(ShowThroughTest, TheBackSidesPrintAndMarksAreNotMarksOfThisSide) {
+  const Leaf leaf = MakeLeaf();
+  for (const double strength : {0.08, 0.15}) {
+    std::mt19937 rng(21);
+    const Pen pen{0.5, 25}, marker{1.3, 30}, pencil{0.35, 150};
+    // The back: heavy marks, its text lines, its grid.
+    SyntheticPage back(MakeScan(GetParam(), 31));
+    back.PrintLayout(leaf.back);
+    back.PrintGridRules(leaf.back);
+    for (const auto& f : leaf.back.fields) back.PrintTextLine(f.print_mm.front());
+    const std::pair<int, Mark> back_marks[] = {{1, Mark::kFill}, {2, Mark::kCross}, {4, Mark::kScribble}, {5, Mark::kShading}};
+    for (int i = 0; i < 4; ++i) {
+      const auto& [value, mark] = back_marks[i];
+      back.DrawMark(Box(leaf.back, i, value), mark, i == 1 ? marker : pen, rng);
+    }
+    // The front: rows 0, 1, 3, 4, 6 answered with a pen (rows 1 and 4 in another box than the
+    // one behind the back's mark), row 7 with a light pencil tick right behind the back's
+    // scribble; the others, with the back's marks or text behind some boxes, blank.
+    SyntheticPage front(MakeScan(GetParam(), 17));
+    front.PrintLayout(leaf.front);
+    front.PrintGridRules(leaf.front);
+    std::vector<std::vector<std::string>> want(kRows);
+    const std::pair<int, int> answers[] = {{0, 3}, {1, 1}, {3, 2}, {4, 5}, {6, 4}};
+    for (const auto& [row, value] : answers) {
+      front.DrawMark(Box(leaf.front, row, value), row % 2 ? Mark::kCross : Mark::kTick, pen, rng);
+      want[static_cast<size_t>(row)] = {std::to_string(value)};
+    }
+    const int behind = FrontValueBehind(back_marks[2].first);
+    front.DrawMark(Box(leaf.front, 7, behind), Mark::kTick, pencil, rng);
+    want[7] = {std::to_string(behind)};
+    front.ShowThrough(back, strength, 0.35);
+    scanner::Scan scan;
+    scanner::AlignedPage aligned;
+    front.Scan(&scan, &aligned, 1);
+    const auto rs = ReadPage(scan, aligned, leaf.layout);
+    ASSERT_EQ(rs.size(), static_cast<size_t>(kRows));
+    for (int r = 0; r < kRows; ++r) {
+      const FieldReading& got = rs[static_cast<size_t>(r)];
+      EXPECT_EQ(got.selected, want[static_cast<size_t>(r)])
+          << GetParam().name << " at " << strength << ", row " << r << ": " << got.reason;
+      // At 8% nothing of the back side is left for a person; at 15% its copies reach the
+      // darkness of a light pencil stroke's ridge, and a box they made look marked may go to
+      // review (as faint ink), but its reading is right.
+      if (strength < 0.1)
+        EXPECT_FALSE(got.needs_review) << GetParam().name << " at " << strength << ", row " << r << ": "
+                                       << got.reason;
+    }
+  }
+}
+
+TEST_P(ShowThroughTest, APageWithoutShowThroughKeepsItsFaintMarksUnderTheBacksRegions) {
+  // No show-through at all: light pencil ticks in boxes whose mirror holds the back's boxes and
+  // text are this page's ink and stay answers (a page is read for its back only once it shows
+  // one).
+  const Leaf leaf = MakeLeaf();
+  std::mt19937 rng(5);
+  const Pen pencil{0.35, 160};
+  SyntheticPage front(MakeScan(GetParam(), 19));
+  front.PrintLayout(leaf.front);
+  front.PrintGridRules(leaf.front);
+  // A tick behind each back row's boxes (columns 1-4) and behind each text line (column 2).
+  std::vector<std::vector<std::string>> want(kRows);
+  for (int i = 0; i < 4; ++i) {
+    want[static_cast<size_t>(kBackRows[i])] = {std::to_string(1 + i)};
+    want[static_cast<size_t>(kTextRows[i])] = {"2"};
+  }
+  for (int r = 0; r < kRows; ++r)
+    if (!want[static_cast<size_t>(r)].empty())
+      front.DrawMark(Box(leaf.front, r, std::stoi(want[static_cast<size_t>(r)].front())), Mark::kTick, pencil, rng);
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  front.Scan(&scan, &aligned, 1);
+  const auto rs = ReadPage(scan, aligned, leaf.layout);
+  ASSERT_EQ(rs.size(), static_cast<size_t>(kRows));
+  for (int r = 0; r < kRows; ++r)
+    EXPECT_EQ(rs[static_cast<size_t>(r)].selected, want[static_cast<size_t>(r)])
+        << GetParam().name << " row " << r << ": " << rs[static_cast<size_t>(r)].reason;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scans, ShowThroughTest,
+                         ::testing::Values(Scanning{"300dpi"}, Scanning{"200dpi", 0.667, 0.0, 0.9, 4.0, 75},
+                                           Scanning{"150dpi", 0.5, 0.0, 1.0, 5.0, 70},
+                                           Scanning{"bilevel", 1.0, -0.6, 0.8, 4.0, 0, true},
+                                           Scanning{"skewed", 1.0, 2.5, 1.0, 7.0, 60}),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace phieu::recognition::testing
