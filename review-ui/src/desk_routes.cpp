@@ -8,7 +8,7 @@
 #include <iostream>
 #include <map>
 
-#include "group_routes.h"
+#include "conflict_routes.h"
 
 namespace phieu::review {
 namespace {
@@ -94,7 +94,8 @@ std::vector<DeskRoute> DeskRoutes() {
     std::stable_sort(a.begin(), a.end(), [](const Json& x, const Json& y) {
       return x["share_complete"].get<double>() < y["share_complete"].get<double>();
     });
-    return DeskReply{200, {{"units", std::move(a)}}, "", {}};
+    Json rolled_up = RollUpParents(a, units);  // conflict_routes.cpp
+    return DeskReply{200, {{"units", std::move(a)}, {"parents", std::move(rolled_up)}}, "", {}};
   }});
   return routes;
 }
