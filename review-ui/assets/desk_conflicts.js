@@ -28,8 +28,8 @@ export const ResolveConflict = (pageId, action, sheet = null) =>
   RawCall('POST', `/api/desk/conflicts/${encodeURIComponent(String(pageId))}/resolve`,
     sheet ? { action, sheet } : { action });
 
-// "2026-12-06T22:41:07.123Z" -> "2026-12-06 22:41" (UTC, as stored).
-const When = (iso) => (iso ? iso.replace('T', ' ').slice(0, 16) : '');
+// "2026-12-06T22:41:07.123Z" -> "2026-12-06 22:41 UTC" (as stored).
+const When = (iso) => (iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '');
 
 function ScanFigure(which, ref) {
   if (!ref) return El('figure', { class: 'conflict-scan conflict-missing' }, El('p', { class: 'muted', text: T('conflict_none_stored') }));
