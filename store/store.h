@@ -618,7 +618,8 @@ struct GroupFieldCount {
   int accepted = 0;   ///< FieldReadingQuery::Mode::kAccepted.
 };
 
-/// A page no sheet could be given to (status other than "ok"/"conflict"), for the clerk's desk.
+/// A page no sheet could be given to (status other than "ok", "conflict", and the "duplicate" or
+/// "replaced" of a settled conflict), for the clerk's desk.
 struct UnidentifiedPage {
   std::int64_t page_id = 0;
   std::string file_name;     ///< the scan file as ingested.
