@@ -7,7 +7,7 @@
 // and the review speed (items per hour, queue left, time to finish at this pace).
 
 import { RawCall } from './client.js';
-import { T } from './i18n.js';
+import { Language, T } from './i18n.js';
 
 function El(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -40,34 +40,52 @@ function ScanFigure(which, ref) {
     El('img', { src: ref.image, loading: 'lazy', alt: T('conflict_img_alt', { which: label, file: ref.file, page: ref.page_index + 1 }) }));
 }
 
+// Articles already drawn, by conflict and language: a reload of the desk (after every action)
+// keeps them, so the two page images of each conflict are not fetched and drawn again.
+const drawn = new Map();
+let resolveNow = () => {};
+
+function ConflictArticle(c) {
+  const buttons = El('div', { class: 'conflict-actions' });
+  const add = (action, text, sheet = null, never = false) => {
+    const b = El('button', { type: 'button', class: `conflict-${action.replace('_', '-')}`, 'data-action': action, text });
+    if (sheet) b.dataset.sheet = String(sheet);
+    if (never) b.dataset.never = 'true';
+    b.disabled = never;
+    b.addEventListener('click', () => {
+      for (const x of buttons.querySelectorAll('button')) x.disabled = true;  // one answer per conflict
+      resolveNow(c, action, sheet);
+    });
+    buttons.append(b);
+  };
+  add('keep_stored', T('conflict_keep_stored'));
+  add('keep_other', T('conflict_keep_other'), null, !c.same_template);
+  for (const s of c.split_sheets) add('separate', T('conflict_separate_into', { serial: s }), s);
+  add('separate', T('conflict_separate'));
+  return El('article', { class: 'conflict', 'data-page': String(c.id), 'data-serial': String(c.serial) },
+    El('h4', { text: T('conflict_title', { serial: c.serial, page: c.page }) }),
+    // What is wrong, from the facts (the server's `reason` is an English sentence for logs).
+    El('p', { class: 'muted', text: `${c.unit ? T('conflict_unit', { unit: c.unit }) : T('desk_unknown_unit')}${c.same_template ? ` — ${T('conflict_same_page')}` : ''}` }),
+    c.same_template ? null : El('p', { class: 'conflict-warning', text: T('conflict_other_template', { template: c.template, version: c.version }) }),
+    El('div', { class: 'conflict-pair' }, ScanFigure('stored', c.stored), ScanFigure('other', c.other)),
+    buttons);
+}
+
 /// The conflicts section. `onResolve(conflict, action, sheet)` runs a resolution (the desk
 /// reloads after it).
 export function ConflictsSection(data, { onResolve }) {
+  resolveNow = onResolve;
   const list = El('div', { id: 'desk-conflicts', class: 'desk-conflicts' });
+  const keep = new Set();
   for (const c of data.conflicts) {
-    const buttons = El('div', { class: 'conflict-actions' });
-    const add = (action, text, sheet = null, disabled = false) => {
-      const b = El('button', { type: 'button', class: `conflict-${action.replace('_', '-')}`, 'data-action': action, text });
-      if (sheet) b.dataset.sheet = String(sheet);
-      if (disabled) b.disabled = true;
-      b.addEventListener('click', () => {
-        for (const x of buttons.querySelectorAll('button')) x.disabled = true;  // one answer per conflict
-        onResolve(c, action, sheet);
-      });
-      buttons.append(b);
-    };
-    add('keep_stored', T('conflict_keep_stored'));
-    add('keep_other', T('conflict_keep_other'), null, !c.same_template);
-    for (const s of c.split_sheets) add('separate', T('conflict_separate_into', { serial: s }), s);
-    add('separate', T('conflict_separate'));
-    list.append(El('article', { class: 'conflict', 'data-page': String(c.id), 'data-serial': String(c.serial) },
-      El('h4', { text: T('conflict_title', { serial: c.serial, page: c.page }) }),
-      // What is wrong, from the facts (the server's `reason` is an English sentence for logs).
-      El('p', { class: 'muted', text: `${c.unit ? T('conflict_unit', { unit: c.unit }) : T('desk_unknown_unit')}${c.same_template ? ` — ${T('conflict_same_page')}` : ''}` }),
-      c.same_template ? null : El('p', { class: 'conflict-warning', text: T('conflict_other_template', { template: c.template, version: c.version }) }),
-      El('div', { class: 'conflict-pair' }, ScanFigure('stored', c.stored), ScanFigure('other', c.other)),
-      buttons));
+    const key = JSON.stringify([Language(), c.id, c.stored && c.stored.page_id, c.split_sheets, c.same_template]);
+    keep.add(key);
+    let article = drawn.get(key);
+    if (!article) drawn.set(key, article = ConflictArticle(c));
+    for (const b of article.querySelectorAll('button')) b.disabled = b.dataset.never === 'true';
+    list.append(article);
   }
+  for (const key of [...drawn.keys()]) if (!keep.has(key)) drawn.delete(key);
   return El('section', { class: 'desk-part no-print', id: 'desk-conflicts-part' },
     El('h3', { text: T('desk_conflicts', { n: data.conflicts.length }) }),
     data.conflicts.length ? list : El('p', { class: 'muted', text: T('desk_none') }));

@@ -150,8 +150,15 @@ test('a clerk keeps the other scan on the screen, with both scans side by side',
   assert.ok(captions[0].includes(c.stored.file) && captions[1].includes(c.other.file), captions.join(' | '));
   await page.$eval(article, (e) => e.scrollIntoView());
   await Shot(page, 'desk-conflicts');
+  // Every scan on the desk drawn (the lazy ones scrolled to) before the action.
+  await page.$eval('#desk-conflicts article:last-child', (e) => e.scrollIntoView());
+  await page.waitForFunction(() => [...document.querySelectorAll('#desk-conflicts img')].every((i) => i.complete && i.naturalWidth > 0));
+  await page.$eval(article, (e) => e.scrollIntoView());
+  const fetched = [];
+  page.on('request', (r) => { if (r.url().includes('/api/desk/pages/')) fetched.push(r.url()); });
   await page.click(`${article} button[data-action="keep_other"]`);
   await page.waitForSelector(article, { state: 'detached' });
+  assert.deepEqual(fetched, [], 'the other conflicts keep their drawn scans across the reload');
   assert.match(await page.textContent('#desk-message'), /Phiếu 1000001 trang 1: đã dùng bản quét khác/);
   assert.equal(await page.$$eval('#desk-conflicts article.conflict', (a) => a.length), 1);
   assert.notDeepEqual(Pick(Sheet(1000001).answers, FieldsOnPage(1)), Pick(before, FieldsOnPage(1)));
