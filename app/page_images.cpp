@@ -58,12 +58,17 @@ struct DecodedPage {
   std::string file_name;
 };
 
+core::Result<DecodedPage> DecodeSource(const store::PageSource& src);
+
 core::Result<DecodedPage> Decode(store::Store& store, core::Serial serial, int page) {
   auto source = store.LoadPageSource(serial, page);
   if (!source.ok()) return source.error();
   if (!*source) return core::MakeError("not_found", "sheet " + std::to_string(serial) + " page " +
                                                         std::to_string(page) + " was not scanned");
-  const store::PageSource& src = **source;
+  return DecodeSource(**source);
+}
+
+core::Result<DecodedPage> DecodeSource(const store::PageSource& src) {
   TempFile file(src.original);
   if (!file.ok()) return core::MakeError("io", "cannot write a temporary copy of " + src.file_name);
   auto reader = scanner::OpenScanFile(file.path());
@@ -133,6 +138,22 @@ class ScanPageImages final : public review::PageImageSource {
     std::lock_guard lock(mu_);
     cache_.emplace_back(key, jpeg);
     if (cache_.size() > kCachedImages) cache_.pop_front();
+    return jpeg;
+  }
+
+  core::Result<std::vector<unsigned char>> RenderStoredPageJpeg(store::Store& store, std::int64_t page_id,
+                                                                double px_per_mm) override {
+    // Not cached: the conflict screen draws each page once.
+    auto source = store.LoadPageSourceById(page_id);
+    if (!source.ok()) return source.error();
+    if (!*source) return core::MakeError("not_found", "page " + std::to_string(page_id) + " has no identified scan");
+    auto decoded = DecodeSource(**source);
+    if (!decoded.ok()) return decoded.error();
+    auto warped = Warp(*decoded, {0, 0, decoded->width_mm, decoded->height_mm}, px_per_mm);
+    if (!warped.ok()) return warped.error();
+    std::vector<unsigned char> jpeg;
+    if (!cv::imencode(".jpg", *warped, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality}))
+      return core::MakeError("image", "cannot encode the page image as JPEG");
     return jpeg;
   }
 

@@ -198,7 +198,11 @@ std::vector<Command> SurveyCommands() {
            std::cout << "Survey " << *db << "\n"
                      << "  scan files        " << s->scan_files << "\n"
                      << "  pages             " << s->pages << " (" << s->pages_identified << " identified, "
-                     << s->pages_unidentified << " unidentified, " << s->conflicts << " conflicts)\n"
+                     << s->pages_unidentified << " unidentified, " << s->conflicts << " conflicts"
+                     << (s->conflicts_settled > 0
+                             ? ", " + std::to_string(s->conflicts_settled) + " set aside settling conflicts"
+                             : std::string())
+                     << ")\n"
                      << "  sheets            " << s->sheets << ": " << s->sheets_complete << " complete, "
                      << s->sheets_needs_review << " need review, " << s->sheets_incomplete << " incomplete\n"
                      << "  review items open " << s->review_open << "\n";

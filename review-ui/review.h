@@ -62,6 +62,16 @@ class PageImageSource {
     (void)store, (void)serial, (void)page, (void)region_mm, (void)px_per_mm;
     return core::MakeError("unsupported", "this page source cannot cut regions");
   }
+  /// Stored page `page_id` (any identified page, whatever its status: a conflict's two scans
+  /// side by side on the clerk's desk) as RenderPageJpeg draws a sheet page. Error code
+  /// "not_found" when that page is unknown, not identified or has no kept original;
+  /// "unsupported" from a source that cannot.
+  virtual core::Result<std::vector<unsigned char>> RenderStoredPageJpeg(store::Store& store,
+                                                                        std::int64_t page_id,
+                                                                        double px_per_mm) {
+    (void)store, (void)page_id, (void)px_per_mm;
+    return core::MakeError("unsupported", "this page source cannot draw pages by id");
+  }
 };
 
 /// The resolution of crops cut again from the original (group verification, sheet view).

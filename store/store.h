@@ -192,6 +192,9 @@ struct SurveyStatus {
   int pages_identified = 0;
   int pages_unidentified = 0;
   int conflicts = 0;             ///< pages that duplicate an already stored sheet page.
+  /// Pages a clerk set aside settling a conflict (status "duplicate" or "replaced"): kept,
+  /// never answers, not unidentified.
+  int conflicts_settled = 0;
   int sheets = 0;
   int sheets_complete = 0;
   int sheets_needs_review = 0;
@@ -617,7 +620,8 @@ struct GroupFieldCount {
   int accepted = 0;   ///< FieldReadingQuery::Mode::kAccepted.
 };
 
-/// A page no sheet could be given to (status other than "ok"/"conflict"), for the clerk's desk.
+/// A page no sheet could be given to (status other than "ok", "conflict", and the "duplicate" or
+/// "replaced" of a settled conflict), for the clerk's desk.
 struct UnidentifiedPage {
   std::int64_t page_id = 0;
   std::string file_name;     ///< the scan file as ingested.
@@ -626,6 +630,74 @@ struct UnidentifiedPage {
   std::string reason;        ///< the sentence ingest gave.
   std::string stored_at;     ///< ISO 8601 UTC.
   bool has_thumbnail = false;
+};
+
+// --- conflicts: the same sheet page from two scans (store/src/conflicts.cpp) ---------------
+
+/// One scanned page as the clerk's conflict screen shows it.
+struct ScannedPageRef {
+  std::int64_t page_id = 0;
+  std::string file_name;     ///< the scan file's name as ingested.
+  std::string folder;        ///< the folder it was ingested from (the batch, as the clerk knows it).
+  int page_index = 0;        ///< 0-based page of that file.
+  std::string ingested_at;   ///< when its file was ingested, ISO 8601 UTC.
+  std::string stored_at;     ///< when this page was stored, ISO 8601 UTC.
+};
+
+/// A page kept as a conflict (status "conflict"): it names a sheet page already stored from
+/// another scan, or a serial printed for another questionnaire.
+struct PageConflict {
+  core::Serial serial = 0;              ///< what the page's anchors say.
+  int page = 1;                         ///< the template page, 1-based.
+  std::string template_id;              ///< the page's own template (from its anchors).
+  int version = 0;
+  std::string unit_code;                ///< the sheet's unit ("" = unknown).
+  std::string reason;                   ///< the sentence ingest gave.
+  ScannedPageRef other;                 ///< the conflicting scan (status "conflict").
+  std::optional<ScannedPageRef> stored; ///< the page the sheet holds now (nullopt: none).
+  /// keep_other is possible: the page is of the sheet's own template version.
+  bool same_template = true;
+  /// Sheets made earlier by "two different sheets" from this serial that have no page
+  /// `page` yet (ResolveConflict's `into_sheet`): the rest of the same second paper goes there.
+  std::vector<core::Serial> split_sheets;
+};
+
+/// What a clerk decides about a conflict.
+enum class ConflictAction {
+  kKeepStored,  ///< the stored page stays; the other scan becomes "duplicate".
+  kKeepOther,   ///< the other scan's reading becomes the sheet page's; the stored one "replaced".
+  kSeparate,    ///< two different sheets wrongly numbered: the other scan gets its own sheet.
+};
+/// "keep_stored", "keep_other", "separate"; and back (nullopt for anything else).
+std::string_view ConflictActionName(ConflictAction action);
+std::optional<ConflictAction> ParseConflictAction(std::string_view name);
+
+struct ConflictResolution {
+  std::int64_t page_id = 0;       ///< the conflicting page (PageConflict::other.page_id).
+  ConflictAction action = ConflictAction::kKeepStored;
+  /// kSeparate only: 0 = a new serial in the sheet's unit; else one of PageConflict::split_sheets.
+  core::Serial into_sheet = 0;
+  Actor by;                       ///< the clerk (audit row).
+};
+
+enum class ConflictOutcome {
+  kResolved,
+  kNotFound,  ///< no such page.
+  kStale,     ///< the page is not (or no longer) a conflict: resolved before, by someone.
+  kInvalid,   ///< keep_other of a page of another questionnaire; a bad into_sheet.
+};
+
+/// What ResolveConflict did (docs/conflicts.md says exactly what each action changes).
+struct ConflictResult {
+  ConflictOutcome outcome = ConflictOutcome::kResolved;
+  std::string message;             ///< anything but kResolved: what is wrong, in words.
+  core::Serial serial = 0;         ///< the sheet the conflict was about.
+  int page = 0;
+  std::int64_t kept_page_id = 0;   ///< the page that now holds the answers (0: none).
+  std::int64_t set_aside_page_id = 0;  ///< the page now "duplicate" or "replaced" (0: none).
+  core::Serial new_serial = 0;     ///< kSeparate: the sheet the other scan now belongs to.
+  int review_items_opened = 0;
+  int review_items_closed = 0;     ///< open items of the replaced reading, closed unanswered.
 };
 
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
@@ -810,6 +882,18 @@ class Store {
   virtual core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) = 0;
   /// The JPEG thumbnail kept for an unidentified page (empty when none was kept).
   virtual core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) = 0;
+
+  // --- conflicts (conflicts.cpp, docs/conflicts.md) ----------------------------------------
+  /// Pages kept as conflicts, oldest first, at most `limit`, each with the page its sheet
+  /// holds now.
+  virtual core::Result<std::vector<PageConflict>> ListConflicts(int limit) = 0;
+  /// Settles one conflict in one transaction with an audit row (entity "conflict", entity_id
+  /// "SERIAL/page:P"). Nothing is deleted: the page not kept stays with status "duplicate" or
+  /// "replaced". Refusals (not found, stale, invalid) change nothing.
+  virtual core::Result<ConflictResult> ResolveConflict(const ConflictResolution& resolution) = 0;
+  /// The original of stored page `page_id`, whatever its status (a conflict's two scans side
+  /// by side); nullopt when the page is unknown, not identified or its original is not kept.
+  virtual core::Result<std::optional<PageSource>> LoadPageSourceById(std::int64_t page_id) = 0;
 
   // --- safety -----------------------------------------------------------------------------
   /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a

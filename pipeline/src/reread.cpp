@@ -23,6 +23,9 @@ using internal::Clock;
 using internal::PagePool;
 
 bool Identified(const std::string& status) { return status == "ok" || status == "conflict"; }
+// Pages a clerk set aside settling a conflict (docs/conflicts.md): never read again by default;
+// the store keeps them as they are even when asked.
+bool SetAside(const std::string& status) { return status == "duplicate" || status == "replaced"; }
 
 // The stored pages `filter` selects, by scan file then page; Error naming a --file that
 // matches no stored scan file.
@@ -55,7 +58,8 @@ core::Result<std::vector<store::StoredPage>> Select(store::Store& store, const R
   for (auto& p : *all) {
     if (!ids.empty() && !ids.count(p.page_id)) continue;
     if (!file_ids.empty() && !file_ids.count(p.file_id)) continue;
-    if (statuses.empty() ? ids.empty() && Identified(p.status) : !statuses.count(p.status)) continue;
+    if (statuses.empty() ? ids.empty() && (Identified(p.status) || SetAside(p.status)) : !statuses.count(p.status))
+      continue;
     out.push_back(std::move(p));
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

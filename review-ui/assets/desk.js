@@ -7,6 +7,7 @@
 
 import * as api from './client.js';
 import { T } from './i18n.js';
+import { ConflictsSection, LoadDeskExtras, ProgressSection, ResolveConflict, ResolvedMessage, SpeedSection } from './desk_conflicts.js';
 
 function El(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -28,8 +29,8 @@ export class DeskScreen {
 
   async Load() {
     try {
-      const [unidentified, missing, progress] = await Promise.all([api.DeskUnidentified(), api.DeskMissing(), api.DeskProgress()]);
-      this.data = { unidentified, missing, progress };
+      const [unidentified, missing, progress, extras] = await Promise.all([api.DeskUnidentified(), api.DeskMissing(), api.DeskProgress(), LoadDeskExtras()]);
+      this.data = { unidentified, missing, progress, ...extras };
       this.Render();
     } catch (e) {
       if (e.status === 401) { this.onUnauthorized(); return; }
@@ -38,7 +39,7 @@ export class DeskScreen {
   }
 
   Render() {
-    const { unidentified, missing, progress } = this.data;
+    const { unidentified, missing, progress, conflicts, speed } = this.data;
     const thumbs = El('ol', { class: 'desk-thumbs', id: 'desk-unidentified' });
     for (const p of unidentified.pages) {
       thumbs.append(El('li', { class: 'desk-thumb', 'data-page': String(p.id) },
@@ -53,18 +54,6 @@ export class DeskScreen {
       for (const s of u.sheets) ul.append(El('li', { text: T('desk_missing_row', { serial: s.serial, pages: s.missing_pages.join(', ') }) }));
       missingList.append(El('h4', { text: u.unit ? `${u.unit} — ${u.name}` : T('desk_unknown_unit') }), ul);
     }
-    const table = El('table', { id: 'desk-progress', class: 'desk-progress' });
-    table.append(El('thead', {}, El('tr', {}, ...['desk_unit', 'desk_quota', 'desk_scanned', 'desk_complete', 'desk_waiting', 'desk_incomplete', 'desk_share']
-      .map((k) => El('th', { scope: 'col', text: T(k) })))));
-    const body = El('tbody');
-    for (const u of progress.units) {
-      body.append(El('tr', { class: u.share_complete < 1 ? 'behind' : '' },
-        El('th', { scope: 'row', text: `${u.unit} — ${u.name}` }), El('td', { text: String(u.quota) }),
-        El('td', { text: String(u.scanned) }), El('td', { text: String(u.complete) }),
-        El('td', { text: String(u.needs_review) }), El('td', { text: String(u.incomplete) }),
-        El('td', { text: `${Math.round(u.share_complete * 100)}%` })));
-    }
-    table.append(body);
     const print = El('button', { type: 'button', id: 'desk-print', text: T('desk_print') });
     print.addEventListener('click', () => { document.body.classList.add('print-missing'); window.print(); document.body.classList.remove('print-missing'); });
     this.root.replaceChildren(
@@ -72,7 +61,19 @@ export class DeskScreen {
         unidentified.pages.length ? thumbs : El('p', { class: 'muted', text: T('desk_none') })),
       El('section', { class: 'desk-part desk-print-part' }, El('h3', { text: T('desk_missing') }), print,
         missing.units.length ? missingList : El('p', { class: 'muted', text: T('desk_none') })),
-      El('section', { class: 'desk-part no-print' }, El('h3', { text: T('desk_progress') }), table));
+      El('p', { id: 'desk-message', class: 'desk-message no-print', role: 'status', 'aria-live': 'polite', text: this.message || '' }),
+      ConflictsSection(conflicts, { onResolve: (c, action, sheet) => this.Resolve(c, action, sheet) }),
+      ProgressSection(progress), SpeedSection(speed));
+  }
+
+  async Resolve(conflict, action, sheet) {
+    try {
+      this.message = ResolvedMessage(await ResolveConflict(conflict.id, action, sheet));
+    } catch (e) {
+      if (e.status === 401) { this.onUnauthorized(); return; }
+      this.message = T('error', { detail: e.message });
+    }
+    await this.Load();
   }
 
   HandleKey() { return false; }

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "group_routes.h"
+#include "conflict_routes.h"
 
 namespace phieu::review {
 namespace {
@@ -79,7 +79,8 @@ std::vector<RouteSpec> DeskRoutes() {
     std::stable_sort(a.begin(), a.end(), [](const Json& x, const Json& y) {
       return x["share_complete"].get<double>() < y["share_complete"].get<double>();
     });
-    return RouteReply{200, {{"units", std::move(a)}}, "", {}};
+    Json rolled_up = RollUpParents(a, units);  // conflict_routes.cpp
+    return RouteReply{200, {{"units", std::move(a)}, {"parents", std::move(rolled_up)}}, "", {}};
   }});
   return routes;
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "conflict_routes.h"
 #include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
@@ -429,10 +430,10 @@ void ServerImpl::BuildRoutes() {
        }},
   };
   // The re-check (recheck_routes.cpp), group verification and the sheet view
-  // (group_routes.cpp), the clerk's desk (desk_routes.cpp): one shape (routes.h), behind the
+  // (group_routes.cpp), the clerk's desk (desk_routes.cpp, conflict_routes.cpp): one shape (routes.h), behind the
   // same checks.
   const RouteContext context{write_mu_, pages_, options_.lease_seconds};
-  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes()})
+  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes(), ConflictRoutes(context)})
     for (const auto& x : list) {
       const RoleMask roles = x.roles == RouteRoles::kAdmin       ? Bit(store::Role::kAdmin)
                              : x.roles == RouteRoles::kReviewers ? kReviewers

@@ -150,7 +150,7 @@ core::Result<std::vector<UnidentifiedPage>> SqliteStore::ListUnidentifiedPages(i
     Stmt st = db_.Prepare(
         "SELECT p.id, f.path, p.page_index, p.status, p.reason, p.stored_at, p.thumbnail IS NOT NULL "
         "FROM pages p JOIN scan_files f ON f.id=p.file_id "
-        "WHERE p.status NOT IN ('ok','conflict') ORDER BY p.id LIMIT ?");
+        "WHERE p.status NOT IN ('ok','conflict','duplicate','replaced') ORDER BY p.id LIMIT ?");
     st.Bind(1, limit);
     std::vector<UnidentifiedPage> out;
     while (st.Step()) {
@@ -170,7 +170,7 @@ core::Result<std::vector<UnidentifiedPage>> SqliteStore::ListUnidentifiedPages(i
 
 core::Result<std::vector<unsigned char>> SqliteStore::LoadPageThumbnail(std::int64_t page_id) {
   return Guard([&]() -> core::Result<std::vector<unsigned char>> {
-    Stmt st = db_.Prepare("SELECT thumbnail FROM pages WHERE id=? AND status NOT IN ('ok','conflict')");
+    Stmt st = db_.Prepare("SELECT thumbnail FROM pages WHERE id=? AND status NOT IN ('ok','conflict','duplicate','replaced')");
     st.Bind(1, page_id);
     if (!st.Step()) return std::vector<unsigned char>{};
     return st.Blob(0);

@@ -169,6 +169,8 @@ core::Result<SurveyStatus> SqliteStore::GetStatus() {
             s.pages_identified += n;
           } else if (status == "conflict") {
             s.conflicts += n;
+          } else if (status == "duplicate" || status == "replaced") {
+            s.conflicts_settled += n;
           } else {
             s.pages_unidentified += n;
             s.unidentified_reasons[status] += n;

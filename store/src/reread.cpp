@@ -75,6 +75,13 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
     }
     const bool was_identified = old_status == "ok" || old_status == "conflict";
     RereadChange change;
+    // A page a clerk set aside settling a conflict stays aside: reading it again would make it
+    // a conflict (or the sheet's page) once more behind the clerk's back (docs/conflicts.md).
+    if (old_status == "duplicate" || old_status == "replaced") {
+      change.status = old_status;
+      change.kept_previous = true;
+      return change;
+    }
     const core::PageKey& key = page.key;
     // An identified page keeps its identity: its sheet may hold decisions, and a reader that
     // now fails on it (or names another sheet page) is no reason to lose or move its answers.

@@ -315,43 +315,60 @@ core::Status SqliteStore::RecordUnreadableFileFromDisk(const std::string& sha256
 
 namespace phieu::store {
 
+std::optional<PageSource> SqliteStore::PageSourceOf(std::int64_t page_id, bool any_status) {
+  PageSource src;
+  std::string template_id;
+  int version = 0, page_no = 0;
+  {
+    Stmt st = db_.Prepare(
+        "SELECT f.path, p.page_index, p.homography, coalesce(p.px_per_mm,0), p.template_id, "
+        "p.version, p.page_no, o.bytes FROM pages p JOIN scan_files f ON f.id=p.file_id "
+        "JOIN scan_originals o ON o.file_id=p.file_id "
+        "WHERE p.id=? AND p.homography IS NOT NULL AND (p.status='ok' OR ?)");
+    st.Bind(1, page_id).Bind(2, any_status ? 1 : 0);
+    if (!st.Step()) return std::nullopt;
+    src.file_name = fs::path(st.Text(0)).filename().string();
+    src.page_index = static_cast<int>(st.Int(1));
+    const json h = json::parse(st.Text(2));
+    for (size_t i = 0; i < 9 && i < h.size(); ++i) src.mm_to_px[i] = h[i].get<double>();
+    src.px_per_mm = st.Double(3);
+    template_id = st.Text(4);
+    version = static_cast<int>(st.Int(5));
+    page_no = static_cast<int>(st.Int(6));
+    src.original = st.Blob(7);
+  }
+  if (const templates::Layout* layout = LayoutOf(template_id, version))
+    if (const templates::PageLayout* p = layout->FindPage(page_no)) {
+      src.width_mm = p->width_mm;
+      src.height_mm = p->height_mm;
+    }
+  return src;
+}
+
 core::Result<std::optional<PageSource>> SqliteStore::LoadPageSource(core::Serial serial, int page) {
   return Guard([&]() -> core::Result<std::optional<PageSource>> {
     // One snapshot: the page row and the original it points to.
     db_.Exec("BEGIN");
     std::optional<PageSource> out;
     try {
-      PageSource src;
-      std::string template_id;
-      int version = 0;
-      bool found = false;
-      {
-        Stmt st = db_.Prepare(
-            "SELECT f.path, p.page_index, p.homography, coalesce(p.px_per_mm,0), p.template_id, "
-            "p.version, o.bytes FROM pages p JOIN scan_files f ON f.id=p.file_id "
-            "JOIN scan_originals o ON o.file_id=p.file_id "
-            "WHERE p.serial=? AND p.page_no=? AND p.status='ok' LIMIT 1");
-        st.Bind(1, serial).Bind(2, page);
-        if (st.Step()) {
-          found = true;
-          src.file_name = fs::path(st.Text(0)).filename().string();
-          src.page_index = static_cast<int>(st.Int(1));
-          const json h = json::parse(st.Text(2));
-          for (size_t i = 0; i < 9 && i < h.size(); ++i) src.mm_to_px[i] = h[i].get<double>();
-          src.px_per_mm = st.Double(3);
-          template_id = st.Text(4);
-          version = static_cast<int>(st.Int(5));
-          src.original = st.Blob(6);
-        }
-      }
-      if (found) {
-        if (const templates::Layout* layout = LayoutOf(template_id, version))
-          if (const templates::PageLayout* p = layout->FindPage(page)) {
-            src.width_mm = p->width_mm;
-            src.height_mm = p->height_mm;
-          }
-        out = std::move(src);
-      }
+      Stmt st = db_.Prepare("SELECT id FROM pages WHERE serial=? AND page_no=? AND status='ok' LIMIT 1");
+      st.Bind(1, serial).Bind(2, page);
+      if (st.Step()) out = PageSourceOf(st.Int(0), /*any_status=*/false);
+    } catch (...) {
+      db_.Exec("ROLLBACK");
+      throw;
+    }
+    db_.Exec("COMMIT");
+    return out;
+  });
+}
+
+core::Result<std::optional<PageSource>> SqliteStore::LoadPageSourceById(std::int64_t page_id) {
+  return Guard([&]() -> core::Result<std::optional<PageSource>> {
+    db_.Exec("BEGIN");
+    std::optional<PageSource> out;
+    try {
+      out = PageSourceOf(page_id, /*any_status=*/true);
     } catch (...) {
       db_.Exec("ROLLBACK");
       throw;

@@ -306,6 +306,15 @@ CREATE TABLE imported_answers (
   PRIMARY KEY (serial, field_id)
 ) WITHOUT ROWID;
 )sql",
+      // 6: conflicts settled by a clerk (store/src/conflicts.cpp, docs/conflicts.md). Pages get
+      // the statuses "duplicate" and "replaced" (no constraint on pages.status to change); a
+      // sheet made for the second of two sheets that carried one number says which serial it
+      // was split from and why.
+      R"sql(
+ALTER TABLE sheets ADD COLUMN split_from INTEGER REFERENCES sheets (serial);
+ALTER TABLE sheets ADD COLUMN note TEXT NOT NULL DEFAULT '';
+CREATE INDEX pages_conflicts ON pages (id) WHERE status = 'conflict';
+)sql",
   };
   return kSteps;
 }

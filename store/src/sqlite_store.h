@@ -184,6 +184,10 @@ class SqliteStore final : public Store {
   core::Result<std::vector<GroupFieldCount>> ListGroupFields() override;
   core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) override;
   core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) override;
+  // conflicts.cpp
+  core::Result<std::vector<PageConflict>> ListConflicts(int limit) override;
+  core::Result<ConflictResult> ResolveConflict(const ConflictResolution& resolution) override;
+  core::Result<std::optional<PageSource>> LoadPageSourceById(std::int64_t page_id) override;
 
  private:
   /// ListFieldReadings' query, inside the caller's Guard (and transaction, if any).
@@ -262,6 +266,9 @@ class SqliteStore final : public Store {
     std::optional<std::int64_t> conflict_with;
   };
   PageVerdict JudgePage(const PageRecord& page, std::optional<std::int64_t> self);
+  /// The original of page `page_id` when it is identified (status `ok` unless `any_status`),
+  /// read inside the caller's snapshot; nullopt otherwise.
+  std::optional<PageSource> PageSourceOf(std::int64_t page_id, bool any_status);
 
 
   std::string path_;

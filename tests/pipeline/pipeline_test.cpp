@@ -312,5 +312,42 @@ TEST_F(PipelineTest, RereadFileFilterAndOnePage) {
   EXPECT_EQ(Pages(*s).size(), 9u);
 }
 
+// A conflict a clerk settled (docs/conflicts.md) stays settled: the scan set aside is not read
+// again by default, and read again on purpose it stays as it is.
+TEST_F(PipelineTest, RereadLeavesAConflictTheClerkSettled) {
+  auto s = Open(dir_ / "s.db");
+  ASSERT_TRUE(Ingest(*s, Catalog(), *files_, {}).ok());
+  // The same page scanned again: one of the PNG or JPEG files written anew (other bytes).
+  fs::path again;
+  for (const auto& f : *files_)
+    if (f.extension() == ".png" || f.extension() == ".jpg") {
+      again = dir_ / ("again" + f.extension().string());
+      ASSERT_TRUE(cv::imwrite(again.string(), cv::imread(f.string(), cv::IMREAD_GRAYSCALE)));
+      break;
+    }
+  ASSERT_FALSE(again.empty());
+  auto second = Ingest(*s, Catalog(), {again}, {});
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->conflicts, 1);
+  auto conflicts = s->ListConflicts(10);
+  ASSERT_TRUE(conflicts.ok() && conflicts->size() == 1u);
+  const std::int64_t id = conflicts->front().other.page_id;
+  auto settled = s->ResolveConflict({.page_id = id, .action = store::ConflictAction::kKeepStored,
+                                     .into_sheet = 0, .by = {.who = "thu", .screen = "desk", .address = ""}});
+  ASSERT_TRUE(settled.ok());
+  ASSERT_EQ(settled->outcome, store::ConflictOutcome::kResolved);
+
+  auto by_default = Reread(*s, Catalog(), {}, {});
+  ASSERT_TRUE(by_default.ok());
+  EXPECT_EQ(by_default->pages, 0);
+  auto asked = RereadPage(*s, Catalog(), id);
+  ASSERT_TRUE(asked.ok()) << asked.error().message;
+  EXPECT_TRUE(asked->change.kept_previous);
+  EXPECT_EQ(asked->change.status, "duplicate");
+  auto status = s->GetStatus();
+  EXPECT_EQ(status->conflicts, 0);
+  EXPECT_EQ(status->conflicts_settled, 1);
+}
+
 }  // namespace
 }  // namespace phieu::pipeline
