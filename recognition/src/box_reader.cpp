@@ -406,12 +406,6 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
   return m;
 }
 
-namespace {
-
-/// Share of 1 mm steps, over `length_mm` from `start_mm` along `dir`, where the page is darker on
-/// the line than 1-1.5 mm either side of it by `dip` gray levels.
-/// 1 when fewer than 4 of the steps lie on the page (`page_mm`, less 2 mm at each edge): a line
-/// may run off the paper a few millimetres from the box.
 double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::Point2d start_mm, cv::Point2d dir,
                      double length_mm, float dip, cv::Size2d page_mm) {
   // 4 samples per mm along the line, 16 across it (a bilevel crease may be one scan pixel wide).
@@ -444,6 +438,8 @@ double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::
   }
   return steps >= 4 ? static_cast<double>(dark) / steps : 1.0;
 }
+
+namespace {
 
 /// The line through the darkness-weighted centre of the dark pixels within 4 px of `line`,
 /// outside the box (least squares over the positions along it): the run centres on the patch

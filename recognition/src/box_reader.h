@@ -120,6 +120,13 @@ bool FindCrossingLine(const BoxPatch& patch, const PageCalibration& calibration,
                       const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, cv::Size2d page_mm,
                       CrossingLine* line);
 
+/// Share of 1 mm steps, over `length_mm` from `start_mm` along `dir` (page mm), where the page is
+/// darker on the line than 1-1.5 mm either side of it by `dip` gray levels.
+/// 1 when fewer than 4 of the steps lie on the page (`page_mm`, less 2 mm at each edge): a line
+/// may run off the paper a few millimetres from where it was seen.
+double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::Point2d start_mm, cv::Point2d dir,
+                     double length_mm, float dip, cv::Size2d page_mm);
+
 /// Divides the line's darkness out of the patch: its profile across the line (crease core and
 /// shadow alike), measured on the patch outside the box, so a crease through an empty box
 /// leaves it empty and a mark under it keeps its own darkness.

@@ -12,6 +12,7 @@
 #include "box_reader.h"
 #include "ink_check.h"
 #include "label_marks.h"
+#include "page_lines.h"
 #include "recognition/handwriting.h"
 #include "patch_warp.h"
 #include "recognition/recognition.h"
@@ -405,6 +406,8 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
     if (layout.fields[i].page == page_no) fields.push_back(i);
 
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
+  cv::Size2d page_mm(210.0, 297.0);
+  if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
   const int shaded_questions = ShadedQuestions(layout, boxes);
@@ -470,13 +473,22 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       if (NeighbourShift(boxes, centre, static_cast<const BoxDetail*>(nullptr), &dx, &dy, &count))
         shift_mm = {dx / kPatchPxPerMm, dy / kPatchPxPerMm};
       // Handwriting: upright crops through the page transform (plus the local shift measured
-      // on the neighbouring boxes), then the dedicated readers (handwriting.h).
+      // on the neighbouring boxes), then the dedicated readers (handwriting.h). A crease, a
+      // slanted streak or a stain's straight edge running across the field is divided out of
+      // the crops first (page_lines.h): it is nobody's writing.
       const double ppm = options.handwriting_px_per_mm;
+      core::RectMm shifted_extent = extent;
+      shifted_extent.x += shift_mm.x;
+      shifted_extent.y += shift_mm.y;
+      const std::vector<FieldLine> lines =
+          FindFieldLines(scan.gray, page.mm_to_px, shifted_extent, page_mm, page_boxes.calibration);
       auto crop_at = [&](core::RectMm rect, double pad_mm) {
         rect = rect.Grown(pad_mm);
         rect.x += shift_mm.x;
         rect.y += shift_mm.y;
-        return WarpPatch(scan.gray, page.mm_to_px, rect, ppm);
+        cv::Mat crop = WarpPatch(scan.gray, page.mm_to_px, rect, ppm);
+        if (!lines.empty()) DiscountFieldLines(crop, rect, ppm, lines);
+        return crop;
       };
       if (f.kind == core::FieldKind::kDigits) {
         std::vector<cv::Mat> cells;

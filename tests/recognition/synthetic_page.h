@@ -96,6 +96,9 @@ class SyntheticPage {
   /// one side, fading over `shadow_mm`. Darkens whatever is printed or drawn under it.
   void Crease(core::PointMm a, core::PointMm b, double darkness, double half_width_mm, double shadow = 0.0,
               double shadow_mm = 2.0);
+  /// `text` in a Hershey script font, its baseline starting at `baseline_left` (page mm,
+  /// through the paper distortion), letters `height_mm` tall: digits in a comb, words in an area.
+  void Write(core::PointMm baseline_left, const std::string& text, double height_mm, const Pen& pen);
   /// Handwriting-like strokes in a rectangle (for digits/text areas).
   void Scribble(const core::RectMm& area_mm, const Pen& pen, std::mt19937& rng, int strokes);
 
