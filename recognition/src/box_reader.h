@@ -127,6 +127,13 @@ bool FindCrossingLine(const BoxPatch& patch, const PageCalibration& calibration,
 double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::Point2d start_mm, cv::Point2d dir,
                      double length_mm, float dip, cv::Size2d page_mm);
 
+/// Looks for a CrossingLine through the box of `p` within 1.5 mm and 1 degree of `hint` (patch
+/// px): a crease already found (and seen carrying on along the page) at another box of the same
+/// page, where text along it, or grain breaking a faint one up, hides it from FindCrossingLine.
+/// It must still dip under the paper on every stretch of the patch outside the box.
+bool FindLineNear(const BoxPatch& p, const PageCalibration& calibration, const CrossingLine& hint,
+                  CrossingLine* line);
+
 /// Divides the line's darkness out of the patch: its profile across the line (crease core and
 /// shadow alike), measured on the patch outside the box, so a crease through an empty box
 /// leaves it empty and a mark under it keeps its own darkness.

@@ -296,8 +296,13 @@ void DiscountFieldLines(cv::Mat& crop, const core::RectMm& crop_mm, double px_pe
         const long b = std::lround(d * l.bins_per_px) + l.reach;
         if (b < 0 || b >= static_cast<long>(l.factor.size())) continue;
         float v = std::min(255.0f, src[x] * l.factor[b]);
-        if (std::abs(d) <= l.band_px && l.white - v <= l.residue)
-          v = l.saturated && bridged({static_cast<double>(x), static_cast<double>(y)}, d) ? src[x] : std::max(v, l.white);
+        if (std::abs(d) <= l.band_px && l.saturated) {
+          // Black line: nothing under it can be told from it by its gray. Paper, unless a
+          // stroke crosses it here.
+          v = bridged({static_cast<double>(x), static_cast<double>(y)}, d) ? src[x] : l.white;
+        } else if (std::abs(d) <= l.band_px && l.white - v <= l.residue) {
+          v = std::max(v, l.white);
+        }
         row[x] = cv::saturate_cast<uchar>(v);
       }
     }

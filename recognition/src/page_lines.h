@@ -40,8 +40,8 @@ struct FieldLine {
   /// Half-width of the line's core band, px at kPatchPxPerMm (2.5 px; wider where a bilevel
   /// scan made the crease and its shadow a black band).
   double band_px = 2.5;
-  /// The core went black (bilevel scan): a stroke crossing the line is told from the line only by
-  /// ink continuing on both sides of the band, and is kept there as scanned.
+  /// The core went black (bilevel scan): the whole band is the line, except where a stroke
+  /// crosses it (ink continuing on both sides of the band), kept there as scanned.
   bool saturated = false;
 };
 
