@@ -180,8 +180,11 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
       if (decisions[i].state == BoxState::kCancelled && (blacked == cancelled || !BlackedOut(*measured[i])))
         answer(decisions[i]);
   } else if (marked == 1 && cancelled == 0) {
+    // Alone in its question: a mark doubted only for being heavy, or a near-fill read as a mark
+    // because this page is answered by filling (a broad marker's cross inside the box), is
+    // the answer.
     for (BoxDecision& d : decisions)
-      if (d.state == BoxState::kMarked && d.doubt == "heavy_mark") answer(d);
+      if (d.state == BoxState::kMarked && (d.doubt == "heavy_mark" || d.doubt == "box_nearly_filled")) answer(d);
   }
 }
 

@@ -275,12 +275,15 @@ TEST_P(FoldsAndShadingTest, ACreaseThroughAFillLeavesItACancellation) {
   for (const core::FieldKind kind : {core::FieldKind::kSingle, core::FieldKind::kMulti}) {
     const templates::Layout l = ListLayout(2, kind);
     std::mt19937 rng(10);
-    const Pen pen{0.45, 25}, gray_pen{0.5, 95};
+    const Pen pen{0.45, 25}, gray_pen{0.5, 110};
     const auto rs = ReadList(MakeScan(GetParam(), 16), l, [&](SyntheticPage& p) {
-      p.DrawMark(l.fields[0].options[4].box_mm, Mark::kFillOverCross, gray_pen, rng);
+      // The old cross, then the fill drawn as dense level strokes: solid, but not by much.
+      p.DrawMark(l.fields[0].options[4].box_mm, Mark::kCross, gray_pen, rng);
+      Hatch(p, l.fields[0].options[4].box_mm, 0.42, 0.0, gray_pen);
       p.DrawMark(l.fields[0].options[7].box_mm, Mark::kCross, pen, rng);
       p.DrawMark(l.fields[1].options[3].box_mm, Mark::kCross, pen, rng);
-      p.Crease({0.0, 56.1}, {210.0, 57.9}, 0.4, 0.12, 0.05, 2.0);
+      // A broad fold (its core 0.4 mm across, a shadow on one side) through the fill's upper part.
+      p.Crease({0.0, 56.1}, {210.0, 57.9}, 0.45, 0.2, 0.08, 2.0);
     });
     ASSERT_EQ(rs.size(), 2u);
     const std::string at = GetParam().name + (kind == core::FieldKind::kSingle ? " single" : " multi");
@@ -312,6 +315,31 @@ TEST_P(FoldsAndShadingTest, ABlackedOutBoxBesideShadingIsTheShadersCorrection) {
   const FieldReading& r = rs[4];
   EXPECT_EQ(r.boxes.at(4).state, BoxState::kCancelled) << GetParam().name << ": " << r.reason;
   if (!r.needs_review) EXPECT_EQ(r.selected, V({"2"})) << GetParam().name << ": " << r.reason;
+}
+
+TEST_P(FoldsAndShadingTest, WideMarkerCrossesInsideTheBoxAreTheAnswers) {
+  // A respondent who answers every question with a broad felt marker, the cross drawn corner to
+  // corner inside the box (1.2-1.5 mm strokes, stopping 0.2-0.8 mm short of the outline, as
+  // tools/probe draws them): the box looks nearly filled, but each is the only mark of its
+  // question on a page answered that way. The answers, not "mark or cancellation?".
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  templates::Layout l;
+  const auto rs = ReadGrid(MakeScan(GetParam(), 18), 8, [&](SyntheticPage& p, const templates::Layout& lay) {
+    for (int row = 0; row < 7; ++row) {
+      const RectMm b = p.Printed(Box(lay, row, row % 5 + 1));
+      const double in = 0.2 + 0.6 * u(rng);
+      const Pen marker{1.2 + 0.3 * u(rng), 15};
+      p.Line({b.x + in, b.y + in}, {b.right() - in, b.bottom() - in}, marker);
+      p.Line({b.right() - in, b.y + in}, {b.x + in, b.bottom() - in}, marker);
+    }
+  }, &l);
+  ASSERT_EQ(rs.size(), 8u);
+  for (int row = 0; row < 7; ++row) {
+    EXPECT_EQ(rs[row].selected, V({std::to_string(row % 5 + 1).c_str()})) << GetParam().name << " row " << row;
+    EXPECT_FALSE(rs[row].needs_review) << GetParam().name << " row " << row << ": " << rs[row].reason;
+  }
+  EXPECT_TRUE(rs[7].selected.empty()) << GetParam().name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, FoldsAndShadingTest,
