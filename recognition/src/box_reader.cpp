@@ -193,9 +193,10 @@ void CalibrateThresholds(PageCalibration& cal, const std::vector<float>& inner_p
 BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
   BoxMeasurement m;
   // Local paper level follows uneven lighting, unless the patch is so inked that its median
-  // is not paper any more.
+  // is not paper any more. A patch DiscountLine levelled (a fold's broad shadow divided out to
+  // the patch's own paper) is paper at its own level, however dark the shadow made it.
   float white = patch.white;
-  if (white < cal.white - 0.3f * (cal.white - cal.black)) white = cal.white;
+  if (white < cal.white - 0.3f * (cal.white - cal.black) && !patch.levelled) white = cal.white;
   const float range = std::max(white - cal.black, 40.0f);
   const float px_area = static_cast<float>(1.0 / (kPx * kPx));
   const int pw = patch.smooth.cols, ph = patch.smooth.rows;
@@ -510,6 +511,7 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
   if (start == n) return false;
   std::vector<cv::Point2d> ends;
   constexpr size_t kMaxRunPx = 24;  // a line meets the border in a short run (3 mm at 15 degrees)
+  constexpr size_t kMaxShadowRunPx = 64;  // ... or with a fold's shadow (1-4 mm) on one side of it
   for (size_t k = 0; k < n;) {
     if (!dark[(start + k) % n]) {
       ++k;
@@ -517,8 +519,25 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
     }
     size_t len = 0;
     cv::Point2d sum(0, 0);
-    for (; k < n && dark[(start + k) % n]; ++k, ++len) sum += cv::Point2d(loop[(start + k) % n]);
-    if (len <= kMaxRunPx) ends.push_back(sum / static_cast<double>(len));
+    std::vector<cv::Point> run;
+    int darkest = 255;
+    for (; k < n && dark[(start + k) % n]; ++k, ++len) {
+      const cv::Point q = loop[(start + k) % n];
+      sum += cv::Point2d(q);
+      run.push_back(q);
+      darkest = std::min<int>(darkest, g.at<uchar>(q));
+    }
+    if (len <= kMaxRunPx) {
+      ends.push_back(sum / static_cast<double>(len));
+    } else if (len <= kMaxShadowRunPx) {
+      // A fold's broad shadow beside its crease makes a long run: the crease is its darkest part
+      // (the middle of it: a bilevel run is black all along).
+      cv::Point2d core(0, 0);
+      int cn = 0;
+      for (const cv::Point& q : run)
+        if (g.at<uchar>(q) <= darkest + 8) core += cv::Point2d(q), ++cn;
+      ends.push_back(core / static_cast<double>(cn));
+    }
   }
   if (ends.size() < 2 || ends.size() > 20) return false;  // none, or a page of text around the box
   const cv::Point2d centre(p.x + 0.5 * p.w_px, p.y + 0.5 * p.h_px);
@@ -662,12 +681,13 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   // a crease wavering by a pixel): the band within 2.5 px of the line is paper wherever it is no
   // darker than the line itself is outside the box. A pen mark under it is darker and stays.
   {
+    const double half = 2.5;
     std::vector<float> residue;
     std::vector<cv::Point> band;
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) {
         const double d = (x - line.point.x) * nrm.x + (y - line.point.y) * nrm.y;
-        if (std::abs(d) > 2.5) continue;
+        if (std::abs(d) > half) continue;
         band.push_back({x, y});
         if (!keep_out.contains({x, y})) residue.push_back(p.white - p.gray.at<uchar>(y, x));
       }
@@ -685,6 +705,7 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
         if (p.white - p.gray.at<uchar>(q) <= limit) p.gray.at<uchar>(q) = cv::saturate_cast<uchar>(p.white);
     }
   }
+  p.levelled = true;
   const bool smoothed = p.smooth.data != p.gray.data;
   if (smoothed)
     cv::blur(p.gray, p.smooth, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);

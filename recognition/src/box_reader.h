@@ -40,6 +40,9 @@ struct BoxPatch {
   float inner_sigma = 0.0f; ///< std-dev of the smoothed inner area, gray levels (noise floor).
   float inner_min = 255.0f; ///< darkest smoothed gray of the inner area (page floor statistic).
   bool located = false;     ///< the square was found (or placed from neighbours that were).
+  /// DiscountLine divided a line and its shadow out to the patch's own paper level: `white` is
+  /// paper even where a broad fold shadow made the whole patch dark.
+  bool levelled = false;
 };
 
 /// Warps the patch around `box_mm` and searches the printed square within kMaxShiftMm.
