@@ -193,9 +193,10 @@ void CalibrateThresholds(PageCalibration& cal, const std::vector<float>& inner_p
 BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
   BoxMeasurement m;
   // Local paper level follows uneven lighting, unless the patch is so inked that its median
-  // is not paper any more.
+  // is not paper any more. A patch DiscountLine levelled (a fold's broad shadow divided out to
+  // the patch's own paper) is paper at its own level, however dark the shadow made it.
   float white = patch.white;
-  if (white < cal.white - 0.3f * (cal.white - cal.black)) white = cal.white;
+  if (white < cal.white - 0.3f * (cal.white - cal.black) && !patch.levelled) white = cal.white;
   const float range = std::max(white - cal.black, 40.0f);
   const float px_area = static_cast<float>(1.0 / (kPx * kPx));
   const int pw = patch.smooth.cols, ph = patch.smooth.rows;
@@ -406,12 +407,6 @@ BoxMeasurement MeasureBox(const BoxPatch& patch, const PageCalibration& cal) {
   return m;
 }
 
-namespace {
-
-/// Share of 1 mm steps, over `length_mm` from `start_mm` along `dir`, where the page is darker on
-/// the line than 1-1.5 mm either side of it by `dip` gray levels.
-/// 1 when fewer than 4 of the steps lie on the page (`page_mm`, less 2 mm at each edge): a line
-/// may run off the paper a few millimetres from the box.
 double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::Point2d start_mm, cv::Point2d dir,
                      double length_mm, float dip, cv::Size2d page_mm) {
   // 4 samples per mm along the line, 16 across it (a bilevel crease may be one scan pixel wide).
@@ -444,6 +439,8 @@ double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::
   }
   return steps >= 4 ? static_cast<double>(dark) / steps : 1.0;
 }
+
+namespace {
 
 /// The line through the darkness-weighted centre of the dark pixels within 4 px of `line`,
 /// outside the box (least squares over the positions along it): the run centres on the patch
@@ -514,6 +511,7 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
   if (start == n) return false;
   std::vector<cv::Point2d> ends;
   constexpr size_t kMaxRunPx = 24;  // a line meets the border in a short run (3 mm at 15 degrees)
+  constexpr size_t kMaxShadowRunPx = 64;  // ... or with a fold's shadow (1-4 mm) on one side of it
   for (size_t k = 0; k < n;) {
     if (!dark[(start + k) % n]) {
       ++k;
@@ -521,8 +519,25 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
     }
     size_t len = 0;
     cv::Point2d sum(0, 0);
-    for (; k < n && dark[(start + k) % n]; ++k, ++len) sum += cv::Point2d(loop[(start + k) % n]);
-    if (len <= kMaxRunPx) ends.push_back(sum / static_cast<double>(len));
+    std::vector<cv::Point> run;
+    int darkest = 255;
+    for (; k < n && dark[(start + k) % n]; ++k, ++len) {
+      const cv::Point q = loop[(start + k) % n];
+      sum += cv::Point2d(q);
+      run.push_back(q);
+      darkest = std::min<int>(darkest, g.at<uchar>(q));
+    }
+    if (len <= kMaxRunPx) {
+      ends.push_back(sum / static_cast<double>(len));
+    } else if (len <= kMaxShadowRunPx) {
+      // A fold's broad shadow beside its crease makes a long run: the crease is its darkest part
+      // (the middle of it: a bilevel run is black all along).
+      cv::Point2d core(0, 0);
+      int cn = 0;
+      for (const cv::Point& q : run)
+        if (g.at<uchar>(q) <= darkest + 8) core += cv::Point2d(q), ++cn;
+      ends.push_back(core / static_cast<double>(cn));
+    }
   }
   if (ends.size() < 2 || ends.size() > 20) return false;  // none, or a page of text around the box
   const cv::Point2d centre(p.x + 0.5 * p.w_px, p.y + 0.5 * p.h_px);
@@ -566,19 +581,75 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
   return false;
 }
 
+bool FindLineNear(const BoxPatch& p, const PageCalibration& cal, const CrossingLine& hint, CrossingLine* line) {
+  const cv::Mat& g = p.smooth;
+  const int w = g.cols, h = g.rows;
+  const float range = std::max(cal.white - cal.black, 40.0f);
+  const float thr = std::max(cal.grow * range, 8.0f);
+  const cv::Point2d centre(p.x + 0.5 * p.w_px, p.y + 0.5 * p.h_px);
+  const double inner_half = 0.5 * p.w_px - p.inset_px;
+  const double reach = 0.5 * std::hypot(w, h);
+  // The line's weakest dip under the paper 4 px either side of it, over four stretches of the
+  // patch outside the box (the crease is the same all along; averaging a stretch sees a faint
+  // one through grain that breaks it up pixel by pixel).
+  const cv::Rect keep_out(p.x - 3, p.y - 3, p.w_px + 7, p.h_px + 7);
+  auto weakest_dip = [&](cv::Point2d at, cv::Point2d u) {
+    const cv::Point2d nrm(-u.y, u.x);
+    std::array<double, 4> dip{}, n{};
+    auto gray = [&](cv::Point2d q) { return static_cast<double>(g.at<uchar>(cvRound(q.y), cvRound(q.x))); };
+    for (double t = -reach; t <= reach; t += 1.0) {
+      const cv::Point2d c = at + u * t;
+      if (c.x < 5 || c.y < 5 || c.x > w - 6 || c.y > h - 6 || keep_out.contains(cv::Point(cvRound(c.x), cvRound(c.y))))
+        continue;
+      const double core = std::min({gray(c), gray(c + nrm * 0.7), gray(c - nrm * 0.7)});
+      const double flank = 0.5 * (gray(c + nrm * 4.0) + gray(c - nrm * 4.0));
+      const int s = std::clamp(static_cast<int>((t + reach) / (2 * reach) * 4), 0, 3);
+      dip[s] += flank - core, n[s] += 1;
+    }
+    double weakest = 1e9;
+    int stretches = 0;
+    for (int s = 0; s < 4; ++s)
+      if (n[s] >= 6) weakest = std::min(weakest, dip[s] / n[s]), ++stretches;
+    return stretches >= 3 ? weakest : 0.0;
+  };
+  const cv::Point2d hn(-hint.dir.y, hint.dir.x);
+  const cv::Point2d base = hint.point + hint.dir * (centre - hint.point).dot(hint.dir);  // nearest the centre
+  double best = 0;
+  CrossingLine found;
+  for (double deg = -1.0; deg <= 1.0; deg += 0.25) {
+    const double a = deg * CV_PI / 180;
+    const cv::Point2d u(hint.dir.x * std::cos(a) - hint.dir.y * std::sin(a), hint.dir.x * std::sin(a) + hint.dir.y * std::cos(a));
+    for (double o = -12; o <= 12; o += 0.5) {
+      const cv::Point2d at = base + hn * o;
+      const cv::Point2d nrm(-u.y, u.x);
+      if (std::abs((centre - at).dot(nrm)) > inner_half + 3) continue;  // misses the inner area
+      const double dip = weakest_dip(at, u);
+      if (dip > best) best = dip, found = {at, u};
+    }
+  }
+  if (best < std::max(0.4f * thr, 5.0f)) return false;
+  *line = RefineLine(p, found, thr);
+  return true;
+}
+
+/// A line whose core is this many times darker than the paper went black (a bilevel scan).
+constexpr float kSaturatedLine = 4.0f;
+
 void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   const int w = p.gray.cols, h = p.gray.rows;
   const cv::Point2d nrm(-line.dir.y, line.dir.x);
   const int reach = static_cast<int>(std::ceil(std::hypot(w, h)));
-  // Gray across the line, one bin per px of distance, from the patch outside the box (and a
+  // Gray across the line, two bins per px of distance, from the patch outside the box (and a
   // little around it): marks inside never count, the line and its shadow run through both sides.
-  std::vector<std::vector<uchar>> bins(2 * reach + 1);
+  constexpr int kBinsPerPx = 2;
+  const int reach_bins = reach * kBinsPerPx;
+  std::vector<std::vector<uchar>> bins(2 * reach_bins + 1);
   const cv::Rect keep_out(p.x - 3, p.y - 3, p.w_px + 7, p.h_px + 7);
   std::vector<int> bin_of(static_cast<size_t>(w) * h);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
       const double d = (x - line.point.x) * nrm.x + (y - line.point.y) * nrm.y;
-      const int b = std::clamp(static_cast<int>(std::lround(d)) + reach, 0, 2 * reach);
+      const int b = std::clamp(static_cast<int>(std::lround(d * kBinsPerPx)) + reach_bins, 0, 2 * reach_bins);
       bin_of[static_cast<size_t>(y) * w + x] = b;
       if (!keep_out.contains({x, y})) bins[b].push_back(p.gray.at<uchar>(y, x));
     }
@@ -591,11 +662,15 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
     std::nth_element(v.begin(), q, v.end());
     if (*q < p.white) measured[b] = p.white / std::max<float>(*q, 1.0f);
   }
-  // The strongest correction of a bin and its two neighbours each side: what is left of a line a
-  // fraction of a pixel off its fit (or of a bilevel crease's ragged edge) would otherwise be a
-  // thin dark seam. Paper next to it only saturates; a mark under it stays ink.
+  // The strongest correction of a bin and its neighbours: what is left of a line a fraction of a
+  // pixel off its fit would otherwise be a thin dark seam. Half a pixel each side for a gray
+  // line: wider, a fill or stroke beside the core would be lightened as if it were the core
+  // (a crease through a fill left a light stripe that made it a mere heavy mark). Two pixels
+  // for a line that went black (a bilevel crease's ragged edge).
+  const bool saturated = *std::max_element(measured.begin(), measured.end()) >= kSaturatedLine;
+  const size_t widen = saturated ? 2 * kBinsPerPx : 1;
   for (size_t b = 0; b < bins.size(); ++b)
-    for (size_t k = b >= 2 ? b - 2 : 0; k <= std::min(b + 2, bins.size() - 1); ++k)
+    for (size_t k = b >= widen ? b - widen : 0; k <= std::min(b + widen, bins.size() - 1); ++k)
       factor[b] = std::max(factor[b], measured[k]);
   for (int y = 0; y < h; ++y) {
     uchar* row = p.gray.ptr<uchar>(y);
@@ -606,23 +681,31 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   // a crease wavering by a pixel): the band within 2.5 px of the line is paper wherever it is no
   // darker than the line itself is outside the box. A pen mark under it is darker and stays.
   {
+    const double half = 2.5;
     std::vector<float> residue;
     std::vector<cv::Point> band;
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) {
         const double d = (x - line.point.x) * nrm.x + (y - line.point.y) * nrm.y;
-        if (std::abs(d) > 2.5) continue;
+        if (std::abs(d) > half) continue;
         band.push_back({x, y});
         if (!keep_out.contains({x, y})) residue.push_back(p.white - p.gray.at<uchar>(y, x));
       }
     if (residue.size() >= 16) {
       auto k = residue.begin() + static_cast<long>(0.9 * (residue.size() - 1));
       std::nth_element(residue.begin(), k, residue.end());
-      const float limit = *k + 0.08f * p.white;
+      float limit = *k + 0.08f * p.white;
+      // Print along the line outside the box (a row of option text) must not raise the limit
+      // over what the line does to paper: a fill or a stroke under a gray crease is darker
+      // than that and stays. A line that went black (bilevel) has no gray left to tell by.
+      const float strongest = *std::max_element(measured.begin(), measured.end());
+      if (strongest < kSaturatedLine)
+        limit = std::min(limit, 0.5f * (p.white - p.white / strongest) + 0.08f * p.white);
       for (const cv::Point& q : band)
         if (p.white - p.gray.at<uchar>(q) <= limit) p.gray.at<uchar>(q) = cv::saturate_cast<uchar>(p.white);
     }
   }
+  p.levelled = true;
   const bool smoothed = p.smooth.data != p.gray.data;
   if (smoothed)
     cv::blur(p.gray, p.smooth, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);

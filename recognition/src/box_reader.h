@@ -40,6 +40,9 @@ struct BoxPatch {
   float inner_sigma = 0.0f; ///< std-dev of the smoothed inner area, gray levels (noise floor).
   float inner_min = 255.0f; ///< darkest smoothed gray of the inner area (page floor statistic).
   bool located = false;     ///< the square was found (or placed from neighbours that were).
+  /// DiscountLine divided a line and its shadow out to the patch's own paper level: `white` is
+  /// paper even where a broad fold shadow made the whole patch dark.
+  bool levelled = false;
 };
 
 /// Warps the patch around `box_mm` and searches the printed square within kMaxShiftMm.
@@ -119,6 +122,20 @@ struct CrossingLine {
 bool FindCrossingLine(const BoxPatch& patch, const PageCalibration& calibration, const cv::Mat& scan_gray,
                       const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, cv::Size2d page_mm,
                       CrossingLine* line);
+
+/// Share of 1 mm steps, over `length_mm` from `start_mm` along `dir` (page mm), where the page is
+/// darker on the line than 1-1.5 mm either side of it by `dip` gray levels.
+/// 1 when fewer than 4 of the steps lie on the page (`page_mm`, less 2 mm at each edge): a line
+/// may run off the paper a few millimetres from where it was seen.
+double LineCarriesOn(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px, cv::Point2d start_mm, cv::Point2d dir,
+                     double length_mm, float dip, cv::Size2d page_mm);
+
+/// Looks for a CrossingLine through the box of `p` within 1.5 mm and 1 degree of `hint` (patch
+/// px): a crease already found (and seen carrying on along the page) at another box of the same
+/// page, where text along it, or grain breaking a faint one up, hides it from FindCrossingLine.
+/// It must still dip under the paper on every stretch of the patch outside the box.
+bool FindLineNear(const BoxPatch& p, const PageCalibration& calibration, const CrossingLine& hint,
+                  CrossingLine* line);
 
 /// Divides the line's darkness out of the patch: its profile across the line (crease core and
 /// shadow alike), measured on the patch outside the box, so a crease through an empty box

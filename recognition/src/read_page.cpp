@@ -13,6 +13,7 @@
 #include "box_reader.h"
 #include "ink_check.h"
 #include "label_marks.h"
+#include "page_lines.h"
 #include "recognition/handwriting.h"
 #include "patch_warp.h"
 #include "show_through.h"
@@ -179,6 +180,9 @@ int ShadedQuestions(const templates::Layout& layout, const std::vector<BoxDetail
 constexpr float kBlackedOutSolid = 0.93f;
 constexpr float kBlackedOutCell = 0.8f;
 constexpr float kBlackedOutRim = 0.6f;
+bool BlackedOut(const BoxMeasurement& m) {
+  return m.solid >= kBlackedOutSolid && m.min_cell_solid >= kBlackedOutCell && m.rim_solid >= kBlackedOutRim;
+}
 /// Confidence given to a heavy mark read as the answer because it is alone in its question.
 constexpr float kLoneHeavyMark = 0.9f;
 
@@ -204,18 +208,25 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
     d.doubt.clear();
   };
   if (marked == 0 && cancelled > 0) {
+    int blacked = 0;
     for (size_t i = 0; i < decisions.size(); ++i) {
       if (decisions[i].state != BoxState::kCancelled) continue;
-      const BoxMeasurement& m = *measured[i];
-      const bool blacked_out =
-          m.solid >= kBlackedOutSolid && m.min_cell_solid >= kBlackedOutCell && m.rim_solid >= kBlackedOutRim;
+      const bool blacked_out = BlackedOut(*measured[i]);
       if (blacked_out && !shades_answers) return;  // a cancellation as the form defines it
+      blacked += blacked_out;
     }
-    for (BoxDecision& d : decisions)
-      if (d.state == BoxState::kCancelled) answer(d);
+    // A box blacked out to its edges beside a lighter fill (hatching, shading) in the same
+    // question: the respondent answers by shading and corrected by blacking out, the way the
+    // form says. The blacked-out box stays a cancellation, the shading is the answer.
+    for (size_t i = 0; i < decisions.size(); ++i)
+      if (decisions[i].state == BoxState::kCancelled && (blacked == cancelled || !BlackedOut(*measured[i])))
+        answer(decisions[i]);
   } else if (marked == 1 && cancelled == 0) {
+    // Alone in its question: a mark doubted only for being heavy, or a near-fill read as a mark
+    // because this page is answered by filling (a broad marker's cross inside the box), is
+    // the answer.
     for (BoxDecision& d : decisions)
-      if (d.state == BoxState::kMarked && d.doubt == "heavy_mark") answer(d);
+      if (d.state == BoxState::kMarked && (d.doubt == "heavy_mark" || d.doubt == "box_nearly_filled")) answer(d);
   }
 }
 
@@ -417,6 +428,23 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   };
   cv::Size2d page_mm(210.0, 297.0);
   if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
+  // Creases and slanted streaks found at some box, in page mm: a line straight across the page
+  // passes other boxes too, where a row of option text along it may hide it from the test for
+  // a line carrying on beyond one box's patch.
+  std::vector<CrossingLine> page_lines;
+  auto patch_to_mm = [](const core::RectMm& box_mm, cv::Point2d q) {
+    return cv::Point2d(box_mm.x - kPatchMarginMm, box_mm.y - kPatchMarginMm) + (q + cv::Point2d(0.5, 0.5)) * (1.0 / kPatchPxPerMm);
+  };
+  // Takes `line` out of a copy of the box's patch (`clean`) and reads the box again from it.
+  auto discount = [&](const BoxRef& b, BoxDetail& d, const CrossingLine& line, BoxPatch& clean) {
+    clean = CopyPatch(b.patch);
+    DiscountLine(clean, line);
+    d.measurement = MeasureBox(clean, cal);
+    d.decision = DecideBox(d.measurement, cal, b.located);
+    d.decision.crossed = true;
+    if (d.decision.state == BoxState::kEmpty && d.decision.confidence < 0.9f && d.decision.doubt == "faint_ink")
+      d.decision.doubt = "crease_through_box";
+  };
   for (const BoxRef& b : boxes) {
     BoxDetail d;
     d.field = b.field;
@@ -435,14 +463,12 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       // take its darkness out and read the box again.
       CrossingLine line;
       if (FindCrossingLine(b.patch, cal, scan_gray, mm_to_px, box_mm, page_mm, &line)) {
-        clean = CopyPatch(b.patch);
-        DiscountLine(clean, line);
-        d.measurement = MeasureBox(clean, cal);
-        d.decision = DecideBox(d.measurement, cal, b.located);
-        d.decision.crossed = true;
-        if (d.decision.state == BoxState::kEmpty && d.decision.confidence < 0.9f &&
-            d.decision.doubt == "faint_ink")
-          d.decision.doubt = "crease_through_box";
+        discount(b, d, line, clean);
+        const cv::Point2d at = patch_to_mm(box_mm, line.point);
+        if (std::none_of(page_lines.begin(), page_lines.end(), [&](const CrossingLine& l) {
+              return std::abs(l.dir.dot(line.dir)) > 0.9995 && std::abs((at - l.point).dot(cv::Point2d(-l.dir.y, l.dir.x))) < 1.0;
+            }))
+          page_lines.push_back({at, line.dir});
       }
     }
     if (!back.empty() && (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty())) {
@@ -473,6 +499,20 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     }
     out.boxes.push_back(std::move(d));
   }
+  for (size_t i = 0; i < boxes.size() && !page_lines.empty(); ++i) {
+    BoxDetail& d = out.boxes[i];
+    if (d.decision.crossed || (d.decision.state == BoxState::kEmpty && d.decision.doubt.empty())) continue;
+    const core::RectMm& box_mm = layout.fields[boxes[i].field].options[boxes[i].option].box_mm;
+    for (const CrossingLine& l : page_lines) {
+      const CrossingLine hint{(l.point - patch_to_mm(box_mm, {0, 0})) * kPatchPxPerMm, l.dir};
+      CrossingLine line;
+      if (FindLineNear(boxes[i].patch, cal, hint, &line)) {
+        BoxPatch clean;
+        discount(boxes[i], d, line, clean);
+        break;
+      }
+    }
+  }
   return out;
 }
 
@@ -490,6 +530,8 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
     if (layout.fields[i].page == page_no) fields.push_back(i);
 
   const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
+  cv::Size2d page_mm(210.0, 297.0);
+  if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
   const int shaded_questions = ShadedQuestions(layout, boxes);
@@ -509,10 +551,18 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       core::RectMm boxes_mm;
       std::vector<float> sx, sy;
       std::vector<const BoxMeasurement*> measured;
+      // On a page answered by filling, fills are answers; but a box blacked out to its edges
+      // beside a lighter mark of the same question is still that respondent's correction.
+      bool lighter_mark = false;
+      for (size_t oi = 0; oi < f.options.size(); ++oi) {
+        const BoxDetail& b = boxes[next_box + oi];
+        lighter_mark |= b.decision.state != BoxState::kEmpty && !BlackedOut(b.measurement);
+      }
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
         const BoxDetail& b = boxes[next_box];
         BoxDecision d = b.decision;
-        if (fills_are_marks && d.state == BoxState::kCancelled) d.state = BoxState::kMarked;
+        if (fills_are_marks && d.state == BoxState::kCancelled && !(lighter_mark && BlackedOut(b.measurement)))
+          d.state = BoxState::kMarked;
         decisions.push_back(std::move(d));
         measured.push_back(&b.measurement);
         boxes_mm = core::Union(boxes_mm, f.options[oi].box_mm);
@@ -555,13 +605,22 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       if (NeighbourShift(boxes, centre, static_cast<const BoxDetail*>(nullptr), &dx, &dy, &count))
         shift_mm = {dx / kPatchPxPerMm, dy / kPatchPxPerMm};
       // Handwriting: upright crops through the page transform (plus the local shift measured
-      // on the neighbouring boxes), then the dedicated readers (handwriting.h).
+      // on the neighbouring boxes), then the dedicated readers (handwriting.h). A crease, a
+      // slanted streak or a stain's straight edge running across the field is divided out of
+      // the crops first (page_lines.h): it is nobody's writing.
       const double ppm = options.handwriting_px_per_mm;
+      core::RectMm shifted_extent = extent;
+      shifted_extent.x += shift_mm.x;
+      shifted_extent.y += shift_mm.y;
+      const std::vector<FieldLine> lines =
+          FindFieldLines(scan.gray, page.mm_to_px, shifted_extent, page_mm, page_boxes.calibration);
       auto crop_at = [&](core::RectMm rect, double pad_mm) {
         rect = rect.Grown(pad_mm);
         rect.x += shift_mm.x;
         rect.y += shift_mm.y;
-        return WarpPatch(scan.gray, page.mm_to_px, rect, ppm);
+        cv::Mat crop = WarpPatch(scan.gray, page.mm_to_px, rect, ppm);
+        if (!lines.empty()) DiscountFieldLines(crop, rect, ppm, lines);
+        return crop;
       };
       if (f.kind == core::FieldKind::kDigits) {
         std::vector<cv::Mat> cells;

@@ -216,6 +216,14 @@ void SyntheticPage::PrintLayout(const templates::Layout& layout) {
   }
 }
 
+void SyntheticPage::Write(core::PointMm baseline_left, const std::string& text, double height_mm, const Pen& pen) {
+  const core::PointMm at = Distort(baseline_left);
+  const int font = cv::FONT_HERSHEY_SCRIPT_SIMPLEX;
+  const double scale = cv::getFontScaleFromHeight(font, static_cast<int>(std::lround(height_mm * px_per_mm_)));
+  cv::putText(raster_, text, {static_cast<int>(std::lround(at.x * px_per_mm_)), static_cast<int>(std::lround(at.y * px_per_mm_))},
+              font, scale, cv::Scalar(pen.gray), Thickness(pen.width_mm), cv::LINE_AA);
+}
+
 void SyntheticPage::Scribble(const core::RectMm& area, const Pen& pen, std::mt19937& rng, int strokes) {
   core::RectMm a = Printed(area);
   for (int s = 0; s < strokes; ++s) {

@@ -169,7 +169,9 @@ class SyntheticPage {
   void ShowThrough(const SyntheticPage& back, double strength, double blur_mm);
   /// Glyph-like bold print over a text line `line_mm` (0.45 mm strokes, letters 1.5 mm apart).
   void PrintTextLine(const core::RectMm& line_mm);
-
+  /// `text` in a Hershey script font, its baseline starting at `baseline_left` (page mm,
+  /// through the paper distortion), letters `height_mm` tall: digits in a comb, words in an area.
+  void Write(core::PointMm baseline_left, const std::string& text, double height_mm, const Pen& pen);
   /// Handwriting-like strokes in a rectangle (for digits/text areas).
   void Scribble(const core::RectMm& area_mm, const Pen& pen, std::mt19937& rng, int strokes);
 

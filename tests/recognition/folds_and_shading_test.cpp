@@ -4,6 +4,7 @@
 // crosses and scribbles are answers when they are the only mark of their question; a fill
 // beside another mark stays a correction. A fold's crease through a box is not a mark.
 // Each case at 300 dpi, 150 dpi, bilevel and a harsh gray scan.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,169 @@ TEST_P(FoldsAndShadingTest, ACreaseThroughBoxesIsNotAMark) {
     }
     EXPECT_LE(reviewed, 2) << GetParam().name << " crease " << darkness;
   }
+}
+
+/// A list question the way the SIPAS "mm" list is printed: two columns of boxes, each followed by
+/// its option's text, rows 7.5 mm apart; `lists` such questions one under the other.
+templates::Layout ListLayout(int lists, core::FieldKind kind) {
+  templates::Layout l;
+  l.template_id = "synthetic";
+  l.pages.push_back({});
+  for (int q = 0; q < lists; ++q) {
+    templates::FieldLayout f;
+    f.id = "l" + std::to_string(q + 1);
+    f.kind = kind;
+    for (int i = 0; i < 8; ++i) {
+      const std::string v = std::to_string(i + 1);
+      f.options.push_back({v, v, true, {i % 2 ? 107.5 : 17.0, 40.0 + q * 45.0 + (i / 2) * 7.5, 5.0, 5.0}});
+    }
+    l.fields.push_back(std::move(f));
+  }
+  return l;
+}
+
+std::vector<FieldReading> ReadList(const ScanSetup& setup, const templates::Layout& layout,
+                                   const std::function<void(SyntheticPage&)>& draw) {
+  SyntheticPage page(setup);
+  page.PrintLayout(layout);
+  // Each option's text right after its box, along the box's middle: a level crease through a
+  // row runs along it.
+  for (const auto& f : layout.fields)
+    for (const auto& o : f.options)
+      page.Write({o.box_mm.right() + 2.0, o.box_mm.y + 3.6}, "Lam viec nha nuoc", 2.4, Pen{0.25, 20});
+  draw(page);
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  page.Scan(&scan, &aligned);
+  if (const char* dump = std::getenv("PHIEU_TEST_DUMP")) cv::imwrite(dump, scan.gray);
+  return ReadPage(scan, aligned, layout);
+}
+
+TEST_P(FoldsAndShadingTest, ACreaseAlongARowOfOptionTextIsNotAMark) {
+  // A faint crease, nearly level, through the third row of each list: along the option text
+  // beside every box of the row, which hides it from the test beyond one box's patch at some
+  // of the boxes. Only the first list has a box of that row marked.
+  const templates::Layout l = ListLayout(3, core::FieldKind::kMulti);
+  for (const double darkness : {0.2, 0.3}) {
+    std::mt19937 rng(9);
+    const Pen pen{0.45, 25};
+    const auto rs = ReadList(MakeScan(GetParam(), 15), l, [&](SyntheticPage& p) {
+      p.DrawMark(l.fields[0].options[4].box_mm, Mark::kCross, pen, rng);
+      p.DrawMark(l.fields[1].options[0].box_mm, Mark::kTick, pen, rng);
+      p.DrawMark(l.fields[2].options[7].box_mm, Mark::kCross, pen, rng);
+      for (int q = 0; q < 3; ++q) {
+        const double y = 40.0 + q * 45.0 + 2 * 7.5 + 2.5;
+        p.Crease({0.0, y - 0.5}, {210.0, y + 0.6}, darkness, 0.1, 0.04, 2.0);
+      }
+    });
+    ASSERT_EQ(rs.size(), 3u);
+    const std::vector<std::vector<std::string>> want = {V({"5"}), V({"1"}), V({"8"})};
+    for (int q = 0; q < 3; ++q) {
+      // Never accepted wrong; at most a person looks.
+      if (!rs[q].needs_review) EXPECT_EQ(rs[q].selected, want[q]) << GetParam().name << " crease " << darkness << " list " << q;
+      EXPECT_FALSE(rs[q].needs_review) << GetParam().name << " crease " << darkness << " list " << q << ": " << rs[q].reason;
+    }
+  }
+}
+
+TEST_P(FoldsAndShadingTest, ACreaseThroughAFillLeavesItACancellation) {
+  // A correction (a gray-pen fill over the old cross, a new cross beside it) with a fold through
+  // the fill: the fill stays a cancellation. In a one-answer question the new cross is the
+  // answer; where several answers are allowed a person decides, never both accepted.
+  for (const core::FieldKind kind : {core::FieldKind::kSingle, core::FieldKind::kMulti}) {
+    const templates::Layout l = ListLayout(2, kind);
+    std::mt19937 rng(10);
+    const Pen pen{0.45, 25}, gray_pen{0.5, 110};
+    const auto rs = ReadList(MakeScan(GetParam(), 16), l, [&](SyntheticPage& p) {
+      // The old cross, then the fill drawn as dense level strokes: solid, but not by much.
+      p.DrawMark(l.fields[0].options[4].box_mm, Mark::kCross, gray_pen, rng);
+      Hatch(p, l.fields[0].options[4].box_mm, 0.42, 0.0, gray_pen);
+      p.DrawMark(l.fields[0].options[7].box_mm, Mark::kCross, pen, rng);
+      p.DrawMark(l.fields[1].options[3].box_mm, Mark::kCross, pen, rng);
+      // A broad fold (its core 0.4 mm across, a shadow on one side) through the fill's upper part.
+      p.Crease({0.0, 56.1}, {210.0, 57.9}, 0.45, 0.2, 0.08, 2.0);
+    });
+    ASSERT_EQ(rs.size(), 2u);
+    const std::string at = GetParam().name + (kind == core::FieldKind::kSingle ? " single" : " multi");
+    const FieldReading& r = rs[0];
+    EXPECT_EQ(r.boxes.at(4).state, BoxState::kCancelled) << at << ": " << r.reason;
+    if (kind == core::FieldKind::kSingle) {
+      EXPECT_EQ(r.selected, V({"8"})) << at;
+    } else if (!r.needs_review) {
+      EXPECT_EQ(r.selected, V({"8"})) << at;
+    }
+    EXPECT_EQ(rs[1].selected, V({"4"})) << at;
+  }
+}
+
+TEST_P(FoldsAndShadingTest, ABlackedOutBoxBesideShadingIsTheShadersCorrection) {
+  // A respondent who answers by hatching, and corrects by blacking the wrong box out to its
+  // edges: beside the hatched answer the black box stays a cancellation, never a second answer
+  // (several answers allowed: a person decides, or the hatching alone is the answer).
+  const templates::Layout l = ListLayout(5, core::FieldKind::kMulti);
+  std::mt19937 rng(12);
+  const Pen pen{0.5, 25};
+  const auto rs = ReadList(MakeScan(GetParam(), 17), l, [&](SyntheticPage& p) {
+    for (int q = 0; q < 4; ++q) Hatch(p, l.fields[q].options[q + 1].box_mm, 0.8, 0.3, pen);
+    Hatch(p, l.fields[4].options[1].box_mm, 0.8, 0.3, pen);
+    p.DrawMark(l.fields[4].options[4].box_mm, Mark::kFill, pen, rng);
+  });
+  ASSERT_EQ(rs.size(), 5u);
+  for (int q = 0; q < 4; ++q) EXPECT_EQ(rs[q].selected, V({std::to_string(q + 2).c_str()})) << GetParam().name;
+  const FieldReading& r = rs[4];
+  EXPECT_EQ(r.boxes.at(4).state, BoxState::kCancelled) << GetParam().name << ": " << r.reason;
+  if (!r.needs_review) EXPECT_EQ(r.selected, V({"2"})) << GetParam().name << ": " << r.reason;
+}
+
+TEST_P(FoldsAndShadingTest, ABroadFoldShadowDownAColumnOfBoxesIsNotAMark) {
+  // Folded down the first column of a grid: a crease through every row's box 1 with a broad
+  // shadow on one side (5 mm, a third of the paper's brightness), darker than the rest of the
+  // page well beyond the box. Nobody marked box 1 of any row.
+  // Not on the bilevel scan: there the shadow's dark half turns into a black band 1-2 mm wide
+  // through the box, which the reader does not yet take out (known limit, see the README).
+  if (GetParam().bilevel) GTEST_SKIP() << "broad black fold band on a bilevel scan: not handled yet";
+  std::mt19937 rng(14);
+  const Pen pen{0.45, 25};
+  templates::Layout l;
+  const auto rs = ReadGrid(MakeScan(GetParam(), 19), 8, [&](SyntheticPage& p, const templates::Layout& lay) {
+    for (int row = 0; row < 7; ++row) p.DrawMark(Box(lay, row, row % 4 + 2), row % 2 ? Mark::kTick : Mark::kCross, pen, rng);
+    p.Crease({42.3, 0.0}, {42.9, 297.0}, 0.5, 0.12, 0.35, 5.0);
+  }, &l);
+  ASSERT_EQ(rs.size(), 8u);
+  for (int row = 0; row < 8; ++row) {
+    const std::vector<std::string> want =
+        row < 7 ? std::vector<std::string>{std::to_string(row % 4 + 2)} : std::vector<std::string>{};
+    if (rs[row].needs_review) continue;  // a person may look; never a wrong answer accepted
+    EXPECT_EQ(rs[row].selected, want) << GetParam().name << " row " << row << ": " << rs[row].reason;
+  }
+  int reviewed = 0;
+  for (const auto& r : rs) reviewed += r.needs_review;
+  EXPECT_LE(reviewed, 1) << GetParam().name;
+}
+
+TEST_P(FoldsAndShadingTest, WideMarkerCrossesInsideTheBoxAreTheAnswers) {
+  // A respondent who answers every question with a broad felt marker, the cross drawn corner to
+  // corner inside the box (1.2-1.5 mm strokes, stopping 0.2-0.8 mm short of the outline, as
+  // tools/probe draws them): the box looks nearly filled, but each is the only mark of its
+  // question on a page answered that way. The answers, not "mark or cancellation?".
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  templates::Layout l;
+  const auto rs = ReadGrid(MakeScan(GetParam(), 18), 8, [&](SyntheticPage& p, const templates::Layout& lay) {
+    for (int row = 0; row < 7; ++row) {
+      const RectMm b = p.Printed(Box(lay, row, row % 5 + 1));
+      const double in = 0.2 + 0.6 * u(rng);
+      const Pen marker{1.2 + 0.3 * u(rng), 15};
+      p.Line({b.x + in, b.y + in}, {b.right() - in, b.bottom() - in}, marker);
+      p.Line({b.right() - in, b.y + in}, {b.x + in, b.bottom() - in}, marker);
+    }
+  }, &l);
+  ASSERT_EQ(rs.size(), 8u);
+  for (int row = 0; row < 7; ++row) {
+    EXPECT_EQ(rs[row].selected, V({std::to_string(row % 5 + 1).c_str()})) << GetParam().name << " row " << row;
+    EXPECT_FALSE(rs[row].needs_review) << GetParam().name << " row " << row << ": " << rs[row].reason;
+  }
+  EXPECT_TRUE(rs[7].selected.empty()) << GetParam().name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, FoldsAndShadingTest,
