@@ -180,6 +180,14 @@ class SqliteStore final : public Store {
   core::Result<std::vector<GroupFieldCount>> ListGroupFields() override;
   core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) override;
   core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) override;
+  // batches.cpp
+  core::Result<std::int64_t> BeginBatch(const BatchRecord& batch) override;
+  core::Status UpdateBatchProgress(std::int64_t batch_id, int pages_done, int pages_total) override;
+  core::Status TouchBatches(const std::vector<std::int64_t>& batch_ids) override;
+  core::Status FinishBatch(std::int64_t batch_id, const BatchEnd& end) override;
+  core::Result<std::vector<BatchRecord>> ListBatches(int limit) override;
+  core::Result<std::optional<BatchRecord>> GetBatch(std::int64_t batch_id) override;
+  core::Result<std::optional<HeldScanFile>> FindScanFileBySha256(const std::string& sha256) override;
 
  private:
   // Runs `f`, turning SQLite failures (and corrupt JSON in the file) into core::Error.
