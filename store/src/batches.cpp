@@ -50,13 +50,20 @@ core::Result<std::int64_t> SqliteStore::BeginBatch(const BatchRecord& batch) {
   if (state != "running" && state != "queued")
     return MakeError("usage", "a batch begins running or queued, not " + Q(state));
   return Guard([&]() -> core::Result<std::int64_t> {
+    Transaction tx(db_);
     db_.Prepare(std::string("INSERT INTO ingest_batches (source, who, station, address, state, files, "
                             "started_at, heartbeat_at) VALUES (?,?,?,?,?,?,") +
                 kNow + "," + kNow + ")")
         .Bind(1, batch.source).Bind(2, batch.who).Bind(3, batch.station).Bind(4, batch.address)
         .Bind(5, state).Bind(6, batch.files)
         .Run();
-    return db_.LastInsertId();
+    const std::int64_t id = db_.LastInsertId();
+    // A station's batch is a person's action over the network: an audit row like any other.
+    if (batch.source == "station")
+      WriteAudit(batch.who, "batch", std::to_string(id), std::nullopt,
+                 json{{"station", batch.station}, {"files", batch.files}}.dump(), "station", batch.address);
+    tx.Commit();
+    return id;
   });
 }
 

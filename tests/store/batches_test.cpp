@@ -22,6 +22,15 @@ TEST(BatchesTest, BeginProgressFinishAndList) {
   EXPECT_EQ((*b)->files, 3);
   EXPECT_EQ((*b)->exit_code, -1);
   EXPECT_EQ((*b)->finished_at, "");
+  // The station's batch is audited: who, from where, what.
+  AuditFilter f;
+  auto audit = store->ListAudit(f);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].who, "thu");
+  EXPECT_EQ((*audit)[0].entity, "batch");
+  EXPECT_EQ((*audit)[0].address, "10.0.0.7");
+  EXPECT_NE((*audit)[0].new_value.value_or("").find("bàn-2"), std::string::npos);
 
   ASSERT_TRUE(store->UpdateBatchProgress(*id, 4, 9).ok());
   b = store->GetBatch(*id);
