@@ -276,7 +276,13 @@ std::vector<Command> IngestCommands() {
                  a->watch,
                  scanner::WatchOptions{.settle_s = a->settle_s, .give_up_s = std::max(60.0, 10 * a->settle_s)});
              IngestOptions one = options;
-             one.on_progress = [&log](const IngestProgress& p) { log.Progress(p); };
+             // The batch's progress counts every file read so far, not only the current one.
+             IngestProgress before{.pages_done = total.pages_read + total.pages_stored_by_others,
+                                   .pages_total = total.pages_read + total.pages_stored_by_others, .seconds = 0};
+             one.on_progress = [&log, &before](const IngestProgress& p) {
+               log.Progress({.pages_done = before.pages_done + p.pages_done,
+                             .pages_total = before.pages_total + p.pages_total, .seconds = p.seconds});
+             };
              std::cout << "Watching " << a->watch << " (Ctrl-C to stop)\n" << std::flush;
              // Poll about twice per settle time, at most once a second.
              const auto interval = std::chrono::duration<double>(std::clamp(a->settle_s / 2, 0.1, 1.0));
@@ -289,6 +295,7 @@ std::vector<Command> IngestCommands() {
                    return Fail(summary.error());
                  }
                  total += *summary;
+                 before.pages_done = before.pages_total = total.pages_read + total.pages_stored_by_others;
                  std::error_code ec;
                  fs::path shown = fs::relative(file, a->watch, ec);
                  std::cout << pipeline::FormatFileLine((ec || shown.empty() ? file : shown).string(), *summary) << "\n"

@@ -7,6 +7,7 @@
 
 import * as api from './client.js';
 import { T } from './i18n.js';
+import { BatchesPanel } from './batches.js';
 
 function El(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -73,6 +74,10 @@ export class DeskScreen {
       El('section', { class: 'desk-part desk-print-part' }, El('h3', { text: T('desk_missing') }), print,
         missing.units.length ? missingList : El('p', { class: 'muted', text: T('desk_none') })),
       El('section', { class: 'desk-part no-print' }, El('h3', { text: T('desk_progress') }), table));
+    // The ingest batches (batches.js): their own section, polling while one runs.
+    this.batches ??= new BatchesPanel({ onUnauthorized: this.onUnauthorized });
+    this.root.prepend(this.batches.element);
+    this.batches.Start();
   }
 
   HandleKey() { return false; }
