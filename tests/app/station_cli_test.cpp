@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/phieu_cli.h"
+#include "acquire/sane_test_backend.h"
 #include "common/temp_dir.h"
 #include "store/store.h"
 
@@ -332,6 +333,64 @@ TEST_F(StationTest, AKilledStationResumesWhereItsUploadStopped) {
   auto store = Open();
   EXPECT_EQ(store->GetStatus()->scan_files, 1);
   EXPECT_TRUE((*store->FindScanFileBySha256(*sha))->complete);
+}
+
+TEST_F(StationTest, AStationWatchesAFolderAndPrintsALinePerFile) {
+  const fs::path inbox = dir_ / "inbox", log = dir_ / "watch.log", in = dir_ / "pw";
+  fs::create_directories(inbox);
+  std::ofstream(in) << kPassword << "\n";
+  const pid_t station = ::fork();
+  if (station == 0) {
+    const int fd = ::open(in.c_str(), O_RDONLY);
+    ::dup2(fd, 0);
+    const int out = ::open(log.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execl(phieu::testing::kPhieu.c_str(), "phieu", "ingest", "--server", url_.c_str(), "--user", "thu",
+            "--watch", inbox.c_str(), "--settle", "0.3", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::vector<fs::path> two(Stack::Get().files.begin(), Stack::Get().files.begin() + 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (const auto& f : two) fs::copy_file(f, inbox / f.filename());
+  auto read_log = [&] {
+    std::ifstream f(log);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  for (int i = 0; i < 600; ++i) {
+    const std::string out = read_log();
+    if (out.find(two[0].filename().string() + ": ") != std::string::npos &&
+        out.find(two[1].filename().string() + ": ") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(station, SIGINT);
+  int status = 0;
+  ::waitpid(station, &status, 0);
+  const std::string out = read_log();
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  // "img_0002.jpg: 1 page, 1 identified, 0 review items" per file, as a local watch prints it.
+  for (const auto& f : two)
+    EXPECT_TRUE(std::regex_search(out, std::regex(std::regex_replace(f.filename().string(), std::regex(R"([.])"), R"(\.)") +
+                                                  ": [0-9]+ pages?, [0-9]+ identified")))
+        << out;
+  EXPECT_EQ(Count(out, "files"), 2) << out;
+  EXPECT_EQ(Count(out, "pages read"), Open()->GetStatus()->pages) << out;
+}
+
+TEST_F(StationTest, AStationScansFromItsScannerAndKeepsTheOriginals) {
+  phieu::testing::UseSaneTestBackend(phieu::testing::SaneTestConfigDir());
+  const fs::path kept = dir_ / "quét";
+  CmdResult r = Station({}, "--scanner test:0 --source ADF --dpi 150 --mode Gray --scans-dir '" + kept.string() + "'");
+  // The test backend's pages carry no anchors: kept as unidentified, a normal exit.
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("feeder is empty"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unidentified     10"), std::string::npos) << r.out;
+  EXPECT_EQ(Open()->GetStatus()->pages, 10);
+  int pngs = 0;
+  for (const auto& e : fs::directory_iterator(kept)) pngs += e.path().extension() == ".png";
+  EXPECT_EQ(pngs, 10) << "the station keeps its scanned originals";
 }
 
 TEST_F(StationTest, WrongPasswordOrAReviewerIsRefusedWithExit2) {
