@@ -252,7 +252,10 @@ std::vector<Command> IngestCommands() {
            //    survey file, then read like any other scan file.
            if (!a->scanner.empty()) {
              auto scanned = ScanPages(*a, fs::path(a->db).string() + ".scans", acquire_error);
-             if (!scanned.ok()) return Fail(scanned.error());
+             if (!scanned.ok()) {
+               log.Fail(scanned.error().message);
+               return Fail(scanned.error());
+             }
              files.insert(files.end(), scanned->begin(), scanned->end());
            }
 

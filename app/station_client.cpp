@@ -69,7 +69,7 @@ std::string HostName() {
 
 class Session {
  public:
-  Session(const StationOptions& o) : options_(o), http_(o.server) {
+  explicit Session(const StationOptions& o) : options_(o), http_(o.server) {
     http_.set_tcp_nodelay(true);  // STACK.md gotcha 1
     http_.set_connection_timeout(10, 0);
     http_.set_read_timeout(120, 0);  // a chunk's last piece waits for the server's SHA-256 check
@@ -233,8 +233,8 @@ Outcome SendAndRead(Session& session, const StationOptions& o, const std::vector
     auto states = session.Ask(group);
     for (std::size_t k = 0; k < group.size(); ++k) {
       const auto& [state, received] = states.at(k);
-      if (state == "held" || state == "received") {
-        held += state == "held";
+      if (state == "held" || state == "received") {  // in the survey, or whole in the spool
+        ++held;
         continue;
       }
       if (o.stop && *o.stop) break;
