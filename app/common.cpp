@@ -4,6 +4,7 @@
 
 #include <pwd.h>
 #include <cstdlib>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -139,6 +140,23 @@ std::string CliUser() {
   if (const char* u = std::getenv("USER"); u && *u) return u;
   if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
   return "cli";
+}
+
+std::optional<std::string> PromptHidden(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
+  termios old{};
+  const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+  if (tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::cerr << "\n";
+  if (!got) return std::nullopt;
+  return line;
 }
 
 std::size_t Utf8Length(const std::string& s) {

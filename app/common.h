@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,10 @@ core::Status WriteTextFile(const std::filesystem::path& path, const std::string&
 
 /// Who runs the command, for the audit trail: $USER, else the account's name, else "cli".
 std::string CliUser();
+
+/// One line from the terminal with echo off (the prompt goes to stderr); on a pipe, the next
+/// line of standard input, as is. nullopt at end of input.
+std::optional<std::string> PromptHidden(const std::string& prompt);
 
 /// Characters (code points) of UTF-8 text: "mật khẩu" is 8 in 11 bytes. Vietnamese in NFC has no
 /// combining marks, so this is also its width in terminal columns.

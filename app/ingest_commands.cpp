@@ -15,7 +15,10 @@
 #include <thread>
 
 #include "app/common.h"
+#include "app/ingest_output.h"
+#include "app/station_client.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/summary.h"
 #include "scanner/acquire.h"
 
 namespace phieu::app {
@@ -33,66 +36,6 @@ extern "C" void OnInterrupt(int) {
   if (g_stop.exchange(true)) std::_Exit(130);
 }
 
-// "[#########.......]  412/1000 pages  23.4 pages/s  ETA 0:25" on one rewritten stderr line
-// when stderr is a terminal; otherwise a plain line every 10%.
-class ProgressBar {
- public:
-  void Update(const IngestProgress& p) {
-    const bool tty = isatty(STDERR_FILENO);
-    const double rate = p.seconds > 0 ? p.pages_done / p.seconds : 0.0;
-    const int total = std::max(p.pages_total, p.pages_done);
-    if (!tty) {
-      int decile = total ? p.pages_done * 10 / total : 10;
-      if (decile == last_decile_) return;
-      last_decile_ = decile;
-    } else if (p.pages_done != total && p.seconds - last_draw_ < 0.1) {
-      return;
-    }
-    last_draw_ = p.seconds;
-    const int width = 30;
-    int filled = total ? p.pages_done * width / total : width;
-    std::ostringstream line;
-    line << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << std::setw(6)
-         << p.pages_done << "/" << total << " pages  " << std::fixed << std::setprecision(1) << rate
-         << " pages/s";
-    if (rate > 0 && total > p.pages_done) {
-      int eta = static_cast<int>((total - p.pages_done) / rate);
-      line << "  ETA " << eta / 60 << ":" << std::setw(2) << std::setfill('0') << eta % 60;
-    }
-    std::cerr << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
-    drawn_ = tty;
-  }
-  void Finish() {
-    if (drawn_) std::cerr << "\n";
-  }
-
- private:
-  int last_decile_ = -1;
-  double last_draw_ = -1;
-  bool drawn_ = false;
-};
-
-/// "batch 1/scan_0003.tif: 12 pages, 12 identified, 3 review items" for one watched file.
-std::string FileLine(const std::string& name, const IngestSummary& s) {
-  std::ostringstream line;
-  line << name << ": ";
-  if (s.files_skipped > 0) {
-    line << "already ingested";
-  } else if (s.files_unreadable > 0 && s.pages_read == 0) {
-    line << "unreadable" << (s.errors.empty() ? "" : " (" + s.errors.front() + ")");
-  } else {
-    auto plural = [](int n, const char* word) {
-      return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-    };
-    line << plural(s.pages_read, "page") << ", " << s.pages_identified << " identified, "
-         << plural(s.review_items, "review item");
-    if (s.pages_unidentified > 0) line << ", " << s.pages_unidentified << " unidentified";
-    if (s.conflicts > 0) line << ", " << plural(s.conflicts, "conflict");
-    if (s.stopped) line << " (interrupted)";
-  }
-  return line.str();
-}
-
 /// A file-name prefix for this scan run, e.g. "20260114-093012", unique in `dir`.
 std::string ScanRunStamp(const std::filesystem::path& dir) {
   std::time_t now = std::time(nullptr);
@@ -107,47 +50,70 @@ std::string ScanRunStamp(const std::filesystem::path& dir) {
   return stamp;
 }
 
-void PrintSummary(const IngestSummary& s, const store::SurveyStatus* status) {
-  std::cout << "\nBatch summary\n"
-            << "  files            " << s.files << " (" << s.files_skipped << " already ingested, "
-            << s.files_unreadable << " unreadable)\n"
-            << "  pages read       " << s.pages_read << " in " << std::fixed << std::setprecision(1)
-            << s.seconds << " s (" << (s.seconds > 0 ? s.pages_read / s.seconds : 0.0) << " pages/s)\n"
-            << "  identified       " << s.pages_identified << "\n"
-            << "  unidentified     " << s.pages_unidentified << "\n";
-  for (const auto& [reason, n] : s.unidentified_reasons)
-    std::cout << "      " << std::setw(5) << n << "  " << reason << "\n";
-  if (s.pages_stored_by_others > 0)
-    std::cout << "  stored by another run " << s.pages_stored_by_others
-              << " (another ingest of the same files stored them first; not counted here)\n";
-  std::cout << "  conflicts        " << s.conflicts << " (same sheet page scanned twice; kept for a person)\n"
-            << "  review items     " << s.review_items << " new\n";
-  if (s.required_left_blank > 0)
-    std::cout << "  left blank       " << s.required_left_blank
-              << " required questions with no mark near their boxes: recorded as unanswered, not queued"
-              << " (--review-blank-required queues them)\n";
-  if (s.pages_with_streaks > 0) {
-    std::vector<std::pair<std::string, int>> where(s.streak_positions.begin(), s.streak_positions.end());
-    std::sort(where.begin(), where.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    std::cout << "  scanner streaks  " << s.pages_with_streaks
-              << " pages had a straight line along the whole page (dust on the scanner glass, or a"
-              << " fold), painted out before reading:";
-    for (size_t i = 0; i < where.size() && i < 3; ++i)
-      std::cout << (i ? ", " : " ") << where[i].first << " px (" << where[i].second << " pages)";
-    std::cout << ". One place repeating page after page: clean the scanner glass.\n";
+/// `phieu ingest`'s arguments.
+struct IngestArgs {
+  std::string db;
+  std::vector<std::string> templates, paths;
+  int jobs = 0;
+  bool quiet = false;
+  std::string watch;
+  double settle_s = 2.0;
+  std::string scanner, source, mode = "Gray";
+  int dpi = 300, max_pages = 0;
+  std::uint64_t max_page_pixels = scanner::ScanLimits{}.max_page_pixels;
+  std::int64_t min_page_side = scanner::ScanLimits{}.min_page_side_px;
+  std::int64_t max_pages_per_file = scanner::ScanLimits{}.max_pages_per_file;
+  std::uint64_t max_file_mb = scanner::ScanLimits{}.max_file_bytes >> 20;
+  bool review_blank_required = false;
+  // A scan station (`--server`): station_client.h.
+  std::string server, user, station;
+  std::string scans_dir = "phieu-scans";
+  std::size_t chunk_kib = 1024;
+};
+
+/// Pages from the SANE device of `a`, each kept as a lossless PNG original in `scans_dir`.
+/// An Error when nothing was scanned; a problem after some pages keeps them and is left in
+/// `acquire_error` (reported after they are read).
+core::Result<std::vector<std::filesystem::path>> ScanPages(const IngestArgs& args, const std::filesystem::path& scans_dir,
+                                                           std::string& acquire_error) {
+  namespace fs = std::filesystem;
+  const IngestArgs* a = &args;
+  std::vector<fs::path> scanned;
+  std::string stamp;
+  scanner::AcquireOptions acquire{.device = a->scanner, .source = a->source, .dpi = a->dpi,
+                                  .mode = a->mode, .max_pages = a->max_pages, .stop = &g_stop};
+  auto report = scanner::AcquirePages(acquire, [&](cv::Mat gray, double dpi) -> core::Status {
+    if (scanned.empty()) {
+      std::error_code ec;
+      fs::create_directories(scans_dir, ec);
+      if (ec)
+        return core::MakeError("io", scans_dir.string() + ": cannot create folder (" + ec.message() + ")");
+      stamp = ScanRunStamp(scans_dir);
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "%s-%04zu.png", stamp.c_str(), scanned.size() + 1);
+    const std::string note =
+        a->scanner + ", page " + std::to_string(scanned.size() + 1) + " of scan " + stamp;
+    auto st = scanner::WriteScanPng(scans_dir / name, gray, dpi, note);
+    if (!st.ok()) return st;
+    scanned.push_back(scans_dir / name);
+    if (!a->quiet) std::cerr << "\rscanned " << scanned.size() << " page(s)" << std::flush;
+    return {};
+  });
+  if (!a->quiet && !scanned.empty()) std::cerr << "\n";
+  if (!report.ok()) {
+    if (scanned.empty()) return report.error();
+    // Keep what was scanned before the problem: read it, then report the problem.
+    acquire_error = report.error().message;
+  } else {
+    std::cout << a->scanner << ": " << report->pages << " page" << (report->pages == 1 ? "" : "s")
+              << " scanned"
+              << (report->dpi > 0 ? " at " + std::to_string(std::lround(report->dpi)) + " dpi" : "")
+              << (report->feeder_empty ? " (feeder is empty)" : "")
+              << (report->stopped ? " (interrupted)" : "") << ", originals in " << scans_dir.string()
+              << "\n";
   }
-  if (status) {
-    std::cout << "Survey so far\n"
-              << "  sheets           " << status->sheets << ": " << status->sheets_complete << " complete, "
-              << status->sheets_needs_review << " need review, " << status->sheets_incomplete
-              << " incomplete (pages missing)\n"
-              << "  waiting for review " << status->review_open << " items\n";
-  }
-  if (!s.errors.empty()) {
-    std::cout << "Problems (" << s.errors.size() << "):\n";
-    for (const auto& e : s.errors) std::cout << "  " << e << "\n";
-  }
-  if (s.stopped) std::cout << "Interrupted: run the same command again to finish the batch.\n";
+  return scanned;
 }
 
 }  // namespace
@@ -158,23 +124,24 @@ std::vector<Command> IngestCommands() {
        "Read scanned pages (TIFF, PDF, JPEG, PNG; files or folders), a watched folder or a scanner "
        "into the survey",
        [](CLI::App* cmd) {
-         struct Args {
-           std::string db;
-           std::vector<std::string> templates, paths;
-           int jobs = 0;
-           bool quiet = false;
-           std::string watch;
-           double settle_s = 2.0;
-           std::string scanner, source, mode = "Gray";
-           int dpi = 300, max_pages = 0;
-           std::uint64_t max_page_pixels = scanner::ScanLimits{}.max_page_pixels;
-           std::int64_t min_page_side = scanner::ScanLimits{}.min_page_side_px;
-           std::int64_t max_pages_per_file = scanner::ScanLimits{}.max_pages_per_file;
-           std::uint64_t max_file_mb = scanner::ScanLimits{}.max_file_bytes >> 20;
-           bool review_blank_required = false;
-         };
-         auto a = std::make_shared<Args>();
-         cmd->add_option("--db", a->db, "survey file (created if missing)")->required();
+         auto a = std::make_shared<IngestArgs>();
+         auto* db = cmd->add_option("--db", a->db, "survey file (created if missing)");
+         auto* server = cmd->add_option("--server", a->server,
+                                        "scan station: send the files to this `phieu serve` (http://HOST:PORT), "
+                                        "which reads them into its survey; instead of --db");
+         db->excludes(server);
+         cmd->add_option("--user", a->user, "with --server: a clerk (or admin) login of that server; the password "
+                                            "is asked for, or read from standard input when it is not a terminal")
+             ->needs(server);
+         cmd->add_option("--station", a->station, "with --server: this station's name on the desk (default: host name)")
+             ->needs(server);
+         cmd->add_option("--scans-dir", a->scans_dir,
+                         "with --server and --scanner: folder that keeps the scanned pages (default phieu-scans)")
+             ->needs(server);
+         cmd->add_option("--chunk-kib", a->chunk_kib,
+                         "with --server: upload chunk in KiB (default 1024); a cut upload resumes at a chunk")
+             ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))
+             ->needs(server);
          cmd->add_option("--template", a->templates, "register this template first (repeatable)")
              ->allow_extra_args(false);  // one file per --template: the scan paths follow it.
          cmd->add_option("-j,--jobs", a->jobs, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
@@ -219,12 +186,38 @@ std::vector<Command> IngestCommands() {
              if (!fs::is_directory(a->watch, ec))
                return Fail(a->watch + ": no such folder to watch", kExitUsage);
            }
+           if (a->db.empty() && a->server.empty()) return Fail("ingest: give --db SURVEY.db, or --server URL", kExitUsage);
+           if (!a->server.empty() && a->user.empty())
+             return Fail("ingest --server: give --user NAME (a clerk of that server)", kExitUsage);
+           if (!a->server.empty() && !a->templates.empty())
+             return Fail("ingest --server: templates are registered on the server (phieu ingest --db there)", kExitUsage);
            std::vector<fs::path> inputs(a->paths.begin(), a->paths.end());
            std::vector<fs::path> files;
            if (!inputs.empty()) {
              auto expanded = scanner::ExpandInputs(inputs);
              if (!expanded.ok()) return Fail(expanded.error(), kExitUsage);
              files = std::move(*expanded);
+           }
+           std::signal(SIGINT, OnInterrupt);
+           std::signal(SIGTERM, OnInterrupt);
+           struct RestoreSignals {
+             ~RestoreSignals() {
+               std::signal(SIGINT, SIG_DFL);
+               std::signal(SIGTERM, SIG_DFL);
+             }
+           } restore_signals;
+
+           // A scan station: the server reads the files into its survey.
+           if (!a->server.empty()) {
+             StationOptions station{.server = a->server, .user = a->user, .station = a->station,
+                                    .chunk_bytes = a->chunk_kib << 10, .quiet = a->quiet, .watch = a->watch,
+                                    .settle_s = a->settle_s, .stop = &g_stop};
+             std::string acquire_error;
+             std::function<core::Result<std::vector<fs::path>>()> scan;
+             if (!a->scanner.empty()) scan = [&] { return ScanPages(*a, a->scans_dir, acquire_error); };
+             const int code = RunStation(station, files, scan);
+             if (!acquire_error.empty()) return Fail(acquire_error);
+             return code;
            }
 
            auto store = OpenSurvey(a->db, true);
@@ -249,15 +242,14 @@ std::vector<Command> IngestCommands() {
            options.limits.max_pages_per_file = a->max_pages_per_file;
            options.limits.max_file_bytes = a->max_file_mb << 20;
            ProgressBar bar;
-           if (!a->quiet) options.on_progress = [&bar](const IngestProgress& p) { bar.Update(p); };
-           std::signal(SIGINT, OnInterrupt);
-           std::signal(SIGTERM, OnInterrupt);
-           struct RestoreSignals {
-             ~RestoreSignals() {
-               std::signal(SIGINT, SIG_DFL);
-               std::signal(SIGTERM, SIG_DFL);
-             }
-           } restore_signals;
+           // This run's row in the survey's batches (the desk shows it, live while it runs).
+           store::BatchRecord start;
+           start.source = "cli", start.who = CliUser(), start.files = static_cast<int>(files.size());
+           BatchLog log(**store, start);
+           options.on_progress = [&bar, &log, quiet = a->quiet](const IngestProgress& p) {
+             if (!quiet) bar.Update(p);
+             log.Progress(p);
+           };
 
            IngestSummary total;
            std::string acquire_error;
@@ -265,50 +257,22 @@ std::vector<Command> IngestCommands() {
            // 1. Straight from a scanner: each page kept as a lossless PNG original next to the
            //    survey file, then read like any other scan file.
            if (!a->scanner.empty()) {
-             const fs::path scans_dir = fs::path(a->db).string() + ".scans";
-             std::vector<fs::path> scanned;
-             std::string stamp;
-             scanner::AcquireOptions acquire{.device = a->scanner, .source = a->source, .dpi = a->dpi,
-                                             .mode = a->mode, .max_pages = a->max_pages, .stop = &g_stop};
-             auto report = scanner::AcquirePages(acquire, [&](cv::Mat gray, double dpi) -> core::Status {
-               if (scanned.empty()) {
-                 std::error_code ec;
-                 fs::create_directories(scans_dir, ec);
-                 if (ec)
-                   return core::MakeError("io", scans_dir.string() + ": cannot create folder (" + ec.message() + ")");
-                 stamp = ScanRunStamp(scans_dir);
-               }
-               char name[64];
-               std::snprintf(name, sizeof name, "%s-%04zu.png", stamp.c_str(), scanned.size() + 1);
-               const std::string note =
-                   a->scanner + ", page " + std::to_string(scanned.size() + 1) + " of scan " + stamp;
-               auto st = scanner::WriteScanPng(scans_dir / name, gray, dpi, note);
-               if (!st.ok()) return st;
-               scanned.push_back(scans_dir / name);
-               if (!a->quiet) std::cerr << "\rscanned " << scanned.size() << " page(s)" << std::flush;
-               return {};
-             });
-             if (!a->quiet && !scanned.empty()) std::cerr << "\n";
-             if (!report.ok()) {
-               if (scanned.empty()) return Fail(report.error());
-               // Keep what was scanned before the problem: read it, then report the problem.
-               acquire_error = report.error().message;
-             } else {
-               std::cout << a->scanner << ": " << report->pages << " page" << (report->pages == 1 ? "" : "s")
-                         << " scanned"
-                         << (report->dpi > 0 ? " at " + std::to_string(std::lround(report->dpi)) + " dpi" : "")
-                         << (report->feeder_empty ? " (feeder is empty)" : "")
-                         << (report->stopped ? " (interrupted)" : "") << ", originals in " << scans_dir.string()
-                         << "\n";
+             auto scanned = ScanPages(*a, fs::path(a->db).string() + ".scans", acquire_error);
+             if (!scanned.ok()) {
+               log.Fail(scanned.error().message);
+               return Fail(scanned.error());
              }
-             files.insert(files.end(), scanned.begin(), scanned.end());
+             files.insert(files.end(), scanned->begin(), scanned->end());
            }
 
            // 2. Files and folders named (and the pages just scanned).
            if (!files.empty() && !g_stop) {
              auto summary = Ingest(**store, *catalog, files, options);
              bar.Finish();
-             if (!summary.ok()) return Fail(summary.error());
+             if (!summary.ok()) {
+               log.Fail(summary.error().message);
+               return Fail(summary.error());
+             }
              total += *summary;
            }
 
@@ -321,7 +285,13 @@ std::vector<Command> IngestCommands() {
                  a->watch,
                  scanner::WatchOptions{.settle_s = a->settle_s, .give_up_s = std::max(60.0, 10 * a->settle_s)});
              IngestOptions one = options;
-             one.on_progress = nullptr;
+             // The batch's progress counts every file read so far, not only the current one.
+             IngestProgress before{.pages_done = total.pages_read + total.pages_stored_by_others,
+                                   .pages_total = total.pages_read + total.pages_stored_by_others, .seconds = 0};
+             one.on_progress = [&log, &before](const IngestProgress& p) {
+               log.Progress({.pages_done = before.pages_done + p.pages_done,
+                             .pages_total = before.pages_total + p.pages_total, .seconds = p.seconds});
+             };
              std::cout << "Watching " << a->watch << " (Ctrl-C to stop)\n" << std::flush;
              // Poll about twice per settle time, at most once a second.
              const auto interval = std::chrono::duration<double>(std::clamp(a->settle_s / 2, 0.1, 1.0));
@@ -329,36 +299,36 @@ std::vector<Command> IngestCommands() {
                for (const auto& file : watcher.Poll()) {
                  if (g_stop) break;
                  auto summary = Ingest(**store, *catalog, {file}, one);
-                 if (!summary.ok()) return Fail(summary.error());
+                 if (!summary.ok()) {
+                   log.Fail(summary.error().message);
+                   return Fail(summary.error());
+                 }
                  total += *summary;
+                 before.pages_done = before.pages_total = total.pages_read + total.pages_stored_by_others;
                  std::error_code ec;
                  fs::path shown = fs::relative(file, a->watch, ec);
-                 std::cout << FileLine((ec || shown.empty() ? file : shown).string(), *summary) << "\n" << std::flush;
+                 std::cout << pipeline::FormatFileLine((ec || shown.empty() ? file : shown).string(), *summary) << "\n"
+                           << std::flush;
                }
                const auto until = std::chrono::steady_clock::now() + interval;
                while (!g_stop && std::chrono::steady_clock::now() < until)
                  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+               log.Touch();  // an idle watch is alive, not interrupted
              }
-             // Files that were still being written (or not yet decodable) were not read: say so,
-             // so nobody assumes they are in the survey. The next --watch run picks them up.
-             if (auto waiting = watcher.pending_files(); !waiting.empty()) {
-               std::cout << "\nNot read yet (still being written, or not readable so far): " << waiting.size()
-                         << " file" << (waiting.size() == 1 ? "" : "s") << "\n";
-               for (const auto& f : waiting) {
-                 std::error_code ec;
-                 fs::path shown = fs::relative(f, a->watch, ec);
-                 std::cout << "  " << (ec || shown.empty() ? f : shown).string() << "\n";
-               }
-             }
+             // Files that were still being written (or not yet decodable) were not read: say so.
+             // The next --watch run picks them up.
+             PrintNotReadYet(watcher, a->watch);
            }
 
            auto status = (*store)->GetStatus();
-           PrintSummary(total, status.ok() ? &*status : nullptr);
-           if (!acquire_error.empty()) return Fail(acquire_error);
+           std::cout << pipeline::FormatSummary(total, status.ok() ? &*status : nullptr);
            // Watching ends only by Ctrl-C / SIGTERM: that is its normal end.
-           if (!a->watch.empty()) return kExitOk;
-           if (total.stopped) return 130;
-           return total.files_unreadable > 0 || total.pages_unreadable > 0 ? kExitPartial : kExitOk;
+           const int code = !acquire_error.empty() ? kExitFailed
+                            : !a->watch.empty()    ? kExitOk
+                                                   : pipeline::SummaryExitCode(total);
+           log.Finish(total, status.ok() ? &*status : nullptr, code);
+           if (!acquire_error.empty()) return Fail(acquire_error);
+           return code;
          });
        }},
       {"scanners", "List the scanners SANE can see (names to pass to ingest --scanner)",

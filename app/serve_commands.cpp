@@ -9,6 +9,7 @@
 
 #include "app/common.h"
 #include "app/page_images.h"
+#include "app/station_ingest.h"
 #include "review-ui/review.h"
 
 namespace phieu::app {
@@ -35,6 +36,8 @@ std::vector<Command> ServeCommands() {
            std::string db;
            review::ServeOptions options;
            int lease_minutes = 10;
+           int jobs = 0;
+           std::uint64_t max_file_mb = scanner::ScanLimits{}.max_file_bytes >> 20;
          };
          auto a = std::make_shared<Args>();
          cmd->add_option("--db", a->db, "survey file")->required();
@@ -46,6 +49,11 @@ std::vector<Command> ServeCommands() {
                          "how long an item stays with the reviewer who opened it (default 10)")
              ->check(CLI::Range(1, 24 * 60));
          cmd->add_flag("--log-requests", a->options.log_requests, "print one line per request");
+         cmd->add_option("-j,--jobs", a->jobs, "worker threads reading scan stations' files (default: all cores)")
+             ->check(CLI::Range(1, 256));
+         cmd->add_option("--max-file-mb", a->max_file_mb,
+                         "refuse a scan file from a station larger than this (default 2048)")
+             ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));
          return std::function<int()>([a] {
            a->options.db = a->db;
            a->options.lease_seconds = a->lease_minutes * 60;
@@ -58,7 +66,12 @@ std::vector<Command> ServeCommands() {
            pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
            auto pages = MakePageImageSource();
-           auto server = review::Server::Start(a->options, pages.get());
+           // Scan stations' files are read like `phieu ingest` with its defaults.
+           pipeline::IngestOptions reading;
+           reading.jobs = a->jobs > 0 ? a->jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+           reading.limits.max_file_bytes = a->max_file_mb << 20;
+           auto ingest = MakeIngestRunner(reading);
+           auto server = review::Server::Start(a->options, pages.get(), ingest.get());
            if (!server.ok()) return Fail(server.error(), server.error().code == "usage" ? kExitUsage : kExitFailed);
            std::cout << "phieu serve: review screen at http://"
                      << (a->options.bind == "0.0.0.0" ? std::string("THIS-MACHINE") : a->options.bind) << ":"

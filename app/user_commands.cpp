@@ -18,24 +18,6 @@ namespace {
 
 constexpr size_t kMinPasswordChars = 8;
 
-// One line from the terminal with echo off (the prompt goes to stderr).
-std::optional<std::string> PromptHidden(const std::string& prompt) {
-  std::cerr << prompt << std::flush;
-  termios old{};
-  const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-  if (tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  }
-  std::string line;
-  const bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-  std::cerr << "\n";
-  if (!got) return std::nullopt;
-  return line;
-}
-
 // The new password: prompted twice with echo off on a terminal, else the first line of
 // standard input. Never from the command line, where other users see it in `ps`.
 core::Result<std::string> ReadNewPassword(const std::string& user) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ struct IngestOptions {
   /// When set and true, no new page is started; pages in hand are finished and stored, and the
   /// summary says `stopped`. Running the same call again finishes the batch. Default: none.
   const std::atomic<bool>* stop = nullptr;
+  /// When set, held around each store write of Ingest (one page, one file begun or finished),
+  /// never while pages are read: a server whose other requests write the same survey through
+  /// their own connections serialises them with this mutex. Default: none (the caller is the
+  /// survey's only writer in this process).
+  std::mutex* writer_lock = nullptr;
 };
 
 /// Where a batch's time went, summed over workers (wall time of each stage on its thread).

@@ -6,9 +6,12 @@
 // file. This stage only reads the store and writes decisions back to it; it never links
 // recognition, scanner or OpenCV (a page image comes through PageImageSource, made in app/).
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -74,6 +77,35 @@ class PageImageSource {
   }
 };
 
+/// A scan file a station sent (or that the survey already held), for IngestRunner::Run.
+struct StationFile {
+  std::string sha256;          ///< lowercase hex: the file's identity.
+  std::string name;            ///< the file's name at the station.
+  /// The received file in the server's spool; empty when the survey already held the file
+  /// when the batch was submitted (nothing was sent).
+  std::filesystem::path path;
+};
+
+/// Reads a station's files into the survey like `phieu ingest` (made in app/: this stage never
+/// links the reading pipeline). Called on the server's one ingest thread with that thread's own
+/// Store; must hold `writer_lock` around each store write (the server's other requests write
+/// through theirs), never while reading pages.
+class IngestRunner {
+ public:
+  virtual ~IngestRunner() = default;
+  /// The largest scan file a station may send, in bytes (the server's scan limits).
+  virtual std::uint64_t max_file_bytes() const = 0;
+  /// Runs batch `batch_id` (recorded "queued" by the server) over `files`: keeps its row's
+  /// progress and heartbeat, and ends it with its summary, text and exit code as `phieu
+  /// ingest` would print and give them (a file already held counts as already ingested, or
+  /// unreadable when it was). `stop` set: no new page is started, the batch ends interrupted.
+  virtual void Run(store::Store& store, std::mutex& writer_lock, std::int64_t batch_id,
+                   const std::vector<StationFile>& files, const std::atomic<bool>& stop) = 0;
+};
+
+/// Scan stations send a file in chunks of at most this many bytes (docs/api.md, "Scan stations").
+constexpr std::size_t kStationChunkMaxBytes = 4u << 20;
+
 /// The resolution of crops cut again from the original (group verification, sheet view).
 constexpr double kRegionPxPerMm = 8.0;
 
@@ -87,8 +119,11 @@ class Server {
   /// Opens the survey (an Error when it is missing or not a survey) and binds `bind:port`
   /// (an Error naming the address when it cannot). `pages` may be null (page images -> 503);
   /// it must outlive the server.
+  /// `ingest` may be null (scan stations are then refused with 503); it must outlive the
+  /// server. Files stations send wait in `<db>.spool/` until read.
   static core::Result<std::unique_ptr<Server>> Start(const ServeOptions& options,
-                                                     PageImageSource* pages = nullptr);
+                                                     PageImageSource* pages = nullptr,
+                                                     IngestRunner* ingest = nullptr);
   virtual ~Server() = default;
   /// The bound port (the real one when options.port was 0).
   virtual int port() const = 0;

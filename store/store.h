@@ -700,6 +700,53 @@ struct ConflictResult {
   int review_items_closed = 0;     ///< open items of the replaced reading, closed unanswered.
 };
 
+/// An ingest run as the survey records it (table ingest_batches, docs/schema.md): from
+/// `phieu ingest` on the machine with the survey file ("cli"), or sent by a scan station to
+/// `phieu serve` ("station").
+struct BatchRecord {
+  std::int64_t id = 0;
+  std::string source;        ///< "cli" | "station".
+  std::string who;           ///< the login (station) or the system user (cli).
+  std::string station;       ///< the station's host name; empty for "cli".
+  std::string address;       ///< the station's network address; empty for "cli".
+  /// "queued" (a station's files wait for the run before them), "running", "finished",
+  /// "interrupted" (stopped by Ctrl-C or a server stop, or a queued/running row whose
+  /// heartbeat is older than kBatchStaleSeconds: its process was killed), "failed" (the survey
+  /// file failed; `error` says why).
+  std::string state;
+  int files = 0;
+  int pages_done = 0;
+  int pages_total = 0;       ///< known once the run has opened its files.
+  std::string started_at, heartbeat_at, finished_at;  ///< ISO 8601 UTC; finished_at "" while open.
+  std::string summary_json;  ///< pipeline::SummaryToJson of the run; "" until it ends.
+  std::string summary_text;  ///< the summary exactly as `phieu ingest` printed it; "" until it ends.
+  int exit_code = -1;        ///< the exit code `phieu ingest` gave for it (README); -1 while open.
+  std::string error;         ///< for "failed": the survey file's error.
+};
+
+/// A batch's heartbeat is written at least this often while it runs (progress, or an idle
+/// watch); a queued or running batch whose heartbeat is older than kBatchStaleSeconds is
+/// reported as "interrupted" (its process is gone).
+constexpr int kBatchHeartbeatSeconds = 5;
+constexpr int kBatchStaleSeconds = 60;
+
+/// How a batch ended (Store::FinishBatch).
+struct BatchEnd {
+  std::string state = "finished";  ///< "finished" | "interrupted" | "failed".
+  std::string summary_json;
+  std::string summary_text;
+  int exit_code = 0;
+  std::string error;
+};
+
+/// A scan file the survey already holds, found by its content hash.
+struct HeldScanFile {
+  std::int64_t file_id = 0;
+  std::string path;          ///< as first ingested.
+  bool complete = false;     ///< every page stored (or recorded as unreadable).
+  std::string error;         ///< why it could not be read; empty for a readable file.
+};
+
 /// One survey file (SQLite, WAL). Not thread-safe: use one Store per thread, or serialise
 /// calls (ingest funnels every write through one writer thread).
 class Store {
@@ -894,6 +941,22 @@ class Store {
   /// The original of stored page `page_id`, whatever its status (a conflict's two scans side
   /// by side); nullopt when the page is unknown, not identified or its original is not kept.
   virtual core::Result<std::optional<PageSource>> LoadPageSourceById(std::int64_t page_id) = 0;
+
+  // --- ingest batches (store/src/batches.cpp) ---------------------------------------------
+  /// Records a new batch (state "running", or "queued" for a station's batch waiting its
+  /// turn) and returns its id; started_at and heartbeat_at are now.
+  virtual core::Result<std::int64_t> BeginBatch(const BatchRecord& batch) = 0;
+  /// Progress of a running batch: sets state "running", the counts and the heartbeat.
+  virtual core::Status UpdateBatchProgress(std::int64_t batch_id, int pages_done, int pages_total) = 0;
+  /// Moves the heartbeat of these open batches to now (an idle watch, a queue waiting).
+  virtual core::Status TouchBatches(const std::vector<std::int64_t>& batch_ids) = 0;
+  /// Ends a batch with its summary; finished_at is now. Error "not_found" for an unknown id.
+  virtual core::Status FinishBatch(std::int64_t batch_id, const BatchEnd& end) = 0;
+  /// The newest `limit` batches, newest first; stale open ones read as "interrupted".
+  virtual core::Result<std::vector<BatchRecord>> ListBatches(int limit) = 0;
+  virtual core::Result<std::optional<BatchRecord>> GetBatch(std::int64_t batch_id) = 0;
+  /// The scan file with this SHA-256 (lowercase hex) when the survey holds it.
+  virtual core::Result<std::optional<HeldScanFile>> FindScanFileBySha256(const std::string& sha256) = 0;
 
   // --- safety -----------------------------------------------------------------------------
   /// Copies the survey to `to` (a new file) with SQLite's online backup API, a few pages at a

@@ -46,6 +46,12 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   IngestSummary summary;
   summary.files = static_cast<int>(files.size());
   auto stopping = [&] { return options.stop && options.stop->load(); };
+  // Every store write goes through here: under the caller's writer lock when there is one.
+  auto write = [&](auto&& f) {
+    if (!options.writer_lock) return f();
+    std::lock_guard lock(*options.writer_lock);
+    return f();
+  };
 
   // First pass: page counts, for the progress bar (opening a file does not decode pages).
   IngestProgress progress;
@@ -68,7 +74,7 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
   auto store_next = [&]() -> bool {
     IngestedPage page = std::move(pipeline.TakeNext().page);
     Lap lap;
-    auto disposition = store.SavePage(page.record);
+    auto disposition = write([&] { return store.SavePage(page.record); });
     summary.stages.store += lap.Next();
     if (!disposition.ok()) {
       failure = disposition.error();
@@ -117,7 +123,7 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
     }
     if (--pages_left[page.record.file_id] == 0) {
       Lap finish;
-      auto st = store.FinishScanFile(page.record.file_id);
+      auto st = write([&] { return store.FinishScanFile(page.record.file_id); });
       summary.stages.store += finish.Next();
       if (!st.ok()) {
         failure = st;
@@ -152,13 +158,13 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       // Not a scan we can open: keep the bytes and the reason, so nothing is lost.
       ++summary.files_unreadable;
       summary.errors.push_back(open_errors[i]);
-      auto st = store.RecordUnreadableFileFromDisk(sha, file, open_errors[i]);
+      auto st = write([&] { return store.RecordUnreadableFileFromDisk(sha, file, open_errors[i]); });
       if (!st.ok() && st.error().code == "io") summary.errors.push_back(st.error().message);
       else if (!st.ok()) return st.error();
       continue;
     }
     Lap begin;
-    auto state = store.BeginScanFileFromDisk(sha, file, page_counts[i]);
+    auto state = write([&] { return store.BeginScanFileFromDisk(sha, file, page_counts[i]); });
     summary.stages.store += begin.Next();
     if (!state.ok() && state.error().code == "io") {
       // The scan file, not the survey: rewritten or gone since it was hashed. Name it and go
@@ -186,7 +192,7 @@ core::Result<IngestSummary> Ingest(store::Store& store, const templates::Templat
       if (!state->pages_done.count(p)) ++todo;
     progress.pages_total -= page_counts[i] - todo;
     if (todo == 0) {
-      auto st = store.FinishScanFile(state->file_id);
+      auto st = write([&] { return store.FinishScanFile(state->file_id); });
       if (!st.ok()) return st.error();
       continue;
     }

@@ -137,3 +137,4 @@ export const SheetDecide = (serial, field, value, illegible = false) =>
 export const DeskUnidentified = () => Call('GET', '/api/desk/unidentified');
 export const DeskMissing = () => Call('GET', '/api/desk/missing');
 export const DeskProgress = () => Call('GET', '/api/desk/progress');
+export const DeskBatches = () => Call('GET', '/api/desk/batches');  // batches.js

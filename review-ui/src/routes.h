@@ -54,6 +54,9 @@ struct RouteSpec {
   RouteRoles roles;
   bool changes;         ///< state-changing: the server requires X-CSRF-Token.
   std::function<RouteReply(RouteCall&)> handler;
+  /// Largest request body this route takes; 0 = ServeOptions::max_body_bytes (a station's
+  /// upload chunk is larger).
+  std::size_t max_body_bytes = 0;
 };
 
 /// What handlers share with the server: its writer lock (held around every store write), the

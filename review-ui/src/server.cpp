@@ -22,6 +22,7 @@
 #include "routes.h"
 #include "review-ui/review.h"
 #include "sessions.h"
+#include "station_routes.h"
 #include "store_pool.h"
 
 namespace phieu::review {
@@ -74,6 +75,7 @@ struct Route {
   RoleMask roles;
   bool changes;         ///< state-changing: needs X-CSRF-Token (login excepted: no session yet).
   Handler handler;
+  std::size_t max_body = 0;  ///< largest body taken; 0 = ServeOptions::max_body_bytes.
 };
 
 std::vector<std::string> Split(const std::string& path) {
@@ -182,14 +184,15 @@ void RefuseBlindSheet(store::Store& store, const std::string& user, core::Serial
 
 class ServerImpl final : public Server {
  public:
-  ServerImpl(const ServeOptions& options, PageImageSource* pages,
+  ServerImpl(const ServeOptions& options, PageImageSource* pages, IngestRunner* ingest,
              std::unique_ptr<store::Store> first_store)
       : options_(options),
         pages_(pages),
         stores_(options.db, std::move(first_store)),
         sessions_(std::chrono::minutes(options.session_idle_minutes)),
         limiter_(std::chrono::seconds(options.login_window_seconds), options.max_failures_per_user,
-                 options.max_failures_per_address) {
+                 options.max_failures_per_address),
+        stations_(options.db, write_mu_, ingest) {
     BuildRoutes();
   }
   ~ServerImpl() override { Stop(); }
@@ -202,7 +205,9 @@ class ServerImpl final : public Server {
     http_.set_write_timeout(options_.write_timeout_seconds, 0);
     http_.set_keep_alive_timeout(options_.keep_alive_seconds);
     http_.set_keep_alive_max_count(100);
-    http_.set_payload_max_length(options_.max_body_bytes);
+    // Scan stations send chunks larger than other bodies: httplib takes up to a chunk, and
+    // Dispatch holds every other route to max_body_bytes.
+    http_.set_payload_max_length(std::max(options_.max_body_bytes, kStationChunkMaxBytes));
     http_.set_default_headers({{"Content-Security-Policy", kCsp},
                                {"X-Content-Type-Options", "nosniff"},
                                {"X-Frame-Options", "DENY"},
@@ -275,6 +280,7 @@ class ServerImpl final : public Server {
       http_.stop();
       thread_.join();
     }
+    stations_.Stop();
   }
 
   void Wait() override {
@@ -323,6 +329,8 @@ class ServerImpl final : public Server {
   /// handler sleeps in steps of up to 100 ms (p99 of `decision` with 8 reviewers: ~180 ms).
   /// A mutex wakes the next writer at once. Other processes (an ingest) still meet the busy wait.
   std::mutex write_mu_;
+  /// Scan stations: the spool and the ingest thread (uses write_mu_, so declared after it).
+  StationService stations_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;  ///< checked for unknown names, so they take as long as known ones.
 
@@ -430,10 +438,11 @@ void ServerImpl::BuildRoutes() {
        }},
   };
   // The re-check (recheck_routes.cpp), group verification and the sheet view
-  // (group_routes.cpp), the clerk's desk (desk_routes.cpp, conflict_routes.cpp): one shape (routes.h), behind the
+  // (group_routes.cpp), the clerk's desk (desk_routes.cpp, conflict_routes.cpp), scan stations (station_routes.cpp): one shape (routes.h), behind the
   // same checks.
   const RouteContext context{write_mu_, pages_, options_.lease_seconds};
-  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes(), ConflictRoutes(context)})
+  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes(), ConflictRoutes(context),
+                          stations_.Routes()})
     for (const auto& x : list) {
       const RoleMask roles = x.roles == RouteRoles::kAdmin       ? Bit(store::Role::kAdmin)
                              : x.roles == RouteRoles::kReviewers ? kReviewers
@@ -456,7 +465,7 @@ void ServerImpl::BuildRoutes() {
         } else {
           SendJson(c.res, r.status, r.body);
         }
-      }});
+      }, x.max_body_bytes});
     }
 }
 
@@ -505,6 +514,8 @@ void ServerImpl::Dispatch(const httplib::Request& req, httplib::Response& res) {
       }
     }
     if (!route) throw HttpError{path_known ? 405 : 404, path_known ? "method not allowed" : "not found"};
+    if (req.body.size() > (route->max_body ? route->max_body : options_.max_body_bytes))
+      throw HttpError{413, "request too large"};
 
     // 2. Origin: a browser names the page that made the call; only this server's own pages may.
     if (req.has_header("Origin")) {
@@ -715,7 +726,8 @@ void ServerImpl::Undo(Call& c) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Server>> Server::Start(const ServeOptions& options, PageImageSource* pages) {
+core::Result<std::unique_ptr<Server>> Server::Start(const ServeOptions& options, PageImageSource* pages,
+                                                    IngestRunner* ingest) {
   if (options.threads < 1 || options.threads > 256)
     return core::MakeError("usage", "--threads must be 1-256");
   if (options.lease_seconds < 1) return core::MakeError("usage", "the lease must last at least a second");
@@ -724,7 +736,7 @@ core::Result<std::unique_ptr<Server>> Server::Start(const ServeOptions& options,
     return core::MakeError("io", options.db.string() + ": no such survey file");
   auto first = store::Store::Open(options.db, /*create=*/false);
   if (!first.ok()) return first.error();
-  auto server = std::make_unique<ServerImpl>(options, pages, std::move(*first));
+  auto server = std::make_unique<ServerImpl>(options, pages, ingest, std::move(*first));
   if (auto s = server->Listen(); !s.ok()) return s.error();
   return std::unique_ptr<Server>(std::move(server));
 }

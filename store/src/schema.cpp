@@ -315,6 +315,30 @@ ALTER TABLE sheets ADD COLUMN split_from INTEGER REFERENCES sheets (serial);
 ALTER TABLE sheets ADD COLUMN note TEXT NOT NULL DEFAULT '';
 CREATE INDEX pages_conflicts ON pages (id) WHERE status = 'conflict';
 )sql",
+      // 7: ingest batches. One row per ingest run, from the command line or
+      // sent by a scan station to `phieu serve`: who, where from, when, its progress while it
+      // runs (heartbeat_at moves with it: a row still 'running' whose heartbeat stopped is shown
+      // as interrupted), and its summary as a value (JSON) and as the text `phieu ingest` prints.
+      R"sql(
+CREATE TABLE ingest_batches (
+  id           INTEGER PRIMARY KEY,
+  source       TEXT NOT NULL CHECK (source IN ('cli','station')),
+  who          TEXT NOT NULL,
+  station      TEXT NOT NULL DEFAULT '',
+  address      TEXT NOT NULL DEFAULT '',
+  state        TEXT NOT NULL CHECK (state IN ('queued','running','finished','interrupted','failed')),
+  files        INTEGER NOT NULL DEFAULT 0,
+  pages_done   INTEGER NOT NULL DEFAULT 0,
+  pages_total  INTEGER NOT NULL DEFAULT 0,
+  started_at   TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL,
+  finished_at  TEXT,
+  summary      TEXT CHECK (summary IS NULL OR json_valid(summary)),
+  summary_text TEXT NOT NULL DEFAULT '',
+  exit_code    INTEGER,
+  error        TEXT NOT NULL DEFAULT ''
+);
+)sql",
   };
   return kSteps;
 }

@@ -188,6 +188,14 @@ class SqliteStore final : public Store {
   core::Result<std::vector<PageConflict>> ListConflicts(int limit) override;
   core::Result<ConflictResult> ResolveConflict(const ConflictResolution& resolution) override;
   core::Result<std::optional<PageSource>> LoadPageSourceById(std::int64_t page_id) override;
+  // batches.cpp
+  core::Result<std::int64_t> BeginBatch(const BatchRecord& batch) override;
+  core::Status UpdateBatchProgress(std::int64_t batch_id, int pages_done, int pages_total) override;
+  core::Status TouchBatches(const std::vector<std::int64_t>& batch_ids) override;
+  core::Status FinishBatch(std::int64_t batch_id, const BatchEnd& end) override;
+  core::Result<std::vector<BatchRecord>> ListBatches(int limit) override;
+  core::Result<std::optional<BatchRecord>> GetBatch(std::int64_t batch_id) override;
+  core::Result<std::optional<HeldScanFile>> FindScanFileBySha256(const std::string& sha256) override;
 
  private:
   /// ListFieldReadings' query, inside the caller's Guard (and transaction, if any).

@@ -155,7 +155,7 @@ class ReviewServerTest : public ::testing::Test {
     options_.max_failures_per_user = 3;
     options_.max_failures_per_address = 6;
     ConfigureOptions(options_);
-    auto s = Server::Start(options_, pages_ ? pages_.get() : nullptr);
+    auto s = Server::Start(options_, pages_ ? pages_.get() : nullptr, runner_.get());
     ASSERT_TRUE(s.ok()) << s.error().message;
     server_ = std::move(*s);
   }
@@ -204,6 +204,7 @@ class ReviewServerTest : public ::testing::Test {
   fs::path db_;
   ServeOptions options_;
   std::unique_ptr<FakePages> pages_ = std::make_unique<FakePages>();
+  std::unique_ptr<IngestRunner> runner_;  ///< scan stations: none unless a test sets one.
   std::unique_ptr<Server> server_;
 };
 

@@ -196,6 +196,10 @@ TEST_F(ReviewServerTest, EveryEndpointChecksTheRole) {
       {"GET", "/api/desk/unidentified/1/thumbnail", "yfya"},
       {"GET", "/api/desk/missing", "yfya"},
       {"GET", "/api/desk/progress", "yfya"},
+      // Ingest batches and scan stations (station_routes.cpp; uploads: station_server_test.cpp).
+      {"GET", "/api/desk/batches", "yfya"},
+      {"GET", "/api/station/batches/1", "yfya"},
+      {"POST", "/api/station/batches/1/stop", "yfya"},
       {"GET", "/", "yyyy"},
       {"GET", "/index.html", "yyyy"},
       {"POST", "/api/logout", "yyya"},  // last: it ends the sessions
