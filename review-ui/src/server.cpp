@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "assign_routes.h"
 #include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
@@ -431,6 +432,7 @@ void ServerImpl::BuildRoutes() {
   // behind the same checks.
   auto extra = GroupRoutes(DeskContext{write_mu_, pages_});
   for (auto& x : DeskRoutes()) extra.push_back(std::move(x));
+  for (auto& x : AssignRoutes(DeskContext{write_mu_, pages_})) extra.push_back(std::move(x));
   for (auto& x : extra) {
     const RoleMask roles = x.roles == DeskRoles::kReviewers ? kReviewers
                            : x.roles == DeskRoles::kClerks

@@ -128,6 +128,10 @@ class SqliteStore final : public Store {
   core::Result<std::vector<StoredPage>> ListStoredPages() override;
   core::Status CopyScanOriginal(std::int64_t file_id, const fs::path& to) override;
   core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) override;
+  // desk_pages.cpp: the clerk's hand on unidentified pages.
+  core::Result<RereadChange> AssignPageByHand(std::int64_t page_id, const PageRecord& page,
+                                              const HandAssignment& how) override;
+  core::Status SetPageAside(std::int64_t page_id, const std::string& reason, const Actor& by) override;
   core::Result<SurveyStatus> GetStatus() override;
   core::Result<int> CountPages() override;
   core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) override;
@@ -256,6 +260,8 @@ class SqliteStore final : public Store {
     std::optional<std::int64_t> conflict_with;
   };
   PageVerdict JudgePage(const PageRecord& page, std::optional<std::int64_t> self);
+  /// ReplacePageReading inside the caller's transaction (reread.cpp).
+  core::Result<RereadChange> ReplaceReadingInTransaction(std::int64_t page_id, const PageRecord& page);
 
 
   std::string path_;
