@@ -40,6 +40,25 @@ struct ServeOptions {
   bool log_requests = false;          ///< one line per request on stderr (method, path, status, ms).
 };
 
+/// A clerk's assignment of an unidentified page (POST /api/desk/unidentified/{page}/assign).
+struct DeskAssignRequest {
+  core::Serial serial = 0;
+  int page = 0;
+  /// The four clicked anchor centres as shares (x, y) of the page image's width and height,
+  /// clockwise from the form's top-left anchor; empty: align from the printed box grid.
+  std::vector<std::pair<double, double>> anchor_centres;
+  store::Actor by;
+};
+
+/// What the assignment did (pipeline::AssignOutcome, without the pipeline's types).
+struct DeskAssignResult {
+  std::string status;          ///< "ok", or "conflict" when that sheet page was stored already.
+  std::string method;          ///< "grid" or "points".
+  double residual_mm = 0.0;
+  int readings = 0;            ///< field readings stored for the page.
+  int review_items_opened = 0;
+};
+
 /// Renders one scanned page of a sheet for the whole-page (Z) view: the original scan warped
 /// upright onto the printed page at `px_per_mm` (the image is width_mm x height_mm of the page
 /// times px_per_mm; page point (x mm, y mm) lands at (x, y) * px_per_mm), JPEG-encoded, with
@@ -80,25 +99,6 @@ class PageImageSource {
     (void)store, (void)page_id, (void)request;
     return core::MakeError("unsupported", "this server cannot read pages");
   }
-};
-
-/// A clerk's assignment of an unidentified page (POST /api/desk/unidentified/{page}/assign).
-struct DeskAssignRequest {
-  core::Serial serial = 0;
-  int page = 0;
-  /// The four clicked anchor centres as shares (x, y) of the page image's width and height,
-  /// clockwise from the form's top-left anchor; empty: align from the printed box grid.
-  std::vector<std::pair<double, double>> anchor_centres;
-  store::Actor by;
-};
-
-/// What the assignment did (pipeline::AssignOutcome, without the pipeline's types).
-struct DeskAssignResult {
-  std::string status;          ///< "ok", or "conflict" when that sheet page was stored already.
-  std::string method;          ///< "grid" or "points".
-  double residual_mm = 0.0;
-  int readings = 0;            ///< field readings stored for the page.
-  int review_items_opened = 0;
 };
 
 /// The resolution of crops cut again from the original (group verification, sheet view).

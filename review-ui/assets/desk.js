@@ -7,6 +7,7 @@
 
 import * as api from './client.js';
 import { T } from './i18n.js';
+import { AttachAssign } from './desk_assign.js';
 
 function El(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -73,6 +74,7 @@ export class DeskScreen {
       El('section', { class: 'desk-part desk-print-part' }, El('h3', { text: T('desk_missing') }), print,
         missing.units.length ? missingList : El('p', { class: 'muted', text: T('desk_none') })),
       El('section', { class: 'desk-part no-print' }, El('h3', { text: T('desk_progress') }), table));
+    AttachAssign(thumbs, unidentified.pages, { onChanged: () => this.Load(), onUnauthorized: this.onUnauthorized });
   }
 
   HandleKey() { return false; }
