@@ -211,8 +211,8 @@ struct AssignOutcome {
 /// points (scanner::AlignPageByGrid / AlignPageByPoints) on its stored original, reads it as
 /// ingest reads every page (same recognition, same review rules) and stores the reading with
 /// that identity and an audit row (store::Store::AssignPageByHand). Errors, nothing changed:
-/// "not_found" (no such page); "invalid" (the page is identified already, the serial is not a
-/// sheet of the survey, its template is not in `catalog`, the page is not one of the template);
+/// "not_found" (no such page); "identified" (the page is identified already); "invalid" (the
+/// serial is not a sheet of the survey, its template is not in `catalog`, the page is not one of the template);
 /// "unaligned" (the box grid was not found, the points make no page: the message says why);
 /// "unreadable" (the stored original cannot be decoded); store failures as they come.
 core::Result<AssignOutcome> AssignPage(store::Store& store, const templates::TemplateCatalog& catalog,

@@ -92,8 +92,8 @@ class PageImageSource {
     return core::MakeError("unsupported", "this page source cannot show stored pages");
   }
   /// The clerk's desk: aligns, reads and stores an unidentified page under the identity the
-  /// clerk named (pipeline::AssignPage, whose error codes it returns: "not_found", "invalid",
-  /// "unaligned", "unreadable"). The caller holds the server's writer lock.
+  /// clerk named (pipeline::AssignPage, whose error codes it returns: "not_found", "identified",
+  /// "invalid", "unaligned", "unreadable"). The caller holds the server's writer lock.
   virtual core::Result<DeskAssignResult> AssignStoredPage(store::Store& store, std::int64_t page_id,
                                                           const DeskAssignRequest& request) {
     (void)store, (void)page_id, (void)request;

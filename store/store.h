@@ -725,15 +725,15 @@ class Store {
   /// reason and any set-aside reason; new: serial, page, method and the status now). When that
   /// sheet page is already stored from another scan the page becomes a conflict beside it, as
   /// at ingest (never an overwrite). A set-aside mark is cleared. Errors, nothing written:
-  /// "not_found" (no such page), "invalid" (the page is identified already, `page.status` is not
-  /// "ok", the serial is not a sheet of the survey or was printed for another template version,
+  /// "not_found" (no such page), "identified" (the page is identified already), "invalid"
+  /// (`page.status` is not "ok", the serial is not a sheet of the survey or was printed for another template version,
   /// the page number is not one of its template).
   virtual core::Result<RereadChange> AssignPageByHand(std::int64_t page_id, const PageRecord& page,
                                                       const HandAssignment& how) = 0;
   /// Sets unidentified page `page_id` aside with the clerk's reason (trimmed, required): kept
   /// with its status, listed with the reason, assignable later; audit row (entity "page", new
   /// {"set_aside": reason}). Setting it aside again replaces the reason (audited). Errors,
-  /// nothing written: "not_found", "invalid" (blank reason, or the page is identified).
+  /// nothing written: "not_found", "invalid" (blank reason), "identified" (the page is).
   virtual core::Status SetPageAside(std::int64_t page_id, const std::string& reason, const Actor& by) = 0;
 
   // --- reporting --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ core::Result<AssignOutcome> AssignPage(store::Store& store, const templates::Tem
   if (stored == pages->end())
     return core::MakeError("not_found", "no stored page with id " + std::to_string(page_id));
   if (Identified(stored->status))
-    return core::MakeError("invalid", "page " + std::to_string(page_id) + " is identified already (" +
+    return core::MakeError("identified", "page " + std::to_string(page_id) + " is identified already (" +
                                           stored->status + "): only an unidentified page is assigned by hand");
   auto sheet = store.FindSheet(assignment.serial);
   if (!sheet.ok()) return sheet.error();

@@ -43,8 +43,8 @@ std::int64_t PositiveInt(const Json& body, const char* name) {
 /// a page that is identified already 409, a page that cannot be aligned or decoded 422.
 [[noreturn]] void Refuse(const core::Error& e, const char* what) {
   if (e.code == "not_found") throw DeskError{404, e.message, "not_found"};
-  if (e.code == "invalid")
-    throw DeskError{e.message.find("identified") != std::string::npos ? 409 : 400, e.message, "invalid"};
+  if (e.code == "identified") throw DeskError{409, e.message, "identified"};
+  if (e.code == "invalid") throw DeskError{400, e.message, "invalid"};
   if (e.code == "unaligned" || e.code == "unreadable") throw DeskError{422, e.message, e.code};
   if (e.code == "unsupported") throw DeskError{503, e.message, "unsupported"};
   std::cerr << "phieu serve: " << what << ": " << e.message << "\n";

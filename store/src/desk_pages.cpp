@@ -43,7 +43,7 @@ core::Result<RereadChange> SqliteStore::AssignPageByHand(std::int64_t page_id, c
     }
     const std::string which = "page " + std::to_string(page_id);
     if (Identified(before.status))
-      return MakeError("invalid", which + " is identified already (" + before.status + "): only an "
+      return MakeError("identified", which + " is identified already (" + before.status + "): only an "
                                   "unidentified page is assigned by hand");
     if (page.status != "ok") return MakeError("invalid", which + ": an assignment needs an aligned reading");
     const core::PageKey& key = page.key;
@@ -91,7 +91,7 @@ core::Status SqliteStore::SetPageAside(std::int64_t page_id, const std::string& 
       before = {st.Text(0), st.Text(1), st.Text(2)};
     }
     if (Identified(before.status))
-      return MakeError("invalid", "page " + std::to_string(page_id) + " is identified (" + before.status +
+      return MakeError("identified", "page " + std::to_string(page_id) + " is identified (" + before.status +
                                       "): only an unidentified page is set aside");
     db_.Prepare(std::string("UPDATE pages SET set_aside_reason=?, set_aside_by=?, set_aside_at=") + kNow +
                 " WHERE id=?")

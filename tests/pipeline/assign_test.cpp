@@ -321,7 +321,7 @@ TEST_F(AssignErrorsTest, ASheetPageAlreadyStoredMakesAConflictNotAnOverwrite) {
   // An identified page is not assigned again.
   auto again_first = AssignPage(*s, Catalog(), first, {.serial = 1, .page = 1, .anchor_centres = {}, .by = {}});
   ASSERT_FALSE(again_first.ok());
-  EXPECT_EQ(again_first.error().code, "invalid");
+  EXPECT_EQ(again_first.error().code, "identified");
   EXPECT_EQ(AuditRows(*s), 2);
 }
 
@@ -340,7 +340,7 @@ TEST_F(AssignErrorsTest, SetAsideKeepsThePageWithItsReasonAndItCanBeAssignedLate
   EXPECT_EQ(s->SetPageAside(9999, "x", {}).error().code, "not_found");
   ASSERT_TRUE(AssignPage(*s, Catalog(), id, {.serial = 1, .page = 1, .anchor_centres = {}, .by = {}}).ok());
   EXPECT_TRUE(s->ListUnidentifiedPages(100)->empty());
-  EXPECT_EQ(s->SetPageAside(id, "x", {}).error().code, "invalid");  // identified now
+  EXPECT_EQ(s->SetPageAside(id, "x", {}).error().code, "identified");
   EXPECT_EQ(AuditRows(*s), 2);
 }
 
