@@ -139,8 +139,13 @@ class AssignDialog {
   }
 
   DrawPoints() {
-    this.marks.replaceChildren(...this.points.map(([x, y], i) =>
-      El('span', { class: 'assign-mark', style: `left:${x * 100}%;top:${y * 100}%`, text: String(i + 1) })));
+    // Placed through the CSSOM: the page's CSP allows no inline style attribute.
+    this.marks.replaceChildren(...this.points.map(([x, y], i) => {
+      const m = El('span', { class: 'assign-mark', text: String(i + 1) });
+      m.style.left = `${x * 100}%`;
+      m.style.top = `${y * 100}%`;
+      return m;
+    }));
     this.pointsNote.textContent = T('assign_points_count', { n: this.points.length });
   }
 
