@@ -5,6 +5,7 @@
 // box grid or from four clicked points, read, and its answers are the simulator's truth, at two
 // scan settings. Wrong serials, pages, points and pages without a grid change nothing.
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -101,10 +102,17 @@ class AssignTest : public ::testing::TestWithParam<ScanSetting> {
     return {scan->gray.clone(), aligned.mm_to_px};
   }
 
+  /// A damaged scan, where its anchors' centres are (px, TL TR BR BL of the form) and its true
+  /// page mm -> px transform.
+  struct Damaged {
+    cv::Mat image;
+    std::array<cv::Point2d, 4> centres;
+    cv::Matx33d truth;
+  };
+
   /// The page with its four QR anchors inked over (a grey smear and black strokes over each
-  /// symbol, its outline still visible), as `setting` scans it; the anchor centres in the new
-  /// image, px, TL TR BR BL of the form.
-  static std::pair<cv::Mat, std::array<cv::Point2d, 4>> DamagedPage(const ScanSetting& setting) {
+  /// symbol, its outline still visible), as `setting` scans it.
+  static Damaged DamagedPage(const ScanSetting& setting) {
     auto [gray, h] = CleanPage();
     auto px = [&](cv::Point2d mm) {
       cv::Vec3d v = h * cv::Vec3d(mm.x, mm.y, 1);
@@ -135,11 +143,36 @@ class AssignTest : public ::testing::TestWithParam<ScanSetting> {
                    cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
     phieu::testing::AddGrain(out, 4.0, 7);
     phieu::testing::JpegRoundTrip(out, 85);
-    for (auto& c : centres) {
-      const cv::Matx23d a(m);
+    const cv::Matx23d a(m);
+    for (auto& c : centres)
       c = {a(0, 0) * c.x + a(0, 1) * c.y + a(0, 2), a(1, 0) * c.x + a(1, 1) * c.y + a(1, 2)};
+    const cv::Matx33d turn(a(0, 0), a(0, 1), a(0, 2), a(1, 0), a(1, 1), a(1, 2), 0, 0, 1);
+    return {out, centres, turn * h};
+  }
+
+  /// The largest distance (mm) between where the stored homography of page 1 and the true
+  /// transform put the centres of the page's printed boxes.
+  static double WorstBoxOffsetMm(store::Store& s, const cv::Matx33d& truth) {
+    auto src = s.LoadPageSource(kSerial, 1);
+    EXPECT_TRUE(src.ok());
+    EXPECT_TRUE(src->has_value());
+    if (!src.ok() || !src->has_value()) return 1e9;
+    cv::Matx33d stored;
+    for (int i = 0; i < 9; ++i) stored.val[i] = (**src).mm_to_px[static_cast<size_t>(i)];
+    auto at = [](const cv::Matx33d& h, double x, double y) {
+      const cv::Vec3d v = h * cv::Vec3d(x, y, 1);
+      return cv::Point2d(v[0] / v[2], v[1] / v[2]);
+    };
+    const double px_per_mm = cv::norm(at(truth, 1, 0) - at(truth, 0, 0));
+    double worst = 0;
+    for (const auto& f : Layout().fields) {
+      if (f.page != 1) continue;
+      for (const auto& o : f.options) {
+        const double x = o.box_mm.x + o.box_mm.w / 2, y = o.box_mm.y + o.box_mm.h / 2;
+        worst = std::max(worst, cv::norm(at(stored, x, y) - at(truth, x, y)) / px_per_mm);
+      }
     }
-    return {out, centres};
+    return worst;
   }
 
   /// Ingests `image` as a PNG scan file; returns the id of the page, which must be unidentified.
@@ -215,7 +248,7 @@ fs::path* AssignTest::sim_ = nullptr;
 nlohmann::json* AssignTest::truth_ = nullptr;
 
 TEST_P(AssignTest, ByGridReadsTheMarks) {
-  auto [image, centres] = DamagedPage(GetParam());
+  auto [image, centres, truth] = DamagedPage(GetParam());
   auto s = Survey("grid.db");
   const std::int64_t id = IngestUnidentified(*s, image, "page.png");
   ASSERT_GT(id, 0);
@@ -225,6 +258,11 @@ TEST_P(AssignTest, ByGridReadsTheMarks) {
   EXPECT_EQ(outcome->status, "ok");
   EXPECT_EQ(outcome->method, "grid");
   EXPECT_LT(outcome->residual_mm, 0.4);
+  // The fit puts every printed box where it truly is in the scan.
+  const double worst = WorstBoxOffsetMm(*s, truth);
+  EXPECT_LT(worst, 0.5);
+  std::printf("[ figures ] %s grid: residual %.3f mm, worst box centre off by %.3f mm\n", GetParam().name,
+              outcome->residual_mm, worst);
   EXPECT_EQ(outcome->change.readings_added, FieldsOnPage1());
   int checked = 0, answered = 0;
   EXPECT_EQ(WrongBoxFields(*s, checked, answered), 0);
@@ -243,7 +281,7 @@ TEST_P(AssignTest, ByGridReadsTheMarks) {
 }
 
 TEST_P(AssignTest, ByFourPointsReadsTheMarks) {
-  auto [image, centres] = DamagedPage(GetParam());
+  auto [image, centres, truth] = DamagedPage(GetParam());
   auto s = Survey("points.db");
   const std::int64_t id = IngestUnidentified(*s, image, "page.png");
   ASSERT_GT(id, 0);
@@ -256,6 +294,10 @@ TEST_P(AssignTest, ByFourPointsReadsTheMarks) {
   ASSERT_TRUE(outcome.ok()) << outcome.error().message;
   EXPECT_EQ(outcome->status, "ok");
   EXPECT_EQ(outcome->method, "points");
+  // Clicks 1.5 mm off; the box grid refines the fit to well under that.
+  const double worst = WorstBoxOffsetMm(*s, truth);
+  EXPECT_LT(worst, 0.5);
+  std::printf("[ figures ] %s points: worst box centre off by %.3f mm\n", GetParam().name, worst);
   int checked = 0, answered = 0;
   EXPECT_EQ(WrongBoxFields(*s, checked, answered), 0);
   EXPECT_GE(checked, 7);
@@ -270,7 +312,7 @@ INSTANTIATE_TEST_SUITE_P(Scans, AssignTest,
 class AssignErrorsTest : public AssignTest {};
 
 TEST_F(AssignErrorsTest, RefusesWrongSerialPageAndPointsAndChangesNothing) {
-  auto [image, centres] = DamagedPage({"straight", 1.0, 0.0, 0});
+  auto [image, centres, truth] = DamagedPage({"straight", 1.0, 0.0, 0});
   auto s = Survey("errors.db");
   const std::int64_t id = IngestUnidentified(*s, image, "page.png");
   ASSERT_GT(id, 0);
@@ -319,7 +361,7 @@ TEST_F(AssignErrorsTest, APageWithoutTheGridIsNotAligned) {
 }
 
 TEST_F(AssignErrorsTest, ASheetPageAlreadyStoredMakesAConflictNotAnOverwrite) {
-  auto [image, centres] = DamagedPage({"straight", 1.0, 0.0, 0});
+  auto [image, centres, truth] = DamagedPage({"straight", 1.0, 0.0, 0});
   auto s = Survey("conflict.db");
   const std::int64_t first = IngestUnidentified(*s, image, "first.png");
   ASSERT_TRUE(AssignPage(*s, Catalog(), first, {.serial = kSerial, .page = 1, .anchor_centres = {}, .by = {}}).ok());
@@ -340,7 +382,7 @@ TEST_F(AssignErrorsTest, ASheetPageAlreadyStoredMakesAConflictNotAnOverwrite) {
 }
 
 TEST_F(AssignErrorsTest, SetAsideKeepsThePageWithItsReasonAndItCanBeAssignedLater) {
-  auto [image, centres] = DamagedPage({"straight", 1.0, 0.0, 0});
+  auto [image, centres, truth] = DamagedPage({"straight", 1.0, 0.0, 0});
   auto s = Survey("aside.db");
   const std::int64_t id = IngestUnidentified(*s, image, "page.png");
   EXPECT_EQ(s->SetPageAside(id, "  ", {.who = "thu", .screen = "desk", .address = ""}).error().code, "invalid");
@@ -356,6 +398,41 @@ TEST_F(AssignErrorsTest, SetAsideKeepsThePageWithItsReasonAndItCanBeAssignedLate
   EXPECT_TRUE(s->ListUnidentifiedPages(100)->empty());
   EXPECT_EQ(s->SetPageAside(id, "x", {}).error().code, "identified");
   EXPECT_EQ(AuditRows(*s), 2);
+}
+
+}  // namespace
+}  // namespace phieu::pipeline
+
+namespace phieu::pipeline {
+namespace {
+
+// Without a box grid to refine on (a page whose boxes are lost), the four points alone give the
+// homography: exactly the transform that put the anchors there.
+TEST(AlignPageByPointsTest, FourPointsAloneGiveTheirHomography) {
+  const templates::Layout layout = templates::ComputeLayout(*templates::LoadTemplate(
+      templates::BundledTemplatesDir() / "health.json"));
+  scanner::Scan scan;
+  scan.gray = cv::Mat(2400, 1800, CV_8UC1, cv::Scalar(255));  // paper, nothing printed
+  // 7 px/mm, turned 3 degrees, shifted.
+  const double a = 3.0 * CV_PI / 180, k = 7.0;
+  const cv::Matx33d truth(k * std::cos(a), -k * std::sin(a), 160, k * std::sin(a), k * std::cos(a), 90, 0, 0, 1);
+  std::array<cv::Point2d, 4> points;
+  for (const auto& anchor : layout.pages[0].anchors) {
+    const core::RectMm& r = anchor.symbol_mm;
+    const cv::Vec3d v = truth * cv::Vec3d(r.x + r.w / 2, r.y + r.h / 2, 1);
+    points[static_cast<size_t>(anchor.corner)] = {v[0] / v[2], v[1] / v[2]};
+  }
+  const core::PageKey key{"health", 1, 1, kSerial};
+  const auto page = scanner::AlignPageByPoints(scan, key, layout, points);
+  ASSERT_EQ(page.status, scanner::AlignStatus::kOk) << page.reason;
+  EXPECT_EQ(page.key.serial, kSerial);
+  EXPECT_NEAR(page.px_per_mm, k, 0.01);
+  // (The points pass through float: a thousandth of a pixel.)
+  for (int i = 0; i < 9; ++i) EXPECT_NEAR(page.mm_to_px.val[i] / page.mm_to_px.val[8], truth.val[i], 1e-3) << i;
+  // And the grid finds nothing on blank paper.
+  const auto grid = scanner::AlignPageByGrid(scan, key, layout);
+  EXPECT_EQ(grid.status, scanner::AlignStatus::kPoorFit);
+  EXPECT_NE(grid.reason.find("box grid"), std::string::npos) << grid.reason;
 }
 
 }  // namespace
