@@ -23,6 +23,14 @@ namespace {
 
 // Plausible scans: 25..1500 dpi, as for the QR anchors (align_page.cpp).
 constexpr double kMinPxPerMm = 1.0, kMaxPxPerMm = 60.0;
+// Translation peaks refined per scale and orientation: the true one and its neighbours a row or
+// a column off (a scale grid votes for those nearly as strongly).
+constexpr size_t kTranslationsTried = 6;
+// Matched boxes from which the final fit is a full homography (perspective) rather than the
+// similarity that sorted them out.
+constexpr size_t kMinPairsForPerspective = 20;
+// Two fits in different places whose matched boxes differ by at most this many are a tie.
+constexpr int kAmbiguityMargin = 1;
 
 /// A printed box or digit cell: centre and sides in mm (short side first).
 struct Printed {
@@ -186,16 +194,32 @@ std::optional<GridFit> MatchAndFit(const cv::Matx33d& h, const std::vector<Print
   }
   if (src.size() < 6) return std::nullopt;
   const double scale = cv::norm(Apply(h, {1, 0}) - Apply(h, {0, 0}));
+  // The pairs are sorted out with a similarity (a scan is the page turned, scaled and shifted):
+  // a homography has the freedom to bend a few rows of boxes onto the wrong ones. The kept
+  // pairs then get the full homography when they are many (a photo's perspective), else the
+  // similarity stays.
   std::vector<unsigned char> inlier;
-  cv::Mat fitted;
+  cv::Mat similarity;
   try {
-    fitted = cv::findHomography(src, dst, cv::RANSAC, std::max(1.0, 0.4 * scale), inlier, 2000, 0.999);
+    similarity = cv::estimateAffinePartial2D(src, dst, inlier, cv::RANSAC, std::max(1.0, 0.4 * scale), 2000, 0.999);
   } catch (const cv::Exception&) {
     return std::nullopt;
   }
-  if (fitted.empty()) return std::nullopt;
+  if (similarity.empty()) return std::nullopt;
   GridFit fit;
-  fit.h = cv::Matx33d(fitted);
+  fit.h = cv::Matx33d(similarity.at<double>(0, 0), similarity.at<double>(0, 1), similarity.at<double>(0, 2),
+                      similarity.at<double>(1, 0), similarity.at<double>(1, 1), similarity.at<double>(1, 2), 0, 0, 1);
+  std::vector<cv::Point2d> in_src, in_dst;
+  for (size_t i = 0; i < src.size(); ++i)
+    if (inlier[i]) in_src.push_back(src[i]), in_dst.push_back(dst[i]);
+  if (in_src.size() >= kMinPairsForPerspective) {
+    try {
+      const cv::Mat full = cv::findHomography(in_src, in_dst, 0);
+      if (!full.empty()) fit.h = cv::Matx33d(full);
+    } catch (const cv::Exception&) {
+      // keep the similarity
+    }
+  }
   double sum = 0;
   for (size_t i = 0; i < src.size(); ++i) {
     if (!inlier[i]) continue;
@@ -220,10 +244,11 @@ std::optional<GridFit> Refine(const cv::Matx33d& guess, const std::vector<Printe
 }
 
 /// Translation votes for one scale and rotation: every (found, printed) pair of matching size
-/// says where the page origin would be; the densest cell of those votes wins.
-std::optional<cv::Matx33d> VoteTranslation(const std::vector<Found>& found,
-                                           const std::vector<Printed>& printed, double scale,
-                                           double angle_deg, double min_side_mm) {
+/// says where the page origin would be. The densest cells of those votes, best first (at most
+/// `n`, none next to a better one): a regular grid also gathers many votes one row or column
+/// off, and which of them is right only the full match tells.
+std::vector<cv::Matx33d> VoteTranslations(const std::vector<Found>& found, const std::vector<Printed>& printed,
+                                          double scale, double angle_deg, double min_side_mm, size_t n) {
   const double a = angle_deg * CV_PI / 180.0, c = std::cos(a) * scale, s = std::sin(a) * scale;
   const double cell = 0.5 * min_side_mm * scale;
   std::map<std::pair<long, long>, int> votes;
@@ -234,19 +259,40 @@ std::optional<cv::Matx33d> VoteTranslation(const std::vector<Found>& found,
       const double ty = f.centre.y - (s * p.centre.x + c * p.centre.y);
       ++votes[{std::lround(tx / cell), std::lround(ty / cell)}];
     }
-  int best = 0;
-  std::pair<long, long> at;
-  for (const auto& [k, n] : votes) {
+  std::vector<std::pair<int, std::pair<long, long>>> peaks;
+  for (const auto& [k, count] : votes) {
     int sum = 0;
     for (long dx = -1; dx <= 1; ++dx)
       for (long dy = -1; dy <= 1; ++dy) {
         auto it = votes.find({k.first + dx, k.second + dy});
         if (it != votes.end()) sum += it->second;
       }
-    if (sum > best) best = sum, at = k;
+    if (sum >= 4) peaks.push_back({sum, k});
   }
-  if (best < 4) return std::nullopt;
-  return cv::Matx33d(c, -s, at.first * cell, s, c, at.second * cell, 0, 0, 1);
+  std::sort(peaks.begin(), peaks.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::vector<cv::Matx33d> out;
+  std::vector<std::pair<long, long>> taken;
+  for (const auto& [sum, k] : peaks) {
+    if (out.size() >= n) break;
+    const bool near = std::any_of(taken.begin(), taken.end(), [&](const auto& t) {
+      return std::abs(t.first - k.first) <= 2 && std::abs(t.second - k.second) <= 2;
+    });
+    if (near) continue;
+    taken.push_back(k);
+    out.push_back(cv::Matx33d(c, -s, k.first * cell, s, c, k.second * cell, 0, 0, 1));
+  }
+  return out;
+}
+
+/// The largest distance (mm) between where two fits put the printed squares.
+double WorstDisagreementMm(const GridFit& a, const GridFit& b, const std::vector<Printed>& printed) {
+  double worst = 0;
+  for (const auto& p : printed) {
+    const cv::Point2d pa = Apply(a.h, p.centre);
+    const double scale = cv::norm(Apply(a.h, p.centre + cv::Point2d(1, 0)) - pa);
+    if (scale > 0) worst = std::max(worst, cv::norm(Apply(b.h, p.centre) - pa) / scale);
+  }
+  return worst;
 }
 
 AlignedPage Failed(const Scan& scan, const core::PageKey& key, std::string reason) {
@@ -337,22 +383,30 @@ AlignedPage AlignPageByGrid(const Scan& scan, const core::PageKey& key,
   double min_side = p.printed.front().short_mm;
   for (const auto& q : p.printed) min_side = std::min(min_side, q.short_mm);
 
-  std::optional<GridFit> best;
+  std::vector<GridFit> fits;
   try {
     const double skew = DominantAngleDeg(p.found);
     for (double scale : CandidateScales(p.found, p.printed, scan.dpi, 3))
-      for (int quarter = 0; quarter < 4; ++quarter) {
-        auto guess = VoteTranslation(p.found, p.printed, scale, skew + 90.0 * quarter, min_side);
-        if (!guess) continue;
-        auto fit = Refine(*guess, p.printed, p.found);
-        if (fit && (!best || fit->matched > best->matched)) best = fit;
-      }
+      for (int quarter = 0; quarter < 4; ++quarter)
+        for (const auto& guess : VoteTranslations(p.found, p.printed, scale, skew + 90.0 * quarter, min_side,
+                                                  kTranslationsTried))
+          if (auto fit = Refine(guess, p.printed, p.found)) fits.push_back(*fit);
   } catch (const cv::Exception& e) {
     return Failed(scan, key, std::string("the box grid could not be fitted (") + e.what() + ")");
   }
-  if (!best)
+  if (fits.empty())
     return Failed(scan, key, "the box grid was not found: " + std::to_string(p.found.size()) +
                                  " box-like squares on the scan, none in the layout's pattern");
+  std::stable_sort(fits.begin(), fits.end(), [](const GridFit& a, const GridFit& b) { return a.matched > b.matched; });
+  const GridFit* best = &fits.front();
+  // Another fit elsewhere (a row or column off) that matches about as many boxes: the page
+  // cannot tell which is right, and a wrong one would put every answer in the wrong box.
+  for (size_t i = 1; i < fits.size(); ++i)
+    if (fits[i].matched + kAmbiguityMargin >= best->matched &&
+        WorstDisagreementMm(*best, fits[i], p.printed) > 1.0)
+      return Failed(scan, key, "the box grid matches the scan in more than one place (" +
+                                   std::to_string(best->matched) + " and " + std::to_string(fits[i].matched) +
+                                   " boxes): use the four anchor points");
   AlignedPage judged;
   const std::string problem = Judge(*best, p.printed.size(), *p.page, options, judged);
   if (!problem.empty()) return Failed(scan, key, problem);
@@ -402,7 +456,6 @@ AlignedPage AlignPageByPoints(const Scan& scan, const core::PageKey& key,
   try {
     // Clockwise from any corner: the printed anchors taken in the same turn from `start`.
     std::optional<GridFit> best;
-    int best_start = 0;
     for (int start = 0; start < 4; ++start) {
       std::vector<cv::Point2f> dst;
       for (int i = 0; i < 4; ++i) dst.push_back(points[static_cast<size_t>((i + 4 - start) % 4)]);
@@ -410,12 +463,11 @@ AlignedPage AlignPageByPoints(const Scan& scan, const core::PageKey& key,
       if (start == 0) from_points = h;
       if (p.printed.size() < 6) continue;
       auto fit = Refine(h, p.printed, p.found);
-      if (fit && (!best || fit->matched > best->matched)) best = fit, best_start = start;
+      if (fit && (!best || fit->matched > best->matched)) best = fit;
     }
     AlignedPage judged;
     if (best && Judge(*best, p.printed.size(), *p.page, options, judged).empty())
       return Fitted(scan, key, *p.page, best->h, best->rms_px);
-    (void)best_start;
   } catch (const cv::Exception& e) {
     return Failed(scan, key, std::string("the four points give no page (") + e.what() + ")");
   }

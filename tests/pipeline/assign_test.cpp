@@ -437,3 +437,71 @@ TEST(AlignPageByPointsTest, FourPointsAloneGiveTheirHomography) {
 
 }  // namespace
 }  // namespace phieu::pipeline
+
+namespace phieu::pipeline {
+namespace {
+
+// The box-grid fit on the simulator's damaged stack (rotation, skew, scale, blur, noise, JPEG,
+// bilevel TIFF, pencil, upside-down pages), against the fit from the page's own QR anchors:
+// how many pages it aligns, and how far its boxes land from the anchors' boxes. A fit that
+// claims success must never be far off: a wrong grid fit would put every answer in the wrong box.
+TEST(GridAlignOnDamagedScansTest, AlignsWhereTheAnchorsDo) {
+  TempDir dir("grid_damaged");
+  auto r = Phieu("simulate --template health --sheets 4 --seed 21 --foreign 0 --blank-backs 0 -o " +
+                 (dir / "stack").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  templates::TemplateCatalog catalog;
+  catalog.Add(templates::ComputeLayout(*templates::LoadTemplate(templates::BundledTemplatesDir() / "health.json")));
+  auto files = scanner::ExpandInputs({dir / "stack"});
+  ASSERT_TRUE(files.ok());
+  int pages = 0, grid_ok = 0, too_few_boxes = 0, far = 0;
+  std::vector<double> offsets;
+  for (const auto& file : *files) {
+    auto reader = scanner::OpenScanFile(file);
+    ASSERT_TRUE(reader.ok());
+    for (int i = 0; i < (*reader)->page_count(); ++i) {
+      auto scan = (*reader)->ReadPage(i);
+      ASSERT_TRUE(scan.ok());
+      const auto anchors = scanner::AlignPage(*scan, catalog);
+      if (anchors.status != scanner::AlignStatus::kOk) continue;
+      ++pages;
+      const templates::Layout& layout = *catalog.Find(anchors.key.template_id, anchors.key.version);
+      const auto grid = scanner::AlignPageByGrid(*scan, anchors.key, layout);
+      if (grid.status != scanner::AlignStatus::kOk) {
+        if (grid.reason.find("prints only") != std::string::npos) ++too_few_boxes;
+        continue;
+      }
+      ++grid_ok;
+      double worst = 0;
+      for (const auto& f : layout.fields) {
+        if (f.page != anchors.key.page) continue;
+        for (const auto& o : f.options) {
+          const cv::Vec3d c(o.box_mm.x + o.box_mm.w / 2, o.box_mm.y + o.box_mm.h / 2, 1);
+          const cv::Vec3d a = anchors.mm_to_px * c, g = grid.mm_to_px * c;
+          worst = std::max(worst, cv::norm(cv::Point2d(a[0] / a[2] - g[0] / g[2], a[1] / a[2] - g[1] / g[2])) /
+                                      anchors.px_per_mm);
+        }
+      }
+      offsets.push_back(worst);
+      if (worst > 1.0) {
+        ++far;
+        ADD_FAILURE() << file << " page " << i + 1 << " (form page " << anchors.key.page << ", "
+                      << anchors.rotation_deg << " deg, " << anchors.px_per_mm << " px/mm): the grid fit is "
+                      << worst << " mm off, residual " << grid.residual_px / grid.px_per_mm << " mm";
+      }
+    }
+  }
+  std::sort(offsets.begin(), offsets.end());
+  const double median = offsets.empty() ? 0 : offsets[offsets.size() / 2];
+  std::printf("[ figures ] damaged stack: %d pages identified by anchors, %d aligned by the box grid, "
+              "%d print too few boxes; worst box centre vs the anchors' fit: median %.3f mm, max %.3f mm\n",
+              pages, grid_ok, too_few_boxes, median, offsets.empty() ? 0.0 : offsets.back());
+  ASSERT_GE(pages, 10);
+  EXPECT_EQ(far, 0) << "a grid fit that claims success is never a millimetre off";
+  std::fflush(stdout);
+  EXPECT_GE(grid_ok + too_few_boxes, pages * 9 / 10);
+  EXPECT_LT(median, 0.5);
+}
+
+}  // namespace
+}  // namespace phieu::pipeline
