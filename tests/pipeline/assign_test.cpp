@@ -445,13 +445,16 @@ namespace {
 // bilevel TIFF, pencil, upside-down pages), against the fit from the page's own QR anchors:
 // how many pages it aligns, and how far its boxes land from the anchors' boxes. A fit that
 // claims success must never be far off: a wrong grid fit would put every answer in the wrong box.
-TEST(GridAlignOnDamagedScansTest, AlignsWhereTheAnchorsDo) {
+class GridAlignOnDamagedScansTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(GridAlignOnDamagedScansTest, AlignsWhereTheAnchorsDo) {
+  const std::string tpl = GetParam();
   TempDir dir("grid_damaged");
-  auto r = Phieu("simulate --template health --sheets 4 --seed 21 --foreign 0 --blank-backs 0 -o " +
+  auto r = Phieu("simulate --template " + tpl + " --sheets 4 --seed 21 --foreign 0 --blank-backs 0 -o " +
                  (dir / "stack").string());
   ASSERT_EQ(r.code, 0) << r.out;
   templates::TemplateCatalog catalog;
-  catalog.Add(templates::ComputeLayout(*templates::LoadTemplate(templates::BundledTemplatesDir() / "health.json")));
+  catalog.Add(templates::ComputeLayout(*templates::LoadTemplate(templates::BundledTemplatesDir() / (tpl + ".json"))));
   auto files = scanner::ExpandInputs({dir / "stack"});
   ASSERT_TRUE(files.ok());
   int pages = 0, grid_ok = 0, too_few_boxes = 0, far = 0;
@@ -493,15 +496,18 @@ TEST(GridAlignOnDamagedScansTest, AlignsWhereTheAnchorsDo) {
   }
   std::sort(offsets.begin(), offsets.end());
   const double median = offsets.empty() ? 0 : offsets[offsets.size() / 2];
-  std::printf("[ figures ] damaged stack: %d pages identified by anchors, %d aligned by the box grid, "
+  std::printf("[ figures ] %s damaged stack: %d pages identified by anchors, %d aligned by the box grid, "
               "%d print too few boxes; worst box centre vs the anchors' fit: median %.3f mm, max %.3f mm\n",
-              pages, grid_ok, too_few_boxes, median, offsets.empty() ? 0.0 : offsets.back());
+              tpl.c_str(), pages, grid_ok, too_few_boxes, median, offsets.empty() ? 0.0 : offsets.back());
   ASSERT_GE(pages, 10);
   EXPECT_EQ(far, 0) << "a grid fit that claims success is never a millimetre off";
   std::fflush(stdout);
   EXPECT_GE(grid_ok + too_few_boxes, pages * 9 / 10);
   EXPECT_LT(median, 0.5);
 }
+
+INSTANTIATE_TEST_SUITE_P(Templates, GridAlignOnDamagedScansTest, ::testing::Values("health", "sipas"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace phieu::pipeline
