@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "app/common.h"
+#include "pipeline/pipeline.h"
 #include "scanner/scanner.h"
 
 namespace phieu::app {
@@ -118,8 +120,62 @@ core::Result<cv::Mat> Warp(const DecodedPage& page, const core::RectMm& region, 
   return warped;
 }
 
+/// The stored original of page `page_id` decoded as its scan file holds it (not turned).
+core::Result<cv::Mat> DecodeStoredPage(store::Store& store, std::int64_t page_id) {
+  auto pages = store.ListStoredPages();
+  if (!pages.ok()) return pages.error();
+  const auto p = std::find_if(pages->begin(), pages->end(),
+                              [&](const store::StoredPage& s) { return s.page_id == page_id; });
+  if (p == pages->end()) return core::MakeError("not_found", "no stored page with id " + std::to_string(page_id));
+  TempFile file({});
+  if (!file.ok()) return core::MakeError("io", "cannot make a temporary copy of " + p->file_path);
+  if (auto st = store.CopyScanOriginal(p->file_id, file.path()); !st.ok()) return st.error();
+  auto reader = scanner::OpenScanFile(file.path());
+  if (!reader.ok()) return core::MakeError("io", p->file_path + ": " + reader.error().message);
+  auto scan = (*reader)->ReadPage(p->page_index);
+  if (!scan.ok()) return core::MakeError("io", p->file_path + ": " + scan.error().message);
+  return scan->gray;
+}
+
 class ScanPageImages final : public review::PageImageSource {
  public:
+  core::Result<std::vector<unsigned char>> RenderStoredScanJpeg(store::Store& store, std::int64_t page_id,
+                                                                int max_side_px) override {
+    auto gray = DecodeStoredPage(store, page_id);
+    if (!gray.ok()) return gray.error();
+    cv::Mat shown = *gray;
+    const int side = std::max(shown.cols, shown.rows);
+    if (side > max_side_px) {
+      const double s = static_cast<double>(max_side_px) / side;
+      cv::resize(*gray, shown, cv::Size(), s, s, cv::INTER_AREA);
+    }
+    std::vector<unsigned char> jpeg;
+    if (!cv::imencode(".jpg", shown, jpeg, {cv::IMWRITE_JPEG_QUALITY, kJpegQuality}))
+      return core::MakeError("image", "cannot encode the page image as JPEG");
+    return jpeg;
+  }
+
+  core::Result<review::DeskAssignResult> AssignStoredPage(store::Store& store, std::int64_t page_id,
+                                                          const review::DeskAssignRequest& request) override {
+    auto catalog = LoadCatalog(store);
+    if (!catalog.ok()) return catalog.error();
+    pipeline::PageAssignment a{.serial = request.serial, .page = request.page, .anchor_centres = {},
+                               .by = request.by};
+    if (!request.anchor_centres.empty()) {
+      if (request.anchor_centres.size() != 4) return core::MakeError("unaligned", "four points are needed");
+      std::array<pipeline::ImagePoint, 4> points;
+      for (size_t i = 0; i < 4; ++i)
+        points[i] = {request.anchor_centres[i].first, request.anchor_centres[i].second};
+      a.anchor_centres = points;
+    }
+    auto done = pipeline::AssignPage(store, *catalog, page_id, a);
+    if (!done.ok()) return done.error();
+    return review::DeskAssignResult{.status = done->status, .method = done->method,
+                                    .residual_mm = done->residual_mm,
+                                    .readings = done->change.readings_added + done->change.readings_changed,
+                                    .review_items_opened = done->change.review_items_opened};
+  }
+
   core::Result<std::vector<unsigned char>> RenderPageJpeg(store::Store& store, core::Serial serial,
                                                           int page, double px_per_mm) override {
     const auto key = std::make_tuple(serial, page, px_per_mm);

@@ -4,12 +4,14 @@
 // pages -> the survey store. `phieu ingest`, `phieu reread` and the server call it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -176,5 +178,51 @@ core::Result<RereadSummary> Reread(store::Store& store, const templates::Templat
 core::Result<RereadPageOutcome> RereadPage(store::Store& store,
                                            const templates::TemplateCatalog& catalog,
                                            std::int64_t page_id, const IngestOptions& options = {});
+
+// --- a page named by hand (the clerk's desk) -------------------------------------------------
+
+/// A point on a stored page image as a share of its width and height (0..1 each, origin
+/// top-left): the image as its scan file holds it, before any turning, as the desk shows it.
+struct ImagePoint {
+  double x = 0.0;
+  double y = 0.0;
+};
+
+/// What a clerk says about an unidentified page.
+struct PageAssignment {
+  core::Serial serial = 0;  ///< a sheet of the survey (printed by `phieu print`, or read already).
+  int page = 0;             ///< 1-based page of that sheet's template.
+  /// Where the clerk clicked the centres of the four printed QR anchor squares, clockwise round
+  /// the form from its top-left one (beside the title). Not set: the page is aligned from its
+  /// printed box grid.
+  std::optional<std::array<ImagePoint, 4>> anchor_centres;
+  store::Actor by;          ///< who assigns, from which screen and address (audit row).
+};
+
+/// What AssignPage did.
+struct AssignOutcome {
+  std::int64_t page_id = 0;
+  core::Serial serial = 0;
+  int page = 0;
+  std::string method;          ///< "grid" or "points".
+  /// "ok", or "conflict" when that sheet page was already stored from another scan (the page is
+  /// kept beside it for the desk's conflicts, as at ingest; nothing is overwritten).
+  std::string status;
+  double residual_mm = 0.0;    ///< RMS of the matched printed boxes (0 from four points alone).
+  store::RereadChange change;  ///< readings added, review items opened.
+};
+
+/// Names unidentified page `page_id` as page `assignment.page` of sheet `assignment.serial`
+/// (its template and unit are the sheet's), aligns it from its printed box grid or from the four
+/// points (scanner::AlignPageByGrid / AlignPageByPoints) on its stored original, reads it as
+/// ingest reads every page (same recognition, same review rules) and stores the reading with
+/// that identity and an audit row (store::Store::AssignPageByHand). Errors, nothing changed:
+/// "not_found" (no such page); "identified" (the page is identified already); "invalid" (the
+/// serial is not a sheet of the survey, its template is not in `catalog`, the page is not one of the template);
+/// "unaligned" (the box grid was not found, the points make no page: the message says why);
+/// "unreadable" (the stored original cannot be decoded); store failures as they come.
+core::Result<AssignOutcome> AssignPage(store::Store& store, const templates::TemplateCatalog& catalog,
+                                       std::int64_t page_id, const PageAssignment& assignment,
+                                       const IngestOptions& options = {});
 
 }  // namespace phieu::pipeline

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -40,6 +41,25 @@ struct ServeOptions {
   int max_failures_per_user = 5;      ///< more failures for one name in the window -> 429.
   int max_failures_per_address = 20;  ///< more failures from one client address -> 429.
   bool log_requests = false;          ///< one line per request on stderr (method, path, status, ms).
+};
+
+/// A clerk's assignment of an unidentified page (POST /api/desk/unidentified/{page}/assign).
+struct DeskAssignRequest {
+  core::Serial serial = 0;
+  int page = 0;
+  /// The four clicked anchor centres as shares (x, y) of the page image's width and height,
+  /// clockwise from the form's top-left anchor; empty: align from the printed box grid.
+  std::vector<std::pair<double, double>> anchor_centres;
+  store::Actor by;
+};
+
+/// What the assignment did (pipeline::AssignOutcome, without the pipeline's types).
+struct DeskAssignResult {
+  std::string status;          ///< "ok", or "conflict" when that sheet page was stored already.
+  std::string method;          ///< "grid" or "points".
+  double residual_mm = 0.0;
+  int readings = 0;            ///< field readings stored for the page.
+  int review_items_opened = 0;
 };
 
 /// Renders one scanned page of a sheet for the whole-page (Z) view: the original scan warped
@@ -74,6 +94,23 @@ class PageImageSource {
                                                                         double px_per_mm) {
     (void)store, (void)page_id, (void)px_per_mm;
     return core::MakeError("unsupported", "this page source cannot draw pages by id");
+  }
+  /// The clerk's desk. Stored page `page_id` (any status) as its scan file holds it, not turned
+  /// (the image the clerk clicks points on), gray JPEG with its longer side at most
+  /// `max_side_px`. Error "not_found" when no such page; "unsupported" from a source without it.
+  virtual core::Result<std::vector<unsigned char>> RenderStoredScanJpeg(store::Store& store,
+                                                                        std::int64_t page_id,
+                                                                        int max_side_px) {
+    (void)store, (void)page_id, (void)max_side_px;
+    return core::MakeError("unsupported", "this page source cannot show stored pages");
+  }
+  /// The clerk's desk: aligns, reads and stores an unidentified page under the identity the
+  /// clerk named (pipeline::AssignPage, whose error codes it returns: "not_found", "identified",
+  /// "invalid", "unaligned", "unreadable"). The caller holds the server's writer lock.
+  virtual core::Result<DeskAssignResult> AssignStoredPage(store::Store& store, std::int64_t page_id,
+                                                          const DeskAssignRequest& request) {
+    (void)store, (void)page_id, (void)request;
+    return core::MakeError("unsupported", "this server cannot read pages");
   }
 };
 

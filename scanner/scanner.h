@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -128,6 +129,40 @@ struct AlignOptions {
 /// the call: it comes back in AlignedPage::status and reason. Thread-safe (no shared state).
 AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalog,
                       const AlignOptions& options = {});
+
+// --- pages named by hand (the clerk's desk) -------------------------------------------------
+
+/// How a page whose identity a person gave is aligned without its QR anchors.
+struct GridAlignOptions {
+  /// Fewer printed boxes matched than this is no fit ("the box grid was not found").
+  int min_boxes = 8;
+  /// ... nor fewer than this share of the page's printed boxes and digit cells.
+  double min_share = 0.4;
+  /// Matched box centres must fit the homography within this RMS (mm); worse is no fit.
+  double max_residual_mm = 0.6;
+};
+
+/// Aligns a page that a person identified as `key` (its QR anchors are lost: torn, inked over)
+/// from what every Phiếu page prints besides them: the tick boxes and digit cells of page
+/// `key.page` of `layout`. Finds the printed squares in the scan, matches them to the layout at
+/// any of the four orientations (and any skew and scale from 50 to 1000 dpi), and fits page mm
+/// -> scan px with a RANSAC homography. kOk with `key` set and anchors_found 0, or kPoorFit with
+/// the reason in words (too few boxes found, the page prints too few, a fit that stays poor).
+/// Thread-safe; never throws on bad pixels.
+AlignedPage AlignPageByGrid(const Scan& scan, const core::PageKey& key,
+                            const templates::Layout& layout, const GridAlignOptions& options = {});
+
+/// As AlignPageByGrid, from four points a person clicked: the centres of the four printed QR
+/// anchor squares, in scan px, clockwise round the printed page starting at its top-left anchor
+/// (the one beside the title). When the page's boxes are found near where those points put
+/// them, the fit is refined on them (and a wrong starting corner is corrected by them);
+/// otherwise the four points alone give the homography. kPoorFit with the reason when the
+/// points make no page: two points together, three in a line, a crossed or mirrored quadrilateral,
+/// a scale outside 1-60 px/mm.
+AlignedPage AlignPageByPoints(const Scan& scan, const core::PageKey& key,
+                              const templates::Layout& layout,
+                              const std::array<cv::Point2d, 4>& anchor_centres_px,
+                              const GridAlignOptions& options = {});
 
 /// Samples the page region `rect_mm` into an upright image at `px_per_mm`, through the
 /// page's homography (the only resampling step; used for crops and reading).

@@ -630,6 +630,17 @@ struct UnidentifiedPage {
   std::string reason;        ///< the sentence ingest gave.
   std::string stored_at;     ///< ISO 8601 UTC.
   bool has_thumbnail = false;
+  /// Set aside by a clerk (SetPageAside): their reason, login and when (ISO 8601 UTC); empty
+  /// when the page still waits. A page set aside is still listed and may be assigned later.
+  std::string set_aside_reason;
+  std::string set_aside_by;
+  std::string set_aside_at;
+};
+
+/// How a clerk named an unidentified page (Store::AssignPageByHand; the audit row says it).
+struct HandAssignment {
+  std::string method;  ///< "grid" (aligned on its printed boxes) or "points" (four clicks).
+  Actor by;            ///< who, from which screen and address.
 };
 
 // --- conflicts: the same sheet page from two scans (store/src/conflicts.cpp) ---------------
@@ -827,6 +838,24 @@ class Store {
   /// new review item. An identified page is never made unidentified or moved to another sheet
   /// page (kept_previous). Error "not_found" for an unknown page id.
   virtual core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) = 0;
+
+  // --- the clerk's hand on unidentified pages (desk_pages.cpp) ------------------------------
+  /// Gives unidentified page `page_id` the identity a clerk named (`page.key`: an existing sheet
+  /// of the survey, one of its template's pages) and its reading, as ReplacePageReading does and
+  /// in one transaction with an audit row (entity "page", entity_id the page id; old: its status,
+  /// reason and any set-aside reason; new: serial, page, method and the status now). When that
+  /// sheet page is already stored from another scan the page becomes a conflict beside it, as
+  /// at ingest (never an overwrite). A set-aside mark is cleared. Errors, nothing written:
+  /// "not_found" (no such page), "identified" (the page is identified already), "invalid"
+  /// (`page.status` is not "ok", the serial is not a sheet of the survey or was printed for another template version,
+  /// the page number is not one of its template).
+  virtual core::Result<RereadChange> AssignPageByHand(std::int64_t page_id, const PageRecord& page,
+                                                      const HandAssignment& how) = 0;
+  /// Sets unidentified page `page_id` aside with the clerk's reason (trimmed, required): kept
+  /// with its status, listed with the reason, assignable later; audit row (entity "page", new
+  /// {"set_aside": reason}). Setting it aside again replaces the reason (audited). Errors,
+  /// nothing written: "not_found", "invalid" (blank reason), "identified" (the page is).
+  virtual core::Status SetPageAside(std::int64_t page_id, const std::string& reason, const Actor& by) = 0;
 
   // --- reporting --------------------------------------------------------------------------
   virtual core::Result<SurveyStatus> GetStatus() = 0;

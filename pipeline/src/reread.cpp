@@ -21,6 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using internal::Clock;
 using internal::PagePool;
+using internal::ScratchDir;
 
 bool Identified(const std::string& status) { return status == "ok" || status == "conflict"; }
 // Pages a clerk set aside settling a conflict (docs/conflicts.md): never read again by default;
@@ -67,27 +68,6 @@ core::Result<std::vector<store::StoredPage>> Select(store::Store& store, const R
   });
   return out;
 }
-
-// A private folder for the originals being read, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("phieu-reread-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path_, ec_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  const std::error_code& error() const { return ec_; }
-
- private:
-  fs::path path_;
-  std::error_code ec_;
-};
 
 void Replace(std::string& text, const std::string& from, const std::string& to) {
   if (from.empty()) return;

@@ -2,7 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workers.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <new>
 #include <string>
@@ -48,6 +51,18 @@ IngestedPage Failed(const PageTask& task, const std::string& what) {
 
 }  // namespace
 
+ScratchDir::ScratchDir() {
+  static std::atomic<int> counter{0};
+  path_ = std::filesystem::temp_directory_path() /
+          ("phieu-reread-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(path_, ec_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 PageProcessor::PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options)
     : catalog_(catalog), options_(options), ocr_(std::make_unique<LazyOcrEngine>()),
       read_options_(options.read) {
@@ -86,7 +101,7 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
   const std::vector<scanner::ScannerStreak> streaks = scanner::RemoveScannerStreaks(scan->gray);
   times.streaks += lap.Next();
 
-  result.aligned = scanner::AlignPage(*scan, catalog_, options_.align);
+  result.aligned = task.align ? task.align(*scan) : scanner::AlignPage(*scan, catalog_, options_.align);
   result.aligned.source = scan->source;
   times.align += lap.Next();
   std::vector<recognition::FieldReading> readings;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,12 +30,29 @@ struct PageTask {
   std::int64_t file_id = 0;
   int page_index = 0;
   std::int64_t page_id = 0;      ///< Reread: the stored page; 0 for Ingest.
+  /// When set, aligns the page instead of its QR anchors (a page named by hand: AssignPage).
+  std::function<scanner::AlignedPage(const scanner::Scan&)> align;
 };
 
 /// A task and what reading it gave.
 struct DonePage {
   PageTask task;
   IngestedPage page;
+};
+
+/// A private folder for stored originals being read again, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  const std::error_code& error() const { return ec_; }
+
+ private:
+  std::filesystem::path path_;
+  std::error_code ec_;
 };
 
 /// Seconds since the previous lap (or construction).

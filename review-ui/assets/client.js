@@ -138,3 +138,10 @@ export const DeskUnidentified = () => Call('GET', '/api/desk/unidentified');
 export const DeskMissing = () => Call('GET', '/api/desk/missing');
 export const DeskProgress = () => Call('GET', '/api/desk/progress');
 export const DeskBatches = () => Call('GET', '/api/desk/batches');  // batches.js
+
+// The clerk's desk, an unidentified page by hand (desk_assign.js).
+/// `points`: four [x, y] shares of the page image, or null to align from the box grid.
+export const DeskAssign = (pageId, serial, page, points) =>
+  Call('POST', `/api/desk/unidentified/${Id(pageId)}/assign`, points ? { serial, page, points } : { serial, page });
+export const DeskSetAside = (pageId, reason) =>
+  Call('POST', `/api/desk/unidentified/${Id(pageId)}/set-aside`, { reason });

@@ -9,6 +9,7 @@ import * as api from './client.js';
 import { T } from './i18n.js';
 import { ConflictsSection, LoadDeskExtras, ProgressSection, ResolveConflict, ResolvedMessage, SpeedSection } from './desk_conflicts.js';
 import { BatchesPanel } from './batches.js';
+import { AttachAssign } from './desk_assign.js';
 
 function El(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -65,6 +66,7 @@ export class DeskScreen {
       El('p', { id: 'desk-message', class: 'desk-message no-print', role: 'status', 'aria-live': 'polite', text: this.message || '' }),
       ConflictsSection(conflicts, { onResolve: (c, action, sheet) => this.Resolve(c, action, sheet) }),
       ProgressSection(progress), SpeedSection(speed));
+    AttachAssign(thumbs, unidentified.pages, { onChanged: () => this.Load(), onUnauthorized: this.onUnauthorized });
     // The ingest batches (batches.js): their own section, polling while one runs.
     this.batches ??= new BatchesPanel({ onUnauthorized: this.onUnauthorized });
     this.root.prepend(this.batches.element);

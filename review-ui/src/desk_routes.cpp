@@ -28,6 +28,9 @@ std::vector<RouteSpec> DeskRoutes() {
     for (const auto& p : pages)
       a.push_back({{"id", p.page_id}, {"file", p.file_name}, {"page_index", p.page_index},
                    {"status", p.status}, {"reason", p.reason}, {"at", p.stored_at},
+                   {"set_aside", p.set_aside_reason.empty() ? Json(nullptr)
+                                 : Json{{"reason", p.set_aside_reason}, {"by", p.set_aside_by}, {"at", p.set_aside_at}}},
+                   {"image", "/api/desk/unidentified/" + std::to_string(p.page_id) + "/image"},
                    {"thumbnail", p.has_thumbnail ? Json("/api/desk/unidentified/" + std::to_string(p.page_id) + "/thumbnail")
                                                  : Json(nullptr)}});
     return RouteReply{200, {{"pages", std::move(a)}}, "", {}};

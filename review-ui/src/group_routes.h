@@ -23,14 +23,4 @@ std::vector<RouteSpec> DeskRoutes();
 /// Most crops on one group screen.
 constexpr int kGroupScreen = 48;
 
-// The names these types had before they were one shape, for route files written against them
-// (the lead renames them at merge, then these go): DeskCall, DeskReply, DeskError, DeskRoles,
-// DeskRoute, DeskContext.
-using DeskCall = RouteCall;
-using DeskReply = RouteReply;
-using DeskError = RouteError;
-using DeskRoles = RouteRoles;
-using DeskRoute = RouteSpec;
-using DeskContext = RouteContext;
-
 }  // namespace phieu::review

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "conflict_routes.h"
+#include "assign_routes.h"
 #include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
@@ -438,10 +439,10 @@ void ServerImpl::BuildRoutes() {
        }},
   };
   // The re-check (recheck_routes.cpp), group verification and the sheet view
-  // (group_routes.cpp), the clerk's desk (desk_routes.cpp, conflict_routes.cpp), scan stations (station_routes.cpp): one shape (routes.h), behind the
+  // (group_routes.cpp), the clerk's desk (desk_routes.cpp, conflict_routes.cpp, assign_routes.cpp), scan stations (station_routes.cpp): one shape (routes.h), behind the
   // same checks.
   const RouteContext context{write_mu_, pages_, options_.lease_seconds};
-  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes(), ConflictRoutes(context),
+  for (const auto& list : {RecheckRoutes(context), GroupRoutes(context), DeskRoutes(), ConflictRoutes(context), AssignRoutes(context),
                           stations_.Routes()})
     for (const auto& x : list) {
       const RoleMask roles = x.roles == RouteRoles::kAdmin       ? Bit(store::Role::kAdmin)

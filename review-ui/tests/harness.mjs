@@ -30,7 +30,8 @@ function Run(args, input) {
   return r;
 }
 
-function MustRun(args, input) {
+/// Runs `phieu ARGS`; throws with its stderr unless it exits 0. Returns its stdout.
+export function MustRun(args, input) {
   const r = Run(args, input);
   if (r.status !== 0) throw new Error(`phieu ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r.stdout;

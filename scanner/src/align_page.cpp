@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "anchor_finder.h"
+#include "page_fit.h"
 #include "scanner/scanner.h"
 #include "templates/anchor_payload.h"
 
@@ -188,19 +189,6 @@ std::optional<Fit> FitAnchors(const std::vector<const FoundAnchor*>& anchors,
   return Fit{*h, RmsError(*h, src, dst), n};
 }
 
-/// Scale and orientation of the fit at the page centre.
-void Describe(const cv::Matx33d& h, const templates::PageLayout& page, AlignedPage& out) {
-  cv::Point2d c(page.width_mm / 2, page.height_mm / 2);
-  cv::Point2d p0 = Apply(h, c), px = Apply(h, c + cv::Point2d(1, 0)),
-              py = Apply(h, c + cv::Point2d(0, 1));
-  cv::Point2d ex = px - p0, ey = py - p0;
-  out.px_per_mm = std::sqrt(std::abs(ex.x * ey.y - ex.y * ey.x));
-  // Angle of the page's x axis in the scan, clockwise (image y points down).
-  double deg = std::atan2(ex.y, ex.x) * 180.0 / CV_PI;
-  int quarter = static_cast<int>(std::lround(deg / 90.0));
-  out.rotation_deg = ((quarter % 4) + 4) % 4 * 90;
-}
-
 std::string KnownVersions(const templates::TemplateCatalog& catalog, const std::string& id) {
   std::string known;
   for (int v : catalog.Versions(id)) known += (known.empty() ? "" : ", ") + std::to_string(v);
@@ -292,7 +280,7 @@ AlignedPage Analyze(const Scan& scan, const std::vector<DecodedCode>& codes,
   // or more, drop the anchor whose removal helps most when the full fit is poor.
   auto limit_for = [&](const Fit& f, const templates::PageLayout& pg) {
     AlignedPage tmp;
-    Describe(f.h, pg, tmp);
+    DescribeFit(f.h, pg, tmp);
     return options.max_residual_px * (tmp.px_per_mm / kPxPerMmAt300Dpi);
   };
   if (fit && chosen.size() >= 3 && fit->rms > limit_for(*fit, *page)) {
@@ -311,7 +299,7 @@ AlignedPage Analyze(const Scan& scan, const std::vector<DecodedCode>& codes,
   }
   out.mm_to_px = fit->h;
   out.residual_px = fit->rms;
-  Describe(fit->h, *page, out);
+  DescribeFit(fit->h, *page, out);
   const double limit = options.max_residual_px * (out.px_per_mm / kPxPerMmAt300Dpi);
   if (!(out.px_per_mm >= kMinPxPerMm && out.px_per_mm <= kMaxPxPerMm)) {
     out.status = AlignStatus::kPoorFit;
@@ -363,6 +351,19 @@ WholePage WholePageSearch(const AlignedPage& page, const std::vector<int>& corne
 }
 
 }  // namespace
+
+// Scale and orientation of the fit at the page centre (page_fit.h).
+void DescribeFit(const cv::Matx33d& h, const templates::PageLayout& page, AlignedPage& out) {
+  cv::Point2d c(page.width_mm / 2, page.height_mm / 2);
+  cv::Point2d p0 = Apply(h, c), px = Apply(h, c + cv::Point2d(1, 0)),
+              py = Apply(h, c + cv::Point2d(0, 1));
+  cv::Point2d ex = px - p0, ey = py - p0;
+  out.px_per_mm = std::sqrt(std::abs(ex.x * ey.y - ex.y * ey.x));
+  // Angle of the page's x axis in the scan, clockwise (image y points down).
+  double deg = std::atan2(ex.y, ex.x) * 180.0 / CV_PI;
+  int quarter = static_cast<int>(std::lround(deg / 90.0));
+  out.rotation_deg = ((quarter % 4) + 4) % 4 * 90;
+}
 
 AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalog,
                       const AlignOptions& options) {

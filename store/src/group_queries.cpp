@@ -148,7 +148,8 @@ core::Result<std::vector<GroupFieldCount>> SqliteStore::ListGroupFields() {
 core::Result<std::vector<UnidentifiedPage>> SqliteStore::ListUnidentifiedPages(int limit) {
   return Guard([&]() -> core::Result<std::vector<UnidentifiedPage>> {
     Stmt st = db_.Prepare(
-        "SELECT p.id, f.path, p.page_index, p.status, p.reason, p.stored_at, p.thumbnail IS NOT NULL "
+        "SELECT p.id, f.path, p.page_index, p.status, p.reason, p.stored_at, p.thumbnail IS NOT NULL, "
+        "coalesce(p.set_aside_reason, ''), coalesce(p.set_aside_by, ''), coalesce(p.set_aside_at, '') "
         "FROM pages p JOIN scan_files f ON f.id=p.file_id "
         "WHERE p.status NOT IN ('ok','conflict','duplicate','replaced') ORDER BY p.id LIMIT ?");
     st.Bind(1, limit);
@@ -162,6 +163,9 @@ core::Result<std::vector<UnidentifiedPage>> SqliteStore::ListUnidentifiedPages(i
       u.reason = st.Text(4);
       u.stored_at = st.Text(5);
       u.has_thumbnail = st.Int(6) != 0;
+      u.set_aside_reason = st.Text(7);
+      u.set_aside_by = st.Text(8);
+      u.set_aside_at = st.Text(9);
       out.push_back(std::move(u));
     }
     return out;

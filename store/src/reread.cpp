@@ -61,6 +61,15 @@ core::Status SqliteStore::CopyScanOriginal(std::int64_t file_id, const fs::path&
 core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id, const PageRecord& page) {
   return Guard([&]() -> core::Result<RereadChange> {
     Transaction tx(db_);
+    auto change = ReplaceReadingInTransaction(page_id, page);
+    if (change.ok()) tx.Commit();  // the paths that keep the page as it was wrote nothing
+    return change;
+  });
+}
+
+core::Result<RereadChange> SqliteStore::ReplaceReadingInTransaction(std::int64_t page_id,
+                                                                    const PageRecord& page) {
+  {
     std::string old_status;
     std::optional<core::Serial> old_serial;
     std::optional<int> old_page_no;
@@ -89,7 +98,7 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
         (page.status != "ok" || old_serial != key.serial || old_page_no != key.page)) {
       change.status = old_status;
       change.kept_previous = true;
-      return change;  // nothing written: rolls back
+      return change;  // nothing written
     }
     const auto [status, reason, conflict_with] = JudgePage(page, page_id);
     const bool identified = status == "ok" || status == "conflict";
@@ -106,10 +115,7 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
         "conflict_with=? WHERE id=?");
     BindPageFacts(up, 1, page, status, reason, conflict_with);
     up.Bind(14, page_id).Run();
-    if (!identified) {
-      tx.Commit();
-      return change;
-    }
+    if (!identified) return change;
 
     const bool open_reviews = status == "ok";
     auto Decided = [&](core::Serial serial, const std::string& field_id) {
@@ -197,9 +203,8 @@ core::Result<RereadChange> SqliteStore::ReplacePageReading(std::int64_t page_id,
     const int items_before = page_items();
     InsertReadings(page_id, key.serial, open_reviews, fresh);
     change.review_items_opened += page_items() - items_before;
-    tx.Commit();
     return change;
-  });
+  }
 }
 
 }  // namespace phieu::store

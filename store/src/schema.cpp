@@ -339,6 +339,13 @@ CREATE TABLE ingest_batches (
   error        TEXT NOT NULL DEFAULT ''
 );
 )sql",
+      // 8: a clerk sets an unidentified page aside with a reason (the desk); the page
+      // keeps its status and may be assigned later.
+      R"sql(
+ALTER TABLE pages ADD COLUMN set_aside_reason TEXT;
+ALTER TABLE pages ADD COLUMN set_aside_by TEXT;
+ALTER TABLE pages ADD COLUMN set_aside_at TEXT;
+)sql",
   };
   return kSteps;
 }

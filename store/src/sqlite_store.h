@@ -128,6 +128,10 @@ class SqliteStore final : public Store {
   core::Result<std::vector<StoredPage>> ListStoredPages() override;
   core::Status CopyScanOriginal(std::int64_t file_id, const fs::path& to) override;
   core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) override;
+  // desk_pages.cpp: the clerk's hand on unidentified pages.
+  core::Result<RereadChange> AssignPageByHand(std::int64_t page_id, const PageRecord& page,
+                                              const HandAssignment& how) override;
+  core::Status SetPageAside(std::int64_t page_id, const std::string& reason, const Actor& by) override;
   core::Result<SurveyStatus> GetStatus() override;
   core::Result<int> CountPages() override;
   core::Result<std::vector<SheetRecord>> ListSheets(bool include_pending) override;
@@ -277,6 +281,8 @@ class SqliteStore final : public Store {
   /// The original of page `page_id` when it is identified (status `ok` unless `any_status`),
   /// read inside the caller's snapshot; nullopt otherwise.
   std::optional<PageSource> PageSourceOf(std::int64_t page_id, bool any_status);
+  /// ReplacePageReading inside the caller's transaction (reread.cpp).
+  core::Result<RereadChange> ReplaceReadingInTransaction(std::int64_t page_id, const PageRecord& page);
 
 
   std::string path_;

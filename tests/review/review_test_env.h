@@ -135,9 +135,30 @@ class FakePages : public PageImageSource {
     if (!(region.w > 0 && region.h > 0)) return core::MakeError("invalid", "empty region");
     return std::vector<unsigned char>{0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
   }
+  /// The desk's full-size page: a tiny "JPEG" for any page but 999999.
+  core::Result<std::vector<unsigned char>> RenderStoredScanJpeg(store::Store&, std::int64_t page_id,
+                                                                int max_side_px) override {
+    last_max_side = max_side_px;
+    if (page_id == 999999) return core::MakeError("not_found", "no stored page with id 999999");
+    return std::vector<unsigned char>{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x11, 0xFF, 0xD9};
+  }
+  /// The desk's assignment: records the request, answers `assign_answer`.
+  core::Result<DeskAssignResult> AssignStoredPage(store::Store&, std::int64_t page_id,
+                                                  const DeskAssignRequest& request) override {
+    assign_calls++;
+    last_assign_page = page_id;
+    last_assign = request;
+    return assign_answer;
+  }
   std::atomic<int> calls{0};
   std::atomic<int> region_calls{0};
   double last_px_per_mm = 0;
+  int last_max_side = 0;
+  std::atomic<int> assign_calls{0};
+  std::int64_t last_assign_page = 0;
+  DeskAssignRequest last_assign;
+  core::Result<DeskAssignResult> assign_answer =
+      DeskAssignResult{.status = "ok", .method = "grid", .residual_mm = 0.123, .readings = 40, .review_items_opened = 2};
 };
 
 /// Each test: its own copy of the survey and its own server.
