@@ -954,7 +954,8 @@ class Store {
   /// a group screen the reviewer left, in one statement.
   virtual core::Status ReleaseLeases(const std::vector<std::int64_t>& item_ids,
                                      const std::string& user) = 0;
-  /// Pages no sheet could be given to, oldest first, at most `limit` (the clerk's desk).
+  /// Pages no sheet could be given to, oldest first with blank pages after the others, at
+  /// most `limit` (the clerk's desk).
   virtual core::Result<std::vector<UnidentifiedPage>> ListUnidentifiedPages(int limit) = 0;
   /// The JPEG thumbnail kept for an unidentified page (empty when none was kept).
   virtual core::Result<std::vector<unsigned char>> LoadPageThumbnail(std::int64_t page_id) = 0;

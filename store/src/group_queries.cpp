@@ -151,7 +151,10 @@ core::Result<std::vector<UnidentifiedPage>> SqliteStore::ListUnidentifiedPages(i
         "SELECT p.id, f.path, p.page_index, p.status, p.reason, p.stored_at, p.thumbnail IS NOT NULL, "
         "coalesce(p.set_aside_reason, ''), coalesce(p.set_aside_by, ''), coalesce(p.set_aside_at, '') "
         "FROM pages p JOIN scan_files f ON f.id=p.file_id "
-        "WHERE p.status NOT IN ('ok','conflict','duplicate','replaced') ORDER BY p.id LIMIT ?");
+        "WHERE p.status NOT IN ('ok','conflict','duplicate','replaced') "
+        // Blank pages (the empty backs of a duplex stack) last: the pages a clerk must act on
+        // are never pushed past the limit by them.
+        "ORDER BY p.status = 'blank', p.id LIMIT ?");
     st.Bind(1, limit);
     std::vector<UnidentifiedPage> out;
     while (st.Step()) {

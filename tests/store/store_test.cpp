@@ -384,6 +384,16 @@ TEST(StoreIngestTest, UnidentifiedPagesAreKept) {
   EXPECT_EQ(st->unidentified_reasons.at("foreign_code"), 1);
   EXPECT_EQ(st->unidentified_reasons.at("unknown_version"), 1);
   EXPECT_EQ(st->unidentified_reasons.at("unknown_template"), 1);
+  // The clerk's list: every one of them, the blank page (stored first) after the pages a clerk
+  // must act on, so that a duplex stack's empty backs never push those past the limit.
+  auto listed = s->ListUnidentifiedPages(3);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  for (const auto& u : *listed) EXPECT_NE(u.status, "blank") << u.page_id;
+  auto all = s->ListUnidentifiedPages(10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ(all->back().status, "blank");
 }
 
 TEST(StoreIngestTest, UnreadableFileIsRecordedAsComplete) {
