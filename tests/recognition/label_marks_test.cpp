@@ -109,6 +109,8 @@ struct Scanning {
   int jpeg;
   unsigned seed = 7;  ///< of the grain
 };
+// The test name says the setting by name (not the struct's bytes, which vary from build to build).
+void PrintTo(const Scanning& s, std::ostream* os) { *os << s.name; }
 
 /// Scans `page` (300 dpi upright) and reads it.
 std::vector<FieldReading> ScanAndRead(const cv::Mat& page, const Scanning& how, const ReadOptions& read = {}) {

@@ -29,6 +29,8 @@ struct Scanning {
   int jpeg = 0;
   bool bilevel = false;
 };
+// The test name says the setting by name (not the struct's bytes, which vary from build to build).
+void PrintTo(const Scanning& s, std::ostream* os) { *os << s.name; }
 
 ScanSetup MakeScan(const Scanning& s, unsigned seed) {
   ScanSetup setup;

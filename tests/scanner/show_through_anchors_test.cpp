@@ -27,6 +27,8 @@ struct Case {
   double blur = 1.0;
   int threshold = 0;       ///< 0: a gray scan; else the bilevel threshold (paper at 238).
 };
+// The test name says the setting by name (not the struct's bytes, which vary from build to build).
+void PrintTo(const Case& s, std::ostream* os) { *os << s.name; }
 
 Scan MakeSheetSide(const Case& c, unsigned seed, cv::Matx33d* truth) {
   auto layout = testing::MakeLayout(kFront.template_id, kFront.version, 3);
