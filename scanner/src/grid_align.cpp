@@ -272,8 +272,9 @@ std::vector<cv::Matx33d> VoteTranslations(const std::vector<Found>& found, const
   std::sort(peaks.begin(), peaks.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
   std::vector<cv::Matx33d> out;
   std::vector<std::pair<long, long>> taken;
-  for (const auto& [sum, k] : peaks) {
+  for (const auto& peak : peaks) {
     if (out.size() >= n) break;
+    const std::pair<long, long> k = peak.second;  // not a structured binding: clang 14 cannot capture one
     const bool near = std::any_of(taken.begin(), taken.end(), [&](const auto& t) {
       return std::abs(t.first - k.first) <= 2 && std::abs(t.second - k.second) <= 2;
     });
