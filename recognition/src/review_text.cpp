@@ -7,15 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "reason_template.h"
 #include "recognition/recognition.h"
 
 namespace phieu::recognition {
 namespace {
 
-struct Template {
-  std::string_view code;
-  std::string_view text;  ///< {name} is replaced by the parameter's value.
-};
+using Template = ReasonTemplate;
 
 // Box doubts (the box reader's codes): written "box {box}: <text>".
 constexpr Template kBoxDoubts[] = {
@@ -62,21 +60,6 @@ constexpr Template kOthers[] = {
     {"handwriting_sure", "handwriting read with high confidence"},
 };
 
-std::string Fill(std::string_view text, const core::ReviewReason& r) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{') {
-      const size_t end = text.find('}', i);
-      if (end != std::string_view::npos) {
-        out += r.Param(std::string(text.substr(i + 1, end - i - 1)));
-        i = end;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
 
 const Template* Find(const auto& table, const std::string& code) {
   for (const Template& t : table)
@@ -112,7 +95,7 @@ std::string ReasonText(const core::ReviewReason& r) {
     return r.Param("count") + (Count(r) == 1 ? " digit" : " digits") + " unclear" +
            (over > 0 ? " (" + r.Param("over_border") + " written over the cell border)" : "");
   }
-  if (const Template* t = Find(kOthers, r.code)) return Fill(t->text, r);
+  if (const Template* t = Find(kOthers, r.code)) return FillReason(t->text, r);
   return r.code;  // a code this build does not know: at least say which
 }
 

@@ -9,15 +9,13 @@
 #include <vector>
 
 #include "recognition/reason_text_vi.h"
+#include "reason_template.h"
 #include "recognition/recognition.h"
 
 namespace phieu::recognition {
 namespace {
 
-struct Template {
-  std::string_view code;
-  std::string_view text;  ///< {name} is replaced by the parameter's value.
-};
+using Template = ReasonTemplate;
 
 constexpr Template kVietnamese[] = {
     {"box_uncertain", "ô {box}: chưa chắc chắn"},
@@ -53,21 +51,6 @@ constexpr Template kVietnamese[] = {
     {"low_confidence", "độ tin cậy thấp"},
 };
 
-std::string Fill(std::string_view text, const core::ReviewReason& r) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{') {
-      const size_t end = text.find('}', i);
-      if (end != std::string_view::npos) {
-        out += r.Param(std::string(text.substr(i + 1, end - i - 1)));
-        i = end;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -78,7 +61,7 @@ std::string ReasonTextVi(const core::ReviewReason& r) {
            (!over.empty() && over != "0" ? " (" + over + " viết đè lên viền ô)" : "");
   }
   for (const Template& t : kVietnamese)
-    if (t.code == r.code) return Fill(t.text, r);
+    if (t.code == r.code) return FillReason(t.text, r);
   return ReasonText(r);  // a remark or a code the screen has no words for: the English text
 }
 
