@@ -5,6 +5,7 @@
 // homography with one damage step (blur, grain, JPEG, binarisation), so a test knows the truth.
 #pragma once
 
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -129,6 +130,29 @@ struct ScanSetup {
   int paper = 245;
   unsigned seed = 1;
 };
+
+/// A named scan setting for parameterised tests ("300dpi", "bilevel"...): the same page read at
+/// several settings. Setup() turns it into a ScanSetup with `seed`.
+struct ScanSetting {
+  std::string name;
+  double scale = 1.0;  ///< 0.5: the page lands at 150 dpi.
+  double rotation = 0.0;
+  double blur = 0.6;
+  double noise = 3.0;
+  int jpeg = 0;
+  bool bilevel = false;
+  int paper = 245;
+  cv::Point2d offset_px{7.0, -11.0};
+  double local_shift_mm = 0.4;
+
+  ScanSetup Setup(unsigned seed) const {
+    return {.rotation_deg = rotation, .scale = scale, .offset_px = offset_px, .local_shift_mm = local_shift_mm,
+            .blur_sigma_px = blur, .noise_sigma = noise, .jpeg_quality = jpeg, .binarize = bilevel,
+            .paper = paper, .seed = seed};
+  }
+};
+/// The test name says the setting by name (not the struct's bytes, which vary from build to build).
+inline void PrintTo(const ScanSetting& s, std::ostream* os) { *os << s.name; }
 
 class SyntheticPage {
  public:

@@ -23,33 +23,9 @@ using namespace phieu::testing;  // the page synthesiser
 using core::FieldKind;
 using core::RectMm;
 
-struct Scanning {
-  std::string name;
-  double scale = 1.0;  ///< 0.5: the page lands at 150 dpi.
-  double rotation = 0.0;
-  double blur = 0.6;
-  double noise = 3.0;
-  int jpeg = 0;
-  bool bilevel = false;
-  int paper = 245;
-};
-// The test name says the setting by name (not the struct's bytes, which vary from build to build).
-void PrintTo(const Scanning& s, std::ostream* os) { *os << s.name; }
+using Scanning = ScanSetting;
 
-ScanSetup MakeScan(const Scanning& s, unsigned seed) {
-  ScanSetup setup;
-  setup.scale = s.scale;
-  setup.rotation_deg = s.rotation;
-  setup.offset_px = {7.0, -11.0};
-  setup.local_shift_mm = 0.4;
-  setup.blur_sigma_px = s.blur;
-  setup.noise_sigma = s.noise;
-  setup.jpeg_quality = s.jpeg;
-  setup.binarize = s.bilevel;
-  setup.paper = s.paper;
-  setup.seed = seed;
-  return setup;
-}
+ScanSetup MakeScan(const Scanning& s, unsigned seed) { return s.Setup(seed); }
 
 templates::FieldLayout Comb(const std::string& id, double x, double y, int cells) {
   templates::FieldLayout f;

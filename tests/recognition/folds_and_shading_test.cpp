@@ -21,33 +21,9 @@ using namespace phieu::testing;  // the page synthesiser
 
 using core::RectMm;
 
-struct Scanning {
-  std::string name;
-  double scale = 1.0;  ///< 0.5: the page lands at 150 dpi.
-  double rotation = 0.0;
-  double blur = 0.6;
-  double noise = 3.0;
-  int jpeg = 0;
-  bool bilevel = false;
-  int paper = 245;
-};
-// The test name says the setting by name (not the struct's bytes, which vary from build to build).
-void PrintTo(const Scanning& s, std::ostream* os) { *os << s.name; }
+using Scanning = ScanSetting;
 
-ScanSetup MakeScan(const Scanning& s, unsigned seed) {
-  ScanSetup setup;
-  setup.scale = s.scale;
-  setup.rotation_deg = s.rotation;
-  setup.offset_px = {7.0, -11.0};
-  setup.local_shift_mm = 0.4;
-  setup.blur_sigma_px = s.blur;
-  setup.noise_sigma = s.noise;
-  setup.jpeg_quality = s.jpeg;
-  setup.binarize = s.bilevel;
-  setup.paper = s.paper;
-  setup.seed = seed;
-  return setup;
-}
+ScanSetup MakeScan(const Scanning& s, unsigned seed) { return s.Setup(seed); }
 
 std::vector<std::string> V(std::initializer_list<const char*> l) { return {l.begin(), l.end()}; }
 

@@ -20,32 +20,9 @@ using namespace phieu::testing;  // the page synthesiser
 
 using core::RectMm;
 
-struct Scanning {
-  std::string name;
-  double scale = 1.0;  ///< 0.667: the page lands at 200 dpi.
-  double rotation = 0.0;
-  double blur = 0.7;
-  double noise = 7.0;
-  int jpeg = 0;
-  bool bilevel = false;
-};
-// The test name says the setting by name (not the struct's bytes, which vary from build to build).
-void PrintTo(const Scanning& s, std::ostream* os) { *os << s.name; }
+using Scanning = ScanSetting;
 
-ScanSetup MakeScan(const Scanning& s, unsigned seed) {
-  ScanSetup setup;
-  setup.scale = s.scale;
-  setup.rotation_deg = s.rotation;
-  setup.offset_px = {5.0, -8.0};
-  setup.local_shift_mm = 0.3;
-  setup.blur_sigma_px = s.blur;
-  setup.noise_sigma = s.noise;
-  setup.jpeg_quality = s.jpeg;
-  setup.binarize = s.bilevel;
-  setup.paper = 232;
-  setup.seed = seed;
-  return setup;
-}
+ScanSetup MakeScan(const Scanning& s, unsigned seed) { return s.Setup(seed); }
 
 constexpr int kRows = 12, kCols = 5;
 constexpr double kPitchX = 12.0, kPitchY = 9.0, kX0 = 40.0, kY0 = 30.0;
@@ -175,10 +152,11 @@ TEST_P(ShowThroughTest, APageWithoutShowThroughKeepsItsFaintMarksUnderTheBacksRe
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, ShowThroughTest,
-                         ::testing::Values(Scanning{"300dpi"}, Scanning{"200dpi", 0.667, 0.0, 0.9, 4.0, 75},
-                                           Scanning{"150dpi", 0.5, 0.0, 1.0, 5.0, 70},
-                                           Scanning{"bilevel", 1.0, -0.6, 0.8, 4.0, 0, true},
-                                           Scanning{"skewed", 1.0, 2.5, 1.0, 7.0, 60}),
+                         ::testing::Values(Scanning{"300dpi", 1.0, 0.0, 0.7, 7.0, 0, false, 232, {5.0, -8.0}, 0.3},
+                                           Scanning{"200dpi", 0.667, 0.0, 0.9, 4.0, 75, false, 232, {5.0, -8.0}, 0.3},
+                                           Scanning{"150dpi", 0.5, 0.0, 1.0, 5.0, 70, false, 232, {5.0, -8.0}, 0.3},
+                                           Scanning{"bilevel", 1.0, -0.6, 0.8, 4.0, 0, true, 232, {5.0, -8.0}, 0.3},
+                                           Scanning{"skewed", 1.0, 2.5, 1.0, 7.0, 60, false, 232, {5.0, -8.0}, 0.3}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
