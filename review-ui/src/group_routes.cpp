@@ -9,6 +9,9 @@ namespace {
 
 using Mode = store::FieldReadingQuery::Mode;
 
+/// Every reading of one sheet (FieldReadingQuery's default limit is one group screen).
+constexpr int kWholeSheet = 100000;
+
 std::int64_t Id(const std::string& s, const char* what) { return RouteId(s, what); }
 std::string Name(const std::string& s, const char* what) { return RouteName(s, what); }
 std::string Param(const RouteCall& c, const char* name) { return RouteParam(c, name); }
@@ -231,7 +234,7 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
     store::FieldReadingQuery q;
     q.serial = Id(c.args.at(0), "serial");
     RefuseBlind(c.store, c.user, *q.serial);
-    q.limit = 100000;
+    q.limit = kWholeSheet;
     auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
     if (rows.empty()) throw RouteError{404, "no page of this sheet was scanned", ""};
     Json a = Json::array();
@@ -244,6 +247,7 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
     q.serial = Id(c.args.at(0), "serial");
     RefuseBlind(c.store, c.user, *q.serial);
     const std::string field = Name(c.args.at(1), "field id");
+    q.limit = kWholeSheet;  // the field may come after the query's default 48 readings
     auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.field_id == field; });
     if (it == rows.end()) throw RouteError{404, "this sheet has no reading of that field", ""};
