@@ -359,6 +359,8 @@ std::optional<PdfPageImage> PageImage(QPDF& pdf, Handle page, Handle* stream) {
     if (flag("/EncodedByteAlign", false) || flag("/EndOfLine", false)) return std::nullopt;
     out.codec = PdfPageImage::Codec::kCcittFax;
     out.k = static_cast<int>(param("/K", 0));
+    // Only G4 (K < 0) is decoded directly; a G3 page is the renderer's, as any other image.
+    if (out.k >= 0) return std::nullopt;
     // The filter's 0 bits are black unless BlackIs1; /Decode [1 0] swaps the meaning again.
     out.invert = flag("/BlackIs1", false) != decode_inverted;
     return out;
