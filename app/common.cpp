@@ -54,30 +54,33 @@ core::Result<templates::TemplateCatalog> LoadCatalog(store::Store& store) {
   std::map<std::pair<std::string, int>, const store::StoredLayout*> frozen;
   for (const auto& s : *stored)
     if (s.layout) frozen[{s.template_id, s.version}] = &s;
-  // Said once per template version and process, however often the catalog is loaded.
-  static std::mutex warned_mu;
-  static std::set<std::pair<std::string, int>> warned;
+  // This machine's layout of a template version is computed (Pango: the costly part) and
+  // compared with the stored one once per process, however often the catalog is loaded (the
+  // server loads it per assignment and per station batch).
+  static std::mutex compared_mu;
+  static std::set<std::pair<std::string, int>> compared;
   templates::TemplateCatalog catalog;
   for (const auto& src : *sources) {
     auto tpl = templates::ParseTemplate(src, "stored template");
     if (!tpl.ok()) return tpl.error();
-    templates::Layout computed = templates::ComputeLayout(*tpl);
     auto it = frozen.find({tpl->id, tpl->version});
     if (it == frozen.end()) {
-      catalog.Add(std::move(computed));  // registered before layouts were stored
+      catalog.Add(templates::ComputeLayout(*tpl));  // registered before layouts were stored
       continue;
     }
     // The boxes are read where they were printed: the layout stored at registration. This
     // machine's layout (other fonts, another Pango) is only compared with it.
     const templates::Layout& as_printed = *it->second->layout;
-    if (templates::LayoutToJson(computed) != templates::LayoutToJson(as_printed)) {
-      std::lock_guard lock(warned_mu);
-      if (warned.insert({tpl->id, tpl->version}).second)
-        std::cerr << "phieu: note: template " << tpl->id << " version " << tpl->version
-                  << " would be laid out differently on this machine (" << templates::LayoutEngineVersion()
-                  << ") than when it was registered (" << (it->second->engine.empty() ? "unknown" : it->second->engine)
-                  << "); the stored layout, as printed, is used\n";
+    bool first = false;
+    {
+      std::lock_guard lock(compared_mu);
+      first = compared.insert({tpl->id, tpl->version}).second;
     }
+    if (first && templates::LayoutToJson(templates::ComputeLayout(*tpl)) != templates::LayoutToJson(as_printed))
+      std::cerr << "phieu: note: template " << tpl->id << " version " << tpl->version
+                << " would be laid out differently on this machine (" << templates::LayoutEngineVersion()
+                << ") than when it was registered (" << (it->second->engine.empty() ? "unknown" : it->second->engine)
+                << "); the stored layout, as printed, is used\n";
     catalog.Add(as_printed);
   }
   return catalog;

@@ -111,10 +111,8 @@ std::vector<Command> ExportCommands() {
            if (!store.ok()) return Fail(store.error());
            auto catalog = LoadCatalog(**store);
            if (!catalog.ok()) return Fail(catalog.error());
-           const char* user = std::getenv("USER");
-           auto result = exports::ImportAnswersFile(
-               **store, *catalog, a->file,
-               {.channel = a->channel, .who = std::string("import:") + (user ? user : "unknown")});
+           auto result = exports::ImportAnswersFile(**store, *catalog, a->file,
+                                                    {.channel = a->channel, .who = "import:" + CliUser()});
            if (!result.ok()) return Fail(result.error(), kExitUsage);
            if (result->already_imported)
              std::cout << a->file << ": already imported (" << result->sheets << " sheets); nothing changed\n";
