@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey, RunPhieu, ExportJson,
+  AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey, MustRun, ExportJson,
 } from './harness.mjs';
 
 let survey; let server; let browser; let layout;
@@ -23,18 +23,18 @@ test.before(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phieu-ui-'));
   survey = { dir, db: path.join(dir, 'survey.db') };
   const db = survey.db;
-  RunPhieu(['survey', 'init', '--db', db, '--template', 'sipas']);
+  MustRun(['survey', 'init', '--db', db, '--template', 'sipas']);
   fs.writeFileSync(path.join(dir, 'units.csv'),
     'code,name,kind,quota,parent\nHN,Thành phố Hà Nội,admin,0,\nX01,UBND phường Ba Đình,admin,3,HN\nX02,UBND phường Tây Hồ,admin,2,HN\n');
-  RunPhieu(['units', 'import', '--db', db, path.join(dir, 'units.csv')]);
-  RunPhieu(['print', '--db', db, '--template', 'sipas', '--unit', 'X01', '-o', path.join(dir, 'x01.pdf')]);  // 1000001-3
-  RunPhieu(['print', '--db', db, '--template', 'sipas', '--unit', 'X02', '-o', path.join(dir, 'x02.pdf')]);  // 1000004-5
-  RunPhieu(['simulate', '--template', 'sipas', '--serials', '1000001-1000004', '--db', db, '--seed', '3', ...kClean, '-o', path.join(dir, 'first')]);
-  RunPhieu(['ingest', '--db', db, path.join(dir, 'first')]);
+  MustRun(['units', 'import', '--db', db, path.join(dir, 'units.csv')]);
+  MustRun(['print', '--db', db, '--template', 'sipas', '--unit', 'X01', '-o', path.join(dir, 'x01.pdf')]);  // 1000001-3
+  MustRun(['print', '--db', db, '--template', 'sipas', '--unit', 'X02', '-o', path.join(dir, 'x02.pdf')]);  // 1000004-5
+  MustRun(['simulate', '--template', 'sipas', '--serials', '1000001-1000004', '--db', db, '--seed', '3', ...kClean, '-o', path.join(dir, 'first')]);
+  MustRun(['ingest', '--db', db, path.join(dir, 'first')]);
   // Pages 1 and 2 of three sheets again, filled by other respondents: six conflicts.
-  RunPhieu(['simulate', '--template', 'sipas', '--serials', '1000001-1000003', '--pages', '1,2', '--db', db, '--seed', '11', ...kClean, '-o', path.join(dir, 'again')]);
-  RunPhieu(['ingest', '--db', db, path.join(dir, 'again')]);
-  RunPhieu(['template', 'layout', 'sipas', '-o', path.join(dir, 'layout.json')]);
+  MustRun(['simulate', '--template', 'sipas', '--serials', '1000001-1000003', '--pages', '1,2', '--db', db, '--seed', '11', ...kClean, '-o', path.join(dir, 'again')]);
+  MustRun(['ingest', '--db', db, path.join(dir, 'again')]);
+  MustRun(['template', 'layout', 'sipas', '-o', path.join(dir, 'layout.json')]);
   layout = JSON.parse(fs.readFileSync(path.join(dir, 'layout.json'), 'utf8'));
   AddUser(db, 'thu', 'clerk');
   AddUser(db, 'lan', 'reviewer');
@@ -125,10 +125,10 @@ test('keep the stored scan, keep the other, two sheets wrongly numbered: through
   assert.deepEqual(missing.sheets.find((s) => s.serial === fresh).missing_pages, [3]);
 
   // Every action is an audit row, on the sheet it concerned (and on the new sheet).
-  const audit = RunPhieu(['audit', '--db', survey.db, '--serial', '1000002']);
+  const audit = MustRun(['audit', '--db', survey.db, '--serial', '1000002']);
   assert.match(audit, /1000002\/page:1/);
   assert.match(audit, /1000002\/page:2/);
-  assert.match(RunPhieu(['audit', '--db', survey.db, '--serial', String(fresh)]), new RegExp(`${fresh}/page:2`));
+  assert.match(MustRun(['audit', '--db', survey.db, '--serial', String(fresh)]), new RegExp(`${fresh}/page:2`));
   assert.equal((await clerk.Get('/api/desk/conflicts')).json.conflicts.length, 2);
 });
 

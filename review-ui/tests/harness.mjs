@@ -37,10 +37,6 @@ export function MustRun(args, input) {
   return r.stdout;
 }
 
-/// Runs `phieu ARGS…` and returns its standard output; throws with its stderr on a non-zero exit
-/// (for tests that build their survey step by step: units, print, simulate, ingest).
-export function RunPhieu(args, input) { return MustRun(args, input); }
-
 /// A new survey in a temporary folder: `sheets` simulated SIPAS sheets ingested with
 /// --review-blank-required (more items). Returns {dir, db}.
 export function MakeSurvey({ sheets = 10, seed = 1 } = {}) {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey, RunPhieu,
+  AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey, MustRun,
 } from './harness.mjs';
 
 let survey; let server; let browser;
@@ -19,7 +19,7 @@ const kClean = ['--no-damage', '--blank-backs', '0', '--foreign', '0'];
 
 function Simulate(serials, pages, name) {
   const out = path.join(survey.dir, name);
-  RunPhieu(['simulate', '--template', 'sipas', '--serials', serials, '--db', survey.db, '--seed', '5',
+  MustRun(['simulate', '--template', 'sipas', '--serials', serials, '--db', survey.db, '--seed', '5',
     ...(pages ? ['--pages', pages] : []), ...kClean, '-o', out]);
   return out;
 }
@@ -27,12 +27,12 @@ function Simulate(serials, pages, name) {
 test.before(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phieu-ui-'));
   survey = { dir, db: path.join(dir, 'survey.db') };
-  RunPhieu(['survey', 'init', '--db', survey.db, '--template', 'sipas']);
+  MustRun(['survey', 'init', '--db', survey.db, '--template', 'sipas']);
   fs.writeFileSync(path.join(dir, 'units.csv'), 'code,name,kind,quota\nX07,Trường tiểu học Kim Đồng,school,2\n');
-  RunPhieu(['units', 'import', '--db', survey.db, path.join(dir, 'units.csv')]);
-  RunPhieu(['print', '--db', survey.db, '--template', 'sipas', '--unit', 'X07', '-o', path.join(dir, 'x07.pdf')]);
-  RunPhieu(['ingest', '--db', survey.db, Simulate('1000001-1000001', null, 'whole')]);
-  RunPhieu(['ingest', '--db', survey.db, Simulate('1000002-1000002', '1,2', 'short')]);  // page 3 never scanned
+  MustRun(['units', 'import', '--db', survey.db, path.join(dir, 'units.csv')]);
+  MustRun(['print', '--db', survey.db, '--template', 'sipas', '--unit', 'X07', '-o', path.join(dir, 'x07.pdf')]);
+  MustRun(['ingest', '--db', survey.db, Simulate('1000001-1000001', null, 'whole')]);
+  MustRun(['ingest', '--db', survey.db, Simulate('1000002-1000002', '1,2', 'short')]);  // page 3 never scanned
   AddUser(survey.db, 'thu', 'clerk');
   AddUser(survey.db, 'lan', 'reviewer');
   server = await StartServer(survey.db);
@@ -58,7 +58,7 @@ test('a sheet missing its page 3 is listed, then scanned and gone from the list'
   await Shot(page, 'desk-missing-before');
 
   // The paper is found and scanned at the desk while the server runs.
-  RunPhieu(['ingest', '--db', survey.db, Simulate('1000002-1000002', '3', 'found')]);
+  MustRun(['ingest', '--db', survey.db, Simulate('1000002-1000002', '3', 'found')]);
   await page.reload();
   await page.waitForSelector('#desk-progress tr[data-unit="X07"]');
   assert.equal(await page.$$eval('#desk-missing li', (lis) => lis.length), 0);

@@ -3,6 +3,7 @@
 //
 // Every export format read back by something else than our writer (Python's csv and zipfile,
 // ReadStat's CLI, PSPP) and compared with the survey the kit stored.
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <readstat.h>
 #include <unistd.h>
@@ -387,8 +388,9 @@ TEST(SavExportTest, LongVietnameseLabelsCutAtALetter) {
   EXPECT_NE(pspp.find("Rút ngắn thời gian giải quyết"), std::string::npos) << pspp;
   // ReadStat reads back the label as cut here: whole letters only.
   SavFile sav = ParseSav(dir / "out.sav");
-  for (const auto& var : sav.vars)
-    if (var.name == "gt_") EXPECT_EQ(sav.label_sets[var.label_set]["1"], cut);
+  auto gt = std::find_if(sav.vars.begin(), sav.vars.end(), [](const auto& var) { return var.name == "gt_"; });
+  ASSERT_NE(gt, sav.vars.end());
+  EXPECT_EQ(sav.label_sets[gt->label_set]["1"], cut);
 }
 
 }  // namespace

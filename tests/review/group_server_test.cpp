@@ -4,6 +4,7 @@
 // a screen of readings, one confirmation writing one audit row per crop (screen "group"), the
 // spot check of accepted readings, crops cut again from the original, a correction of any
 // field from the sheet view (screen "sheet"), CSRF and bad input.
+#include <algorithm>
 #include <set>
 
 #include "review_test_env.h"
@@ -134,8 +135,9 @@ TEST_F(GroupServerTest, SpotCheckOfAcceptedReadingsAuditsEachAndCutsCropsFromThe
   EXPECT_EQ(group_rows, static_cast<int>(readings.size()));
   // Confirmed means decided: they leave the spot-check group.
   auto fields = Json::parse(Get(minh, "/api/group/fields")->body)["fields"];
-  for (const auto& x : fields)
-    if (x["field"] == f["field"]) EXPECT_EQ(x["accepted"].get<int>(), f["accepted"].get<int>() - static_cast<int>(readings.size()));
+  auto x = std::find_if(fields.begin(), fields.end(), [&](const Json& g) { return g["field"] == f["field"]; });
+  ASSERT_NE(x, fields.end()) << "the spot-checked field still has accepted readings";
+  EXPECT_EQ((*x)["accepted"].get<int>(), f["accepted"].get<int>() - static_cast<int>(readings.size()));
 }
 
 TEST_F(GroupServerTest, ConfirmNeedsCsrfAndRefusesBadEntries) {

@@ -213,7 +213,8 @@ TEST_F(RecheckServerTest, EntryLeaseVersionRolesAndCsrf) {
   EXPECT_EQ(Post(minh, path + "/entry", {{"version", version}, {"values", values}})->status, 409);
   // The next sheet is another one.
   const Json second = Json::parse(Get(minh, "/api/recheck/next")->body);
-  if (drawn.size() > 1) EXPECT_NE(second["serial"], sheet["serial"]);
+  ASSERT_GT(drawn.size(), 1u);
+  EXPECT_NE(second["serial"], sheet["serial"]);
 }
 
 TEST_F(RecheckServerTest, AdminSettlesADisagreementIntoTheSheet) {

@@ -5,6 +5,7 @@
 // scan, keep the other one, or two different sheets that carried one number. Nothing is
 // deleted, every action is an audit row, and the answers follow the page kept.
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "store_test_util.h"
@@ -209,8 +210,9 @@ TEST(ConflictTest, SeparateGivesTheSecondSheetItsOwnSerialInTheSameUnit) {
   auto st = v.s->GetStatus();
   EXPECT_EQ(st->sheets, 2);
   EXPECT_EQ(st->conflicts, 0);
-  for (const auto& u : st->units)
-    if (u.code == "X01") EXPECT_EQ(u.sheets, 2);
+  auto x01 = std::find_if(st->units.begin(), st->units.end(), [](const auto& u) { return u.code == "X01"; });
+  ASSERT_NE(x01, st->units.end());
+  EXPECT_EQ(x01->sheets, 2);
   // The new sheet's history says where its pages came from.
   auto audit = v.s->ListAudit({.serial = r.new_serial});
   ASSERT_EQ(audit->size(), 2u);
