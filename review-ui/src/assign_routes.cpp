@@ -17,21 +17,6 @@
 namespace phieu::review {
 namespace {
 
-std::int64_t PageId(const std::string& s) {
-  std::int64_t v = 0;
-  const bool digits = !s.empty() && s.size() <= 18 &&
-                      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) std::from_chars(s.data(), s.data() + s.size(), v);
-  if (!digits || v <= 0) throw RouteError{400, "bad page id: expected a positive whole number", ""};
-  return v;
-}
-
-Json Body(const std::string& body) {
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw RouteError{400, "the request body is not a JSON object", ""};
-  return j;
-}
-
 std::int64_t PositiveInt(const Json& body, const char* name) {
   auto it = body.find(name);
   if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0)
@@ -69,7 +54,7 @@ constexpr std::size_t kMaxReasonBytes = 1000;
 std::vector<RouteSpec> AssignRoutes(RouteContext ctx) {
   std::vector<RouteSpec> routes;
   routes.push_back({"GET", "/api/desk/unidentified/{}/image", RouteRoles::kClerks, false, [ctx](RouteCall& c) {
-    const std::int64_t id = PageId(c.args.at(0));
+    const std::int64_t id = RouteId(c.args.at(0), "page id");
     int side = kDefaultImageSide;
     if (auto it = c.params.find("max"); it != c.params.end()) {
       const std::string& v = it->second;
@@ -84,8 +69,8 @@ std::vector<RouteSpec> AssignRoutes(RouteContext ctx) {
   }});
 
   routes.push_back({"POST", "/api/desk/unidentified/{}/assign", RouteRoles::kClerks, true, [ctx](RouteCall& c) {
-    const std::int64_t id = PageId(c.args.at(0));
-    const Json body = Body(c.body);
+    const std::int64_t id = RouteId(c.args.at(0), "page id");
+    const Json body = RouteBody(c.body);
     DeskAssignRequest request;
     request.serial = PositiveInt(body, "serial");
     const std::int64_t page = PositiveInt(body, "page");
@@ -122,8 +107,8 @@ std::vector<RouteSpec> AssignRoutes(RouteContext ctx) {
   }});
 
   routes.push_back({"POST", "/api/desk/unidentified/{}/set-aside", RouteRoles::kClerks, true, [ctx](RouteCall& c) {
-    const std::int64_t id = PageId(c.args.at(0));
-    const Json body = Body(c.body);
+    const std::int64_t id = RouteId(c.args.at(0), "page id");
+    const Json body = RouteBody(c.body);
     auto it = body.find("reason");
     if (it == body.end() || !it->is_string())
       throw RouteError{400, "\"reason\" is required: say why the page is set aside", "bad_reason"};

@@ -15,24 +15,6 @@ namespace {
 
 constexpr int kMaxConflicts = 500;
 
-template <typename T>
-T Must(core::Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::cerr << "phieu serve: " << what << ": " << r.error().message << "\n";
-    throw RouteError{500, "internal error", ""};
-  }
-  return std::move(r).value();
-}
-
-std::int64_t Id(const std::string& s, const char* what) {
-  std::int64_t v = 0;
-  const bool digits = !s.empty() && s.size() <= 18 &&
-                      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) std::from_chars(s.data(), s.data() + s.size(), v);
-  if (!digits || v <= 0) throw RouteError{400, std::string("bad ") + what + ": expected a positive whole number", ""};
-  return v;
-}
-
 std::string ImageUrl(std::int64_t page_id) { return "/api/desk/pages/" + std::to_string(page_id) + "/image"; }
 
 Json PageRefJson(const store::ScannedPageRef& p) {
@@ -51,9 +33,8 @@ Json ConflictJson(const store::PageConflict& c) {
 }
 
 RouteReply Resolve(RouteContext ctx, RouteCall& c) {
-  const auto page_id = Id(c.args.at(0), "page id");
-  Json body = c.body.empty() ? Json::object() : Json::parse(c.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) throw RouteError{400, "the request body is not a JSON object", ""};
+  const auto page_id = RouteId(c.args.at(0), "page id");
+  Json body = RouteBody(c.body);
   auto a = body.find("action");
   std::optional<store::ConflictAction> action;
   if (a != body.end() && a->is_string()) action = store::ParseConflictAction(a->get<std::string>());
@@ -69,7 +50,7 @@ RouteReply Resolve(RouteContext ctx, RouteCall& c) {
   store::ConflictResult out;
   {
     std::lock_guard lock(ctx.write_mu);
-    out = Must(c.store.ResolveConflict(r), "resolve conflict");
+    out = RouteMust(c.store.ResolveConflict(r), "resolve conflict");
   }
   switch (out.outcome) {
     case store::ConflictOutcome::kResolved: break;
@@ -94,18 +75,18 @@ std::vector<RouteSpec> ConflictRoutes(RouteContext ctx) {
   std::vector<RouteSpec> routes;
   routes.push_back({"GET", "/api/desk/conflicts", RouteRoles::kClerks, false, [](RouteCall& c) {
     Json a = Json::array();
-    for (const auto& x : Must(c.store.ListConflicts(kMaxConflicts), "conflicts")) a.push_back(ConflictJson(x));
+    for (const auto& x : RouteMust(c.store.ListConflicts(kMaxConflicts), "conflicts")) a.push_back(ConflictJson(x));
     return RouteReply{200, {{"conflicts", std::move(a)}}, "", {}};
   }});
   routes.push_back({"POST", "/api/desk/conflicts/{}/resolve", RouteRoles::kClerks, true,
                     [ctx](RouteCall& c) { return Resolve(ctx, c); }});
   routes.push_back({"GET", "/api/desk/pages/{}/image", RouteRoles::kClerks, false, [ctx](RouteCall& c) {
-    const auto page_id = Id(c.args.at(0), "page id");
+    const auto page_id = RouteId(c.args.at(0), "page id");
     if (!ctx.pages) throw RouteError{503, "this server cannot show page images", ""};
     auto jpeg = ctx.pages->RenderStoredPageJpeg(c.store, page_id, kPageImagePxPerMm);
     if (!jpeg.ok() && jpeg.error().code == "not_found") throw RouteError{404, "no scan of an identified page with that id", ""};
     if (!jpeg.ok() && jpeg.error().code == "unsupported") throw RouteError{503, "this server cannot show page images", ""};
-    return RouteReply{200, {}, "image/jpeg", Must(std::move(jpeg), "page image")};
+    return RouteReply{200, {}, "image/jpeg", RouteMust(std::move(jpeg), "page image")};
   }});
   return routes;
 }

@@ -18,21 +18,6 @@ constexpr int kDefaultBatches = 50;
 constexpr int kMaxBatches = 500;
 constexpr const char* kPartName = ".part";
 
-template <typename T>
-T Must(core::Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::cerr << "phieu serve: " << what << ": " << r.error().message << "\n";
-    throw RouteError{500, "internal error", ""};
-  }
-  return std::move(r).value();
-}
-
-Json Body(const std::string& body) {
-  Json j = Json::parse(body.empty() ? "{}" : body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw RouteError{400, "the request body is not a JSON object", ""};
-  return j;
-}
-
 std::string Sha(const Json& v) {
   const bool ok = v.is_string() && v.get_ref<const std::string&>().size() == 64 &&
                   std::all_of(v.get_ref<const std::string&>().begin(), v.get_ref<const std::string&>().end(),
@@ -221,7 +206,7 @@ std::vector<RouteSpec> StationService::Routes() {
   // Which of these files does the server lack, and how much of each has it?
   routes.push_back({"POST", "/api/station/files", RouteRoles::kClerks, true, [this, need_runner](RouteCall& c) {
     need_runner();
-    const Json body = Body(c.body);
+    const Json body = RouteBody(c.body);
     auto files = body.find("files");
     if (files == body.end() || !files->is_array() || files->size() > kMaxFilesPerCall)
       throw RouteError{400, "send {\"files\": [{\"sha256\", \"size\", \"name\"}…]} (at most 500)", ""};
@@ -236,7 +221,7 @@ std::vector<RouteSpec> StationService::Routes() {
       if (size > runner_->max_file_bytes())
         throw RouteError{413, name + ": " + Megabytes(size) + " is larger than this server takes (" +
                                  Megabytes(runner_->max_file_bytes()) + "; phieu serve's scan limits)", "too_large"};
-      auto held = Must(c.store.FindScanFileBySha256(sha), "scan file");
+      auto held = RouteMust(c.store.FindScanFileBySha256(sha), "scan file");
       std::string state = "missing";
       std::uint64_t received = 0;
       if (held && held->complete) {
@@ -304,7 +289,7 @@ std::vector<RouteSpec> StationService::Routes() {
   // Read these files (every one held by the survey or received whole) as one batch.
   routes.push_back({"POST", "/api/station/batches", RouteRoles::kClerks, true, [this, need_runner](RouteCall& c) {
     need_runner();
-    const Json body = Body(c.body);
+    const Json body = RouteBody(c.body);
     auto files = body.find("files");
     if (files == body.end() || !files->is_array() || files->empty())
       throw RouteError{400, "send {\"station\": NAME, \"files\": [{\"sha256\", \"name\"}…]}", ""};
@@ -314,7 +299,7 @@ std::vector<RouteSpec> StationService::Routes() {
     for (const auto& f : *files) {
       if (!f.is_object()) throw RouteError{400, "each file is {\"sha256\", \"name\"}", ""};
       StationFile file{.sha256 = Sha(f.value("sha256", Json())), .name = FileName(f.value("name", Json())), .path = {}};
-      auto held = Must(c.store.FindScanFileBySha256(file.sha256), "scan file");
+      auto held = RouteMust(c.store.FindScanFileBySha256(file.sha256), "scan file");
       if (!(held && held->complete)) {
         std::lock_guard lock(spool_mu_);
         file.path = Received(file.sha256);
@@ -328,7 +313,7 @@ std::vector<RouteSpec> StationService::Routes() {
     start.state = "queued", start.files = static_cast<int>(job.files.size());
     {
       std::lock_guard lock(write_mu_);
-      job.batch_id = Must(c.store.BeginBatch(start), "batch");
+      job.batch_id = RouteMust(c.store.BeginBatch(start), "batch");
     }
     job.stop = std::make_shared<std::atomic<bool>>(false);
     {
@@ -343,7 +328,7 @@ std::vector<RouteSpec> StationService::Routes() {
 
   routes.push_back({"GET", "/api/station/batches/{}", RouteRoles::kClerks, false, [](RouteCall& c) {
     const std::uint64_t id = Count(c.args.at(0), "batch id");
-    auto batch = Must(c.store.GetBatch(static_cast<std::int64_t>(id)), "batch");
+    auto batch = RouteMust(c.store.GetBatch(static_cast<std::int64_t>(id)), "batch");
     if (!batch) throw RouteError{404, "no such batch", ""};
     return RouteReply{200, BatchJson(*batch), "", {}};
   }});
@@ -362,7 +347,7 @@ std::vector<RouteSpec> StationService::Routes() {
     int limit = kDefaultBatches;
     if (auto it = c.params.find("limit"); it != c.params.end())
       limit = static_cast<int>(std::clamp<std::uint64_t>(Count(it->second, "limit"), 1, kMaxBatches));
-    auto batches = Must(c.store.ListBatches(limit), "batches");
+    auto batches = RouteMust(c.store.ListBatches(limit), "batches");
     Json a = Json::array();
     for (const auto& b : batches) a.push_back(BatchJson(b));
     return RouteReply{200, {{"batches", std::move(a)}}, "", {}};
