@@ -115,6 +115,9 @@ struct PageRecord {
 /// run); nothing changed, and it must not be counted again.
 enum class PageDisposition { kStored, kUnidentified, kConflict, kAlreadyStored };
 
+/// A page status that gives the page a sheet: "ok", or "conflict" (a second scan of a sheet page).
+inline bool IsIdentifiedStatus(const std::string& status) { return status == "ok" || status == "conflict"; }
+
 /// A stored page as `phieu reread` selects it (ListStoredPages).
 struct StoredPage {
   std::int64_t page_id = 0;

@@ -14,8 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool Identified(const std::string& status) { return status == "ok" || status == "conflict"; }
-
 }  // namespace
 
 core::Result<AssignOutcome> AssignPage(store::Store& store, const templates::TemplateCatalog& catalog,
@@ -27,7 +25,7 @@ core::Result<AssignOutcome> AssignPage(store::Store& store, const templates::Tem
                                    [&](const store::StoredPage& p) { return p.page_id == page_id; });
   if (stored == pages->end())
     return core::MakeError("not_found", "no stored page with id " + std::to_string(page_id));
-  if (Identified(stored->status))
+  if (store::IsIdentifiedStatus(stored->status))
     return core::MakeError("identified", "page " + std::to_string(page_id) + " is identified already (" +
                                           stored->status + "): only an unidentified page is assigned by hand");
   auto sheet = store.FindSheet(assignment.serial);

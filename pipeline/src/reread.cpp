@@ -23,7 +23,6 @@ using internal::Clock;
 using internal::PagePool;
 using internal::ScratchDir;
 
-bool Identified(const std::string& status) { return status == "ok" || status == "conflict"; }
 // Pages a clerk set aside settling a conflict (docs/conflicts.md): never read again by default;
 // the store keeps them as they are even when asked.
 bool SetAside(const std::string& status) { return status == "duplicate" || status == "replaced"; }
@@ -59,7 +58,7 @@ core::Result<std::vector<store::StoredPage>> Select(store::Store& store, const R
   for (auto& p : *all) {
     if (!ids.empty() && !ids.count(p.page_id)) continue;
     if (!file_ids.empty() && !file_ids.count(p.file_id)) continue;
-    if (statuses.empty() ? ids.empty() && (Identified(p.status) || SetAside(p.status)) : !statuses.count(p.status))
+    if (statuses.empty() ? ids.empty() && (store::IsIdentifiedStatus(p.status) || SetAside(p.status)) : !statuses.count(p.status))
       continue;
     out.push_back(std::move(p));
   }
@@ -119,9 +118,9 @@ core::Result<RereadSummary> Reread(store::Store& store, const templates::Templat
     ++summary.pages;
     const std::string& now = change->status;
     if (change->kept_previous) ++summary.pages_kept_previous;
-    else if (now == "ok" && !Identified(stored.status)) ++summary.pages_now_identified;
+    else if (now == "ok" && !store::IsIdentifiedStatus(stored.status)) ++summary.pages_now_identified;
     if (now == "conflict" && !change->kept_previous) ++summary.conflicts;
-    if (!Identified(now)) {
+    if (!store::IsIdentifiedStatus(now)) {
       ++summary.pages_still_unidentified;
       ++summary.still_unidentified_reasons[now];
     }

@@ -19,8 +19,6 @@ std::string Trim(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-bool Identified(const std::string& status) { return status == "ok" || status == "conflict"; }
-
 std::string Who(const Actor& by) { return by.who.empty() ? "system" : by.who; }
 
 struct PageNow {
@@ -42,7 +40,7 @@ core::Result<RereadChange> SqliteStore::AssignPageByHand(std::int64_t page_id, c
       before = {st.Text(0), st.Text(1), st.Text(2)};
     }
     const std::string which = "page " + std::to_string(page_id);
-    if (Identified(before.status))
+    if (IsIdentifiedStatus(before.status))
       return MakeError("identified", which + " is identified already (" + before.status + "): only an "
                                   "unidentified page is assigned by hand");
     if (page.status != "ok") return MakeError("invalid", which + ": an assignment needs an aligned reading");
@@ -90,7 +88,7 @@ core::Status SqliteStore::SetPageAside(std::int64_t page_id, const std::string& 
         return MakeError("not_found", path_ + ": no stored page with id " + std::to_string(page_id));
       before = {st.Text(0), st.Text(1), st.Text(2)};
     }
-    if (Identified(before.status))
+    if (IsIdentifiedStatus(before.status))
       return MakeError("identified", "page " + std::to_string(page_id) + " is identified (" + before.status +
                                       "): only an unidentified page is set aside");
     db_.Prepare(std::string("UPDATE pages SET set_aside_reason=?, set_aside_by=?, set_aside_at=") + kNow +
