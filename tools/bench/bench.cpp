@@ -611,7 +611,7 @@ int RunBench(const BenchOptions& options) {
   if (!store.ok()) return Fail(store.error());
   auto catalog = LoadCatalog(**store);
   if (!catalog.ok()) return Fail(catalog.error());
-  auto exported = exports::ExportJson(**store, *catalog, {.include_pending = true});
+  auto exported = exports::ExportJson(**store, *catalog, {.include_pending = true, .include_personal = true, .filter = {}});
   if (!exported.ok()) return Fail(exported.error());
   const auto* layout = catalog->Find(tpl->id, tpl->version);
   PageScore ps = ScorePages(*pages_truth, stack, j2->pages_seen);
