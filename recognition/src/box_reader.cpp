@@ -788,6 +788,7 @@ BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool 
     } else if (faint) {
       d.confidence = std::min(d.confidence, 0.6f);
       d.doubt = "faint_mark";
+      d.light = true;
     } else if (d.confidence < 0.9f) {
       d.doubt = "faint_mark";
     }

@@ -150,6 +150,9 @@ struct BoxDecision {
   std::string doubt;
   bool outline_missing = false;  ///< the printed square was not found (code box_not_found).
   bool crossed = false;  ///< a crease or streak crossed the box and was discounted before deciding.
+  /// Marked, and doubted only for how light its ink is (under `clear`, its ridge too): a light
+  /// pencil or a dry pen as often as show-through or rubbed-out graphite.
+  bool light = false;
 };
 
 BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& calibration, bool located);
@@ -164,6 +167,9 @@ struct BoxDetail {
   int dx = 0, dy = 0;      ///< measuring position minus predicted, patch px.
   BoxMeasurement measurement;
   BoxDecision decision;
+  /// The leaf's other side was taken out of the box and that emptied it: the ridge (InkBlob::ridge)
+  /// of the ink it held before; 0 otherwise. ReadPage weighs it against the respondent's hand.
+  float emptied_ridge = 0.0f;
 };
 
 struct PageBoxes {

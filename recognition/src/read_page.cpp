@@ -230,12 +230,103 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
   }
 }
 
+/// How dark this respondent's pen or pencil is: the median ridge (InkBlob::ridge, the stroke's
+/// own darkness, hardly moved by grain) of the page's sure ordinary marks (marked with no doubt,
+/// not a shading), or 0 when fewer than kHandMarks of them say so.
+constexpr size_t kHandMarks = 3;
+float Ridge(const BoxMeasurement& m) { return std::max(m.mark_ridge, m.stroke_ridge); }
+float HandRidge(const std::vector<BoxDetail>& boxes) {
+  std::vector<float> ridges;
+  for (const BoxDetail& b : boxes)
+    if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f &&
+        b.measurement.solid < 0.5f && b.measurement.ink > 0.0f)
+      ridges.push_back(Ridge(b.measurement));
+  return ridges.size() >= kHandMarks ? Median(ridges) : 0.0f;
+}
+
+/// A light mark is doubted because it is not clearly darker than what show-through or rubbed-out
+/// graphite leaves. But a respondent who marks lightly (a soft pencil pressed gently, a dry pen)
+/// makes every mark of the sheet that way: a faint mark alone in its question, every other box
+/// surely empty, whose stroke is at least this share as dark as the respondent's own sure marks
+/// on the page, is that respondent's answer. Show-through of a mark on the back reaches 8-15% of
+/// its darkness, and lies beside the answer of a question that was answered (two marks, which a
+/// person still sees).
+constexpr float kFaintInHand = 0.4f;
+constexpr float kFaintInHandConfidence = 0.85f;
+/// ...and it is no speck: its longest component reaches this length (a pencil dot is 1.2 mm).
+constexpr float kFaintInHandMm = 1.0f;
+void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
+                          float hand_ridge, float review_below) {
+  if (hand_ridge <= 0.0f) return;
+  BoxDecision* faint = nullptr;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    BoxDecision& d = decisions[i];
+    if (d.state == BoxState::kMarked && d.light && d.doubt == "faint_mark" && !d.outline_missing && !d.crossed &&
+        measured[i]->stroke_mm >= kFaintInHandMm) {
+      if (faint || Ridge(*measured[i]) < kFaintInHand * hand_ridge) return;
+      faint = &d;
+    } else if (d.state != BoxState::kEmpty || !d.doubt.empty() || d.confidence < review_below || d.outline_missing) {
+      return;  // something else in the question: the rules and a person decide
+    }
+  }
+  if (!faint) return;
+  faint->confidence = std::max(faint->confidence, kFaintInHandConfidence);
+  faint->doubt.clear();
+}
+
+/// A loop drawn around a box is told by ink around it in nearly every direction. On a grainy or
+/// streaked stretch of a bilevel scan the speckle around every box does the same. In a one-answer
+/// question holding one sure ordinary mark (ink inside its box), a "circle" around an otherwise
+/// empty box that stands out no more than this from the question's other boxes (share of
+/// directions) is that speckle, not a second answer: it is read as empty.
+constexpr float kCircleStandsOut = 0.25f;
+constexpr float kCircleOnlyInk = 0.02f;
+void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxDecision>& decisions,
+                           const std::vector<const BoxMeasurement*>& measured) {
+  if (field.kind == core::FieldKind::kMulti) return;
+  auto circle_only = [&](size_t i) {
+    return decisions[i].state == BoxState::kMarked && measured[i]->ink < kCircleOnlyInk &&
+           measured[i]->mark_mm2 < 0.15f;
+  };
+  int sure = -1;
+  std::vector<size_t> circles;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const BoxDecision& d = decisions[i];
+    if (circle_only(i)) {
+      circles.push_back(i);
+    } else if (d.state == BoxState::kMarked) {
+      if (sure >= 0 || d.confidence < 0.9f || !d.doubt.empty()) return;
+      sure = static_cast<int>(i);
+    } else if (d.state == BoxState::kCancelled) {
+      return;
+    }
+  }
+  if (sure < 0 || circles.empty()) return;
+  for (size_t c : circles) {
+    std::vector<float> others;
+    for (size_t i = 0; i < decisions.size(); ++i)
+      if (i != c && static_cast<int>(i) != sure) others.push_back(measured[i]->circle_coverage);
+    if (!others.empty() && measured[c]->circle_coverage - Median(others) >= kCircleStandsOut) return;
+  }
+  for (size_t c : circles) {
+    decisions[c].state = BoxState::kEmpty;
+    decisions[c].confidence = 0.9f;
+    decisions[c].doubt.clear();
+  }
+}
+
 /// A correction's remaining mark is accepted from this confidence and this share of the box
 /// inked up (ordinary marks from ReadOptions::review_below): the whole answer rests on it. On
 /// the bench and probe stacks a real replacement cross or tick inks 16% or more of the box; a
 /// stain's edge clipping a corner, 5-10%.
+/// When every fill of the question is a sure cancellation (from kSureCancel: solid up to the
+/// box's edges), the correction is plain and a heavy replacement (hatching, a felt-pen cross,
+/// whose own confidence stays near 0.9 for its solid share) is accepted from
+/// kPlainCorrectionReplacement.
 constexpr float kSureReplacement = 0.99f;
 constexpr float kSureReplacementInk = 0.12f;
+constexpr float kSureCancel = 0.95f;
+constexpr float kPlainCorrectionReplacement = 0.9f;
 
 /// Applies the question's rules to its box readings (fills already read as marks on a page
 /// answered by filling).
@@ -279,9 +370,13 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     // A correction: the answer is now the one mark left, so it must be a sure one. A faint
     // replacement (a light tick, or a stain's edge crossing an empty box) beside the filled
     // box goes to a person, who may well find the fill was the answer.
+    const bool plain = std::all_of(decisions.begin(), decisions.end(), [](const BoxDecision& d) {
+      return d.state != BoxState::kCancelled || (d.confidence >= kSureCancel && d.doubt.empty());
+    });
+    const float sure = plain ? kPlainCorrectionReplacement : kSureReplacement;
     for (size_t i = 0; i < decisions.size(); ++i)
       if (decisions[i].state == BoxState::kMarked &&
-          (decisions[i].confidence < kSureReplacement || out.boxes[i].ink < kSureReplacementInk)) {
+          (decisions[i].confidence < sure || out.boxes[i].ink < kSureReplacementInk)) {
         reasons.push_back({"faint_replacement", box(i)});
         confidence = std::min(confidence, 0.6f);
       }
@@ -490,9 +585,12 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
           const float ridge = kShowThroughSureRidge * cal.clear;
           const bool stroke_like = (seen.mark_ridge >= ridge && seen.mark_sharpness >= kShowThroughSureSharpness) ||
                                    (seen.stroke_ridge >= ridge && seen.stroke_sharpness >= kShowThroughSureSharpness);
-          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty && stroke_like) {
-            d.decision.confidence = std::min(d.decision.confidence, 0.6f);
-            d.decision.doubt = "faint_ink";
+          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty) {
+            d.emptied_ridge = Ridge(seen);
+            if (stroke_like) {
+              d.decision.confidence = std::min(d.decision.confidence, 0.6f);
+              d.decision.doubt = "faint_ink";
+            }
           }
         }
       }
@@ -535,6 +633,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
   const int shaded_questions = ShadedQuestions(layout, boxes);
+  const float hand_ridge = HandRidge(boxes);
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -561,6 +660,13 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
         const BoxDetail& b = boxes[next_box];
         BoxDecision d = b.decision;
+        if (b.emptied_ridge > 0.0f && hand_ridge > 0.0f && b.emptied_ridge >= kFaintInHand * hand_ridge &&
+            d.state == BoxState::kEmpty && d.doubt.empty()) {
+          // What the back side's copy took away was as dark as this respondent's own light
+          // strokes: perhaps one of them under the copy. A person looks.
+          d.confidence = std::min(d.confidence, 0.6f);
+          d.doubt = "faint_ink";
+        }
         if (fills_are_marks && d.state == BoxState::kCancelled && !(lighter_mark && BlackedOut(b.measurement)))
           d.state = BoxState::kMarked;
         decisions.push_back(std::move(d));
@@ -570,6 +676,8 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
       ReadHeavyMarksAlone(decisions, measured, shaded_questions);
+      DropBackgroundCircles(f, decisions, measured);
+      ReadFaintMarksInHand(decisions, measured, hand_ridge, options.review_below);
       for (size_t oi = 0; oi < f.options.size(); ++oi)
         r.boxes.push_back({f.options[oi].value, decisions[oi].state, measured[oi]->ink, measured[oi]->fill,
                            decisions[oi].confidence});

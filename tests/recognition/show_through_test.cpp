@@ -151,6 +151,53 @@ TEST_P(ShowThroughTest, APageWithoutShowThroughKeepsItsFaintMarksUnderTheBacksRe
         << GetParam().name << " row " << r << ": " << rs[static_cast<size_t>(r)].reason;
 }
 
+TEST_P(ShowThroughTest, APencilPageIsNotAnsweredByTheBacksGhosts) {
+  // The front answered in a light pencil hand (ReadFaintMarksInHand accepts its lightest marks
+  // on the strength of its firmer ones), its kBackRows left blank with the back's pen marks
+  // right behind them: their ghosts are as light as that hand's light strokes, but never its
+  // answers.
+  const Leaf leaf = MakeLeaf();
+  for (const double strength : {0.08, 0.15}) {
+    std::mt19937 rng(43);
+    SyntheticPage back(MakeScan(GetParam(), 47));
+    back.PrintLayout(leaf.back);
+    back.PrintGridRules(leaf.back);
+    for (int i = 0; i < 4; ++i) back.DrawMark(Box(leaf.back, i, 1 + i), i % 2 ? Mark::kCross : Mark::kTick, Pen{0.5, 25}, rng);
+    SyntheticPage front(MakeScan(GetParam(), 53));
+    front.PrintLayout(leaf.front);
+    front.PrintGridRules(leaf.front);
+    std::vector<std::vector<std::string>> want(kRows);
+    for (int r = 0; r < kRows; ++r) {
+      if (r % 3 == 1) continue;  // kBackRows: blank
+      const int value = 1 + r % kCols;
+      front.DrawMark(Box(leaf.front, r, value), r % 2 ? Mark::kCross : Mark::kTick,
+                     r % 3 == 0 ? Pen{0.35, 198} : Pen{0.35, 208}, rng);
+      want[static_cast<size_t>(r)] = {std::to_string(value)};
+    }
+    front.ShowThrough(back, strength, 0.35);
+    scanner::Scan scan;
+    scanner::AlignedPage aligned;
+    front.Scan(&scan, &aligned, 1);
+    const auto rs = ReadPage(scan, aligned, leaf.layout);
+    ASSERT_EQ(rs.size(), static_cast<size_t>(kRows));
+    for (const int r : kBackRows) {
+      const FieldReading& got = rs[static_cast<size_t>(r)];
+      EXPECT_TRUE(got.selected.empty() || got.needs_review)
+          << GetParam().name << " at " << strength << ", blank row " << r << " accepted as " << got.selected.front();
+    }
+    // Its answers are read or go to a person, also where the back's text lies behind them; a
+    // bilevel scan keeps nothing of a light pencil (no reader could). Known loss, left open in
+    // issue 18: at 150 dpi under 15% show-through the lightest strokes (gray 208 on 232) are
+    // taken out with the back's copy and read as empty.
+    const bool known_loss = GetParam().scale < 0.6 && strength > 0.1;
+    for (int r = 0; r < kRows && !GetParam().bilevel && !known_loss; ++r) {
+      const FieldReading& got = rs[static_cast<size_t>(r)];
+      if (!want[static_cast<size_t>(r)].empty() && !got.needs_review)
+        EXPECT_EQ(got.selected, want[static_cast<size_t>(r)]) << GetParam().name << " at " << strength << ", row " << r << " conf " << got.confidence;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scans, ShowThroughTest,
                          ::testing::Values(Scanning{"300dpi", 1.0, 0.0, 0.7, 7.0, 0, false, 232, {5.0, -8.0}, 0.3},
                                            Scanning{"200dpi", 0.667, 0.0, 0.9, 4.0, 75, false, 232, {5.0, -8.0}, 0.3},
