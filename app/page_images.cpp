@@ -155,7 +155,8 @@ class ScanPageImages final : public review::PageImageSource {
     return jpeg;
   }
 
-  core::Result<review::DeskAssignResult> AssignStoredPage(store::Store& store, std::int64_t page_id,
+  core::Result<review::DeskAssignResult> AssignStoredPage(store::Store& store, std::mutex& writer_lock,
+                                                          std::int64_t page_id,
                                                           const review::DeskAssignRequest& request) override {
     auto catalog = LoadCatalog(store);
     if (!catalog.ok()) return catalog.error();
@@ -168,7 +169,9 @@ class ScanPageImages final : public review::PageImageSource {
         points[i] = {request.anchor_centres[i].first, request.anchor_centres[i].second};
       a.anchor_centres = points;
     }
-    auto done = pipeline::AssignPage(store, *catalog, page_id, a);
+    pipeline::IngestOptions options;
+    options.writer_lock = &writer_lock;
+    auto done = pipeline::AssignPage(store, *catalog, page_id, a, options);
     if (!done.ok()) return done.error();
     return review::DeskAssignResult{.status = done->status, .method = done->method,
                                     .residual_mm = done->residual_mm,

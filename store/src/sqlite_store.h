@@ -126,6 +126,7 @@ class SqliteStore final : public Store {
   core::Status RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
                                             const std::string& reason) override;
   core::Result<std::vector<StoredPage>> ListStoredPages() override;
+  core::Result<std::optional<StoredPage>> FindStoredPage(std::int64_t page_id) override;
   core::Status CopyScanOriginal(std::int64_t file_id, const fs::path& to) override;
   core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) override;
   // desk_pages.cpp: the clerk's hand on unidentified pages.
