@@ -916,10 +916,13 @@ class Store {
   // --- the review queue -----------------------------------------------------------------
   /// Leases the next open item to `user` until now + `lease_seconds` and returns it: first an
   /// item `user` already holds, else the oldest item that is free (never leased, or its lease
-  /// expired). Items in `exclude` are skipped (the client's prefetch). nullopt: nothing left for
-  /// this user. Two callers (threads or processes) never get the same item while a lease holds.
+  /// expired). Items in `exclude` are skipped (the client's prefetch); `blind_for` not "": so are
+  /// items of sheets that login may still enter blind in the re-check (IsBlindTo), in the same
+  /// query. nullopt: nothing left for this user. Two callers (threads or processes) never get the
+  /// same item while a lease holds.
   virtual core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
-      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude = {}) = 0;
+      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude = {},
+      const std::string& blind_for = "") = 0;
   /// Any item, open or resolved; nullopt when the id is unknown.
   virtual core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t id) = 0;
   /// Records the decision (the field's human value, as RecordDecision), resolves the item,

@@ -658,19 +658,12 @@ void ServerImpl::Next(Call& c) {
     }
   }
   std::optional<store::ReviewItemView> item;
-  for (;;) {
-    {
-      std::lock_guard lock(write_mu_);
-      item = Must(c.store.LeaseNextReviewItem(c.session.user, options_.lease_seconds, exclude), "next item");
-    }
-    // An item of a sheet this reviewer may still enter blind in the re-check is not theirs: it
-    // goes back, and the next one is leased instead.
-    if (!item || !Must(c.store.IsBlindTo(item->serial, c.session.user), "blind check")) break;
-    {
-      std::lock_guard lock(write_mu_);
-      Must(c.store.ReleaseLease(item->id, c.session.user), "release");
-    }
-    exclude.push_back(item->id);
+  {
+    // An item of a sheet this reviewer may still enter blind in the re-check is not theirs: the
+    // store's lease query passes over it.
+    std::lock_guard lock(write_mu_);
+    item = Must(c.store.LeaseNextReviewItem(c.session.user, options_.lease_seconds, exclude, c.session.user),
+                "next item");
   }
   if (!item) {
     c.res.status = 204;

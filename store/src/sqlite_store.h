@@ -33,6 +33,15 @@ inline constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 inline std::string Q(const std::string& s) { return "\"" + s + "\""; }
 
+/// SQL that is true when the sheet whose serial is the expression `serial_sql` waits for a
+/// re-check blind entry the login bound to its one `?` may still make (IsBlindTo): that login
+/// sees none of the sheet's values until it is entered.
+inline std::string BlindToSql(const std::string& serial_sql) {
+  return "EXISTS (SELECT 1 FROM recheck_sheets rs WHERE rs.serial=" + serial_sql +
+         " AND rs.status='open' AND NOT EXISTS (SELECT 1 FROM decision_history h "
+         "WHERE h.serial=rs.serial AND h.who=?))";
+}
+
 // Printed serials start here so they all have the same number of digits ("1000001").
 inline constexpr core::Serial kFirstSerial = 1000001;
 
@@ -148,7 +157,8 @@ class SqliteStore final : public Store {
   core::Result<std::optional<UserRecord>> FindUser(const std::string& name) override;
   core::Result<std::vector<UserRecord>> ListUsers() override;
   core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
-      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude) override;
+      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude,
+      const std::string& blind_for) override;
   core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t id) override;
   core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) override;
   core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
