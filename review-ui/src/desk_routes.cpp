@@ -41,35 +41,37 @@ std::vector<RouteSpec> DeskRoutes() {
     return RouteReply{200, {}, "image/jpeg", std::move(jpeg)};
   }});
   routes.push_back({"GET", "/api/desk/missing", RouteRoles::kClerks, false, [](RouteCall& c) {
-    auto sheets = Must(c.store.ListSheets(true), "sheets");
     auto units = Must(c.store.ListUnits(), "units");
     std::map<std::string, std::string> names;
     for (const auto& u : units) names[u.code] = u.name;
     std::map<std::string, Json> by_unit;
-    for (const auto& s : sheets) {
-      if (s.missing_pages.empty()) continue;
+    // Streamed: only the sheets with missing pages are kept, not the whole survey.
+    RouteMust(c.store.VisitSheets(true, [&](const store::SheetRecord& s) {
+      if (s.missing_pages.empty()) return true;
       auto& j = by_unit[s.unit_code];
       if (j.is_null()) j = {{"unit", s.unit_code}, {"name", names[s.unit_code]}, {"sheets", Json::array()}};
       j["sheets"].push_back({{"serial", s.serial}, {"missing_pages", s.missing_pages}});
-    }
+      return true;
+    }), "sheets");
     Json a = Json::array();
     for (auto& [code, j] : by_unit) a.push_back(std::move(j));
     return RouteReply{200, {{"units", std::move(a)}}, "", {}};
   }});
   routes.push_back({"GET", "/api/desk/progress", RouteRoles::kClerks, false, [](RouteCall& c) {
     auto status = Must(c.store.GetStatus(), "status");
-    auto sheets = Must(c.store.ListSheets(true), "sheets");
     auto units = Must(c.store.ListUnits(), "units");
     std::map<std::string, std::string> parents;
     for (const auto& u : units) parents[u.code] = u.parent;
     struct Counts { int complete = 0, needs_review = 0, incomplete = 0; };
     std::map<std::string, Counts> counts;
-    for (const auto& s : sheets) {
+    // Streamed: memory grows with the units, not with the sheets.
+    RouteMust(c.store.VisitSheets(true, [&](const store::SheetRecord& s) {
       auto& k = counts[s.unit_code];
       if (s.status == "complete") ++k.complete;
       else if (s.status == "needs_review") ++k.needs_review;
       else ++k.incomplete;
-    }
+      return true;
+    }), "sheets");
     Json a = Json::array();
     for (const auto& u : status.units) {
       const Counts k = counts[u.code];
