@@ -1036,6 +1036,10 @@ class Store {
   /// Every compared field of entered sheets (only disagreements with `disagreements_only`).
   virtual core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(
       bool disagreements_only) = 0;
+  /// The compared field `field_id` of entered sheet `serial`, as ListRecheckComparisons gives
+  /// it; nullopt when that field of that sheet was not compared.
+  virtual core::Result<std::optional<RecheckComparison>> FindRecheckComparison(
+      core::Serial serial, const std::string& field_id) = 0;
   /// An admin settles a disagreement: `value` becomes the sheet's value through the decision
   /// path (decision_history, audit row with screen "recheck"). Settling twice is kStale.
   virtual core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,

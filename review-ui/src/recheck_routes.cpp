@@ -179,14 +179,9 @@ RouteReply Settle(RouteContext& ctx, RouteCall& c) {
   const auto serial = Id(c.args.at(0), "serial");
   const std::string field = FieldId(c.args.at(1));
   const Json body = Body(c.body);
-  core::FieldKind kind = core::FieldKind::kText;
-  bool found = false;
-  for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
-    if (cmp.serial == serial && cmp.field_id == field) {
-      kind = cmp.kind;
-      found = true;
-    }
-  if (!found) throw RouteError{404, "no such disagreement", ""};
+  const auto before = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
+  if (!before || before->equal) throw RouteError{404, "no such disagreement", ""};
+  const core::FieldKind kind = before->kind;
   store::FieldValue value;
   if (auto il = body.find("illegible"); il != body.end() && *il == true) {
     value.illegible = true;
@@ -202,9 +197,9 @@ RouteReply Settle(RouteContext& ctx, RouteCall& c) {
     r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
   }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
-  for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
-    if (cmp.serial == serial && cmp.field_id == field) return {200, ComparisonJson(cmp)};
-  return {200, {{"serial", serial}, {"field", field}}};
+  const auto settled = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
+  if (!settled) return {200, {{"serial", serial}, {"field", field}}};
+  return {200, ComparisonJson(*settled)};
 }
 
 }  // namespace

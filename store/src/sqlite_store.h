@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -180,6 +181,8 @@ class SqliteStore final : public Store {
   core::Status ReleaseRecheckLease(core::Serial serial, const std::string& user) override;
   core::Result<bool> IsBlindTo(core::Serial serial, const std::string& user) override;
   core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(bool disagreements_only) override;
+  core::Result<std::optional<RecheckComparison>> FindRecheckComparison(core::Serial serial,
+                                                                      const std::string& field_id) override;
   core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
                                             const FieldValue& value, const Actor& by) override;
   core::Result<RecheckReport> GetRecheckReport() override;
@@ -272,6 +275,10 @@ class SqliteStore final : public Store {
   template <class Bind>
   std::vector<ReviewItemView> QueryItemViews(const std::string& where, const std::string& tail,
                                              Bind&& bind);
+  /// The compared fields of `where` (an SQL condition on recheck_fields `f`, its parameters
+  /// bound by `bind`), sheet then layout order.
+  std::vector<RecheckComparison> QueryComparisons(const std::string& where,
+                                                  const std::function<void(Stmt&)>& bind);
   /// The parsed stored layout of a template version (nullptr when none was stored); cached,
   /// since a registered layout never changes.
   const templates::Layout* LayoutOf(const std::string& template_id, int version);

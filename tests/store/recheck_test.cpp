@@ -293,6 +293,21 @@ TEST(RecheckReportTest, AgreementKappaSettlementAndResidualErrorByHand) {
   // Settle: admin only at the HTTP level; here the settlement and its effects.
   const Actor admin{.who = "quantri", .screen = "recheck", .address = "10.0.0.9"};
   ASSERT_EQ(s->SettleRecheck(b, "q1", Pick({"2"}), admin)->outcome, RecheckOutcome::kRecorded);
+  // One comparison by sheet and field, as the list gives it, settled now.
+  auto one = s->FindRecheckComparison(b, "q1");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->serial, b);
+  EXPECT_EQ((*one)->field_id, "q1");
+  EXPECT_EQ((*one)->first_value, (*open)[0].first_value);
+  EXPECT_EQ((*one)->blind_value, (*open)[0].blind_value);
+  EXPECT_EQ((*one)->blind_who, "minh");
+  EXPECT_EQ((*one)->settled_value, R"(["2"])");
+  EXPECT_EQ((*one)->settled_by, "quantri");
+  EXPECT_FALSE((*one)->equal);
+  EXPECT_TRUE(s->FindRecheckComparison(a, "q1")->has_value());  // compared, and equal
+  EXPECT_FALSE(s->FindRecheckComparison(b, "no_such_field")->has_value());
+  EXPECT_FALSE(s->FindRecheckComparison(4242, "q1")->has_value());
   ASSERT_EQ(s->SettleRecheck(c, "q2", Pick({"c", "a"}), admin)->outcome, RecheckOutcome::kRecorded);
   EXPECT_EQ(s->SettleRecheck(c, "q2", Pick({"a"}), admin)->outcome, RecheckOutcome::kStale);
   EXPECT_EQ(s->SettleRecheck(a, "q1", Pick({"2"}), admin)->outcome, RecheckOutcome::kNotFound);
