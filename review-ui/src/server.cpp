@@ -14,8 +14,9 @@
 #include <mutex>
 #include <thread>
 
-#include "conflict_routes.h"
 #include "assign_routes.h"
+#include "conflict_routes.h"
+#include "desk_routes.h"
 #include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
