@@ -4,8 +4,6 @@
 // its printed box grid or from four clicked anchor centres, then read like any page), or set
 // aside with a reason. The reading itself happens in the pipeline, behind PageImageSource: this
 // stage never links the reading stages.
-#include <glib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -38,10 +36,8 @@ std::int64_t PositiveInt(const Json& body, const char* name) {
 }
 
 std::string NfcTrimmed(const std::string& in) {
-  gchar* n = g_utf8_normalize(in.data(), static_cast<gssize>(in.size()), G_NORMALIZE_NFC);
-  if (!n) throw RouteError{400, "the reason is not valid UTF-8 text", "bad_reason"};
-  std::string s(n);
-  g_free(n);
+  std::string s;
+  if (!Nfc(in, s)) throw RouteError{400, "the reason is not valid UTF-8 text", "bad_reason"};
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return "";
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);

@@ -181,15 +181,7 @@ RouteReply Settle(RouteContext& ctx, RouteCall& c) {
   const Json body = Body(c.body);
   const auto before = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
   if (!before || before->equal) throw RouteError{404, "no such disagreement", ""};
-  const core::FieldKind kind = before->kind;
-  store::FieldValue value;
-  if (auto il = body.find("illegible"); il != body.end() && *il == true) {
-    value.illegible = true;
-  } else {
-    auto v = body.find("value");
-    if (v == body.end()) throw RouteError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
-    value = PersonValue(kind, *v, field);
-  }
+  const store::FieldValue value = RoutePersonValue(before->kind, body);
   const store::Actor by{.who = c.user, .screen = "recheck", .address = c.address};
   store::RecheckResult r;
   {

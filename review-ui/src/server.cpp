@@ -677,24 +677,15 @@ void ServerImpl::Decide(Call& c) {
   const auto id = ParseId(c.args.at(0), "item id");
   const Json body = ParseBody(c.req);
   const int version = RequireVersion(body);
-  bool illegible = false;
-  if (auto it = body.find("illegible"); it != body.end()) {
-    if (!it->is_boolean()) throw HttpError{400, "\"illegible\" must be true or false"};
-    illegible = it->get<bool>();
-  }
-  auto value_it = body.find("value");
-  if (!illegible && value_it == body.end()) throw HttpError{400, "send {\"value\": VALUE, \"version\": N}"};
-
   auto item = Must(c.store.GetReviewItem(id), "review item");
   if (!item) throw HttpError{404, "no such review item"};
   RefuseBlindSheet(c.store, c.session.user, item->serial);
   store::ItemDecision d{.item_id = id, .version = version, .value = {}, .who = c.session.user,
                         .screen = "review", .address = c.req.remote_addr};
-  if (illegible) {
-    d.value.illegible = true;
-  } else {
-    std::string error;
-    if (!ParseValue(item->kind, *value_it, d.value, error)) throw HttpError{400, error};
+  try {
+    d.value = RoutePersonValue(item->kind, body);
+  } catch (const RouteError& e) {
+    throw HttpError{e.status, e.message, e.code};
   }
   store::DecisionResult r;
   {
