@@ -122,11 +122,10 @@ core::Result<cv::Mat> Warp(const DecodedPage& page, const core::RectMm& region, 
 
 /// The stored original of page `page_id` decoded as its scan file holds it (not turned).
 core::Result<cv::Mat> DecodeStoredPage(store::Store& store, std::int64_t page_id) {
-  auto pages = store.ListStoredPages();
-  if (!pages.ok()) return pages.error();
-  const auto p = std::find_if(pages->begin(), pages->end(),
-                              [&](const store::StoredPage& s) { return s.page_id == page_id; });
-  if (p == pages->end()) return core::MakeError("not_found", "no stored page with id " + std::to_string(page_id));
+  auto found = store.FindStoredPage(page_id);
+  if (!found.ok()) return found.error();
+  if (!*found) return core::MakeError("not_found", "no stored page with id " + std::to_string(page_id));
+  const store::StoredPage* p = &**found;
   TempFile file({});
   if (!file.ok()) return core::MakeError("io", "cannot make a temporary copy of " + p->file_path);
   if (auto st = store.CopyScanOriginal(p->file_id, file.path()); !st.ok()) return st.error();
@@ -155,7 +154,8 @@ class ScanPageImages final : public review::PageImageSource {
     return jpeg;
   }
 
-  core::Result<review::DeskAssignResult> AssignStoredPage(store::Store& store, std::int64_t page_id,
+  core::Result<review::DeskAssignResult> AssignStoredPage(store::Store& store, std::mutex& writer_lock,
+                                                          std::int64_t page_id,
                                                           const review::DeskAssignRequest& request) override {
     auto catalog = LoadCatalog(store);
     if (!catalog.ok()) return catalog.error();
@@ -168,7 +168,9 @@ class ScanPageImages final : public review::PageImageSource {
         points[i] = {request.anchor_centres[i].first, request.anchor_centres[i].second};
       a.anchor_centres = points;
     }
-    auto done = pipeline::AssignPage(store, *catalog, page_id, a);
+    pipeline::IngestOptions options;
+    options.writer_lock = &writer_lock;
+    auto done = pipeline::AssignPage(store, *catalog, page_id, a, options);
     if (!done.ok()) return done.error();
     return review::DeskAssignResult{.status = done->status, .method = done->method,
                                     .residual_mm = done->residual_mm,

@@ -53,8 +53,8 @@ struct IngestOptions {
   /// When set and true, no new page is started; pages in hand are finished and stored, and the
   /// summary says `stopped`. Running the same call again finishes the batch. Default: none.
   const std::atomic<bool>* stop = nullptr;
-  /// When set, held around each store write of Ingest (one page, one file begun or finished),
-  /// never while pages are read: a server whose other requests write the same survey through
+  /// When set, held around each store write of Ingest (one page, one file begun or finished)
+  /// and AssignPage, never while pages are read: a server whose other requests write the same survey through
   /// their own connections serialises them with this mutex. Default: none (the caller is the
   /// survey's only writer in this process).
   std::mutex* writer_lock = nullptr;
@@ -216,8 +216,10 @@ struct AssignOutcome {
 /// (its template and unit are the sheet's), aligns it from its printed box grid or from the four
 /// points (scanner::AlignPageByGrid / AlignPageByPoints) on its stored original, reads it as
 /// ingest reads every page (same recognition, same review rules) and stores the reading with
-/// that identity and an audit row (store::Store::AssignPageByHand). Errors, nothing changed:
-/// "not_found" (no such page); "identified" (the page is identified already); "invalid" (the
+/// that identity and an audit row (store::Store::AssignPageByHand). The image work runs outside
+/// `options.writer_lock`, which is held only for that write. Errors, nothing changed:
+/// "not_found" (no such page); "identified" (the page is identified already); "changed" (someone
+/// assigned the page or set it aside while it was being read); "invalid" (the
 /// serial is not a sheet of the survey, its template is not in `catalog`, the page is not one of the template);
 /// "unaligned" (the box grid was not found, the points make no page: the message says why);
 /// "unreadable" (the stored original cannot be decoded); store failures as they come.

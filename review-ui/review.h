@@ -106,10 +106,13 @@ class PageImageSource {
   }
   /// The clerk's desk: aligns, reads and stores an unidentified page under the identity the
   /// clerk named (pipeline::AssignPage, whose error codes it returns: "not_found", "identified",
-  /// "invalid", "unaligned", "unreadable"). The caller holds the server's writer lock.
-  virtual core::Result<DeskAssignResult> AssignStoredPage(store::Store& store, std::int64_t page_id,
+  /// "invalid", "unaligned", "unreadable", "changed" when someone assigned the page or set it
+  /// aside while it was read). Holds `writer_lock` only around the store write, never while the
+  /// page is decoded and read (the server's other writers go on meanwhile).
+  virtual core::Result<DeskAssignResult> AssignStoredPage(store::Store& store, std::mutex& writer_lock,
+                                                          std::int64_t page_id,
                                                           const DeskAssignRequest& request) {
-    (void)store, (void)page_id, (void)request;
+    (void)store, (void)writer_lock, (void)page_id, (void)request;
     return core::MakeError("unsupported", "this server cannot read pages");
   }
 };

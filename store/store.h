@@ -118,7 +118,7 @@ enum class PageDisposition { kStored, kUnidentified, kConflict, kAlreadyStored }
 /// A page status that gives the page a sheet: "ok", or "conflict" (a second scan of a sheet page).
 inline bool IsIdentifiedStatus(const std::string& status) { return status == "ok" || status == "conflict"; }
 
-/// A stored page as `phieu reread` selects it (ListStoredPages).
+/// A stored page as `phieu reread` selects it (ListStoredPages, FindStoredPage).
 struct StoredPage {
   std::int64_t page_id = 0;
   std::int64_t file_id = 0;
@@ -126,6 +126,9 @@ struct StoredPage {
   std::string status;      ///< as stored: "ok", "conflict", "unknown_template"...
   std::string file_path;   ///< the scan file's path as given at ingest.
   std::string sha256;      ///< the scan file's content hash.
+  /// When a clerk last set the page aside (SetPageAside), ISO 8601 UTC to the millisecond;
+  /// empty when it is not set aside.
+  std::string set_aside_at;
 };
 
 /// What ReplacePageReading did to a page.
@@ -644,6 +647,10 @@ struct UnidentifiedPage {
 struct HandAssignment {
   std::string method;  ///< "grid" (aligned on its printed boxes) or "points" (four clicks).
   Actor by;            ///< who, from which screen and address.
+  /// The page as the caller read it (FindStoredPage) before reading its image outside the
+  /// writer lock. Set: when its status or set-aside mark differ now (someone assigned or set it
+  /// aside meanwhile), Error "changed" and nothing is written. Not set: no such check.
+  std::optional<StoredPage> seen;
 };
 
 // --- conflicts: the same sheet page from two scans (store/src/conflicts.cpp) ---------------
@@ -831,6 +838,9 @@ class Store {
   // --- reading stored pages again (store/src/reread.cpp) ---------------------------------
   /// Every stored page with its scan file, page-id order.
   virtual core::Result<std::vector<StoredPage>> ListStoredPages() = 0;
+  /// Stored page `page_id` with its scan file, as ListStoredPages lists it; nullopt when the
+  /// survey has no such page.
+  virtual core::Result<std::optional<StoredPage>> FindStoredPage(std::int64_t page_id) = 0;
   /// Writes the kept original bytes of scan file `file_id` to the file `to`, streamed (memory
   /// does not grow with the file). Error "not_found" when no original is kept.
   virtual core::Status CopyScanOriginal(std::int64_t file_id, const std::filesystem::path& to) = 0;
@@ -849,7 +859,8 @@ class Store {
   /// reason and any set-aside reason; new: serial, page, method and the status now). When that
   /// sheet page is already stored from another scan the page becomes a conflict beside it, as
   /// at ingest (never an overwrite). A set-aside mark is cleared. Errors, nothing written:
-  /// "not_found" (no such page), "identified" (the page is identified already), "invalid"
+  /// "not_found" (no such page), "changed" (the page is no longer as `how.seen` says),
+  /// "identified" (the page is identified already), "invalid"
   /// (`page.status` is not "ok", the serial is not a sheet of the survey or was printed for another template version,
   /// the page number is not one of its template).
   virtual core::Result<RereadChange> AssignPageByHand(std::int64_t page_id, const PageRecord& page,
@@ -905,10 +916,13 @@ class Store {
   // --- the review queue -----------------------------------------------------------------
   /// Leases the next open item to `user` until now + `lease_seconds` and returns it: first an
   /// item `user` already holds, else the oldest item that is free (never leased, or its lease
-  /// expired). Items in `exclude` are skipped (the client's prefetch). nullopt: nothing left for
-  /// this user. Two callers (threads or processes) never get the same item while a lease holds.
+  /// expired). Items in `exclude` are skipped (the client's prefetch); `blind_for` not "": so are
+  /// items of sheets that login may still enter blind in the re-check (IsBlindTo), in the same
+  /// query. nullopt: nothing left for this user. Two callers (threads or processes) never get the
+  /// same item while a lease holds.
   virtual core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
-      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude = {}) = 0;
+      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude = {},
+      const std::string& blind_for = "") = 0;
   /// Any item, open or resolved; nullopt when the id is unknown.
   virtual core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t id) = 0;
   /// Records the decision (the field's human value, as RecordDecision), resolves the item,
@@ -1022,6 +1036,10 @@ class Store {
   /// Every compared field of entered sheets (only disagreements with `disagreements_only`).
   virtual core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(
       bool disagreements_only) = 0;
+  /// The compared field `field_id` of entered sheet `serial`, as ListRecheckComparisons gives
+  /// it; nullopt when that field of that sheet was not compared.
+  virtual core::Result<std::optional<RecheckComparison>> FindRecheckComparison(
+      core::Serial serial, const std::string& field_id) = 0;
   /// An admin settles a disagreement: `value` becomes the sheet's value through the decision
   /// path (decision_history, audit row with screen "recheck"). Settling twice is kStale.
   virtual core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,

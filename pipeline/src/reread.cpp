@@ -30,7 +30,17 @@ bool SetAside(const std::string& status) { return status == "duplicate" || statu
 // The stored pages `filter` selects, by scan file then page; Error naming a --file that
 // matches no stored scan file.
 core::Result<std::vector<store::StoredPage>> Select(store::Store& store, const RereadFilter& filter) {
-  auto all = store.ListStoredPages();
+  core::Result<std::vector<store::StoredPage>> all = std::vector<store::StoredPage>{};
+  if (filter.files.empty() && !filter.page_ids.empty()) {
+    // Pages named by id (RereadPage, the desk): those rows only, not the whole survey.
+    for (const std::int64_t id : std::set<std::int64_t>(filter.page_ids.begin(), filter.page_ids.end())) {
+      auto one = store.FindStoredPage(id);
+      if (!one.ok()) return one.error();
+      if (*one) all->push_back(std::move(**one));
+    }
+  } else {
+    all = store.ListStoredPages();
+  }
   if (!all.ok()) return all.error();
   std::vector<std::set<std::int64_t>> by_file(filter.files.size());  // file ids per --file
   std::set<std::int64_t> file_ids;

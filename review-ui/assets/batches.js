@@ -7,18 +7,10 @@
 
 import * as api from './client.js';
 import { T, Language } from './i18n.js';
+import { El } from './dom.js';
 
 const kPollRunningMs = 1000;  // a running batch: its progress bar moves about once a second
 const kPollIdleMs = 10000;    // nothing running: notice a new batch within ten seconds
-
-function El(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 const Open = (b) => b.state === 'queued' || b.state === 'running';
 

@@ -10,15 +10,7 @@ import { T } from './i18n.js';
 import { ConflictsSection, LoadDeskExtras, ProgressSection, ResolveConflict, ResolvedMessage, SpeedSection } from './desk_conflicts.js';
 import { BatchesPanel } from './batches.js';
 import { AttachAssign } from './desk_assign.js';
-
-function El(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
+import { El } from './dom.js';
 
 export class DeskScreen {
   constructor(root, { onUnauthorized }) {

@@ -10,35 +10,19 @@
 
 import * as api from './client.js';
 import { T } from './i18n.js';
-
-function El(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
-
-const kSvg = 'http://www.w3.org/2000/svg';
-function Svg(tag, attrs = {}, text = '') {
-  const e = document.createElementNS(kSvg, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
+import { El, SvgEl } from './dom.js';
 
 /// A small A4 page with its four anchor squares numbered in the order to click them.
 function AnchorDiagram() {
-  const svg = Svg('svg', { viewBox: '0 0 84 119', class: 'assign-diagram', role: 'img', 'aria-label': T('assign_diagram') });
-  svg.append(Svg('rect', { x: 1, y: 1, width: 82, height: 117, fill: '#fff', stroke: '#555' }));
-  svg.append(Svg('rect', { x: 18, y: 6, width: 48, height: 4, fill: '#bbb' }));  // the title
-  for (let y = 22; y < 100; y += 9) svg.append(Svg('rect', { x: 16, y, width: 52, height: 3, fill: '#e2e2e2' }));
+  const svg = SvgEl('svg', { viewBox: '0 0 84 119', class: 'assign-diagram', role: 'img', 'aria-label': T('assign_diagram') });
+  svg.append(SvgEl('rect', { x: 1, y: 1, width: 82, height: 117, fill: '#fff', stroke: '#555' }));
+  svg.append(SvgEl('rect', { x: 18, y: 6, width: 48, height: 4, fill: '#bbb' }));  // the title
+  for (let y = 22; y < 100; y += 9) svg.append(SvgEl('rect', { x: 16, y, width: 52, height: 3, fill: '#e2e2e2' }));
   const at = [[4, 4], [70, 4], [70, 105], [4, 105]];
   at.forEach(([x, y], i) => {
-    svg.append(Svg('rect', { x, y, width: 10, height: 10, fill: '#333' }));
-    svg.append(Svg('circle', { cx: x + 5, cy: y + 5, r: 4.2, fill: '#c0392b' }));
-    svg.append(Svg('text', { x: x + 5, y: y + 7.3, 'text-anchor': 'middle', 'font-size': 6.5, fill: '#fff' }, String(i + 1)));
+    svg.append(SvgEl('rect', { x, y, width: 10, height: 10, fill: '#333' }));
+    svg.append(SvgEl('circle', { cx: x + 5, cy: y + 5, r: 4.2, fill: '#c0392b' }));
+    svg.append(SvgEl('text', { x: x + 5, y: y + 7.3, 'text-anchor': 'middle', 'font-size': 6.5, fill: '#fff' }, String(i + 1)));
   });
   return svg;
 }

@@ -8,15 +8,7 @@
 
 import { RawCall } from './client.js';
 import { Language, T } from './i18n.js';
-
-function El(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
+import { El } from './dom.js';
 
 /// {conflicts, speed} for the desk: GET /api/desk/conflicts and /api/desk/speed.
 export async function LoadDeskExtras() {

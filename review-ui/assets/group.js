@@ -16,18 +16,10 @@
 
 import * as api from './client.js';
 import { T } from './i18n.js';
+import { IsBoxKind } from './item.js';
+import { El } from './dom.js';
 
 const kColumns = 4;  // as .group-grid in app.css
-const BoxKind = (k) => k === 'single' || k === 'scale' || k === 'multi';
-
-function El(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
 
 export class GroupScreen {
   constructor(root, { onUnauthorized, onStatus }) {
@@ -276,7 +268,7 @@ export class GroupScreen {
     const v = tile.value;
     if (v === null || v === undefined || (Array.isArray(v) && v.length === 0) || v === '') return T('no_answer');
     const name = (x) => { const o = this.options.find((y) => y.value === x); return o ? `${this.options.indexOf(o) + 1} · ${o.label}` : String(x); };
-    return Array.isArray(v) ? v.map(name).join(', ') : BoxKind(tile.reading.kind) ? name(v) : String(v);
+    return Array.isArray(v) ? v.map(name).join(', ') : IsBoxKind(tile.reading.kind) ? name(v) : String(v);
   }
 
   Render() {
@@ -296,12 +288,12 @@ export class GroupScreen {
       const li = El('li', { class: `tile${t.changed ? ' changed' : ''}${i === this.cursor ? ' current' : ''}`, role: 'option',
         'data-index': String(i), 'data-reading': String(t.reading.reading_id), 'data-serial': String(t.reading.serial), 'aria-selected': String(i === this.cursor) },
       El('span', { class: 'tile-where', text: `${T('sheet')} ${t.reading.serial}` }), img, label);
-      if (i === this.cursor && BoxKind(t.reading.kind)) {
+      if (i === this.cursor && IsBoxKind(t.reading.kind)) {
         const opts = El('div', { class: 'tile-options' });
         this.options.forEach((o, k) => opts.append(El('button', { type: 'button', class: 'tile-option', 'data-value': o.value, text: `${k + 1}` , title: o.label })));
         li.append(opts);
       }
-      if (i === this.cursor && !BoxKind(t.reading.kind)) {
+      if (i === this.cursor && !IsBoxKind(t.reading.kind)) {
         const input = El('input', { class: 'tile-input', 'aria-label': T('your_answer'), lang: 'vi' });
         input.value = t.value ?? '';
         input.addEventListener('input', () => this.SetText(i, input.value));
@@ -356,7 +348,7 @@ export class GroupScreen {
     else if (key === 'ArrowDown') this.Move(this.cursor + kColumns);
     else if (key === 'ArrowUp') this.Move(this.cursor - kColumns);
     else if (key === 'Enter') this.Confirm();
-    else if (t && /^[1-9]$/.test(key) && BoxKind(t.reading.kind)) {
+    else if (t && /^[1-9]$/.test(key) && IsBoxKind(t.reading.kind)) {
       const o = this.options[Number(key) - 1];
       if (o) this.SetValue(this.cursor, o.value);
     } else if (t && (key === '0' || key === 'Delete')) {

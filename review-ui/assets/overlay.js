@@ -4,7 +4,7 @@
 // SVG drawn over a scan image: rectangles given in page millimetres placed on the image's
 // natural pixels. The SVG's viewBox is the image's natural size, so it scales with the image.
 
-const kSvg = 'http://www.w3.org/2000/svg';
+import { SvgEl } from './dom.js';
 
 /// A mapping from page mm to image px: origin = the mm point at the image's top-left corner;
 /// the image shows widthMm × heightMm (heightMm omitted: the same scale both ways).
@@ -23,29 +23,22 @@ export function Reset(svg, img) {
   svg.setAttribute('preserveAspectRatio', 'none');
 }
 
-export function El(name, attrs = {}, text) {
-  const el = document.createElementNS(kSvg, name);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
 export function Box(svg, px, cls, extra = {}) {
-  const el = El('rect', { x: px.x, y: px.y, width: px.w, height: px.h, class: cls, ...extra });
+  const el = SvgEl('rect', { x: px.x, y: px.y, width: px.w, height: px.h, class: cls, ...extra });
   svg.append(el);
   return el;
 }
 
 /// A label with a light halo so it reads over ink.
 export function Label(svg, x, y, text, size, cls = 'label', anchor = 'start') {
-  const el = El('text', { x, y, 'font-size': size, class: cls, 'text-anchor': anchor }, text);
+  const el = SvgEl('text', { x, y, 'font-size': size, class: cls, 'text-anchor': anchor }, text);
   svg.append(el);
   return el;
 }
 
 /// A cross through a box (a cancelled mark).
 export function Cross(svg, px, cls) {
-  svg.append(El('path', {
+  svg.append(SvgEl('path', {
     d: `M${px.x} ${px.y}L${px.x + px.w} ${px.y + px.h}M${px.x + px.w} ${px.y}L${px.x} ${px.y + px.h}`,
     class: cls,
   }));

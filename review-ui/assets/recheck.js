@@ -9,6 +9,7 @@
 
 import { RawCall } from './client.js';
 import { T } from './i18n.js';
+import { El, SvgEl } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const Enc = (x) => encodeURIComponent(String(x));
@@ -29,23 +30,6 @@ let tab = 'entry';   // 'entry' | 'settle' | 'report'
 let sheet = null;    // the leased sheet
 let index = 0;       // the field shown
 let values = {};     // field id -> {selected: [], text: '', illegible: false}
-
-function El(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') el.textContent = v;
-    else if (k.startsWith('data-')) el.setAttribute(k, v);
-    else if (v !== undefined && v !== null && v !== false) el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c) el.append(c);
-  return el;
-}
-
-function Svg(attrs) {
-  const el = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  return el;
-}
 
 function Build() {
   if (built) return;
@@ -70,7 +54,7 @@ function Build() {
         El('figure', { class: 'rc-page' },
           El('div', { class: 'rc-page-wrap', id: 'rc-page-wrap' },
             El('img', { id: 'rc-page-img', alt: '' }),
-            Svg({ id: 'rc-page-overlay', class: 'overlay', 'aria-hidden': 'true' })),
+            SvgEl('svg', { id: 'rc-page-overlay', class: 'overlay', 'aria-hidden': 'true' })),
           El('figcaption', { id: 'rc-page-missing', class: 'muted', hidden: true })),
         El('div', { class: 'work' },
           El('ol', { id: 'rc-options', class: 'options' }),
@@ -247,11 +231,7 @@ function RenderPage(f) {
     svg.replaceChildren();
     const a = f.area_mm;
     if (a) {
-      const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
-      r.setAttribute('x', a[0] - 1.5); r.setAttribute('y', a[1] - 1.5);
-      r.setAttribute('width', a[2] + 3); r.setAttribute('height', a[3] + 3);
-      r.setAttribute('class', 'rc-field');
-      svg.append(r);
+      svg.append(SvgEl('rect', { x: a[0] - 1.5, y: a[1] - 1.5, width: a[2] + 3, height: a[3] + 3, class: 'rc-field' }));
       // Keep the field in view.
       const wrap = $('rc-page-wrap');
       const scale = img.clientWidth / w;

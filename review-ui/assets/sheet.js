@@ -8,19 +8,10 @@
 
 import * as api from './client.js';
 import { T } from './i18n.js';
-import { Rect } from './item.js';
+import { IsBoxKind, Rect } from './item.js';
 import { Mapping, Reset, Box, Label } from './overlay.js';
+import { El, SvgEl } from './dom.js';
 
-const BoxKind = (k) => k === 'single' || k === 'scale' || k === 'multi';
-
-function El(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
 
 const Show = (v) => (v === null || v === undefined || (Array.isArray(v) && !v.length) ? T('no_answer')
   : Array.isArray(v) ? v.join(', ') : String(v));
@@ -43,9 +34,7 @@ export class SheetScreen {
     this.pages = El('div', { class: 'sheet-pages', id: 'sheet-pages' });
     this.status = El('p', { class: 'status', id: 'sheet-status', role: 'status', 'aria-live': 'polite' });
     this.img = El('img', { id: 'sheet-img', alt: '', decoding: 'async' });
-    this.svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    this.svg.setAttribute('class', 'overlay');
-    this.svg.id = 'sheet-overlay';
+    this.svg = SvgEl('svg', { class: 'overlay', id: 'sheet-overlay' });
     this.panel = El('aside', { class: 'sheet-panel facts', id: 'sheet-panel' });
     this.root.append(
       El('div', { class: 'group-head' }, El('label', { for: 'sheet-serial', text: T('sheet') }), this.input, this.openButton, this.pages),
@@ -119,7 +108,7 @@ export class SheetScreen {
         const px = map.rect(area);
         Box(this.svg, px, `field state-${state}${f.id === this.current ? ' current' : ''}`, { 'data-field': f.id, 'pointer-events': 'all' });
         Label(this.svg, px.x + px.w - 0.5 * mm, px.y + 2.6 * mm, f.id, 2.4 * mm, `label field-id state-${state}`, 'end');
-        if (r && !BoxKind(f.kind)) {
+        if (r && !IsBoxKind(f.kind)) {
           const v = r.decided ? r.decided.value : r.machine;
           Label(this.svg, px.x + 0.5 * mm, px.y + px.h - 0.8 * mm, Show(v), 3 * mm, r.decided ? 'label person' : 'label machine');
         }
@@ -165,7 +154,7 @@ export class SheetScreen {
     this.panel.append(dl);
     this.panel.append(El('img', { class: 'sheet-crop', src: api.ReadingCropUrl(r.reading_id), alt: T('crop_alt', { field: f.id, serial: this.serial }) }));
     const form = El('div', { class: 'sheet-correct', id: 'sheet-correct' });
-    if (BoxKind(f.kind)) {
+    if (IsBoxKind(f.kind)) {
       for (const o of f.options) {
         const b = El('button', { type: 'button', class: 'option', 'data-value': o.value, text: `${o.value} · ${o.label || ''}` });
         b.addEventListener('click', () => this.Save(f, f.kind === 'multi' ? [o.value] : o.value));

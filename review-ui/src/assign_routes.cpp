@@ -4,8 +4,6 @@
 // its printed box grid or from four clicked anchor centres, then read like any page), or set
 // aside with a reason. The reading itself happens in the pipeline, behind PageImageSource: this
 // stage never links the reading stages.
-#include <glib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -25,10 +23,11 @@ std::int64_t PositiveInt(const Json& body, const char* name) {
 }
 
 /// The store's and the pipeline's refusals as HTTP: a wrong request 400, an unknown page 404,
-/// a page that is identified already 409, a page that cannot be aligned or decoded 422.
+/// a page that is identified already or changed meanwhile 409, a page that cannot be aligned or
+/// decoded 422.
 [[noreturn]] void Refuse(const core::Error& e, const char* what) {
   if (e.code == "not_found") throw RouteError{404, e.message, "not_found"};
-  if (e.code == "identified") throw RouteError{409, e.message, "identified"};
+  if (e.code == "identified" || e.code == "changed") throw RouteError{409, e.message, e.code};
   if (e.code == "invalid") throw RouteError{400, e.message, "invalid"};
   if (e.code == "unaligned" || e.code == "unreadable") throw RouteError{422, e.message, e.code};
   if (e.code == "unsupported") throw RouteError{503, e.message, "unsupported"};
@@ -37,10 +36,8 @@ std::int64_t PositiveInt(const Json& body, const char* name) {
 }
 
 std::string NfcTrimmed(const std::string& in) {
-  gchar* n = g_utf8_normalize(in.data(), static_cast<gssize>(in.size()), G_NORMALIZE_NFC);
-  if (!n) throw RouteError{400, "the reason is not valid UTF-8 text", "bad_reason"};
-  std::string s(n);
-  g_free(n);
+  std::string s;
+  if (!Nfc(in, s)) throw RouteError{400, "the reason is not valid UTF-8 text", "bad_reason"};
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return "";
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
@@ -89,13 +86,9 @@ std::vector<RouteSpec> AssignRoutes(RouteContext ctx) {
     }
     request.by = {.who = c.user, .screen = "desk", .address = c.address};
     if (!ctx.pages) throw RouteError{503, "this server cannot read pages", "unsupported"};
-    core::Result<DeskAssignResult> done = core::MakeError("internal", "not run");
-    {
-      // Decoding and reading one page takes ~0.3-1 s; the lock keeps this process's other
-      // writers out of SQLite meanwhile (they would wait on its busy handler instead).
-      std::lock_guard lock(ctx.write_mu);
-      done = ctx.pages->AssignStoredPage(c.store, id, request);
-    }
+    // Decoding and reading one page takes ~0.3-1 s: the page source holds the writer lock only
+    // for the write, so reviewers' decisions and ingest are not held up meanwhile.
+    auto done = ctx.pages->AssignStoredPage(c.store, ctx.write_mu, id, request);
     if (!done.ok()) Refuse(done.error(), "assign page");
     return RouteReply{200,
                      {{"page_id", id}, {"serial", request.serial}, {"page", request.page},

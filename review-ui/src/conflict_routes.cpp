@@ -1,14 +1,11 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// Conflicts on the clerk's desk (docs/conflicts.md says what each action changes) and the
-// progress roll-up per parent unit.
+// Conflicts on the clerk's desk (docs/conflicts.md says what each action changes).
 #include "conflict_routes.h"
 
 #include <algorithm>
 #include <charconv>
 #include <iostream>
-#include <map>
-#include <set>
 
 namespace phieu::review {
 namespace {
@@ -89,51 +86,6 @@ std::vector<RouteSpec> ConflictRoutes(RouteContext ctx) {
     return RouteReply{200, {}, "image/jpeg", RouteMust(std::move(jpeg), "page image")};
   }});
   return routes;
-}
-
-Json RollUpParents(const Json& units, const std::vector<store::Unit>& all) {
-  std::map<std::string, std::string> parent_of, name_of;
-  for (const auto& u : all) {
-    parent_of[u.code] = u.parent;
-    name_of[u.code] = u.name;
-  }
-  static constexpr const char* kSums[] = {"quota", "allocated", "scanned", "complete", "needs_review", "incomplete"};
-  struct Row {
-    std::map<std::string, long long> sums;
-    int units = 0;
-  };
-  std::map<std::string, Row> rows;
-  for (const auto& u : units) {
-    const std::string code = u.value("unit", "");
-    // Every ancestor gets this unit's counts; a cycle in the parents (bad data) stops the walk.
-    std::set<std::string> seen{code};
-    std::string up = parent_of.count(code) ? parent_of[code] : u.value("parent", "");
-    while (!up.empty() && seen.insert(up).second) {
-      Row& r = rows[up];
-      ++r.units;
-      for (const char* k : kSums) r.sums[k] += u.value(k, 0LL);
-      up = parent_of.count(up) ? parent_of[up] : "";
-    }
-  }
-  // A parent that is itself a unit adds its own sheets and quota.
-  for (const auto& u : units) {
-    auto it = rows.find(u.value("unit", ""));
-    if (it == rows.end()) continue;
-    for (const char* k : kSums) it->second.sums[k] += u.value(k, 0LL);
-  }
-  Json out = Json::array();
-  for (const auto& [code, r] : rows) {
-    Json j = {{"unit", code}, {"name", name_of.count(code) ? name_of[code] : ""},
-              {"parent", parent_of.count(code) ? parent_of[code] : ""}, {"units", r.units}};
-    for (const char* k : kSums) j[k] = r.sums.count(k) ? r.sums.at(k) : 0;
-    const long long quota = j["quota"].get<long long>();
-    j["share_complete"] = quota > 0 ? static_cast<double>(j["complete"].get<long long>()) / quota : 1.0;
-    out.push_back(std::move(j));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const Json& x, const Json& y) {
-    return x["share_complete"].get<double>() < y["share_complete"].get<double>();
-  });
-  return out;
 }
 
 }  // namespace phieu::review

@@ -19,21 +19,6 @@ Json Body(const std::string& body) { return RouteBody(body); }
 template <typename T>
 T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
-/// A person's value from {"value": V} or {"illegible": true}; RouteError 400 otherwise.
-store::FieldValue PersonValue(core::FieldKind kind, const Json& body) {
-  store::FieldValue out;
-  if (auto it = body.find("illegible"); it != body.end()) {
-    if (!it->is_boolean()) throw RouteError{400, "\"illegible\" must be true or false", ""};
-    out.illegible = it->get<bool>();
-  }
-  if (out.illegible) return out;
-  auto it = body.find("value");
-  if (it == body.end()) throw RouteError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
-  std::string error;
-  if (!ParseValue(kind, *it, out, error)) throw RouteError{400, error, ""};
-  return out;
-}
-
 Json ReadingJson(const store::FieldReadingView& r) {
   Json boxes = Json::array();
   for (const auto& b : r.boxes)
@@ -102,7 +87,7 @@ Json ConfirmOne(RouteContext& ctx, RouteCall& c, const Json& entry) {
   // only: the others of the screen are still recorded.
   store::FieldValue value;
   try {
-    value = PersonValue(reading->kind, entry);
+    value = RoutePersonValue(reading->kind, entry);
   } catch (const RouteError& e) {
     out["status"] = "invalid";
     out["message"] = e.message;
@@ -251,7 +236,7 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
     auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.field_id == field; });
     if (it == rows.end()) throw RouteError{404, "this sheet has no reading of that field", ""};
-    const store::FieldValue value = PersonValue(it->kind, Body(c.body));
+    const store::FieldValue value = RoutePersonValue(it->kind, Body(c.body));
     store::Decision d{.serial = *q.serial, .field_id = field, .selected = value.selected, .text = value.text,
                       .who = c.user, .illegible = value.illegible, .screen = "sheet", .address = c.address};
     core::Status s;

@@ -1,8 +1,8 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 // Group verification and the sheet view (group_routes.cpp; docs/api.md, "Group verification",
-// "Sheet view") and the clerk's desk (desk_routes.cpp): route lists in the one shape of
-// routes.h, which server.cpp appends to its single route table.
+// "Sheet view"): a route list in the one shape of routes.h, which server.cpp appends to its
+// single route table.
 #pragma once
 
 #include <vector>
@@ -15,10 +15,6 @@ namespace phieu::review {
 /// POST /api/group/release, POST /api/group/confirm, GET /api/readings/{id}/crop,
 /// GET /api/sheets/{serial}/fields, POST /api/sheets/{serial}/fields/{field}/decision.
 std::vector<RouteSpec> GroupRoutes(RouteContext context);
-
-/// GET /api/desk/unidentified, …/unidentified/{page}/thumbnail, /api/desk/missing,
-/// /api/desk/progress: the clerk's desk (desk_routes.cpp), clerk or admin.
-std::vector<RouteSpec> DeskRoutes();
 
 /// Most crops on one group screen.
 constexpr int kGroupScreen = 48;

@@ -26,15 +26,6 @@ bool OptionString(const Json& j, std::string& out) {
   return false;
 }
 
-bool Nfc(const std::string& in, std::string& out) {
-  if (!g_utf8_validate(in.data(), static_cast<gssize>(in.size()), nullptr)) return false;
-  gchar* n = g_utf8_normalize(in.data(), static_cast<gssize>(in.size()), G_NORMALIZE_NFC);
-  if (!n) return false;
-  out = n;
-  g_free(n);
-  return true;
-}
-
 Json RectsJson(const std::vector<core::RectMm>& rects) {
   Json a = Json::array();
   for (const auto& r : rects) a.push_back(RectJson(r));
@@ -70,6 +61,15 @@ const char* FieldState(const store::SheetRecord& sheet, const std::string& id) {
 }
 
 }  // namespace
+
+bool Nfc(const std::string& in, std::string& out) {
+  if (!g_utf8_validate(in.data(), static_cast<gssize>(in.size()), nullptr)) return false;
+  gchar* n = g_utf8_normalize(in.data(), static_cast<gssize>(in.size()), G_NORMALIZE_NFC);
+  if (!n) return false;
+  out = n;
+  g_free(n);
+  return true;
+}
 
 Json RectJson(const core::RectMm& r) {
   if (r.empty()) return nullptr;

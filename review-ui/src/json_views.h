@@ -29,6 +29,9 @@ Json LayoutJson(const store::SheetRecord& sheet, const templates::Layout& layout
 /// One audit row; old/new values are stored JSON and come back as JSON.
 Json AuditJson(const store::AuditRow& row);
 
+/// `in` normalised to NFC in `out`; false when `in` is not valid UTF-8.
+bool Nfc(const std::string& in, std::string& out);
+
 /// Parses a decision's value for a field of `kind`. False with `error` set (a sentence for the
 /// user) when the JSON cannot be a value of that kind. Text is normalised to NFC.
 bool ParseValue(core::FieldKind kind, const Json& value, store::FieldValue& out, std::string& error);

@@ -179,22 +179,9 @@ RouteReply Settle(RouteContext& ctx, RouteCall& c) {
   const auto serial = Id(c.args.at(0), "serial");
   const std::string field = FieldId(c.args.at(1));
   const Json body = Body(c.body);
-  core::FieldKind kind = core::FieldKind::kText;
-  bool found = false;
-  for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
-    if (cmp.serial == serial && cmp.field_id == field) {
-      kind = cmp.kind;
-      found = true;
-    }
-  if (!found) throw RouteError{404, "no such disagreement", ""};
-  store::FieldValue value;
-  if (auto il = body.find("illegible"); il != body.end() && *il == true) {
-    value.illegible = true;
-  } else {
-    auto v = body.find("value");
-    if (v == body.end()) throw RouteError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
-    value = PersonValue(kind, *v, field);
-  }
+  const auto before = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
+  if (!before || before->equal) throw RouteError{404, "no such disagreement", ""};
+  const store::FieldValue value = RoutePersonValue(before->kind, body);
   const store::Actor by{.who = c.user, .screen = "recheck", .address = c.address};
   store::RecheckResult r;
   {
@@ -202,9 +189,9 @@ RouteReply Settle(RouteContext& ctx, RouteCall& c) {
     r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
   }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
-  for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
-    if (cmp.serial == serial && cmp.field_id == field) return {200, ComparisonJson(cmp)};
-  return {200, {{"serial", serial}, {"field", field}}};
+  const auto settled = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
+  if (!settled) return {200, {{"serial", serial}, {"field", field}}};
+  return {200, ComparisonJson(*settled)};
 }
 
 }  // namespace

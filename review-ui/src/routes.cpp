@@ -44,6 +44,20 @@ void RouteFail(const core::Error& e, const char* what) {
   throw RouteError{500, "internal error", ""};
 }
 
+store::FieldValue RoutePersonValue(core::FieldKind kind, const Json& body) {
+  store::FieldValue out;
+  if (auto it = body.find("illegible"); it != body.end()) {
+    if (!it->is_boolean()) throw RouteError{400, "\"illegible\" must be true or false", ""};
+    out.illegible = it->get<bool>();
+  }
+  if (out.illegible) return out;
+  auto it = body.find("value");
+  if (it == body.end()) throw RouteError{400, "send {\"value\": VALUE} or {\"illegible\": true}", ""};
+  std::string error;
+  if (!ParseValue(kind, *it, out, error)) throw RouteError{400, error, ""};
+  return out;
+}
+
 void RefuseBlind(store::Store& store, const std::string& user, core::Serial serial) {
   if (RouteMust(store.IsBlindTo(serial, user), "blind check"))
     throw RouteError{403,

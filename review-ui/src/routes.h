@@ -89,6 +89,10 @@ inline void RouteMust(const core::Status& s, const char* what) {
   if (!s.ok()) RouteFail(s.error(), what);
 }
 
+/// A person's value for a field of `kind` from a request body: {"value": V} (ParseValue) or
+/// {"illegible": true}; "illegible", when sent, must be true or false. RouteError 400 otherwise.
+store::FieldValue RoutePersonValue(core::FieldKind kind, const Json& body);
+
 /// 403 {"code": "blind"} when `user` may still enter `serial` blind in the re-check (the sheet
 /// is drawn, not yet entered, and `user` decided none of its fields): nothing may show them
 /// its values (docs/api.md, "Re-check").

@@ -14,8 +14,9 @@
 #include <mutex>
 #include <thread>
 
-#include "conflict_routes.h"
 #include "assign_routes.h"
+#include "conflict_routes.h"
+#include "desk_routes.h"
 #include "group_routes.h"
 #include "json_views.h"
 #include "layout_cache.h"
@@ -658,19 +659,12 @@ void ServerImpl::Next(Call& c) {
     }
   }
   std::optional<store::ReviewItemView> item;
-  for (;;) {
-    {
-      std::lock_guard lock(write_mu_);
-      item = Must(c.store.LeaseNextReviewItem(c.session.user, options_.lease_seconds, exclude), "next item");
-    }
-    // An item of a sheet this reviewer may still enter blind in the re-check is not theirs: it
-    // goes back, and the next one is leased instead.
-    if (!item || !Must(c.store.IsBlindTo(item->serial, c.session.user), "blind check")) break;
-    {
-      std::lock_guard lock(write_mu_);
-      Must(c.store.ReleaseLease(item->id, c.session.user), "release");
-    }
-    exclude.push_back(item->id);
+  {
+    // An item of a sheet this reviewer may still enter blind in the re-check is not theirs: the
+    // store's lease query passes over it.
+    std::lock_guard lock(write_mu_);
+    item = Must(c.store.LeaseNextReviewItem(c.session.user, options_.lease_seconds, exclude, c.session.user),
+                "next item");
   }
   if (!item) {
     c.res.status = 204;
@@ -683,24 +677,15 @@ void ServerImpl::Decide(Call& c) {
   const auto id = ParseId(c.args.at(0), "item id");
   const Json body = ParseBody(c.req);
   const int version = RequireVersion(body);
-  bool illegible = false;
-  if (auto it = body.find("illegible"); it != body.end()) {
-    if (!it->is_boolean()) throw HttpError{400, "\"illegible\" must be true or false"};
-    illegible = it->get<bool>();
-  }
-  auto value_it = body.find("value");
-  if (!illegible && value_it == body.end()) throw HttpError{400, "send {\"value\": VALUE, \"version\": N}"};
-
   auto item = Must(c.store.GetReviewItem(id), "review item");
   if (!item) throw HttpError{404, "no such review item"};
   RefuseBlindSheet(c.store, c.session.user, item->serial);
   store::ItemDecision d{.item_id = id, .version = version, .value = {}, .who = c.session.user,
                         .screen = "review", .address = c.req.remote_addr};
-  if (illegible) {
-    d.value.illegible = true;
-  } else {
-    std::string error;
-    if (!ParseValue(item->kind, *value_it, d.value, error)) throw HttpError{400, error};
+  try {
+    d.value = RoutePersonValue(item->kind, body);
+  } catch (const RouteError& e) {
+    throw HttpError{e.status, e.message, e.code};
   }
   store::DecisionResult r;
   {

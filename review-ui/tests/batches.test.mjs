@@ -7,61 +7,43 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey,
-  kPhieu, kPassword,
+  UseSurvey, NewPage, LoginWithKeyboard, Shot, Api, MustRun, kPhieu, kPassword,
 } from './harness.mjs';
 
-let survey; let server; let browser;
+const env = UseSurvey({ sheets: 3, seed: 5, users: [['thu', 'clerk'], ['lan', 'reviewer']] });
 
 function Simulate(dir, serials, seed) {
-  const r = spawnSync(kPhieu, ['simulate', '--template', 'sipas', '--serials', serials, '--seed', String(seed), '-j', '1', '-o', dir],
-    { encoding: 'utf8', env: { ...process.env, OMP_THREAD_LIMIT: '1' } });
-  assert.equal(r.status, 0, r.stderr);
+  MustRun(['simulate', '--template', 'sipas', '--serials', serials, '--seed', String(seed), '-j', '1', '-o', dir]);
   return fs.readdirSync(dir).filter((f) => !f.endsWith('.json')).sort().map((f) => path.join(dir, f));
 }
 
-test.before(async () => {
-  survey = MakeSurvey({ sheets: 3, seed: 5 });
-  AddUser(survey.db, 'thu', 'clerk');
-  AddUser(survey.db, 'lan', 'reviewer');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
-});
-
 test('the desk lists batches with their summaries as printed, and a running one with its progress', async () => {
   // 1. A scan station sends two sheets to the server.
-  const more = Simulate(path.join(survey.dir, 'more'), '201-202', 3);
-  const station = spawnSync(kPhieu, ['ingest', '--server', server.url, '--user', 'thu', '--station', 'bàn-2', '-j', '1',
-    path.join(survey.dir, 'more')], { input: `${kPassword}\n`, encoding: 'utf8' });
-  assert.equal(station.status, 0, station.stderr);
-  assert.match(station.stdout, /Batch summary/);
+  const more = Simulate(path.join(env.survey.dir, 'more'), '201-202', 3);
+  const station = MustRun(['ingest', '--server', env.server.url, '--user', 'thu', '--station', 'bàn-2', '-j', '1',
+    path.join(env.survey.dir, 'more')], `${kPassword}\n`);
+  assert.match(station, /Batch summary/);
 
   // 2. A local run that keeps watching a folder: a batch that stays running.
-  const watched = path.join(survey.dir, 'watched');
+  const watched = path.join(env.survey.dir, 'watched');
   fs.mkdirSync(watched);
-  const watcher = spawn(kPhieu, ['ingest', '--db', survey.db, '--watch', watched, '--settle', '0.2', '-q', '-j', '1'],
+  const watcher = spawn(kPhieu, ['ingest', '--db', env.survey.db, '--watch', watched, '--settle', '0.2', '-q', '-j', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_THREAD_LIMIT: '1' } });
   let watchOut = '';
   watcher.stdout.on('data', (d) => { watchOut += d; });
   watcher.stderr.on('data', () => {});
 
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   await page.waitForSelector('#batch-list li.batch[data-state="running"] .batch-pages');
   assert.equal(await page.textContent('#batch-list li.batch[data-state="running"] .batch-pages'), '0/0 trang');
 
   // A sheet's pages arrive in the watched folder: the running batch's progress moves.
-  const late = Simulate(path.join(survey.dir, 'late'), '301-301', 4);
+  const late = Simulate(path.join(env.survey.dir, 'late'), '301-301', 4);
   for (const f of late) fs.copyFileSync(f, path.join(watched, path.basename(f)));
   await page.waitForFunction(() => {
     const pages = document.querySelector('#batch-list li.batch[data-state="running"] .batch-pages');
@@ -90,7 +72,7 @@ test('the desk lists batches with their summaries as printed, and a running one 
   assert.ok(watchOut.includes(watch.summary), `the watch printed:\n${watchOut}\nthe desk shows:\n${watch.summary}`);
   assert.match(watch.counts, new RegExp(`^${late.length} tệp \\(0 đã có\\) · [1-9]`));
   assert.match(fromStation.head, /trạm quét bàn-2 · thu/);
-  assert.ok(station.stdout.includes(fromStation.summary), `the station printed:\n${station.stdout}\nthe desk shows:\n${fromStation.summary}`);
+  assert.ok(station.includes(fromStation.summary), `the station printed:\n${station}\nthe desk shows:\n${fromStation.summary}`);
   assert.match(fromStation.counts, new RegExp(`^${more.length} tệp`));
   assert.match(first.head, /phieu ingest trên máy chủ/);
   assert.match(first.summary, /^Batch summary\n {2}files {12}/);
@@ -103,11 +85,11 @@ test('the desk lists batches with their summaries as printed, and a running one 
 });
 
 test('a reviewer cannot reach the batches nor send scans', async () => {
-  const reviewer = new Api(server.url);
+  const reviewer = new Api(env.server.url);
   await reviewer.Login('lan');
   assert.equal((await reviewer.Get('/api/desk/batches')).status, 403);
   assert.equal((await reviewer.Get('/api/station/batches/1')).status, 403);
   assert.equal((await reviewer.Post('/api/station/files', { files: [] })).status, 403);
-  const anonymous = new Api(server.url);
+  const anonymous = new Api(env.server.url);
   assert.equal((await anonymous.Get('/api/desk/batches')).status, 401);
 });

@@ -10,55 +10,45 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey, MustRun, ExportJson,
+  UseSurvey, EmptySurvey, NewPage, LoginWithKeyboard, Shot, Api, MustRun, ExportJson,
 } from './harness.mjs';
 
-let survey; let server; let browser; let layout;
+let layout;
 const kClean = ['--no-damage', '--blank-backs', '0', '--foreign', '0'];
-
-test.before(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phieu-ui-'));
-  survey = { dir, db: path.join(dir, 'survey.db') };
-  const db = survey.db;
-  MustRun(['survey', 'init', '--db', db, '--template', 'sipas']);
-  fs.writeFileSync(path.join(dir, 'units.csv'),
-    'code,name,kind,quota,parent\nHN,Thành phố Hà Nội,admin,0,\nX01,UBND phường Ba Đình,admin,3,HN\nX02,UBND phường Tây Hồ,admin,2,HN\n');
-  MustRun(['units', 'import', '--db', db, path.join(dir, 'units.csv')]);
-  MustRun(['print', '--db', db, '--template', 'sipas', '--unit', 'X01', '-o', path.join(dir, 'x01.pdf')]);  // 1000001-3
-  MustRun(['print', '--db', db, '--template', 'sipas', '--unit', 'X02', '-o', path.join(dir, 'x02.pdf')]);  // 1000004-5
-  MustRun(['simulate', '--template', 'sipas', '--serials', '1000001-1000004', '--db', db, '--seed', '3', ...kClean, '-o', path.join(dir, 'first')]);
-  MustRun(['ingest', '--db', db, path.join(dir, 'first')]);
-  // Pages 1 and 2 of three sheets again, filled by other respondents: six conflicts.
-  MustRun(['simulate', '--template', 'sipas', '--serials', '1000001-1000003', '--pages', '1,2', '--db', db, '--seed', '11', ...kClean, '-o', path.join(dir, 'again')]);
-  MustRun(['ingest', '--db', db, path.join(dir, 'again')]);
-  MustRun(['template', 'layout', 'sipas', '-o', path.join(dir, 'layout.json')]);
-  layout = JSON.parse(fs.readFileSync(path.join(dir, 'layout.json'), 'utf8'));
-  AddUser(db, 'thu', 'clerk');
-  AddUser(db, 'lan', 'reviewer');
-  server = await StartServer(db);
-  browser = await LaunchBrowser();
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
+const env = UseSurvey({
+  users: [['thu', 'clerk'], ['lan', 'reviewer']],
+  make: () => {
+    const survey = EmptySurvey();
+    const { dir, db } = survey;
+    fs.writeFileSync(path.join(dir, 'units.csv'),
+      'code,name,kind,quota,parent\nHN,Thành phố Hà Nội,admin,0,\nX01,UBND phường Ba Đình,admin,3,HN\nX02,UBND phường Tây Hồ,admin,2,HN\n');
+    MustRun(['units', 'import', '--db', db, path.join(dir, 'units.csv')]);
+    MustRun(['print', '--db', db, '--template', 'sipas', '--unit', 'X01', '-o', path.join(dir, 'x01.pdf')]);  // 1000001-3
+    MustRun(['print', '--db', db, '--template', 'sipas', '--unit', 'X02', '-o', path.join(dir, 'x02.pdf')]);  // 1000004-5
+    MustRun(['simulate', '--template', 'sipas', '--serials', '1000001-1000004', '--db', db, '--seed', '3', ...kClean, '-o', path.join(dir, 'first')]);
+    MustRun(['ingest', '--db', db, path.join(dir, 'first')]);
+    // Pages 1 and 2 of three sheets again, filled by other respondents: six conflicts.
+    MustRun(['simulate', '--template', 'sipas', '--serials', '1000001-1000003', '--pages', '1,2', '--db', db, '--seed', '11', ...kClean, '-o', path.join(dir, 'again')]);
+    MustRun(['ingest', '--db', db, path.join(dir, 'again')]);
+    MustRun(['template', 'layout', 'sipas', '-o', path.join(dir, 'layout.json')]);
+    layout = JSON.parse(fs.readFileSync(path.join(dir, 'layout.json'), 'utf8'));
+    return survey;
+  },
 });
 
 const Conflict = (list, serial, page) => list.find((c) => c.serial === serial && c.page === page);
-const Sheet = (serial) => ExportJson(survey.db).find((s) => s.serial === serial);
+const Sheet = (serial) => ExportJson(env.survey.db).find((s) => s.serial === serial);
 const FieldsOnPage = (page) => layout.fields.filter((f) => f.page === page).map((f) => f.id);
 const Pick = (answers, ids) => Object.fromEntries(ids.map((id) => [id, answers[id]]));
 
 test('a reviewer cannot reach the conflicts, nor a clerk resolve one without the CSRF token', async () => {
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const { conflicts } = (await clerk.Get('/api/desk/conflicts')).json;
   assert.equal(conflicts.length, 6);
-  const reviewer = new Api(server.url);
+  const reviewer = new Api(env.server.url);
   await reviewer.Login('lan');
   const id = conflicts[0].id;
   assert.equal((await reviewer.Get('/api/desk/conflicts')).status, 403);
@@ -71,7 +61,7 @@ test('a reviewer cannot reach the conflicts, nor a clerk resolve one without the
 });
 
 test('keep the stored scan, keep the other, two sheets wrongly numbered: through the API', async () => {
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   let { conflicts } = (await clerk.Get('/api/desk/conflicts')).json;
 
@@ -125,20 +115,20 @@ test('keep the stored scan, keep the other, two sheets wrongly numbered: through
   assert.deepEqual(missing.sheets.find((s) => s.serial === fresh).missing_pages, [3]);
 
   // Every action is an audit row, on the sheet it concerned (and on the new sheet).
-  const audit = MustRun(['audit', '--db', survey.db, '--serial', '1000002']);
+  const audit = MustRun(['audit', '--db', env.survey.db, '--serial', '1000002']);
   assert.match(audit, /1000002\/page:1/);
   assert.match(audit, /1000002\/page:2/);
-  assert.match(MustRun(['audit', '--db', survey.db, '--serial', String(fresh)]), new RegExp(`${fresh}/page:2`));
+  assert.match(MustRun(['audit', '--db', env.survey.db, '--serial', String(fresh)]), new RegExp(`${fresh}/page:2`));
   assert.equal((await clerk.Get('/api/desk/conflicts')).json.conflicts.length, 2);
 });
 
 test('a clerk keeps the other scan on the screen, with both scans side by side', async () => {
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const c = Conflict((await clerk.Get('/api/desk/conflicts')).json.conflicts, 1000001, 1);
   const before = Sheet(1000001).answers;
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   const article = `#desk-conflicts article.conflict[data-page="${c.id}"]`;
   await page.waitForSelector(article);
   await page.waitForFunction((sel) => {
@@ -167,7 +157,7 @@ test('a clerk keeps the other scan on the screen, with both scans side by side',
 
 test('progress per unit and per parent unit, sortable by mouse and keyboard; the speed figures', async () => {
   // A reviewer decides two items, so the pace is known.
-  const reviewer = new Api(server.url);
+  const reviewer = new Api(env.server.url);
   await reviewer.Login('lan');
   for (let i = 0; i < 2; ++i) {
     const item = await reviewer.Get('/api/review/next');
@@ -176,7 +166,7 @@ test('progress per unit and per parent unit, sortable by mouse and keyboard; the
     assert.equal(d.status, 200, d.text);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const speed = (await clerk.Get('/api/desk/speed')).json;
   const progress = (await clerk.Get('/api/desk/progress')).json;
@@ -185,8 +175,8 @@ test('progress per unit and per parent unit, sortable by mouse and keyboard; the
   assert.equal(hn.units, 2);
   assert.equal(hn.scanned, progress.units.filter((u) => u.parent === 'HN').reduce((n, u) => n + u.scanned, 0));
 
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   await page.waitForSelector('#desk-progress-parents tbody tr[data-unit="HN"]');
   const rows = () => page.$$eval('#desk-progress tbody tr', (trs) => trs.map((tr) => tr.dataset.unit));
   // Behind first by default: X02 has 1 of 2, X01 more than its quota.

@@ -15,13 +15,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  MakeSurvey, MustRun, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api,
-  RemoveSurvey, kRepo,
+  UseSurvey, MustRun, NewPage, LoginWithKeyboard, Shot, Api, kRepo,
 } from './harness.mjs';
 
 const kDpi = 200;
 const kSerial = 9;
-let survey; let server; let browser; let layout; let marked;
+const env = UseSurvey({ sheets: 2, seed: 3, users: [['thu', 'clerk'], ['lan', 'reviewer']] });
+let layout; let marked;
 
 /// Draws in a browser canvas: ticks in `ticks` ([x, y, w, h] mm boxes) and a grey smear with
 /// black strokes over each anchor square (`anchors`, mm), so no QR code can be read.
@@ -61,13 +61,10 @@ async function Damage(page, pngPath, { ticks, anchors }) {
 }
 
 test.before(async () => {
-  survey = MakeSurvey({ sheets: 2, seed: 3 });
-  AddUser(survey.db, 'thu', 'clerk');
-  AddUser(survey.db, 'lan', 'reviewer');
-  browser = await LaunchBrowser();
+  await env.ready;
   // Sheet 9, printed and scanned flat at 200 dpi.
   const tpl = path.join(kRepo, 'templates', 'bundled', 'sipas.json');
-  const work = path.join(survey.dir, 'sheet9');
+  const work = path.join(env.survey.dir, 'sheet9');
   fs.mkdirSync(work);
   MustRun(['template', 'render', tpl, '--serial', String(kSerial), '-o', path.join(work, 'form.pdf')]);
   MustRun(['template', 'layout', tpl, '-o', path.join(work, 'layout.json')]);
@@ -82,7 +79,7 @@ test.before(async () => {
       box: f.options[(2 * i + 1) % f.options.length].box_mm }));
   assert.equal(marked.length, 6);
   const anchors = layout.pages[0].anchors.map((a) => a.symbol_mm);
-  const scratch = await NewPage(browser);
+  const scratch = await NewPage(env.browser);
   const stack = path.join(work, 'stack');
   fs.mkdirSync(stack);
   fs.writeFileSync(path.join(stack, 'sheet9-page1.png'), await Damage(scratch, path.join(work, pngs[0]), { ticks: marked.map((m) => m.box), anchors }));
@@ -90,14 +87,7 @@ test.before(async () => {
   fs.writeFileSync(path.join(stack, 'sheet9-page1-again.png'), await Damage(scratch, path.join(work, pngs[0]), { ticks: marked.slice(1).map((m) => m.box), anchors }));
   for (const f of pngs.slice(1)) fs.copyFileSync(path.join(work, f), path.join(stack, `sheet9-${f}`));
   await scratch.context().close();
-  MustRun(['ingest', '--db', survey.db, stack]);
-  server = await StartServer(survey.db);
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
+  MustRun(['ingest', '--db', env.survey.db, stack]);
 });
 
 async function Unidentified(api, file) {
@@ -106,7 +96,7 @@ async function Unidentified(api, file) {
 }
 
 test('a clerk opens an unidentified page with the keyboard, assigns it, and its answers appear', async () => {
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const target = await Unidentified(clerk, 'sheet9-page1.png');
   assert.ok(target, 'the inked-over page is kept as unidentified');
@@ -117,8 +107,8 @@ test('a clerk opens an unidentified page with the keyboard, assigns it, and its 
   assert.equal(image.status, 200);
   assert.equal(image.headers.get('content-type'), 'image/jpeg');
 
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   const thumb = `#desk-unidentified li.desk-thumb[data-page="${target.id}"]`;
   await page.waitForSelector(thumb);
   await page.focus(thumb);
@@ -153,8 +143,8 @@ test('a clerk opens an unidentified page with the keyboard, assigns it, and its 
   assert.ok(before.status === 200, 'sheet 9 existed from its other pages');
 
   // The reviewer sees them in the sheet view.
-  const reviewer = await NewPage(browser);
-  await LoginWithKeyboard(reviewer, server.url, 'lan');
+  const reviewer = await NewPage(env.browser);
+  await LoginWithKeyboard(reviewer, env.server.url, 'lan');
   await reviewer.click('#view-sheet');
   await reviewer.waitForSelector('#sheet-serial');
   await reviewer.fill('#sheet-serial', String(kSerial));
@@ -166,15 +156,15 @@ test('a clerk opens an unidentified page with the keyboard, assigns it, and its 
 });
 
 test('a page set aside keeps its reason and, assigned later by four points, is a conflict', async () => {
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const target = await Unidentified(clerk, 'sheet9-page1-again.png');
   assert.ok(target);
   const route = `/api/desk/unidentified/${target.id}`;
   assert.equal((await clerk.Post(`${route}/set-aside`, { reason: '   ' })).status, 400);
 
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   const thumb = `#desk-unidentified li.desk-thumb[data-page="${target.id}"]`;
   await page.waitForSelector(thumb);
   await page.click(thumb);
@@ -214,9 +204,9 @@ test('a page set aside keeps its reason and, assigned later by four points, is a
 });
 
 test('a reviewer gets 403 on the assign routes', async () => {
-  const reviewer = new Api(server.url);
+  const reviewer = new Api(env.server.url);
   await reviewer.Login('lan');
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   const any = (await clerk.Get('/api/desk/unidentified')).json.pages[0];
   const id = any ? any.id : 1;

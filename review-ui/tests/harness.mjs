@@ -37,13 +37,19 @@ export function MustRun(args, input) {
   return r.stdout;
 }
 
-/// A new survey in a temporary folder: `sheets` simulated SIPAS sheets ingested with
-/// --review-blank-required (more items). Returns {dir, db}.
-export function MakeSurvey({ sheets = 10, seed = 1 } = {}) {
+/// A new survey of the SIPAS template in a temporary folder, nothing scanned yet. {dir, db}.
+export function EmptySurvey() {
   if (!fs.existsSync(kPhieu)) throw new Error(`no phieu binary at ${kPhieu} (set PHIEU=...)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phieu-ui-'));
   const db = path.join(dir, 'survey.db');
   MustRun(['survey', 'init', '--db', db, '--template', 'sipas']);
+  return { dir, db };
+}
+
+/// A new survey in a temporary folder: `sheets` simulated SIPAS sheets ingested with
+/// --review-blank-required (more items). Returns {dir, db}.
+export function MakeSurvey({ sheets = 10, seed = 1 } = {}) {
+  const { dir, db } = EmptySurvey();
   MustRun(['simulate', '--template', 'sipas', '--sheets', String(sheets), '--seed', String(seed),
     '-o', path.join(dir, 'stack')]);
   const r = Run(['ingest', '--db', db, '--review-blank-required', path.join(dir, 'stack')]);
@@ -117,12 +123,13 @@ export async function StartServer(db) {
 }
 
 /// The before/after every browser test file needs: a survey of `sheets` simulated sheets
-/// (`seed`), the logins `users` ([[name, role], ...], password kPassword), a `phieu serve` on it
-/// and chromium; all of it stopped and removed after the file's tests. Returns an object whose
+/// (`seed`), or the one `make()` returns ({dir, db}: a file that builds its own, e.g. from
+/// EmptySurvey()), the logins `users` ([[name, role], ...], password kPassword), a `phieu serve`
+/// on it and chromium; all of it stopped and removed after the file's tests. Returns an object whose
 /// `survey` ({dir, db}), `server` ({url, stop, log}) and `browser` are set once `env.ready` has
 /// resolved: tests may use them directly; a file's own test.before must `await env.ready` first
 /// (node 20 starts top-level before hooks as they are declared, not one after another).
-export function UseSurvey({ sheets = 10, seed = 1, users = [] } = {}) {
+export function UseSurvey({ sheets = 10, seed = 1, users = [], make = null } = {}) {
   const env = { survey: null, server: null, browser: null, ready: null };
   let done;
   let failed;
@@ -130,7 +137,7 @@ export function UseSurvey({ sheets = 10, seed = 1, users = [] } = {}) {
   env.ready.catch(() => { /* reported by the hook below */ });
   test.before(async () => {
     try {
-      env.survey = MakeSurvey({ sheets, seed });
+      env.survey = make ? make() : MakeSurvey({ sheets, seed });
       for (const [name, role] of users) AddUser(env.survey.db, name, role);
       env.server = await StartServer(env.survey.db);
       env.browser = await LaunchBrowser();

@@ -8,46 +8,35 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, Shot, Api, RemoveSurvey, MustRun,
+  UseSurvey, EmptySurvey, NewPage, LoginWithKeyboard, Shot, Api, MustRun,
 } from './harness.mjs';
 
-let survey; let server; let browser;
 const kClean = ['--no-damage', '--blank-backs', '0', '--foreign', '0'];
+const env = UseSurvey({
+  users: [['thu', 'clerk'], ['lan', 'reviewer']],
+  make: () => {
+    const survey = EmptySurvey();
+    fs.writeFileSync(path.join(survey.dir, 'units.csv'), 'code,name,kind,quota\nX07,Trường tiểu học Kim Đồng,school,2\n');
+    MustRun(['units', 'import', '--db', survey.db, path.join(survey.dir, 'units.csv')]);
+    MustRun(['print', '--db', survey.db, '--template', 'sipas', '--unit', 'X07', '-o', path.join(survey.dir, 'x07.pdf')]);
+    MustRun(['ingest', '--db', survey.db, Simulate(survey, '1000001-1000001', null, 'whole')]);
+    MustRun(['ingest', '--db', survey.db, Simulate(survey, '1000002-1000002', '1,2', 'short')]);  // page 3 never scanned
+    return survey;
+  },
+});
 
-function Simulate(serials, pages, name) {
+function Simulate(survey, serials, pages, name) {
   const out = path.join(survey.dir, name);
   MustRun(['simulate', '--template', 'sipas', '--serials', serials, '--db', survey.db, '--seed', '5',
     ...(pages ? ['--pages', pages] : []), ...kClean, '-o', out]);
   return out;
 }
 
-test.before(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phieu-ui-'));
-  survey = { dir, db: path.join(dir, 'survey.db') };
-  MustRun(['survey', 'init', '--db', survey.db, '--template', 'sipas']);
-  fs.writeFileSync(path.join(dir, 'units.csv'), 'code,name,kind,quota\nX07,Trường tiểu học Kim Đồng,school,2\n');
-  MustRun(['units', 'import', '--db', survey.db, path.join(dir, 'units.csv')]);
-  MustRun(['print', '--db', survey.db, '--template', 'sipas', '--unit', 'X07', '-o', path.join(dir, 'x07.pdf')]);
-  MustRun(['ingest', '--db', survey.db, Simulate('1000001-1000001', null, 'whole')]);
-  MustRun(['ingest', '--db', survey.db, Simulate('1000002-1000002', '1,2', 'short')]);  // page 3 never scanned
-  AddUser(survey.db, 'thu', 'clerk');
-  AddUser(survey.db, 'lan', 'reviewer');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
-});
-
 test('a sheet missing its page 3 is listed, then scanned and gone from the list', async () => {
-  const page = await NewPage(browser);
-  await LoginWithKeyboard(page, server.url, 'thu');
+  const page = await NewPage(env.browser);
+  await LoginWithKeyboard(page, env.server.url, 'thu');
   await page.waitForSelector('#desk-missing li');
   assert.match(await page.textContent('#desk-missing'), /X07 — Trường tiểu học Kim Đồng/);
   assert.deepEqual(await page.$$eval('#desk-missing li', (lis) => lis.map((li) => li.textContent)),
@@ -58,7 +47,7 @@ test('a sheet missing its page 3 is listed, then scanned and gone from the list'
   await Shot(page, 'desk-missing-before');
 
   // The paper is found and scanned at the desk while the server runs.
-  MustRun(['ingest', '--db', survey.db, Simulate('1000002-1000002', '3', 'found')]);
+  MustRun(['ingest', '--db', env.survey.db, Simulate(env.survey, '1000002-1000002', '3', 'found')]);
   await page.reload();
   await page.waitForSelector('#desk-progress tr[data-unit="X07"]');
   assert.equal(await page.$$eval('#desk-missing li', (lis) => lis.length), 0);
@@ -67,10 +56,10 @@ test('a sheet missing its page 3 is listed, then scanned and gone from the list'
   await Shot(page, 'desk-missing-after');
   assert.deepEqual(page.errors, []);
 
-  const clerk = new Api(server.url);
+  const clerk = new Api(env.server.url);
   await clerk.Login('thu');
   assert.deepEqual((await clerk.Get('/api/desk/missing')).json.units, []);
-  const reviewer = new Api(server.url);
+  const reviewer = new Api(env.server.url);
   await reviewer.Login('lan');
   assert.equal((await reviewer.Get('/api/desk/missing')).status, 403);
 });

@@ -10,18 +10,11 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import {
-  UseSurvey, NewPage, LoginWithKeyboard, Shot, Api, ExportJson, kPhieu,
+  UseSurvey, NewPage, LoginWithKeyboard, Shot, Api, ExportJson, MustRun,
 } from './harness.mjs';
 
 const env = UseSurvey({ sheets: 12, seed: 2, users: [['lan', 'reviewer'], ['minh', 'reviewer'], ['quantri', 'admin']] });
-
-function Phieu(args) {
-  const r = spawnSync(kPhieu, args, { encoding: 'utf8', env: { ...process.env, OMP_THREAD_LIMIT: '1' } });
-  assert.equal(r.status, 0, `phieu ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 // Cohen's kappa of [a, b] pairs: (po - pe) / (1 - pe), pe from the two raters' margins.
 function Kappa(pairs) {
@@ -63,7 +56,7 @@ test('a re-check drawn at 10%, entered blind, settled by the admin, with the fig
   assert.ok(human.size > 0);
 
   // 2. The draw: ceil(10% of the complete sheets), recorded with its seed.
-  const out = Phieu(['recheck', 'draw', '--db', env.survey.db, '--share', '0.10', '--seed', '5', '--user', 'quantri']);
+  const out = MustRun(['recheck', 'draw', '--db', env.survey.db, '--share', '0.10', '--seed', '5', '--user', 'quantri']);
   const m = /(\d+) sheets? drawn of (\d+) complete/.exec(out);
   assert.ok(m, out);
   const complete = Number(m[2]);
@@ -75,7 +68,7 @@ test('a re-check drawn at 10%, entered blind, settled by the admin, with the fig
   assert.equal(drawnCount, Math.ceil(0.10 * complete));  // 2
   const drawn = /serials: ([\d ]+)/.exec(out)[1].trim().split(' ').map(Number);
   assert.equal(drawn.length, drawnCount);
-  const again = Phieu(['recheck', 'draw', '--db', env.survey.db, '--share', '0.10', '--seed', '5', '--user', 'quantri']);
+  const again = MustRun(['recheck', 'draw', '--db', env.survey.db, '--share', '0.10', '--seed', '5', '--user', 'quantri']);
   assert.match(again, new RegExp(`0 sheets drawn of ${complete} complete`));
   assert.match(again, new RegExp(`${drawnCount} complete sheets were drawn before`));
 
@@ -222,7 +215,7 @@ test('a re-check drawn at 10%, entered blind, settled by the admin, with the fig
   assert.equal(hist[0].screen, 'recheck');
 
   // 7. The terminal report says the same.
-  const report = Phieu(['recheck', 'report', '--db', env.survey.db]);
+  const report = MustRun(['recheck', 'report', '--db', env.survey.db]);
   assert.match(report, new RegExp(`fields compared ${total}, equal ${total - 2}`));
   assert.match(report, new RegExp(`boxes\\s+${boxAccepted}\\s+1\\s+${Pct(1 / boxAccepted).replace('.', '\\.')}`));
 });

@@ -9,31 +9,21 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MakeSurvey, AddUser, StartServer, LaunchBrowser, NewPage, LoginWithKeyboard, WaitForItem,
-  ShownItem, Shot, Api, RemoveSurvey, ExportJson, IngestMore,
+  UseSurvey, NewPage, LoginWithKeyboard, WaitForItem, ShownItem, Shot, Api, ExportJson, IngestMore,
 } from './harness.mjs';
 
 // Typed into the text field: the letters of the screen's own keys (X, K, U, Z) must go into
 // the field, not act as commands.
 const kTextAnswer = 'Xin cảm ơn, khá tốt; thủ tục nhanh gọn. Liên hệ qua Zalo.';
 
-let survey; let server; let browser; let page; let admin;
+const env = UseSurvey({ sheets: 18, seed: 6, users: [['lan', 'reviewer'], ['quantri', 'admin']] });
+let page; let admin;
 
 test.before(async () => {
-  survey = MakeSurvey({ sheets: 18, seed: 6 });
-  AddUser(survey.db, 'lan', 'reviewer');
-  AddUser(survey.db, 'quantri', 'admin');
-  server = await StartServer(survey.db);
-  browser = await LaunchBrowser();
-  page = await NewPage(browser);
-  admin = new Api(server.url);
+  await env.ready;
+  page = await NewPage(env.browser);
+  admin = new Api(env.server.url);
   await admin.Login('quantri');
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-  RemoveSurvey(survey);
 });
 
 /// Decides the shown item with keys only; returns the value expected in the survey:
@@ -109,7 +99,7 @@ test('a reviewer logs in and clears the queue with the keyboard only; every deci
   const queue0 = (await admin.Get('/api/review/queue')).json;
   assert.ok(queue0.open >= 30, `the simulated survey has ${queue0.open} open items, want at least 30`);
 
-  await LoginWithKeyboard(page, server.url, 'lan');
+  await LoginWithKeyboard(page, env.server.url, 'lan');
   let id = await WaitForItem(page);
   assert.notEqual(id, '', 'an item is shown after login');
   assert.equal(await page.textContent('#item dt'), 'Máy đọc được', 'Vietnamese by default');
@@ -225,7 +215,7 @@ test('a reviewer logs in and clears the queue with the keyboard only; every deci
     assert.equal(row.address, '127.0.0.1');
   }
   // ... and the export shows no pending field any more.
-  const sheets = ExportJson(survey.db);
+  const sheets = ExportJson(env.survey.db);
   for (const s of sheets) assert.deepEqual(s.pending, [], `sheet ${s.serial} still pending`);
   const text = [...expected.values()].find((v) => v.text === kTextAnswer);
   if (text) assert.ok(sheets.some((s) => Object.values(s.answers).includes(kTextAnswer)), 'Vietnamese text exported as typed');
@@ -249,7 +239,7 @@ test('the English choice is remembered across a reload', async () => {
 
 test('a batch ingested while the server runs shows up without a restart', async () => {
   assert.ok(await page.isVisible('#empty'), 'the queue was cleared');
-  IngestMore(survey.db, { serials: '101-104', seed: 99 });
+  IngestMore(env.survey.db, { serials: '101-104', seed: 99 });
   await page.keyboard.press('r');
   await page.waitForSelector('#item:not([hidden])', { timeout: 15000 });  // R takes up the new items
   const id = await WaitForItem(page);

@@ -22,7 +22,7 @@ std::string Trim(const std::string& s) {
 std::string Who(const Actor& by) { return by.who.empty() ? "system" : by.who; }
 
 struct PageNow {
-  std::string status, reason, set_aside;
+  std::string status, reason, set_aside, set_aside_at;
 };
 
 }  // namespace
@@ -33,13 +33,17 @@ core::Result<RereadChange> SqliteStore::AssignPageByHand(std::int64_t page_id, c
     Transaction tx(db_);
     PageNow before;
     {
-      Stmt st = db_.Prepare("SELECT status, reason, coalesce(set_aside_reason, '') FROM pages WHERE id=?");
+      Stmt st = db_.Prepare("SELECT status, reason, coalesce(set_aside_reason, ''), coalesce(set_aside_at, '') "
+                            "FROM pages WHERE id=?");
       st.Bind(1, page_id);
       if (!st.Step())
         return MakeError("not_found", path_ + ": no stored page with id " + std::to_string(page_id));
-      before = {st.Text(0), st.Text(1), st.Text(2)};
+      before = {st.Text(0), st.Text(1), st.Text(2), st.Text(3)};
     }
     const std::string which = "page " + std::to_string(page_id);
+    if (how.seen && (how.seen->status != before.status || how.seen->set_aside_at != before.set_aside_at))
+      return MakeError("changed", which + " changed while it was being read (someone else assigned it or "
+                                  "set it aside): nothing was stored; look at it again");
     if (IsIdentifiedStatus(before.status))
       return MakeError("identified", which + " is identified already (" + before.status + "): only an "
                                   "unidentified page is assigned by hand");
@@ -86,7 +90,7 @@ core::Status SqliteStore::SetPageAside(std::int64_t page_id, const std::string& 
       st.Bind(1, page_id);
       if (!st.Step())
         return MakeError("not_found", path_ + ": no stored page with id " + std::to_string(page_id));
-      before = {st.Text(0), st.Text(1), st.Text(2)};
+      before = {st.Text(0), st.Text(1), st.Text(2), ""};
     }
     if (IsIdentifiedStatus(before.status))
       return MakeError("identified", "page " + std::to_string(page_id) + " is identified (" + before.status +

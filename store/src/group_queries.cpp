@@ -20,9 +20,7 @@ std::vector<FieldReadingView> SqliteStore::FieldReadingsIn(const FieldReadingQue
   if (q.mode == Mode::kAccepted) where += " AND r.needs_review = 0 AND ri.id IS NULL AND d.value IS NULL";
   // A sheet waiting for a blind entry this login could make (IsBlindTo) is left out.
   if (!q.blind_for.empty())
-    where += " AND NOT EXISTS (SELECT 1 FROM recheck_sheets rs WHERE rs.serial=p.serial AND "
-             "rs.status='open' AND NOT EXISTS (SELECT 1 FROM decision_history h "
-             "WHERE h.serial=rs.serial AND h.who=?))";
+    where += " AND NOT " + BlindToSql("p.serial");
   Stmt st = db_.Prepare(
       std::string("SELECT r.id, p.serial, coalesce(s.unit_code,''), r.field_id, r.kind, p.page_no, "
                   "r.value, r.confidence, r.needs_review, r.boxes, r.crop_mm, r.crop IS NOT NULL, "

@@ -381,50 +381,61 @@ core::Status SqliteStore::ReleaseRecheckLease(core::Serial serial, const std::st
 
 core::Result<bool> SqliteStore::IsBlindTo(core::Serial serial, const std::string& user) {
   return Guard([&]() -> core::Result<bool> {
-    Stmt st = db_.Prepare(
-        "SELECT 1 FROM recheck_sheets r WHERE r.serial=? AND r.status='open' AND NOT EXISTS "
-        "(SELECT 1 FROM decision_history h WHERE h.serial=r.serial AND h.who=?)");
+    Stmt st = db_.Prepare("SELECT " + BlindToSql("?"));
     st.Bind(1, serial).Bind(2, user);
-    return st.Step();
+    return st.Step() && st.Int(0) != 0;
   });
 }
 
-core::Result<std::vector<RecheckComparison>> SqliteStore::ListRecheckComparisons(
-    bool disagreements_only) {
+std::vector<RecheckComparison> SqliteStore::QueryComparisons(const std::string& where,
+                                                             const std::function<void(Stmt&)>& bind) {
+  std::vector<RecheckComparison> out;
+  Stmt st = db_.Prepare(std::string(
+      "SELECT f.serial, f.field_id, f.kind, r.unit_code, coalesce(t.label,''), "
+      "coalesce(t.options,'[]'), f.first_value, f.first_accepted, f.first_who, f.blind_value, "
+      "f.blind_who, f.equal, f.settled_value, coalesce(f.settled_by,''), "
+      "coalesce(f.settled_at,'') "
+      "FROM recheck_fields f JOIN recheck_sheets r ON r.serial=f.serial "
+      "LEFT JOIN sheets s ON s.serial=f.serial "
+      "LEFT JOIN template_fields t ON t.template_id=s.template_id AND t.version=s.version "
+      "AND t.field_id=f.field_id ") +
+      (where.empty() ? "" : "WHERE " + where + " ") + "ORDER BY f.serial, coalesce(t.ord, 0), f.field_id");
+  bind(st);
+  while (st.Step()) {
+    RecheckComparison c;
+    c.serial = st.Int(0);
+    c.field_id = st.Text(1);
+    c.kind = core::ParseFieldKind(st.Text(2)).value_or(core::FieldKind::kText);
+    c.unit_code = st.Text(3);
+    c.question = st.Text(4);
+    for (const auto& o : json::parse(st.Text(5)))
+      c.options.push_back({.value = o.value("value", ""), .label = o.value("label", ""), .box_mm = {}});
+    c.first_value = st.Text(6);
+    c.first_accepted = st.Int(7) != 0;
+    c.first_who = st.Text(8);
+    c.blind_value = st.Text(9);
+    c.blind_who = st.Text(10);
+    c.equal = st.Int(11) != 0;
+    if (!st.IsNull(12)) c.settled_value = st.Text(12);
+    c.settled_by = st.Text(13);
+    c.settled_at = st.Text(14);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+core::Result<std::vector<RecheckComparison>> SqliteStore::ListRecheckComparisons(bool disagreements_only) {
   return Guard([&]() -> core::Result<std::vector<RecheckComparison>> {
-    std::vector<RecheckComparison> out;
-    Stmt st = db_.Prepare(std::string(
-        "SELECT f.serial, f.field_id, f.kind, r.unit_code, coalesce(t.label,''), "
-        "coalesce(t.options,'[]'), f.first_value, f.first_accepted, f.first_who, f.blind_value, "
-        "f.blind_who, f.equal, f.settled_value, coalesce(f.settled_by,''), "
-        "coalesce(f.settled_at,'') "
-        "FROM recheck_fields f JOIN recheck_sheets r ON r.serial=f.serial "
-        "LEFT JOIN sheets s ON s.serial=f.serial "
-        "LEFT JOIN template_fields t ON t.template_id=s.template_id AND t.version=s.version "
-        "AND t.field_id=f.field_id ") +
-        (disagreements_only ? "WHERE f.equal=0 " : "") +
-        "ORDER BY f.serial, coalesce(t.ord, 0), f.field_id");
-    while (st.Step()) {
-      RecheckComparison c;
-      c.serial = st.Int(0);
-      c.field_id = st.Text(1);
-      c.kind = core::ParseFieldKind(st.Text(2)).value_or(core::FieldKind::kText);
-      c.unit_code = st.Text(3);
-      c.question = st.Text(4);
-      for (const auto& o : json::parse(st.Text(5)))
-        c.options.push_back({.value = o.value("value", ""), .label = o.value("label", ""), .box_mm = {}});
-      c.first_value = st.Text(6);
-      c.first_accepted = st.Int(7) != 0;
-      c.first_who = st.Text(8);
-      c.blind_value = st.Text(9);
-      c.blind_who = st.Text(10);
-      c.equal = st.Int(11) != 0;
-      if (!st.IsNull(12)) c.settled_value = st.Text(12);
-      c.settled_by = st.Text(13);
-      c.settled_at = st.Text(14);
-      out.push_back(std::move(c));
-    }
-    return out;
+    return QueryComparisons(disagreements_only ? "f.equal=0" : "", [](Stmt&) {});
+  });
+}
+
+core::Result<std::optional<RecheckComparison>> SqliteStore::FindRecheckComparison(core::Serial serial,
+                                                                                const std::string& field_id) {
+  return Guard([&]() -> core::Result<std::optional<RecheckComparison>> {
+    auto found = QueryComparisons("f.serial=? AND f.field_id=?", [&](Stmt& st) { st.Bind(1, serial).Bind(2, field_id); });
+    if (found.empty()) return std::optional<RecheckComparison>();
+    return std::optional<RecheckComparison>(std::move(found.front()));
   });
 }
 

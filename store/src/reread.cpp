@@ -15,17 +15,35 @@
 
 namespace phieu::store {
 
+namespace {
+
+/// The columns StoredPageFrom reads, pages p joined with their scan_files f.
+constexpr const char* kStoredPageSql =
+    "SELECT p.id, p.file_id, p.page_index, p.status, f.path, f.sha256, coalesce(p.set_aside_at, '') "
+    "FROM pages p JOIN scan_files f ON f.id=p.file_id ";
+
+StoredPage StoredPageFrom(Stmt& st) {
+  return {.page_id = st.Int(0), .file_id = st.Int(1), .page_index = static_cast<int>(st.Int(2)),
+          .status = st.Text(3), .file_path = st.Text(4), .sha256 = st.Text(5), .set_aside_at = st.Text(6)};
+}
+
+}  // namespace
+
 core::Result<std::vector<StoredPage>> SqliteStore::ListStoredPages() {
   return Guard([&]() -> core::Result<std::vector<StoredPage>> {
     std::vector<StoredPage> out;
-    Stmt st = db_.Prepare(
-        "SELECT p.id, p.file_id, p.page_index, p.status, f.path, f.sha256 FROM pages p "
-        "JOIN scan_files f ON f.id=p.file_id ORDER BY p.id");
-    while (st.Step())
-      out.push_back({.page_id = st.Int(0), .file_id = st.Int(1),
-                     .page_index = static_cast<int>(st.Int(2)), .status = st.Text(3),
-                     .file_path = st.Text(4), .sha256 = st.Text(5)});
+    Stmt st = db_.Prepare(std::string(kStoredPageSql) + "ORDER BY p.id");
+    while (st.Step()) out.push_back(StoredPageFrom(st));
     return out;
+  });
+}
+
+core::Result<std::optional<StoredPage>> SqliteStore::FindStoredPage(std::int64_t page_id) {
+  return Guard([&]() -> core::Result<std::optional<StoredPage>> {
+    Stmt st = db_.Prepare(std::string(kStoredPageSql) + "WHERE p.id=?");
+    st.Bind(1, page_id);
+    if (!st.Step()) return std::optional<StoredPage>();
+    return std::optional<StoredPage>(StoredPageFrom(st));
   });
 }
 

@@ -311,10 +311,16 @@ core::Result<std::optional<ReviewItemView>> SqliteStore::GetReviewItem(std::int6
 }
 
 core::Result<std::optional<ReviewItemView>> SqliteStore::LeaseNextReviewItem(
-    const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude) {
+    const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude,
+    const std::string& blind_for) {
   if (user.empty()) return MakeError("usage", "a lease needs the reviewer's name");
   return Guard([&]() -> core::Result<std::optional<ReviewItemView>> {
     const std::string skip = json(exclude).dump();
+    // Items of a sheet `blind_for` may still enter blind in the re-check are not theirs to see.
+    const std::string not_blind = blind_for.empty() ? "" : " AND NOT " + BlindToSql("review_items.serial");
+    auto bind_blind = [&](Stmt& st) {
+      if (!blind_for.empty()) st.Bind(3, blind_for);
+    };
     std::optional<std::int64_t> id;
     {
       // IMMEDIATE: the write lock is held from the choice to the lease, so two reviewers (two
@@ -324,16 +330,18 @@ core::Result<std::optional<ReviewItemView>> SqliteStore::LeaseNextReviewItem(
         // An item this user still holds comes first (a reload, another tab).
         Stmt st = db_.Prepare(std::string(
             "SELECT id FROM review_items WHERE status='open' AND lease_owner=? AND lease_until > ") +
-            kNow + " AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT 1");
+            kNow + " AND id NOT IN (SELECT value FROM json_each(?))" + not_blind + " ORDER BY id LIMIT 1");
         st.Bind(1, user).Bind(2, skip);
+        bind_blind(st);
         if (st.Step()) id = st.Int(0);
       }
       if (!id) {
         Stmt st = db_.Prepare(std::string(
             "SELECT id FROM review_items WHERE status='open' AND (lease_owner IS NULL OR "
             "lease_owner=? OR lease_until IS NULL OR lease_until <= ") + kNow +
-            ") AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT 1");
+            ") AND id NOT IN (SELECT value FROM json_each(?))" + not_blind + " ORDER BY id LIMIT 1");
         st.Bind(1, user).Bind(2, skip);
+        bind_blind(st);
         if (st.Step()) id = st.Int(0);
       }
       if (!id) return std::optional<ReviewItemView>();

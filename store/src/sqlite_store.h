@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -32,6 +33,15 @@ using core::MakeError;
 inline constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 inline std::string Q(const std::string& s) { return "\"" + s + "\""; }
+
+/// SQL that is true when the sheet whose serial is the expression `serial_sql` waits for a
+/// re-check blind entry the login bound to its one `?` may still make (IsBlindTo): that login
+/// sees none of the sheet's values until it is entered.
+inline std::string BlindToSql(const std::string& serial_sql) {
+  return "EXISTS (SELECT 1 FROM recheck_sheets rs WHERE rs.serial=" + serial_sql +
+         " AND rs.status='open' AND NOT EXISTS (SELECT 1 FROM decision_history h "
+         "WHERE h.serial=rs.serial AND h.who=?))";
+}
 
 // Printed serials start here so they all have the same number of digits ("1000001").
 inline constexpr core::Serial kFirstSerial = 1000001;
@@ -126,6 +136,7 @@ class SqliteStore final : public Store {
   core::Status RecordUnreadableFileFromDisk(const std::string& sha256, const fs::path& path,
                                             const std::string& reason) override;
   core::Result<std::vector<StoredPage>> ListStoredPages() override;
+  core::Result<std::optional<StoredPage>> FindStoredPage(std::int64_t page_id) override;
   core::Status CopyScanOriginal(std::int64_t file_id, const fs::path& to) override;
   core::Result<RereadChange> ReplacePageReading(std::int64_t page_id, const PageRecord& page) override;
   // desk_pages.cpp: the clerk's hand on unidentified pages.
@@ -147,7 +158,8 @@ class SqliteStore final : public Store {
   core::Result<std::optional<UserRecord>> FindUser(const std::string& name) override;
   core::Result<std::vector<UserRecord>> ListUsers() override;
   core::Result<std::optional<ReviewItemView>> LeaseNextReviewItem(
-      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude) override;
+      const std::string& user, int lease_seconds, const std::vector<std::int64_t>& exclude,
+      const std::string& blind_for) override;
   core::Result<std::optional<ReviewItemView>> GetReviewItem(std::int64_t id) override;
   core::Result<DecisionResult> DecideReviewItem(const ItemDecision& decision) override;
   core::Result<DecisionResult> ReopenReviewItem(std::int64_t item_id, int version,
@@ -169,6 +181,8 @@ class SqliteStore final : public Store {
   core::Status ReleaseRecheckLease(core::Serial serial, const std::string& user) override;
   core::Result<bool> IsBlindTo(core::Serial serial, const std::string& user) override;
   core::Result<std::vector<RecheckComparison>> ListRecheckComparisons(bool disagreements_only) override;
+  core::Result<std::optional<RecheckComparison>> FindRecheckComparison(core::Serial serial,
+                                                                      const std::string& field_id) override;
   core::Result<RecheckResult> SettleRecheck(core::Serial serial, const std::string& field_id,
                                             const FieldValue& value, const Actor& by) override;
   core::Result<RecheckReport> GetRecheckReport() override;
@@ -261,6 +275,10 @@ class SqliteStore final : public Store {
   template <class Bind>
   std::vector<ReviewItemView> QueryItemViews(const std::string& where, const std::string& tail,
                                              Bind&& bind);
+  /// The compared fields of `where` (an SQL condition on recheck_fields `f`, its parameters
+  /// bound by `bind`), sheet then layout order.
+  std::vector<RecheckComparison> QueryComparisons(const std::string& where,
+                                                  const std::function<void(Stmt&)>& bind);
   /// The parsed stored layout of a template version (nullptr when none was stored); cached,
   /// since a registered layout never changes.
   const templates::Layout* LayoutOf(const std::string& template_id, int version);

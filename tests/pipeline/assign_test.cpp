@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
 
 #include <unistd.h>
 
@@ -398,6 +401,41 @@ TEST_F(AssignErrorsTest, SetAsideKeepsThePageWithItsReasonAndItCanBeAssignedLate
   EXPECT_TRUE(s->ListUnidentifiedPages(100)->empty());
   EXPECT_EQ(s->SetPageAside(id, "x", {}).error().code, "identified");
   EXPECT_EQ(AuditRows(*s), 2);
+}
+
+// The page is decoded and read outside the writer lock, which is taken only to write: a clerk
+// who sets the page aside while it is read (through another connection, as another request of
+// the server does) wins, and the assignment is refused as "changed" with nothing stored.
+TEST_F(AssignErrorsTest, APageSetAsideWhileItIsReadIsNotAssigned) {
+  auto [image, centres, truth] = DamagedPage({"straight", 1.0, 0.0, 0});
+  auto s = Survey("changed.db");
+  const std::int64_t id = IngestUnidentified(*s, image, "page.png");
+  ASSERT_GT(id, 0);
+  std::mutex writer_lock;
+  std::unique_lock held(writer_lock);  // another writer is busy: the assignment must not wait to read
+  IngestOptions options;
+  options.writer_lock = &writer_lock;
+  auto running = std::async(std::launch::async, [&] {
+    return AssignPage(*s, Catalog(), id, {.serial = kSerial, .page = 1, .anchor_centres = {}, .by = {.who = "lan"}},
+                      options);
+  });
+  // Time for the assignment to look the page up (its first step, a millisecond's work); it then
+  // reads the page and waits for the lock to write.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto other = store::Store::Open(dir_ / "changed.db", false);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->SetPageAside(id, "Phiếu của tỉnh khác", {.who = "thu", .screen = "desk", .address = ""}).ok());
+  EXPECT_EQ(running.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "the assignment wrote without the writer lock";
+  held.unlock();
+  auto r = running.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "changed") << r.error().message;
+  auto pages = s->ListUnidentifiedPages(100);
+  ASSERT_EQ(pages->size(), 1u);
+  EXPECT_EQ(pages->front().set_aside_reason, "Phiếu của tỉnh khác");
+  EXPECT_FALSE(s->GetSheet(kSerial)->has_value());
+  EXPECT_EQ(AuditRows(*s), 1) << "only the set-aside";
 }
 
 }  // namespace

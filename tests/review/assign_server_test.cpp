@@ -58,6 +58,7 @@ TEST_F(ReviewServerTest, AssignPassesTheRequestAndAnswersWhatTheReadingDid) {
   EXPECT_DOUBLE_EQ(pages_->last_assign.anchor_centres[2].first, 0.95);
   EXPECT_DOUBLE_EQ(pages_->last_assign.anchor_centres[2].second, 0.96);
   EXPECT_EQ(pages_->last_assign.by.who, "thu");
+  EXPECT_TRUE(pages_->lock_was_free) << "the route held the writer lock over the page's reading";
   EXPECT_EQ(pages_->last_assign.by.screen, "desk");
   EXPECT_FALSE(pages_->last_assign.by.address.empty());
   const Json j = Json::parse(r->body);
@@ -98,6 +99,7 @@ TEST_F(ReviewServerTest, AssignMapsThePipelinesRefusals) {
       {{"not_found", "no stored page with id 7"}, 404},
       {{"invalid", "sheet 555 is not in this survey"}, 400},
       {{"identified", "page 7 is identified already (ok): only an unidentified page is assigned by hand"}, 409},
+      {{"changed", "page 7 changed while it was being read (someone else assigned it or set it aside)"}, 409},
       {{"unaligned", "the box grid was not found: 2 of the page's 60 printed boxes matched"}, 422},
       {{"unreadable", "lô 9/trang nhoè.png, page 1: not a TIFF, PDF, JPEG or PNG file"}, 422},
   };

@@ -143,9 +143,12 @@ class FakePages : public PageImageSource {
     return std::vector<unsigned char>{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x11, 0xFF, 0xD9};
   }
   /// The desk's assignment: records the request, answers `assign_answer`.
-  core::Result<DeskAssignResult> AssignStoredPage(store::Store&, std::int64_t page_id,
+  core::Result<DeskAssignResult> AssignStoredPage(store::Store&, std::mutex& writer_lock, std::int64_t page_id,
                                                   const DeskAssignRequest& request) override {
     assign_calls++;
+    // The route leaves the writer lock to the page source (taken only to write).
+    lock_was_free = writer_lock.try_lock();
+    if (lock_was_free) writer_lock.unlock();
     last_assign_page = page_id;
     last_assign = request;
     return assign_answer;
@@ -155,6 +158,7 @@ class FakePages : public PageImageSource {
   double last_px_per_mm = 0;
   int last_max_side = 0;
   std::atomic<int> assign_calls{0};
+  bool lock_was_free = false;
   std::int64_t last_assign_page = 0;
   DeskAssignRequest last_assign;
   core::Result<DeskAssignResult> assign_answer =

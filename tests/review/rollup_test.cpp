@@ -1,10 +1,10 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// The desk's progress per parent unit (conflict_routes.cpp RollUpParents): sums at every level
+// The desk's progress per parent unit (desk_routes.cpp RollUpParents): sums at every level
 // above a unit, a parent's own counts when it is a unit too, the units behind first.
 #include <gtest/gtest.h>
 
-#include "review-ui/src/conflict_routes.h"
+#include "review-ui/src/desk_routes.h"
 
 namespace phieu::review {
 namespace {

@@ -186,6 +186,43 @@ TEST(RecheckEntryTest, FirstReviewerGetsNothingAnotherReviewerEntersBlind) {
   EXPECT_FALSE(s->LeaseNextRecheckSheet("hoa", 600)->has_value());
 }
 
+// The review queue passes over items of sheets the reviewer may still enter blind, in the lease
+// query itself: the next item they may see comes back, not nothing.
+TEST(RecheckEntryTest, TheReviewQueueLeasesNoItemOfASheetTheReviewerMayEnterBlind) {
+  auto s = ReadySurvey();
+  auto serials = *s->AllocateSerials(kTpl, 1, "X01", 3);
+  for (core::Serial serial : serials) ScanSheet(*s, serial, "4", /*open_review=*/true);
+  // lan decides the items of the first two sheets (complete now, drawn), then takes both back
+  // and leaves them: two free open items of drawn sheets before the third sheet's item.
+  std::vector<std::pair<std::int64_t, int>> decided;
+  for (int i = 0; i < 2; ++i) {
+    auto item = **s->LeaseNextReviewItem("lan", 600);
+    ASSERT_EQ(item.serial, serials[i]);
+    auto r = s->DecideReviewItem({.item_id = item.id, .version = item.version, .value = Pick({"2"}), .who = "lan",
+                                  .screen = "review", .address = ""});
+    ASSERT_EQ(r->outcome, DecisionOutcome::kRecorded);
+    decided.emplace_back(item.id, r->version);
+  }
+  ASSERT_EQ(Draw(*s, 1.0, false, 3).serials, (std::vector<core::Serial>{serials[0], serials[1]}));
+  for (const auto& [id, version] : decided) {
+    ASSERT_EQ(s->ReopenReviewItem(id, version, "lan", "review", "")->outcome, DecisionOutcome::kRecorded);
+    ASSERT_TRUE(s->ReleaseLease(id, "lan").ok());  // an undo leases the item to her: free it
+  }
+  // minh may enter both drawn sheets blind: the third sheet's item is his.
+  auto minh = s->LeaseNextReviewItem("minh", 600, {}, "minh");
+  ASSERT_TRUE(minh.ok()) << minh.error().message;
+  ASSERT_TRUE(minh->has_value());
+  EXPECT_EQ((*minh)->serial, serials[2]);
+  // And again (a reload): the same one, still not a drawn sheet's.
+  EXPECT_EQ((**s->LeaseNextReviewItem("minh", 600, {}, "minh")).serial, serials[2]);
+  // With that one skipped, nothing is left for him.
+  EXPECT_FALSE(s->LeaseNextReviewItem("minh", 600, {(*minh)->id}, "minh")->has_value());
+  // lan decided those sheets: not blind to her, she gets the oldest.
+  EXPECT_EQ((**s->LeaseNextReviewItem("lan", 600, {}, "lan")).serial, serials[0]);
+  // Without `blind_for` the queue is every open item (hoa gets the second drawn sheet's).
+  EXPECT_EQ((**s->LeaseNextReviewItem("hoa", 600)).serial, serials[1]);
+}
+
 TEST(RecheckStatsTest, KappaAndWilsonByHand) {
   // Kappa: pairs (a,a) (a,a) (b,b) (c,d): po = 3/4; first a:2 b:1 c:1, blind a:2 b:1 d:1;
   // pe = (2/4)(2/4) + (1/4)(1/4) = 0.3125; kappa = (0.75 - 0.3125) / 0.6875 = 7/11.
@@ -256,6 +293,21 @@ TEST(RecheckReportTest, AgreementKappaSettlementAndResidualErrorByHand) {
   // Settle: admin only at the HTTP level; here the settlement and its effects.
   const Actor admin{.who = "quantri", .screen = "recheck", .address = "10.0.0.9"};
   ASSERT_EQ(s->SettleRecheck(b, "q1", Pick({"2"}), admin)->outcome, RecheckOutcome::kRecorded);
+  // One comparison by sheet and field, as the list gives it, settled now.
+  auto one = s->FindRecheckComparison(b, "q1");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->serial, b);
+  EXPECT_EQ((*one)->field_id, "q1");
+  EXPECT_EQ((*one)->first_value, (*open)[0].first_value);
+  EXPECT_EQ((*one)->blind_value, (*open)[0].blind_value);
+  EXPECT_EQ((*one)->blind_who, "minh");
+  EXPECT_EQ((*one)->settled_value, R"(["2"])");
+  EXPECT_EQ((*one)->settled_by, "quantri");
+  EXPECT_FALSE((*one)->equal);
+  EXPECT_TRUE(s->FindRecheckComparison(a, "q1")->has_value());  // compared, and equal
+  EXPECT_FALSE(s->FindRecheckComparison(b, "no_such_field")->has_value());
+  EXPECT_FALSE(s->FindRecheckComparison(4242, "q1")->has_value());
   ASSERT_EQ(s->SettleRecheck(c, "q2", Pick({"c", "a"}), admin)->outcome, RecheckOutcome::kRecorded);
   EXPECT_EQ(s->SettleRecheck(c, "q2", Pick({"a"}), admin)->outcome, RecheckOutcome::kStale);
   EXPECT_EQ(s->SettleRecheck(a, "q1", Pick({"2"}), admin)->outcome, RecheckOutcome::kNotFound);

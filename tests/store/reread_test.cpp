@@ -1,7 +1,8 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
-// ReplacePageReading, ListStoredPages, CopyScanOriginal (store/src/reread.cpp): a page's new
-// reading written over the old one in place, the review queue kept right, decisions untouched.
+// ReplacePageReading, ListStoredPages, FindStoredPage, CopyScanOriginal (store/src/reread.cpp):
+// a page's new reading written over the old one in place, the review queue kept right, decisions
+// untouched; a hand assignment refused when the page changed since it was read.
 #include <fstream>
 #include <iterator>
 
@@ -9,6 +10,17 @@
 
 namespace phieu::store::testing {
 namespace {
+
+/// A page of `file` ingest could not identify (no anchors), stored; the record.
+PageRecord SaveUnidentified(Store& s, std::int64_t file, int page_index) {
+  PageRecord unknown;
+  unknown.file_id = file;
+  unknown.page_index = page_index;
+  unknown.status = "no_anchors";
+  unknown.reason = "no QR anchor found";
+  EXPECT_EQ(*s.SavePage(unknown), PageDisposition::kUnidentified);
+  return unknown;
+}
 
 int OpenItems(Store& s) {
   auto items = s.ListOpenReviewItems(1000);
@@ -78,12 +90,7 @@ TEST(RereadStoreTest, ADecidedFieldGetsNoNewItemAndKeepsItsValue) {
 TEST(RereadStoreTest, AnUnidentifiedPageBecomesIdentifiedAndAnIdentifiedOneStays) {
   auto s = ReadySurvey();
   const auto file = BeginFile(*s, "a.tif", 2);
-  PageRecord unknown;
-  unknown.file_id = file;
-  unknown.page_index = 0;
-  unknown.status = "no_anchors";
-  unknown.reason = "no QR anchor found";
-  ASSERT_EQ(*s->SavePage(unknown), PageDisposition::kUnidentified);
+  const PageRecord unknown = SaveUnidentified(*s, file, 0);
   ASSERT_TRUE(s->SavePage(OkPage(file, 1, kTpl, 1, 2, 1000001, Page2Readings(true))).ok());
   const auto pages = *s->ListStoredPages();
   ASSERT_EQ(pages.size(), 2u);
@@ -121,6 +128,59 @@ TEST(RereadStoreTest, CopiesTheKeptOriginal) {
   auto none = s->CopyScanOriginal(4242, dir / "none");
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, "not_found");
+}
+
+TEST(RereadStoreTest, FindsOneStoredPageById) {
+  auto s = ReadySurvey();
+  const auto file = BeginFile(*s, "a.tif", 2);
+  SaveUnidentified(*s, file, 1);
+  const std::int64_t id = s->ListStoredPages()->front().page_id;
+  auto found = s->FindStoredPage(id);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->page_id, id);
+  EXPECT_EQ((*found)->file_id, file);
+  EXPECT_EQ((*found)->page_index, 1);
+  EXPECT_EQ((*found)->status, "no_anchors");
+  EXPECT_EQ((*found)->file_path, "scans/a.tif");
+  EXPECT_EQ((*found)->sha256, s->ListStoredPages()->front().sha256);
+  EXPECT_TRUE((*found)->set_aside_at.empty());
+  ASSERT_TRUE(s->SetPageAside(id, "Phiếu của tỉnh khác", {.who = "thu", .screen = "desk", .address = ""}).ok());
+  EXPECT_FALSE((*s->FindStoredPage(id))->set_aside_at.empty());
+  auto none = s->FindStoredPage(id + 100);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+// The desk reads a page's image outside the writer lock; whoever set the page aside or
+// assigned it meanwhile wins, and the late assignment changes nothing.
+TEST(RereadStoreTest, AHandAssignmentOfAPageThatChangedSinceItWasReadIsRefused) {
+  auto s = ReadySurvey();
+  ASSERT_EQ(s->AllocateSerials(kTpl, 1, "X01", 1)->front(), 1000001);  // the sheet it is named as
+  const auto file = BeginFile(*s, "a.tif", 1);
+  SaveUnidentified(*s, file, 0);
+  const std::int64_t id = s->ListStoredPages()->front().page_id;
+  const StoredPage seen = **s->FindStoredPage(id);
+  ASSERT_TRUE(s->SetPageAside(id, "Phiếu của tỉnh khác", {.who = "thu", .screen = "desk", .address = ""}).ok());
+  const auto audit = s->ListAudit({})->size();
+  const PageRecord named = OkPage(file, 0, kTpl, 1, 1, 1000001, Page1Readings(true));
+  auto late = s->AssignPageByHand(id, named, {.method = "grid", .by = {.who = "lan"}, .seen = seen});
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, "changed") << late.error().message;
+  auto now = **s->FindStoredPage(id);
+  EXPECT_EQ(now.status, "no_anchors");
+  EXPECT_FALSE(now.set_aside_at.empty());
+  EXPECT_EQ(s->ListUnidentifiedPages(10)->front().set_aside_reason, "Phiếu của tỉnh khác");
+  EXPECT_FALSE(s->GetSheet(1000001)->has_value());
+  EXPECT_EQ(s->ListAudit({})->size(), audit);
+  // Read again as it is now, the assignment goes through (and clears the set-aside mark).
+  auto fresh = s->AssignPageByHand(id, named, {.method = "grid", .by = {.who = "lan"}, .seen = now});
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  EXPECT_EQ(fresh->status, "ok");
+  // Assigned meanwhile: the page the caller read as unidentified is identified now.
+  auto twice = s->AssignPageByHand(id, named, {.method = "grid", .by = {.who = "minh"}, .seen = now});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, "changed");
 }
 
 }  // namespace
