@@ -275,12 +275,16 @@ void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector
 }
 
 /// A loop drawn around a box is told by ink around it in nearly every direction. On a grainy or
-/// streaked stretch of a bilevel scan the speckle around every box does the same. In a one-answer
-/// question holding one sure ordinary mark (ink inside its box), a "circle" around an otherwise
-/// empty box that stands out no more than this from the question's other boxes (share of
-/// directions) is that speckle, not a second answer: it is read as empty.
+/// streaked stretch of a bilevel scan the speckle around every box does the same, and so do the
+/// arms of a big cross in the next box reaching over the gap. In a one-answer question holding
+/// one sure ordinary mark (ink inside its box), a "circle" around an otherwise empty box is read
+/// as empty when it stands out no more than kCircleStandsOut (share of directions) from the
+/// question's other boxes (speckle), or when it is only a possible one (`circled_box`: ink
+/// around part of the box) and the sure mark's box is next to it (centres under
+/// kArmsReachMm apart: a cross 2-3 mm past its box reaches that box's surroundings).
 constexpr float kCircleStandsOut = 0.25f;
 constexpr float kCircleOnlyInk = 0.02f;
+constexpr double kArmsReachMm = 9.0;
 void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxDecision>& decisions,
                            const std::vector<const BoxMeasurement*>& measured) {
   if (field.kind == core::FieldKind::kMulti) return;
@@ -302,7 +306,12 @@ void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxD
     }
   }
   if (sure < 0 || circles.empty()) return;
+  const core::RectMm& at = field.options[static_cast<size_t>(sure)].box_mm;
   for (size_t c : circles) {
+    const core::RectMm& b = field.options[c].box_mm;
+    const bool arms = decisions[c].doubt == "circled_box" &&
+                      std::hypot(b.x + b.w / 2 - at.x - at.w / 2, b.y + b.h / 2 - at.y - at.h / 2) < kArmsReachMm;
+    if (arms) continue;
     std::vector<float> others;
     for (size_t i = 0; i < decisions.size(); ++i)
       if (i != c && static_cast<int>(i) != sure) others.push_back(measured[i]->circle_coverage);

@@ -290,5 +290,41 @@ INSTANTIATE_TEST_SUITE_P(Scans, SpeckleTest,
                                                        .noise = 6.0, .bilevel = true, .paper = 240}),
                          [](const auto& info) { return info.param.name; });
 
+// A cross much larger than its box in a list whose boxes are 7.5 mm apart: its arms reach past
+// the 2.5 mm gap around the next box, in several directions, as a loop drawn around that box
+// would. It is one answer, not a cross and a circle; a loop drawn around the next box is still
+// a second mark.
+class BigCrossTest : public ::testing::TestWithParam<ScanSetting> {};
+
+TEST_P(BigCrossTest, TheArmsOfABigCrossAreNotACircleAroundTheNextBox) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(101);
+  templates::Layout layout = GridLayout(10, 5, 7.5, 9.0);
+  SyntheticPage page(setting.Setup(101));
+  page.PrintLayout(layout);
+  std::vector<int> truth(10);
+  for (int row = 0; row < 10; ++row) {
+    truth[row] = 2 + static_cast<int>(rng() % 3);  // boxes 2-4: a neighbour on each side
+    page.DrawMark(Box(layout, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
+  }
+  page.DrawMark(Box(layout, 9, truth[9] + 1), Mark::kCircle, Pen{0.4, 30}, rng);
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  page.Scan(&scan, &aligned);
+  const auto rs = ReadPage(scan, aligned, layout);
+  for (int row = 0; row < 9; ++row) {
+    EXPECT_EQ(rs.at(row).selected, std::vector<std::string>{std::to_string(truth[row])}) << row << ": " << rs.at(row).reason;
+    EXPECT_FALSE(rs.at(row).needs_review) << row << ": " << rs.at(row).reason;
+  }
+  EXPECT_TRUE(rs.at(9).needs_review) << "a loop beside a big cross read as " << rs.at(9).selected.size() << " answers";
+}
+
+INSTANTIATE_TEST_SUITE_P(Scans, BigCrossTest,
+                         ::testing::Values(ScanSetting{.name = "300dpi"},
+                                           ScanSetting{.name = "200dpi_turned", .scale = 0.67, .rotation = 1.5,
+                                                       .blur = 0.9, .noise = 5.0, .jpeg = 70},
+                                           ScanSetting{.name = "bilevel", .rotation = -0.8, .bilevel = true}),
+                         [](const auto& info) { return info.param.name; });
+
 }  // namespace
 }  // namespace phieu::recognition::testing
