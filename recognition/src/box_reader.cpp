@@ -634,6 +634,8 @@ bool FindLineNear(const BoxPatch& p, const PageCalibration& cal, const CrossingL
 
 /// A line whose core is this many times darker than the paper went black (a bilevel scan).
 constexpr float kSaturatedLine = 4.0f;
+/// ...and a band of it this dark outside the box hides whatever lies under it.
+constexpr float kBlindLine = 8.0f;
 
 void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   const int w = p.gray.cols, h = p.gray.rows;
@@ -672,10 +674,19 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   for (size_t b = 0; b < bins.size(); ++b)
     for (size_t k = b >= widen ? b - widen : 0; k <= std::min(b + widen, bins.size() - 1); ++k)
       factor[b] = std::max(factor[b], measured[k]);
+  // Where the line went black outside the box (a bilevel scan turned a fold's shadow into a
+  // band 1-2 mm wide), nothing under it can be seen: the band is paper. Dividing would leave it
+  // black (0 times any factor), a long dark stroke down the box.
+  std::vector<char> blind(bins.size(), 0);
+  for (size_t b = 0; b < bins.size(); ++b)
+    for (size_t k = b >= widen ? b - widen : 0; k <= std::min(b + widen, bins.size() - 1); ++k)
+      blind[b] |= measured[k] >= kBlindLine;
   for (int y = 0; y < h; ++y) {
     uchar* row = p.gray.ptr<uchar>(y);
-    for (int x = 0; x < w; ++x)
-      row[x] = cv::saturate_cast<uchar>(row[x] * factor[bin_of[static_cast<size_t>(y) * w + x]]);
+    for (int x = 0; x < w; ++x) {
+      const int b = bin_of[static_cast<size_t>(y) * w + x];
+      row[x] = blind[b] ? cv::saturate_cast<uchar>(p.white) : cv::saturate_cast<uchar>(row[x] * factor[b]);
+    }
   }
   // What the division leaves of the line's core (a bilevel scan's staircase of one-pixel steps,
   // a crease wavering by a pixel): the band within 2.5 px of the line is paper wherever it is no
