@@ -142,6 +142,23 @@ void DrawPressureStroke(cv::Mat& ink, const std::vector<cv::Point2d>& points_px,
   }
 }
 
+void DrawErasedMark(cv::Mat& ink, const core::RectMm& box, MarkShape style, const Pen& pen, double dpi,
+                    double size, Rng& rng) {
+  const double margin = 3.0;
+  cv::Rect roi(static_cast<int>(Px(box.x - margin, dpi)), static_cast<int>(Px(box.y - margin, dpi)),
+               static_cast<int>(Px(box.w + 2 * margin, dpi)), static_cast<int>(Px(box.h + 2 * margin, dpi)));
+  roi &= cv::Rect(0, 0, ink.cols, ink.rows);
+  if (roi.empty()) return;
+  cv::Mat layer(ink.size(), CV_8U, cv::Scalar(0));
+  const MarkShape drawn = style == MarkShape::kCancelled || style == MarkShape::kErased ? MarkShape::kTick : style;
+  DrawBoxMark(layer, box, drawn, pen, dpi, size, false, rng);
+  cv::Mat smear;
+  cv::GaussianBlur(layer(roi), smear, cv::Size(0, 0), Px(Uniform(rng, 0.15, 0.3), dpi));
+  smear.convertTo(smear, CV_8U, Uniform(rng, 0.12, 0.3));
+  cv::Mat target = ink(roi);
+  cv::max(target, smear, target);
+}
+
 void DrawLabelCircle(cv::Mat& ink, const core::RectMm& label, const core::RectMm& box, const Pen& pen,
                      double dpi, Rng& rng) {
   core::RectMm r = label;
@@ -242,6 +259,8 @@ void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const P
     }
     case MarkShape::kLabelCircle:
       break;  // drawn around the label by DrawLabelCircle, nothing in the box.
+    case MarkShape::kErased:
+      break;  // drawn by DrawErasedMark.
     case MarkShape::kHatch: {
       // Separate parallel strokes (the pen lifted between them), gaps of 0.5-1.2 mm, kept inside
       // the box: horizontal, diagonal or steep, sometimes a second layer across the first.

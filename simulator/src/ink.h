@@ -21,6 +21,11 @@ namespace phieu::simulator {
 void DrawBoxMark(cv::Mat& ink, const core::RectMm& box, MarkShape shape, const Pen& pen, double dpi,
                  double size, bool overflow, Rng& rng);
 
+/// What an eraser leaves of the respondent's usual `style` of mark in `box`: the stroke smeared
+/// (Gaussian of 0.15-0.3 mm) at 12-30% of its darkness.
+void DrawErasedMark(cv::Mat& ink, const core::RectMm& box, MarkShape style, const Pen& pen, double dpi,
+                    double size, Rng& rng);
+
 /// A loop drawn around an option's printed text `label` (mm), often cutting its ends or
 /// taking in the box too.
 void DrawLabelCircle(cv::Mat& ink, const core::RectMm& label, const core::RectMm& box, const Pen& pen,

@@ -23,6 +23,11 @@ constexpr double kHatchRate = 0.10;
 constexpr double kMarkerRate = 0.06;
 constexpr double kScribbleRate = 0.05;
 constexpr double kPressureModelRate = 0.35;
+/// Share of a pencil respondent's answered box questions whose answer was rubbed out and the
+/// question left blank. (A pencil respondent who changes an answer rubs the old mark out instead
+/// of filling the box, too.) Real rates are unknown; what matters is that the reader meets the
+/// smear of graphite an eraser leaves, alone in a question, and never takes it for the answer.
+constexpr double kErasedBlankRate = 0.04;
 
 using templates::FieldLayout;
 using templates::Layout;
@@ -232,6 +237,7 @@ const char* MarkShapeName(MarkShape shape) {
     case MarkShape::kHatch: return "hatch";
     case MarkShape::kMarkerCross: return "marker_cross";
     case MarkShape::kScribble: return "scribble";
+    case MarkShape::kErased: return "erased";
   }
   return "tick";
 }
@@ -311,6 +317,8 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
   // (how often optional questions get an answer).
   const double bias = Normal(rng, 0.0, 0.55);
   const double diligence = Uniform(rng, 0.75, 0.99);
+  // Rubbed-out answers of a pencil respondent: own stream, so the answers stay as they were.
+  Rng erase_rng(Mix(seed, static_cast<std::uint64_t>(serial), 0xe7a5e));
 
   for (size_t fi = 0; fi < layout.fields.size(); ++fi) {
     const FieldLayout& f = layout.fields[fi];
@@ -354,12 +362,19 @@ SheetPlan PlanSheet(const Layout& layout, core::Serial serial, const std::string
         if (std::find(chosen.begin(), chosen.end(), i) == chosen.end()) free.push_back(i);
       int cancelled = free[UniformInt(rng, 0, static_cast<int>(free.size()) - 1)];
       fp.marks.front().correction = true;
-      fp.marks.insert(fp.marks.begin(), BoxMark{cancelled, MarkShape::kCancelled, false, false});
+      fp.marks.insert(fp.marks.begin(),
+                      BoxMark{cancelled, plan.pen.pencil ? MarkShape::kErased : MarkShape::kCancelled, false, false});
     }
     if (plan.circles_labels && (f.kind == core::FieldKind::kSingle || f.kind == core::FieldKind::kMulti) &&
         fp.marks.size() == chosen.size())  // a correction is made in the boxes, as the form says
       for (BoxMark& m : fp.marks)
         if (!f.options[m.option].label_mm.empty()) m.shape = MarkShape::kLabelCircle;
+    if (box_kind && plan.pen.pencil && fp.marks.size() == 1 && fp.marks.front().shape != MarkShape::kLabelCircle &&
+        Chance(erase_rng, kErasedBlankRate)) {
+      // Rubbed out and left blank: the question is unanswered.
+      fp.marks.front().shape = MarkShape::kErased;
+      fp.marks.front().selected = false;
+    }
 
     if (f.kind == core::FieldKind::kDigits && !f.cells_mm.empty()) {
       // A phone number is optional and private: about half leave it out.

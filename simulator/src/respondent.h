@@ -25,6 +25,7 @@ namespace phieu::simulator {
 enum class MarkShape {
   kTick, kCross, kSlash, kDot, kCircle, kShade, kCancelled, kLabelCircle,
   kHatch, kMarkerCross, kScribble,
+  kErased,  ///< a pencil mark rubbed out: a faint smear of the respondent's usual mark, not selected.
 };
 const char* MarkShapeName(MarkShape shape);
 

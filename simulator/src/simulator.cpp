@@ -254,9 +254,12 @@ FormFace FillFormPage(const Job& job, int sheet, int page_no, double dpi, cv::Ma
       // (A circler's plan only rings options with printed text; the page RNG then draws the
       // loop instead of a box mark, so later marks of that page differ, nothing else.)
       const bool label = m.shape == MarkShape::kLabelCircle && !f.options[m.option].label_mm.empty();
-      const bool overflow = !label && m.shape != MarkShape::kCancelled && Chance(rng, plan.overflow_rate);
+      const bool overflow = !label && m.shape != MarkShape::kCancelled && m.shape != MarkShape::kErased &&
+                            Chance(rng, plan.overflow_rate);
       if (label)
         DrawLabelCircle(ink, f.options[m.option].label_mm, f.options[m.option].box_mm, plan.pen, dpi, rng);
+      else if (m.shape == MarkShape::kErased)
+        DrawErasedMark(ink, f.options[m.option].box_mm, plan.style, plan.pen, dpi, plan.mark_scale, rng);
       else
         DrawBoxMark(ink, f.options[m.option].box_mm, m.shape == MarkShape::kLabelCircle ? plan.style : m.shape,
                     plan.pen, dpi, plan.mark_scale, overflow, rng);

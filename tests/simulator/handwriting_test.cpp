@@ -239,6 +239,34 @@ TEST(RespondentPlanTest, SomeRespondentsCircleTheTextOfTheirAnswers) {
   EXPECT_GT(circled, 4 * circlers);  // SIPAS has 8 single/multi questions, most answered
 }
 
+TEST(RespondentPlanTest, PencilRespondentsRubOutAnswersAndCorrectionsInsteadOfFilling) {
+  auto tpl = templates::LoadTemplate(PHIEU_SOURCE_DIR "/templates/bundled/sipas.json");
+  ASSERT_TRUE(tpl.ok()) << tpl.error().message;
+  const templates::Layout layout = templates::ComputeLayout(*tpl);
+  int erased_blank = 0, erased_corrections = 0, pencil_sheets = 0;
+  for (int serial = 1; serial <= 2000; ++serial) {
+    const SheetPlan plan = PlanSheet(layout, serial, "", 78, 0.0);
+    pencil_sheets += plan.pen.pencil;
+    for (const FieldPlan& fp : plan.fields) {
+      for (const BoxMark& m : fp.marks) {
+        if (m.shape == MarkShape::kCancelled) EXPECT_FALSE(plan.pen.pencil);  // a pencil is rubbed out
+        if (m.shape != MarkShape::kErased) continue;
+        EXPECT_TRUE(plan.pen.pencil);
+        EXPECT_FALSE(m.selected);
+        if (fp.marks.size() == 1) {
+          ++erased_blank;
+          EXPECT_TRUE(fp.truth.is_null() || (fp.truth.is_array() && fp.truth.empty()));  // left blank
+        } else {
+          ++erased_corrections;
+        }
+      }
+    }
+  }
+  EXPECT_GT(pencil_sheets, 100);
+  EXPECT_GT(erased_blank, pencil_sheets / 2);  // ~4% of ~25 box questions per pencil sheet
+  EXPECT_GT(erased_corrections, 10);
+}
+
 // Respondents over many sheets of the bundled SIPAS form: comment behaviour shares, truth
 // values, and digits that make sense.
 TEST(HandwritingPlanTest, RespondentsWriteLikeThePopulation) {

@@ -47,6 +47,30 @@ TEST(InkTest, MarksPutInkInTheBoxAndCancelledFillsIt) {
   }
 }
 
+TEST(InkTest, AnErasedMarkIsAFaintSmearOfTheUsualMark) {
+  // What a rubber leaves of a pencil tick or cross: ink in and around the box, none of it
+  // anywhere near a stroke's full darkness, much lighter than the mark drawn.
+  const core::RectMm box{20, 20, 5, 5};
+  Pen pencil = BluePen();
+  pencil.pencil = true;
+  for (MarkShape s : {MarkShape::kTick, MarkShape::kCross, MarkShape::kHatch}) {
+    for (int seed = 0; seed < 5; ++seed) {
+      SCOPED_TRACE(std::string(MarkShapeName(s)) + " seed " + std::to_string(seed));
+      cv::Mat drawn(600, 600, CV_8U, cv::Scalar(0)), erased(600, 600, CV_8U, cv::Scalar(0));
+      Rng a(seed), b(seed);
+      DrawBoxMark(drawn, box, s, pencil, kDpi, 1.0, false, a);
+      DrawErasedMark(erased, box, s, pencil, kDpi, 1.0, b);
+      double peak = 0;
+      cv::minMaxLoc(erased, nullptr, &peak);
+      EXPECT_GT(peak, 8.0);                   // something is left
+      EXPECT_LT(peak, 0.31 * 255);            // at most 30% of a full stroke
+      EXPECT_LT(cv::sum(erased)[0], 0.5 * cv::sum(drawn)[0]);
+      const cv::Rect far = BoxPx({15, 15, 15, 15});
+      EXPECT_EQ(cv::countNonZero(erased) - cv::countNonZero(erased(far)), 0);
+    }
+  }
+}
+
 TEST(InkTest, HatchingMarkerCrossesAndScribblesInBothStrokeModels) {
   const core::RectMm box{20, 20, 5, 5};
   const cv::Rect inner = BoxPx({20.5, 20.5, 4, 4});
