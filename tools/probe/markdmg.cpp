@@ -111,6 +111,26 @@ static void DrawMark(cv::Mat& img, Ctx& c, const std::string& type, cv::Vec3b in
     Line(mask, c, x + i, y + i + U(c,-.3,.3), x + w - i, y + h - i, wmm);
     Line(mask, c, x + w - i, y + i, x + i + U(c,-.3,.3), y + h - i, wmm);
     alpha = 0.97;
+  } else if (type == "ptick" || type == "px") {
+    // a soft pencil pressed gently: light grey, thin, a 2.5-3.5 mm tick or a cross
+    ink = cv::Vec3b(110, 110, 110), alpha = U(c, 0.3, 0.55);
+    if (type == "ptick") {
+      const double s = U(c, 2.5, 3.5), ox = cx - s * 0.45 + U(c, -.4, .4), oy = cy - s * 0.3 + U(c, -.4, .4);
+      Line(mask, c, ox, oy + s * 0.45, ox + s * 0.35, oy + s * 0.8, 0.3);
+      Line(mask, c, ox + s * 0.35, oy + s * 0.8, ox + s, oy, 0.3);
+    } else {
+      const double i = U(c, 0.6, 1.1);
+      Line(mask, c, x + i, y + i + U(c,-.3,.3), x + w - i, y + h - i, 0.3);
+      Line(mask, c, x + w - i, y + i, x + i + U(c,-.3,.3), y + h - i, 0.3);
+    }
+  } else if (type == "erased") {
+    // what a rubber leaves of a pencil cross: the strokes smeared, 10-30% of their darkness
+    ink = cv::Vec3b(110, 110, 110);
+    const double i = U(c, 0.6, 1.1);
+    Line(mask, c, x + i, y + i + U(c,-.3,.3), x + w - i, y + h - i, 0.35);
+    Line(mask, c, x + w - i, y + i, x + i + U(c,-.3,.3), y + h - i, 0.35);
+    cv::GaussianBlur(mask, mask, cv::Size(0, 0), U(c, 0.15, 0.35) * c.pxmm);
+    alpha = U(c, 0.12, 0.35);
   } else if (type == "tangle") {
     // a scribbled answer: a tangle of short strokes in the box (not a cancellation)
     double px = cx, py = cy;

@@ -38,6 +38,10 @@ for dm in EXTREMES if EXTREME else ['none', 'dpi150', 'dpi200', 'rot', 'upside',
 # Part D: respondents who ring the printed text of their answer (single/multi), or cross the box.
 for dm in [] if EXTREME else ['none', 'none', 'dpi200', 'rot']:
     sheets.append(dict(serial=serial, mark='ring', damage=dm, dpi=300, gray=1)); serial += 1
+# Part E: a soft pencil pressed gently (light ticks and crosses), answers rubbed out: beside the
+# new answer, or the question left blank. Last, so the sheets above keep their marks.
+for dm in [] if EXTREME else ['none', 'none', 'none', 'dpi200', 'rot', 'jpeg', 'gradient', 'show8']:
+    sheets.append(dict(serial=serial, mark='pencil', damage=dm, dpi=300, gray=1)); serial += 1
 assert serial - 1 <= (199 if EXTREME else 190), serial
 
 def box_ops(sheet, f, page_seed):
@@ -51,6 +55,8 @@ def box_ops(sheet, f, page_seed):
         chosen = [] if blank else [R.randrange(len(opts))]
         truth = opts[chosen[0]]['value'] if chosen else None
     mt = sheet['mark']
+    if mt == 'pencil' and not chosen and R.random() < 0.6:
+        ops.append(('erased', PEN, opts[R.randrange(len(opts))]['box_mm']))  # rubbed out, left blank
     for i in chosen:
         b = opts[i]['box_mm']
         t = mt; col = PEN
@@ -63,6 +69,11 @@ def box_ops(sheet, f, page_seed):
                 if nb:
                     j = R.choice(nb); ops.append(('scribble', PEN, opts[j]['box_mm'])); t = 'x+scribbled_neighbour'
         elif mt in INKS: t = R.choice(['x', 'fill']); col = INKS[mt]
+        elif mt == 'pencil':
+            t = R.choice(['ptick', 'px'])
+            others = [j for j in range(len(opts)) if j not in chosen]
+            if others and R.random() < 0.12:
+                ops.append(('erased', PEN, opts[R.choice(others)]['box_mm']))  # the answer it replaced
         elif mt == 'ring':
             t = 'x'
             if 'label_mm' in opts[i] and R.random() < 0.6:
