@@ -70,6 +70,14 @@ const RectMm& Box(const templates::Layout& l, int row, int value) {
 /// kCols + 1 - v of the front.
 int FrontValueBehind(int back_value) { return kCols + 1 - back_value; }
 
+/// Scans page 1 of the leaf as drawn (show-through already laid on it) and reads it.
+std::vector<FieldReading> ReadFront(SyntheticPage& front, const Leaf& leaf) {
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  front.Scan(&scan, &aligned, 1);
+  return ReadPage(scan, aligned, leaf.layout);
+}
+
 class ShowThroughTest : public ::testing::TestWithParam<Scanning> {};
 
 TEST_P(ShowThroughTest, TheBackSidesPrintAndMarksAreNotMarksOfThisSide) {
@@ -103,10 +111,7 @@ TEST_P(ShowThroughTest, TheBackSidesPrintAndMarksAreNotMarksOfThisSide) {
     front.DrawMark(Box(leaf.front, 7, behind), Mark::kTick, pencil, rng);
     want[7] = {std::to_string(behind)};
     front.ShowThrough(back, strength, 0.35);
-    scanner::Scan scan;
-    scanner::AlignedPage aligned;
-    front.Scan(&scan, &aligned, 1);
-    const auto rs = ReadPage(scan, aligned, leaf.layout);
+    const auto rs = ReadFront(front, leaf);
     ASSERT_EQ(rs.size(), static_cast<size_t>(kRows));
     for (int r = 0; r < kRows; ++r) {
       const FieldReading& got = rs[static_cast<size_t>(r)];
@@ -141,10 +146,7 @@ TEST_P(ShowThroughTest, APageWithoutShowThroughKeepsItsFaintMarksUnderTheBacksRe
   for (int r = 0; r < kRows; ++r)
     if (!want[static_cast<size_t>(r)].empty())
       front.DrawMark(Box(leaf.front, r, std::stoi(want[static_cast<size_t>(r)].front())), Mark::kTick, pencil, rng);
-  scanner::Scan scan;
-  scanner::AlignedPage aligned;
-  front.Scan(&scan, &aligned, 1);
-  const auto rs = ReadPage(scan, aligned, leaf.layout);
+  const auto rs = ReadFront(front, leaf);
   ASSERT_EQ(rs.size(), static_cast<size_t>(kRows));
   for (int r = 0; r < kRows; ++r)
     EXPECT_EQ(rs[static_cast<size_t>(r)].selected, want[static_cast<size_t>(r)])
@@ -175,10 +177,7 @@ TEST_P(ShowThroughTest, APencilPageIsNotAnsweredByTheBacksGhosts) {
       want[static_cast<size_t>(r)] = {std::to_string(value)};
     }
     front.ShowThrough(back, strength, 0.35);
-    scanner::Scan scan;
-    scanner::AlignedPage aligned;
-    front.Scan(&scan, &aligned, 1);
-    const auto rs = ReadPage(scan, aligned, leaf.layout);
+    const auto rs = ReadFront(front, leaf);
     ASSERT_EQ(rs.size(), static_cast<size_t>(kRows));
     for (const int r : kBackRows) {
       const FieldReading& got = rs[static_cast<size_t>(r)];
