@@ -240,7 +240,8 @@ struct DigitsReading {
 /// Reads a comb digit field, one upright crop per cell (left to right, ~1 mm margin) at
 /// `px_per_mm`. All cells empty: value nullopt, no review. Review when a cell is unreadable,
 /// an empty cell sits between written ones, or the value is outside the range. A cell is
-/// unreadable when its confidence is under accept_above, when its digit runs over the cell
+/// unreadable when its confidence is under accept_above (unless the range decides it, see
+/// DigitOptions::range_accept_above), when its digit runs over the cell
 /// border out of the crop (what is left may read as another digit), or when it holds only a
 /// trace too light or broken to classify (faint pencil; specks of pencil on a bilevel scan).
 /// Ink only in the margin outside the border (a neighbour's digit reaching over) is ignored.
