@@ -211,6 +211,12 @@ struct DigitOptions {
   bool has_range = false;  ///< check the value against [range_min, range_max].
   long range_min = 0;
   long range_max = 0;
+  /// With a range: when one cell alone falls under accept_above (all others accepted) and its
+  /// guess is the only digit that puts the value inside the range, that guess is accepted if
+  /// its confidence is at least this. A wrong guess there would mean the writer wrote a value
+  /// outside the range (the lead '1' of 1946 is the only digit a year 1920-2026 can start
+  /// "?946" with). Digits written over the border or changed by restored strokes never are.
+  float range_accept_above = 0.95f;
   InkOptions ink;
 };
 
@@ -218,7 +224,8 @@ struct DigitCellReading {
   bool empty = true;
   int digit = -1;           ///< best guess when not empty.
   float confidence = 0.0f;  ///< empty: 1; else the classifier's.
-  bool accepted = false;    ///< not empty and confidence >= accept_above.
+  bool accepted = false;    ///< not empty and confidence >= accept_above (or decided by the range).
+  bool by_range = false;    ///< accepted under accept_above: the only digit the range allows.
 };
 
 struct DigitsReading {
@@ -233,7 +240,8 @@ struct DigitsReading {
 /// Reads a comb digit field, one upright crop per cell (left to right, ~1 mm margin) at
 /// `px_per_mm`. All cells empty: value nullopt, no review. Review when a cell is unreadable,
 /// an empty cell sits between written ones, or the value is outside the range. A cell is
-/// unreadable when its confidence is under accept_above, when its digit runs over the cell
+/// unreadable when its confidence is under accept_above (unless the range decides it, see
+/// DigitOptions::range_accept_above), when its digit runs over the cell
 /// border out of the crop (what is left may read as another digit), or when it holds only a
 /// trace too light or broken to classify (faint pencil; specks of pencil on a bilevel scan).
 /// Ink only in the margin outside the border (a neighbour's digit reaching over) is ignored.

@@ -28,8 +28,11 @@ constexpr double kNominalMarginMm = 1.0;
 // 0.3 mm wide, blurred by the scan and resampling to ~0.8 mm of darker paper.
 constexpr double kInsideFromLineMm = 0.5;
 // Ink outside the border belongs to this cell's digit when it continues a stroke of that
-// digit across the line: within this distance of ink inside.
+// digit across the line: within this distance of ink inside, not counting the printed line's
+// removed band between them (up to kLineBandMm wide: the 0.3 mm line, its blur and the
+// removal's margin come to ~0.9 mm at 8 px/mm).
 constexpr double kAcrossBorderMm = 0.8;
+constexpr double kLineBandMm = 1.2;
 // Broken pencil on a bilevel scan: this many specks inside the cell, spread over a digit's
 // extent, could be a digit and go to review. A clean empty cell has none; a dot has one or
 // two (a pen touch, a grain of dust).
@@ -128,17 +131,59 @@ bool SmoothedTraceInside(const internal::InkMaps& m, const cv::Rect& inside, dou
   return false;
 }
 
+/// The printed-line pixels straight across the cell's border from where the digit's ink
+/// (`own`) meets it: across a side line sideways, across the top or bottom line up or down,
+/// at most kLineBandMm. Not along a line: a digit touching its border reaches no farther.
+cv::Mat CrossLines(const cv::Mat& own, const cv::Mat& lines, const cv::Rect& inside, double ppm) {
+  cv::Mat crossed = cv::Mat::zeros(own.size(), CV_8U);
+  if (lines.empty()) return crossed;
+  cv::Mat sides = lines.clone(), tops = lines.clone();
+  sides(cv::Rect(inside.x, 0, inside.width, lines.rows)).setTo(0);
+  tops(cv::Rect(0, inside.y, lines.cols, inside.height)).setTo(0);
+  const cv::Mat across_side = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 1));
+  const cv::Mat across_top = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, 3));
+  cv::Mat from = own.clone(), h, v;
+  for (long s = std::lround(kLineBandMm * ppm); s > 0; --s) {
+    cv::dilate(from, h, across_side);
+    cv::bitwise_and(h, sides, h);
+    cv::dilate(from, v, across_top);
+    cv::bitwise_and(v, tops, v);
+    cv::bitwise_or(crossed, h, crossed);
+    cv::bitwise_or(crossed, v, crossed);
+    cv::bitwise_or(from, crossed, from);
+  }
+  return crossed;
+}
+
 /// True when strong ink in the band FindInk clears along the crop edge lies next to the
-/// digit's box: the digit goes on beyond the crop. Long runs along the edge are a printed
-/// line (the neighbouring cell's border when the crop sits a little off), not a stroke.
-bool RunsOffTheCrop(const internal::InkMaps& m, const cv::Rect& digit_box, int edge, double ppm) {
+/// digit's box, or continues a stroke where the digit crosses a printed line (`crossing`,
+/// CrossLines: the line's removed band can hold the box away from the band): the digit goes on
+/// beyond the crop. Long runs along the edge are a printed line (the neighbouring cell's
+/// border when the crop sits a little off), not a stroke.
+bool RunsOffTheCrop(const internal::InkMaps& m, const cv::Rect& digit_box, const cv::Mat& crossing, int edge,
+                    double ppm) {
   const int rows = m.contrast.rows, cols = m.contrast.cols;
   if (edge <= 0 || rows <= 2 * edge || cols <= 2 * edge) return false;
   cv::Mat band = m.contrast >= m.seed;
   band(cv::Rect(edge, edge, cols - 2 * edge, rows - 2 * edge)).setTo(0);
+  // A printed line in the band (the neighbouring cell's border when the crop sits a little
+  // off) is nobody's stroke, also where the scan breaks it into pieces.
+  if (!m.lines.empty()) band.setTo(0, m.lines);
   const int reach = static_cast<int>(std::lround(kNearCropEdgeMm * ppm));
   const cv::Rect near(digit_box.x - reach, digit_box.y - reach, digit_box.width + 2 * reach,
                       digit_box.height + 2 * reach);
+  // Where the digit crosses a line, the stroke goes on as strong ink out of the line's band:
+  // follow it (not through printed lines) up to `reach` pixels.
+  cv::Mat strong_free = m.contrast >= m.seed;
+  if (!m.lines.empty()) strong_free.setTo(0, m.lines);
+  cv::Mat beyond, grown;
+  cv::dilate(crossing, beyond, cv::Mat());
+  cv::bitwise_and(beyond, strong_free, beyond);
+  for (int s = 0; s < reach && cv::countNonZero(beyond) > 0; ++s) {
+    cv::dilate(beyond, grown, cv::Mat());
+    cv::bitwise_and(grown, strong_free, grown);
+    cv::bitwise_or(beyond, grown, beyond);
+  }
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(band, labels, stats, centroids, 8, CV_32S);
   for (int i = 1; i < n; ++i) {
@@ -150,6 +195,8 @@ bool RunsOffTheCrop(const internal::InkMaps& m, const cv::Rect& digit_box, int e
     // A printed border spans ~75-80% of the crop; the base of a 2 or the bar of a 7 less.
     if (along_side ? b.height * 10 > rows * 7 : b.width * 10 > cols * 7) continue;
     if ((b & near).area() > 0) return true;
+    const cv::Mat piece = labels(b) == i;
+    if (cv::countNonZero(piece & beyond(b)) > 0) return true;
   }
   return false;
 }
@@ -269,9 +316,15 @@ CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOpti
     return r;
   }
   const cv::Mat own_mask = LabelMask(labels, own);
+  // Across the removed border line for free: a stroke crossing the border leaves a gap as
+  // wide as the line's band, which alone exceeded kAcrossBorderMm (the left half of an 8
+  // written over its border was dropped and the rest read as a confident 3).
+  const cv::Mat crossing = CrossLines(own_mask, m.lines, inside, ppm);
+  cv::Mat reach;
+  cv::bitwise_or(own_mask, crossing, reach);
   const int k = 2 * static_cast<int>(std::lround(kAcrossBorderMm * ppm)) + 1;
   cv::Mat near;
-  cv::dilate(own_mask, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+  cv::dilate(reach, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
   std::vector<uchar> touches(n, 0);
   for (int y = 0; y < labels.rows; ++y) {
     const int* l = labels.ptr<int>(y);
@@ -301,7 +354,7 @@ CellInk ExtractCellInk(const cv::Mat& cell_gray, double px_per_mm, const InkOpti
     box = first ? b : (box | b);
     first = false;
   }
-  if (!r.truncated) r.truncated = RunsOffTheCrop(m, box, edge, ppm);
+  if (!r.truncated) r.truncated = RunsOffTheCrop(m, box, crossing, edge, ppm);
   if (std::max(box.width, box.height) < min_extent_px) {
     if (SpeckledDigit(m, inside, ppm)) r.faint = true;
     return r;

@@ -4,12 +4,42 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "digit_features.h"
 #include "recognition/handwriting.h"
 #include "recognition/recognition.h"
 
 namespace phieu::recognition {
+namespace {
+
+/// DigitOptions::range_accept_above: accepts the one cell in [first, last] that is written,
+/// not accepted and not doubtful when its guess is the only digit putting the value inside
+/// the range and its confidence reaches range_accept_above. Returns whether it did.
+bool AcceptByRange(std::vector<DigitCellReading>& cells, const std::vector<uchar>& doubtful, int first,
+                   int last, const DigitOptions& options) {
+  // At most ~18 cells fit in a long.
+  if (last - first + 1 > 18) return false;
+  int open = -1;
+  for (int i = first; i <= last; ++i) {
+    if (cells[i].accepted) continue;
+    if (open >= 0 || cells[i].empty || doubtful[i] || cells[i].digit < 0) return false;
+    open = i;
+  }
+  if (open < 0 || cells[open].confidence < options.range_accept_above) return false;
+  int allowed = -1, count = 0;
+  for (int d = 0; d <= 9; ++d) {
+    long v = 0;
+    for (int i = first; i <= last; ++i) v = v * 10 + (i == open ? d : cells[i].digit);
+    if (v >= options.range_min && v <= options.range_max) allowed = d, ++count;
+  }
+  if (count != 1 || allowed != cells[open].digit) return false;
+  cells[open].accepted = true;
+  cells[open].by_range = true;
+  return true;
+}
+
+}  // namespace
 
 DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
                          const DigitOptions& options) {
@@ -29,6 +59,7 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
 
   DigitsReading r;
   int first = -1, last = -1, unreadable = 0, over_border = 0;
+  std::vector<uchar> doubtful(cells.size(), 0);  // over the border or changed by restored strokes
   for (size_t i = 0; i < cells.size(); ++i) {
     DigitCellReading c;
     internal::CellInk cell = internal::ExtractCellInk(cells[i], px_per_mm, options.ink);
@@ -65,7 +96,7 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
       c.accepted = classifier != nullptr && c.confidence >= options.accept_above && !cell.truncated &&
                    !restored_differs;
       if (!c.accepted) ++unreadable;
-      if (cell.truncated || restored_differs) ++over_border;
+      if (cell.truncated || restored_differs) ++over_border, doubtful[i] = 1;
     }
     r.cells.push_back(c);
   }
@@ -73,6 +104,9 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
     r.confidence = 1.0f;
     return r;  // all empty: nothing written, nothing to review
   }
+
+  if (options.has_range && classifier != nullptr && AcceptByRange(r.cells, doubtful, first, last, options))
+    --unreadable;
 
   std::string value;
   bool gap = false;

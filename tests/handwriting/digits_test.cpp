@@ -3,6 +3,7 @@
 // Comb digits with the shipped model, written in styles the model never saw in training
 // (tools/digits/train_digits.cpp kHeldOutStyles).
 
+#include <cmath>
 #include <random>
 #include <thread>
 
@@ -236,8 +237,7 @@ TEST(DigitsTest, NeighbourDigitReachingInLeavesTheCellEmpty) {
         ++wrong;
         why += std::string(1, d) + "@" + std::to_string(shift) + " ";
       }
-      // The digit itself is not checked here: pressed against the border, the strokes under
-      // the printed line are lost with it (an 8 can read as a 3; a known gap).
+      // The digit itself is not checked here (DigitsOverTheSideLinesAreNotMisread is).
     }
   }
   EXPECT_EQ(wrong, 0) << why;
@@ -247,11 +247,14 @@ TEST(DigitsTest, NeighbourDigitReachingInLeavesTheCellEmpty) {
 // so a 2 could read as 7 and a 9 or 6 as 0. Strokes thickening the line are put back, and a
 // digit is accepted only if it reads the same with and without them. Before that, this sweep
 // accepted 12 wrong digits of 80; a 7 whose bar lies wholly above the top line still can be.
+// Moved 2.5 mm or more, a digit runs to or off the crop's edge: the part beyond the line is
+// seen across the line's removed band and the digit goes to review (before, that part was
+// dropped and the rest read alone: 2 wrong here, and an 8 over its left border read as a 3).
 TEST(DigitsTest, DigitsOverTheTopOrBottomLineAreSeldomMisread) {
   auto model = Model();
   ASSERT_TRUE(model);
   std::mt19937 rng(21);
-  int wrong = 0, reviewed = 0, cells = 0;
+  int wrong = 0, reviewed = 0, cells = 0, inside_reviewed = 0, inside_cells = 0;
   std::string why;
   for (double dy : {-3.2, -2.5, -1.5, 1.5, 2.0, 2.5, 3.0, 3.5}) {
     for (char d : std::string("0123456789")) {
@@ -261,6 +264,7 @@ TEST(DigitsTest, DigitsOverTheTopOrBottomLineAreSeldomMisread) {
       DigitsReading r = ReadDigits(one, 8.0, {.classifier = model.get()});
       ++cells;
       reviewed += r.needs_review;
+      if (std::fabs(dy) <= 2.0) ++inside_cells, inside_reviewed += r.needs_review;
       if (!r.needs_review && r.value != std::string(1, d)) {
         ++wrong;
         why += std::string(1, d) + "->" + r.value.value_or("-") + "@" + std::to_string(dy).substr(0, 4) + " ";
@@ -268,9 +272,37 @@ TEST(DigitsTest, DigitsOverTheTopOrBottomLineAreSeldomMisread) {
       if (d == '2' && dy >= 2.0) EXPECT_NE(r.value.value_or(""), "7") << "a 2 on the bottom line, dy " << dy;
     }
   }
-  EXPECT_LE(wrong, 2) << why;
-  EXPECT_LE(reviewed, cells / 2);
+  EXPECT_LE(wrong, 1) << why;
+  EXPECT_LE(inside_reviewed, inside_cells / 2);
   std::printf("[digits] over the line: %d wrong accepted, %d of %d reviewed (%s)\n", wrong, reviewed, cells, why.c_str());
+}
+
+// Digits written over the cell's left or right side: the part across the line was dropped
+// when the line's removed band alone was wider than the reach for strokes crossing it, and
+// the rest read confidently as another digit (an 8 as a 3, on a clean stack).
+TEST(DigitsTest, DigitsOverTheSideLinesAreNotMisread) {
+  auto model = Model();
+  ASSERT_TRUE(model);
+  std::mt19937 rng(22);
+  int wrong = 0, reviewed = 0, cells = 0;
+  std::string why;
+  for (double dx : {-2.2, -1.8, -1.4, 1.4, 1.8, 2.2})
+    for (char d : std::string("0123456789")) {
+      synth::CellStyle off;
+      off.dx_mm = dx;
+      off.digit_h_mm = 6.0;
+      std::vector<cv::Mat> one{synth::MakeCell(synth::RenderGlyphHershey(cv::FONT_HERSHEY_SIMPLEX, d, 5), off, rng)};
+      DigitsReading r = ReadDigits(one, 8.0, {.classifier = model.get()});
+      ++cells;
+      reviewed += r.needs_review;
+      if (!r.needs_review && r.value != std::string(1, d)) {
+        ++wrong;
+        why += std::string(1, d) + "->" + r.value.value_or("-") + "@" + std::to_string(dx).substr(0, 4) + " ";
+      }
+    }
+  EXPECT_EQ(wrong, 0) << why;
+  std::printf("[digits] over the side lines: %d wrong accepted, %d of %d reviewed (%s)\n", wrong, reviewed, cells,
+              why.c_str());
 }
 
 // The network is borrowed per call from a pool: concurrent callers get what one caller gets.
