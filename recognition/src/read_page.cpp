@@ -230,18 +230,48 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
   }
 }
 
-/// How dark this respondent's pen or pencil is: the median ridge (InkBlob::ridge, the stroke's
-/// own darkness, hardly moved by grain) of the page's sure ordinary marks (marked with no doubt,
-/// not a shading), or 0 when fewer than kHandMarks of them say so.
+/// This respondent's pen or pencil, from the page's sure ordinary marks (marked with no doubt,
+/// not a shading): the median ridge (InkBlob::ridge, the stroke's own darkness, hardly moved by
+/// grain) and the median sharpness (InkBlob::sharpness: how steep a stroke's flanks are, which a
+/// light stroke keeps and a smear of rubbed-out graphite does not). Zeros when fewer than
+/// kHandMarks marks say so.
 constexpr size_t kHandMarks = 3;
+struct Hand {
+  float ridge = 0.0f;
+  float sharpness = 0.0f;
+};
 float Ridge(const BoxMeasurement& m) { return std::max(m.mark_ridge, m.stroke_ridge); }
-float HandRidge(const std::vector<BoxDetail>& boxes) {
-  std::vector<float> ridges;
+float Sharpness(const BoxMeasurement& m) { return std::max(m.mark_sharpness, m.stroke_sharpness); }
+Hand HandOf(const std::vector<BoxDetail>& boxes) {
+  std::vector<float> ridges, sharpness;
   for (const BoxDetail& b : boxes)
     if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f &&
-        b.measurement.solid < 0.5f && b.measurement.ink > 0.0f)
+        b.measurement.solid < 0.5f && b.measurement.ink > 0.0f) {
       ridges.push_back(Ridge(b.measurement));
-  return ridges.size() >= kHandMarks ? Median(ridges) : 0.0f;
+      sharpness.push_back(Sharpness(b.measurement));
+    }
+  if (ridges.size() < kHandMarks) return {};
+  return {Median(ridges), Median(sharpness)};
+}
+
+/// A light mark (darkest point under kSmearPeak) whose flanks are far gentler than this
+/// respondent's own strokes (under kSmearSharpness of the hand's) is a smear: a rubbed-out
+/// answer, a smudge of graphite. Seen, never accepted as an answer (faint_smudge).
+constexpr float kSmearPeak = 0.45f;
+constexpr float kSmearSharpness = 0.7f;
+void DoubtSmears(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
+                 const Hand& hand) {
+  if (hand.sharpness <= 0.0f) return;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const BoxMeasurement& m = *measured[i];
+    BoxDecision& d = decisions[i];
+    if (d.state != BoxState::kMarked || m.mark_peak >= kSmearPeak || m.solid >= 0.5f) continue;
+    const float sharp = Sharpness(m);
+    if (sharp <= 0.0f || sharp >= kSmearSharpness * hand.sharpness) continue;
+    d.confidence = std::min(d.confidence, 0.6f);
+    d.doubt = "faint_smudge";
+    d.light = false;
+  }
 }
 
 /// A light mark is doubted because it is not clearly darker than what show-through or rubbed-out
@@ -250,20 +280,23 @@ float HandRidge(const std::vector<BoxDetail>& boxes) {
 /// surely empty, whose stroke is at least this share as dark as the respondent's own sure marks
 /// on the page, is that respondent's answer. Show-through of a mark on the back reaches 8-15% of
 /// its darkness, and lies beside the answer of a question that was answered (two marks, which a
-/// person still sees).
+/// person still sees). Its flanks must be nearly as steep as the hand's (kSmearSharpness of
+/// them): a light stroke of the same pencil keeps them, a rubbed-out answer does not.
 constexpr float kFaintInHand = 0.4f;
 constexpr float kFaintInHandConfidence = 0.85f;
 /// ...and it is no speck: its longest component reaches this length (a pencil dot is 1.2 mm).
 constexpr float kFaintInHandMm = 1.0f;
 void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
-                          float hand_ridge, float review_below) {
-  if (hand_ridge <= 0.0f) return;
+                          const Hand& hand, float review_below) {
+  if (hand.ridge <= 0.0f) return;
   BoxDecision* faint = nullptr;
   for (size_t i = 0; i < decisions.size(); ++i) {
     BoxDecision& d = decisions[i];
     if (d.state == BoxState::kMarked && d.light && d.doubt == "faint_mark" && !d.outline_missing && !d.crossed &&
         measured[i]->stroke_mm >= kFaintInHandMm) {
-      if (faint || Ridge(*measured[i]) < kFaintInHand * hand_ridge) return;
+      if (faint || Ridge(*measured[i]) < kFaintInHand * hand.ridge ||
+          Sharpness(*measured[i]) < kSmearSharpness * hand.sharpness)
+        return;
       faint = &d;
     } else if (d.state != BoxState::kEmpty || !d.doubt.empty() || d.confidence < review_below || d.outline_missing) {
       return;  // something else in the question: the rules and a person decide
@@ -642,7 +675,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
   const int shaded_questions = ShadedQuestions(layout, boxes);
-  const float hand_ridge = HandRidge(boxes);
+  const Hand hand = HandOf(boxes);
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -669,7 +702,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       for (size_t oi = 0; oi < f.options.size(); ++oi, ++next_box) {
         const BoxDetail& b = boxes[next_box];
         BoxDecision d = b.decision;
-        if (b.emptied_ridge > 0.0f && hand_ridge > 0.0f && b.emptied_ridge >= kFaintInHand * hand_ridge &&
+        if (b.emptied_ridge > 0.0f && hand.ridge > 0.0f && b.emptied_ridge >= kFaintInHand * hand.ridge &&
             d.state == BoxState::kEmpty && d.doubt.empty()) {
           // What the back side's copy took away was as dark as this respondent's own light
           // strokes: perhaps one of them under the copy. A person looks.
@@ -686,7 +719,8 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       }
       ReadHeavyMarksAlone(decisions, measured, shaded_questions);
       DropBackgroundCircles(f, decisions, measured);
-      ReadFaintMarksInHand(decisions, measured, hand_ridge, options.review_below);
+      DoubtSmears(decisions, measured, hand);
+      ReadFaintMarksInHand(decisions, measured, hand, options.review_below);
       for (size_t oi = 0; oi < f.options.size(); ++oi)
         r.boxes.push_back({f.options[oi].value, decisions[oi].state, measured[oi]->ink, measured[oi]->fill,
                            decisions[oi].confidence});

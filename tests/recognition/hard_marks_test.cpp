@@ -220,6 +220,34 @@ TEST_P(RespondentHandTest, LightMarksAloneInTheirQuestionAreReadInTheRespondents
   }
 }
 
+TEST_P(RespondentHandTest, ARubbedOutAnswerAloneInItsQuestionIsNotTheAnswer) {
+  // The same light pencil hand; rows 10-12 held an answer that was rubbed out: graphite smeared
+  // along the cross's strokes, as dark as the hand's light marks but with gentle flanks. The
+  // question is unanswered; a person may look, the reader never takes the smear for the answer.
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(83);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const Pen firm{0.35, 200}, light{0.35, 215};
+  const auto rs = ReadGrid(setting.Setup(83), 13, [&](SyntheticPage& p, const templates::Layout& l) {
+    for (int row = 0; row < 10; ++row)
+      p.DrawMark(Box(l, row, 1 + row % 5), row % 2 ? Mark::kCross : Mark::kTick, row % 3 == 0 ? firm : light, rng);
+    for (int row = 10; row < 13; ++row) {
+      const RectMm b = p.Printed(Box(l, row, 1 + row % 5));
+      for (double t = 0.15; t <= 0.85; t += 0.07) {
+        p.Smudge({b.x + t * b.w, b.y + t * b.h}, 0.25 + 0.1 * u(rng), static_cast<int>(11 + 4 * u(rng)));
+        p.Smudge({b.right() - t * b.w, b.y + t * b.h}, 0.25 + 0.1 * u(rng), static_cast<int>(11 + 4 * u(rng)));
+      }
+    }
+  });
+  for (int row = 0; row < 10; ++row)
+    EXPECT_EQ(rs.at(row).selected, std::vector<std::string>{std::to_string(1 + row % 5)}) << row;
+  for (int row = 10; row < 13; ++row) {
+    const FieldReading& r = rs.at(row);
+    EXPECT_TRUE(r.selected.empty() || r.needs_review)
+        << setting.name << " row " << row << ": a rubbed-out cross accepted as " << r.selected.front();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scans, RespondentHandTest,
                          ::testing::Values(ScanSetting{.name = "300dpi", .blur = 0.6, .noise = 3.0},
                                            ScanSetting{.name = "200dpi_jpeg", .scale = 0.67, .rotation = 1.5,
