@@ -41,6 +41,7 @@ constexpr int kMinSpecks = 4;
 // many noise sigmas and at least this many gray levels above the paper.
 constexpr double kTraceSmoothMm = 0.15;
 constexpr double kTraceSigmas = 6.0;
+constexpr double kTraceNoises = 3.0;
 constexpr double kMinTraceContrast = 8.0;
 // Ink at the crop's edge this close to the digit continues it beyond the crop.
 constexpr double kNearCropEdgeMm = 1.0;
@@ -117,7 +118,11 @@ bool SmoothedTraceInside(const internal::InkMaps& m, const cv::Rect& inside, dou
   for (float& x : v) x = std::fabs(x - median);
   std::nth_element(v.begin(), mid, v.end());
   const double sigma = 1.4826 * *mid;
-  const double level = std::max(kMinTraceContrast, median + kTraceSigmas * sigma);
+  // The contrast map is clipped at the paper (FindInk keeps only what is darker), so on grainy
+  // paper the lower half is all zeros and says nothing of the grain: then the scan's own noise
+  // per pixel (kTraceNoises of it, several sigmas of what smoothing leaves) sets the level, or
+  // the grain itself joins into one blob with the digit.
+  const double level = std::max({kMinTraceContrast, median + kTraceSigmas * sigma, kTraceNoises * m.noise});
   cv::Mat trace = c >= level;
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(trace, labels, stats, centroids, 8, CV_32S);

@@ -202,6 +202,7 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
   RobustStats(residual, &residual_median, &unused, paper_px);
   const double sigma = 1.4826 * residual_median / 0.9;
   m.contrast = contrast;
+  m.noise = sigma;
   m.low = std::max(o.min_contrast, o.noise_sigmas * sigma);
   // Show-through and JPEG ringing are faint everywhere; real pen and pencil ink reaches the
   // seed level somewhere in every stroke.

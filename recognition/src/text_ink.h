@@ -30,6 +30,7 @@ struct InkMaps {
   std::vector<InkComponent> components;  ///< the kept ones.
   double low = 0.0;   ///< contrast floor used.
   double seed = 0.0;  ///< contrast a component had to reach.
+  double noise = 0.0; ///< the scan's noise, gray levels per pixel (sigma), as measured on the paper.
   /// Comb cells only: the largest extent (px) of faint marks that never reached the seed
   /// level (very light pencil). A digit there must not pass for an empty cell.
   int faint_extent_px = 0;
