@@ -477,6 +477,23 @@ CrossingLine RefineLine(const BoxPatch& p, CrossingLine line, float thr) {
 
 }  // namespace
 
+std::vector<std::vector<cv::Point>> DarkRuns(const std::vector<cv::Point>& loop, const std::vector<char>& dark) {
+  const size_t n = loop.size();
+  std::vector<std::vector<cv::Point>> runs;
+  size_t start = 0;
+  while (start < n && dark[start]) ++start;
+  if (start == n) return runs;  // all dark (or empty)
+  for (size_t k = 0; k < n;) {
+    if (!dark[(start + k) % n]) {
+      ++k;
+      continue;
+    }
+    std::vector<cv::Point>& run = runs.emplace_back();
+    for (; k < n && dark[(start + k) % n]; ++k) run.push_back(loop[(start + k) % n]);
+  }
+  return runs;
+}
+
 bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::Mat& scan_gray,
                       const cv::Matx33d& mm_to_px, const core::RectMm& box_mm, cv::Size2d page_mm,
                       CrossingLine* line) {
@@ -506,25 +523,16 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
   const size_t n = loop.size();
   std::vector<char> dark(n);
   for (size_t i = 0; i < n; ++i) dark[i] = is_dark(loop[i].x, loop[i].y);
-  size_t start = 0;
-  while (start < n && dark[start]) ++start;
-  if (start == n) return false;
+  if (std::all_of(dark.begin(), dark.end(), [](char d) { return d != 0; })) return false;
   std::vector<cv::Point2d> ends;
   constexpr size_t kMaxRunPx = 24;  // a line meets the border in a short run (3 mm at 15 degrees)
   constexpr size_t kMaxShadowRunPx = 64;  // ... or with a fold's shadow (1-4 mm) on one side of it
-  for (size_t k = 0; k < n;) {
-    if (!dark[(start + k) % n]) {
-      ++k;
-      continue;
-    }
-    size_t len = 0;
+  for (const std::vector<cv::Point>& run : DarkRuns(loop, dark)) {
+    const size_t len = run.size();
     cv::Point2d sum(0, 0);
-    std::vector<cv::Point> run;
     int darkest = 255;
-    for (; k < n && dark[(start + k) % n]; ++k, ++len) {
-      const cv::Point q = loop[(start + k) % n];
+    for (const cv::Point& q : run) {
       sum += cv::Point2d(q);
-      run.push_back(q);
       darkest = std::min<int>(darkest, g.at<uchar>(q));
     }
     if (len <= kMaxRunPx) {

@@ -115,6 +115,11 @@ struct CrossingLine {
   cv::Point2d dir;    ///< unit direction, patch px (= page mm directions: the patch is upright).
 };
 
+/// The runs of consecutive dark samples (`dark[i]` for `loop[i]`) along the closed `loop`, in
+/// loop order; a run through the loop's first and last samples is one run. None when every
+/// sample is dark (nothing enters or leaves: a page of ink, not lines).
+std::vector<std::vector<cv::Point>> DarkRuns(const std::vector<cv::Point>& loop, const std::vector<char>& dark);
+
 /// Looks for a CrossingLine through the box of `patch` (cut around `box_mm` by LocateBox) on a
 /// page of `page_mm` (the line must carry on 1-17 mm beyond the patch on both sides, as far as
 /// the page reaches). Costs a few microseconds when there is none: called only for boxes that

@@ -73,18 +73,11 @@ std::vector<cv::Point2d> BorderEnds(const Context& c, float thr) {
   std::vector<char> dark(n);
   for (size_t i = 0; i < n; ++i) dark[i] = c.white - g.at<uchar>(loop[i]) > thr;
   std::vector<cv::Point2d> ends;
-  size_t start = 0;
-  while (start < n && dark[start]) ++start;
-  if (start == n) return ends;
-  for (size_t k = 0; k < n;) {
-    if (!dark[(start + k) % n]) {
-      ++k;
-      continue;
-    }
-    size_t len = 0;
+  for (const std::vector<cv::Point>& run : DarkRuns(loop, dark)) {
+    if (run.size() > kMaxRunPx) continue;
     cv::Point2d sum(0, 0);
-    for (; k < n && dark[(start + k) % n]; ++k, ++len) sum += cv::Point2d(loop[(start + k) % n]);
-    if (len <= kMaxRunPx) ends.push_back(sum / static_cast<double>(len));
+    for (const cv::Point& q : run) sum += cv::Point2d(q);
+    ends.push_back(sum / static_cast<double>(run.size()));
   }
   return ends;
 }
