@@ -154,6 +154,14 @@ struct ScanSetting {
 /// The test name says the setting by name (not the struct's bytes, which vary from build to build).
 inline void PrintTo(const ScanSetting& s, std::ostream* os) { *os << s.name; }
 
+/// The four scans the fold and crease suites read every page at: 300 dpi, 150 dpi with JPEG,
+/// bilevel, and a harsh gray scan (turned, blurred, grainy, dull paper).
+inline std::vector<ScanSetting> FoldScanSettings() {
+  return {ScanSetting{"300dpi"}, ScanSetting{"150dpi", 0.5, 1.0, 0.8, 5.0, 70},
+          ScanSetting{"bilevel", 1.0, -0.7, 0.7, 4.0, 0, true},
+          ScanSetting{"harsh_gray", 1.0, -2.0, 1.2, 8.0, 50, false, 225}};
+}
+
 class SyntheticPage {
  public:
   static constexpr double kDpi = 300.0;

@@ -350,9 +350,7 @@ TEST_P(FoldsAndShadingTest, WideMarkerCrossesInsideTheBoxAreTheAnswers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, FoldsAndShadingTest,
-                         ::testing::Values(Scanning{"300dpi"}, Scanning{"150dpi", 0.5, 1.0, 0.8, 5.0, 70},
-                                           Scanning{"bilevel", 1.0, -0.7, 0.7, 4.0, 0, true},
-                                           Scanning{"harsh_gray", 1.0, -2.0, 1.2, 8.0, 50, false, 225}),
+                         ::testing::ValuesIn(FoldScanSettings()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
