@@ -118,6 +118,13 @@ enum class PageDisposition { kStored, kUnidentified, kConflict, kAlreadyStored }
 /// A page status that gives the page a sheet: "ok", or "conflict" (a second scan of a sheet page).
 inline bool IsIdentifiedStatus(const std::string& status) { return status == "ok" || status == "conflict"; }
 
+/// A page status of a scan identified as a sheet page: IsIdentifiedStatus, or a settled
+/// conflict's other scan ("duplicate", "replaced"). None of them is the desk's to assign by
+/// hand or set aside: those are for unidentified pages only.
+inline bool IsSheetPageStatus(const std::string& status) {
+  return IsIdentifiedStatus(status) || status == "duplicate" || status == "replaced";
+}
+
 /// A stored page as `phieu reread` selects it (ListStoredPages, FindStoredPage).
 struct StoredPage {
   std::int64_t page_id = 0;

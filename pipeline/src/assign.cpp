@@ -26,7 +26,7 @@ core::Result<AssignOutcome> AssignPage(store::Store& store, const templates::Tem
   if (!found.ok()) return found.error();
   if (!*found) return core::MakeError("not_found", "no stored page with id " + std::to_string(page_id));
   const store::StoredPage* stored = &**found;
-  if (store::IsIdentifiedStatus(stored->status))
+  if (store::IsSheetPageStatus(stored->status))
     return core::MakeError("identified", "page " + std::to_string(page_id) + " is identified already (" +
                                           stored->status + "): only an unidentified page is assigned by hand");
   auto sheet = store.FindSheet(assignment.serial);

@@ -44,7 +44,7 @@ core::Result<RereadChange> SqliteStore::AssignPageByHand(std::int64_t page_id, c
     if (how.seen && (how.seen->status != before.status || how.seen->set_aside_at != before.set_aside_at))
       return MakeError("changed", which + " changed while it was being read (someone else assigned it or "
                                   "set it aside): nothing was stored; look at it again");
-    if (IsIdentifiedStatus(before.status))
+    if (IsSheetPageStatus(before.status))
       return MakeError("identified", which + " is identified already (" + before.status + "): only an "
                                   "unidentified page is assigned by hand");
     if (page.status != "ok") return MakeError("invalid", which + ": an assignment needs an aligned reading");
@@ -92,7 +92,7 @@ core::Status SqliteStore::SetPageAside(std::int64_t page_id, const std::string& 
         return MakeError("not_found", path_ + ": no stored page with id " + std::to_string(page_id));
       before = {st.Text(0), st.Text(1), st.Text(2), ""};
     }
-    if (IsIdentifiedStatus(before.status))
+    if (IsSheetPageStatus(before.status))
       return MakeError("identified", "page " + std::to_string(page_id) + " is identified (" + before.status +
                                       "): only an unidentified page is set aside");
     db_.Prepare(std::string("UPDATE pages SET set_aside_reason=?, set_aside_by=?, set_aside_at=") + kNow +

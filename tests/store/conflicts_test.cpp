@@ -118,6 +118,19 @@ TEST(ConflictTest, KeepStoredSetsTheOtherScanAsideAsDuplicate) {
   EXPECT_EQ(again.outcome, ConflictOutcome::kStale);
   EXPECT_EQ(PageStatus(v.db, stored), "ok");
   EXPECT_EQ(Resolve(*v.s, 99999, ConflictAction::kKeepStored).outcome, ConflictOutcome::kNotFound);
+
+  // The settled duplicate is no unidentified page: the desk can neither set it aside nor
+  // assign it by hand, and nothing is written (no audit row).
+  const auto rows = v.s->ListAudit({})->size();
+  auto aside = v.s->SetPageAside(other, "không rõ", {.who = "thu", .screen = "desk", .address = ""});
+  ASSERT_FALSE(aside.ok());
+  EXPECT_EQ(aside.error().code, "identified");
+  auto page = **v.s->FindStoredPage(other);
+  auto named = v.s->AssignPageByHand(other, PageRecord{}, {.method = "grid", .by = {.who = "thu"}, .seen = page});
+  ASSERT_FALSE(named.ok());
+  EXPECT_EQ(named.error().code, "identified");
+  EXPECT_EQ(PageStatus(v.db, other), "duplicate");
+  EXPECT_EQ(v.s->ListAudit({})->size(), rows);
 }
 
 TEST(ConflictTest, KeepOtherReplacesTheReadingButNotThePersonsValues) {
