@@ -227,7 +227,7 @@ Outcome SendAndRead(Session& session, const StationOptions& o, const std::vector
   // 1. Ask, and send what is missing.
   std::uint64_t sent = 0;
   int held = 0, resumed = 0, sent_files = 0;
-  for (std::size_t i = 0; i < files.size(); i += kFilesPerAsk) {
+  for (std::size_t i = 0; i < files.size() && !(o.stop && *o.stop); i += kFilesPerAsk) {
     std::vector<const LocalFile*> group;
     for (std::size_t k = i; k < files.size() && k < i + kFilesPerAsk; ++k) group.push_back(&files[k]);
     auto states = session.Ask(group);

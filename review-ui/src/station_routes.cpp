@@ -127,7 +127,9 @@ void StationService::RunQueue() {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
+      // Stopping: the batch being read was told to stop; the queued ones are KeepQueuedAlive's
+      // to end as interrupted (one place, one summary).
+      if (stopping_ || queue_.empty()) return;
       job = std::move(queue_.front());
       queue_.pop_front();
     }
