@@ -677,23 +677,20 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   // line: wider, a fill or stroke beside the core would be lightened as if it were the core
   // (a crease through a fill left a light stripe that made it a mere heavy mark). Two pixels
   // for a line that went black (a bilevel crease's ragged edge).
-  const bool saturated = *std::max_element(measured.begin(), measured.end()) >= kSaturatedLine;
+  const float strongest = *std::max_element(measured.begin(), measured.end());
+  const bool saturated = strongest >= kSaturatedLine;
   const size_t widen = saturated ? 2 * kBinsPerPx : 1;
   for (size_t b = 0; b < bins.size(); ++b)
     for (size_t k = b >= widen ? b - widen : 0; k <= std::min(b + widen, bins.size() - 1); ++k)
       factor[b] = std::max(factor[b], measured[k]);
   // Where the line went black outside the box (a bilevel scan turned a fold's shadow into a
-  // band 1-2 mm wide), nothing under it can be seen: the band is paper. Dividing would leave it
-  // black (0 times any factor), a long dark stroke down the box.
-  std::vector<char> blind(bins.size(), 0);
-  for (size_t b = 0; b < bins.size(); ++b)
-    for (size_t k = b >= widen ? b - widen : 0; k <= std::min(b + widen, bins.size() - 1); ++k)
-      blind[b] |= measured[k] >= kBlindLine;
+  // band 1-2 mm wide; its factor reaches kBlindLine), nothing under it can be seen: the band is
+  // paper. Dividing would leave it black (0 times any factor), a long dark stroke down the box.
   for (int y = 0; y < h; ++y) {
     uchar* row = p.gray.ptr<uchar>(y);
     for (int x = 0; x < w; ++x) {
       const int b = bin_of[static_cast<size_t>(y) * w + x];
-      row[x] = blind[b] ? cv::saturate_cast<uchar>(p.white) : cv::saturate_cast<uchar>(row[x] * factor[b]);
+      row[x] = factor[b] >= kBlindLine ? cv::saturate_cast<uchar>(p.white) : cv::saturate_cast<uchar>(row[x] * factor[b]);
     }
   }
   // What the division leaves of the line's core (a bilevel scan's staircase of one-pixel steps,
@@ -717,7 +714,6 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
       // Print along the line outside the box (a row of option text) must not raise the limit
       // over what the line does to paper: a fill or a stroke under a gray crease is darker
       // than that and stays. A line that went black (bilevel) has no gray left to tell by.
-      const float strongest = *std::max_element(measured.begin(), measured.end());
       if (strongest < kSaturatedLine)
         limit = std::min(limit, 0.5f * (p.white - p.white / strongest) + 0.08f * p.white);
       for (const cv::Point& q : band)
