@@ -5,6 +5,7 @@
 // its foot crosses the cell's bottom line, at the scan settings the reader meets. The range
 // decides it when it allows no other digit; never otherwise.
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -126,7 +127,12 @@ TEST(DigitRangeTest, UnreadableLeadCellStaysUnclearWhateverTheRange) {
   DigitsReading r = ReadDigits(Year("946", kScans[0], 6.4, 2.0, rng), kReadPpm, YearOptions(model.get()));
   EXPECT_EQ(r.value.value_or(""), "?946");
   EXPECT_TRUE(r.needs_review);
-  EXPECT_NE(r.reason.find("border"), std::string::npos) << r.reason;
+  ASSERT_EQ(r.reasons.size(), 1u) << r.reason;
+  EXPECT_EQ(r.reasons[0].code, "digits_unclear");
+  const auto& params = r.reasons[0].params;
+  EXPECT_TRUE(std::find(params.begin(), params.end(), std::pair<std::string, std::string>{"over_border", "1"}) !=
+              params.end())
+      << r.reason;
   // A mark too light to read: '?' too.
   synth::CellStyle s;
   s.px_per_mm = kReadPpm;
