@@ -27,7 +27,6 @@ std::optional<std::string> BadName(const std::string& name) {
 // refused, not kept.
 bool IsPasswordHash(const std::string& hash) { return hash.rfind("$argon2id$", 0) == 0; }
 
-std::string Who(const Actor& by) { return by.who.empty() ? std::string("system") : by.who; }
 
 bool InitSodium() {
   static const bool ok = sodium_init() >= 0;

@@ -228,7 +228,7 @@ core::Result<ConflictResult> SqliteStore::ResolveConflict(const ConflictResoluti
           // has seen), in the unit of the sheet whose number the page carries.
           into = std::max(db_.QueryInt("SELECT max(serial) FROM sheets").value_or(0) + 1, kFirstSerial);
           const std::string note = "split from sheet " + std::to_string(out.serial) + " by " +
-                                   (r.by.who.empty() ? std::string("system") : r.by.who) +
+                                   Who(r.by) +
                                    ": two different sheets carried that number (" + where + ")";
           Stmt ins = db_.Prepare(std::string("INSERT INTO sheets (serial, template_id, version, "
                                              "unit_code, allocated, allocated_at, split_from, note) "
@@ -257,7 +257,7 @@ core::Result<ConflictResult> SqliteStore::ResolveConflict(const ConflictResoluti
     audit_new["set_aside_page_id"] = out.set_aside_page_id ? json(out.set_aside_page_id) : json(nullptr);
     audit_new["review_items_opened"] = out.review_items_opened;
     audit_new["review_items_closed"] = out.review_items_closed;
-    const std::string who = r.by.who.empty() ? std::string("system") : r.by.who;
+    const std::string who = Who(r.by);
     WriteAudit(who, "conflict", std::to_string(out.serial) + "/page:" + std::to_string(out.page),
                audit_old.dump(), audit_new.dump(), r.by.screen, r.by.address);
     if (out.new_serial != 0)  // the new sheet's own history says where its page came from

@@ -27,4 +27,7 @@ struct CsvTable {
 /// lines are dropped.
 CsvTable ParseCsv(std::string_view text);
 
+/// `s` without the spaces, tabs and line ends around it (a CSV field, a typed reason).
+std::string Trim(const std::string& s);
+
 }  // namespace phieu::store

@@ -8,18 +8,12 @@
 #include <algorithm>
 #include <string>
 
+#include "csv.h"
 #include "sqlite_store.h"
 
 namespace phieu::store {
 namespace {
 
-std::string Trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-std::string Who(const Actor& by) { return by.who.empty() ? "system" : by.who; }
 
 struct PageNow {
   std::string status, reason, set_aside, set_aside_at;

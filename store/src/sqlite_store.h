@@ -34,6 +34,9 @@ inline constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 inline std::string Q(const std::string& s) { return "\"" + s + "\""; }
 
+/// The login an audit row names for `by` ("system" for the program itself).
+inline std::string Who(const Actor& by) { return by.who.empty() ? std::string("system") : by.who; }
+
 /// SQL that is true when the sheet whose serial is the expression `serial_sql` waits for a
 /// re-check blind entry the login bound to its one `?` may still make (IsBlindTo): that login
 /// sees none of the sheet's values until it is entered.

@@ -13,13 +13,6 @@
 namespace phieu::store {
 namespace {
 
-std::string Trim(const std::string& s) {
-  const char* ws = " \t";
-  size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return {};
-  size_t e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
