@@ -13,8 +13,6 @@
 namespace phieu::review {
 namespace {
 
-template <typename T>
-T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
 std::int64_t Id(const std::string& s) { return RouteId(s, "page id"); }
 
@@ -25,7 +23,7 @@ constexpr int kMaxUnidentified = 500;
 std::vector<RouteSpec> DeskRoutes() {
   std::vector<RouteSpec> routes;
   routes.push_back({"GET", "/api/desk/unidentified", RouteRoles::kClerks, false, [](RouteCall& c) {
-    auto pages = Must(c.store.ListUnidentifiedPages(kMaxUnidentified), "unidentified pages");
+    auto pages = RouteMust(c.store.ListUnidentifiedPages(kMaxUnidentified), "unidentified pages");
     Json a = Json::array();
     for (const auto& p : pages)
       a.push_back({{"id", p.page_id}, {"file", p.file_name}, {"page_index", p.page_index},
@@ -38,12 +36,12 @@ std::vector<RouteSpec> DeskRoutes() {
     return RouteReply{200, {{"pages", std::move(a)}}, "", {}};
   }});
   routes.push_back({"GET", "/api/desk/unidentified/{}/thumbnail", RouteRoles::kClerks, false, [](RouteCall& c) {
-    auto jpeg = Must(c.store.LoadPageThumbnail(Id(c.args.at(0))), "thumbnail");
+    auto jpeg = RouteMust(c.store.LoadPageThumbnail(Id(c.args.at(0))), "thumbnail");
     if (jpeg.empty()) throw RouteError{404, "no thumbnail was kept for this page", ""};
     return RouteReply{200, {}, "image/jpeg", std::move(jpeg)};
   }});
   routes.push_back({"GET", "/api/desk/missing", RouteRoles::kClerks, false, [](RouteCall& c) {
-    auto units = Must(c.store.ListUnits(), "units");
+    auto units = RouteMust(c.store.ListUnits(), "units");
     std::map<std::string, std::string> names;
     for (const auto& u : units) names[u.code] = u.name;
     std::map<std::string, Json> by_unit;
@@ -60,8 +58,8 @@ std::vector<RouteSpec> DeskRoutes() {
     return RouteReply{200, {{"units", std::move(a)}}, "", {}};
   }});
   routes.push_back({"GET", "/api/desk/progress", RouteRoles::kClerks, false, [](RouteCall& c) {
-    auto status = Must(c.store.GetStatus(), "status");
-    auto units = Must(c.store.ListUnits(), "units");
+    auto status = RouteMust(c.store.GetStatus(), "status");
+    auto units = RouteMust(c.store.ListUnits(), "units");
     std::map<std::string, std::string> parents;
     for (const auto& u : units) parents[u.code] = u.parent;
     struct Counts { int complete = 0, needs_review = 0, incomplete = 0; };

@@ -12,12 +12,6 @@ using Mode = store::FieldReadingQuery::Mode;
 /// Every reading of one sheet (FieldReadingQuery's default limit is one group screen).
 constexpr int kWholeSheet = 100000;
 
-std::int64_t Id(const std::string& s, const char* what) { return RouteId(s, what); }
-std::string Name(const std::string& s, const char* what) { return RouteName(s, what); }
-std::string Param(const RouteCall& c, const char* name) { return RouteParam(c, name); }
-Json Body(const std::string& body) { return RouteBody(body); }
-template <typename T>
-T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
 Json ReadingJson(const store::FieldReadingView& r) {
   Json boxes = Json::array();
@@ -50,7 +44,7 @@ std::optional<store::FieldReadingView> OneReading(store::Store& store, std::int6
   store::FieldReadingQuery q;
   q.reading_id = reading_id;
   q.limit = 1;
-  auto rows = Must(store.ListFieldReadings(q), "reading");
+  auto rows = RouteMust(store.ListFieldReadings(q), "reading");
   if (rows.empty()) return std::nullopt;
   return std::move(rows.front());
 }
@@ -75,7 +69,7 @@ Json ConfirmOne(RouteContext& ctx, RouteCall& c, const Json& entry) {
   const std::int64_t reading_id = entry["reading_id"].get<std::int64_t>();
   Json out = {{"reading_id", reading_id}};
   auto reading = OneReading(c.store, reading_id);
-  if (!reading || Must(c.store.IsBlindTo(reading->serial, c.user), "blind check")) {
+  if (!reading || RouteMust(c.store.IsBlindTo(reading->serial, c.user), "blind check")) {
     out["status"] = "not_found";  // a sheet this login may enter blind is not theirs to confirm
     return out;
   }
@@ -99,7 +93,7 @@ Json ConfirmOne(RouteContext& ctx, RouteCall& c, const Json& entry) {
     store::DecisionResult r;
     {
       std::lock_guard lock(ctx.write_mu);
-      r = Must(c.store.DecideReviewItem(d), "decision");
+      r = RouteMust(c.store.DecideReviewItem(d), "decision");
     }
     out["status"] = OutcomeCode(r.outcome);
     if (!r.message.empty()) out["message"] = r.message;
@@ -119,7 +113,7 @@ Json ConfirmOne(RouteContext& ctx, RouteCall& c, const Json& entry) {
     s = c.store.RecordDecision(d);
   }
   if (!s.ok()) {
-    if (s.error().code != "invalid") Must(core::Result<int>(s.error()), "decision");
+    if (s.error().code != "invalid") RouteMust(core::Result<int>(s.error()), "decision");
     out["status"] = "invalid";
     out["message"] = s.error().message;
     return out;
@@ -133,7 +127,7 @@ Json ConfirmOne(RouteContext& ctx, RouteCall& c, const Json& entry) {
 std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
   std::vector<RouteSpec> routes;
   routes.push_back({"GET", "/api/group/fields", RouteRoles::kReviewers, false, [](RouteCall& c) {
-    auto fields = Must(c.store.ListGroupFields(), "group fields");
+    auto fields = RouteMust(c.store.ListGroupFields(), "group fields");
     Json a = Json::array();
     for (const auto& f : fields)
       a.push_back({{"template", f.template_id}, {"version", f.version}, {"field", f.field_id},
@@ -143,10 +137,10 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
   }});
   routes.push_back({"GET", "/api/group/readings", RouteRoles::kReviewers, false, [ctx](RouteCall& c) mutable {
     store::FieldReadingQuery q;
-    q.template_id = Name(Param(c, "template"), "template");
-    q.version = static_cast<int>(std::min<std::int64_t>(Id(Param(c, "version"), "version"), 1'000'000));
-    q.field_id = Name(Param(c, "field"), "field");
-    const std::string mode = Param(c, "mode");
+    q.template_id = RouteName(RouteParam(c, "template"), "template");
+    q.version = static_cast<int>(std::min<std::int64_t>(RouteId(RouteParam(c, "version"), "version"), 1'000'000));
+    q.field_id = RouteName(RouteParam(c, "field"), "field");
+    const std::string mode = RouteParam(c, "mode");
     if (mode == "open")
       q.mode = Mode::kOpen;
     else if (mode == "accepted")
@@ -155,23 +149,23 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
       throw RouteError{400, "bad mode: \"open\" or \"accepted\"", ""};
     q.user = c.user;
     q.blind_for = c.user;
-    if (c.params.count("after")) q.after_serial = Id(Param(c, "after"), "after");
+    if (c.params.count("after")) q.after_serial = RouteId(RouteParam(c, "after"), "after");
     q.limit = kGroupScreen;
     // Open items are leased to the reviewer as the one-item screen leases its item: another
     // reviewer on the same question gets the next ones. The screen releases them on leaving.
     std::vector<store::FieldReadingView> rows;
     if (q.mode == Mode::kOpen) {
       std::lock_guard lock(ctx.write_mu);
-      rows = Must(c.store.LeaseFieldReadings(q, ctx.lease_seconds), "group lease");
+      rows = RouteMust(c.store.LeaseFieldReadings(q, ctx.lease_seconds), "group lease");
     } else {
-      rows = Must(c.store.ListFieldReadings(q), "group readings");
+      rows = RouteMust(c.store.ListFieldReadings(q), "group readings");
     }
     Json a = Json::array();
     for (const auto& r : rows) a.push_back(ReadingJson(r));
     return RouteReply{200, {{"readings", std::move(a)}}, "", {}};
   }});
   routes.push_back({"POST", "/api/group/release", RouteRoles::kReviewers, true, [ctx](RouteCall& c) mutable {
-    const Json body = Body(c.body);
+    const Json body = RouteBody(c.body);
     auto it = body.find("items");
     // A screen, the next one and the next question's first: at most three screens' worth.
     if (it == body.end() || !it->is_array() || it->size() > 3 * kGroupScreen)
@@ -183,11 +177,11 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
       ids.push_back(id.get<std::int64_t>());
     }
     std::lock_guard lock(ctx.write_mu);
-    Must(c.store.ReleaseLeases(ids, c.user), "group release");
+    RouteMust(c.store.ReleaseLeases(ids, c.user), "group release");
     return RouteReply{204, {}, "", {}};
   }});
   routes.push_back({"POST", "/api/group/confirm", RouteRoles::kReviewers, true, [ctx](RouteCall& c) mutable {
-    const Json body = Body(c.body);
+    const Json body = RouteBody(c.body);
     auto it = body.find("entries");
     if (it == body.end() || !it->is_array() || it->empty() || it->size() > kGroupScreen)
       throw RouteError{400, "send {\"entries\": [...]} with 1 to 48 entries", ""};
@@ -201,10 +195,10 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
     return RouteReply{200, {{"results", std::move(results)}, {"recorded", recorded}}, "", {}};
   }});
   routes.push_back({"GET", "/api/readings/{}/crop", RouteRoles::kReviewers, false, [ctx](RouteCall& c) {
-    auto reading = OneReading(c.store, Id(c.args.at(0), "reading id"));
+    auto reading = OneReading(c.store, RouteId(c.args.at(0), "reading id"));
     if (!reading) throw RouteError{404, "no such reading", ""};
     if (reading->has_crop) {
-      auto png = Must(c.store.LoadCropPng(reading->reading_id), "crop");
+      auto png = RouteMust(c.store.LoadCropPng(reading->reading_id), "crop");
       if (!png.empty()) return RouteReply{200, {}, "image/png", std::move(png)};
     }
     // Confident readings keep no crop: cut it again from the stored original.
@@ -213,14 +207,14 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
                                           kRegionPxPerMm);
     if (!png.ok() && png.error().code == "not_found") throw RouteError{404, "the original of this page is not kept", ""};
     if (!png.ok() && png.error().code == "unsupported") throw RouteError{503, "this server cannot cut crops from the originals", ""};
-    return RouteReply{200, {}, "image/png", Must(std::move(png), "crop from the original")};
+    return RouteReply{200, {}, "image/png", RouteMust(std::move(png), "crop from the original")};
   }});
   routes.push_back({"GET", "/api/sheets/{}/fields", RouteRoles::kReviewers, false, [](RouteCall& c) {
     store::FieldReadingQuery q;
-    q.serial = Id(c.args.at(0), "serial");
+    q.serial = RouteId(c.args.at(0), "serial");
     RefuseBlind(c.store, c.user, *q.serial);
     q.limit = kWholeSheet;
-    auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
+    auto rows = RouteMust(c.store.ListFieldReadings(q), "sheet readings");
     if (rows.empty()) throw RouteError{404, "no page of this sheet was scanned", ""};
     Json a = Json::array();
     for (const auto& r : rows) a.push_back(ReadingJson(r));
@@ -229,14 +223,14 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
   routes.push_back({"POST", "/api/sheets/{}/fields/{}/decision", RouteRoles::kReviewers, true,
                     [ctx](RouteCall& c) mutable {
     store::FieldReadingQuery q;
-    q.serial = Id(c.args.at(0), "serial");
+    q.serial = RouteId(c.args.at(0), "serial");
     RefuseBlind(c.store, c.user, *q.serial);
-    const std::string field = Name(c.args.at(1), "field id");
+    const std::string field = RouteName(c.args.at(1), "field id");
     q.limit = kWholeSheet;  // the field may come after the query's default 48 readings
-    auto rows = Must(c.store.ListFieldReadings(q), "sheet readings");
+    auto rows = RouteMust(c.store.ListFieldReadings(q), "sheet readings");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.field_id == field; });
     if (it == rows.end()) throw RouteError{404, "this sheet has no reading of that field", ""};
-    const store::FieldValue value = RoutePersonValue(it->kind, Body(c.body));
+    const store::FieldValue value = RoutePersonValue(it->kind, RouteBody(c.body));
     store::Decision d{.serial = *q.serial, .field_id = field, .selected = value.selected, .text = value.text,
                       .who = c.user, .illegible = value.illegible, .screen = "sheet", .address = c.address};
     core::Status s;
@@ -245,7 +239,7 @@ std::vector<RouteSpec> GroupRoutes(RouteContext ctx) {
       s = c.store.RecordDecision(d);
     }
     if (!s.ok() && s.error().code == "invalid") throw RouteError{400, s.error().message, ""};
-    if (!s.ok()) Must(core::Result<int>(s.error()), "decision");
+    if (!s.ok()) RouteMust(core::Result<int>(s.error()), "decision");
     auto after = OneReading(c.store, it->reading_id);
     if (!after) throw RouteError{404, "this sheet has no reading of that field", ""};
     return RouteReply{200, ReadingJson(*after), "", {}};

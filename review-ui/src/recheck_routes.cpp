@@ -6,11 +6,7 @@
 namespace phieu::review {
 namespace {
 
-std::int64_t Id(const std::string& s, const char* what) { return RouteId(s, what); }
 std::string FieldId(const std::string& s) { return RouteName(s, "field id"); }
-Json Body(const std::string& body) { return RouteBody(body); }
-template <typename T>
-T Must(core::Result<T> r, const char* what) { return RouteMust(std::move(r), what); }
 
 RouteError OutcomeError(const store::RecheckResult& r) {
   switch (r.outcome) {
@@ -146,8 +142,8 @@ Json ReportJson(const store::RecheckReport& r) {
 }
 
 RouteReply Entry(RouteContext& ctx, RouteCall& c) {
-  const auto serial = Id(c.args.at(0), "serial");
-  const Json body = Body(c.body);
+  const auto serial = RouteId(c.args.at(0), "serial");
+  const Json body = RouteBody(c.body);
   auto version = body.find("version");
   if (version == body.end() || !version->is_number_integer() || version->get<long long>() < 0 ||
       version->get<long long>() > 1'000'000'000)
@@ -155,7 +151,7 @@ RouteReply Entry(RouteContext& ctx, RouteCall& c) {
   auto values = body.find("values");
   if (values == body.end() || !values->is_object())
     throw RouteError{400, "send {\"version\": N, \"values\": {FIELD: VALUE, ...}}", ""};
-  auto got = Must(c.store.GetRecheckSheet(serial, c.user), "re-check sheet");
+  auto got = RouteMust(c.store.GetRecheckSheet(serial, c.user), "re-check sheet");
   if (got.first.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(got.first);
   store::RecheckEntry e{.serial = serial, .version = static_cast<int>(version->get<long long>()),
                         .values = {}, .who = c.user, .address = c.address};
@@ -169,27 +165,27 @@ RouteReply Entry(RouteContext& ctx, RouteCall& c) {
   store::RecheckResult r;
   {
     std::lock_guard lock(ctx.write_mu);
-    r = Must(c.store.SubmitRecheck(e), "re-check entry");
+    r = RouteMust(c.store.SubmitRecheck(e), "re-check entry");
   }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
   return {200, {{"serial", serial}, {"version", r.version}, {"status", "entered"}}};
 }
 
 RouteReply Settle(RouteContext& ctx, RouteCall& c) {
-  const auto serial = Id(c.args.at(0), "serial");
+  const auto serial = RouteId(c.args.at(0), "serial");
   const std::string field = FieldId(c.args.at(1));
-  const Json body = Body(c.body);
-  const auto before = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
+  const Json body = RouteBody(c.body);
+  const auto before = RouteMust(c.store.FindRecheckComparison(serial, field), "disagreement");
   if (!before || before->equal) throw RouteError{404, "no such disagreement", ""};
   const store::FieldValue value = RoutePersonValue(before->kind, body);
   const store::Actor by{.who = c.user, .screen = "recheck", .address = c.address};
   store::RecheckResult r;
   {
     std::lock_guard lock(ctx.write_mu);
-    r = Must(c.store.SettleRecheck(serial, field, value, by), "settle");
+    r = RouteMust(c.store.SettleRecheck(serial, field, value, by), "settle");
   }
   if (r.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(r);
-  const auto settled = Must(c.store.FindRecheckComparison(serial, field), "disagreement");
+  const auto settled = RouteMust(c.store.FindRecheckComparison(serial, field), "disagreement");
   if (!settled) return {200, {{"serial", serial}, {"field", field}}};
   return {200, ComparisonJson(*settled)};
 }
@@ -204,14 +200,14 @@ std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
          std::optional<store::RecheckSheetView> sheet;
          {
            std::lock_guard lock(context.write_mu);
-           sheet = Must(c.store.LeaseNextRecheckSheet(c.user, context.lease_seconds), "re-check lease");
+           sheet = RouteMust(c.store.LeaseNextRecheckSheet(c.user, context.lease_seconds), "re-check lease");
          }
          if (!sheet) return {204, nullptr};
          return {200, SheetJson(*sheet)};
        }},
       {"GET", "/api/recheck/sheets/{}", R::kReviewers, false,
        [](RouteCall& c) -> RouteReply {
-         auto got = Must(c.store.GetRecheckSheet(Id(c.args.at(0), "serial"), c.user), "re-check sheet");
+         auto got = RouteMust(c.store.GetRecheckSheet(RouteId(c.args.at(0), "serial"), c.user), "re-check sheet");
          if (got.first.outcome != store::RecheckOutcome::kRecorded) throw OutcomeError(got.first);
          return {200, SheetJson(*got.second)};
        }},
@@ -220,14 +216,14 @@ std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
       {"POST", "/api/recheck/sheets/{}/release", R::kReviewers, true,
        [context](RouteCall& c) -> RouteReply {
          std::lock_guard lock(context.write_mu);
-         auto s = c.store.ReleaseRecheckLease(Id(c.args.at(0), "serial"), c.user);
-         if (!s.ok()) Must(core::Result<int>(s.error()), "re-check release");
+         auto s = c.store.ReleaseRecheckLease(RouteId(c.args.at(0), "serial"), c.user);
+         if (!s.ok()) RouteMust(core::Result<int>(s.error()), "re-check release");
          return {204, nullptr};
        }},
       {"GET", "/api/recheck/disagreements", R::kAdmin, false,
        [](RouteCall& c) -> RouteReply {
          Json a = Json::array();
-         for (const auto& cmp : Must(c.store.ListRecheckComparisons(true), "disagreements"))
+         for (const auto& cmp : RouteMust(c.store.ListRecheckComparisons(true), "disagreements"))
            a.push_back(ComparisonJson(cmp));
          return {200, {{"disagreements", std::move(a)}}};
        }},
@@ -239,11 +235,11 @@ std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
        [](RouteCall& c) -> RouteReply {
          int window = 60;
          if (c.params.count("window")) {
-           const auto v = Id(RouteParam(c, "window"), "window");
+           const auto v = RouteId(RouteParam(c, "window"), "window");
            if (v > 7 * 24 * 60) throw RouteError{400, "bad window: at most 10080 minutes", ""};
            window = static_cast<int>(v);
          }
-         auto sp = Must(c.store.GetReviewSpeed("", window), "review speed");
+         auto sp = RouteMust(c.store.GetReviewSpeed("", window), "review speed");
          Json people = Json::array();
          for (const auto& p : sp.reviewers)
            people.push_back({{"who", p.who}, {"decisions", p.decisions}, {"first_at", p.first_at},
@@ -255,7 +251,7 @@ std::vector<RouteSpec> RecheckRoutes(RouteContext context) {
        }},
       {"GET", "/api/recheck/report", R::kEveryone, false,
        [](RouteCall& c) -> RouteReply {
-         return {200, ReportJson(Must(c.store.GetRecheckReport(), "re-check report"))};
+         return {200, ReportJson(RouteMust(c.store.GetRecheckReport(), "re-check report"))};
        }},
   };
 }

@@ -48,11 +48,6 @@ std::uint64_t Count(const std::string& s, const char* what) {
   return v;
 }
 
-std::string Param(const RouteCall& c, const char* name) {
-  auto it = c.params.find(name);
-  if (it == c.params.end()) throw RouteError{400, std::string("missing ?") + name + "=", ""};
-  return it->second;
-}
 
 std::uint64_t SizeOf(const fs::path& p) {
   std::error_code ec;
@@ -242,9 +237,9 @@ std::vector<RouteSpec> StationService::Routes() {
   RouteSpec put{"PUT", "/api/station/files/{}", RouteRoles::kClerks, true, [this, need_runner](RouteCall& c) {
     need_runner();
     const std::string sha = Sha(Json(c.args.at(0)));
-    const std::uint64_t offset = Count(Param(c, "offset"), "offset");
-    const std::uint64_t size = Count(Param(c, "size"), "size");
-    const std::string name = FileName(Json(Param(c, "name")));
+    const std::uint64_t offset = Count(RouteParam(c, "offset"), "offset");
+    const std::uint64_t size = Count(RouteParam(c, "size"), "size");
+    const std::string name = FileName(Json(RouteParam(c, "name")));
     if (size > runner_->max_file_bytes())
       throw RouteError{413, name + ": " + Megabytes(size) + " is larger than this server takes (" +
                                Megabytes(runner_->max_file_bytes()) + ")", "too_large"};
