@@ -22,8 +22,6 @@ namespace {
 using templates::AnchorPayload;
 
 constexpr double kPxPerMmAt300Dpi = 300.0 / core::kMmPerInch;  // 11.81
-// Scales outside this range are not a scan of a printed form (25..1500 dpi).
-constexpr double kMinPxPerMm = 1.0, kMaxPxPerMm = 60.0;
 // Blank page: fewer than this share of (downscaled) pixels clearly darker than the paper.
 // One short handwritten word is already ~0.1%; scanner noise and dust stay far below.
 constexpr double kBlankInkShare = 0.0005;
@@ -73,11 +71,6 @@ bool LooksBlank(const cv::Mat& gray) {
   long ink = 0;
   for (int v = 0; v < std::max(0, paper - kInkContrast); ++v) ink += hist[v];
   return static_cast<double>(ink) < kBlankInkShare * static_cast<double>(total);
-}
-
-cv::Point2d Apply(const cv::Matx33d& h, cv::Point2d p) {
-  cv::Vec3d v = h * cv::Vec3d(p.x, p.y, 1.0);
-  return {v[0] / v[2], v[1] / v[2]};
 }
 
 double RmsError(const cv::Matx33d& h, const std::vector<cv::Point2d>& src,

@@ -21,8 +21,6 @@
 namespace phieu::scanner {
 namespace {
 
-// Plausible scans: 25..1500 dpi, as for the QR anchors (align_page.cpp).
-constexpr double kMinPxPerMm = 1.0, kMaxPxPerMm = 60.0;
 // Translation peaks refined per scale and orientation: the true one and its neighbours a row or
 // a column off (a scale grid votes for those nearly as strongly).
 constexpr size_t kTranslationsTried = 6;
@@ -52,11 +50,6 @@ struct GridFit {
   double rms_px = 0;
   core::RectMm extent_mm;  ///< the matched printed squares' extent.
 };
-
-cv::Point2d Apply(const cv::Matx33d& h, cv::Point2d p) {
-  const cv::Vec3d v = h * cv::Vec3d(p.x, p.y, 1.0);
-  return {v[0] / v[2], v[1] / v[2]};
-}
 
 std::vector<Printed> PrintedSquares(const templates::Layout& layout, int page) {
   std::vector<Printed> out;
