@@ -258,6 +258,8 @@ Hand HandOf(const std::vector<BoxDetail>& boxes) {
 /// respondent's own strokes (under kSmearSharpness of the hand's) is a smear: a rubbed-out
 /// answer, a smudge of graphite. Seen, never accepted as an answer (faint_smudge).
 constexpr float kSmearPeak = 0.45f;
+/// Under this share of the inner area inked, a box marked at all is marked by a loop around it.
+constexpr float kCircleOnlyInk = 0.02f;
 constexpr float kSmearSharpness = 0.7f;
 void DoubtSmears(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
                  const Hand& hand) {
@@ -265,7 +267,9 @@ void DoubtSmears(std::vector<BoxDecision>& decisions, const std::vector<const Bo
   for (size_t i = 0; i < decisions.size(); ++i) {
     const BoxMeasurement& m = *measured[i];
     BoxDecision& d = decisions[i];
-    if (d.state != BoxState::kMarked || m.mark_peak >= kSmearPeak || m.solid >= 0.5f) continue;
+    // A loop drawn around the box leaves its inside empty: it is read by the ink around it.
+    if (d.state != BoxState::kMarked || m.ink < kCircleOnlyInk || m.mark_peak >= kSmearPeak || m.solid >= 0.5f)
+      continue;
     const float sharp = Sharpness(m);
     if (sharp <= 0.0f || sharp >= kSmearSharpness * hand.sharpness) continue;
     d.confidence = std::min(d.confidence, 0.6f);
@@ -316,7 +320,6 @@ void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector
 /// around part of the box) and the sure mark's box is next to it (centres under
 /// kArmsReachMm apart: a cross 2-3 mm past its box reaches that box's surroundings).
 constexpr float kCircleStandsOut = 0.25f;
-constexpr float kCircleOnlyInk = 0.02f;
 constexpr double kArmsReachMm = 9.0;
 void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxDecision>& decisions,
                            const std::vector<const BoxMeasurement*>& measured) {
