@@ -239,19 +239,21 @@ constexpr size_t kHandMarks = 3;
 struct Hand {
   float ridge = 0.0f;
   float sharpness = 0.0f;
+  float length = 0.0f;  ///< median stroke_mm: a dotting respondent's marks are short
 };
 float Ridge(const BoxMeasurement& m) { return std::max(m.mark_ridge, m.stroke_ridge); }
 float Sharpness(const BoxMeasurement& m) { return std::max(m.mark_sharpness, m.stroke_sharpness); }
 Hand HandOf(const std::vector<BoxDetail>& boxes) {
-  std::vector<float> ridges, sharpness;
+  std::vector<float> ridges, sharpness, lengths;
   for (const BoxDetail& b : boxes)
     if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f &&
         b.measurement.solid < 0.5f && b.measurement.ink > 0.0f) {
       ridges.push_back(Ridge(b.measurement));
       sharpness.push_back(Sharpness(b.measurement));
+      lengths.push_back(b.measurement.stroke_mm);
     }
   if (ridges.size() < kHandMarks) return {};
-  return {Median(ridges), Median(sharpness)};
+  return {Median(ridges), Median(sharpness), Median(lengths)};
 }
 
 /// A light mark (darkest point under kSmearPeak) whose flanks are far gentler than this
@@ -290,14 +292,20 @@ constexpr float kFaintInHand = 0.4f;
 constexpr float kFaintInHandConfidence = 0.85f;
 /// ...and it is no speck: its longest component reaches this length (a pencil dot is 1.2 mm).
 constexpr float kFaintInHandMm = 1.0f;
+/// A mark doubted for being small rather than light (a pen touch is as short as a dot) is read
+/// the same way when it is as long as this share of the respondent's own sure marks: a
+/// respondent who answers with dots makes every answer a dot, and a stray touch beside a
+/// ticking respondent's answers stays with a person.
+constexpr float kSmallInHand = 0.6f;
 void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
                           const Hand& hand, float review_below) {
   if (hand.ridge <= 0.0f) return;
   BoxDecision* faint = nullptr;
   for (size_t i = 0; i < decisions.size(); ++i) {
     BoxDecision& d = decisions[i];
-    if (d.state == BoxState::kMarked && d.light && d.doubt == "faint_mark" && !d.outline_missing && !d.crossed &&
-        measured[i]->stroke_mm >= kFaintInHandMm) {
+    if (d.state == BoxState::kMarked && d.doubt == "faint_mark" && !d.outline_missing && !d.crossed &&
+        measured[i]->stroke_mm >= kFaintInHandMm &&
+        (d.light || measured[i]->stroke_mm >= kSmallInHand * hand.length)) {
       if (faint || Ridge(*measured[i]) < kFaintInHand * hand.ridge ||
           Sharpness(*measured[i]) < kSmearSharpness * hand.sharpness)
         return;
@@ -372,6 +380,8 @@ constexpr float kSureReplacement = 0.99f;
 constexpr float kSureReplacementInk = 0.12f;
 constexpr float kSureCancel = 0.95f;
 constexpr float kPlainCorrectionReplacement = 0.9f;
+/// What the box reader gives a loop it is sure of (DecideBox).
+constexpr float kSureLoop = 0.95f;
 
 /// Applies the question's rules to its box readings (fills already read as marks on a page
 /// answered by filling).
@@ -419,8 +429,14 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
       return d.state != BoxState::kCancelled || (d.confidence >= kSureCancel && d.doubt.empty());
     });
     const float sure = plain ? kPlainCorrectionReplacement : kSureReplacement;
+    // A sure loop around the new answer's box leaves the box itself empty: beside a plain
+    // correction it is as clear a replacement as a cross inside the box.
+    auto loop = [&](size_t i) {
+      return plain && decisions[i].doubt.empty() && decisions[i].confidence >= kSureLoop &&
+             out.boxes[i].ink < kCircleOnlyInk;
+    };
     for (size_t i = 0; i < decisions.size(); ++i)
-      if (decisions[i].state == BoxState::kMarked &&
+      if (decisions[i].state == BoxState::kMarked && !loop(i) &&
           (decisions[i].confidence < sure || out.boxes[i].ink < kSureReplacementInk)) {
         reasons.push_back({"faint_replacement", box(i)});
         confidence = std::min(confidence, 0.6f);

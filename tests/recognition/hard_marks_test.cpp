@@ -248,12 +248,100 @@ TEST_P(RespondentHandTest, ARubbedOutAnswerAloneInItsQuestionIsNotTheAnswer) {
   }
 }
 
+// A respondent who answers every question with a light pencil dot: each dot is as short as a
+// pen touch, and the smaller ones are doubted for it (not for their darkness). Dots as long as
+// the respondent's own sure dots, alone in their question, are the answers.
+TEST_P(RespondentHandTest, ADottingRespondentsSmallDotsAreTheAnswers) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(87);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const auto rs = ReadGrid(setting.Setup(87), 12, [&](SyntheticPage& p, const templates::Layout& l) {
+    for (int row = 0; row < 12; ++row) {
+      const RectMm b = p.Printed(Box(l, row, 1 + row % 5));
+      p.Disc({b.x + (0.4 + 0.2 * u(rng)) * b.w, b.y + (0.4 + 0.2 * u(rng)) * b.h}, 1.0 + 0.5 * u(rng),
+             static_cast<int>(192 + 10 * u(rng)));
+    }
+  });
+  for (int row = 0; row < 12; ++row) {
+    const FieldReading& r = rs.at(row);
+    EXPECT_EQ(r.selected, std::vector<std::string>{std::to_string(1 + row % 5)}) << row;
+    EXPECT_FALSE(r.needs_review) << setting.name << " row " << row << ": " << r.reason;
+  }
+}
+
+// Short light dots beside a respondent who ticks: far shorter than that hand's marks, a touch
+// of the pen as often as an answer, the reader doubts them and they stay with a person. (The
+// dots are the smaller, lighter half of the dotting hand's above: alone they make no hand.)
+TEST_P(RespondentHandTest, SmallDotsBesideARespondentWhoTicksStayWithAPerson) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(87);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const Pen pen{0.35, 200};
+  const auto rs = ReadGrid(setting.Setup(89), 14, [&](SyntheticPage& p, const templates::Layout& l) {
+    for (int row = 0; row < 6; ++row) p.DrawMark(Box(l, row, 1 + row % 5), Mark::kTick, pen, rng);
+    for (int row = 6; row < 14; ++row) {
+      const RectMm b = p.Printed(Box(l, row, 1 + row % 5));
+      p.Disc({b.x + (0.4 + 0.2 * u(rng)) * b.w, b.y + (0.4 + 0.2 * u(rng)) * b.h}, 1.0 + 0.15 * u(rng),
+             static_cast<int>(204 + 4 * u(rng)));
+    }
+  });
+  for (int row = 0; row < 6; ++row)
+    EXPECT_EQ(rs.at(row).selected, std::vector<std::string>{std::to_string(1 + row % 5)}) << row;
+  for (int row = 6; row < 14; ++row) {
+    const FieldReading& r = rs.at(row);
+    EXPECT_TRUE(r.selected.empty() || r.needs_review) << setting.name << " row " << row << ": a small light dot accepted";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scans, RespondentHandTest,
                          ::testing::Values(ScanSetting{.name = "300dpi", .blur = 0.6, .noise = 3.0},
                                            ScanSetting{.name = "200dpi_jpeg", .scale = 0.67, .rotation = 1.5,
                                                        .blur = 0.9, .noise = 5.0, .jpeg = 70, .paper = 236},
                                            ScanSetting{.name = "150dpi", .scale = 0.5, .rotation = -1.0,
                                                        .blur = 0.7, .noise = 4.0, .jpeg = 80}),
+                         [](const auto& info) { return info.param.name; });
+
+// A correction whose new answer is a loop drawn around its box: the box itself stays empty, so
+// the loop, not ink inside, is the replacement. Beside a plain cancellation (a box filled solid)
+// it is the answer. (A loop hugging the filled box, or broken up by a bilevel scan, is seen as
+// a possible loop only: a person looks.)
+class LoopCorrectionTest : public ::testing::TestWithParam<ScanSetting> {};
+
+TEST_P(LoopCorrectionTest, ALoopBesideAFilledBoxIsTheCorrectedAnswer) {
+  // Rows 0-7 answered with a cross; rows 8-11 corrected: a cross filled over, a loop around
+  // the new answer.
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(107);
+  const Pen pen{0.45, 30};
+  std::vector<int> cancelled(12), answer(12);
+  const auto rs = ReadGrid(setting.Setup(107), 12, [&](SyntheticPage& p, const templates::Layout& l) {
+    for (int row = 0; row < 12; ++row) {
+      answer[row] = 1 + static_cast<int>(rng() % 5);
+      if (row < 8) {
+        p.DrawMark(Box(l, row, answer[row]), Mark::kCross, pen, rng);
+        continue;
+      }
+      cancelled[row] = 1 + (answer[row] + static_cast<int>(rng() % 4)) % 5;
+      p.DrawMark(Box(l, row, cancelled[row]), Mark::kFillOverCross, pen, rng);
+      p.DrawMark(Box(l, row, answer[row]), Mark::kCircle, pen, rng);
+    }
+  });
+  int settled = 0;
+  for (int row = 0; row < 12; ++row) {
+    const FieldReading& r = rs.at(row);
+    if (row >= 8 && r.needs_review) continue;  // a loop hard to see beside the fill: a person looks
+    EXPECT_EQ(r.selected, std::vector<std::string>{std::to_string(answer[row])}) << setting.name << " row " << row;
+    EXPECT_FALSE(r.needs_review) << setting.name << " row " << row << ": " << r.reason;
+    if (row >= 8) ++settled;
+  }
+  EXPECT_GE(settled, setting.bilevel ? 1 : 2) << setting.name << ": of the 4 corrections by a loop";
+}
+
+INSTANTIATE_TEST_SUITE_P(Scans, LoopCorrectionTest,
+                         ::testing::Values(ScanSetting{.name = "300dpi"},
+                                           ScanSetting{.name = "200dpi_turned", .scale = 0.67, .rotation = 1.5,
+                                                       .blur = 0.9, .noise = 5.0, .jpeg = 70},
+                                           ScanSetting{.name = "bilevel", .rotation = -0.8, .bilevel = true}),
                          [](const auto& info) { return info.param.name; });
 
 // A grainy stretch of a bilevel scan (a dark streak or shadow on gray paper, thresholded):
