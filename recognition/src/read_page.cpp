@@ -373,13 +373,13 @@ void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxD
 /// the bench and probe stacks a real replacement cross or tick inks 16% or more of the box; a
 /// stain's edge clipping a corner, 5-10%.
 /// When every fill of the question is a sure cancellation (from kSureCancel: solid up to the
-/// box's edges), the correction is plain and a heavy replacement (hatching, a felt-pen cross,
-/// whose own confidence stays near 0.9 for its solid share) is accepted from
-/// kPlainCorrectionReplacement.
+/// box's edges), the correction is plain: the remaining mark is then judged as it would be
+/// alone in its question (from ReadOptions::review_below; a heavy replacement, hatching or a
+/// felt-pen cross, keeps a confidence of 0.8-0.9 for its solid share), still with
+/// kSureReplacementInk of the box inked.
 constexpr float kSureReplacement = 0.99f;
 constexpr float kSureReplacementInk = 0.12f;
 constexpr float kSureCancel = 0.95f;
-constexpr float kPlainCorrectionReplacement = 0.9f;
 /// What the box reader gives a loop it is sure of (DecideBox).
 constexpr float kSureLoop = 0.95f;
 
@@ -428,7 +428,7 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     const bool plain = std::all_of(decisions.begin(), decisions.end(), [](const BoxDecision& d) {
       return d.state != BoxState::kCancelled || (d.confidence >= kSureCancel && d.doubt.empty());
     });
-    const float sure = plain ? kPlainCorrectionReplacement : kSureReplacement;
+    const float sure = plain ? options.review_below : kSureReplacement;
     // A sure loop around the new answer's box leaves the box itself empty: beside a plain
     // correction it is as clear a replacement as a cross inside the box.
     auto loop = [&](size_t i) {
