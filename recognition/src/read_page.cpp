@@ -327,15 +327,37 @@ void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector
 /// question's other boxes (speckle), or when it is only a possible one (`circled_box`: ink
 /// around part of the box) and the sure mark's box is next to it (centres under
 /// kArmsReachMm apart: a cross 2-3 mm past its box reaches that box's surroundings).
+/// With several answers allowed, only the arms are told: a possible circle next to a box that
+/// holds a sure mark (a big cross, or a sure loop whose ink reaches past its box) is that mark's
+/// ink; a loop drawn around a box on purpose is read as a sure one and stays.
 constexpr float kCircleStandsOut = 0.25f;
 constexpr double kArmsReachMm = 9.0;
 void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxDecision>& decisions,
                            const std::vector<const BoxMeasurement*>& measured) {
-  if (field.kind == core::FieldKind::kMulti) return;
   auto circle_only = [&](size_t i) {
     return decisions[i].state == BoxState::kMarked && measured[i]->ink < kCircleOnlyInk &&
            measured[i]->mark_mm2 < 0.15f;
   };
+  auto apart = [&](size_t i, size_t j) {
+    const core::RectMm &a = field.options[i].box_mm, &b = field.options[j].box_mm;
+    return std::hypot(b.x + b.w / 2 - a.x - a.w / 2, b.y + b.h / 2 - a.y - a.h / 2);
+  };
+  if (field.kind == core::FieldKind::kMulti) {
+    std::vector<size_t> sure_marks, arms;
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      if (decisions[i].state == BoxState::kMarked && decisions[i].doubt.empty() && decisions[i].confidence >= 0.9f)
+        sure_marks.push_back(i);
+      else if (circle_only(i) && decisions[i].doubt == "circled_box")
+        arms.push_back(i);
+    }
+    for (size_t c : arms)
+      if (std::any_of(sure_marks.begin(), sure_marks.end(), [&](size_t m) { return apart(c, m) < kArmsReachMm; })) {
+        decisions[c].state = BoxState::kEmpty;
+        decisions[c].confidence = 0.9f;
+        decisions[c].doubt.clear();
+      }
+    return;
+  }
   int sure = -1;
   std::vector<size_t> circles;
   for (size_t i = 0; i < decisions.size(); ++i) {
@@ -350,11 +372,8 @@ void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxD
     }
   }
   if (sure < 0 || circles.empty()) return;
-  const core::RectMm& at = field.options[static_cast<size_t>(sure)].box_mm;
   for (size_t c : circles) {
-    const core::RectMm& b = field.options[c].box_mm;
-    const bool arms = decisions[c].doubt == "circled_box" &&
-                      std::hypot(b.x + b.w / 2 - at.x - at.w / 2, b.y + b.h / 2 - at.y - at.h / 2) < kArmsReachMm;
+    const bool arms = decisions[c].doubt == "circled_box" && apart(c, static_cast<size_t>(sure)) < kArmsReachMm;
     if (arms) continue;
     std::vector<float> others;
     for (size_t i = 0; i < decisions.size(); ++i)

@@ -435,6 +435,49 @@ TEST_P(BigCrossTest, TheArmsOfABigCrossAreNotACircleAroundTheNextBox) {
   EXPECT_TRUE(rs.at(9).needs_review) << "a loop beside a big cross read as " << rs.at(9).selected.size() << " answers";
 }
 
+// The same big crosses in lists that allow several answers (boxes 7.5 mm apart down a column,
+// as the form's "what should the office improve" list): a box between two crossed ones has
+// arms reaching round it from above and below. Not a third answer; a loop drawn round a box
+// next to a crossed one still is one.
+TEST_P(BigCrossTest, TheArmsOfBigCrossesInAListOfSeveralAnswersAreNotLoops) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(103);
+  templates::Layout layout;
+  layout.template_id = "synthetic";
+  layout.pages.push_back({});
+  for (int q = 0; q < 4; ++q) {
+    templates::FieldLayout f;
+    f.id = "m" + std::to_string(q + 1);
+    f.kind = core::FieldKind::kMulti;
+    f.max = 3;
+    for (int k = 0; k < 5; ++k) {
+      const std::string v = std::to_string(k + 1);
+      f.options.push_back({v, v, true, {30.0 + 42.0 * q, 60.0 + 7.5 * k, 5.0, 5.0}});
+    }
+    f.area_mm = {25.0 + 42.0 * q, 58.0, 38.0, 40.0};
+    layout.fields.push_back(std::move(f));
+  }
+  SyntheticPage page(setting.Setup(103));
+  page.PrintLayout(layout);
+  const Pen pen{0.5, 25};
+  for (int q = 0; q < 4; ++q) {
+    page.DrawMark(layout.fields[q].options[1].box_mm, Mark::kHugeCross, pen, rng);
+    if (q < 3) page.DrawMark(layout.fields[q].options[3].box_mm, Mark::kHugeCross, pen, rng);
+  }
+  page.DrawMark(layout.fields[3].options[2].box_mm, Mark::kCircle, Pen{0.4, 30}, rng);
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  page.Scan(&scan, &aligned);
+  const auto rs = ReadPage(scan, aligned, layout);
+  for (int q = 0; q < 3; ++q) {
+    EXPECT_EQ(rs.at(q).selected, V({"2", "4"})) << setting.name << " question " << q << ": " << rs.at(q).reason;
+    EXPECT_FALSE(rs.at(q).needs_review) << setting.name << " question " << q << ": " << rs.at(q).reason;
+  }
+  const FieldReading& loop = rs.at(3);
+  EXPECT_TRUE(loop.needs_review || loop.selected == V({"2", "3"}))
+      << setting.name << ": a loop beside a big cross lost; read " << loop.selected.size() << " answers";
+}
+
 INSTANTIATE_TEST_SUITE_P(Scans, BigCrossTest,
                          ::testing::Values(ScanSetting{.name = "300dpi"},
                                            ScanSetting{.name = "200dpi_turned", .scale = 0.67, .rotation = 1.5,
