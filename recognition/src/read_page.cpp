@@ -330,17 +330,30 @@ void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector
 /// With several answers allowed, only the arms are told: a possible circle next to a box that
 /// holds a sure mark (a big cross, or a sure loop whose ink reaches past its box) is that mark's
 /// ink; a loop drawn around a box on purpose is read as a sure one and stays.
+/// The sure mark may be another question's: in a grid whose rows are 8 mm apart a big cross
+/// reaches round the boxes of the rows above and below (`sure_elsewhere`: the page's boxes
+/// holding a sure mark, as the box pass read them, with their field).
 constexpr float kCircleStandsOut = 0.25f;
 constexpr double kArmsReachMm = 9.0;
-void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxDecision>& decisions,
+struct SureBox {
+  size_t field;
+  core::RectMm box_mm;
+};
+double CentresApart(const core::RectMm& a, const core::RectMm& b) {
+  return std::hypot(b.x + b.w / 2 - a.x - a.w / 2, b.y + b.h / 2 - a.y - a.h / 2);
+}
+void DropBackgroundCircles(const templates::FieldLayout& field, size_t field_index,
+                           const std::vector<SureBox>& sure_elsewhere, std::vector<BoxDecision>& decisions,
                            const std::vector<const BoxMeasurement*>& measured) {
   auto circle_only = [&](size_t i) {
     return decisions[i].state == BoxState::kMarked && measured[i]->ink < kCircleOnlyInk &&
            measured[i]->mark_mm2 < 0.15f;
   };
-  auto apart = [&](size_t i, size_t j) {
-    const core::RectMm &a = field.options[i].box_mm, &b = field.options[j].box_mm;
-    return std::hypot(b.x + b.w / 2 - a.x - a.w / 2, b.y + b.h / 2 - a.y - a.h / 2);
+  auto apart = [&](size_t i, size_t j) { return CentresApart(field.options[i].box_mm, field.options[j].box_mm); };
+  auto arms_from_elsewhere = [&](size_t c) {
+    return std::any_of(sure_elsewhere.begin(), sure_elsewhere.end(), [&](const SureBox& s) {
+      return s.field != field_index && CentresApart(s.box_mm, field.options[c].box_mm) < kArmsReachMm;
+    });
   };
   if (field.kind == core::FieldKind::kMulti) {
     std::vector<size_t> sure_marks, arms;
@@ -351,7 +364,8 @@ void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxD
         arms.push_back(i);
     }
     for (size_t c : arms)
-      if (std::any_of(sure_marks.begin(), sure_marks.end(), [&](size_t m) { return apart(c, m) < kArmsReachMm; })) {
+      if (arms_from_elsewhere(c) ||
+          std::any_of(sure_marks.begin(), sure_marks.end(), [&](size_t m) { return apart(c, m) < kArmsReachMm; })) {
         decisions[c].state = BoxState::kEmpty;
         decisions[c].confidence = 0.9f;
         decisions[c].doubt.clear();
@@ -373,7 +387,8 @@ void DropBackgroundCircles(const templates::FieldLayout& field, std::vector<BoxD
   }
   if (sure < 0 || circles.empty()) return;
   for (size_t c : circles) {
-    const bool arms = decisions[c].doubt == "circled_box" && apart(c, static_cast<size_t>(sure)) < kArmsReachMm;
+    const bool arms = decisions[c].doubt == "circled_box" &&
+                      (apart(c, static_cast<size_t>(sure)) < kArmsReachMm || arms_from_elsewhere(c));
     if (arms) continue;
     std::vector<float> others;
     for (size_t i = 0; i < decisions.size(); ++i)
@@ -714,6 +729,10 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
   const int shaded_questions = ShadedQuestions(layout, boxes);
   const Hand hand = HandOf(boxes);
+  std::vector<SureBox> sure_boxes;
+  for (const BoxDetail& b : boxes)
+    if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f)
+      sure_boxes.push_back({b.field, layout.fields[b.field].options[b.option].box_mm});
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -756,7 +775,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
       ReadHeavyMarksAlone(decisions, measured, shaded_questions);
-      DropBackgroundCircles(f, decisions, measured);
+      DropBackgroundCircles(f, fi, sure_boxes, decisions, measured);
       DoubtSmears(decisions, measured, hand);
       ReadFaintMarksInHand(decisions, measured, hand, options.review_below);
       for (size_t oi = 0; oi < f.options.size(); ++oi)

@@ -478,6 +478,31 @@ TEST_P(BigCrossTest, TheArmsOfBigCrossesInAListOfSeveralAnswersAreNotLoops) {
       << setting.name << ": a loop beside a big cross lost; read " << loop.selected.size() << " answers";
 }
 
+// A grid whose rows are 8 mm apart (the form's satisfaction grids): big crosses in the same
+// column of the rows above and below reach round the box between them. That box's row is
+// answered elsewhere; the arms are not a second answer there.
+TEST_P(BigCrossTest, TheArmsOfBigCrossesInTheRowsAboveAndBelowAreNotALoop) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(109);
+  templates::Layout layout = GridLayout(9, 5, 18.6, 8.0);
+  SyntheticPage page(setting.Setup(109));
+  page.PrintLayout(layout);
+  std::vector<int> truth(9);
+  for (int row = 0; row < 9; ++row) {
+    truth[row] = row % 2 == 0 ? 3 : (row % 4 == 1 ? 1 : 5);
+    page.DrawMark(Box(layout, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
+  }
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  page.Scan(&scan, &aligned);
+  const auto rs = ReadPage(scan, aligned, layout);
+  for (int row = 0; row < 9; ++row) {
+    EXPECT_EQ(rs.at(row).selected, std::vector<std::string>{std::to_string(truth[row])})
+        << setting.name << " row " << row << ": " << rs.at(row).reason;
+    EXPECT_FALSE(rs.at(row).needs_review) << setting.name << " row " << row << ": " << rs.at(row).reason;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scans, BigCrossTest,
                          ::testing::Values(ScanSetting{.name = "300dpi"},
                                            ScanSetting{.name = "200dpi_turned", .scale = 0.67, .rotation = 1.5,
