@@ -150,6 +150,33 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
   return lone_fills >= 2 && lone_fills >= crossed;
 }
 
+/// How this respondent corrects: at least one one-answer question holds one mark beside sure
+/// cancellations (filled solid, no doubt: the form's correction), and no box question holds a
+/// fill alone (no one answers by filling here). Then a sure fill beside marks in a question that
+/// allows several answers is the same correction, not one more answer.
+constexpr float kSureCancelInList = 0.99f;
+bool CorrectsByFilling(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
+  struct Counts {
+    int marked = 0, cancelled = 0, unsure_cancels = 0;
+  };
+  std::map<size_t, Counts> per_field;
+  for (const BoxDetail& b : boxes) {
+    Counts& c = per_field[b.field];
+    c.marked += b.decision.state == BoxState::kMarked;
+    if (b.decision.state != BoxState::kCancelled) continue;
+    ++c.cancelled;
+    c.unsure_cancels += b.decision.confidence < 0.95f || !b.decision.doubt.empty();
+  }
+  int corrections = 0;
+  for (const auto& [field, c] : per_field) {
+    const templates::FieldLayout& f = layout.fields[field];
+    if (!core::IsBoxKind(f.kind)) continue;
+    if (c.marked == 0 && c.cancelled > 0) return false;  // a fill alone: perhaps an answer
+    corrections += f.kind != core::FieldKind::kMulti && c.marked == 1 && c.cancelled > 0 && c.unsure_cancels == 0;
+  }
+  return corrections >= 1;
+}
+
 /// A question holding nothing but a fill, or one heavy mark (more than half of its box solid):
 /// the way a respondent who shades answers.
 bool ShadedQuestion(const std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured) {
@@ -422,8 +449,8 @@ constexpr float kSureLoop = 0.95f;
 /// `ink_beside`: pen strokes lie near the answers outside the boxes (InkBesideBoxes; only
 /// looked for when no box is marked or cancelled).
 void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
-                   const std::vector<LabelMark>& labels, bool ink_beside, const ReadOptions& options,
-                   FieldReading& out) {
+                   const std::vector<LabelMark>& labels, bool ink_beside, bool corrects_by_filling,
+                   const ReadOptions& options, FieldReading& out) {
   std::vector<core::ReviewReason> reasons;
   std::vector<core::ReviewReason> remark;  // kept with an accepted reading
   auto count = [](int n) { return std::vector<std::pair<std::string, std::string>>{{"count", std::to_string(n)}}; };
@@ -476,9 +503,13 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
         confidence = std::min(confidence, 0.6f);
       }
   }
-  if (!one_answer && marked > 0 && cancelled > 0) {
+  const bool sure_cancels = std::all_of(decisions.begin(), decisions.end(), [](const BoxDecision& d) {
+    return d.state != BoxState::kCancelled || (d.confidence >= kSureCancelInList && d.doubt.empty());
+  });
+  if (!one_answer && marked > 0 && cancelled > 0 && !(corrects_by_filling && sure_cancels)) {
     // In a one-answer question a fill beside a cross can only be the correction the form
-    // describes; with several answers allowed it may as well be one more choice.
+    // describes; with several answers allowed it may as well be one more choice, unless this
+    // respondent corrects that way elsewhere on the page and answers no question by filling.
     reasons.push_back({"fill_beside_cross", count(cancelled)});
     confidence = std::min(confidence, 0.5f);
   }
@@ -729,6 +760,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const bool fills_are_marks = FillsAreMarks(layout, boxes);
   const int shaded_questions = ShadedQuestions(layout, boxes);
   const Hand hand = HandOf(boxes);
+  const bool corrects_by_filling = !fills_are_marks && CorrectsByFilling(layout, boxes);
   std::vector<SureBox> sure_boxes;
   for (const BoxDetail& b : boxes)
     if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f)
@@ -801,7 +833,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         }
         ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, found, page_boxes.calibration);
       }
-      ApplyBoxRules(f, decisions, labels, ink_beside, options, r);
+      ApplyBoxRules(f, decisions, labels, ink_beside, corrects_by_filling, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);
     } else {

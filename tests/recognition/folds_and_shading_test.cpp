@@ -182,6 +182,46 @@ TEST_P(FoldsAndShadingTest, APlainCorrectionsHeavyReplacementIsTheAnswer) {
   EXPECT_GE(settled, 2) << GetParam().name << ": of the 4 corrections";
 }
 
+// A list allowing several answers (the last row), crossed twice and with a third cross filled
+// over. Whether that fill is a correction or one more answer, the page says: a respondent who
+// corrected a one-answer question that way and answered nothing by filling corrected here too;
+// a respondent who answered another question by filling may have answered this one so as well,
+// and a person looks.
+TEST_P(FoldsAndShadingTest, AFillBesideCrossesInAListIsReadByTheWayThePageCorrects) {
+  for (const bool fills_elsewhere : {false, true}) {
+    std::mt19937 rng(16);
+    const Pen pen{0.5, 25};
+    templates::Layout layout = GridLayout(7, 5);
+    layout.fields[6].kind = core::FieldKind::kMulti;
+    layout.fields[6].max = 3;
+    SyntheticPage page(MakeScan(GetParam(), 16));
+    page.PrintLayout(layout);
+    page.PrintGridRules(layout);
+    page.DrawMark(Box(layout, 0, 2), Mark::kCross, pen, rng);
+    page.DrawMark(Box(layout, 1, 4), Mark::kCross, pen, rng);
+    page.DrawMark(Box(layout, 2, 5), Mark::kCross, pen, rng);
+    page.DrawMark(Box(layout, 3, 1), Mark::kFillOverCross, pen, rng);  // a plain correction
+    page.DrawMark(Box(layout, 3, 3), Mark::kCross, pen, rng);
+    if (fills_elsewhere) page.DrawMark(Box(layout, 4, 2), Mark::kFill, pen, rng);  // alone in its question
+    page.DrawMark(Box(layout, 6, 1), Mark::kCross, pen, rng);
+    page.DrawMark(Box(layout, 6, 3), Mark::kFillOverCross, pen, rng);
+    page.DrawMark(Box(layout, 6, 4), Mark::kCross, pen, rng);
+    scanner::Scan scan;
+    scanner::AlignedPage aligned;
+    page.Scan(&scan, &aligned);
+    const auto rs = ReadPage(scan, aligned, layout);
+    ASSERT_EQ(rs.size(), 7u);
+    EXPECT_EQ(rs[3].selected, V({"3"})) << GetParam().name << ": " << rs[3].reason;
+    const FieldReading& list = rs[6];
+    if (fills_elsewhere) {
+      EXPECT_TRUE(list.needs_review) << GetParam().name << ": a fill beside crosses on a page answered by filling too";
+    } else {
+      EXPECT_EQ(list.selected, V({"1", "4"})) << GetParam().name << ": " << list.reason;
+      EXPECT_FALSE(list.needs_review) << GetParam().name << ": " << list.reason;
+    }
+  }
+}
+
 TEST_P(FoldsAndShadingTest, ACreaseThroughBoxesIsNotAMark) {
   for (const double darkness : {0.25, 0.5}) {
     std::mt19937 rng(7);
