@@ -617,6 +617,44 @@ bool HandSized(const StrokeMap& map, int label) {
   return static_cast<double>(cv::countNonZero(map.components(bb) == label)) >= kMarkMinInkMm2 * kPpm * kPpm;
 }
 
+/// The arm of a cross in one of `boxes` (answered boxes), cut off it where the printed rule
+/// between two grid rows was taken out of the map (a big cross reaches over it): a thin straight
+/// stroke (`pts`, extent `bb`) whose line, carried on past either end for up to kArmGapMm, runs
+/// into the box; or a piece too short to show its direction (up to kArmPieceMm) lying off a
+/// corner of the box, within kArmGapMm of it (arms leave a box by its corners; a stroke beside a
+/// row's boxes lies off their sides).
+constexpr double kArmGapMm = 3.0;
+constexpr double kArmPieceMm = 2.5;
+bool ArmOfABox(const std::vector<cv::Point>& pts, const cv::Rect& bb, const std::vector<cv::Rect>& boxes) {
+  if (pts.size() < 4 || boxes.empty()) return false;
+  if (std::max(bb.width, bb.height) <= Px(kArmPieceMm))
+    for (const cv::Rect& b : boxes) {
+      const int dx = std::max(b.x - bb.br().x, bb.x - b.br().x), dy = std::max(b.y - bb.br().y, bb.y - b.br().y);
+      if (dx > 0 && dy > 0 && std::max(dx, dy) <= Px(kArmGapMm)) return true;
+    }
+  cv::Vec4f line;
+  cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
+  const cv::Point2f dir(line[0], line[1]), at(line[2], line[3]);
+  float lo = 0, hi = 0, spread = 0;
+  for (const cv::Point& p : pts) {
+    const cv::Point2f d = cv::Point2f(p) - at;
+    const float along = d.dot(dir);
+    lo = std::min(lo, along), hi = std::max(hi, along);
+    spread = std::max(spread, std::abs(d.x * dir.y - d.y * dir.x));
+  }
+  if (hi - lo < 1.0 * kPpm || spread > 0.6 * kPpm) return false;  // not a thin straight stroke
+  for (int side : {-1, 1})
+    for (int s = 1; s <= Px(kArmGapMm); ++s) {
+      const cv::Point2f q = at + dir * ((side > 0 ? hi : lo) + side * s);
+      const cv::Point c(cvRound(q.x), cvRound(q.y));
+      if (std::any_of(boxes.begin(), boxes.end(), [&](const cv::Rect& b) {
+            return cv::Rect(b.x - 1, b.y - 1, b.width + 2, b.height + 2).contains(c);
+          }))
+        return true;
+    }
+  return false;
+}
+
 /// Pen strokes of hand size reaching into `inner` (page mm, inside map.zone; specks are already
 /// gone), other than straight pieces of a longer line (folds, rules): see InkBesideBoxes.
 bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
@@ -628,7 +666,8 @@ bool AnyHandStroke(const StrokeMap& map, const core::RectMm& inner) {
     // The overflow of a neighbouring question's answer (a tick in the next grid row's box
     // reaching up over the rule) is that answer's ink.
     if (std::any_of(map.answered_boxes.begin(), map.answered_boxes.end(),
-                    [&](const cv::Rect& b) { return RectGap(bb, b) <= 1 && TouchesRect(pts, b); }))
+                    [&](const cv::Rect& b) { return RectGap(bb, b) <= 1 && TouchesRect(pts, b); }) ||
+        ArmOfABox(pts, bb, map.answered_boxes))
       continue;
     // The map reaches kFoldProbeMm beyond the zone: a line running off it is a fold or a rule.
     if (!PartOfLongLine(pts, map.all, kMarkMinMm, /*open_edges=*/true, kFoldProbeMm)) return true;

@@ -503,6 +503,42 @@ TEST_P(BigCrossTest, TheArmsOfBigCrossesInTheRowsAboveAndBelowAreNotALoop) {
   }
 }
 
+// A required grid row left blank between rows answered with big crosses: their arms reach over
+// the printed rules into its cells. The row is plainly blank (recorded, not queued); a real
+// stroke beside a blank row's boxes still sends it to a person.
+TEST_P(BigCrossTest, TheArmsOfBigCrossesOverABlankRowAreNotInkBesideIt) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(113);
+  templates::Layout layout = GridLayout(8, 5, 18.6, 8.0);
+  for (auto& f : layout.fields) f.required = true;
+  SyntheticPage page(setting.Setup(113));
+  page.PrintLayout(layout);
+  page.PrintGridRules(layout);
+  const std::vector<int> truth = {2, 4, 0, 3, 5, 1, 0, 2};
+  for (int row = 0; row < 8; ++row)
+    if (truth[row] > 0) page.DrawMark(Box(layout, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
+  {
+    // Row 6: a short stroke between its boxes 3 and 4, no box touched.
+    const RectMm a = page.Printed(Box(layout, 6, 3)), b = page.Printed(Box(layout, 6, 4));
+    page.Line({a.right() + 4.0, a.y + 1.0}, {b.x - 4.5, a.bottom() - 1.0}, Pen{0.45, 30});
+  }
+  scanner::Scan scan;
+  scanner::AlignedPage aligned;
+  page.Scan(&scan, &aligned);
+  const auto rs = ReadPage(scan, aligned, layout);
+  for (int row = 0; row < 8; ++row) {
+    const FieldReading& r = rs.at(row);
+    if (row == 6) {
+      EXPECT_TRUE(r.needs_review) << setting.name << ": a stroke beside a blank row's boxes went unseen";
+      continue;
+    }
+    const std::vector<std::string> want =
+        truth[row] > 0 ? std::vector<std::string>{std::to_string(truth[row])} : std::vector<std::string>{};
+    EXPECT_EQ(r.selected, want) << setting.name << " row " << row << ": " << r.reason;
+    EXPECT_FALSE(r.needs_review) << setting.name << " row " << row << ": " << r.reason;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scans, BigCrossTest,
                          ::testing::Values(ScanSetting{.name = "300dpi"},
                                            ScanSetting{.name = "200dpi_turned", .scale = 0.67, .rotation = 1.5,
