@@ -142,26 +142,42 @@ int RectGap(const cv::Rect& a, const cv::Rect& b) {
 /// most of `probe_mm` beyond both of their ends. A fold crease or a ruled line cut into
 /// pieces by the masks looks so; a pen cross, tick or underline stops. `open_edges`: a piece
 /// that runs right to the edge of `all` counts as carrying on there.
+/// The straight line through stroke pixels: its direction and a point on it, how far the
+/// pixels reach along it on either side of that point (lo <= 0 <= hi) and how far they stray
+/// from it at most.
+struct StrokeLine {
+  cv::Point2f dir, at;
+  float lo = 0, hi = 0, spread = 0;
+};
+StrokeLine FitStroke(const std::vector<cv::Point>& pts) {
+  cv::Vec4f line;
+  cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
+  StrokeLine l{{line[0], line[1]}, {line[2], line[3]}};
+  for (const cv::Point& p : pts) {
+    const cv::Point2f d = cv::Point2f(p) - l.at;
+    const float along = d.dot(l.dir);
+    l.lo = std::min(l.lo, along), l.hi = std::max(l.hi, along);
+    l.spread = std::max(l.spread, std::abs(d.x * l.dir.y - d.y * l.dir.x));
+  }
+  return l;
+}
+/// A thin straight stroke at least `min_length_mm` long.
+constexpr double kThinStrokeMm = 0.6;
+bool ThinStraight(const StrokeLine& l, double min_length_mm) {
+  return l.hi - l.lo >= min_length_mm * kPpm && l.spread <= kThinStrokeMm * kPpm;
+}
+
 bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm,
                     bool open_edges = false, double probe_mm = kLineProbeMm) {
   if (pts.size() < 4) return false;
-  cv::Vec4f line;
-  cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
-  const cv::Point2f dir(line[0], line[1]), at(line[2], line[3]);
-  float lo = 0, hi = 0, spread = 0;
-  for (const cv::Point& p : pts) {
-    const cv::Point2f d = cv::Point2f(p) - at;
-    const float along = d.dot(dir);
-    lo = std::min(lo, along), hi = std::max(hi, along);
-    spread = std::max(spread, std::abs(d.x * dir.y - d.y * dir.x));
-  }
-  if (hi - lo < min_length_mm * kPpm || spread > 0.6 * kPpm) return false;  // not a thin straight stroke
+  const StrokeLine l = FitStroke(pts);
+  if (!ThinStraight(l, min_length_mm)) return false;
   const int steps = static_cast<int>(probe_mm * kPpm);
   int carried = 0;
   for (int side : {-1, 1}) {
     int hits = 0, seen = 0;
     for (int s = 1; s <= steps; ++s) {
-      const cv::Point2f q = at + dir * ((side > 0 ? hi : lo) + side * s);
+      const cv::Point2f q = l.at + l.dir * ((side > 0 ? l.hi : l.lo) + side * s);
       const int x = cvRound(q.x), y = cvRound(q.y);
       if (x < 2 || y < 2 || x >= all.cols - 2 || y >= all.rows - 2) break;
       ++seen;
@@ -632,20 +648,11 @@ bool ArmOfABox(const std::vector<cv::Point>& pts, const cv::Rect& bb, const std:
       const int dx = std::max(b.x - bb.br().x, bb.x - b.br().x), dy = std::max(b.y - bb.br().y, bb.y - b.br().y);
       if (dx > 0 && dy > 0 && std::max(dx, dy) <= Px(kArmGapMm)) return true;
     }
-  cv::Vec4f line;
-  cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
-  const cv::Point2f dir(line[0], line[1]), at(line[2], line[3]);
-  float lo = 0, hi = 0, spread = 0;
-  for (const cv::Point& p : pts) {
-    const cv::Point2f d = cv::Point2f(p) - at;
-    const float along = d.dot(dir);
-    lo = std::min(lo, along), hi = std::max(hi, along);
-    spread = std::max(spread, std::abs(d.x * dir.y - d.y * dir.x));
-  }
-  if (hi - lo < 1.0 * kPpm || spread > 0.6 * kPpm) return false;  // not a thin straight stroke
+  const StrokeLine l = FitStroke(pts);
+  if (!ThinStraight(l, 1.0)) return false;
   for (int side : {-1, 1})
     for (int s = 1; s <= Px(kArmGapMm); ++s) {
-      const cv::Point2f q = at + dir * ((side > 0 ? hi : lo) + side * s);
+      const cv::Point2f q = l.at + l.dir * ((side > 0 ? l.hi : l.lo) + side * s);
       const cv::Point c(cvRound(q.x), cvRound(q.y));
       if (std::any_of(boxes.begin(), boxes.end(), [&](const cv::Rect& b) {
             return cv::Rect(b.x - 1, b.y - 1, b.width + 2, b.height + 2).contains(c);
