@@ -35,20 +35,26 @@ ScanSetup MakeSetup(double rot, double blur, double noise, int jpeg, int paper, 
   return s;
 }
 
-/// A scale grid of `rows` rows with its rules printed, scanned after `draw` filled it in.
+/// `layout` printed (with a grid's rules when `rules`), scanned after `draw` filled it in.
 template <typename Draw>
-std::vector<FieldReading> ReadGrid(const ScanSetup& setup, int rows, Draw draw,
-                                   templates::Layout* layout_out = nullptr) {
-  templates::Layout layout = GridLayout(rows, 5);
+std::vector<FieldReading> ReadLayout(const ScanSetup& setup, const templates::Layout& layout, bool rules, Draw draw) {
   SyntheticPage page(setup);
   page.PrintLayout(layout);
-  page.PrintGridRules(layout);
+  if (rules) page.PrintGridRules(layout);
   draw(page, layout);
   scanner::Scan scan;
   scanner::AlignedPage aligned;
   page.Scan(&scan, &aligned);
-  if (layout_out) *layout_out = layout;
   return ReadPage(scan, aligned, layout);
+}
+
+/// A scale grid of `rows` rows with its rules printed, scanned after `draw` filled it in.
+template <typename Draw>
+std::vector<FieldReading> ReadGrid(const ScanSetup& setup, int rows, Draw draw,
+                                   templates::Layout* layout_out = nullptr) {
+  const templates::Layout layout = GridLayout(rows, 5);
+  if (layout_out) *layout_out = layout;
+  return ReadLayout(setup, layout, true, draw);
 }
 
 const RectMm& Box(const templates::Layout& l, int row, int value) {
@@ -457,18 +463,14 @@ TEST_P(BigCrossTest, TheArmsOfBigCrossesInAListOfSeveralAnswersAreNotLoops) {
     f.area_mm = {25.0 + 42.0 * q, 58.0, 38.0, 40.0};
     layout.fields.push_back(std::move(f));
   }
-  SyntheticPage page(setting.Setup(103));
-  page.PrintLayout(layout);
   const Pen pen{0.5, 25};
-  for (int q = 0; q < 4; ++q) {
-    page.DrawMark(layout.fields[q].options[1].box_mm, Mark::kHugeCross, pen, rng);
-    if (q < 3) page.DrawMark(layout.fields[q].options[3].box_mm, Mark::kHugeCross, pen, rng);
-  }
-  page.DrawMark(layout.fields[3].options[2].box_mm, Mark::kCircle, Pen{0.4, 30}, rng);
-  scanner::Scan scan;
-  scanner::AlignedPage aligned;
-  page.Scan(&scan, &aligned);
-  const auto rs = ReadPage(scan, aligned, layout);
+  const auto rs = ReadLayout(setting.Setup(103), layout, false, [&](SyntheticPage& page, const templates::Layout& l) {
+    for (int q = 0; q < 4; ++q) {
+      page.DrawMark(l.fields[q].options[1].box_mm, Mark::kHugeCross, pen, rng);
+      if (q < 3) page.DrawMark(l.fields[q].options[3].box_mm, Mark::kHugeCross, pen, rng);
+    }
+    page.DrawMark(l.fields[3].options[2].box_mm, Mark::kCircle, Pen{0.4, 30}, rng);
+  });
   for (int q = 0; q < 3; ++q) {
     EXPECT_EQ(rs.at(q).selected, V({"2", "4"})) << setting.name << " question " << q << ": " << rs.at(q).reason;
     EXPECT_FALSE(rs.at(q).needs_review) << setting.name << " question " << q << ": " << rs.at(q).reason;
@@ -484,18 +486,14 @@ TEST_P(BigCrossTest, TheArmsOfBigCrossesInAListOfSeveralAnswersAreNotLoops) {
 TEST_P(BigCrossTest, TheArmsOfBigCrossesInTheRowsAboveAndBelowAreNotALoop) {
   const ScanSetting setting = GetParam();
   std::mt19937 rng(109);
-  templates::Layout layout = GridLayout(9, 5, 18.6, 8.0);
-  SyntheticPage page(setting.Setup(109));
-  page.PrintLayout(layout);
   std::vector<int> truth(9);
-  for (int row = 0; row < 9; ++row) {
-    truth[row] = row % 2 == 0 ? 3 : (row % 4 == 1 ? 1 : 5);
-    page.DrawMark(Box(layout, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
-  }
-  scanner::Scan scan;
-  scanner::AlignedPage aligned;
-  page.Scan(&scan, &aligned);
-  const auto rs = ReadPage(scan, aligned, layout);
+  const auto rs = ReadLayout(setting.Setup(109), GridLayout(9, 5, 18.6, 8.0), false,
+                             [&](SyntheticPage& page, const templates::Layout& l) {
+                               for (int row = 0; row < 9; ++row) {
+                                 truth[row] = row % 2 == 0 ? 3 : (row % 4 == 1 ? 1 : 5);
+                                 page.DrawMark(Box(l, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
+                               }
+                             });
   for (int row = 0; row < 9; ++row) {
     EXPECT_EQ(rs.at(row).selected, std::vector<std::string>{std::to_string(truth[row])})
         << setting.name << " row " << row << ": " << rs.at(row).reason;
@@ -511,21 +509,14 @@ TEST_P(BigCrossTest, TheArmsOfBigCrossesOverABlankRowAreNotInkBesideIt) {
   std::mt19937 rng(113);
   templates::Layout layout = GridLayout(8, 5, 18.6, 8.0);
   for (auto& f : layout.fields) f.required = true;
-  SyntheticPage page(setting.Setup(113));
-  page.PrintLayout(layout);
-  page.PrintGridRules(layout);
   const std::vector<int> truth = {2, 4, 0, 3, 5, 1, 0, 2};
-  for (int row = 0; row < 8; ++row)
-    if (truth[row] > 0) page.DrawMark(Box(layout, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
-  {
+  const auto rs = ReadLayout(setting.Setup(113), layout, true, [&](SyntheticPage& page, const templates::Layout& l) {
+    for (int row = 0; row < 8; ++row)
+      if (truth[row] > 0) page.DrawMark(Box(l, row, truth[row]), Mark::kHugeCross, Pen{0.5, 25}, rng);
     // Row 6: a short stroke between its boxes 3 and 4, no box touched.
-    const RectMm a = page.Printed(Box(layout, 6, 3)), b = page.Printed(Box(layout, 6, 4));
+    const RectMm a = page.Printed(Box(l, 6, 3)), b = page.Printed(Box(l, 6, 4));
     page.Line({a.right() + 4.0, a.y + 1.0}, {b.x - 4.5, a.bottom() - 1.0}, Pen{0.45, 30});
-  }
-  scanner::Scan scan;
-  scanner::AlignedPage aligned;
-  page.Scan(&scan, &aligned);
-  const auto rs = ReadPage(scan, aligned, layout);
+  });
   for (int row = 0; row < 8; ++row) {
     const FieldReading& r = rs.at(row);
     if (row == 6) {
