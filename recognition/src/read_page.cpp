@@ -346,6 +346,37 @@ void ReadFaintMarksInHand(std::vector<BoxDecision>& decisions, const std::vector
   faint->doubt.clear();
 }
 
+/// A pencil correction the respondent's way: the old answer rubbed out (a smear, `faint_smudge`:
+/// flanks far gentler than the hand's strokes, or than any pen stroke) and the new one marked
+/// surely beside it. In a one-answer question holding one sure ordinary mark, smears in its
+/// other boxes are what is left of answers taken back: read empty, as a person reads them at a
+/// glance. A smear alone in its question, or beside a doubtful mark, still goes to a person.
+constexpr float kRubbedOut = 0.85f;
+void ReadRubbedOutCorrections(const templates::FieldLayout& field, std::vector<BoxDecision>& decisions,
+                              const std::vector<const BoxMeasurement*>& measured) {
+  if (field.kind == core::FieldKind::kMulti) return;
+  int sure = 0, smears = 0;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const BoxDecision& d = decisions[i];
+    if (d.state == BoxState::kEmpty && d.doubt.empty()) continue;
+    if (d.state != BoxState::kCancelled && d.doubt == "faint_smudge" && !d.outline_missing) {
+      ++smears;
+    } else if (d.state == BoxState::kMarked && d.doubt.empty() && d.confidence >= 0.9f &&
+               measured[i]->ink >= kCircleOnlyInk) {
+      ++sure;
+    } else {
+      return;  // something else in the question: the rules and a person decide
+    }
+  }
+  if (sure != 1 || smears == 0) return;
+  for (BoxDecision& d : decisions)
+    if (d.doubt == "faint_smudge") {
+      d.state = BoxState::kEmpty;
+      d.confidence = kRubbedOut;
+      d.doubt.clear();
+    }
+}
+
 /// A loop drawn around a box is told by ink around it in nearly every direction. On a grainy or
 /// streaked stretch of a bilevel scan the speckle around every box does the same, and so do the
 /// arms of a big cross in the next box reaching over the gap. In a one-answer question holding
@@ -810,6 +841,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       DropBackgroundCircles(f, fi, sure_boxes, decisions, measured);
       DoubtSmears(decisions, measured, hand);
       ReadFaintMarksInHand(decisions, measured, hand, options.review_below);
+      ReadRubbedOutCorrections(f, decisions, measured);
       for (size_t oi = 0; oi < f.options.size(); ++oi)
         r.boxes.push_back({f.options[oi].value, decisions[oi].state, measured[oi]->ink, measured[oi]->fill,
                            decisions[oi].confidence});

@@ -254,6 +254,42 @@ TEST_P(RespondentHandTest, ARubbedOutAnswerAloneInItsQuestionIsNotTheAnswer) {
   }
 }
 
+// The same hand corrects by rubbing out: rows 6-9 hold the new answer and, in another box, the
+// smear of the old one (as in the test above). A person reads the new answer at a glance; so
+// does the reader when it is sure of the new mark. Rows 10-11 hold a second light stroke of the same pencil beside the answer
+// (not rubbed out): two marks, a person decides.
+TEST_P(RespondentHandTest, ARubbedOutAnswerBesideTheNewOneIsACorrection) {
+  const ScanSetting setting = GetParam();
+  std::mt19937 rng(85);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const Pen firm{0.35, 200}, light{0.35, 215};
+  auto old_answer = [](int row) { return 1 + (row + 2) % 5; };
+  const auto rs = ReadGrid(setting.Setup(85), 12, [&](SyntheticPage& p, const templates::Layout& l) {
+    for (int row = 0; row < 12; ++row)
+      p.DrawMark(Box(l, row, 1 + row % 5), row % 2 ? Mark::kCross : Mark::kTick, row % 3 == 0 ? firm : light, rng);
+    for (int row = 6; row < 10; ++row) {
+      const RectMm b = p.Printed(Box(l, row, old_answer(row)));
+      for (double t = 0.15; t <= 0.85; t += 0.07) {
+        p.Smudge({b.x + t * b.w, b.y + t * b.h}, 0.25 + 0.1 * u(rng), static_cast<int>(11 + 4 * u(rng)));
+        p.Smudge({b.right() - t * b.w, b.y + t * b.h}, 0.25 + 0.1 * u(rng), static_cast<int>(11 + 4 * u(rng)));
+      }
+    }
+    for (int row = 10; row < 12; ++row) p.DrawMark(Box(l, row, old_answer(row)), Mark::kSlash, light, rng);
+  });
+  int settled = 0;
+  for (int row = 0; row < 10; ++row) {
+    const FieldReading& r = rs.at(row);
+    // A new answer the reader doubts itself (a light stroke on the JPEG) beside a smear: a person.
+    if (row >= 6 && r.needs_review) continue;
+    EXPECT_EQ(r.selected, std::vector<std::string>{std::to_string(1 + row % 5)}) << setting.name << " row " << row;
+    EXPECT_FALSE(r.needs_review) << setting.name << " row " << row << ": " << r.reason;
+    settled += row >= 6;
+  }
+  EXPECT_GE(settled, 2) << setting.name << ": of the 4 rubbed-out corrections";
+  for (int row = 10; row < 12; ++row)
+    EXPECT_TRUE(rs.at(row).needs_review) << setting.name << " row " << row << ": a second pencil stroke dropped";
+}
+
 // A respondent who answers every question with a light pencil dot: each dot is as short as a
 // pen touch, and the smaller ones are doubted for it (not for their darkness). Dots as long as
 // the respondent's own sure dots, alone in their question, are the answers.
