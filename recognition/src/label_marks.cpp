@@ -137,11 +137,6 @@ int RectGap(const cv::Rect& a, const cv::Rect& b) {
   return std::max(dx, dy);
 }
 
-/// True when the stroke pixels `pts` are a thin straight piece, at least `min_length_mm` long,
-/// of a longer line: the line through them carries on in `all` (strokes before masking) for
-/// most of `probe_mm` beyond both of their ends. A fold crease or a ruled line cut into
-/// pieces by the masks looks so; a pen cross, tick or underline stops. `open_edges`: a piece
-/// that runs right to the edge of `all` counts as carrying on there.
 /// The straight line through stroke pixels: its direction and a point on it, how far the
 /// pixels reach along it on either side of that point (lo <= 0 <= hi) and how far they stray
 /// from it at most.
@@ -167,6 +162,11 @@ bool ThinStraight(const StrokeLine& l, double min_length_mm) {
   return l.hi - l.lo >= min_length_mm * kPpm && l.spread <= kThinStrokeMm * kPpm;
 }
 
+/// True when the stroke pixels `pts` are a thin straight piece, at least `min_length_mm` long,
+/// of a longer line: the line through them carries on in `all` (strokes before masking) for
+/// most of `probe_mm` beyond both of their ends. A fold crease or a ruled line cut into
+/// pieces by the masks looks so; a pen cross, tick or underline stops. `open_edges`: a piece
+/// that runs right to the edge of `all` counts as carrying on there.
 bool PartOfLongLine(const std::vector<cv::Point>& pts, const cv::Mat& all, double min_length_mm,
                     bool open_edges = false, double probe_mm = kLineProbeMm) {
   if (pts.size() < 4) return false;

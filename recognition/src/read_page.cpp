@@ -150,29 +150,36 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
   return lone_fills >= 2 && lone_fills >= crossed;
 }
 
-/// How this respondent corrects: at least one one-answer question holds one mark beside sure
+/// A cancellation the reader is sure of: solid up to the box's edges, no doubt.
+constexpr float kSureCancel = 0.95f;
+
+/// How this respondent corrects: at least one one-answer question holds one sure mark beside sure
 /// cancellations (filled solid, no doubt: the form's correction), and no box question holds a
 /// fill alone (no one answers by filling here). Then a sure fill beside marks in a question that
 /// allows several answers is the same correction, not one more answer.
-constexpr float kSureCancelInList = 0.99f;
 bool CorrectsByFilling(const templates::Layout& layout, const std::vector<BoxDetail>& boxes) {
   struct Counts {
-    int marked = 0, cancelled = 0, unsure_cancels = 0;
+    int marked = 0, unsure_marks = 0, cancelled = 0, unsure_cancels = 0;
   };
   std::map<size_t, Counts> per_field;
   for (const BoxDetail& b : boxes) {
     Counts& c = per_field[b.field];
-    c.marked += b.decision.state == BoxState::kMarked;
-    if (b.decision.state != BoxState::kCancelled) continue;
-    ++c.cancelled;
-    c.unsure_cancels += b.decision.confidence < 0.95f || !b.decision.doubt.empty();
+    const bool doubted = b.decision.confidence < kSureCancel || !b.decision.doubt.empty();
+    if (b.decision.state == BoxState::kMarked) {
+      ++c.marked;
+      c.unsure_marks += b.decision.confidence < 0.9f || !b.decision.doubt.empty();
+    } else if (b.decision.state == BoxState::kCancelled) {
+      ++c.cancelled;
+      c.unsure_cancels += doubted;
+    }
   }
   int corrections = 0;
   for (const auto& [field, c] : per_field) {
     const templates::FieldLayout& f = layout.fields[field];
     if (!core::IsBoxKind(f.kind)) continue;
     if (c.marked == 0 && c.cancelled > 0) return false;  // a fill alone: perhaps an answer
-    corrections += f.kind != core::FieldKind::kMulti && c.marked == 1 && c.cancelled > 0 && c.unsure_cancels == 0;
+    corrections += f.kind != core::FieldKind::kMulti && c.marked == 1 && c.unsure_marks == 0 && c.cancelled > 0 &&
+                   c.unsure_cancels == 0;
   }
   return corrections >= 1;
 }
@@ -471,7 +478,8 @@ void DropBackgroundCircles(const templates::FieldLayout& field, size_t field_ind
 /// kSureReplacementInk of the box inked.
 constexpr float kSureReplacement = 0.99f;
 constexpr float kSureReplacementInk = 0.12f;
-constexpr float kSureCancel = 0.95f;
+/// In a list, a fill taken for the page's way of correcting (CorrectsByFilling) must be surer.
+constexpr float kSureCancelInList = 0.99f;
 /// What the box reader gives a loop it is sure of (DecideBox).
 constexpr float kSureLoop = 0.95f;
 
@@ -480,8 +488,8 @@ constexpr float kSureLoop = 0.95f;
 /// `ink_beside`: pen strokes lie near the answers outside the boxes (InkBesideBoxes; only
 /// looked for when no box is marked or cancelled).
 void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
-                   const std::vector<LabelMark>& labels, bool ink_beside, bool corrects_by_filling,
-                   const ReadOptions& options, FieldReading& out) {
+                   const std::vector<const BoxMeasurement*>& measured, const std::vector<LabelMark>& labels,
+                   bool ink_beside, bool corrects_by_filling, const ReadOptions& options, FieldReading& out) {
   std::vector<core::ReviewReason> reasons;
   std::vector<core::ReviewReason> remark;  // kept with an accepted reading
   auto count = [](int n) { return std::vector<std::pair<std::string, std::string>>{{"count", std::to_string(n)}}; };
@@ -522,10 +530,21 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     });
     const float sure = plain ? options.review_below : kSureReplacement;
     // A sure loop around the new answer's box leaves the box itself empty: beside a plain
-    // correction it is as clear a replacement as a cross inside the box.
+    // correction it is as clear a replacement as a cross inside the box. Only a loop that
+    // stands out from the question's other boxes (not the speckle of a grainy stretch,
+    // DropBackgroundCircles) and lies beyond the reach of the filled-over mark's arms.
     auto loop = [&](size_t i) {
-      return plain && decisions[i].doubt.empty() && decisions[i].confidence >= kSureLoop &&
-             out.boxes[i].ink < kCircleOnlyInk;
+      if (!plain || !decisions[i].doubt.empty() || decisions[i].confidence < kSureLoop ||
+          out.boxes[i].ink >= kCircleOnlyInk)
+        return false;
+      std::vector<float> others;
+      for (size_t j = 0; j < decisions.size(); ++j) {
+        if (decisions[j].state == BoxState::kCancelled &&
+            CentresApart(field.options[i].box_mm, field.options[j].box_mm) < kArmsReachMm)
+          return false;
+        if (j != i && decisions[j].state == BoxState::kEmpty) others.push_back(measured[j]->circle_coverage);
+      }
+      return others.empty() || measured[i]->circle_coverage - Median(others) >= kCircleStandsOut;
     };
     for (size_t i = 0; i < decisions.size(); ++i)
       if (decisions[i].state == BoxState::kMarked && !loop(i) &&
@@ -865,7 +884,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         }
         ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, found, page_boxes.calibration);
       }
-      ApplyBoxRules(f, decisions, labels, ink_beside, corrects_by_filling, options, r);
+      ApplyBoxRules(f, decisions, measured, labels, ink_beside, corrects_by_filling, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);
     } else {
