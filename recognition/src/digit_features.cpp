@@ -169,18 +169,17 @@ bool RunsOffTheCrop(const internal::InkMaps& m, const cv::Rect& digit_box, const
                     double ppm) {
   const int rows = m.contrast.rows, cols = m.contrast.cols;
   if (edge <= 0 || rows <= 2 * edge || cols <= 2 * edge) return false;
-  cv::Mat band = m.contrast >= m.seed;
+  // Strong ink off the printed lines: a printed line (the neighbouring cell's border when the
+  // crop sits a little off) is nobody's stroke, also where the scan breaks it into pieces.
+  cv::Mat strong_free = m.contrast >= m.seed;
+  if (!m.lines.empty()) strong_free.setTo(0, m.lines);
+  cv::Mat band = strong_free.clone();
   band(cv::Rect(edge, edge, cols - 2 * edge, rows - 2 * edge)).setTo(0);
-  // A printed line in the band (the neighbouring cell's border when the crop sits a little
-  // off) is nobody's stroke, also where the scan breaks it into pieces.
-  if (!m.lines.empty()) band.setTo(0, m.lines);
   const int reach = static_cast<int>(std::lround(kNearCropEdgeMm * ppm));
   const cv::Rect near(digit_box.x - reach, digit_box.y - reach, digit_box.width + 2 * reach,
                       digit_box.height + 2 * reach);
   // Where the digit crosses a line, the stroke goes on as strong ink out of the line's band:
   // follow it (not through printed lines) up to `reach` pixels.
-  cv::Mat strong_free = m.contrast >= m.seed;
-  if (!m.lines.empty()) strong_free.setTo(0, m.lines);
   cv::Mat beyond, grown;
   cv::dilate(crossing, beyond, cv::Mat());
   cv::bitwise_and(beyond, strong_free, beyond);

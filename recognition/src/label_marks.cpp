@@ -488,10 +488,14 @@ StrokeMap MapStrokes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   return map;
 }
 
+/// True when `p` lies within a pixel of `r`.
+bool NearRect(const cv::Point& p, const cv::Rect& r) {
+  return cv::Rect(r.x - 1, r.y - 1, r.width + 2, r.height + 2).contains(p);
+}
+
 /// True when one of `pts` lies within a pixel of `r`.
 bool TouchesRect(const std::vector<cv::Point>& pts, const cv::Rect& r) {
-  const cv::Rect near(r.x - 1, r.y - 1, r.width + 2, r.height + 2);
-  return std::any_of(pts.begin(), pts.end(), [&](const cv::Point& p) { return near.contains(p); });
+  return std::any_of(pts.begin(), pts.end(), [&](const cv::Point& p) { return NearRect(p, r); });
 }
 
 /// The pixels of `map`'s component `label`.
@@ -654,10 +658,7 @@ bool ArmOfABox(const std::vector<cv::Point>& pts, const cv::Rect& bb, const std:
     for (int s = 1; s <= Px(kArmGapMm); ++s) {
       const cv::Point2f q = l.at + l.dir * ((side > 0 ? l.hi : l.lo) + side * s);
       const cv::Point c(cvRound(q.x), cvRound(q.y));
-      if (std::any_of(boxes.begin(), boxes.end(), [&](const cv::Rect& b) {
-            return cv::Rect(b.x - 1, b.y - 1, b.width + 2, b.height + 2).contains(c);
-          }))
-        return true;
+      if (std::any_of(boxes.begin(), boxes.end(), [&](const cv::Rect& b) { return NearRect(c, b); })) return true;
     }
   return false;
 }

@@ -150,8 +150,17 @@ bool FillsAreMarks(const templates::Layout& layout, const std::vector<BoxDetail>
   return lone_fills >= 2 && lone_fills >= crossed;
 }
 
+/// A box read as marked with no doubt and at least kSureMark confidence: a mark the page's
+/// other rules can lean on (the respondent's hand, a correction's evidence, a big cross's arms).
+constexpr float kSureMark = 0.9f;
+bool SureMark(const BoxDecision& d) {
+  return d.state == BoxState::kMarked && d.doubt.empty() && d.confidence >= kSureMark;
+}
 /// A cancellation the reader is sure of: solid up to the box's edges, no doubt.
 constexpr float kSureCancel = 0.95f;
+bool SureCancel(const BoxDecision& d, float floor = kSureCancel) {
+  return d.state == BoxState::kCancelled && d.doubt.empty() && d.confidence >= floor;
+}
 
 /// How this respondent corrects: at least one one-answer question holds one sure mark beside sure
 /// cancellations (filled solid, no doubt: the form's correction), and no box question holds a
@@ -164,13 +173,12 @@ bool CorrectsByFilling(const templates::Layout& layout, const std::vector<BoxDet
   std::map<size_t, Counts> per_field;
   for (const BoxDetail& b : boxes) {
     Counts& c = per_field[b.field];
-    const bool doubted = b.decision.confidence < kSureCancel || !b.decision.doubt.empty();
     if (b.decision.state == BoxState::kMarked) {
       ++c.marked;
-      c.unsure_marks += b.decision.confidence < 0.9f || !b.decision.doubt.empty();
+      c.unsure_marks += !SureMark(b.decision);
     } else if (b.decision.state == BoxState::kCancelled) {
       ++c.cancelled;
-      c.unsure_cancels += doubted;
+      c.unsure_cancels += !SureCancel(b.decision);
     }
   }
   int corrections = 0;
@@ -280,8 +288,7 @@ float Sharpness(const BoxMeasurement& m) { return std::max(m.mark_sharpness, m.s
 Hand HandOf(const std::vector<BoxDetail>& boxes) {
   std::vector<float> ridges, sharpness, lengths;
   for (const BoxDetail& b : boxes)
-    if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f &&
-        b.measurement.solid < 0.5f && b.measurement.ink > 0.0f) {
+    if (SureMark(b.decision) && b.measurement.solid < 0.5f && b.measurement.ink > 0.0f) {
       ridges.push_back(Ridge(b.measurement));
       sharpness.push_back(Sharpness(b.measurement));
       lengths.push_back(b.measurement.stroke_mm);
@@ -368,8 +375,7 @@ void ReadRubbedOutCorrections(const templates::FieldLayout& field, std::vector<B
     if (d.state == BoxState::kEmpty && d.doubt.empty()) continue;
     if (d.state != BoxState::kCancelled && d.doubt == "faint_smudge" && !d.outline_missing) {
       ++smears;
-    } else if (d.state == BoxState::kMarked && d.doubt.empty() && d.confidence >= 0.9f &&
-               measured[i]->ink >= kCircleOnlyInk) {
+    } else if (SureMark(d) && measured[i]->ink >= kCircleOnlyInk) {
       ++sure;
     } else {
       return;  // something else in the question: the rules and a person decide
@@ -423,8 +429,7 @@ void DropBackgroundCircles(const templates::FieldLayout& field, size_t field_ind
   if (field.kind == core::FieldKind::kMulti) {
     std::vector<size_t> sure_marks, arms;
     for (size_t i = 0; i < decisions.size(); ++i) {
-      if (decisions[i].state == BoxState::kMarked && decisions[i].doubt.empty() && decisions[i].confidence >= 0.9f)
-        sure_marks.push_back(i);
+      if (SureMark(decisions[i])) sure_marks.push_back(i);
       else if (circle_only(i) && decisions[i].doubt == "circled_box")
         arms.push_back(i);
     }
@@ -444,7 +449,7 @@ void DropBackgroundCircles(const templates::FieldLayout& field, size_t field_ind
     if (circle_only(i)) {
       circles.push_back(i);
     } else if (d.state == BoxState::kMarked) {
-      if (sure >= 0 || d.confidence < 0.9f || !d.doubt.empty()) return;
+      if (sure >= 0 || !SureMark(d)) return;
       sure = static_cast<int>(i);
     } else if (d.state == BoxState::kCancelled) {
       return;
@@ -526,7 +531,7 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
     // replacement (a light tick, or a stain's edge crossing an empty box) beside the filled
     // box goes to a person, who may well find the fill was the answer.
     const bool plain = std::all_of(decisions.begin(), decisions.end(), [](const BoxDecision& d) {
-      return d.state != BoxState::kCancelled || (d.confidence >= kSureCancel && d.doubt.empty());
+      return d.state != BoxState::kCancelled || SureCancel(d);
     });
     const float sure = plain ? options.review_below : kSureReplacement;
     // A sure loop around the new answer's box leaves the box itself empty: beside a plain
@@ -554,7 +559,7 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
       }
   }
   const bool sure_cancels = std::all_of(decisions.begin(), decisions.end(), [](const BoxDecision& d) {
-    return d.state != BoxState::kCancelled || (d.confidence >= kSureCancelInList && d.doubt.empty());
+    return d.state != BoxState::kCancelled || SureCancel(d, kSureCancelInList);
   });
   if (!one_answer && marked > 0 && cancelled > 0 && !(corrects_by_filling && sure_cancels)) {
     // In a one-answer question a fill beside a cross can only be the correction the form
@@ -813,7 +818,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   const bool corrects_by_filling = !fills_are_marks && CorrectsByFilling(layout, boxes);
   std::vector<SureBox> sure_boxes;
   for (const BoxDetail& b : boxes)
-    if (b.decision.state == BoxState::kMarked && b.decision.doubt.empty() && b.decision.confidence >= 0.9f)
+    if (SureMark(b.decision))
       sure_boxes.push_back({b.field, layout.fields[b.field].options[b.option].box_mm});
 
   std::vector<FieldReading> out;

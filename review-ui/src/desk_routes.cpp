@@ -13,7 +13,6 @@
 namespace phieu::review {
 namespace {
 
-
 std::int64_t Id(const std::string& s) { return RouteId(s, "page id"); }
 
 constexpr int kMaxUnidentified = 500;

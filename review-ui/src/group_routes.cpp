@@ -12,7 +12,6 @@ using Mode = store::FieldReadingQuery::Mode;
 /// Every reading of one sheet (FieldReadingQuery's default limit is one group screen).
 constexpr int kWholeSheet = 100000;
 
-
 Json ReadingJson(const store::FieldReadingView& r) {
   Json boxes = Json::array();
   for (const auto& b : r.boxes)

@@ -48,7 +48,6 @@ std::uint64_t Count(const std::string& s, const char* what) {
   return v;
 }
 
-
 std::uint64_t SizeOf(const fs::path& p) {
   std::error_code ec;
   const auto n = fs::file_size(p, ec);

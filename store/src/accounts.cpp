@@ -27,7 +27,6 @@ std::optional<std::string> BadName(const std::string& name) {
 // refused, not kept.
 bool IsPasswordHash(const std::string& hash) { return hash.rfind("$argon2id$", 0) == 0; }
 
-
 bool InitSodium() {
   static const bool ok = sodium_init() >= 0;
   return ok;

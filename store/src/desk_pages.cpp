@@ -14,7 +14,6 @@
 namespace phieu::store {
 namespace {
 
-
 struct PageNow {
   std::string status, reason, set_aside, set_aside_at;
 };

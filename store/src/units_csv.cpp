@@ -13,7 +13,6 @@
 namespace phieu::store {
 namespace {
 
-
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
