@@ -123,6 +123,11 @@ static void DrawMark(cv::Mat& img, Ctx& c, const std::string& type, cv::Vec3b in
       Line(mask, c, x + i, y + i + U(c,-.3,.3), x + w - i, y + h - i, 0.3);
       Line(mask, c, x + w - i, y + i, x + i + U(c,-.3,.3), y + h - i, 0.3);
     }
+  } else if (type == "pdot") {
+    // a soft pencil's dot: 0.9-1.5 mm, as light as "ptick"
+    ink = cv::Vec3b(110, 110, 110), alpha = U(c, 0.3, 0.55);
+    const double r = U(c, 0.45, 0.75);
+    cv::circle(mask, P(c, cx + U(c, -.6, .6), cy + U(c, -.6, .6)), (int)(r * c.pxmm * 16), 255, -1, cv::LINE_AA, 4);
   } else if (type == "erased") {
     // what a rubber leaves of a pencil cross: the strokes smeared, 10-30% of their darkness
     ink = cv::Vec3b(110, 110, 110);

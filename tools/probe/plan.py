@@ -42,6 +42,10 @@ for dm in [] if EXTREME else ['none', 'none', 'dpi200', 'rot']:
 # new answer, or the question left blank. Last, so the sheets above keep their marks.
 for dm in [] if EXTREME else ['none', 'none', 'none', 'dpi200', 'rot', 'jpeg', 'gradient', 'show8']:
     sheets.append(dict(serial=serial, mark='pencil', damage=dm, dpi=300, gray=1)); serial += 1
+# Part F: a respondent who answers every question with a light pencil dot (0.9-1.5 mm, as
+# light as Part E's strokes): short marks a pen touch could make. Last again.
+for dm in [] if EXTREME else ['none', 'dpi200', 'jpeg']:
+    sheets.append(dict(serial=serial, mark='pdot', damage=dm, dpi=300, gray=1)); serial += 1
 assert serial - 1 <= (199 if EXTREME else 190), serial
 
 def box_ops(sheet, f, page_seed):
@@ -74,6 +78,8 @@ def box_ops(sheet, f, page_seed):
             others = [j for j in range(len(opts)) if j not in chosen]
             if others and R.random() < 0.12:
                 ops.append(('erased', PEN, opts[R.choice(others)]['box_mm']))  # the answer it replaced
+        elif mt == 'pdot':
+            t = 'pdot'
         elif mt == 'ring':
             t = 'x'
             if 'label_mm' in opts[i] and R.random() < 0.6:
