@@ -19,7 +19,7 @@ std::vector<Command> SimulateCommands() {
            int sheets = 10, jobs = 0, foreign = 2;
            std::uint64_t seed = 1;
            double dpi = 300, blank_backs = 0.1, missing = 0.0, show_through = 0.0, creases = 0.25;
-           bool no_damage = false, no_shuffle = false, single_dpi = false;
+           bool no_damage = false, no_shuffle = false, single_dpi = false, duplex = false;
            std::vector<int> only_pages;
          };
          auto a = std::make_shared<Args>();
@@ -45,6 +45,8 @@ std::vector<Command> SimulateCommands() {
          cmd->add_flag("--single-dpi", a->single_dpi, "every file at --dpi (default: ~12% at 150, 200 or 600 dpi)");
          cmd->add_flag("--no-damage", a->no_damage, "clean, upright scans");
          cmd->add_flag("--no-shuffle", a->no_shuffle, "keep pages in order");
+         cmd->add_flag("--duplex", a->duplex,
+                       "scanned duplex: each page followed by its leaf's other side, whole leaves per PDF or TIFF file");
          cmd->add_option("-j,--jobs", a->jobs, "worker threads (default: all cores)");
          return std::function<int()>([a] {
            auto tpl = ResolveTemplate(a->tpl);
@@ -56,6 +58,7 @@ std::vector<Command> SimulateCommands() {
            o.dpi = a->dpi;
            o.damage = !a->no_damage;
            o.shuffle = !a->no_shuffle;
+           o.duplex = a->duplex;
            o.blank_back_rate = a->blank_backs;
            o.foreign_pages = a->foreign;
            o.missing_page_rate = a->missing;

@@ -45,6 +45,11 @@ struct SimulateOptions {
   /// line 10-60% darker than the paper, with a soft shadow on one side. Drawn from the page's
   /// own stream, so the rest of a stack does not change with it.
   double crease_rate = 0.25;
+  /// Scanned duplex, leaf after leaf: every page is followed by the other side of its leaf (a
+  /// blank back where that side is not printed, e.g. after page 3 of 3), and each file (PDF or
+  /// G4 TIFF) holds whole leaves. Pages stay in order (`shuffle` is ignored); foreign pages
+  /// come two by two, as leaves too.
+  bool duplex = false;
   int jobs = 1;                             ///< worker threads (rendering and scanning).
   bool shuffle = true;                      ///< pages in any order across and within files.
   int sheets_per_pdf = 20;                  ///< RenderPdf batch size (memory/parallelism trade-off).

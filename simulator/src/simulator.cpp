@@ -522,17 +522,30 @@ void PlanStack(Job& job) {
     for (const auto& p : layout.pages) {
       if (!job.plans[s].Scanned(p.page)) continue;
       job.items.push_back({PageKind::kForm, static_cast<int>(s), p.page, 0});
-      if (Chance(rng, opt.blank_back_rate)) job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
+      if (opt.duplex) {
+        // A duplex scanner turns every leaf: an odd page without a printed partner has its
+        // blank back right after it.
+        if (p.page % 2 == 1 && BackPage(layout, p.page) == 0)
+          job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
+      } else if (Chance(rng, opt.blank_back_rate)) {
+        job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
+      }
     }
   }
-  for (int i = 0; i < opt.foreign_pages; ++i) {
-    PageItem f{PageKind::kForeign, -1, 0, i};
+  for (int i = 0; i < opt.foreign_pages; i += opt.duplex ? 2 : 1) {
     size_t at = job.items.empty() ? 0 : static_cast<size_t>(UniformInt(rng, 0, static_cast<int>(job.items.size())));
-    job.items.insert(job.items.begin() + static_cast<std::ptrdiff_t>(at), f);
+    if (opt.duplex) {
+      // A foreign leaf, both its sides, between two of the forms' leaves.
+      at -= at % 2;
+      job.items.insert(job.items.begin() + static_cast<std::ptrdiff_t>(at), {PageItem{PageKind::kForeign, -1, 0, i},
+                                                                             PageItem{PageKind::kForeign, -1, 0, i + 1}});
+    } else {
+      job.items.insert(job.items.begin() + static_cast<std::ptrdiff_t>(at), PageItem{PageKind::kForeign, -1, 0, i});
+    }
   }
   std::vector<int> order(job.items.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  if (opt.shuffle) std::shuffle(order.begin(), order.end(), rng);
+  if (opt.shuffle && !opt.duplex) std::shuffle(order.begin(), order.end(), rng);
 
   // Formats weighted so that pages split roughly 40% G4 TIFF, 35% PDF, 15% JPEG, 10% PNG
   // (multi-page files average ~10 pages).
@@ -548,9 +561,13 @@ void PlanStack(Job& job) {
   while (pos < order.size()) {
     ScanFile f;
     f.format = job.files.size() < first.size() ? first[job.files.size()] : static_cast<Format>(pick(rng));
+    // A duplex scanner writes multi-page files only.
+    if (opt.duplex && f.format == Format::kJpeg) f.format = Format::kPdf;
+    if (opt.duplex && f.format == Format::kPng) f.format = Format::kTiffG4;
     // Batches of 1-20 pages; a small stack gets smaller batches so it still spreads over files.
     const int max_batch = std::clamp(static_cast<int>(order.size()) / 6, 1, 20);
     int count = (f.format == Format::kTiffG4 || f.format == Format::kPdf) ? UniformInt(rng, 1, max_batch) : 1;
+    if (opt.duplex) count = 2 * ((count + 1) / 2);  // whole leaves
     count = std::min<int>(count, static_cast<int>(order.size() - pos));
     f.dpi = opt.dpi;
     if (opt.mix_dpi && Chance(rng, 0.12)) {

@@ -411,6 +411,37 @@ TEST_F(SimulatorTest, ShowThroughIsTheLeafsOtherSideMirrored) {
   EXPECT_GE(compared, 3);
 }
 
+TEST_F(SimulatorTest, ADuplexStackHoldsWholeLeavesInOrder) {
+  // Scanned duplex: each file is a PDF or a TIFF of whole leaves, every page right before or
+  // after the other side of its leaf (pages 1 and 2 of one sheet); foreign pages come as leaves.
+  SimulateOptions o = Options(*dir_ / "duplex", 2);
+  o.duplex = true;
+  o.missing_page_rate = 0.0;
+  auto r = Simulate(*tpl_, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const json pages = json::parse(ReadText(r->pages_path));
+  std::map<std::string, std::vector<json>> files;
+  for (const auto& p : pages) files[p["file"].get<std::string>()].push_back(p);
+  int leaves = 0;
+  for (auto& [name, in_file] : files) {
+    EXPECT_TRUE(name.ends_with(".pdf") || name.ends_with(".tif")) << name;
+    ASSERT_EQ(in_file.size() % 2, 0u) << name;
+    std::sort(in_file.begin(), in_file.end(), [](const json& a, const json& b) { return a["page_index"] < b["page_index"]; });
+    for (size_t i = 0; i + 1 < in_file.size(); i += 2) {
+      const json& front = in_file[i];
+      const json& back = in_file[i + 1];
+      EXPECT_EQ(front["kind"], back["kind"]) << name << " " << i;
+      if (front["kind"] != "form") continue;
+      EXPECT_EQ(front["serial"], back["serial"]) << name << " " << i;
+      EXPECT_EQ(front["page"], 1) << name << " " << i;
+      EXPECT_EQ(back["page"], 2) << name << " " << i;
+      ++leaves;
+    }
+  }
+  EXPECT_EQ(leaves, 4);
+  EXPECT_EQ(pages.size(), 4u * 2 + 2);
+}
+
 TEST(SimulatorUsageTest, RejectsMissingOutDirAndBadUnits) {
   auto tpl = templates::ParseTemplate(kSimTestTemplate, "simtest");
   ASSERT_TRUE(tpl.ok());
