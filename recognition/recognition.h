@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,14 @@ struct FieldReading {
   cv::Mat crop;                        ///< that region as seen, upright gray (may be empty).
 };
 
+/// The other side of a page's leaf as its own scan holds it (a duplex batch).
+struct OtherSideScan {
+  cv::Mat gray;                              ///< CV_8UC1, as scanner::Scan::gray.
+  cv::Matx33d mm_to_px = cv::Matx33d::eye(); ///< its fit, page mm -> scan px (scanner::AlignedPage).
+};
+/// Hands over the scan of page `page_no` of the same sheet, when the batch holds it.
+using OtherSideSource = std::function<std::optional<OtherSideScan>(int page_no)>;
+
 struct ReadOptions {
   float review_below = 0.80f;  ///< box decisions under this confidence go to review.
   /// A required box question left blank goes to review: always when true; when false (the
@@ -85,6 +94,12 @@ struct ReadOptions {
   OcrEngine* ocr = nullptr;
   /// Resolution handwriting (text areas, digit cells) is sampled at for its readers.
   double handwriting_px_per_mm = 8.0;
+  /// In a duplex batch, the scan of the other side of this page's leaf. Asked at most once per
+  /// page, and only when the page shows its other side through the paper: what is then taken
+  /// out of its boxes is where that scan holds ink, found by matching its mirrored copy to this
+  /// page, not everywhere the layout lets the other side hold some. Unset, or nullopt: the
+  /// layout alone.
+  OtherSideSource other_side;
 };
 
 /// Reads every field of the aligned page's template page. `page.status` must be kOk.

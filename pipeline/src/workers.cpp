@@ -109,7 +109,14 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
   if (result.aligned.status == scanner::AlignStatus::kOk) {
     const templates::Layout* layout =
         catalog_.Find(result.aligned.key.template_id, result.aligned.key.version);
-    if (layout) readings = recognition::ReadPage(*scan, result.aligned, *layout, read_options_);
+    if (layout) {
+      // In a duplex batch the leaf's other side is the page just after or before this one.
+      recognition::ReadOptions options = read_options_;
+      options.other_side = [&, key = result.aligned.key](int page_no) {
+        return FindOtherSide(*reader_, task.page_index, key, page_no, catalog_, options_.align);
+      };
+      readings = recognition::ReadPage(*scan, result.aligned, *layout, options);
+    }
     times.read += lap.Next();
   } else {
     thumbnail = scanner::MakeThumbnailJpeg(scan->gray);
@@ -119,6 +126,23 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
                                std::move(thumbnail));
   times.encode += lap.Next();
   return result;
+}
+
+std::optional<recognition::OtherSideScan> FindOtherSide(scanner::ScanReader& reader, int page_index,
+                                                        const core::PageKey& key, int page_no,
+                                                        const templates::TemplateCatalog& catalog,
+                                                        const scanner::AlignOptions& align) {
+  for (int index : {page_index + 1, page_index - 1}) {
+    if (index < 0 || index >= reader.page_count()) continue;
+    auto scan = reader.ReadPage(index);
+    if (!scan.ok()) continue;
+    scanner::RemoveScannerStreaks(scan->gray);
+    const scanner::AlignedPage aligned = scanner::AlignPage(*scan, catalog, align);
+    if (aligned.status == scanner::AlignStatus::kOk && aligned.key.template_id == key.template_id &&
+        aligned.key.version == key.version && aligned.key.serial == key.serial && aligned.key.page == page_no)
+      return recognition::OtherSideScan{std::move(scan->gray), aligned.mm_to_px};
+  }
+  return std::nullopt;
 }
 
 PagePool::PagePool(const templates::TemplateCatalog& catalog, const IngestOptions& options)

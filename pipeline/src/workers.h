@@ -71,6 +71,14 @@ class Lap {
 
 /// Reads one page at a time on one worker thread. Keeps the last opened reader, because
 /// consecutive tasks usually come from the same multi-page file.
+/// The other side of page `page_index` of `reader`'s file: the page just after or before it,
+/// decoded and aligned again, when its anchors name page `page_no` of the same sheet and
+/// template version as `key` (a duplex batch); else nullopt.
+std::optional<recognition::OtherSideScan> FindOtherSide(scanner::ScanReader& reader, int page_index,
+                                                        const core::PageKey& key, int page_no,
+                                                        const templates::TemplateCatalog& catalog,
+                                                        const scanner::AlignOptions& align);
+
 class PageProcessor {
  public:
   PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options);

@@ -186,8 +186,9 @@ struct PageBoxes {
 };
 
 /// Locates, calibrates, measures and decides every tick box of page `page_no` of `layout`
-/// (ReadPage's box pass, exposed for tests and tuning tools).
+/// (ReadPage's box pass, exposed for tests and tuning tools). `other_side`: as
+/// ReadOptions::other_side.
 PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
-                        const templates::Layout& layout, int page_no);
+                        const templates::Layout& layout, int page_no, const OtherSideSource& other_side = {});
 
 }  // namespace phieu::recognition

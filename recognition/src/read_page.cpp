@@ -60,6 +60,12 @@ constexpr float kShowThroughCeilingMax = 0.2f;
 /// while light pencil ticks of the pressure model lying in a copy of the back's fill keep
 /// 0.47-0.87.
 constexpr float kShowThroughSureRidge = 0.5f;
+/// With the back's own scan, a box the discount emptied still holds this much darkness
+/// (share of the page's contrast) more than the back's copy accounts for: a light stroke of
+/// this side that the copy's removal left under the reader's threshold. A person looks.
+constexpr float kUnexplainedInk = 0.05f;
+/// Under this resolution (px per mm; 7 is ~180 dpi) a scan is coarse: see ReadPageBoxes.
+constexpr double kCoarsePxPerMm = 7.0;
 constexpr float kShowThroughSureSharpness = 0.42f;
 
 /// A deep copy of a patch, ready to be cleaned while the original stays as measured.
@@ -612,7 +618,7 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
 }  // namespace
 
 PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
-                        const templates::Layout& layout, int page_no) {
+                        const templates::Layout& layout, int page_no, const OtherSideSource& other_side) {
   // Pass 1: locate every printed square of the page.
   std::vector<BoxRef> boxes;
   for (size_t fi = 0; fi < layout.fields.size(); ++fi) {
@@ -686,7 +692,10 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   out.calibration = cal;
   // The leaf's other side (show_through.h): where the layout puts its print and marks,
   // mirrored, and how strongly this page shows it, measured once a box needs it.
-  const BackSide back = MirrorBackSide(layout, page_no);
+  BackSide back = MirrorBackSide(layout, page_no);
+  bool asked_other_side = false;  // its own scan, in a duplex batch: asked for once
+  BackSide layout_back;            // the back from the layout alone, once its scan is added
+  const bool coarse = PxPerMm(mm_to_px) < kCoarsePxPerMm;
   std::optional<float> level;
   auto show_through_level = [&] {
     if (!level) {
@@ -752,10 +761,20 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       // patch, up to what this page's show-through can reach, and read the box again.
       const float level = show_through_level();
       if (level >= kShowThroughSeen) {
+        if (!asked_other_side && other_side) {
+          asked_other_side = true;
+          if (auto other = other_side(back.page)) {
+            layout_back = back;
+            if (!AddScannedBack(back, *other, scan_gray, mm_to_px, page_mm, kShowThroughCeilingMax * contrast))
+              layout_back = {};
+          }
+        }
         if (clean.gray.empty()) clean = CopyPatch(b.patch);
+        const BoxPatch unseen = layout_back.empty() ? BoxPatch() : CopyPatch(clean);  // as before the discount
         const float top = kShowThroughCeilingMax * contrast;
         const ShowThroughLimits limits{std::min(kShowThroughFaint * level, top), std::min(kShowThroughSoft * level, top)};
-        if (DiscountShowThrough(clean, box_mm, back, PatchPaper(clean, cal), limits)) {
+        float unexplained = -1.0f;
+        if (DiscountShowThrough(clean, box_mm, back, PatchPaper(clean, cal), limits, &unexplained)) {
           const BoxMeasurement seen = d.measurement;
           const BoxDecision before = d.decision;
           d.measurement = MeasureBox(clean, cal);
@@ -768,7 +787,17 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
                                    (seen.stroke_ridge >= ridge && seen.stroke_sharpness >= kShowThroughSureSharpness);
           if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty) {
             d.emptied_ridge = Ridge(seen);
-            if (stroke_like) {
+            // With the back's own scan: darkness its copy does not account for is this side's.
+            // On a coarse scan a light stroke's darkness is spread out, and what the copy's
+            // removal leaves of it is under that measure: there, where the layout alone would
+            // have left a mark, the scan's word is not enough.
+            bool doubted = stroke_like || unexplained >= kUnexplainedInk * contrast;
+            if (!doubted && !layout_back.empty() && coarse) {
+              BoxPatch alone = CopyPatch(unseen);
+              DiscountShowThrough(alone, box_mm, layout_back, PatchPaper(alone, cal), limits);
+              doubted = DecideBox(MeasureBox(alone, cal), cal, b.located).state != BoxState::kEmpty;
+            }
+            if (doubted) {
               d.decision.confidence = std::min(d.decision.confidence, 0.6f);
               d.decision.doubt = "faint_ink";
             }
@@ -808,7 +837,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   for (size_t i = 0; i < layout.fields.size(); ++i)
     if (layout.fields[i].page == page_no) fields.push_back(i);
 
-  const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no);
+  const PageBoxes page_boxes = ReadPageBoxes(scan.gray, page.mm_to_px, layout, page_no, options.other_side);
   cv::Size2d page_mm(210.0, 297.0);
   if (const auto* pl = layout.FindPage(page_no); pl && pl->width_mm > 0) page_mm = {pl->width_mm, pl->height_mm};
   const std::vector<BoxDetail>& boxes = page_boxes.boxes;

@@ -31,6 +31,84 @@ constexpr float kGhostUnderShare = 0.7f;
 /// is checked once more for a stroke's ridge and flanks (read_page.cpp).
 constexpr float kGhostSharpness = 0.5f;
 
+/// The other side's own scan (AddScannedBack). A duplex printer puts the sides within ~1 mm
+/// of each other, and each side's fit adds a few tenths: the copy is looked for this far
+/// either way, matched at kRegisterPxPerMm.
+constexpr double kRegisterRangeMm = 1.5;
+constexpr double kRegisterPxPerMm = 2.0;
+/// A pixel of the other side is ink from this share of its page's contrast (paper to its
+/// darkest print); lighter ink shows through at a few gray levels at most.
+constexpr float kBackInkShare = 0.25f;
+/// Paper diffuses the back's ink over 0.3-0.6 mm (sigma), the copy reaches ~2 sigma beyond
+/// the stroke; with the copy's place measured, no registration need be allowed for.
+constexpr double kScannedReachMm = 0.8;
+/// The match (normalised correlation of the mirrored back's ink with this page's faint layer)
+/// under which the copy is not found. Measured at 15% show-through on the bench's duplex stack:
+/// 0.12-0.2 on pages whose own print is dense (grids with shaded rows), 0.3-0.55 on the others.
+constexpr double kMinBackMatch = 0.1;
+/// What is broader than this (sigma, mm) is left out of the match, and what is broader than
+/// kLightingMm out of the measure of how dark the copy is.
+constexpr double kBroadMm = 1.5;
+constexpr double kLightingMm = 8.0;
+/// How far paper diffuses the back's ink (sigma, mm): tried in turn, the best match is taken.
+constexpr double kDiffusionMm[] = {0.25, 0.45, 0.7};
+/// How far the copy's darkness, predicted from the back's scan, may be off (share of it): its
+/// gain and diffusion are measured over the whole page, its edges sit within a tenth of a mm.
+constexpr float kCopyError = 0.35f;
+/// Registration tiles (mm): the shift is found for each, over at least one text line or row of
+/// boxes of the back.
+constexpr double kTileMm = 30.0;
+
+/// `gray` (fit `mm_to_px`) resampled to a grid of `size` pixels at `ppm` over page mm, pixel
+/// (u, v) centred on offset + ((u + 0.5) / ppm, (v + 0.5) / ppm); `mirror`: the page as seen
+/// through the sheet from the other side (x -> page width - x). Outside the scan: paper (255).
+cv::Mat Resample(const cv::Mat& gray, const cv::Matx33d& mm_to_px, double page_width_mm, bool mirror, double ppm,
+                 cv::Point2d offset_mm, cv::Size size) {
+  const cv::Matx33d grid_to_mm(1.0 / ppm, 0, 0.5 / ppm + offset_mm.x, 0, 1.0 / ppm, 0.5 / ppm + offset_mm.y, 0, 0, 1);
+  const cv::Matx33d flip = mirror ? cv::Matx33d(-1, 0, page_width_mm, 0, 1, 0, 0, 0, 1) : cv::Matx33d::eye();
+  cv::Mat out;
+  cv::warpPerspective(gray, out, mm_to_px * flip * grid_to_mm, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                      cv::BORDER_CONSTANT, cv::Scalar(255));
+  return out;
+}
+
+/// The factor a scan is averaged down by (AreaReduce) to keep about `ppm` px per page mm.
+double ReduceFactor(const cv::Matx33d& mm_to_px, double ppm) { return std::min(1.0, ppm / PxPerMm(mm_to_px)); }
+
+/// `gray` averaged down (INTER_AREA) to about `ppm` px per page mm; as is when already there.
+cv::Mat AreaReduce(const cv::Mat& gray, const cv::Matx33d& mm_to_px, double ppm) {
+  const double f = ReduceFactor(mm_to_px, ppm);
+  if (f >= 1.0) return gray;
+  cv::Mat out;
+  cv::resize(gray, out, cv::Size(std::max(1, cvRound(gray.cols * f)), std::max(1, cvRound(gray.rows * f))), 0, 0,
+             cv::INTER_AREA);
+  return out;
+}
+
+/// The fit of AreaReduce(gray, mm_to_px, ppm): page mm -> its pixels (centres kept: x' = (x +
+/// 0.5) * fx - 0.5).
+cv::Matx33d ReducedFit(const cv::Mat& gray, const cv::Matx33d& mm_to_px, double ppm) {
+  const double f = ReduceFactor(mm_to_px, ppm);
+  if (f >= 1.0) return mm_to_px;
+  const double fx = std::max(1, cvRound(gray.cols * f)) / static_cast<double>(gray.cols);
+  const double fy = std::max(1, cvRound(gray.rows * f)) / static_cast<double>(gray.rows);
+  return cv::Matx33d(fx, 0, 0.5 * fx - 0.5, 0, fy, 0.5 * fy - 0.5, 0, 0, 1) * mm_to_px;
+}
+
+/// Gray level at share `q` of an 8-bit image's pixels (from the dark end).
+int GrayAt(const cv::Mat& img, double q) {
+  int hist[256] = {0};
+  for (int v = 0; v < img.rows; ++v) {
+    const uchar* r = img.ptr<uchar>(v);
+    for (int u = 0; u < img.cols; ++u) ++hist[r[u]];
+  }
+  const double want = q * static_cast<double>(img.total());
+  double seen = 0;
+  for (int g = 0; g < 256; ++g)
+    if ((seen += hist[g]) >= want) return g;
+  return 255;
+}
+
 core::RectMm Mirror(const core::RectMm& r, double width_mm) { return {width_mm - r.x - r.w, r.y, r.w, r.h}; }
 
 int PartnerPage(const templates::Layout& layout, int page_no) {
@@ -106,6 +184,46 @@ bool Paint(cv::Mat& mask, core::PointMm origin, double ppm, const std::vector<co
   return any;
 }
 
+/// DiscountShowThrough with the other side's own scan: the paper let through 1 - g * D / paper
+/// of this side's light where the back's diffused darkness is D (g: BackSide::scanned_gain),
+/// so each pixel is divided by that. What is left of the copy, within the model's error
+/// (kCopyError of the copy's darkness there) and under limits.faint_gray, is lifted too. A
+/// mark of this side keeps its darkness: a pencil stroke over the copy is what remains of it.
+bool DiscountScanned(BoxPatch& patch, core::PointMm origin, const BackSide& back, float paper_gray,
+                     const ShowThroughLimits& limits, float* unexplained) {
+  const cv::Mat& dark = back.scanned_dark;
+  const bool shared = patch.smooth.data == patch.gray.data;
+  const cv::Rect inner(patch.x + patch.inset_px, patch.y + patch.inset_px, patch.w_px - 2 * patch.inset_px + 1,
+                       patch.h_px - 2 * patch.inset_px + 1);
+  if (unexplained) *unexplained = 0.0f;
+  bool any = false;
+  for (int v = 0; v < patch.smooth.rows; ++v) {
+    const int gv = static_cast<int>(std::floor((origin.y + (v + 0.5) / kPatchPxPerMm) * kBackInkPxPerMm));
+    if (gv < 0 || gv >= dark.rows) continue;
+    const float* d = dark.ptr<float>(gv);
+    const uchar* ink = back.scanned_ink.ptr<uchar>(gv);
+    uchar* s = patch.smooth.ptr<uchar>(v);
+    uchar* g = patch.gray.ptr<uchar>(v);
+    for (int u = 0; u < patch.smooth.cols; ++u) {
+      const int gu = static_cast<int>(std::floor((origin.x + (u + 0.5) / kPatchPxPerMm) * kBackInkPxPerMm));
+      const bool on_grid = gu >= 0 && gu < dark.cols;
+      const float copy = on_grid ? back.scanned_gain * d[gu] : 0.0f;
+      if (unexplained && inner.contains({u, v}))
+        *unexplained = std::max(*unexplained, paper_gray - s[u] - (1.0f + kCopyError) * copy);
+      if (!on_grid || (d[gu] <= 0.0f && !ink[gu])) continue;
+      any = true;
+      const float pass = std::max(0.5f, 1.0f - copy / paper_gray);
+      s[u] = cv::saturate_cast<uchar>(s[u] / pass);
+      if (!shared) g[u] = cv::saturate_cast<uchar>(g[u] / pass);
+      if (ink[gu] && paper_gray - s[u] < std::min(limits.faint_gray, kCopyError * copy)) {
+        s[u] = std::max(s[u], cv::saturate_cast<uchar>(paper_gray));
+        if (!shared) g[u] = std::max(g[u], cv::saturate_cast<uchar>(paper_gray));
+      }
+    }
+  }
+  return any;
+}
+
 /// Patch pixel (u, v) shows layout mm (origin + (u + 0.5, v + 0.5) / ppm): the box less the
 /// patch margin, moved by the shift its printed square was found at (the back side moved with
 /// the paper).
@@ -115,6 +233,11 @@ core::PointMm PatchOrigin(const BoxPatch& patch, const core::RectMm& box_mm) {
 }
 
 }  // namespace
+
+double PxPerMm(const cv::Matx33d& mm_to_px) {
+  const cv::Vec3d a = mm_to_px * cv::Vec3d(0, 0, 1), b = mm_to_px * cv::Vec3d(10, 0, 1);
+  return std::hypot(b[0] / b[2] - a[0] / a[2], b[1] / b[2] - a[1] / a[2]) / 10.0;
+}
 
 BackSide MirrorBackSide(const templates::Layout& layout, int page_no) {
   BackSide out;
@@ -129,8 +252,14 @@ BackSide MirrorBackSide(const templates::Layout& layout, int page_no) {
 }
 
 bool DiscountShowThrough(BoxPatch& patch, const core::RectMm& box_mm, const BackSide& back, float paper_gray,
-                         const ShowThroughLimits& limits) {
+                         const ShowThroughLimits& limits, float* unexplained) {
+  if (unexplained) *unexplained = -1.0f;
   if (back.empty() || patch.smooth.empty()) return false;
+  // The back's own scan was registered to this page through its fit, as the patch was sampled:
+  // its pixel (u, v) is at the box less the margin, whatever shift the square was found at.
+  if (!back.scanned_dark.empty())
+    return DiscountScanned(patch, {box_mm.x - kPatchMarginMm, box_mm.y - kPatchMarginMm}, back, paper_gray, limits,
+                           unexplained);
   const core::PointMm origin = PatchOrigin(patch, box_mm);
   cv::Mat mask(patch.smooth.size(), CV_8UC1, cv::Scalar(0));
   const bool print = Paint(mask, origin, kPatchPxPerMm, back.print_mm);
@@ -215,6 +344,179 @@ bool DiscountShowThrough(BoxPatch& patch, const core::RectMm& box_mm, const Back
       if (!shared) g[u] = std::max(g[u], paper);
     }
   }
+  return true;
+}
+
+bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& front_gray,
+                    const cv::Matx33d& front_mm_to_px, cv::Size2d page_mm, float own_ink_gray) {
+  if (back.empty() || other.gray.empty() || other.gray.type() != CV_8UC1 || front_gray.empty() ||
+      front_gray.type() != CV_8UC1 || page_mm.width <= 0 || page_mm.height <= 0)
+    return false;
+  const double ppm = kBackInkPxPerMm, rpm = kRegisterPxPerMm, m = kRegisterRangeMm;
+  const cv::Size grid(cvRound(page_mm.width * ppm), cvRound(page_mm.height * ppm));
+  const cv::Size small(cvRound(page_mm.width * rpm), cvRound(page_mm.height * rpm));
+  const int reach_px = cvRound(m * rpm);
+  // Both sides are averaged down to about the grid's resolution first (what a grid pixel
+  // covers, and a fraction of the cost of warping the full scan). The other side as seen
+  // through the sheet; darkness: share of its contrast, from its paper (its median) to its print.
+  auto back_dark = [&](double at_ppm, cv::Point2d offset, cv::Size size) {
+    const cv::Mat g = Resample(AreaReduce(other.gray, other.mm_to_px, at_ppm), ReducedFit(other.gray, other.mm_to_px, at_ppm),
+                               page_mm.width, true, at_ppm, offset, size);
+    const float paper = static_cast<float>(GrayAt(g, 0.5)), black = static_cast<float>(GrayAt(g, 0.002));
+    cv::Mat d;
+    if (paper - black < 40.0f) return d;
+    g.convertTo(d, CV_32F, -1.0 / (paper - black), paper / (paper - black));
+    cv::max(d, 0.0, d);
+    return d;
+  };
+  const cv::Mat wide = back_dark(rpm, {-m, -m}, {small.width + 2 * reach_px, small.height + 2 * reach_px});
+  if (wide.empty()) return false;
+  // This page's faint layer: darkness under its paper up to `own_ink_gray`. Its own print and
+  // marks, with their blurred fringe, are filled in from around them (the mean of what is not
+  // print within ~1 mm), so that neither they nor the holes they leave count.
+  const cv::Mat fg = Resample(AreaReduce(front_gray, front_mm_to_px, rpm), ReducedFit(front_gray, front_mm_to_px, rpm),
+                              page_mm.width, false, rpm, {0, 0}, small);
+  cv::Mat faint;
+  fg.convertTo(faint, CV_32F, -1.0, GrayAt(fg, 0.5));
+  cv::Mat own = faint > own_ink_gray;
+  cv::dilate(own, own, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+  cv::max(faint, 0.0, faint);
+  cv::Mat keep;  // 1 where this page holds no print or mark of its own: where it is compared
+  {
+    cv::Mat sum, weight;
+    cv::bitwise_not(own, keep);
+    keep.convertTo(keep, CV_32F, 1.0 / 255.0);
+    faint = faint.mul(keep);
+    cv::GaussianBlur(faint, sum, cv::Size(0, 0), rpm);
+    cv::GaussianBlur(keep, weight, cv::Size(0, 0), rpm);
+    cv::Mat filled = sum / cv::max(weight, 1e-3);
+    filled.copyTo(faint, own);
+  }
+  // Matched as the paper shows it, the back's ink diffused, both sides without what is broad
+  // (a shaded table header of this page, uneven light), which would outweigh the thin lines the
+  // copy is recognised by.
+  auto high_pass = [&](cv::Mat& img) {
+    cv::Mat broad;
+    cv::GaussianBlur(img, broad, cv::Size(0, 0), kBroadMm * rpm);
+    img -= broad;
+  };
+  // The gain is measured on the faint layer less only what is broader still (lighting): the
+  // narrow high-pass of the match takes much of a diffused copy's own darkness with it.
+  auto lighting_out = [&](const cv::Mat& img) {
+    cv::Mat broad;
+    cv::GaussianBlur(img, broad, cv::Size(0, 0), kLightingMm * rpm);
+    return cv::Mat((img - broad).mul(keep));
+  };
+  const cv::Mat faint_level = lighting_out(faint);
+  high_pass(faint);
+  faint = faint.mul(keep);
+  const double faint_energy = faint.dot(faint);
+  auto diffused = [&](double sigma_mm) {
+    cv::Mat d;
+    cv::GaussianBlur(wide, d, cv::Size(0, 0), sigma_mm * rpm);
+    return d;
+  };
+  // Registration, the whole page first, then tile by tile (kTileMm): the sides of a leaf are
+  // not only shifted against each other but turned and stretched a little, by the printer and
+  // the paper; a single shift would leave that as blur. `search` finds where in the diffused
+  // back (with its margin of `reach_px`) the faint layer's region `r` matches best: its offset
+  // in px, sub-pixel, and the match; false when there is no clear best inside the search.
+  cv::Mat middle = diffused(kDiffusionMm[1]);
+  high_pass(middle);
+  auto search = [&](const cv::Rect& r, cv::Point2d* offset, double* peak) {
+    const cv::Mat f = faint(r);
+    const double fe = f.dot(f);
+    if (!(fe > 0)) return false;
+    cv::Mat match(2 * reach_px + 1, 2 * reach_px + 1, CV_64F);
+    const cv::Mat k = keep(r);
+    cv::Mat seen;
+    for (int dy = 0; dy < match.rows; ++dy)
+      for (int dx = 0; dx < match.cols; ++dx) {
+        seen = middle(r + cv::Point(dx, dy)).mul(k);
+        const double e = seen.dot(seen);
+        match.at<double>(dy, dx) = e > 0 ? f.dot(seen) / std::sqrt(e * fe) : 0.0;
+      }
+    cv::Point at;
+    cv::minMaxLoc(match, nullptr, peak, nullptr, &at);
+    // A best match at the edge of the search is no copy found, only the slope of something else.
+    if (!(*peak >= kMinBackMatch) || at.x == 0 || at.y == 0 || at.x == match.cols - 1 || at.y == match.rows - 1)
+      return false;
+    // Sub-pixel: a parabola through the best and its neighbours along each axis.
+    auto refine = [](double a, double b, double c) {
+      const double den = a - 2 * b + c;
+      return den < 0 ? std::clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0.0;
+    };
+    auto at_ = [&](int y, int x) { return match.at<double>(y, x); };
+    *offset = {at.x + refine(at_(at.y, at.x - 1), at_(at.y, at.x), at_(at.y, at.x + 1)),
+               at.y + refine(at_(at.y - 1, at.x), at_(at.y, at.x), at_(at.y + 1, at.x))};
+    return true;
+  };
+  cv::Point2d global;
+  double best = 0;
+  if (!search(cv::Rect(cv::Point(0, 0), small), &global, &best)) return false;
+  const int nx = std::max(1, cvRound(page_mm.width / kTileMm)), ny = std::max(1, cvRound(page_mm.height / kTileMm));
+  cv::Mat tile_dx(ny, nx, CV_32F), tile_dy(ny, nx, CV_32F);
+  for (int ty = 0; ty < ny; ++ty)
+    for (int tx = 0; tx < nx; ++tx) {
+      const int x0 = tx * small.width / nx, y0 = ty * small.height / ny;
+      const cv::Rect r(x0, y0, (tx + 1) * small.width / nx - x0, (ty + 1) * small.height / ny - y0);
+      cv::Point2d o = global;
+      double peak = 0;
+      // A tile where the copy is not clear (blank paper, this side's own print) keeps the
+      // page's shift; one that found its own within a pixel of it is taken.
+      if (!search(r, &o, &peak) || cv::norm(o - global) > 1.5) o = global;
+      tile_dx.at<float>(ty, tx) = static_cast<float>(o.x);
+      tile_dy.at<float>(ty, tx) = static_cast<float>(o.y);
+    }
+  if (nx >= 3 && ny >= 3) {
+    cv::medianBlur(tile_dx, tile_dx, 3);
+    cv::medianBlur(tile_dy, tile_dy, 3);
+  }
+  // The offsets between tile centres, for every pixel of a grid of `size` (scaled by `k`: px
+  // of that grid per px of the registration grid), as remap coordinates into a margin-padded
+  // image.
+  auto field = [&](cv::Size size, double k, cv::Mat* map_x, cv::Mat* map_y) {
+    cv::resize(tile_dx, *map_x, size, 0, 0, cv::INTER_LINEAR);
+    cv::resize(tile_dy, *map_y, size, 0, 0, cv::INTER_LINEAR);
+    *map_x *= k;
+    *map_y *= k;
+    for (int v = 0; v < size.height; ++v) {
+      float* mx = map_x->ptr<float>(v);
+      float* my = map_y->ptr<float>(v);
+      for (int u = 0; u < size.width; ++u) mx[u] += static_cast<float>(u), my[u] += static_cast<float>(v);
+    }
+  };
+  cv::Mat map_x, map_y;
+  field(small, 1.0, &map_x, &map_y);
+  // How far the paper diffused the ink: the spread that matches best once registered; and how
+  // many gray levels of this page a unit of the back's darkness costs there (the least-squares
+  // slope of the one on the other).
+  double sigma = 0, gain = 0;
+  best = -1;
+  for (double sigma_mm : kDiffusionMm) {
+    cv::Mat seen;
+    cv::remap(diffused(sigma_mm), seen, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    const cv::Mat level = lighting_out(seen);
+    high_pass(seen);
+    seen = seen.mul(keep);
+    const double e = seen.dot(seen), fit = faint.dot(seen);
+    const double c = e > 0 ? fit / std::sqrt(e * faint_energy) : 0.0;
+    if (c > best) best = c, sigma = sigma_mm, gain = faint_level.dot(level) / std::max(level.dot(level), 1e-9);
+  }
+  if (!(best >= kMinBackMatch) || !(gain > 0)) return false;
+  const int margin = cvRound(m * ppm);
+  const cv::Mat dark_wide = back_dark(ppm, {-m, -m}, {grid.width + 2 * margin, grid.height + 2 * margin});
+  if (dark_wide.empty()) return false;
+  field(grid, ppm / rpm, &map_x, &map_y);
+  cv::Mat dark;
+  cv::remap(dark_wide, dark, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat ink = dark >= kBackInkShare;
+  const int reach = 2 * static_cast<int>(std::lround(kScannedReachMm * ppm)) + 1;
+  cv::dilate(ink, ink, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(reach, reach)));
+  back.scanned_ink = std::move(ink);
+  cv::GaussianBlur(dark, back.scanned_dark, cv::Size(0, 0), sigma * ppm);
+  back.scanned_gain = static_cast<float>(gain);
+  back.scanned_shift_mm = {global.x / rpm - m, global.y / rpm - m};
   return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include "box_reader.h"
 #include "core/geometry.h"
+#include "recognition/recognition.h"
 #include "templates/layout.h"
 
 namespace phieu::recognition {
@@ -27,11 +28,39 @@ struct BackSide {
   /// Where its respondent's marks can lie: its boxes with the overflow of a tick or a fill, its
   /// option labels (rings), its writing areas and comb cells.
   std::vector<core::RectMm> marks_mm;
+  /// From the other side's own scan (a duplex batch), once its mirrored copy was found in this
+  /// page: where that scan holds ink, in this page's mm at kBackInkPxPerMm px/mm (pixel (u, v)
+  /// centred on ((u + 0.5) / ppm, (v + 0.5) / ppm)), grown by the paper's diffusion. CV_8UC1,
+  /// 255 = ink. When set, it and not print_mm / marks_mm says where the copy can lie.
+  cv::Mat scanned_ink;
+  /// The other side's darkness (share of its page's contrast) as it reaches this side through
+  /// the paper, on the same grid: mirrored, registered, diffused. CV_32F.
+  cv::Mat scanned_dark;
+  /// Gray levels this page loses per unit of scanned_dark (its show-through, measured).
+  float scanned_gain = 0.0f;
+  /// Where the copy was found: this page's point p shows the mirrored other side's point
+  /// p + scanned_shift_mm (the duplex printer's registration between the sides, and the fits').
+  cv::Point2d scanned_shift_mm;
   bool empty() const { return page == 0; }
 };
 
+/// Scan px per page mm of a fit (along x, near the page's top left).
+double PxPerMm(const cv::Matx33d& mm_to_px);
+
+/// Resolution of BackSide::scanned_ink.
+inline constexpr double kBackInkPxPerMm = 4.0;
+
 /// The back side of `page_no` (empty when the layout has no partner page for it).
 BackSide MirrorBackSide(const templates::Layout& layout, int page_no);
+
+/// Finds the other side's own scan (`other`, a duplex batch) in this page (`front_gray`, fit
+/// `front_mm_to_px`, page `page_mm`): mirrors it through the sheet, matches its ink to the
+/// faint layer of this page (what is lighter than `own_ink_gray` under this page's paper) over
+/// the duplex printer's registration, and sets back.scanned_ink and scanned_shift_mm. Returns
+/// false, and leaves `back` as it was, when the copy is not found (a page not showing this
+/// scan: another sheet's back, a misfed page).
+bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& front_gray,
+                    const cv::Matx33d& front_mm_to_px, cv::Size2d page_mm, float own_ink_gray);
 
 /// Evidence of show-through in one box: how much darker (gray levels) the darkest tenth of its
 /// inner area is under the back side's mirrored print than the darkest tenth of the rest of it
@@ -55,7 +84,10 @@ struct ShowThroughLimits {
 /// `smooth` alike. A mark of this side keeps everything darker or sharper, which is all of a
 /// pen or pencil stroke but its faintest fringe. Returns false (patch untouched) when nothing
 /// of the back side lies in the patch.
+/// With the back's own scan (BackSide::scanned_dark), the copy it predicts is divided out
+/// instead, and `unexplained` (when given) receives the most darkness of the box's inner area,
+/// in gray levels, that the predicted copy does not account for; it is -1 otherwise.
 bool DiscountShowThrough(BoxPatch& patch, const core::RectMm& box_mm, const BackSide& back, float paper_gray,
-                         const ShowThroughLimits& limits);
+                         const ShowThroughLimits& limits, float* unexplained = nullptr);
 
 }  // namespace phieu::recognition

@@ -3,6 +3,7 @@
 // The reading pipeline as a library (pipeline/pipeline.h): ordering, resume, unreadable pages,
 // two pipelines on one survey, and stored pages read again (Reread, RereadPage).
 #include "pipeline/pipeline.h"
+#include "pipeline/src/workers.h"
 
 #include <algorithm>
 #include <atomic>
@@ -347,6 +348,54 @@ TEST_F(PipelineTest, RereadLeavesAConflictTheClerkSettled) {
   auto status = s->GetStatus();
   EXPECT_EQ(status->conflicts, 0);
   EXPECT_EQ(status->conflicts_settled, 1);
+}
+
+TEST_F(PipelineTest, ADuplexBatchHandsEachPageTheOtherSideOfItsLeaf) {
+  // Two health sheets (3 pages) scanned duplex: page 1, page 2, page 3, page 3's blank back,
+  // in multi-page files. Pages 1 and 2 share a leaf; page 3 has none in the layout, and a page
+  // of another sheet is never handed over as anyone's other side.
+  TempDir scans("duplex_scans");
+  auto r = Phieu("simulate --template health --sheets 2 --seed 8 --no-damage --foreign 0 --duplex -o " +
+                 (scans.path() / "stack").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto files = scanner::ExpandInputs({scans.path() / "stack"});
+  ASSERT_TRUE(files.ok());
+  const templates::TemplateCatalog catalog = Catalog();
+  int handed = 0;
+  for (const auto& file : *files) {
+    auto reader = scanner::OpenScanFile(file);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    std::vector<scanner::AlignedPage> aligned;
+    std::vector<cv::Mat> grays;
+    for (int i = 0; i < (*reader)->page_count(); ++i) {
+      auto scan = (*reader)->ReadPage(i);
+      ASSERT_TRUE(scan.ok());
+      scanner::RemoveScannerStreaks(scan->gray);
+      aligned.push_back(scanner::AlignPage(*scan, catalog));
+      grays.push_back(scan->gray);
+    }
+    for (int i = 0; i < static_cast<int>(aligned.size()); ++i) {
+      if (aligned[i].status != scanner::AlignStatus::kOk) continue;
+      const core::PageKey key = aligned[i].key;
+      const int partner = key.page == 1 ? 2 : key.page == 2 ? 1 : 4;
+      const auto other = internal::FindOtherSide(**reader, i, key, partner, catalog, {});
+      if (partner == 4) {
+        EXPECT_FALSE(other) << file << " page " << i;
+        continue;
+      }
+      ASSERT_TRUE(other) << file << " page " << i;
+      const int j = key.page == 1 ? i + 1 : i - 1;
+      ASSERT_EQ(other->gray.size(), grays[static_cast<size_t>(j)].size());
+      EXPECT_EQ(cv::norm(other->gray, grays[static_cast<size_t>(j)], cv::NORM_INF), 0.0) << file << " page " << i;
+      EXPECT_LT(cv::norm(cv::Mat(other->mm_to_px - aligned[static_cast<size_t>(j)].mm_to_px), cv::NORM_INF), 1e-6);
+      // The same page asked for as another sheet's: not handed over.
+      core::PageKey stranger = key;
+      stranger.serial += 100;
+      EXPECT_FALSE(internal::FindOtherSide(**reader, i, stranger, partner, catalog, {}));
+      ++handed;
+    }
+  }
+  EXPECT_EQ(handed, 4);
 }
 
 }  // namespace

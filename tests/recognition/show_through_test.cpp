@@ -5,6 +5,8 @@
 // SyntheticPage::ShowThrough, not the simulator's). Where its boxes, text and grid land on this
 // page comes from the layout; none of it is a mark of this page. Each case at 300 dpi, 200 dpi,
 // 150 dpi, bilevel and skewed, at 8% and 15% of the back's darkness.
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -195,6 +197,80 @@ TEST_P(ShowThroughTest, APencilPageIsNotAnsweredByTheBacksGhosts) {
         EXPECT_EQ(got.selected, want[static_cast<size_t>(r)]) << GetParam().name << " at " << strength << ", row " << r << " conf " << got.confidence;
     }
   }
+}
+
+TEST_P(ShowThroughTest, WithTheBacksOwnScanFewerBoxesGoToAPersonAndNoneIsMisread) {
+  // A duplex batch: the back's own scan comes with the page (ReadOptions::other_side), so what
+  // is taken out is the back's copy as that scan predicts it, not whatever lies where the
+  // layout lets the back hold ink. The front answered in the lightest pencil (gray 198-208 on
+  // 232), every answer right behind the back's pen marks or text or beside them. Read with and
+  // without the back's scan: with it, fewer questions go to a person, and no answer is read
+  // wrong that was not read wrong without it.
+  const Leaf leaf = MakeLeaf();
+  int reviewed_with = 0, reviewed_without = 0;
+  for (const double strength : {0.08, 0.15}) {
+    std::mt19937 rng(61);
+    SyntheticPage back(MakeScan(GetParam(), 67));
+    back.PrintLayout(leaf.back);
+    back.PrintGridRules(leaf.back);
+    for (const auto& f : leaf.back.fields) back.PrintTextLine(f.print_mm.front());
+    for (int i = 0; i < 4; ++i) back.DrawMark(Box(leaf.back, i, 1 + i), i % 2 ? Mark::kCross : Mark::kScribble, Pen{0.5, 25}, rng);
+    SyntheticPage front(MakeScan(GetParam(), 71));
+    front.PrintLayout(leaf.front);
+    front.PrintGridRules(leaf.front);
+    std::vector<std::vector<std::string>> want(kRows);
+    for (int r = 0; r < kRows; ++r) {
+      // kBackRows: the answer is in the box the back's mark of that row is behind (its copy
+      // overlaps the box beside it too); kTextRows: behind the back's text (columns 2 and 3).
+      int value = 1 + r % kCols;
+      for (int i = 0; i < 4; ++i) {
+        if (r == kBackRows[i]) value = FrontValueBehind(1 + i);
+        if (r == kTextRows[i]) value = 2 + i % 2;
+      }
+      front.DrawMark(Box(leaf.front, r, value), r % 2 ? Mark::kCross : Mark::kTick, Pen{0.35, r % 3 ? 208 : 198}, rng);
+      want[static_cast<size_t>(r)] = {std::to_string(value)};
+    }
+    front.ShowThrough(back, strength, 0.45);
+    scanner::Scan scan, back_scan;
+    scanner::AlignedPage aligned, back_aligned;
+    front.Scan(&scan, &aligned, 1);
+    back.Scan(&back_scan, &back_aligned, 2);
+    ReadOptions with_back;
+    int asked = 0;
+    with_back.other_side = [&](int page_no) -> std::optional<OtherSideScan> {
+      ++asked;
+      EXPECT_EQ(page_no, 2);
+      return OtherSideScan{back_scan.gray, back_aligned.mm_to_px};
+    };
+    const auto with = ReadPage(scan, aligned, leaf.layout, with_back);
+    const auto without = ReadPage(scan, aligned, leaf.layout);
+    ASSERT_EQ(with.size(), static_cast<size_t>(kRows));
+    ASSERT_EQ(without.size(), static_cast<size_t>(kRows));
+    EXPECT_LE(asked, 1) << "the other side is asked for once a page";
+    for (int r = 0; r < kRows; ++r) {
+      const FieldReading& got = with[static_cast<size_t>(r)];
+      const FieldReading& before = without[static_cast<size_t>(r)];
+      reviewed_with += got.needs_review;
+      reviewed_without += before.needs_review;
+      const bool misread = !got.needs_review && got.selected != want[static_cast<size_t>(r)];
+      const bool misread_before = !before.needs_review && before.selected != want[static_cast<size_t>(r)];
+      // A bilevel scan keeps nothing of so light a pencil (no reader could). At 150 dpi under
+      // 15% the lightest strokes behind the back's ink stay lost (ShowThroughTest's known loss):
+      // with the copy divided out, what is left of them is under the reader's threshold.
+      if (!GetParam().bilevel)
+        EXPECT_TRUE(!misread || misread_before) << GetParam().name << " at " << strength << ", row " << r << ": "
+                                                << (got.selected.empty() ? "blank" : got.selected.front());
+      if (!GetParam().bilevel && GetParam().scale > 0.6)
+        EXPECT_FALSE(misread) << GetParam().name << " at " << strength << ", row " << r;
+      if (!got.needs_review && !got.selected.empty())
+        EXPECT_EQ(got.selected, want[static_cast<size_t>(r)]) << GetParam().name << " at " << strength << ", row " << r;
+    }
+  }
+  // Bilevel pages keep too little of the copy to match the back's scan to, and on a coarse
+  // (150 dpi) scan the layout's word is kept wherever it would leave a mark: no gain there.
+  std::printf("%s: questions to review without the back's scan %d, with it %d\n", GetParam().name.c_str(), reviewed_without,
+              reviewed_with);
+  if (!GetParam().bilevel && GetParam().scale > 0.6) EXPECT_LT(reviewed_with, reviewed_without) << GetParam().name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, ShowThroughTest,
