@@ -89,20 +89,29 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
   Lap lap;
   if (reader_file_ != task.file) {
     reader_.reset();
+    recent_.clear();
     reader_file_ = task.file;
     auto opened = scanner::OpenScanFile(task.file, options_.limits);
     if (!opened.ok()) return Unreadable(task, std::move(result), opened.error().message);
     reader_ = std::move(*opened);
   }
   if (!reader_) return Unreadable(task, std::move(result), task.file.string() + ": cannot be opened");
-  auto scan = reader_->ReadPage(task.page_index);
-  times.decode += lap.Next();
-  if (!scan.ok()) return Unreadable(task, std::move(result), scan.error().message);
-  const std::vector<scanner::ScannerStreak> streaks = scanner::RemoveScannerStreaks(scan->gray);
-  times.streaks += lap.Next();
-
-  result.aligned = task.align ? task.align(*scan) : scanner::AlignPage(*scan, catalog_, options_.align);
-  result.aligned.source = scan->source;
+  // Decoded already when the page was asked for as the other side of the page before it.
+  std::unique_ptr<DecodedPage> page = TakeRecent(task.page_index);
+  if (!page) {
+    auto scan = reader_->ReadPage(task.page_index);
+    times.decode += lap.Next();
+    if (!scan.ok()) return Unreadable(task, std::move(result), scan.error().message);
+    page = std::make_unique<DecodedPage>();
+    page->scan = std::move(*scan);
+    page->streaks = scanner::RemoveScannerStreaks(page->scan.gray);
+    times.streaks += lap.Next();
+    if (!task.align) page->aligned = scanner::AlignPage(page->scan, catalog_, options_.align);
+    page->anchors_read = !task.align;
+  }
+  const scanner::Scan& scan = page->scan;
+  result.aligned = task.align ? task.align(scan) : page->aligned;
+  result.aligned.source = scan.source;
   times.align += lap.Next();
   std::vector<recognition::FieldReading> readings;
   std::vector<unsigned char> thumbnail;
@@ -113,34 +122,69 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
       // In a duplex batch the leaf's other side is the page just after or before this one.
       recognition::ReadOptions options = read_options_;
       options.other_side = [&, key = result.aligned.key](int page_no) {
-        return FindOtherSide(*reader_, task.page_index, key, page_no, catalog_, options_.align);
+        return FindOtherSide([&](int index) { return PageAt(index); }, reader_->page_count(), task.page_index, key,
+                             page_no);
       };
-      readings = recognition::ReadPage(*scan, result.aligned, *layout, options);
+      readings = recognition::ReadPage(scan, result.aligned, *layout, options);
     }
     times.read += lap.Next();
   } else {
-    thumbnail = scanner::MakeThumbnailJpeg(scan->gray);
+    thumbnail = scanner::MakeThumbnailJpeg(scan.gray);
   }
   // Crops are encoded here, in parallel, so the single writer thread only runs SQL.
-  result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, readings, streaks,
+  result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, readings, page->streaks,
                                std::move(thumbnail));
   times.encode += lap.Next();
+  Remember(task.page_index, std::move(page));
   return result;
 }
 
-std::optional<recognition::OtherSideScan> FindOtherSide(scanner::ScanReader& reader, int page_index,
-                                                        const core::PageKey& key, int page_no,
-                                                        const templates::TemplateCatalog& catalog,
-                                                        const scanner::AlignOptions& align) {
+std::unique_ptr<DecodedPage> PageProcessor::TakeRecent(int index) {
+  for (auto it = recent_.begin(); it != recent_.end(); ++it)
+    if (it->first == index) {
+      std::unique_ptr<DecodedPage> page = std::move(it->second);
+      recent_.erase(it);
+      return page;
+    }
+  return nullptr;
+}
+
+void PageProcessor::Remember(int index, std::unique_ptr<DecodedPage> page) {
+  recent_.emplace_back(index, std::move(page));
+  while (recent_.size() > kRecentPages) recent_.pop_front();
+}
+
+const DecodedPage* PageProcessor::PageAt(int index) {
+  for (auto& [i, page] : recent_)
+    if (i == index) {
+      if (!page->anchors_read) {
+        page->aligned = scanner::AlignPage(page->scan, catalog_, options_.align);
+        page->anchors_read = true;
+      }
+      return page.get();
+    }
+  auto scan = reader_->ReadPage(index);
+  if (!scan.ok()) return nullptr;
+  auto page = std::make_unique<DecodedPage>();
+  page->scan = std::move(*scan);
+  page->streaks = scanner::RemoveScannerStreaks(page->scan.gray);
+  page->aligned = scanner::AlignPage(page->scan, catalog_, options_.align);
+  page->anchors_read = true;
+  Remember(index, std::move(page));
+  return recent_.back().second.get();
+}
+
+std::optional<recognition::OtherSideScan> FindOtherSide(const std::function<const DecodedPage*(int)>& page_at,
+                                                        int page_count, int page_index, const core::PageKey& key,
+                                                        int page_no) {
   for (int index : {page_index + 1, page_index - 1}) {
-    if (index < 0 || index >= reader.page_count()) continue;
-    auto scan = reader.ReadPage(index);
-    if (!scan.ok()) continue;
-    scanner::RemoveScannerStreaks(scan->gray);
-    const scanner::AlignedPage aligned = scanner::AlignPage(*scan, catalog, align);
+    if (index < 0 || index >= page_count) continue;
+    const DecodedPage* page = page_at(index);
+    if (!page) continue;
+    const scanner::AlignedPage& aligned = page->aligned;
     if (aligned.status == scanner::AlignStatus::kOk && aligned.key.template_id == key.template_id &&
         aligned.key.version == key.version && aligned.key.serial == key.serial && aligned.key.page == page_no)
-      return recognition::OtherSideScan{std::move(scan->gray), aligned.mm_to_px};
+      return recognition::OtherSideScan{page->scan.gray, aligned.mm_to_px};
   }
   return std::nullopt;
 }

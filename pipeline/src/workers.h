@@ -69,16 +69,26 @@ class Lap {
   Clock::time_point last_ = Clock::now();
 };
 
-/// Reads one page at a time on one worker thread. Keeps the last opened reader, because
-/// consecutive tasks usually come from the same multi-page file.
-/// The other side of page `page_index` of `reader`'s file: the page just after or before it,
-/// decoded and aligned again, when its anchors name page `page_no` of the same sheet and
-/// template version as `key` (a duplex batch); else nullopt.
-std::optional<recognition::OtherSideScan> FindOtherSide(scanner::ScanReader& reader, int page_index,
-                                                        const core::PageKey& key, int page_no,
-                                                        const templates::TemplateCatalog& catalog,
-                                                        const scanner::AlignOptions& align);
+/// One page of a scan file as decoded, its scanner streaks taken out, and aligned from its
+/// anchors (when `anchors_read`).
+struct DecodedPage {
+  scanner::Scan scan;
+  std::vector<scanner::ScannerStreak> streaks;
+  scanner::AlignedPage aligned;
+  bool anchors_read = false;
+};
 
+/// The other side of page `page_index` of a file of `page_count` pages: the page just after or
+/// before it (`page_at(i)`: page i decoded and aligned, nullptr when it cannot be decoded), when
+/// its anchors name page `page_no` of the same sheet and template version as `key` (a duplex
+/// batch); else nullopt.
+std::optional<recognition::OtherSideScan> FindOtherSide(const std::function<const DecodedPage*(int)>& page_at,
+                                                        int page_count, int page_index, const core::PageKey& key,
+                                                        int page_no);
+
+/// Reads one page at a time on one worker thread. Keeps the last opened reader, because
+/// consecutive tasks usually come from the same multi-page file, and the last pages it decoded:
+/// in a duplex batch the two sides of a leaf ask for each other.
 class PageProcessor {
  public:
   PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options);
@@ -91,6 +101,12 @@ class PageProcessor {
 
  private:
   IngestedPage ProcessUnguarded(const PageTask& task, StageSeconds& times);
+  /// Page `index` of the open file from the recent ones, or decoded and aligned now (and kept).
+  const DecodedPage* PageAt(int index);
+  /// Page `index` taken out of the recent ones (nullptr when it is not there).
+  std::unique_ptr<DecodedPage> TakeRecent(int index);
+  void Remember(int index, std::unique_ptr<DecodedPage> page);
+  static constexpr size_t kRecentPages = 2;
 
   const templates::TemplateCatalog& catalog_;
   const IngestOptions& options_;
@@ -98,6 +114,7 @@ class PageProcessor {
   recognition::ReadOptions read_options_;
   std::filesystem::path reader_file_;
   std::unique_ptr<scanner::ScanReader> reader_;
+  std::deque<std::pair<int, std::unique_ptr<DecodedPage>>> recent_;  ///< pages of reader_file_
 };
 
 /// Work queue shared by the workers, and results handed back to the writer in task order. The

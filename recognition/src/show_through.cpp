@@ -359,8 +359,10 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
   // Both sides are averaged down to about the grid's resolution first (what a grid pixel
   // covers, and a fraction of the cost of warping the full scan). The other side as seen
   // through the sheet; darkness: share of its contrast, from its paper (its median) to its print.
+  const cv::Mat back_fine = AreaReduce(other.gray, other.mm_to_px, ppm);
+  const cv::Matx33d fine_fit = ReducedFit(other.gray, other.mm_to_px, ppm);
   auto back_dark = [&](double at_ppm, cv::Point2d offset, cv::Size size) {
-    const cv::Mat g = Resample(AreaReduce(other.gray, other.mm_to_px, at_ppm), ReducedFit(other.gray, other.mm_to_px, at_ppm),
+    const cv::Mat g = Resample(AreaReduce(back_fine, fine_fit, at_ppm), ReducedFit(back_fine, fine_fit, at_ppm),
                                page_mm.width, true, at_ppm, offset, size);
     const float paper = static_cast<float>(GrayAt(g, 0.5)), black = static_cast<float>(GrayAt(g, 0.002));
     cv::Mat d;
@@ -403,8 +405,12 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
   // The gain is measured on the faint layer less only what is broader still (lighting): the
   // narrow high-pass of the match takes much of a diffused copy's own darkness with it.
   auto lighting_out = [&](const cv::Mat& img) {
-    cv::Mat broad;
-    cv::GaussianBlur(img, broad, cv::Size(0, 0), kLightingMm * rpm);
+    // Blurred at an eighth of the size: the lighting is smooth, and a blur this wide costs
+    // ~100 taps a pixel at full size.
+    cv::Mat reduced, broad;
+    cv::resize(img, reduced, cv::Size(), 0.125, 0.125, cv::INTER_AREA);
+    cv::GaussianBlur(reduced, reduced, cv::Size(0, 0), kLightingMm * rpm / 8);
+    cv::resize(reduced, broad, img.size(), 0, 0, cv::INTER_LINEAR);
     return cv::Mat((img - broad).mul(keep));
   };
   const cv::Mat faint_level = lighting_out(faint);
@@ -423,15 +429,16 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
   // in px, sub-pixel, and the match; false when there is no clear best inside the search.
   cv::Mat middle = diffused(kDiffusionMm[1]);
   high_pass(middle);
-  auto search = [&](const cv::Rect& r, cv::Point2d* offset, double* peak) {
+  auto search = [&](const cv::Rect& r, cv::Rect window, cv::Point2d* offset, double* peak) {
     const cv::Mat f = faint(r);
     const double fe = f.dot(f);
     if (!(fe > 0)) return false;
-    cv::Mat match(2 * reach_px + 1, 2 * reach_px + 1, CV_64F);
+    window &= cv::Rect(0, 0, 2 * reach_px + 1, 2 * reach_px + 1);
+    cv::Mat match(2 * reach_px + 1, 2 * reach_px + 1, CV_64F, cv::Scalar(-1.0));
     const cv::Mat k = keep(r);
     cv::Mat seen;
-    for (int dy = 0; dy < match.rows; ++dy)
-      for (int dx = 0; dx < match.cols; ++dx) {
+    for (int dy = window.y; dy < window.br().y; ++dy)
+      for (int dx = window.x; dx < window.br().x; ++dx) {
         seen = middle(r + cv::Point(dx, dy)).mul(k);
         const double e = seen.dot(seen);
         match.at<double>(dy, dx) = e > 0 ? f.dot(seen) / std::sqrt(e * fe) : 0.0;
@@ -439,7 +446,8 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
     cv::Point at;
     cv::minMaxLoc(match, nullptr, peak, nullptr, &at);
     // A best match at the edge of the search is no copy found, only the slope of something else.
-    if (!(*peak >= kMinBackMatch) || at.x == 0 || at.y == 0 || at.x == match.cols - 1 || at.y == match.rows - 1)
+    if (!(*peak >= kMinBackMatch) || at.x == window.x || at.y == window.y || at.x == window.br().x - 1 ||
+        at.y == window.br().y - 1)
       return false;
     // Sub-pixel: a parabola through the best and its neighbours along each axis.
     auto refine = [](double a, double b, double c) {
@@ -453,7 +461,10 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
   };
   cv::Point2d global;
   double best = 0;
-  if (!search(cv::Rect(cv::Point(0, 0), small), &global, &best)) return false;
+  const int span = 2 * reach_px + 1;
+  if (!search(cv::Rect(cv::Point(0, 0), small), {0, 0, span, span}, &global, &best)) return false;
+  // Tiles look within two pixels (1 mm) of the page's shift.
+  const cv::Rect near(cvRound(global.x) - 2, cvRound(global.y) - 2, 5, 5);
   const int nx = std::max(1, cvRound(page_mm.width / kTileMm)), ny = std::max(1, cvRound(page_mm.height / kTileMm));
   cv::Mat tile_dx(ny, nx, CV_32F), tile_dy(ny, nx, CV_32F);
   for (int ty = 0; ty < ny; ++ty)
@@ -464,7 +475,7 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
       double peak = 0;
       // A tile where the copy is not clear (blank paper, this side's own print) keeps the
       // page's shift; one that found its own within a pixel of it is taken.
-      if (!search(r, &o, &peak) || cv::norm(o - global) > 1.5) o = global;
+      if (!search(r, near, &o, &peak) || cv::norm(o - global) > 1.5) o = global;
       tile_dx.at<float>(ty, tx) = static_cast<float>(o.x);
       tile_dy.at<float>(ty, tx) = static_cast<float>(o.y);
     }
@@ -512,7 +523,7 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
   cv::remap(dark_wide, dark, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
   cv::Mat ink = dark >= kBackInkShare;
   const int reach = 2 * static_cast<int>(std::lround(kScannedReachMm * ppm)) + 1;
-  cv::dilate(ink, ink, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(reach, reach)));
+  cv::dilate(ink, ink, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(reach, reach)));
   back.scanned_ink = std::move(ink);
   cv::GaussianBlur(dark, back.scanned_dark, cv::Size(0, 0), sigma * ppm);
   back.scanned_gain = static_cast<float>(gain);

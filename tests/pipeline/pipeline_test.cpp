@@ -365,33 +365,37 @@ TEST_F(PipelineTest, ADuplexBatchHandsEachPageTheOtherSideOfItsLeaf) {
   for (const auto& file : *files) {
     auto reader = scanner::OpenScanFile(file);
     ASSERT_TRUE(reader.ok()) << reader.error().message;
-    std::vector<scanner::AlignedPage> aligned;
-    std::vector<cv::Mat> grays;
+    std::vector<internal::DecodedPage> pages;
     for (int i = 0; i < (*reader)->page_count(); ++i) {
       auto scan = (*reader)->ReadPage(i);
       ASSERT_TRUE(scan.ok());
-      scanner::RemoveScannerStreaks(scan->gray);
-      aligned.push_back(scanner::AlignPage(*scan, catalog));
-      grays.push_back(scan->gray);
+      internal::DecodedPage page;
+      page.scan = std::move(*scan);
+      page.streaks = scanner::RemoveScannerStreaks(page.scan.gray);
+      page.aligned = scanner::AlignPage(page.scan, catalog);
+      page.anchors_read = true;
+      pages.push_back(std::move(page));
     }
-    for (int i = 0; i < static_cast<int>(aligned.size()); ++i) {
-      if (aligned[i].status != scanner::AlignStatus::kOk) continue;
-      const core::PageKey key = aligned[i].key;
+    auto page_at = [&](int i) { return &pages[static_cast<size_t>(i)]; };
+    const int count = static_cast<int>(pages.size());
+    for (int i = 0; i < count; ++i) {
+      const scanner::AlignedPage& aligned = pages[static_cast<size_t>(i)].aligned;
+      if (aligned.status != scanner::AlignStatus::kOk) continue;
+      const core::PageKey key = aligned.key;
       const int partner = key.page == 1 ? 2 : key.page == 2 ? 1 : 4;
-      const auto other = internal::FindOtherSide(**reader, i, key, partner, catalog, {});
+      const auto other = internal::FindOtherSide(page_at, count, i, key, partner);
       if (partner == 4) {
         EXPECT_FALSE(other) << file << " page " << i;
         continue;
       }
       ASSERT_TRUE(other) << file << " page " << i;
-      const int j = key.page == 1 ? i + 1 : i - 1;
-      ASSERT_EQ(other->gray.size(), grays[static_cast<size_t>(j)].size());
-      EXPECT_EQ(cv::norm(other->gray, grays[static_cast<size_t>(j)], cv::NORM_INF), 0.0) << file << " page " << i;
-      EXPECT_LT(cv::norm(cv::Mat(other->mm_to_px - aligned[static_cast<size_t>(j)].mm_to_px), cv::NORM_INF), 1e-6);
+      const internal::DecodedPage& want = pages[static_cast<size_t>(key.page == 1 ? i + 1 : i - 1)];
+      EXPECT_EQ(other->gray.data, want.scan.gray.data) << file << " page " << i;
+      EXPECT_EQ(other->mm_to_px, want.aligned.mm_to_px) << file << " page " << i;
       // The same page asked for as another sheet's: not handed over.
       core::PageKey stranger = key;
       stranger.serial += 100;
-      EXPECT_FALSE(internal::FindOtherSide(**reader, i, stranger, partner, catalog, {}));
+      EXPECT_FALSE(internal::FindOtherSide(page_at, count, i, stranger, partner));
       ++handed;
     }
   }
