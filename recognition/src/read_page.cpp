@@ -785,13 +785,19 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
           const float ridge = kShowThroughSureRidge * cal.clear;
           const bool stroke_like = (seen.mark_ridge >= ridge && seen.mark_sharpness >= kShowThroughSureSharpness) ||
                                    (seen.stroke_ridge >= ridge && seen.stroke_sharpness >= kShowThroughSureSharpness);
-          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty) {
+          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty &&
+              unexplained >= kUnexplainedInk * contrast) {
+            // With the back's own scan: darkness its copy does not account for is this side's
+            // (a light stroke, a rubbed-out answer). The box is read as if nothing of the back
+            // were in it, and the page's rules for faint marks and smears decide.
+            d.measurement = seen;
+            d.decision = before;
+          } else if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty) {
             d.emptied_ridge = Ridge(seen);
-            // With the back's own scan: darkness its copy does not account for is this side's.
             // On a coarse scan a light stroke's darkness is spread out, and what the copy's
             // removal leaves of it is under that measure: there, where the layout alone would
             // have left a mark, the scan's word is not enough.
-            bool doubted = stroke_like || unexplained >= kUnexplainedInk * contrast;
+            bool doubted = stroke_like;
             if (!doubted && !layout_back.empty() && coarse) {
               BoxPatch alone = CopyPatch(unseen);
               DiscountShowThrough(alone, box_mm, layout_back, PatchPaper(alone, cal), limits);

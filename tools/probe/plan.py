@@ -47,6 +47,14 @@ for dm in [] if EXTREME else ['none', 'none', 'none', 'dpi200', 'rot', 'jpeg', '
 for dm in [] if EXTREME else ['none', 'dpi200', 'jpeg']:
     sheets.append(dict(serial=serial, mark='pdot', damage=dm, dpi=300, gray=1)); serial += 1
 assert serial - 1 <= (199 if EXTREME else 190), serial
+# Part G: scanned duplex with the leaf's other side showing through: pages 1, 2, 3 in order in
+# one multi-page file, so the reader has each side's own scan. Pen and light-pencil hands.
+# Serials 200-205, past the extreme sheets'.
+if not EXTREME:
+    serial = 200
+    for mt, dm in [('ordinary', 'dup8'), ('ordinary', 'dup15'), ('ordinary', 'dup15'),
+                   ('pencil', 'dup8'), ('pencil', 'dup15'), ('pencil', 'dup15')]:
+        sheets.append(dict(serial=serial, mark=mt, damage=dm, dpi=300, gray=1)); serial += 1
 
 def box_ops(sheet, f, page_seed):
     """Choose answers for field f, return (truth value, list of mark ops)."""
@@ -117,10 +125,10 @@ def damage_ops(sheet, page):
     elif d == 'cut12': o.append(('cut', R.randrange(4), 12.0))
     elif d == 'tear20': o.append(('tear', R.randrange(4), 20.0))
     elif d == 'combo': o += [('rot', R.uniform(-5, 5)), ('gradient', 0.6, 1.0), ('jpeg', 30)]
-    elif d in ('show8', 'show15') and page in (1, 2):
+    elif d in ('show8', 'show15', 'dup8', 'dup15') and page in (1, 2):
         # Duplex leaf: pages 1 and 2 back to back. The other side's marked page (saved before
         # damage) shows through, misregistered by up to 1 mm between the sides.
-        k = (0.08 if d == 'show8' else 0.15) * R.uniform(0.9, 1.1)
+        k = (0.08 if d.endswith('8') else 0.15) * R.uniform(0.9, 1.1)
         o.append(('showthrough', k, R.uniform(0.25, 0.7), R.uniform(-1, 1), R.uniform(-1, 1),
                   f"{RAS}/face{sheet['serial']}_{3 - page}.png"))
     elif d == 'rot90': o.append(('rot', 90 + R.uniform(-1, 1)))
@@ -155,7 +163,10 @@ jobs = []
 for idx, s in enumerate(sheets):
     pm = [m for m in pages_meta if m['sheet'] is s]
     kind = ['png', 'jpg', 'tif', 'pdf'][idx % 4]
-    if kind in ('png', 'jpg'):
+    if s['damage'].startswith('dup'):
+        kind = ['tif', 'pdf'][idx % 2]  # a duplex scanner's file, its pages in order
+        jobs.append((f"{OUT}/s{s['serial']:03d}.tif", kind, pm))
+    elif kind in ('png', 'jpg'):
         for m in pm: jobs.append((f"{OUT}/s{s['serial']:03d}_p{m['page']}.{kind}", kind, [m]))
     else:
         R.shuffle(pm)  # scanned in any order
@@ -175,7 +186,7 @@ def raster(s, page):
 # Show-through sheets: first each face of the leaf as marked (same seed as its scan), saved.
 for m in pages_meta:
     s = m['sheet']
-    if not s['damage'].startswith('show') or m['page'] == 3: continue
+    if not s['damage'].startswith(('show', 'dup')) or m['page'] == 3: continue
     if only and not any(f"s{s['serial']:03d}" in o for o in only): continue
     ppm = raster(s, m['page'])
     lines = [f"OUT {RAS}/unused.png png 90", f"PAGE {ppm} {s['dpi']} 0 {m['seed']}"]

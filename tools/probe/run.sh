@@ -13,7 +13,7 @@ mkdir -p "$P/src" "$P/scans" "$P/scans_d" && cd "$P"
 CV="-I/usr/include/opencv4 -lopencv_core -lopencv_imgproc -lopencv_imgcodecs"
 g++ -O2 -std=c++17 -w "$HERE/markdmg.cpp" -o markdmg $CV
 g++ -O2 -std=c++17 -w "$HERE/crop.cpp" -o crop $CV
-"$PHIEU" template render sipas -o forms.pdf --serials 1-200
+"$PHIEU" template render sipas -o forms.pdf --serials 1-210
 "$PHIEU" template layout sipas -o layout.json
 rm -f scans/* scans_d/* s.db* sd.db*
 python3 "$HERE/plan.py" > gen.log          # serials 1-~175 -> scans/, truth.json
