@@ -123,6 +123,11 @@ struct AlignedPage {
 struct AlignOptions {
   double max_residual_px = 4.0;  ///< fits worse than this (at 300 dpi; scaled with dpi) are kPoorFit.
   bool full_page_fallback = true;  ///< decode the whole page when the corner crops miss anchors.
+  /// Pages this one may be (in a duplex batch, the pages of its neighbours' sheet). Where an
+  /// anchor's modules merged past decoding, the module grid its finder patterns define is
+  /// compared with each of these pages' anchors: one that matches it nearly module for module,
+  /// and clearly better than any other, is taken as read. A page of another sheet matches none.
+  std::vector<core::PageKey> expected;
 };
 
 /// Identifies the page from its QR anchors and fits page mm -> scan px. Bad data never fails

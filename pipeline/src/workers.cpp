@@ -109,6 +109,13 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
     if (!task.align) page->aligned = scanner::AlignPage(page->scan, catalog_, options_.align);
     page->anchors_read = !task.align;
   }
+  if (!task.align && page->aligned.status == scanner::AlignStatus::kNoAnchors) {
+    // No anchor decoded: in a duplex batch the page's neighbours say which sheet it may be of,
+    // and what is left of its anchors is compared with that sheet's (AlignOptions::expected).
+    scanner::AlignOptions align = options_.align;
+    align.expected = NeighboursSheet(task.page_index);
+    if (!align.expected.empty()) page->aligned = scanner::AlignPage(page->scan, catalog_, align);
+  }
   const scanner::Scan& scan = page->scan;
   result.aligned = task.align ? task.align(scan) : page->aligned;
   result.aligned.source = scan.source;
@@ -172,6 +179,23 @@ const DecodedPage* PageProcessor::PageAt(int index) {
   page->anchors_read = true;
   Remember(index, std::move(page));
   return recent_.back().second.get();
+}
+
+std::vector<core::PageKey> PageProcessor::NeighboursSheet(int index) {
+  std::vector<core::PageKey> keys;
+  for (int j : {index - 1, index + 1}) {
+    if (j < 0 || j >= reader_->page_count()) continue;
+    const DecodedPage* near = PageAt(j);
+    if (!near || near->aligned.status != scanner::AlignStatus::kOk) continue;
+    const core::PageKey& k = near->aligned.key;
+    const templates::Layout* layout = catalog_.Find(k.template_id, k.version);
+    if (!layout) continue;
+    for (const templates::PageLayout& p : layout->pages) {
+      const core::PageKey key{k.template_id, k.version, p.page, k.serial};
+      if (p.page != k.page && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    }
+  }
+  return keys;
 }
 
 std::optional<recognition::OtherSideScan> FindOtherSide(const std::function<const DecodedPage*(int)>& page_at,

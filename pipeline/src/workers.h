@@ -106,6 +106,8 @@ class PageProcessor {
   /// Page `index` taken out of the recent ones (nullptr when it is not there).
   std::unique_ptr<DecodedPage> TakeRecent(int index);
   void Remember(int index, std::unique_ptr<DecodedPage> page);
+  /// The other pages of the sheet of the identified pages just before and after page `index`.
+  std::vector<core::PageKey> NeighboursSheet(int index);
   static constexpr size_t kRecentPages = 2;
 
   const templates::TemplateCatalog& catalog_;

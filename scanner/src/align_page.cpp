@@ -368,9 +368,13 @@ AlignedPage AlignPage(const Scan& scan, const templates::TemplateCatalog& catalo
     return out;
   }
   bool blank = false;  // set only if the quick pass found no code anywhere
+  std::vector<std::string> expected;
+  for (const core::PageKey& key : options.expected)
+    for (int corner = 0; corner < 4; ++corner) expected.push_back(templates::EncodeAnchorPayload({key, corner}));
   auto codes = FindCodes(scan.gray, {.wanted = 4,
                                      .full_page_fallback = false,
-                                     .give_up_if_none = [&] { return blank = LooksBlank(scan.gray); }});
+                                     .give_up_if_none = [&] { return blank = LooksBlank(scan.gray); },
+                                     .expected = std::move(expected)});
   if (codes.empty() && blank) {
     // Checked when the quick pass found nothing, before the slower ones: a page without ink
     // has no code to find (a 12 mm symbol alone is ~0.1% ink, twice the blank threshold, and

@@ -26,6 +26,9 @@ struct FindCodesOptions {
   /// Asked once when the quick pass found no code in any corner; true skips the slower
   /// passes (a blank back side costs ~30 ms of them otherwise).
   std::function<bool()> give_up_if_none;
+  /// Texts the page's anchors may hold (AlignOptions::expected): a symbol whose merged modules
+  /// defeat the decoder is compared with each of them (RescueMergedModules).
+  std::vector<std::string> expected;
 };
 
 /// Decodes QR codes, corner crops first (where anchors sit; fast), then the whole page.

@@ -335,6 +335,51 @@ TEST(AlignPageTest, LowResolutionBilevelWithMergedModulesIsIdentified) {
   RecordProperty("anchors_found_of_24", std::to_string(anchors));
 }
 
+TEST(AlignPageTest, AnchorsPastDecodingAreMatchedAgainstTheExpectedSheet) {
+  // A 150-dpi bilevel scan whose leaf's other side (page 1 of the same sheet) shows through at
+  // 15%: the merged modules, with the copy's specks, defeat the decoder and the rescue. Its
+  // neighbour in a duplex batch says which sheet it may be of (AlignOptions::expected): what is
+  // left of its anchors matches that sheet's page 2 nearly module for module, and no other. The
+  // same page expected to be of serial 35 (one digit off) is not identified.
+  templates::TemplateCatalog catalog;
+  catalog.Add(testing::MakeLayout(kShortKey.template_id, kShortKey.version, 3));
+  auto layout = testing::MakeLayout(kShortKey.template_id, kShortKey.version, 3);
+  const cv::Mat page = testing::RenderPage(*layout.FindPage(kShortKey.page), kShortKey, 150);
+  cv::Mat back = testing::RenderPage(*layout.FindPage(1), {kShortKey.template_id, 1, 1, 34}, 150);
+  cv::flip(back, back, 1);
+  cv::GaussianBlur(back, back, cv::Size(0, 0), 1.5);
+  cv::Mat dark, shown;
+  cv::subtract(cv::Scalar(255), back, dark);
+  cv::subtract(page, dark * 0.15, shown);
+  const struct {
+    double skew, blur;
+    int threshold;
+    bool decodes;  // without the expectation
+  } cases[] = {{1.1, 0.8, 195, false}, {0.4, 0.85, 192, true}};
+  for (const auto& c : cases) {
+    cv::Size canvas;
+    const cv::Matx33d g = testing::MakeTransform(shown.size(), {.skew_deg = c.skew}, &canvas);
+    Scan scan;
+    scan.gray = testing::MakeScan(shown, g, canvas, {.blur_sigma = c.blur, .noise_sigma = 4, .paper_gray = 240, .seed = 31});
+    cv::threshold(scan.gray, scan.gray, c.threshold, 255, cv::THRESH_BINARY);
+    scan.dpi = 150;
+    const AlignedPage plain = AlignPage(scan, catalog);
+    EXPECT_EQ(plain.status == AlignStatus::kOk, c.decodes) << "skew " << c.skew << ": " << plain.reason;
+    AlignOptions sheet;
+    sheet.expected = {{kShortKey.template_id, 1, 1, 34}, kShortKey, {kShortKey.template_id, 1, 3, 34}};
+    const AlignedPage known = AlignPage(scan, catalog, sheet);
+    ASSERT_EQ(known.status, AlignStatus::kOk) << "skew " << c.skew << ": " << known.reason;
+    EXPECT_EQ(known.key, kShortKey);
+    EXPECT_GE(known.anchors_found, plain.anchors_found);
+    EXPECT_LT(MaxErrorMm(known, testing::TrueMmToPx(g, 150), 150), 2.0);
+    AlignOptions other;
+    other.expected = {{kShortKey.template_id, 1, 1, 35}, {kShortKey.template_id, 1, 2, 35}, {kShortKey.template_id, 1, 3, 35}};
+    const AlignedPage stranger = AlignPage(scan, catalog, other);
+    EXPECT_NE(stranger.key.serial, 35) << "skew " << c.skew;
+    EXPECT_EQ(stranger.status == AlignStatus::kOk, c.decodes) << "skew " << c.skew;
+  }
+}
+
 TEST(AlignPageTest, MirroredMergedModulesAreNotAnchors) {
   // The rescue samples the module grid itself; a mirrored print must still be refused
   // (without the check all four mirrored anchors decode at this damage).
