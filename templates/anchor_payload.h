@@ -20,6 +20,9 @@ struct AnchorPayload {
 
 std::string EncodeAnchorPayload(const AnchorPayload& payload);
 
+/// The error correction level anchors are printed with, as ZXing's writer takes it (M).
+inline constexpr int kAnchorEccLevel = 4;
+
 /// Parses a decoded QR text. nullopt when it is not a Phiếu anchor (foreign code, damaged
 /// text, unknown payload version): the caller decides what that means.
 std::optional<AnchorPayload> DecodeAnchorPayload(std::string_view text);

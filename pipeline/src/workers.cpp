@@ -117,6 +117,7 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
     if (!align.expected.empty()) page->aligned = scanner::AlignPage(page->scan, catalog_, align);
   }
   const scanner::Scan& scan = page->scan;
+  bool asked_other_side = false;  // then its other side will ask for it in turn
   result.aligned = task.align ? task.align(scan) : page->aligned;
   result.aligned.source = scan.source;
   times.align += lap.Next();
@@ -129,6 +130,7 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
       // In a duplex batch the leaf's other side is the page just after or before this one.
       recognition::ReadOptions options = read_options_;
       options.other_side = [&, key = result.aligned.key](int page_no) {
+        asked_other_side = true;
         return FindOtherSide([&](int index) { return PageAt(index); }, reader_->page_count(), task.page_index, key,
                              page_no);
       };
@@ -142,7 +144,7 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
   result.record = ToPageRecord(task.file_id, task.page_index, result.aligned, readings, page->streaks,
                                std::move(thumbnail));
   times.encode += lap.Next();
-  Remember(task.page_index, std::move(page));
+  if (asked_other_side) Remember(task.page_index, std::move(page));
   return result;
 }
 
@@ -201,7 +203,9 @@ std::vector<core::PageKey> PageProcessor::NeighboursSheet(int index) {
 std::optional<recognition::OtherSideScan> FindOtherSide(const std::function<const DecodedPage*(int)>& page_at,
                                                         int page_count, int page_index, const core::PageKey& key,
                                                         int page_no) {
-  for (int index : {page_index + 1, page_index - 1}) {
+  // The partner's side first: page 2 of a leaf is after page 1, page 1 before page 2.
+  const int toward = page_no > key.page ? 1 : -1;
+  for (int index : {page_index + toward, page_index - toward}) {
     if (index < 0 || index >= page_count) continue;
     const DecodedPage* page = page_at(index);
     if (!page) continue;

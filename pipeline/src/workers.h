@@ -87,8 +87,9 @@ std::optional<recognition::OtherSideScan> FindOtherSide(const std::function<cons
                                                         int page_no);
 
 /// Reads one page at a time on one worker thread. Keeps the last opened reader, because
-/// consecutive tasks usually come from the same multi-page file, and the last pages it decoded:
-/// in a duplex batch the two sides of a leaf ask for each other.
+/// consecutive tasks usually come from the same multi-page file, and the last pages it decoded
+/// for or with an other side (at most kRecentPages): in a duplex batch the two sides of a leaf
+/// ask for each other.
 class PageProcessor {
  public:
   PageProcessor(const templates::TemplateCatalog& catalog, const IngestOptions& options);

@@ -695,7 +695,7 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   BackSide back = MirrorBackSide(layout, page_no);
   bool asked_other_side = false;  // its own scan, in a duplex batch: asked for once
   BackSide layout_back;            // the back from the layout alone, once its scan is added
-  const bool coarse = PxPerMm(mm_to_px) < kCoarsePxPerMm;
+  const bool coarse = LocalPxPerMm(mm_to_px, {105.0, 148.5}) < kCoarsePxPerMm;
   std::optional<float> level;
   auto show_through_level = [&] {
     if (!level) {
@@ -770,7 +770,8 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
           }
         }
         if (clean.gray.empty()) clean = CopyPatch(b.patch);
-        const BoxPatch unseen = layout_back.empty() ? BoxPatch() : CopyPatch(clean);  // as before the discount
+        // As before the discount, for the layout's word on a coarse scan.
+        const BoxPatch unseen = layout_back.empty() || !coarse ? BoxPatch() : CopyPatch(clean);
         const float top = kShowThroughCeilingMax * contrast;
         const ShowThroughLimits limits{std::min(kShowThroughFaint * level, top), std::min(kShowThroughSoft * level, top)};
         float unexplained = -1.0f;

@@ -9,6 +9,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "patch_warp.h"
+
 namespace phieu::recognition {
 namespace {
 
@@ -73,7 +75,7 @@ cv::Mat Resample(const cv::Mat& gray, const cv::Matx33d& mm_to_px, double page_w
 }
 
 /// The factor a scan is averaged down by (AreaReduce) to keep about `ppm` px per page mm.
-double ReduceFactor(const cv::Matx33d& mm_to_px, double ppm) { return std::min(1.0, ppm / PxPerMm(mm_to_px)); }
+double ReduceFactor(const cv::Matx33d& mm_to_px, double ppm) { return std::min(1.0, ppm / LocalPxPerMm(mm_to_px, {105.0, 148.5})); }
 
 /// `gray` averaged down (INTER_AREA) to about `ppm` px per page mm; as is when already there.
 cv::Mat AreaReduce(const cv::Mat& gray, const cv::Matx33d& mm_to_px, double ppm) {
@@ -233,11 +235,6 @@ core::PointMm PatchOrigin(const BoxPatch& patch, const core::RectMm& box_mm) {
 }
 
 }  // namespace
-
-double PxPerMm(const cv::Matx33d& mm_to_px) {
-  const cv::Vec3d a = mm_to_px * cv::Vec3d(0, 0, 1), b = mm_to_px * cv::Vec3d(10, 0, 1);
-  return std::hypot(b[0] / b[2] - a[0] / a[2], b[1] / b[2] - a[1] / a[2]) / 10.0;
-}
 
 BackSide MirrorBackSide(const templates::Layout& layout, int page_no) {
   BackSide out;
@@ -527,7 +524,6 @@ bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& f
   back.scanned_ink = std::move(ink);
   cv::GaussianBlur(dark, back.scanned_dark, cv::Size(0, 0), sigma * ppm);
   back.scanned_gain = static_cast<float>(gain);
-  back.scanned_shift_mm = {global.x / rpm - m, global.y / rpm - m};
   return true;
 }
 

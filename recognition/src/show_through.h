@@ -38,14 +38,8 @@ struct BackSide {
   cv::Mat scanned_dark;
   /// Gray levels this page loses per unit of scanned_dark (its show-through, measured).
   float scanned_gain = 0.0f;
-  /// Where the copy was found: this page's point p shows the mirrored other side's point
-  /// p + scanned_shift_mm (the duplex printer's registration between the sides, and the fits').
-  cv::Point2d scanned_shift_mm;
   bool empty() const { return page == 0; }
 };
-
-/// Scan px per page mm of a fit (along x, near the page's top left).
-double PxPerMm(const cv::Matx33d& mm_to_px);
 
 /// Resolution of BackSide::scanned_ink.
 inline constexpr double kBackInkPxPerMm = 4.0;
@@ -56,7 +50,7 @@ BackSide MirrorBackSide(const templates::Layout& layout, int page_no);
 /// Finds the other side's own scan (`other`, a duplex batch) in this page (`front_gray`, fit
 /// `front_mm_to_px`, page `page_mm`): mirrors it through the sheet, matches its ink to the
 /// faint layer of this page (what is lighter than `own_ink_gray` under this page's paper) over
-/// the duplex printer's registration, and sets back.scanned_ink and scanned_shift_mm. Returns
+/// the duplex printer's registration, and sets back.scanned_ink, scanned_dark and scanned_gain. Returns
 /// false, and leaves `back` as it was, when the copy is not found (a page not showing this
 /// scan: another sheet's back, a misfed page).
 bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& front_gray,

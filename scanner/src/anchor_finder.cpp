@@ -11,6 +11,8 @@
 #include <ZXing/ReadBarcode.h>
 #include <opencv2/imgproc.hpp>
 
+#include "templates/anchor_payload.h"
+
 namespace phieu::scanner {
 namespace {
 
@@ -267,7 +269,7 @@ bool MatchExpected(const std::vector<cv::Mat>& whiteness, const FinderPattern& t
   ModuleGrid best_grid;
   for (const std::string& text : expected) {
     ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::QRCode);
-    writer.setEccLevel(4).setMargin(0);  // as templates/render_pdf.cpp prints them
+    writer.setEccLevel(templates::kAnchorEccLevel).setMargin(0);  // as the forms print them
     const ZXing::BitMatrix bits = writer.encode(text, 0, 0);
     const int n = bits.width();
     if (n <= 0 || std::abs(n - n_est) > 4) continue;

@@ -521,12 +521,14 @@ void PlanStack(Job& job) {
   for (size_t s = 0; s < job.plans.size(); ++s) {
     for (const auto& p : layout.pages) {
       if (!job.plans[s].Scanned(p.page)) continue;
+      // A duplex scanner turns every leaf: a page whose other side is not printed or not
+      // scanned (a missing page, --pages) has a blank in its place, so leaves stay pairs.
+      const int partner = BackPage(layout, p.page);
+      const bool alone = partner == 0 || !job.plans[s].Scanned(partner);
+      if (opt.duplex && alone && p.page % 2 == 0) job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
       job.items.push_back({PageKind::kForm, static_cast<int>(s), p.page, 0});
       if (opt.duplex) {
-        // A duplex scanner turns every leaf: an odd page without a printed partner has its
-        // blank back right after it.
-        if (p.page % 2 == 1 && BackPage(layout, p.page) == 0)
-          job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
+        if (alone && p.page % 2 == 1) job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
       } else if (Chance(rng, opt.blank_back_rate)) {
         job.items.push_back({PageKind::kBlank, static_cast<int>(s), p.page, 0});
       }

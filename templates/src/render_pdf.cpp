@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "form_plan.h"
+#include "templates/anchor_payload.h"
 
 namespace phieu::templates {
 namespace {
@@ -22,7 +23,6 @@ double Pt(double mm) { return mm * core::kPtPerMm; }
 
 /// ECC level M: 15% of the symbol may be lost (a tick or a staple hole across an anchor),
 /// while a 50-character payload still fits version 4 (33 modules, 0.42 mm each at 14 mm).
-constexpr int kZxingEccM = 4;
 
 void DrawShape(cairo_t* cr, const internal::Shape& s) {
   cairo_set_source_rgb(cr, s.gray, s.gray, s.gray);
@@ -62,7 +62,7 @@ void DrawShape(cairo_t* cr, const internal::Shape& s) {
 /// modules in a row become one rectangle, and one fill for the whole path avoids hairline seams.
 void DrawQr(cairo_t* cr, const std::string& payload, const core::RectMm& symbol_mm) {
   ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::QRCode);
-  writer.setEccLevel(kZxingEccM).setMargin(0);
+  writer.setEccLevel(kAnchorEccLevel).setMargin(0);
   ZXing::BitMatrix bits = writer.encode(payload, 0, 0);
   int n = bits.width();
   if (n <= 0 || bits.height() != n) throw std::logic_error("QR encoder returned an empty symbol");
