@@ -196,6 +196,16 @@ void StampFunctionPatterns(cv::Mat& dark) {
         set(n - 7 + dy, n - 7 + dx, std::max(std::abs(dx), std::abs(dy)) != 1);
 }
 
+/// Appends `text` as a code read from the symbol on grid `g` (its corners in crop px).
+void AppendCode(std::string text, const ModuleGrid& g, double offset_x, double offset_y, std::vector<DecodedCode>& out) {
+  DecodedCode code;
+  code.text = std::move(text);
+  const cv::Point2d corners[4] = {g.At(0, 0), g.At(g.n, 0), g.At(g.n, g.n), g.At(0, g.n)};
+  for (int i = 0; i < 4; ++i)
+    code.corners[static_cast<size_t>(i)] = {offset_x + corners[i].x, offset_y + corners[i].y};
+  out.push_back(std::move(code));
+}
+
 /// Re-draws the sampled symbol at 4 px per module with a 4-module quiet zone and decodes it
 /// (pure-symbol mode); a hit is reported in the crop's pixels through the grid.
 bool DecodeResampled(const cv::Mat& samples, float threshold, const ModuleGrid& g,
@@ -217,15 +227,10 @@ bool DecodeResampled(const cv::Mat& samples, float threshold, const ModuleGrid& 
   const ZXing::Result r = ZXing::ReadBarcode(view, hints);
   // Mirrored: our grid was laid out as printed, so this is a mirrored print (see Collect).
   if (!r.isValid() || r.isMirrored()) return false;
-  DecodedCode code;
-  code.text = r.text();
   // The drawn symbol is upright by construction (its finders were stamped there), so its
   // corners are the grid's; ZXing's pure-symbol corners sit on the last black pixel, a
   // quarter module short on the right and bottom.
-  const cv::Point2d corners[4] = {g.At(0, 0), g.At(g.n, 0), g.At(g.n, g.n), g.At(0, g.n)};
-  for (int i = 0; i < 4; ++i)
-    code.corners[static_cast<size_t>(i)] = {offset_x + corners[i].x, offset_y + corners[i].y};
-  out.push_back(std::move(code));
+  AppendCode(r.text(), g, offset_x, offset_y, out);
   return true;
 }
 
@@ -261,16 +266,30 @@ constexpr double kExpectedLead = 0.08;
 /// the forms print it: ECC level M, no margin): the share of its modules outside the function
 /// patterns whose darkness agrees, at the timing-calibrated threshold and a few around it.
 /// Appends the best as a decoded code when it agrees well enough and clearly best.
+struct ExpectedSymbol {
+  std::string text;
+  ZXing::BitMatrix bits;  ///< its modules as the forms print them
+};
+
+std::vector<ExpectedSymbol> EncodeExpected(const std::vector<std::string>& texts) {
+  std::vector<ExpectedSymbol> out;
+  for (const std::string& text : texts) {
+    ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::QRCode);
+    writer.setEccLevel(templates::kAnchorEccLevel).setMargin(0);
+    out.push_back({text, writer.encode(text, 0, 0)});
+  }
+  return out;
+}
+
 bool MatchExpected(const std::vector<cv::Mat>& whiteness, const FinderPattern& tl, const FinderPattern& tr,
-                   const FinderPattern& bl, double n_est, const std::vector<std::string>& expected, double offset_x,
+                   const FinderPattern& bl, double n_est, const std::vector<ExpectedSymbol>& expected, double offset_x,
                    double offset_y, std::vector<DecodedCode>& out) {
   double best = 0, second = 0;
   const std::string* best_text = nullptr;
   ModuleGrid best_grid;
-  for (const std::string& text : expected) {
-    ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::QRCode);
-    writer.setEccLevel(templates::kAnchorEccLevel).setMargin(0);  // as the forms print them
-    const ZXing::BitMatrix bits = writer.encode(text, 0, 0);
+  for (const ExpectedSymbol& symbol : expected) {
+    const std::string& text = symbol.text;
+    const ZXing::BitMatrix& bits = symbol.bits;
     const int n = bits.width();
     if (n <= 0 || std::abs(n - n_est) > 4) continue;
     const ModuleGrid grid = MakeGrid(tl, tr, bl, n);
@@ -299,13 +318,7 @@ bool MatchExpected(const std::vector<cv::Mat>& whiteness, const FinderPattern& t
     }
   }
   if (!best_text || best < kExpectedAgreement || best - second < kExpectedLead) return false;
-  DecodedCode code;
-  code.text = *best_text;
-  const ModuleGrid& g = best_grid;
-  const cv::Point2d corners[4] = {g.At(0, 0), g.At(g.n, 0), g.At(g.n, g.n), g.At(0, g.n)};
-  for (int i = 0; i < 4; ++i)
-    code.corners[static_cast<size_t>(i)] = {offset_x + corners[i].x, offset_y + corners[i].y};
-  out.push_back(std::move(code));
+  AppendCode(*best_text, best_grid, offset_x, offset_y, out);
   return true;
 }
 
@@ -340,6 +353,7 @@ void RescueMergedModules(const cv::Mat& crop, double offset_x, double offset_y,
   if (hi - lo < 0.2) return;
   white = (white - lo) / (hi - lo);
   std::vector<cv::Mat> whiteness;  // made for the first plausible triple only
+  std::vector<ExpectedSymbol> symbols;
   for (size_t a = 0; a < finders.size(); ++a)
     for (size_t b = 0; b < finders.size(); ++b)
       for (size_t c = b + 1; c < finders.size(); ++c) {
@@ -373,8 +387,9 @@ void RescueMergedModules(const cv::Mat& crop, double offset_x, double offset_y,
         const FinderPattern& bl = b_is_right ? finders[c] : finders[b];
         const double n_est = (l1 + l2) / 2 / module + 7;
         if (DecodeFromFinders(whiteness, corner, tr, bl, n_est, offset_x, offset_y, out)) return;
-        if (!expected.empty() && MatchExpected(whiteness, corner, tr, bl, n_est, expected, offset_x, offset_y, out))
-          return;
+        if (expected.empty()) continue;
+        if (symbols.empty()) symbols = EncodeExpected(expected);  // once per corner, when needed
+        if (MatchExpected(whiteness, corner, tr, bl, n_est, symbols, offset_x, offset_y, out)) return;
       }
 }
 
