@@ -112,7 +112,9 @@ IngestedPage PageProcessor::ProcessUnguarded(const PageTask& task, StageSeconds&
   if (!task.align && page->aligned.status == scanner::AlignStatus::kNoAnchors) {
     // No anchor decoded: in a duplex batch the page's neighbours say which sheet it may be of,
     // and what is left of its anchors is compared with that sheet's (AlignOptions::expected).
+    // The whole-page search has been done: only the corners, where the anchors' rescue is.
     scanner::AlignOptions align = options_.align;
+    align.full_page_fallback = false;
     align.expected = NeighboursSheet(task.page_index);
     if (!align.expected.empty()) page->aligned = scanner::AlignPage(page->scan, catalog_, align);
   }

@@ -699,7 +699,6 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
   // mirrored, and how strongly this page shows it, measured once a box needs it.
   BackSide back = MirrorBackSide(layout, page_no);
   bool asked_other_side = false;  // its own scan, in a duplex batch: asked for once
-  BackSide layout_back;            // the back from the layout alone, once its scan is added
   const bool coarse = LocalPxPerMm(mm_to_px, {105.0, 148.5}) < kCoarsePxPerMm;
   std::optional<float> level;
   auto show_through_level = [&] {
@@ -768,15 +767,13 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       if (level >= kShowThroughSeen) {
         if (!asked_other_side && other_side && level >= kShowThroughScanned) {
           asked_other_side = true;
-          if (auto other = other_side(back.page)) {
-            layout_back = back;
-            if (!AddScannedBack(back, *other, scan_gray, mm_to_px, page_mm, kShowThroughCeilingMax * contrast))
-              layout_back = {};
-          }
+          if (auto other = other_side(back.page))
+            AddScannedBack(back, *other, scan_gray, mm_to_px, page_mm, kShowThroughCeilingMax * contrast);
         }
+        const bool scanned = !back.scanned_dark.empty();
         if (clean.gray.empty()) clean = CopyPatch(b.patch);
         // As before the discount, for the layout's word on a coarse scan.
-        const BoxPatch unseen = layout_back.empty() || !coarse ? BoxPatch() : CopyPatch(clean);
+        BoxPatch unseen = scanned && coarse ? CopyPatch(clean) : BoxPatch();
         const float top = kShowThroughCeilingMax * contrast;
         const ShowThroughLimits limits{std::min(kShowThroughFaint * level, top), std::min(kShowThroughSoft * level, top)};
         float unexplained = -1.0f;
@@ -791,27 +788,29 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
           const float ridge = kShowThroughSureRidge * cal.clear;
           const bool stroke_like = (seen.mark_ridge >= ridge && seen.mark_sharpness >= kShowThroughSureSharpness) ||
                                    (seen.stroke_ridge >= ridge && seen.stroke_sharpness >= kShowThroughSureSharpness);
-          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty &&
-              unexplained >= kUnexplainedInk * contrast) {
-            // With the back's own scan: darkness its copy does not account for is this side's
-            // (a light stroke, a rubbed-out answer). The box is read as if nothing of the back
-            // were in it, and the page's rules for faint marks and smears decide.
-            d.measurement = seen;
-            d.decision = before;
-          } else if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty) {
-            d.emptied_ridge = Ridge(seen);
-            // On a coarse scan a light stroke's darkness is spread out, and what the copy's
-            // removal leaves of it is under that measure: there, where the layout alone would
-            // have left a mark, the scan's word is not enough.
-            bool doubted = stroke_like;
-            if (!doubted && !layout_back.empty() && coarse) {
-              BoxPatch alone = CopyPatch(unseen);
-              DiscountShowThrough(alone, box_mm, layout_back, PatchPaper(alone, cal), limits);
-              doubted = DecideBox(MeasureBox(alone, cal), cal, b.located).state != BoxState::kEmpty;
-            }
-            if (doubted) {
-              d.decision.confidence = std::min(d.decision.confidence, 0.6f);
-              d.decision.doubt = "faint_ink";
+          if (before.state != BoxState::kEmpty && d.decision.state == BoxState::kEmpty) {
+            if (unexplained >= kUnexplainedInk * contrast) {
+              // With the back's own scan: darkness its copy does not account for is this
+              // side's (a light stroke, a rubbed-out answer). The box is read as if nothing of
+              // the back were in it, and the page's rules for faint marks and smears decide.
+              d.measurement = seen;
+              d.decision = before;
+            } else {
+              d.emptied_ridge = Ridge(seen);
+              // On a coarse scan a light stroke's darkness is spread out, and what the copy's
+              // removal leaves of it is under that measure: there, where the layout alone
+              // would have left a mark, the scan's word is not enough.
+              bool doubted = stroke_like;
+              if (!doubted && scanned && coarse) {
+                BackSide layout_only = back;
+                layout_only.scanned_dark.release();
+                DiscountShowThrough(unseen, box_mm, layout_only, PatchPaper(unseen, cal), limits);
+                doubted = DecideBox(MeasureBox(unseen, cal), cal, b.located).state != BoxState::kEmpty;
+              }
+              if (doubted) {
+                d.decision.confidence = std::min(d.decision.confidence, 0.6f);
+                d.decision.doubt = "faint_ink";
+              }
             }
           }
         }

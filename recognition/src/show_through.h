@@ -31,7 +31,8 @@ struct BackSide {
   /// From the other side's own scan (a duplex batch), once its mirrored copy was found in this
   /// page: where that scan holds ink, in this page's mm at kBackInkPxPerMm px/mm (pixel (u, v)
   /// centred on ((u + 0.5) / ppm, (v + 0.5) / ppm)), grown by the paper's diffusion. CV_8UC1,
-  /// 255 = ink. When set, it and not print_mm / marks_mm says where the copy can lie.
+  /// 255 = ink. When set (with scanned_dark), the copy is predicted from these, not from
+  /// print_mm / marks_mm.
   cv::Mat scanned_ink;
   /// The other side's darkness (share of its page's contrast) as it reaches this side through
   /// the paper, on the same grid: mirrored, registered, diffused. CV_32F.
@@ -50,9 +51,11 @@ BackSide MirrorBackSide(const templates::Layout& layout, int page_no);
 /// Finds the other side's own scan (`other`, a duplex batch) in this page (`front_gray`, fit
 /// `front_mm_to_px`, page `page_mm`): mirrors it through the sheet, matches its ink to the
 /// faint layer of this page (what is lighter than `own_ink_gray` under this page's paper) over
-/// the duplex printer's registration, and sets back.scanned_ink, scanned_dark and scanned_gain. Returns
-/// false, and leaves `back` as it was, when the copy is not found (a page not showing this
-/// scan: another sheet's back, a misfed page).
+/// the duplex printer's registration, and sets back.scanned_ink, scanned_dark and scanned_gain.
+/// Returns false, and leaves `back` as it was, when no copy is found (a bilevel page whose
+/// threshold dropped it). The match is carried by the form's print, the same on every sheet: it
+/// does not tell this sheet's back from another's, so the caller hands over only the scan of
+/// the same sheet's page (pipeline: FindOtherSide).
 bool AddScannedBack(BackSide& back, const OtherSideScan& other, const cv::Mat& front_gray,
                     const cv::Matx33d& front_mm_to_px, cv::Size2d page_mm, float own_ink_gray);
 

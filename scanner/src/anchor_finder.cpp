@@ -262,13 +262,10 @@ bool DecodeFromFinders(const std::vector<cv::Mat>& whiteness, const FinderPatter
 constexpr double kExpectedAgreement = 0.92;
 constexpr double kExpectedLead = 0.08;
 
-/// Compares the module grid through the three finders with each expected text's symbol (as
-/// the forms print it: ECC level M, no margin): the share of its modules outside the function
-/// patterns whose darkness agrees, at the timing-calibrated threshold and a few around it.
-/// Appends the best as a decoded code when it agrees well enough and clearly best.
+/// An anchor text the page may hold, and its symbol as the forms print it (ECC M, no margin).
 struct ExpectedSymbol {
   std::string text;
-  ZXing::BitMatrix bits;  ///< its modules as the forms print them
+  ZXing::BitMatrix bits;
 };
 
 std::vector<ExpectedSymbol> EncodeExpected(const std::vector<std::string>& texts) {
@@ -281,6 +278,10 @@ std::vector<ExpectedSymbol> EncodeExpected(const std::vector<std::string>& texts
   return out;
 }
 
+/// Compares the module grid through the three finders with each expected symbol: the share
+/// of its modules outside the function patterns whose darkness agrees, at the timing-calibrated
+/// threshold and a few around it. Appends the best as a decoded code when it agrees well
+/// enough and clearly best.
 bool MatchExpected(const std::vector<cv::Mat>& whiteness, const FinderPattern& tl, const FinderPattern& tr,
                    const FinderPattern& bl, double n_est, const std::vector<ExpectedSymbol>& expected, double offset_x,
                    double offset_y, std::vector<DecodedCode>& out) {
