@@ -228,6 +228,13 @@ int ShadedQuestions(const templates::Layout& layout, const std::vector<BoxDetail
   return shaded;
 }
 
+/// The respondent answers by shading: at least two questions of the page besides this one hold
+/// only a fill or a heavy mark.
+bool ShadesAnswers(int shaded_on_page, const std::vector<BoxDecision>& decisions,
+                   const std::vector<const BoxMeasurement*>& measured) {
+  return shaded_on_page - (ShadedQuestion(decisions, measured) ? 1 : 0) >= 2;
+}
+
 /// A fill solid enough to be a cancellation whatever the rest of the page says: blacked out
 /// over the whole box (every ninth of it).
 constexpr float kBlackedOutSolid = 0.93f;
@@ -249,7 +256,7 @@ constexpr float kLoneHeavyMark = 0.9f;
 /// cancellation, and its replacement may have been missed, so a person looks.
 void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
                          int shaded_on_page) {
-  const bool shades_answers = shaded_on_page - (ShadedQuestion(decisions, measured) ? 1 : 0) >= 2;
+  const bool shades_answers = ShadesAnswers(shaded_on_page, decisions, measured);
   int marked = 0, cancelled = 0;
   for (const BoxDecision& d : decisions) {
     marked += d.state == BoxState::kMarked;
@@ -274,10 +281,10 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
     for (size_t i = 0; i < decisions.size(); ++i)
       if (decisions[i].state == BoxState::kCancelled && (blacked == cancelled || !BlackedOut(*measured[i])))
         answer(decisions[i]);
-  } else if (marked == 1 && cancelled == 0) {
+  } else if (cancelled == 0 && (marked == 1 || (marked > 1 && shades_answers))) {
     // Alone in its question: a mark doubted only for being heavy, or a near-fill read as a mark
     // because this page is answered by filling (a broad marker's cross inside the box), is
-    // the answer.
+    // the answer. So are such marks in a list of several answers, from a respondent who shades.
     for (BoxDecision& d : decisions)
       if (d.state == BoxState::kMarked && (d.doubt == "heavy_mark" || d.doubt == "box_nearly_filled")) answer(d);
   }
@@ -293,19 +300,21 @@ struct Hand {
   float ridge = 0.0f;
   float sharpness = 0.0f;
   float length = 0.0f;  ///< median stroke_mm: a dotting respondent's marks are short
+  float ink = 0.0f;     ///< median BoxMeasurement::ink: how much of a box their mark covers
 };
 float Ridge(const BoxMeasurement& m) { return std::max(m.mark_ridge, m.stroke_ridge); }
 float Sharpness(const BoxMeasurement& m) { return std::max(m.mark_sharpness, m.stroke_sharpness); }
 Hand HandOf(const std::vector<BoxDetail>& boxes) {
-  std::vector<float> ridges, sharpness, lengths;
+  std::vector<float> ridges, sharpness, lengths, inks;
   for (const BoxDetail& b : boxes)
     if (SureMark(b.decision) && b.measurement.solid < 0.5f && b.measurement.ink > 0.0f) {
       ridges.push_back(Ridge(b.measurement));
       sharpness.push_back(Sharpness(b.measurement));
       lengths.push_back(b.measurement.stroke_mm);
+      inks.push_back(b.measurement.ink);
     }
   if (ridges.size() < kHandMarks) return {};
-  return {Median(ridges), Median(sharpness), Median(lengths)};
+  return {Median(ridges), Median(sharpness), Median(lengths), Median(inks)};
 }
 
 /// A light mark (darkest point under kSmearPeak) whose flanks are far gentler than this
@@ -498,6 +507,10 @@ constexpr float kSureReplacementInk = 0.12f;
 constexpr float kSureCancelInList = 0.99f;
 /// What the box reader gives a loop it is sure of (DecideBox).
 constexpr float kSureLoop = 0.95f;
+/// A mark inking this share of its box covers it like a fill; a mark inking at most kLighterInk
+/// of that share covers clearly less (a cross inks 15-60% of its box, hatching 80-95%).
+constexpr float kCoveredInk = 0.8f;
+constexpr float kLighterInk = 0.65f;
 
 /// Applies the question's rules to its box readings (fills already read as marks on a page
 /// answered by filling).
@@ -505,7 +518,8 @@ constexpr float kSureLoop = 0.95f;
 /// looked for when no box is marked or cancelled).
 void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDecision>& decisions,
                    const std::vector<const BoxMeasurement*>& measured, const std::vector<LabelMark>& labels,
-                   bool ink_beside, bool corrects_by_filling, const ReadOptions& options, FieldReading& out) {
+                   bool ink_beside, bool corrects_by_filling, bool shades_answers, const Hand& hand,
+                   const ReadOptions& options, FieldReading& out) {
   std::vector<core::ReviewReason> reasons;
   std::vector<core::ReviewReason> remark;  // kept with an accepted reading
   auto count = [](int n) { return std::vector<std::pair<std::string, std::string>>{{"count", std::to_string(n)}}; };
@@ -572,11 +586,29 @@ void ApplyBoxRules(const templates::FieldLayout& field, const std::vector<BoxDec
   const bool sure_cancels = std::all_of(decisions.begin(), decisions.end(), [](const BoxDecision& d) {
     return d.state != BoxState::kCancelled || SureCancel(d, kSureCancelInList);
   });
+  // A box covered like a fill but read as a mark (hatching, or a fill a bilevel scan broke up)
+  // beside a mark of the same list that covers clearly less, from a respondent whose marks
+  // elsewhere cover clearly less too and who answers nowhere by shading: as likely the
+  // correction as one more answer.
+  int covered = 0;
+  if (!one_answer && !shades_answers && hand.ink > 0.0f)
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      const float ink = measured[i]->ink;
+      if (decisions[i].state != BoxState::kMarked || ink < kCoveredInk || hand.ink > kLighterInk * ink) continue;
+      for (size_t j = 0; j < decisions.size(); ++j)
+        if (decisions[j].state == BoxState::kMarked && measured[j]->ink <= kLighterInk * ink) {
+          ++covered;
+          break;
+        }
+    }
   if (!one_answer && marked > 0 && cancelled > 0 && !(corrects_by_filling && sure_cancels)) {
     // In a one-answer question a fill beside a cross can only be the correction the form
     // describes; with several answers allowed it may as well be one more choice, unless this
     // respondent corrects that way elsewhere on the page and answers no question by filling.
     reasons.push_back({"fill_beside_cross", count(cancelled)});
+    confidence = std::min(confidence, 0.5f);
+  } else if (covered > 0) {
+    reasons.push_back({"fill_beside_cross", count(covered)});
     confidence = std::min(confidence, 0.5f);
   }
   for (size_t i = 0; i < decisions.size() && i < labels.size(); ++i) {
@@ -929,7 +961,8 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         }
         ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, found, page_boxes.calibration);
       }
-      ApplyBoxRules(f, decisions, measured, labels, ink_beside, corrects_by_filling, options, r);
+      ApplyBoxRules(f, decisions, measured, labels, ink_beside, corrects_by_filling,
+                    fills_are_marks || ShadesAnswers(shaded_questions, decisions, measured), hand, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);
     } else {

@@ -222,6 +222,62 @@ TEST_P(FoldsAndShadingTest, AFillBesideCrossesInAListIsReadByTheWayThePageCorrec
   }
 }
 
+// A box covered like a fill but read as a mark (open hatching, or a cancellation a bilevel
+// scan broke up) beside a cross in a list of several answers, from a respondent who crosses
+// every other answer: as likely the correction as one more choice, so a person looks. From a
+// respondent who hatches every answer, open or dense, hatching beside hatching is two answers.
+TEST_P(FoldsAndShadingTest, AHatchedBoxBesideACrossInAListGoesToAPersonUnlessTheRespondentHatches) {
+  enum class Hand { kCrosses, kOpenHatching, kDenseHatching };
+  for (const Hand hand : {Hand::kCrosses, Hand::kOpenHatching, Hand::kDenseHatching}) {
+    const char* name = hand == Hand::kCrosses ? "crosses" : hand == Hand::kOpenHatching ? "open" : "dense";
+    std::mt19937 rng(21);
+    const Pen pen{0.5, 25}, fine{0.35, 25};
+    templates::Layout layout = GridLayout(6, 5);
+    layout.fields[5].kind = core::FieldKind::kMulti;
+    layout.fields[5].max = 3;
+    SyntheticPage page(MakeScan(GetParam(), 21));
+    page.PrintLayout(layout);
+    page.PrintGridRules(layout);
+    // Open hatching, 1 mm apart: 82-95% of the box inked, under half of it solid, read as a
+    // plain mark at every setting here. Dense hatching, 0.8 mm apart with a broader pen, is
+    // read as a fill.
+    auto answer = [&](const RectMm& box) {
+      if (hand == Hand::kCrosses)
+        page.DrawMark(box, Mark::kCross, fine, rng);
+      else if (hand == Hand::kOpenHatching)
+        Hatch(page, box, 1.0, 0.3, fine);
+      else
+        Hatch(page, box, 0.8, 0.3, pen);
+    };
+    const int answers[] = {2, 4, 5, 1, 3};
+    for (int row = 0; row < 5; ++row) answer(Box(layout, row, answers[row]));
+    if (hand == Hand::kCrosses)
+      Hatch(page, Box(layout, 5, 1), 1.0, 0.3, fine);
+    else
+      answer(Box(layout, 5, 1));
+    answer(Box(layout, 5, 4));
+    scanner::Scan scan;
+    scanner::AlignedPage aligned;
+    page.Scan(&scan, &aligned);
+    const auto rs = ReadPage(scan, aligned, layout);
+    ASSERT_EQ(rs.size(), 6u);
+    for (int row = 0; row < 5; ++row) {
+      EXPECT_EQ(rs[row].selected, V({std::to_string(answers[row]).c_str()}))
+          << GetParam().name << " " << name << " row " << row;
+      EXPECT_FALSE(rs[row].needs_review) << GetParam().name << " " << name << " row " << row << ": " << rs[row].reason;
+    }
+    const FieldReading& list = rs[5];
+    if (hand == Hand::kCrosses) {
+      ASSERT_EQ(list.reasons.size(), 1u) << GetParam().name << ": hatching beside a cross: " << list.reason;
+      EXPECT_EQ(list.reasons[0].code, "fill_beside_cross") << GetParam().name << ": " << list.reason;
+    } else {
+      EXPECT_EQ(list.selected, V({"1", "4"})) << GetParam().name << " " << name << ": " << list.reason;
+      EXPECT_FALSE(list.needs_review) << GetParam().name << " " << name << ": hatching beside hatching: "
+                                      << list.reason;
+    }
+  }
+}
+
 TEST_P(FoldsAndShadingTest, ACreaseThroughBoxesIsNotAMark) {
   for (const double darkness : {0.25, 0.5}) {
     std::mt19937 rng(7);
