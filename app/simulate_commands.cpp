@@ -18,7 +18,7 @@ std::vector<Command> SimulateCommands() {
            std::string tpl, out, db, serials;
            int sheets = 10, jobs = 0, foreign = 2;
            std::uint64_t seed = 1;
-           double dpi = 300, blank_backs = 0.1, missing = 0.0, show_through = 0.0, creases = 0.25;
+           double dpi = 300, blank_backs = 0.1, missing = 0.0, show_through = 0.0, creases = 0.25, stains = 0.0;
            bool no_damage = false, no_shuffle = false, single_dpi = false, duplex = false;
            std::vector<int> only_pages;
          };
@@ -39,6 +39,9 @@ std::vector<Command> SimulateCommands() {
              ->check(CLI::Range(0.0, 0.5));
          cmd->add_option("--creases", a->creases,
                          "share of form pages folded in half or in three before scanning (default 0.25)")
+             ->check(CLI::Range(0.0, 1.0));
+         cmd->add_option("--stains", a->stains,
+                         "share of form pages with a coffee, tea or water stain (default 0: none)")
              ->check(CLI::Range(0.0, 1.0));
          cmd->add_option("--pages", a->only_pages, "scan only these template pages, e.g. --pages 2 (default: all)")
              ->delimiter(',');
@@ -64,6 +67,7 @@ std::vector<Command> SimulateCommands() {
            o.missing_page_rate = a->missing;
            o.show_through = a->show_through;
            o.crease_rate = a->creases;
+           o.stain_rate = a->stains;
            o.only_pages = a->only_pages;
            o.mix_dpi = !a->single_dpi;
            o.jobs = a->jobs > 0 ? a->jobs : DefaultJobs();

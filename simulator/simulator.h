@@ -45,6 +45,13 @@ struct SimulateOptions {
   /// line 10-60% darker than the paper, with a soft shadow on one side. Drawn from the page's
   /// own stream, so the rest of a stack does not change with it.
   double crease_rate = 0.25;
+  /// Share of form pages (when `damage` is on) with a stain: coffee, tea or water dried on the
+  /// paper. One or two blots 8-30 mm across anywhere on the page, their outline wavy, their edge
+  /// soft over 0.3-2 mm, the paper and all on it 5-30% darker inside, often with a darker tide
+  /// line along the edge; brownish on colour scans. Drawn from the page's own stream, so the
+  /// rest of a stack does not change with it. Off by default, so the stacks of a seed stay as
+  /// they were.
+  double stain_rate = 0.0;
   /// Scanned duplex, leaf after leaf: every page is followed by the other side of its leaf (a
   /// blank back where that side is not printed, e.g. after page 3 of 3), and each file (PDF or
   /// G4 TIFF) holds whole leaves. Pages stay in order (`shuffle` is ignored); foreign pages
@@ -84,7 +91,7 @@ struct SimulateReport {
 ///  - pages.json: one entry per page image: {"file", "page_index", "kind": "form"|"blank"|
 ///    "foreign", "serial", "page", "dpi", "rotation_deg", "color", "damage": [..],
 ///    "marks": {FIELD_ID: [{"value", "mark", "selected", "pen"[, "model": "pressure"]}]}, "strays": [...]}.
-///    Damage entries include "crease:D" (D its darkness) and "show_through:K".
+///    Damage entries include "crease:D" (D its darkness), "stain:D" and "show_through:K".
 ///    rotation_deg is the total clockwise rotation of the page content (0, 90, 180, 270 plus
 ///    skew). "mark" is the shape drawn: tick, cross, dot, slash, circle, shade, cancelled
 ///    (filled solid: not an answer), hatch, marker_cross, scribble, digits, handwriting, dash, stray; a mark that replaces a

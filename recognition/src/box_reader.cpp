@@ -727,6 +727,198 @@ void DiscountLine(BoxPatch& p, const CrossingLine& line) {
   InnerStats(p);
 }
 
+/// Stains: what darkens the paper evenly over areas wider than this, mm: pen strokes, print and
+/// open hatching cover less than half of a square this wide. A fill is wider, but stops at the
+/// box.
+constexpr double kStainStrokeMm = 1.6;
+/// Darkness of a stain, as a share of the page's paper-to-print range: from kStainLow (under
+/// it nothing reads as ink) to kStainHigh (darker is ink or print: a coffee stain darkens paper
+/// by 10-30%, a fold's broad shadow by up to half).
+constexpr float kStainLow = 0.04f;
+constexpr float kStainHigh = 0.55f;
+/// ...and a stain is at least this dark over half of it outside the box: lighting that varies
+/// across the patch, or a light pencil dot wide enough to outlast the median, is not a stain.
+constexpr float kStainMin = 0.08f;
+/// A blot went black where it is this dark (a bilevel scan's black, a stain's core gone solid).
+constexpr float kBlotDark = 0.7f;
+/// A stain covers at least this share of the patch outside the box...
+constexpr float kStainOutside = 0.1f;
+/// ...and reaches into the box over at least this share of its inner area.
+constexpr float kStainInside = 0.03f;
+
+/// A stain's paper is even: on average over kStainEvenMm, the patch strays from its level (the
+/// median) by less than kStainUneven of the range. Around strokes, shading and hatching it
+/// strays far more.
+constexpr double kStainEvenMm = 1.0;
+constexpr float kStainUneven = 0.03f;
+/// Even stained paper around the box enough to say how dark the stain is there, px.
+constexpr size_t kStainRingPx = 32;
+/// Print and ink are this dark (the range's share); the paper within kStainNearPrintMm of them
+/// does not tell a stain.
+constexpr float kPrintDark = 0.5f;
+constexpr double kStainNearPrintMm = 1.0;
+/// A blot hides the box when this share of the patch outside it is ink-dark over kStainStrokeMm
+/// and the blot reaches the patch's edge: no mark, not even a cancellation's spill, is that wide.
+constexpr float kBlotOutside = 0.25f;
+
+Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
+  const float range = std::max(cal.white - cal.black, 40.0f);
+  const int w = p.gray.cols, h = p.gray.rows;
+  // The box and its outline, 0.5 mm out: what lies inside may be marks, not paper.
+  const cv::Rect box(p.x - 4, p.y - 4, p.w_px + 9, p.h_px + 9);
+  const cv::Rect inner = InnerRect(p);
+  std::array<int, 256> hist{};
+  int outside = 0;
+  for (int y = 0; y < h; ++y) {
+    const uchar* row = p.smooth.ptr<uchar>(y);
+    for (int x = 0; x < w; ++x)
+      if (!box.contains({x, y})) ++hist[row[x]], ++outside;
+  }
+  if (outside == 0) return Stain::kNone;
+  // The patch's paper: the lightest tenth outside the box, less what the grain adds to it. The
+  // page's paper where a stain leaves some of the patch clear, the stain's own where it covers
+  // all of it.
+  int lightest = 255;
+  for (int acc = 0; lightest > 0 && (acc += hist[lightest]) < outside / 10;) --lightest;
+  const float grain = cal.noise * (cal.white - cal.black);
+  const int bright = static_cast<int>(std::lround(lightest - 1.3f * grain));
+  const float lo = bright - std::max(kStainLow * range, 3.0f * grain), hi = bright - kStainHigh * range;
+  const float black = cal.white - kBlotDark * range;
+  int stained = 0, dark = 0;
+  for (int g = 0; g < 256; ++g) {
+    stained += g <= lo && g >= hi ? hist[g] : 0;
+    dark += g < black ? hist[g] : 0;
+  }
+  const bool all_stained = bright < cal.white - kStainMin * range && bright >= cal.white - kStainHigh * range;
+  if (stained < kStainOutside * outside && dark < kBlotOutside * outside && !all_stained) return Stain::kNone;
+  // The paper's own level: the median over kStainStrokeMm, which takes strokes, print and
+  // open hatching out (each covers under half of it) and keeps a stain's soft edge and rim.
+  const int k = static_cast<int>(std::lround(kStainStrokeMm * kPx)) | 1;
+  cv::Mat paper;
+  cv::medianBlur(p.gray, paper, k);
+  auto touches_edge = [&](const cv::Mat& stats, int i) {
+    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+    return x == 0 || y == 0 || x + stats.at<int>(i, cv::CC_STAT_WIDTH) == w ||
+           y + stats.at<int>(i, cv::CC_STAT_HEIGHT) == h;
+  };
+  // Print and ink, and kStainNearPrintMm around them: on a coarse scan the median of a box's
+  // outline beside a rule is as dark as a stain there, so only paper farther out tells one.
+  cv::Mat near_print = p.gray < bright - kPrintDark * range;
+  const int reach = static_cast<int>(std::lround(kStainNearPrintMm * kPx));
+  cv::dilate(near_print, near_print, cv::getStructuringElement(cv::MORPH_RECT, {2 * reach + 1, 2 * reach + 1}));
+  int outside_clear = 0;  // outside the box and away from print
+  for (int y = 0; y < h; ++y) {
+    const uchar* np = near_print.ptr<uchar>(y);
+    for (int x = 0; x < w; ++x) outside_clear += np[x] == 0 && !box.contains({x, y});
+  }
+  // Stained paper is even under its grain: where the patch strays far from its level, there
+  // are strokes (shading, hatching spilled over the box, a mark's own strokes). Such paper does
+  // not tell a stain, nor how dark it is.
+  cv::Mat stray, even;
+  cv::absdiff(p.smooth, paper, stray);
+  const int e = static_cast<int>(std::lround(kStainEvenMm * kPx)) | 1;
+  cv::blur(stray, even, cv::Size(e, e), {-1, -1}, cv::BORDER_REPLICATE);
+  const float uneven = std::max(kStainUneven * range, 1.5f * grain);
+  const cv::Mat textured = even >= uneven;
+  // Areas at one level band of `paper`: pixels outside the box away from print and strokes, and
+  // inside its inner area, per area.
+  struct Areas {
+    cv::Mat labels, stats;
+    std::vector<int> out_px, in_px;
+  };
+  auto areas = [&](const cv::Mat& mask, bool away_from_print) {
+    Areas a;
+    cv::Mat centroids;
+    const int n = cv::connectedComponentsWithStats(mask, a.labels, a.stats, centroids, 8, CV_32S);
+    a.out_px.assign(n, 0);
+    a.in_px.assign(n, 0);
+    for (int y = 0; y < h; ++y) {
+      const int* l = a.labels.ptr<int>(y);
+      const uchar* np = near_print.ptr<uchar>(y);
+      const uchar* tx = textured.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x) {
+        if (l[x] == 0) continue;
+        if (!box.contains({x, y}))
+          a.out_px[l[x]] += !away_from_print || (np[x] == 0 && tx[x] == 0);
+        else if (inner.contains({x, y}))
+          ++a.in_px[l[x]];
+      }
+    }
+    return a;
+  };
+  // A blot gone black over the box and far around it (no mark is that wide) hides the box.
+  if (dark >= kBlotOutside * outside) {
+    const Areas blot = areas(paper < black, false);
+    for (size_t i = 1; i < blot.out_px.size(); ++i)
+      if (touches_edge(blot.stats, static_cast<int>(i)) && blot.out_px[i] >= kBlotOutside * outside &&
+          blot.in_px[i] > 0)
+        return Stain::kHidden;
+  }
+  // A stain over the whole patch: the box is read against the stain's paper.
+  bool levelled = false;
+  if (all_stained && !p.levelled) levelled = true;
+  // A stain's edge through the box: its darkness is divided out to the patch's paper, up to
+  // what it reaches outside the box. A stain: an area at a stain's level that reaches the
+  // patch's edge and covers kStainOutside of the patch outside the box (away from print) and
+  // kStainInside of the box's inner area.
+  const Areas stain = areas((paper <= lo) & (paper >= hi), true);
+  std::vector<float> floor_gray(stain.out_px.size(), -1.0f);  // per stain: the darkest it is taken out from
+  {
+    // How dark the stain is just around the box (within kRingFarPx of its outline), where it
+    // is even paper (its darkest twentieth): inside the box it is taken out no further.
+    std::vector<std::vector<uchar>> out_gray(stain.out_px.size()), ring_gray(stain.out_px.size());
+    const cv::Rect ring(p.x - kRingFarPx, p.y - kRingFarPx, p.w_px + 2 * kRingFarPx + 1, p.h_px + 2 * kRingFarPx + 1);
+    for (size_t i = 1; i < stain.out_px.size(); ++i)
+      if (touches_edge(stain.stats, static_cast<int>(i)) && stain.out_px[i] >= kStainOutside * outside_clear &&
+          stain.in_px[i] >= kStainInside * inner.area())
+        out_gray[i].reserve(stain.out_px[i]);
+    for (int y = 0; y < h; ++y) {
+      const int* l = stain.labels.ptr<int>(y);
+      const uchar* g = paper.ptr<uchar>(y);
+      const uchar* np = near_print.ptr<uchar>(y);
+      const uchar* tx = textured.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x) {
+        if (box.contains({x, y}) || np[x] != 0 || tx[x] != 0) continue;
+        const bool near = ring.contains({x, y});
+        if (l[x] != 0 && out_gray[l[x]].capacity() > 0) {
+          out_gray[l[x]].push_back(g[x]);
+          if (near) ring_gray[l[x]].push_back(g[x]);
+        }
+      }
+    }
+    for (size_t i = 1; i < out_gray.size(); ++i) {
+      auto& all = out_gray[i];
+      if (all.empty()) continue;
+      auto mid = all.begin() + static_cast<long>(all.size() / 2);
+      std::nth_element(all.begin(), mid, all.end());
+      if (*mid > bright - kStainMin * range) continue;
+      auto& v = ring_gray[i].size() >= kStainRingPx ? ring_gray[i] : all;
+      auto q = v.begin() + static_cast<long>(0.05 * (v.size() - 1));  // darkest 5%
+      std::nth_element(v.begin(), q, v.end());
+      floor_gray[i] = static_cast<float>(*q);
+    }
+  }
+  if (std::any_of(floor_gray.begin(), floor_gray.end(), [](float f) { return f >= 0.0f; })) {
+    for (int y = 0; y < h; ++y) {
+      const int* l = stain.labels.ptr<int>(y);
+      const uchar* g = paper.ptr<uchar>(y);
+      uchar* row = p.gray.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x) {
+        if (l[x] == 0 || floor_gray[l[x]] < 0.0f) continue;
+        const float level = std::max(static_cast<float>(g[x]), floor_gray[l[x]]);
+        row[x] = cv::saturate_cast<uchar>(row[x] * bright / std::max(level, 1.0f));
+      }
+    }
+    p.white = MedianGray(p.gray);
+    if (p.smooth.data != p.gray.data)
+      cv::blur(p.gray, p.smooth, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+    InnerStats(p);
+    levelled = true;
+  }
+  if (levelled) p.levelled = true;
+  return levelled ? Stain::kLevelled : Stain::kNone;
+}
+
 BoxDecision DecideBox(const BoxMeasurement& m, const PageCalibration& cal, bool located) {
   // Mass boundary (mm^2 of solid-black ink in the largest component, blur skirt included):
   // a dust speck of 0.35 mm is ~0.15, a 1 mm pen dot ~0.8, a pen tick 1+. Logistic in log

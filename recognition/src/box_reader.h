@@ -147,6 +147,22 @@ bool FindLineNear(const BoxPatch& p, const PageCalibration& calibration, const C
 /// leaves it empty and a mark under it keeps its own darkness.
 void DiscountLine(BoxPatch& patch, const CrossingLine& line);
 
+/// What DiscountStain found around the box.
+enum class Stain {
+  kNone,      ///< no stain: the patch is as it was
+  kLevelled,  ///< a stain's darkness taken out of the patch (or the patch's paper is all stain)
+  kHidden,    ///< a blot far wider than any mark, gone black (a bilevel scan): nothing under it shows
+};
+
+/// The edge of a stain (coffee, water, a greasy thumb) crossing the box: paper darkened evenly
+/// over an area far wider than a pen stroke, which runs on out of the box to the patch's edge,
+/// at any angle and along any curve. Where such an area lies, the paper's own level there (the
+/// patch's median over 1.6 mm, which strokes and print do not reach) is divided out, up to the
+/// darkness the stain has outside the box, so its edge through an empty box leaves it empty
+/// and a mark inside keeps its own darkness. A patch lying wholly in a stain is read against
+/// its own, stained paper. A blot that went black over the box and far around it hides the box.
+Stain DiscountStain(BoxPatch& patch, const PageCalibration& calibration);
+
 struct BoxDecision {
   BoxState state = BoxState::kEmpty;
   float confidence = 0.0f;

@@ -792,6 +792,19 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
           page_lines.push_back({at, line.dir});
       }
     }
+    if (!d.decision.crossed && (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty())) {
+      // Perhaps the edge of a stain: take the stain out and read the box again.
+      BoxPatch levelled = CopyPatch(b.patch);
+      const Stain stain = DiscountStain(levelled, cal);
+      if (stain == Stain::kLevelled) {
+        clean = std::move(levelled);
+        d.measurement = MeasureBox(clean, cal);
+        d.decision = DecideBox(d.measurement, cal, b.located);
+      } else if (stain == Stain::kHidden) {
+        d.decision.confidence = std::min(d.decision.confidence, 0.5f);
+        d.decision.doubt = "box_under_stain";
+      }
+    }
     if (!back.empty() && (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty())) {
       // Perhaps the other side of the leaf showing through: take out what of it lies in the
       // patch, up to what this page's show-through can reach, and read the box again.

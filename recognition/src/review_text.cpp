@@ -29,6 +29,7 @@ constexpr Template kBoxDoubts[] = {
     {"faint_smudge", "faint smudge, mark or eraser residue?"},
     {"box_not_found", "box outline not found"},
     {"crease_through_box", "a fold or streak crosses the box, mark or crease?"},
+    {"box_under_stain", "a stain went black over the box, what is under it?"},
     {"faint_replacement", "a faint mark beside a filled box: the corrected answer, or a stray?"},
 };
 

@@ -28,6 +28,7 @@ constexpr Template kVietnamese[] = {
     {"circled_box", "ô {box}: được khoanh tròn thay vì đánh dấu"},
     {"mark_outside_box", "ô {box}: dấu nằm phần lớn bên ngoài ô"},
     {"crease_through_box", "ô {box}: nếp gấp hoặc vệt quét cắt qua ô — dấu đánh hay nếp gấp?"},
+    {"box_under_stain", "ô {box}: vết bẩn đen phủ kín ô — bên dưới có dấu không?"},
     {"faint_smudge", "ô {box}: vết nhòe mờ — dấu hay vết tẩy?"},
     {"box_not_found", "ô {box}: không tìm thấy viền ô"},
     {"two_marks_single", "{count} ô được đánh dấu trong câu chỉ chọn một"},

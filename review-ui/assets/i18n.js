@@ -530,6 +530,8 @@ const kReasons = {
   mark_outside_box: ['ô {box}: dấu nằm phần lớn bên ngoài ô', 'box {box}: mark mostly outside the box'],
   crease_through_box: ['ô {box}: nếp gấp hoặc vệt quét cắt qua ô — dấu đánh hay nếp gấp?',
     'box {box}: a fold or streak crosses the box — a mark or the crease?'],
+  box_under_stain: ['ô {box}: vết bẩn đen phủ kín ô — bên dưới có dấu không?',
+    'box {box}: a stain went black over the box — what is under it?'],
   faint_smudge: ['ô {box}: vết nhòe mờ — dấu hay vết tẩy?', 'box {box}: faint smudge, mark or eraser residue?'],
   box_not_found: ['ô {box}: không tìm thấy viền ô', 'box {box}: box outline not found'],
   two_marks_single: ['{count} ô được đánh dấu trong câu chỉ chọn một',

@@ -392,6 +392,54 @@ std::vector<std::string> DrawCreases(cv::Mat& image, double dpi, Rng& rng) {
   return out;
 }
 
+/// Stains: one or two blots of coffee, tea or water dried on the upright page. Returns the
+/// damage entries.
+std::vector<std::string> DrawStains(cv::Mat& image, double dpi, Rng& rng) {
+  std::vector<std::string> out;
+  const int blots = Chance(rng, 0.3) ? 2 : 1;
+  for (int b = 0; b < blots; ++b) {
+    const double radius = core::MmToPx(Uniform(rng, 4.0, 15.0), dpi);
+    const double cx = Uniform(rng, 0.05, 0.95) * image.cols, cy = Uniform(rng, 0.05, 0.95) * image.rows;
+    const double aspect = Uniform(rng, 0.7, 1.0), turn = Uniform(rng, 0.0, CV_PI);
+    const double dark = Uniform(rng, 0.05, 0.30);
+    const double edge = core::MmToPx(Uniform(rng, 0.3, 2.0), dpi);
+    const double rim = Chance(rng, 0.6) ? Uniform(rng, 0.05, 0.2) : 0.0;
+    const double rim_width = core::MmToPx(Uniform(rng, 0.4, 1.2), dpi);
+    // The outline: a radius that wanders with the angle (harmonics 2-7, falling amplitudes).
+    double amp[6], phase[6];
+    for (int k = 0; k < 6; ++k) amp[k] = Uniform(rng, 0.0, 0.12 / (1 + 0.5 * k)), phase[k] = Uniform(rng, 0.0, 2 * CV_PI);
+    // Brown: blue absorbed most, red least (BGR order); the same on a gray page.
+    const bool colour = image.channels() == 3;
+    const double tint[3] = {1.0, colour ? 0.8 : 1.0, colour ? 0.55 : 1.0};
+    const double reach = radius * 1.5 + 4 * edge + 3 * rim_width;
+    const int x0 = std::max(0, static_cast<int>(cx - reach)), x1 = std::min(image.cols - 1, static_cast<int>(cx + reach));
+    const int y0 = std::max(0, static_cast<int>(cy - reach)), y1 = std::min(image.rows - 1, static_cast<int>(cy + reach));
+    const double c = std::cos(turn), s = std::sin(turn);
+    for (int y = y0; y <= y1; ++y) {
+      uchar* row = image.ptr<uchar>(y);
+      for (int x = x0; x <= x1; ++x) {
+        const double u = (x - cx) * c + (y - cy) * s, v = (-(x - cx) * s + (y - cy) * c) / aspect;
+        const double t = std::atan2(v, u);
+        double r = radius;
+        for (int k = 0; k < 6; ++k) r += radius * amp[k] * std::sin((k + 2) * t + phase[k]);
+        const double d = std::hypot(u, v) - r;  // px outside the outline
+        const double inside = 1.0 / (1.0 + std::exp(4.0 * d / edge));
+        const double line = rim > 0 ? std::exp(-0.5 * (d / rim_width) * (d / rim_width)) : 0.0;
+        const double absorb = dark * inside + rim * line;
+        if (absorb < 1e-3) continue;
+        for (int ch = 0; ch < image.channels(); ++ch) {
+          uchar& p = row[x * image.channels() + ch];
+          p = cv::saturate_cast<uchar>(p * (1.0 - absorb * tint[ch]));
+        }
+      }
+    }
+    char entry[48];
+    std::snprintf(entry, sizeof entry, "stain:%.2f", dark);
+    out.push_back(entry);
+  }
+  return out;
+}
+
 core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int item_index, RasterCache& cache) {
   const SimulateOptions& opt = *job.options;
   const PageItem& item = job.items[item_index];
@@ -438,6 +486,11 @@ core::Result<Produced> ProducePage(const Job& job, const ScanFile& file, int ite
         Rng crease_rng(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), 0xc2ea5e00 + item.page));
         if (Chance(crease_rng, opt.crease_rate))
           for (auto& entry : DrawCreases(page, dpi, crease_rng)) damage.push_back(std::move(entry));
+      }
+      if (opt.damage && opt.stain_rate > 0) {
+        Rng stain_rng(Mix(opt.seed, static_cast<std::uint64_t>(plan.serial), 0x57a10000 + item.page));
+        if (Chance(stain_rng, opt.stain_rate))
+          for (auto& entry : DrawStains(page, dpi, stain_rng)) damage.push_back(std::move(entry));
       }
       e = {{"kind", "form"}, {"serial", plan.serial}, {"page", item.page}};
       e["marks"] = std::move(face.marks);

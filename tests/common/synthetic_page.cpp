@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
@@ -121,6 +122,32 @@ void SyntheticPage::Smudge(core::PointMm c, double radius_mm, int darkness) {
       uchar& v = raster_.at<uchar>(y, x);
       v = cv::saturate_cast<uchar>(v - darkness * g);
     }
+}
+
+void SyntheticPage::Stain(core::PointMm c, double radius_mm, double darkness, double edge_mm, double rim,
+                          std::mt19937& rng) {
+  std::uniform_real_distribution<double> phase(0.0, 2 * M_PI), amp(0.04, 0.08);
+  const int harmonics[] = {2, 3, 5};
+  double a[3], ph[3];
+  for (int k = 0; k < 3; ++k) a[k] = amp(rng), ph[k] = phase(rng);
+  const double reach = radius_mm * 1.3 + 3 * edge_mm;
+  const int x0 = std::max(0, static_cast<int>((c.x - reach) * px_per_mm_));
+  const int x1 = std::min(raster_.cols - 1, static_cast<int>((c.x + reach) * px_per_mm_));
+  const int y0 = std::max(0, static_cast<int>((c.y - reach) * px_per_mm_));
+  const int y1 = std::min(raster_.rows - 1, static_cast<int>((c.y + reach) * px_per_mm_));
+  for (int y = y0; y <= y1; ++y) {
+    uchar* row = raster_.ptr<uchar>(y);
+    for (int x = x0; x <= x1; ++x) {
+      const double dx = x / px_per_mm_ - c.x, dy = y / px_per_mm_ - c.y;
+      const double t = std::atan2(dy, dx);
+      double r = radius_mm;
+      for (int k = 0; k < 3; ++k) r += radius_mm * a[k] * std::sin(harmonics[k] * t + ph[k]);
+      const double s = std::hypot(dx, dy) - r;  // mm outside the outline
+      const double inside = 1.0 / (1.0 + std::exp(4.0 * s / edge_mm));
+      const double f = 1.0 - darkness * inside - rim * std::exp(-0.5 * (s / 0.5) * (s / 0.5));
+      row[x] = cv::saturate_cast<uchar>(row[x] * std::max(0.0, f));
+    }
+  }
 }
 
 void SyntheticPage::Crease(core::PointMm a, core::PointMm b, double darkness, double half_width_mm, double shadow,

@@ -189,6 +189,12 @@ class SyntheticPage {
   void Disc(core::PointMm centre, double diameter_mm, int gray);
   /// A soft grey blot (eraser residue, smudge): `darkness` gray levels below paper at its centre.
   void Smudge(core::PointMm centre, double radius_mm, int darkness);
+  /// A stain (coffee, tea, water) around `centre`: paper and whatever lies on it darkened by
+  /// `darkness` (share, 0-1) inside a wavy outline of mean radius `radius_mm` (three harmonics,
+  /// their phases from `rng`), the edge soft over `edge_mm`, and a tide line along it `rim`
+  /// darker still. The test's own model: not the simulator's, not the probe's.
+  void Stain(core::PointMm centre, double radius_mm, double darkness, double edge_mm, double rim,
+             std::mt19937& rng);
   /// A fold's crease across the whole page through `a` and `b` (page mm): the paper darkened
   /// by `darkness` (share, 0-1) on a line of half-width `half_width_mm`, and by `shadow` more on
   /// one side, fading over `shadow_mm`. Darkens whatever is printed or drawn under it.

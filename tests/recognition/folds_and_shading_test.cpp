@@ -278,6 +278,46 @@ TEST_P(FoldsAndShadingTest, AHatchedBoxBesideACrossInAListGoesToAPersonUnlessThe
   }
 }
 
+// A stain's soft, wavy edge (coffee, tea, water) through boxes is not a mark, whether the box is
+// empty or holds a cross, a tick or a light pencil tick; nor is its tide line, nor the stain
+// over a whole box. Two stains: a light one with a dark rim, a darker one with a plain soft
+// edge. Their edges cross about a third of the grid's boxes.
+TEST_P(FoldsAndShadingTest, AStainsEdgeThroughBoxesIsNotAMark) {
+  for (const bool dark : {false, true}) {
+    std::mt19937 rng(dark ? 31 : 30);
+    const Pen pen{0.4, 25}, pencil{0.35, 150};
+    templates::Layout l;
+    const int answers[] = {2, 0, 4, 1, 0, 3, 5, 0};
+    const auto rs = ReadGrid(MakeScan(GetParam(), dark ? 31 : 30), 8, [&](SyntheticPage& p, const templates::Layout& lay) {
+      for (int row = 0; row < 8; ++row) {
+        if (answers[row] == 0) continue;
+        const Mark mark = row % 3 == 0 ? Mark::kCross : Mark::kTick;
+        p.DrawMark(Box(lay, row, answers[row]), mark, row == 6 ? pencil : pen, rng);
+      }
+      if (dark)
+        p.Stain({58.0, 62.0}, 21.0, 0.28, 1.5, 0.0, rng);
+      else
+        p.Stain({70.0, 50.0}, 17.0, 0.15, 2.0, 0.10, rng);
+    }, &l);
+    ASSERT_EQ(rs.size(), 8u);
+    // On the bilevel scan the dark stain went solid black over half the grid: nothing under it
+    // shows, so its rows go to a person, as hidden; none is accepted wrong.
+    const bool blot = dark && GetParam().bilevel;
+    int hidden = 0;
+    for (int row = 0; row < 8; ++row) {
+      const FieldReading& r = rs[row];
+      const auto want = answers[row] == 0 ? std::vector<std::string>{} : V({std::to_string(answers[row]).c_str()});
+      const std::string what = GetParam().name + (dark ? " dark" : " light") + " row " + std::to_string(row) + ": ";
+      if (!r.needs_review) EXPECT_EQ(r.selected, want) << what << r.reason;
+      EXPECT_TRUE(!r.needs_review || blot) << what << r.reason;
+      hidden += std::any_of(r.reasons.begin(), r.reasons.end(),
+                            [](const core::ReviewReason& c) { return c.code == "box_under_stain"; });
+    }
+    if (blot) EXPECT_GE(hidden, 4) << GetParam().name;
+    else EXPECT_EQ(hidden, 0) << GetParam().name << (dark ? " dark" : " light");
+  }
+}
+
 TEST_P(FoldsAndShadingTest, ACreaseThroughBoxesIsNotAMark) {
   for (const double darkness : {0.25, 0.5}) {
     std::mt19937 rng(7);

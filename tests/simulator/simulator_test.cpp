@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -313,50 +314,64 @@ TEST_F(SimulatorTest, OnlyTheChosenPagesAreScanned) {
   EXPECT_NE(bad.error().message.find("no page 3"), std::string::npos) << bad.error().message;
 }
 
-TEST_F(SimulatorTest, CreasesAreDamageOfTheirOwn) {
-  // Every form page folded, or none: the creases are logged as damage, and nothing else about
-  // the stack (answers, marks, the other damage) changes with them.
+// Every form page damaged one way (`tag`, e.g. "crease:"), or none: the damage is logged with a
+// darkness in [lo, hi], 1 to 2 times a page, and nothing else about the stack (answers, marks,
+// the other damage) changes with it.
+void ExpectDamageOfItsOwn(const std::function<SimulateOptions(const fs::path&)>& options, const fs::path& dir,
+                          const templates::Template& tpl, const std::string& tag,
+                          const std::function<void(SimulateOptions&, double)>& set_rate, double lo, double hi) {
   auto make = [&](const char* name, double rate) {
-    SimulateOptions o = Options(*dir_ / name, 2);
-    o.crease_rate = rate;
-    auto r = Simulate(*tpl_, o);
+    SimulateOptions o = options(dir / name);
+    o.crease_rate = 0.0;
+    set_rate(o, rate);
+    auto r = Simulate(tpl, o);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return json::parse(ReadText(r->pages_path));
   };
-  const json folded = make("creased", 1.0), flat = make("flat", 0.0);
-  EXPECT_EQ(ReadText(*dir_ / "creased" / "truth.json"), ReadText(*dir_ / "flat" / "truth.json"));
-  ASSERT_EQ(folded.size(), flat.size());
+  const json damaged = make("damaged", 1.0), flat = make("flat", 0.0);
+  EXPECT_EQ(ReadText(dir / "damaged" / "truth.json"), ReadText(dir / "flat" / "truth.json"));
+  ASSERT_EQ(damaged.size(), flat.size());
   int forms = 0;
-  for (size_t i = 0; i < folded.size(); ++i) {
-    if (folded[i]["kind"] != "form") continue;
+  for (size_t i = 0; i < damaged.size(); ++i) {
+    if (damaged[i]["kind"] != "form") continue;
     ++forms;
-    EXPECT_EQ(folded[i]["marks"], flat[i]["marks"]);
+    EXPECT_EQ(damaged[i]["marks"], flat[i]["marks"]);
     json others = json::array();
-    int creases = 0;
-    for (const auto& d : folded[i]["damage"]) {
-      const std::string tag = d.get<std::string>();
-      if (tag.rfind("crease:", 0) == 0) {
-        ++creases;
-        const double dark = std::stod(tag.substr(7));
-        EXPECT_GE(dark, 0.1);
-        EXPECT_LE(dark, 0.6);
+    int count = 0;
+    for (const auto& d : damaged[i]["damage"]) {
+      const std::string entry = d.get<std::string>();
+      if (entry.rfind(tag, 0) == 0) {
+        ++count;
+        const double dark = std::stod(entry.substr(tag.size()));
+        EXPECT_GE(dark, lo) << entry;
+        EXPECT_LE(dark, hi) << entry;
       } else {
         others.push_back(d);
       }
     }
-    EXPECT_GE(creases, 1) << folded[i]["file"];
-    EXPECT_LE(creases, 2) << folded[i]["file"];
-    for (const auto& d : flat[i]["damage"]) EXPECT_NE(d.get<std::string>().rfind("crease:", 0), 0u);
-    // Binarisation thresholds may move with the crease's darkness; geometry and noise do not.
+    EXPECT_GE(count, 1) << damaged[i]["file"];
+    EXPECT_LE(count, 2) << damaged[i]["file"];
+    for (const auto& d : flat[i]["damage"]) EXPECT_NE(d.get<std::string>().rfind(tag, 0), 0u);
+    // Binarisation thresholds may move with the damage's darkness; geometry and noise do not.
     json flat_others = json::array();
     for (const auto& d : flat[i]["damage"])
       if (d.get<std::string>().rfind("binarize", 0) != 0) flat_others.push_back(d);
-    json folded_others = json::array();
+    json damaged_others = json::array();
     for (const auto& d : others)
-      if (d.get<std::string>().rfind("binarize", 0) != 0) folded_others.push_back(d);
-    EXPECT_EQ(folded_others, flat_others) << folded[i]["file"];
+      if (d.get<std::string>().rfind("binarize", 0) != 0) damaged_others.push_back(d);
+    EXPECT_EQ(damaged_others, flat_others) << damaged[i]["file"];
   }
   EXPECT_GT(forms, 4);
+}
+
+TEST_F(SimulatorTest, CreasesAreDamageOfTheirOwn) {
+  ExpectDamageOfItsOwn([](const fs::path& out) { return Options(out, 2); }, *dir_, *tpl_, "crease:",
+                       [](SimulateOptions& o, double rate) { o.crease_rate = rate; }, 0.1, 0.6);
+}
+
+TEST_F(SimulatorTest, StainsAreDamageOfTheirOwn) {
+  ExpectDamageOfItsOwn([](const fs::path& out) { return Options(out, 2); }, *dir_ / "stains", *tpl_, "stain:",
+                       [](SimulateOptions& o, double rate) { o.stain_rate = rate; }, 0.05, 0.3);
 }
 
 TEST_F(SimulatorTest, ShowThroughIsTheLeafsOtherSideMirrored) {
