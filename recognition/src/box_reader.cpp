@@ -761,7 +761,7 @@ constexpr double kStainNearPrintMm = 1.0;
 /// and the blot reaches the patch's edge: no mark, not even a cancellation's spill, is that wide.
 constexpr float kBlotOutside = 0.25f;
 
-Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
+Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
   const float range = std::max(cal.white - cal.black, 40.0f);
   const int w = p.gray.cols, h = p.gray.rows;
   // The box and its outline, 0.5 mm out: what lies inside may be marks, not paper.
@@ -790,7 +790,8 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
     dark += g < black ? hist[g] : 0;
   }
   const bool all_stained = bright < cal.white - kStainMin * range && bright >= cal.white - kStainHigh * range;
-  if (stained < kStainOutside * outside && dark < kBlotOutside * outside && !all_stained) return Stain::kNone;
+  const bool blot = dark >= kBlotOutside * outside;
+  if (!blot && (!weak || (stained < kStainOutside * outside && !all_stained))) return Stain::kNone;
   // The paper's own level: the median over kStainStrokeMm, which takes strokes, print and
   // open hatching out (each covers under half of it) and keeps a stain's soft edge and rim.
   const int k = static_cast<int>(std::lround(kStainStrokeMm * kPx)) | 1;
@@ -847,13 +848,14 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
     return a;
   };
   // A blot gone black over the box and far around it (no mark is that wide) hides the box.
-  if (dark >= kBlotOutside * outside) {
-    const Areas blot = areas(paper < black, false);
-    for (size_t i = 1; i < blot.out_px.size(); ++i)
-      if (touches_edge(blot.stats, static_cast<int>(i)) && blot.out_px[i] >= kBlotOutside * outside &&
-          blot.in_px[i] > 0)
+  if (blot) {
+    const Areas black_area = areas(paper < black, false);
+    for (size_t i = 1; i < black_area.out_px.size(); ++i)
+      if (touches_edge(black_area.stats, static_cast<int>(i)) && black_area.out_px[i] >= kBlotOutside * outside &&
+          black_area.in_px[i] > 0)
         return Stain::kHidden;
   }
+  if (!weak) return Stain::kNone;
   // A stain over the whole patch: the box is read against the stain's paper.
   bool levelled = false;
   if (all_stained && !p.levelled) levelled = true;

@@ -161,7 +161,9 @@ enum class Stain {
 /// darkness the stain has outside the box, so its edge through an empty box leaves it empty
 /// and a mark inside keeps its own darkness. A patch lying wholly in a stain is read against
 /// its own, stained paper. A blot that went black over the box and far around it hides the box.
-Stain DiscountStain(BoxPatch& patch, const PageCalibration& calibration);
+/// `weak`: the box's reading could be a stain's (its darkest ink no darker than a stain gets, or
+/// in doubt); otherwise only a blot is looked for.
+Stain DiscountStain(BoxPatch& patch, const PageCalibration& calibration, bool weak);
 
 struct BoxDecision {
   BoxState state = BoxState::kEmpty;

@@ -69,6 +69,9 @@ constexpr float kShowThroughSureRidge = 0.5f;
 /// (share of the page's contrast) more than the back's copy accounts for: a light stroke of
 /// this side that the copy's removal left under the reader's threshold. A person looks.
 constexpr float kUnexplainedInk = 0.05f;
+/// A stain darkens paper by up to half of the page's contrast (a fold's shadow too): a box whose
+/// darkest ink goes past this is marked by a pen or pencil, whatever stain lies under it.
+constexpr float kStainPeak = 0.6f;
 /// Under this resolution (px per mm; 7 is ~180 dpi) a scan is coarse: see ReadPageBoxes.
 constexpr double kCoarsePxPerMm = 7.0;
 constexpr float kShowThroughSureSharpness = 0.42f;
@@ -794,8 +797,13 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
     }
     if (!d.decision.crossed && (d.decision.state != BoxState::kEmpty || !d.decision.doubt.empty())) {
       // Perhaps the edge of a stain: take the stain out and read the box again.
+      // Only a reading a stain could make is worth levelling: ink no darker than a stain gets,
+      // or in doubt. A blot gone black is looked for under any reading.
+      const BoxMeasurement& m = d.measurement;
+      const bool weak = !d.decision.doubt.empty() || d.decision.confidence < kSureMark ||
+                        std::max(m.mark_peak, m.stroke_peak) < kStainPeak;
       BoxPatch levelled = CopyPatch(b.patch);
-      const Stain stain = DiscountStain(levelled, cal);
+      const Stain stain = DiscountStain(levelled, cal, weak);
       if (stain == Stain::kLevelled) {
         clean = std::move(levelled);
         d.measurement = MeasureBox(clean, cal);
