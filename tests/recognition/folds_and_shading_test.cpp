@@ -57,7 +57,19 @@ void Hatch(SyntheticPage& p, const RectMm& box_mm, double pitch_mm, double slope
   }
 }
 
-class FoldsAndShadingTest : public ::testing::TestWithParam<Scanning> {};
+class FoldsAndShadingTest : public ::testing::TestWithParam<Scanning> {
+ protected:
+  /// A printed grid of `rows` questions of 5 boxes, the last one a list of up to 3 answers.
+  SyntheticPage PageEndingInAList(int rows, unsigned seed, templates::Layout* layout) {
+    *layout = GridLayout(rows, 5);
+    layout->fields[rows - 1].kind = core::FieldKind::kMulti;
+    layout->fields[rows - 1].max = 3;
+    SyntheticPage page(MakeScan(GetParam(), seed));
+    page.PrintLayout(*layout);
+    page.PrintGridRules(*layout);
+    return page;
+  }
+};
 
 TEST_P(FoldsAndShadingTest, ShadedFeltAndScribbledAnswersAloneInTheirQuestionAreAnswers) {
   std::mt19937 rng(5);
@@ -191,12 +203,8 @@ TEST_P(FoldsAndShadingTest, AFillBesideCrossesInAListIsReadByTheWayThePageCorrec
   for (const bool fills_elsewhere : {false, true}) {
     std::mt19937 rng(16);
     const Pen pen{0.5, 25};
-    templates::Layout layout = GridLayout(7, 5);
-    layout.fields[6].kind = core::FieldKind::kMulti;
-    layout.fields[6].max = 3;
-    SyntheticPage page(MakeScan(GetParam(), 16));
-    page.PrintLayout(layout);
-    page.PrintGridRules(layout);
+    templates::Layout layout;
+    SyntheticPage page = PageEndingInAList(7, 16, &layout);
     page.DrawMark(Box(layout, 0, 2), Mark::kCross, pen, rng);
     page.DrawMark(Box(layout, 1, 4), Mark::kCross, pen, rng);
     page.DrawMark(Box(layout, 2, 5), Mark::kCross, pen, rng);
@@ -232,12 +240,8 @@ TEST_P(FoldsAndShadingTest, AHatchedBoxBesideACrossInAListGoesToAPersonUnlessThe
     const char* name = hand == Hand::kCrosses ? "crosses" : hand == Hand::kOpenHatching ? "open" : "dense";
     std::mt19937 rng(21);
     const Pen pen{0.5, 25}, fine{0.35, 25};
-    templates::Layout layout = GridLayout(6, 5);
-    layout.fields[5].kind = core::FieldKind::kMulti;
-    layout.fields[5].max = 3;
-    SyntheticPage page(MakeScan(GetParam(), 21));
-    page.PrintLayout(layout);
-    page.PrintGridRules(layout);
+    templates::Layout layout;
+    SyntheticPage page = PageEndingInAList(6, 21, &layout);
     // Open hatching, 1 mm apart: 82-95% of the box inked, under half of it solid, read as a
     // plain mark at every setting here. Dense hatching, 0.8 mm apart with a broader pen, is
     // read as a fill.
