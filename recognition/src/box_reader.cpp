@@ -857,8 +857,7 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
   }
   if (!weak) return Stain::kNone;
   // A stain over the whole patch: the box is read against the stain's paper.
-  bool levelled = false;
-  if (all_stained && !p.levelled) levelled = true;
+  bool levelled = all_stained && !p.levelled;
   // A stain's edge through the box: its darkness is divided out to the patch's paper, up to
   // what it reaches outside the box. A stain: an area at a stain's level that reaches the
   // patch's edge and covers kStainOutside of the patch outside the box (away from print) and
@@ -868,27 +867,25 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
   {
     // How dark the stain is just around the box (within kRingFarPx of its outline), where it
     // is even paper (its darkest twentieth): inside the box it is taken out no further.
-    std::vector<std::vector<uchar>> out_gray(stain.out_px.size()), ring_gray(stain.out_px.size());
+    const size_t n = stain.out_px.size();
+    std::vector<std::vector<uchar>> out_gray(n), ring_gray(n);
+    std::vector<char> large(n, 0);
+    for (size_t i = 1; i < n; ++i)
+      large[i] = touches_edge(stain.stats, static_cast<int>(i)) && stain.out_px[i] >= kStainOutside * outside_clear &&
+                 stain.in_px[i] >= kStainInside * inner.area();
     const cv::Rect ring(p.x - kRingFarPx, p.y - kRingFarPx, p.w_px + 2 * kRingFarPx + 1, p.h_px + 2 * kRingFarPx + 1);
-    for (size_t i = 1; i < stain.out_px.size(); ++i)
-      if (touches_edge(stain.stats, static_cast<int>(i)) && stain.out_px[i] >= kStainOutside * outside_clear &&
-          stain.in_px[i] >= kStainInside * inner.area())
-        out_gray[i].reserve(stain.out_px[i]);
     for (int y = 0; y < h; ++y) {
       const int* l = stain.labels.ptr<int>(y);
       const uchar* g = paper.ptr<uchar>(y);
       const uchar* np = near_print.ptr<uchar>(y);
       const uchar* tx = textured.ptr<uchar>(y);
       for (int x = 0; x < w; ++x) {
-        if (box.contains({x, y}) || np[x] != 0 || tx[x] != 0) continue;
-        const bool near = ring.contains({x, y});
-        if (l[x] != 0 && out_gray[l[x]].capacity() > 0) {
-          out_gray[l[x]].push_back(g[x]);
-          if (near) ring_gray[l[x]].push_back(g[x]);
-        }
+        if (!large[l[x]] || box.contains({x, y}) || np[x] != 0 || tx[x] != 0) continue;
+        out_gray[l[x]].push_back(g[x]);
+        if (ring.contains({x, y})) ring_gray[l[x]].push_back(g[x]);
       }
     }
-    for (size_t i = 1; i < out_gray.size(); ++i) {
+    for (size_t i = 1; i < n; ++i) {
       auto& all = out_gray[i];
       if (all.empty()) continue;
       auto mid = all.begin() + static_cast<long>(all.size() / 2);
