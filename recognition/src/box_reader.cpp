@@ -761,19 +761,86 @@ constexpr double kStainNearPrintMm = 1.0;
 /// and the blot reaches the patch's edge: no mark, not even a cancellation's spill, is that wide.
 constexpr float kBlotOutside = 0.25f;
 
-Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
+namespace {
+
+/// The box and its outline, 0.5 mm out: what lies inside may be marks, not paper.
+cv::Rect BoxWithOutline(const BoxPatch& p) { return cv::Rect(p.x - 4, p.y - 4, p.w_px + 9, p.h_px + 9); }
+
+/// Histogram of the smoothed patch outside `box`; returns the pixels counted.
+int HistogramOutside(const BoxPatch& p, const cv::Rect& box, std::array<int, 256>& hist) {
+  const cv::Rect b = box & cv::Rect(0, 0, p.smooth.cols, p.smooth.rows);
+  int outside = 0;
+  auto count = [&](const uchar* row, int x0, int x1) {
+    for (int x = x0; x < x1; ++x) ++hist[row[x]];
+    outside += std::max(0, x1 - x0);
+  };
+  for (int y = 0; y < p.smooth.rows; ++y) {
+    const uchar* row = p.smooth.ptr<uchar>(y);
+    if (y < b.y || y >= b.y + b.height) {
+      count(row, 0, p.smooth.cols);
+    } else {
+      count(row, 0, b.x);
+      count(row, b.x + b.width, p.smooth.cols);
+    }
+  }
+  return outside;
+}
+
+/// The paper's own level under strokes, print and open hatching: the median over
+/// kStainStrokeMm, which keeps a stain's soft edge and tide line.
+cv::Mat PaperLevel(const cv::Mat& gray) {
+  cv::Mat paper;
+  cv::medianBlur(gray, paper, static_cast<int>(std::lround(kStainStrokeMm * kPx)) | 1);
+  return paper;
+}
+
+/// Whether the component `i` of `stats` reaches the edge of a `w` x `h` image.
+bool TouchesEdge(const cv::Mat& stats, int i, int w, int h) {
+  const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+  return x == 0 || y == 0 || x + stats.at<int>(i, cv::CC_STAT_WIDTH) == w ||
+         y + stats.at<int>(i, cv::CC_STAT_HEIGHT) == h;
+}
+
+}  // namespace
+
+bool BlotOverBox(const BoxPatch& p, const PageCalibration& cal) {
+  const float range = std::max(cal.white - cal.black, 40.0f);
+  const float black = cal.white - kBlotDark * range;
+  const cv::Rect box = BoxWithOutline(p);
+  std::array<int, 256> hist{};
+  const int outside = HistogramOutside(p, box, hist);
+  int dark = 0;
+  for (int g = 0; g < 256 && g < black; ++g) dark += hist[g];
+  if (outside == 0 || dark < kBlotOutside * outside) return false;
+  const int w = p.gray.cols, h = p.gray.rows;
+  const cv::Mat blot = PaperLevel(p.gray) < black;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(blot, labels, stats, centroids, 8, CV_32S);
+  std::vector<int> out_px(n, 0), in_px(n, 0);
+  const cv::Rect inner = InnerRect(p);
+  for (int y = 0; y < h; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = 0; x < w; ++x) {
+      if (l[x] == 0) continue;
+      if (!box.contains({x, y}))
+        ++out_px[l[x]];
+      else if (inner.contains({x, y}))
+        ++in_px[l[x]];
+    }
+  }
+  for (int i = 1; i < n; ++i)
+    if (TouchesEdge(stats, i, w, h) && out_px[i] >= kBlotOutside * outside && in_px[i] > 0) return true;
+  return false;
+}
+
+Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
+  if (BlotOverBox(p, cal)) return Stain::kHidden;
   const float range = std::max(cal.white - cal.black, 40.0f);
   const int w = p.gray.cols, h = p.gray.rows;
-  // The box and its outline, 0.5 mm out: what lies inside may be marks, not paper.
-  const cv::Rect box(p.x - 4, p.y - 4, p.w_px + 9, p.h_px + 9);
+  const cv::Rect box = BoxWithOutline(p);
   const cv::Rect inner = InnerRect(p);
   std::array<int, 256> hist{};
-  int outside = 0;
-  for (int y = 0; y < h; ++y) {
-    const uchar* row = p.smooth.ptr<uchar>(y);
-    for (int x = 0; x < w; ++x)
-      if (!box.contains({x, y})) ++hist[row[x]], ++outside;
-  }
+  const int outside = HistogramOutside(p, box, hist);
   if (outside == 0) return Stain::kNone;
   // The patch's paper: the lightest tenth outside the box, less what the grain adds to it. The
   // page's paper where a stain leaves some of the patch clear, the stain's own where it covers
@@ -783,25 +850,11 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
   const float grain = cal.noise * (cal.white - cal.black);
   const int bright = static_cast<int>(std::lround(lightest - 1.3f * grain));
   const float lo = bright - std::max(kStainLow * range, 3.0f * grain), hi = bright - kStainHigh * range;
-  const float black = cal.white - kBlotDark * range;
-  int stained = 0, dark = 0;
-  for (int g = 0; g < 256; ++g) {
-    stained += g <= lo && g >= hi ? hist[g] : 0;
-    dark += g < black ? hist[g] : 0;
-  }
+  int stained = 0;
+  for (int g = 0; g < 256; ++g) stained += g <= lo && g >= hi ? hist[g] : 0;
   const bool all_stained = bright < cal.white - kStainMin * range && bright >= cal.white - kStainHigh * range;
-  const bool blot = dark >= kBlotOutside * outside;
-  if (!blot && (!weak || (stained < kStainOutside * outside && !all_stained))) return Stain::kNone;
-  // The paper's own level: the median over kStainStrokeMm, which takes strokes, print and
-  // open hatching out (each covers under half of it) and keeps a stain's soft edge and rim.
-  const int k = static_cast<int>(std::lround(kStainStrokeMm * kPx)) | 1;
-  cv::Mat paper;
-  cv::medianBlur(p.gray, paper, k);
-  auto touches_edge = [&](const cv::Mat& stats, int i) {
-    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
-    return x == 0 || y == 0 || x + stats.at<int>(i, cv::CC_STAT_WIDTH) == w ||
-           y + stats.at<int>(i, cv::CC_STAT_HEIGHT) == h;
-  };
+  if (stained < kStainOutside * outside && !all_stained) return Stain::kNone;
+  const cv::Mat paper = PaperLevel(p.gray);
   // Print and ink, and kStainNearPrintMm around them: on a coarse scan the median of a box's
   // outline beside a rule is as dark as a stain there, so only paper farther out tells one.
   cv::Mat near_print = p.gray < bright - kPrintDark * range;
@@ -821,48 +874,35 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
   cv::blur(stray, even, cv::Size(e, e), {-1, -1}, cv::BORDER_REPLICATE);
   const float uneven = std::max(kStainUneven * range, 1.5f * grain);
   const cv::Mat textured = even >= uneven;
-  // Areas at one level band of `paper`: pixels outside the box away from print and strokes, and
-  // inside its inner area, per area.
+  // A stain over the whole patch: the box is read against the stain's paper.
+  bool levelled = all_stained && !p.levelled;
+  // A stain's edge through the box: its darkness is divided out to the patch's paper, up to
+  // what it reaches outside the box. A stain: an area at a stain's level that reaches the
+  // patch's edge and covers kStainOutside of the patch outside the box (away from print and
+  // strokes) and kStainInside of the box's inner area.
   struct Areas {
     cv::Mat labels, stats;
     std::vector<int> out_px, in_px;
-  };
-  auto areas = [&](const cv::Mat& mask, bool away_from_print) {
-    Areas a;
+  } stain;
+  {
     cv::Mat centroids;
-    const int n = cv::connectedComponentsWithStats(mask, a.labels, a.stats, centroids, 8, CV_32S);
-    a.out_px.assign(n, 0);
-    a.in_px.assign(n, 0);
+    const int n = cv::connectedComponentsWithStats((paper <= lo) & (paper >= hi), stain.labels, stain.stats,
+                                                   centroids, 8, CV_32S);
+    stain.out_px.assign(n, 0);
+    stain.in_px.assign(n, 0);
     for (int y = 0; y < h; ++y) {
-      const int* l = a.labels.ptr<int>(y);
+      const int* l = stain.labels.ptr<int>(y);
       const uchar* np = near_print.ptr<uchar>(y);
       const uchar* tx = textured.ptr<uchar>(y);
       for (int x = 0; x < w; ++x) {
         if (l[x] == 0) continue;
         if (!box.contains({x, y}))
-          a.out_px[l[x]] += !away_from_print || (np[x] == 0 && tx[x] == 0);
+          stain.out_px[l[x]] += np[x] == 0 && tx[x] == 0;
         else if (inner.contains({x, y}))
-          ++a.in_px[l[x]];
+          ++stain.in_px[l[x]];
       }
     }
-    return a;
-  };
-  // A blot gone black over the box and far around it (no mark is that wide) hides the box.
-  if (blot) {
-    const Areas black_area = areas(paper < black, false);
-    for (size_t i = 1; i < black_area.out_px.size(); ++i)
-      if (touches_edge(black_area.stats, static_cast<int>(i)) && black_area.out_px[i] >= kBlotOutside * outside &&
-          black_area.in_px[i] > 0)
-        return Stain::kHidden;
   }
-  if (!weak) return Stain::kNone;
-  // A stain over the whole patch: the box is read against the stain's paper.
-  bool levelled = all_stained && !p.levelled;
-  // A stain's edge through the box: its darkness is divided out to the patch's paper, up to
-  // what it reaches outside the box. A stain: an area at a stain's level that reaches the
-  // patch's edge and covers kStainOutside of the patch outside the box (away from print) and
-  // kStainInside of the box's inner area.
-  const Areas stain = areas((paper <= lo) & (paper >= hi), true);
   std::vector<float> floor_gray(stain.out_px.size(), -1.0f);  // per stain: the darkest it is taken out from
   {
     // How dark the stain is just around the box (within kRingFarPx of its outline), where it
@@ -871,7 +911,7 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal, bool weak) {
     std::vector<std::vector<uchar>> out_gray(n), ring_gray(n);
     std::vector<char> large(n, 0);
     for (size_t i = 1; i < n; ++i)
-      large[i] = touches_edge(stain.stats, static_cast<int>(i)) && stain.out_px[i] >= kStainOutside * outside_clear &&
+      large[i] = TouchesEdge(stain.stats, static_cast<int>(i), w, h) && stain.out_px[i] >= kStainOutside * outside_clear &&
                  stain.in_px[i] >= kStainInside * inner.area();
     const cv::Rect ring(p.x - kRingFarPx, p.y - kRingFarPx, p.w_px + 2 * kRingFarPx + 1, p.h_px + 2 * kRingFarPx + 1);
     for (int y = 0; y < h; ++y) {

@@ -160,10 +160,14 @@ enum class Stain {
 /// patch's median over 1.6 mm, which strokes and print do not reach) is divided out, up to the
 /// darkness the stain has outside the box, so its edge through an empty box leaves it empty
 /// and a mark inside keeps its own darkness. A patch lying wholly in a stain is read against
-/// its own, stained paper. A blot that went black over the box and far around it hides the box.
-/// `weak`: the box's reading could be a stain's (its darkest ink no darker than a stain gets, or
-/// in doubt); otherwise only a blot is looked for.
-Stain DiscountStain(BoxPatch& patch, const PageCalibration& calibration, bool weak);
+/// its own, stained paper. A blot that went black over the box and far around it hides the box
+/// (BlotOverBox).
+Stain DiscountStain(BoxPatch& patch, const PageCalibration& calibration);
+
+/// A blot gone black (a bilevel scan's, a stain's core gone solid) over the box and over a
+/// quarter of the patch around it, reaching the patch's edge: no mark is that wide, and nothing
+/// under it shows.
+bool BlotOverBox(const BoxPatch& patch, const PageCalibration& calibration);
 
 struct BoxDecision {
   BoxState state = BoxState::kEmpty;

@@ -802,8 +802,14 @@ PageBoxes ReadPageBoxes(const cv::Mat& scan_gray, const cv::Matx33d& mm_to_px,
       const BoxMeasurement& m = d.measurement;
       const bool weak = !d.decision.doubt.empty() || d.decision.confidence < kSureMark ||
                         std::max(m.mark_peak, m.stroke_peak) < kStainPeak;
-      BoxPatch levelled = CopyPatch(b.patch);
-      const Stain stain = DiscountStain(levelled, cal, weak);
+      BoxPatch levelled;
+      Stain stain = Stain::kNone;
+      if (weak) {
+        levelled = CopyPatch(b.patch);
+        stain = DiscountStain(levelled, cal);
+      } else if (BlotOverBox(b.patch, cal)) {
+        stain = Stain::kHidden;
+      }
       if (stain == Stain::kLevelled) {
         clean = std::move(levelled);
         d.measurement = MeasureBox(clean, cal);
