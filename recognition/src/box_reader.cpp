@@ -787,10 +787,14 @@ int HistogramOutside(const BoxPatch& p, const cv::Rect& box, std::array<int, 256
 }
 
 /// The paper's own level under strokes, print and open hatching: the median over
-/// kStainStrokeMm, which keeps a stain's soft edge and tide line.
+/// kStainStrokeMm, which keeps a stain's soft edge and tide line. Taken at half the patch's
+/// resolution and brought back: a stain is broad, and at full resolution the median cost 4% of
+/// the checkbox bench's throughput.
 cv::Mat PaperLevel(const cv::Mat& gray) {
-  cv::Mat paper;
-  cv::medianBlur(gray, paper, static_cast<int>(std::lround(kStainStrokeMm * kPx)) | 1);
+  cv::Mat half, paper;
+  cv::resize(gray, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+  cv::medianBlur(half, half, static_cast<int>(std::lround(kStainStrokeMm * kPx / 2)) | 1);
+  cv::resize(half, paper, gray.size(), 0, 0, cv::INTER_LINEAR);
   return paper;
 }
 
