@@ -741,7 +741,7 @@ constexpr float kStainHigh = 0.55f;
 constexpr float kStainMin = 0.08f;
 /// A blot went black where it is this dark (a bilevel scan's black, a stain's core gone solid).
 constexpr float kBlotDark = 0.7f;
-/// A stain covers at least this share of the patch outside the box...
+/// A stain covers at least this share of the patch outside the box away from print and strokes...
 constexpr float kStainOutside = 0.1f;
 /// ...and reaches into the box over at least this share of its inner area.
 constexpr float kStainInside = 0.03f;
@@ -757,8 +757,9 @@ constexpr size_t kStainRingPx = 32;
 /// does not tell a stain.
 constexpr float kPrintDark = 0.5f;
 constexpr double kStainNearPrintMm = 1.0;
-/// A blot hides the box when this share of the patch outside it is ink-dark over kStainStrokeMm
-/// and the blot reaches the patch's edge: no mark, not even a cancellation's spill, is that wide.
+/// A blot hides the box when this share of the patch outside it is black (kBlotDark) over
+/// kStainStrokeMm, the blot reaches into the box and out to the patch's edge: no mark, not even
+/// a cancellation's spill, is that wide.
 constexpr float kBlotOutside = 0.25f;
 
 namespace {
@@ -879,7 +880,7 @@ Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
   const float uneven = std::max(kStainUneven * range, 1.5f * grain);
   const cv::Mat textured = even >= uneven;
   // A stain over the whole patch: the box is read against the stain's paper.
-  bool levelled = all_stained && !p.levelled;
+  bool levelled = all_stained;
   // A stain's edge through the box: its darkness is divided out to the patch's paper, up to
   // what it reaches outside the box. A stain: an area at a stain's level that reaches the
   // patch's edge and covers kStainOutside of the patch outside the box (away from print and

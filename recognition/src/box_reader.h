@@ -157,16 +157,16 @@ enum class Stain {
 /// The edge of a stain (coffee, water, a greasy thumb) crossing the box: paper darkened evenly
 /// over an area far wider than a pen stroke, which runs on out of the box to the patch's edge,
 /// at any angle and along any curve. Where such an area lies, the paper's own level there (the
-/// patch's median over 1.6 mm, which strokes and print do not reach) is divided out, up to the
+/// patch's median over ~1.6 mm, which strokes and print do not reach) is divided out, up to the
 /// darkness the stain has outside the box, so its edge through an empty box leaves it empty
 /// and a mark inside keeps its own darkness. A patch lying wholly in a stain is read against
 /// its own, stained paper. A blot that went black over the box and far around it hides the box
 /// (BlotOverBox).
 Stain DiscountStain(BoxPatch& patch, const PageCalibration& calibration);
 
-/// A blot gone black (a bilevel scan's, a stain's core gone solid) over the box and over a
-/// quarter of the patch around it, reaching the patch's edge: no mark is that wide, and nothing
-/// under it shows.
+/// A blot gone black (a bilevel scan's, a stain's core gone solid) reaching into the box, over a
+/// quarter of the patch around it and out to the patch's edge: no mark is that wide, and
+/// nothing under it shows.
 bool BlotOverBox(const BoxPatch& patch, const PageCalibration& calibration);
 
 struct BoxDecision {

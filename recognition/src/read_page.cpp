@@ -69,8 +69,9 @@ constexpr float kShowThroughSureRidge = 0.5f;
 /// (share of the page's contrast) more than the back's copy accounts for: a light stroke of
 /// this side that the copy's removal left under the reader's threshold. A person looks.
 constexpr float kUnexplainedInk = 0.05f;
-/// A stain darkens paper by up to half of the page's contrast (a fold's shadow too): a box whose
-/// darkest ink goes past this is marked by a pen or pencil, whatever stain lies under it.
+/// A stain darkens paper by up to half of its contrast to print (a fold's shadow too): a box whose
+/// darkest ink goes past this share of the patch's paper-to-print range is marked by a pen or
+/// pencil, whatever stain lies under it.
 constexpr float kStainPeak = 0.6f;
 /// Under this resolution (px per mm; 7 is ~180 dpi) a scan is coarse: see ReadPageBoxes.
 constexpr double kCoarsePxPerMm = 7.0;
@@ -266,6 +267,7 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
     cancelled += d.state == BoxState::kCancelled;
   }
   auto answer = [](BoxDecision& d) {
+    if (d.doubt == "box_under_stain") return;  // nothing under the blot shows: a person looks
     d.state = BoxState::kMarked;
     d.confidence = d.outline_missing ? std::min(kLoneHeavyMark, 0.7f) : kLoneHeavyMark;
     d.doubt.clear();
@@ -287,7 +289,8 @@ void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<
   } else if (cancelled == 0 && (marked == 1 || (marked > 1 && shades_answers))) {
     // Alone in its question: a mark doubted only for being heavy, or a near-fill read as a mark
     // because this page is answered by filling (a broad marker's cross inside the box), is
-    // the answer. So are such marks in a list of several answers, from a respondent who shades.
+    // the answer. So are such marks beside each other, from a respondent who shades (in a
+    // one-answer question two of them still go to a person as two marks).
     for (BoxDecision& d : decisions)
       if (d.state == BoxState::kMarked && (d.doubt == "heavy_mark" || d.doubt == "box_nearly_filled")) answer(d);
   }

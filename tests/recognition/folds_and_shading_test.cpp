@@ -322,6 +322,25 @@ TEST_P(FoldsAndShadingTest, AStainsEdgeThroughBoxesIsNotAMark) {
   }
 }
 
+// A black blot (a stain's core gone solid, a spill) over part of a box and far around it, alone
+// in its question: nothing under it shows, so a person looks, whatever the box reads as.
+TEST_P(FoldsAndShadingTest, ABlackBlotOverPartOfABoxGoesToAPerson) {
+  std::mt19937 rng(41);
+  const Pen pen{0.4, 25};
+  templates::Layout l;
+  const auto rs = ReadGrid(MakeScan(GetParam(), 41), 6, [&](SyntheticPage& p, const templates::Layout& lay) {
+    for (int row = 0; row < 5; ++row) p.DrawMark(Box(lay, row, 1 + row % 5), Mark::kCross, pen, rng);
+    const RectMm b = p.Printed(Box(lay, 5, 3));
+    p.Disc({b.x + b.w / 2, b.bottom() + 3.0}, 13.0, 8);
+  }, &l);
+  ASSERT_EQ(rs.size(), 6u);
+  for (int row = 0; row < 5; ++row) EXPECT_FALSE(rs[row].needs_review) << GetParam().name << " row " << row;
+  EXPECT_TRUE(rs[5].needs_review) << GetParam().name << ": read " << rs[5].selected.size() << " " << rs[5].reason;
+  EXPECT_TRUE(std::any_of(rs[5].reasons.begin(), rs[5].reasons.end(),
+                          [](const core::ReviewReason& r) { return r.code == "box_under_stain"; }))
+      << GetParam().name << ": " << rs[5].reason;
+}
+
 TEST_P(FoldsAndShadingTest, ACreaseThroughBoxesIsNotAMark) {
   for (const double darkness : {0.25, 0.5}) {
     std::mt19937 rng(7);
