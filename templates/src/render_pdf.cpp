@@ -21,9 +21,6 @@ namespace {
 
 double Pt(double mm) { return mm * core::kPtPerMm; }
 
-/// ECC level M: 15% of the symbol may be lost (a tick or a staple hole across an anchor),
-/// while a 50-character payload still fits version 4 (33 modules, 0.42 mm each at 14 mm).
-
 void DrawShape(cairo_t* cr, const internal::Shape& s) {
   cairo_set_source_rgb(cr, s.gray, s.gray, s.gray);
   const core::RectMm& r = s.rect;
