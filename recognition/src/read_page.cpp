@@ -256,11 +256,10 @@ constexpr float kLoneHeavyMark = 0.9f;
 /// holds an ordinary mark, its fills are the respondent's answers, and a lone mark doubted only
 /// for being heavy is the answer. The exception is a box blacked out completely, up to its
 /// edges, by a respondent who does not answer by shading (fewer than two OTHER questions of the
-/// page hold only a fill or a heavy mark: `shaded_elsewhere`): that is what the form calls a
+/// page hold only a fill or a heavy mark: `shades_answers`, ShadesAnswers): that is what the form calls a
 /// cancellation, and its replacement may have been missed, so a person looks.
 void ReadHeavyMarksAlone(std::vector<BoxDecision>& decisions, const std::vector<const BoxMeasurement*>& measured,
-                         int shaded_on_page) {
-  const bool shades_answers = ShadesAnswers(shaded_on_page, decisions, measured);
+                         bool shades_answers) {
   int marked = 0, cancelled = 0;
   for (const BoxDecision& d : decisions) {
     marked += d.state == BoxState::kMarked;
@@ -963,7 +962,10 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         sx.push_back(static_cast<float>(b.dx / kPatchPxPerMm));
         sy.push_back(static_cast<float>(b.dy / kPatchPxPerMm));
       }
-      ReadHeavyMarksAlone(decisions, measured, shaded_questions);
+      // Whether this respondent shades answers, from the page's other questions as the box
+      // pass read them (this one's own rules below change its decisions).
+      const bool shades_answers = ShadesAnswers(shaded_questions, decisions, measured);
+      ReadHeavyMarksAlone(decisions, measured, shades_answers);
       DropBackgroundCircles(f, fi, sure_boxes, decisions, measured);
       DoubtSmears(decisions, measured, hand);
       ReadFaintMarksInHand(decisions, measured, hand, options.review_below);
@@ -992,7 +994,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
         ink_beside = InkBesideBoxes(scan.gray, page.mm_to_px, layout, fi, shift_mm, found, page_boxes.calibration);
       }
       ApplyBoxRules(f, decisions, measured, labels, ink_beside, corrects_by_filling,
-                    fills_are_marks || ShadesAnswers(shaded_questions, decisions, measured), hand, options, r);
+                    fills_are_marks || shades_answers, hand, options, r);
       r.crop_mm = (f.area_mm.w > 0 && f.area_mm.h > 0) ? f.area_mm.Grown(kCropPadMm)
                                                        : boxes_mm.Grown(kCropPadMm);
     } else {
