@@ -16,6 +16,10 @@ namespace phieu::recognition {
 namespace internal {
 namespace {
 
+/// Width of the closing that gives the local paper: wider than any pen stroke or crossing of
+/// strokes, narrower than a stain (8 mm and more across) or a fold's shadow.
+constexpr double kPaperClosingMm = 3.0;
+
 int OddAtLeast(double v, int min_value) {
   int k = std::max(min_value, static_cast<int>(std::lround(v)));
   return k | 1;
@@ -174,19 +178,22 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
   InkMaps m;
   const double ppm = px_per_mm;
 
-  // Local paper: the brightest level within ~2 mm (wider than any pen stroke), smoothed. Ink
-  // is measured against it, so uneven scans, gray paper and toner haze do not matter.
+  // Local paper: a closing over kPaperClosingMm (the brightest level within it, then the
+  // darkest of those), so uneven scans, gray paper and toner haze do not matter. It fills
+  // anything darker and narrower than that (pen and pencil strokes, printed rules) but follows
+  // a step or a slope of the paper itself: the edge of a stain, a fold's broad shadow. A plain
+  // maximum filter would take the paper outside such an edge for the paper inside it, and the
+  // stain's first 1-2 mm would read as a stroke as dark as the stain.
   cv::Mat g;
   cv::GaussianBlur(gray, g, cv::Size(3, 3), 0.7);
-  int k = OddAtLeast(2.0 * ppm, 5);
+  const int k = OddAtLeast(kPaperClosingMm * ppm, 5);
   cv::Mat paper;
-  cv::dilate(g, paper, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
-  cv::blur(paper, paper, cv::Size(k, k));
+  cv::morphologyEx(g, paper, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
   paper = cv::max(paper, g);
   cv::Mat contrast;
   cv::subtract(paper, g, contrast);  // saturates at 0
-  // The max filter sits a few noise sigmas above the true paper on noisy scans: remove that
-  // bias (the median pixel is paper).
+  // The closing, a maximum first, sits a few noise sigmas above the true paper on noisy scans:
+  // remove that bias (the median pixel is paper).
   double median = 0, spread = 0;
   RobustStats(contrast, &median, &spread);
   cv::Mat paper_px = contrast <= median;
@@ -247,6 +254,16 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     // vertical run of 70% of it (or 6 mm on a one-line area).
     int lv = std::max(static_cast<int>(6.0 * ppm), mask.rows * 7 / 10);
     open_into(cv::Size(1, lv), all);
+    // A crease or streak straight down a tall area, tilted a little with the page: in
+    // overlapping 15 mm strips it still spans whole columns (handwriting on 9 mm lines has no
+    // straight vertical run of 13.5 mm). Against the closing's paper such a line is only as
+    // wide as its dark core, not its shadow, and one column no longer holds it end to end.
+    if (mask.rows > strip) {
+      for (int y0 = 0; y0 < mask.rows - strip / 2; y0 += strip / 2) {
+        const cv::Rect band(0, std::min(y0, mask.rows - strip), mask.cols, strip);
+        open_into(cv::Size(1, std::max(3, strip * 9 / 10)), band);
+      }
+    }
   } else {
     // A comb cell's printed border lies within ~2 mm of the crop edge (1 mm margin plus
     // misfit); the digit sits in the middle. Only look for border lines there, and only runs

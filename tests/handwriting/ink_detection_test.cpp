@@ -1,6 +1,7 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 
+#include <cmath>
 #include <cstdlib>
 #include <random>
 
@@ -94,6 +95,39 @@ TEST(InkDetectionTest, ShowThroughAsFaintAsLightPencilIsNotInk) {
       cv::Mat area = MakeArea(120, 2, ppm, AreaContent::kBlank, {}, "", d, rng);
       InkReport r = DetectInk(area, ppm);
       EXPECT_NE(r.ink_class, InkClass::kWritten) << "ppm " << ppm << " show-through " << st << ": " << r.reason;
+    }
+}
+
+/// Darkens `area` along a nearly vertical line through (x0, 0) and (x1, rows): a core of
+/// half-width `core_px` by `core` (share), and a broad shadow of `shadow` fading over
+/// `shadow_px` on its right, the way a fold scans.
+void DrawFold(cv::Mat& area, double x0, double x1, double core_px, double core, double shadow, double shadow_px) {
+  for (int y = 0; y < area.rows; ++y) {
+    const double xc = x0 + (x1 - x0) * y / area.rows;
+    for (int x = 0; x < area.cols; ++x) {
+      const double d = x - xc;
+      double f = 1.0 - core * std::exp(-0.5 * (d / core_px) * (d / core_px));
+      if (d > 0) f *= 1.0 - shadow * std::exp(-d / shadow_px);
+      area.at<uchar>(y, x) = cv::saturate_cast<uchar>(area.at<uchar>(y, x) * f);
+    }
+  }
+}
+
+// A fold straight down a tall area, tilted with the page by a few pixels from top to bottom:
+// whether or not the page's line finder took it out, it is no writing. The ink beside it is.
+TEST(InkDetectionTest, AFoldStraightDownATallAreaIsNotInk) {
+  std::mt19937 rng(13);
+  for (double ppm : {6.0, 8.0, 11.81})
+    for (double tilt_mm : {0.3, 0.6}) {
+      AreaDamage d{.noise_sigma = 4, .blur_sigma = 0.6, .paper = 228};
+      cv::Mat blank = MakeArea(150, 4, ppm, AreaContent::kBlank, {}, "", d, rng);
+      const double x0 = 70 * ppm;
+      DrawFold(blank, x0, x0 + tilt_mm * ppm, 0.1 * ppm, 0.35, 0.06, 2.0 * ppm);
+      InkReport r = DetectInk(blank, ppm);
+      EXPECT_EQ(r.ink_class, InkClass::kBlank) << "ppm " << ppm << " tilt " << tilt_mm << ": " << r.reason;
+      cv::Mat written = MakeArea(150, 4, ppm, AreaContent::kWritten, {"Nhân viên nhiệt tình"}, "Andika Italic", d, rng);
+      DrawFold(written, x0, x0 + tilt_mm * ppm, 0.1 * ppm, 0.35, 0.06, 2.0 * ppm);
+      EXPECT_EQ(DetectInk(written, ppm).ink_class, InkClass::kWritten) << "ppm " << ppm << " tilt " << tilt_mm;
     }
 }
 

@@ -1,10 +1,12 @@
 // Copyright 2026 The Phiếu Authors
 // SPDX-License-Identifier: Apache-2.0
 // Issue 18: a fold's crease, a slanted scanner streak or a stain's straight edge running across
-// the page through digit cells and writing areas is not writing. Through an empty comb or area
-// it leaves it empty; through written digits or words it leaves them as written.
-// Each case at 300 dpi, 150 dpi, bilevel and a harsh gray scan, a light and a dark crease.
+// the page through digit cells and writing areas is not writing, nor is the curved edge of a
+// stain or its tide line. Through an empty comb or area they leave it empty; through written
+// digits or words they leave them as written.
+// Each case at 300 dpi, 150 dpi, bilevel and a harsh gray scan, light and dark.
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,9 +74,8 @@ templates::Layout WritingLayout() {
 }
 
 /// What the respondent wrote: digits in "d_written" and the two right cells of "d_partly",
-/// words in "t_written"; a cross in q1. `creases` draws the folds on top.
-std::vector<FieldReading> ReadWriting(const ScanSetup& setup, const std::vector<std::pair<core::PointMm, core::PointMm>>& creases,
-                                      double darkness) {
+/// words in "t_written"; a cross in q1. `damage` (folds, stains) is drawn on top.
+std::vector<FieldReading> ReadWriting(const ScanSetup& setup, const std::function<void(SyntheticPage&)>& damage) {
   const templates::Layout layout = WritingLayout();
   SyntheticPage page(setup);
   page.PrintLayout(layout);
@@ -91,7 +92,7 @@ std::vector<FieldReading> ReadWriting(const ScanSetup& setup, const std::vector<
   const RectMm& area = layout.fields[6].area_mm;
   page.Write({area.x + 4, area.y + 9}, "nha o gan cho", 4.0, pen);
   page.Write({area.x + 4, area.y + 17}, "di lam xa", 4.0, pen);
-  for (const auto& [a, b] : creases) page.Crease(a, b, darkness, 0.12, 0.05, 2.0);
+  if (damage) damage(page);
   scanner::Scan scan;
   scanner::AlignedPage aligned;
   page.Scan(&scan, &aligned);
@@ -109,7 +110,7 @@ class CreasesInWritingTest : public ::testing::TestWithParam<Scanning> {};
 
 TEST_P(CreasesInWritingTest, ACreaseAcrossCombsAndAreasIsNotWriting) {
   const ScanSetup setup = MakeScan(GetParam(), 21);
-  const auto clean = ReadWriting(setup, {}, 0.0);
+  const auto clean = ReadWriting(setup, nullptr);
   // Folded in half across the combs (nearly level, through the digits' middle), folded in
   // three through both writing areas (one slanted, as a crooked fold), and a steep streak
   // through the last comb: each from one edge of the page to the other.
@@ -117,7 +118,9 @@ TEST_P(CreasesInWritingTest, ACreaseAcrossCombsAndAreasIsNotWriting) {
       {{0.0, 63.6}, {210.0, 64.9}}, {{0.0, 93.2}, {210.0, 95.0}}, {{0.0, 139.0}, {210.0, 145.5}},
       {{0.0, 201.5}, {210.0, 199.0}}, {{60.0, 297.0}, {95.0, 200.0}}};
   for (const double darkness : {0.3, 0.55}) {
-    const auto rs = ReadWriting(setup, creases, darkness);
+    const auto rs = ReadWriting(setup, [&](SyntheticPage& page) {
+      for (const auto& [a, b] : creases) page.Crease(a, b, darkness, 0.12, 0.05, 2.0);
+    });
     const std::string at = GetParam().name + " crease " + std::to_string(darkness);
     const FieldReading& blank = Find(rs, "d_blank");
     EXPECT_FALSE(blank.text.has_value()) << at << ": " << *blank.text;
@@ -127,6 +130,52 @@ TEST_P(CreasesInWritingTest, ACreaseAcrossCombsAndAreasIsNotWriting) {
     EXPECT_FALSE(steep.needs_review) << at << ": " << steep.reason;
     // Written digits read as they read without the crease (the digit model's own certainty
     // decides review, as it does on an unfolded page).
+    for (const char* id : {"d_written", "d_partly"}) {
+      const FieldReading& got = Find(rs, id);
+      const FieldReading& want = Find(clean, id);
+      ASSERT_TRUE(want.text.has_value()) << at << " " << id;
+      EXPECT_EQ(got.text, want.text) << at << " " << id << ": " << got.reason;
+      if (!want.needs_review) EXPECT_FALSE(got.needs_review) << at << " " << id << ": " << got.reason;
+    }
+    const FieldReading& area = Find(rs, "t_blank");
+    EXPECT_FALSE(area.needs_review) << at << ": " << area.reason;
+    EXPECT_EQ(area.reasons, (std::vector<core::ReviewReason>{{"blank", {}}})) << at << ": " << area.reason;
+    const FieldReading& words = Find(rs, "t_written");
+    EXPECT_EQ(words.reasons, Find(clean, "t_written").reasons) << at << ": " << words.reason;
+    EXPECT_EQ(Find(rs, "q1").selected, std::vector<std::string>{"2"}) << at;
+  }
+}
+
+// A stain's curved edge and its tide line through empty and written combs and areas: the paper
+// under a stain is darker, not written on. Light stains and dark ones, wholly inside an area
+// (its whole outline there) and over a field's edge, with the test's own stain model.
+TEST_P(CreasesInWritingTest, AStainOverCombsAndAreasIsNotWriting) {
+  const ScanSetup setup = MakeScan(GetParam(), 22);
+  const auto clean = ReadWriting(setup, nullptr);
+  const bool bilevel = GetParam().name == "bilevel";
+  for (const double darkness : {0.12, 0.25}) {
+    const auto rs = ReadWriting(setup, [&](SyntheticPage& page) {
+      std::mt19937 rng(7);
+      page.Stain({100.0, 141.0}, 5.0, darkness, 0.6, 0.0, rng);  // inside the blank area
+      page.Stain({168.0, 152.0}, 6.0, darkness, 1.5, 0.06, rng);  // over its lower edge
+      page.Stain({40.0, 66.0}, 6.5, darkness, 1.0, 0.06, rng);    // over the blank comb
+      page.Stain({125.0, 62.0}, 7.0, darkness, 0.8, 0.06, rng);   // over written digits
+      page.Stain({60.0, 95.0}, 6.0, darkness, 0.5, 0.0, rng);     // over the partly written comb
+      page.Stain({70.0, 202.0}, 8.0, darkness, 1.0, 0.06, rng);   // over written words
+    });
+    const std::string at = GetParam().name + " stain " + std::to_string(darkness);
+    // On a bilevel scan a stain goes black where it crosses the threshold: what is under it
+    // cannot be seen, and a person looks (never an answer made up from it).
+    if (bilevel && darkness > 0.2) {
+      for (const char* id : {"d_blank", "t_blank"}) {
+        const FieldReading& r = Find(rs, id);
+        EXPECT_TRUE(r.needs_review || !r.text.has_value()) << at << " " << id << ": " << r.reason;
+      }
+      continue;
+    }
+    const FieldReading& blank = Find(rs, "d_blank");
+    EXPECT_FALSE(blank.text.has_value()) << at << ": " << *blank.text;
+    EXPECT_FALSE(blank.needs_review) << at << ": " << blank.reason;
     for (const char* id : {"d_written", "d_partly"}) {
       const FieldReading& got = Find(rs, id);
       const FieldReading& want = Find(clean, id);
