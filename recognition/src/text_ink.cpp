@@ -79,10 +79,12 @@ void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Ma
 /// each stroke's contrast a 0.6 mm opening removes (white top-hat) measures it: ~0.55-0.7 for
 /// pencil, ~0.3-0.37 for show-through at every level tried (tests/handwriting). Stroke-sized
 /// faint components are added as ink when there are a few of them and they are sharp together.
+/// Pixels of `not_ink` (if given: a blot's edge) are never added.
 void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& line_mask, int edge, double ppm,
-                     const InkOptions& o, InkMaps& m) {
+                     const InkOptions& o, const cv::Mat& not_ink, InkMaps& m) {
   cv::Mat weak = WeakInk(contrast, m.low, line_mask, edge);
   weak.setTo(0, m.kept);
+  if (!not_ink.empty()) weak.setTo(0, not_ink);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
   if (n <= 1) return;
@@ -148,6 +150,65 @@ void OpenRow(const uchar* src, int cols, int x0, int bw, int length, uchar* out)
     }
     x = e + 1;
   }
+}
+
+/// A blot: paper the closing takes for paper (its contrast under `low`) yet at least `seed`
+/// darker than the crop's usual paper, over kBlotMinMm2 or more. A stain gone dark, or black
+/// on a bilevel scan; never the inside of a letter.
+constexpr double kBlotMinMm2 = 12.0;
+/// A component is the edge of a blot when this share of the paper around it (within 2 px) lies
+/// in the blot and is nearly as dark as the component itself.
+constexpr double kBlotEdgeShare = 0.25;
+
+/// Components (of `labels`, `n` of them) that are only the edge of a blot: where the closing's
+/// square cannot follow the blot's outline round a curve, a sliver of it reads as darker than
+/// its paper. A stroke on or across a stain is darker than the stain around it and stays.
+std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double low, double seed,
+                             const cv::Mat& labels, const cv::Mat& stats, int n, double ppm) {
+  std::vector<uchar> edge(static_cast<size_t>(n), 0);
+  double usual = 0, unused = 0;
+  RobustStats(g, &usual, &unused);
+  cv::Mat dark = (contrast < low) & (g <= usual - seed);
+  if (cv::countNonZero(dark) < kBlotMinMm2 * ppm * ppm) return edge;
+  cv::Mat blot_labels, blot_stats, blot_centroids;
+  const int nb = cv::connectedComponentsWithStats(dark, blot_labels, blot_stats, blot_centroids, 8, CV_32S);
+  std::vector<uchar> big(static_cast<size_t>(nb), 0);
+  bool any = false;
+  for (int b = 1; b < nb; ++b)
+    if (blot_stats.at<int>(b, cv::CC_STAT_AREA) >= kBlotMinMm2 * ppm * ppm) big[b] = 1, any = true;
+  if (!any) return edge;
+  constexpr int kRing = 2;
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT) - kRing, stats.at<int>(i, cv::CC_STAT_TOP) - kRing,
+                                  stats.at<int>(i, cv::CC_STAT_WIDTH) + 2 * kRing,
+                                  stats.at<int>(i, cv::CC_STAT_HEIGHT) + 2 * kRing) &
+                         cv::Rect(0, 0, g.cols, g.rows);
+    // The component's core: how dark it is, and by how much against its paper.
+    double core_gray = 0, core_contrast = 0;
+    int core = 0;
+    for (int y = box.y; y < box.br().y; ++y)
+      for (int x = box.x; x < box.br().x; ++x)
+        if (labels.at<int>(y, x) == i && contrast.at<uchar>(y, x) >= seed)
+          core_gray += g.at<uchar>(y, x), core_contrast += contrast.at<uchar>(y, x), ++core;
+    if (core == 0) continue;
+    const double near_dark = core_gray / core + 0.5 * core_contrast / core;
+    int ring = 0, in_blot = 0;
+    for (int y = box.y; y < box.br().y; ++y)
+      for (int x = box.x; x < box.br().x; ++x) {
+        if (labels.at<int>(y, x) == i || contrast.at<uchar>(y, x) >= low) continue;
+        bool beside = false;
+        for (int dy = -kRing; dy <= kRing && !beside; ++dy)
+          for (int dx = -kRing; dx <= kRing && !beside; ++dx) {
+            const int yy = y + dy, xx = x + dx;
+            beside = yy >= 0 && xx >= 0 && yy < g.rows && xx < g.cols && labels.at<int>(yy, xx) == i;
+          }
+        if (!beside) continue;
+        ++ring;
+        in_blot += big[static_cast<size_t>(blot_labels.at<int>(y, x))] && g.at<uchar>(y, x) <= near_dark;
+      }
+    edge[static_cast<size_t>(i)] = ring > 0 && in_blot >= kBlotEdgeShare * ring;
+  }
+  return edge;
 }
 
 }  // namespace
@@ -226,12 +287,12 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
   // Printed solid lines: long straight runs found by morphological opening. Pixels on them
   // are removed (a stroke crossing a rule loses a 2-3 px gap, which detection tolerates).
   cv::Mat line_mask = cv::Mat::zeros(mask.size(), CV_8U);
-  auto open_into = [&](cv::Size kernel, cv::Rect band) {
+  auto open_into = [&](cv::Size kernel, cv::Rect band, const cv::Mat& from) {
     if (kernel.width > band.width || kernel.height > band.height) return;
     // Run lengths, not cv::morphologyEx: its cost grows with the kernel (a rule kernel is
     // most of the area's width), and these openings were ~6% of a bench ingest.
     const bool horizontal = kernel.height == 1;
-    const cv::Mat opened = OpenByLine(mask, band, horizontal ? kernel.width : kernel.height, horizontal);
+    const cv::Mat opened = OpenByLine(from, band, horizontal ? kernel.width : kernel.height, horizontal);
     cv::Mat dst = line_mask(band);
     cv::bitwise_or(dst, opened, dst);
   };
@@ -239,7 +300,7 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
   if (lines == PrintedLines::kRuledArea) {
     // Rules and the frame span (nearly) the whole width; a handwritten dash does not.
     int lh = static_cast<int>(o.rule_min_fraction * mask.cols);
-    open_into(cv::Size(std::max(lh, 3), 1), all);
+    open_into(cv::Size(std::max(lh, 3), 1), all, mask);
     // Paper stretch the page transform does not model tilts a rule by a few pixels across the
     // area, so no single row holds it end to end. Open again in overlapping 15 mm strips:
     // within a strip the grown rule (~5 px thick in the mask) still covers whole rows up to
@@ -248,20 +309,24 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     const int strip = std::max(8, static_cast<int>(15.0 * ppm));
     for (int x0 = 0; x0 + strip / 2 < mask.cols; x0 += strip / 2) {
       cv::Rect band(x0, 0, std::min(strip, mask.cols - x0), mask.rows);
-      open_into(cv::Size(std::max(3, band.width * 9 / 10), 1), band);
+      open_into(cv::Size(std::max(3, band.width * 9 / 10), 1), band, mask);
     }
     // Vertical frame sides span the area's height; handwriting never has a straight
     // vertical run of 70% of it (or 6 mm on a one-line area).
     int lv = std::max(static_cast<int>(6.0 * ppm), mask.rows * 7 / 10);
-    open_into(cv::Size(1, lv), all);
+    open_into(cv::Size(1, lv), all, mask);
     // A crease or streak straight down a tall area, tilted a little with the page: in
     // overlapping 15 mm strips it still spans whole columns (handwriting on 9 mm lines has no
     // straight vertical run of 13.5 mm). Against the closing's paper such a line is only as
-    // wide as its dark core, not its shadow, and one column no longer holds it end to end.
+    // wide as its dark core, not its shadow, a pixel or two, and a faint one reaches the floor
+    // only in places: it is looked for among all pixels at the floor, widened by a pixel each
+    // way, so that neither its tilt nor a gap of a pixel breaks it.
     if (mask.rows > strip) {
+      cv::Mat faint;
+      cv::dilate(contrast >= m.low, faint, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
       for (int y0 = 0; y0 < mask.rows - strip / 2; y0 += strip / 2) {
         const cv::Rect band(0, std::min(y0, mask.rows - strip), mask.cols, strip);
-        open_into(cv::Size(1, std::max(3, strip * 9 / 10)), band);
+        open_into(cv::Size(1, std::max(3, strip * 9 / 10)), band, faint);
       }
     }
   } else {
@@ -272,10 +337,10 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     int bh = std::min(mask.rows / 2, static_cast<int>(2.0 * ppm));
     int bw = std::min(mask.cols / 2, static_cast<int>(2.0 * ppm));
     cv::Size hk(std::max(3, mask.cols * 7 / 10), 1), vk(1, std::max(3, mask.rows * 7 / 10));
-    open_into(hk, cv::Rect(0, 0, mask.cols, bh));
-    open_into(hk, cv::Rect(0, mask.rows - bh, mask.cols, bh));
-    open_into(vk, cv::Rect(0, 0, bw, mask.rows));
-    open_into(vk, cv::Rect(mask.cols - bw, 0, bw, mask.rows));
+    open_into(hk, cv::Rect(0, 0, mask.cols, bh), mask);
+    open_into(hk, cv::Rect(0, mask.rows - bh, mask.cols, bh), mask);
+    open_into(vk, cv::Rect(0, 0, bw, mask.rows), mask);
+    open_into(vk, cv::Rect(mask.cols - bw, 0, bw, mask.rows), mask);
   }
   cv::dilate(line_mask, line_mask, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
   if (lines == PrintedLines::kCombCell) m.lines = line_mask;
@@ -334,8 +399,10 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
     }
   }
   const double px2_per_mm2 = ppm * ppm;
+  const std::vector<uchar> blot_edge = BlotEdges(g, contrast, m.low, m.seed, labels, stats, n, ppm);
   std::vector<uchar> keep(n, 0), speck(n, 0);
   for (int i = 1; i < n; ++i) {
+    if (blot_edge[i]) continue;
     int area = stats.at<int>(i, cv::CC_STAT_AREA);
     int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
     // Slivers left along a removed printed line: long, axis-aligned, one or two pixels
@@ -359,7 +426,10 @@ InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, Prin
   }
   m.kept = LabelMask(labels, keep);
   m.specks = LabelMask(labels, speck);
-  if (lines == PrintedLines::kRuledArea) AddFaintStrokes(contrast, line_mask, edge, ppm, o, m);
+  if (lines == PrintedLines::kRuledArea) {
+    const bool blots = std::find(blot_edge.begin(), blot_edge.end(), 1) != blot_edge.end();
+    AddFaintStrokes(contrast, line_mask, edge, ppm, o, blots ? LabelMask(labels, blot_edge) : cv::Mat(), m);
+  }
   // Accents and the dots of i sit within ~1.5 mm of their letter; specks farther away are dust.
   if (!m.components.empty()) {
     int r = OddAtLeast(3.0 * ppm, 3);

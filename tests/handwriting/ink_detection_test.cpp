@@ -118,17 +118,59 @@ void DrawFold(cv::Mat& area, double x0, double x1, double core_px, double core, 
 TEST(InkDetectionTest, AFoldStraightDownATallAreaIsNotInk) {
   std::mt19937 rng(13);
   for (double ppm : {6.0, 8.0, 11.81})
-    for (double tilt_mm : {0.3, 0.6}) {
-      AreaDamage d{.noise_sigma = 4, .blur_sigma = 0.6, .paper = 228};
-      cv::Mat blank = MakeArea(150, 4, ppm, AreaContent::kBlank, {}, "", d, rng);
-      const double x0 = 70 * ppm;
-      DrawFold(blank, x0, x0 + tilt_mm * ppm, 0.1 * ppm, 0.35, 0.06, 2.0 * ppm);
-      InkReport r = DetectInk(blank, ppm);
-      EXPECT_EQ(r.ink_class, InkClass::kBlank) << "ppm " << ppm << " tilt " << tilt_mm << ": " << r.reason;
-      cv::Mat written = MakeArea(150, 4, ppm, AreaContent::kWritten, {"Nhân viên nhiệt tình"}, "Andika Italic", d, rng);
-      DrawFold(written, x0, x0 + tilt_mm * ppm, 0.1 * ppm, 0.35, 0.06, 2.0 * ppm);
-      EXPECT_EQ(DetectInk(written, ppm).ink_class, InkClass::kWritten) << "ppm " << ppm << " tilt " << tilt_mm;
+    for (double tilt_mm : {0.3, 0.6})
+      for (double core : {0.35, 0.2}) {  // a dark crease, and a faint one at the ink floor
+        const std::string at = "ppm " + std::to_string(ppm) + " tilt " + std::to_string(tilt_mm) + " core " + std::to_string(core);
+        AreaDamage d{.noise_sigma = 4, .blur_sigma = 0.6, .paper = 228};
+        cv::Mat blank = MakeArea(150, 4, ppm, AreaContent::kBlank, {}, "", d, rng);
+        const double x0 = 70 * ppm;
+        DrawFold(blank, x0, x0 + tilt_mm * ppm, 0.1 * ppm, core, 0.06, 2.0 * ppm);
+        InkReport r = DetectInk(blank, ppm);
+        EXPECT_EQ(r.ink_class, InkClass::kBlank) << at << ": " << r.reason;
+        cv::Mat written = MakeArea(150, 4, ppm, AreaContent::kWritten, {"Nhân viên nhiệt tình"}, "Andika Italic", d, rng);
+        DrawFold(written, x0, x0 + tilt_mm * ppm, 0.1 * ppm, core, 0.06, 2.0 * ppm);
+        EXPECT_EQ(DetectInk(written, ppm).ink_class, InkClass::kWritten) << at;
+      }
+}
+
+/// A blot gone black on a bilevel scan: a wavy disc of `radius_px` at `c`, black inside, and
+/// the whole area then thresholded at `threshold` the way a fax-like scan is.
+void DrawBlackBlotAndThreshold(cv::Mat& area, cv::Point2d c, double radius_px, int threshold, std::mt19937& rng) {
+  std::uniform_real_distribution<double> phase(0.0, 2 * M_PI), amp(0.05, 0.12);
+  const double a2 = amp(rng), p2 = phase(rng), a3 = amp(rng), p3 = phase(rng);
+  for (int y = 0; y < area.rows; ++y)
+    for (int x = 0; x < area.cols; ++x) {
+      const double t = std::atan2(y - c.y, x - c.x);
+      const double r = radius_px * (1 + a2 * std::sin(2 * t + p2) + a3 * std::sin(3 * t + p3));
+      if (std::hypot(x - c.x, y - c.y) <= r) area.at<uchar>(y, x) = 0;
     }
+  cv::threshold(area, area, threshold, 255, cv::THRESH_BINARY);
+}
+
+// A stain gone black on a bilevel scan, wholly inside an area or over its edge: the square of
+// the paper's closing cannot follow its round outline, and slivers of it are darker than the
+// paper the closing finds there. They are the blot's edge, not writing; words beside the blot
+// still are.
+TEST(InkDetectionTest, TheEdgeOfABlackBlotIsNotInk) {
+  std::mt19937 rng(14);
+  int n = 0;
+  for (double ppm : {6.0, 8.0, 11.81})
+    for (double radius_mm : {4.5, 7.0}) {
+      AreaDamage d{.noise_sigma = 6, .blur_sigma = 0.7, .paper = 235};
+      cv::Mat blank = MakeArea(150, 3, ppm, AreaContent::kBlank, {}, "", d, rng);
+      DrawBlackBlotAndThreshold(blank, {60 * ppm, 14 * ppm}, radius_mm * ppm, 170, rng);
+      InkReport r = DetectInk(blank, ppm);
+      EXPECT_EQ(r.ink_class, InkClass::kBlank) << "ppm " << ppm << " blot " << radius_mm << " mm inside: " << r.reason;
+      cv::Mat edge = MakeArea(150, 3, ppm, AreaContent::kBlank, {}, "", d, rng);
+      DrawBlackBlotAndThreshold(edge, {146 * ppm, 26 * ppm}, radius_mm * ppm, 170, rng);
+      r = DetectInk(edge, ppm);
+      EXPECT_EQ(r.ink_class, InkClass::kBlank) << "ppm " << ppm << " blot " << radius_mm << " mm at the edge: " << r.reason;
+      cv::Mat written = MakeArea(150, 3, ppm, AreaContent::kWritten, {"Thủ tục nhanh"}, "Andika Italic", d, rng);
+      DrawBlackBlotAndThreshold(written, {110 * ppm, 17 * ppm}, radius_mm * ppm, 170, rng);
+      EXPECT_EQ(DetectInk(written, ppm).ink_class, InkClass::kWritten) << "ppm " << ppm << " blot " << radius_mm;
+      ++n;
+    }
+  EXPECT_EQ(n, 6);
 }
 
 TEST(InkDetectionTest, RejectsBadInput) {
