@@ -38,6 +38,29 @@ for dim in ('mark', 'damage'):
     for k, c in stats[dim].items():
         print(f"{k:14s} " + ' '.join(f"{c[x]:14d}" for x in cols)); tot.update(c)
 print(f"{'TOTAL':14s} " + ' '.join(f"{tot[x]:14d}" for x in cols))
+# Writing fields (digit combs, comment areas): the plan writes nothing in them, so each should
+# come back blank and unreviewed, whatever damage the sheet has (a fold, a stain, show-through).
+writing = [f for f in L['fields'] if f['kind'] in ('digits', 'text')]
+wstats = collections.defaultdict(collections.Counter)
+written = []
+for t in truth:
+    r = got.get(t['serial'])
+    if r is None: continue
+    for f in writing:
+        # Personal fields (the phone number) stay out of an export without --include-personal.
+        if f['id'] not in r['answers'] and f['id'] not in r['pending']: continue
+        c = wstats[t['damage']]; c['fields'] += 1
+        gv = r['answers'].get(f['id'])
+        if f['id'] in r['pending']: c['review'] += 1
+        elif gv not in (None, ''): c['ACCEPTED_WRITTEN'] += 1; written.append((t['serial'], f['id'], t['damage'], gv))
+        else: c['blank'] += 1
+wcols = ['fields', 'blank', 'review', 'ACCEPTED_WRITTEN']
+print(f"\n{'writing field':14s} " + ' '.join(f"{c[:16]:>16s}" for c in wcols) + "   (blank in truth: digit combs, comment area)")
+wtot = collections.Counter()
+for k, c in wstats.items():
+    print(f"{k:14s} " + ' '.join(f"{c[x]:16d}" for x in wcols)); wtot.update(c)
+print(f"{'TOTAL':14s} " + ' '.join(f"{wtot[x]:16d}" for x in wcols))
+for w in written: print('   accepted as written:', w)
 print("\nserials in truth but not in export:", sorted(set(t['serial'] for t in truth) - set(got)))
 print("\nACCEPTED but wrong (serial, page, field, mark, damage, container, expected, got):")
 for w in wrong: print('  ', w)
