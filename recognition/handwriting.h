@@ -112,7 +112,8 @@ struct InkReport {
 };
 
 /// Finds handwriting in an upright crop (CV_8UC1, 0 = black) at `px_per_mm`, ignoring
-/// printed ruled/dotted lines, the frame, scanner noise, JPEG ringing and show-through.
+/// printed ruled/dotted lines, the frame, scanner noise and salt and pepper, JPEG ringing,
+/// show-through, a fold straight down the area, and a stain's or a blot's edge.
 /// Thread-safe. Throws std::invalid_argument for an empty image or px_per_mm <= 0.
 InkReport DetectInk(const cv::Mat& area_gray, double px_per_mm, const InkOptions& options = {});
 

@@ -20,6 +20,15 @@ namespace {
 /// strokes, narrower than a stain (8 mm and more across) or a fold's shadow.
 constexpr double kPaperClosingMm = 3.0;
 
+/// Salt and pepper (a dirty fax line, toner dust, a noisy bilevel scan): pixels darker than the
+/// median of their 3 x 3 neighbourhood by the seed level, scattered all over the crop. Counted
+/// in bands across the crop, kImpulseBandMm high: a printed dotted rule fills one or two bands
+/// with them and handwriting few (its strokes are wider than a pixel), while such noise fills
+/// every band. From kImpulsesPerMm2 in the median band on, the crop is read through a 3 x 3
+/// median, which keeps strokes two pixels wide and wider.
+constexpr double kImpulseBandMm = 1.5;
+constexpr double kImpulsesPerMm2 = 0.6;
+
 int OddAtLeast(double v, int min_value) {
   int k = std::max(min_value, static_cast<int>(std::lround(v)));
   return k | 1;
@@ -211,6 +220,25 @@ std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double l
   return edge;
 }
 
+/// `crop`, or its 3 x 3 median where salt and pepper covers it (kImpulsesPerMm2 in the median
+/// band of kImpulseBandMm: a printed dotted rule fills a few bands, noise fills them all).
+cv::Mat WithoutSaltAndPepper(const cv::Mat& crop, double ppm, double seed) {
+  if (crop.rows < 3 || crop.cols < 3) return crop;
+  cv::Mat median;
+  cv::medianBlur(crop, median, 3);
+  cv::Mat darker;
+  cv::subtract(median, crop, darker);  // saturates at 0: only pixels darker than their median
+  const cv::Mat impulse = darker >= seed;
+  const int band = std::max(1, static_cast<int>(std::lround(kImpulseBandMm * ppm)));
+  std::vector<double> density;
+  for (int y0 = 0; y0 + band <= impulse.rows; y0 += band)
+    density.push_back(cv::countNonZero(impulse.rowRange(y0, y0 + band)) / (band * impulse.cols / (ppm * ppm)));
+  if (density.empty()) return crop;
+  auto mid = density.begin() + static_cast<long>(density.size() / 2);
+  std::nth_element(density.begin(), mid, density.end());
+  return *mid >= kImpulsesPerMm2 ? median : crop;
+}
+
 }  // namespace
 
 cv::Mat OpenByLine(const cv::Mat& mask, cv::Rect band, int length, bool horizontal) {
@@ -232,12 +260,13 @@ cv::Mat OpenByLine(const cv::Mat& mask, cv::Rect band, int length, bool horizont
   return out;
 }
 
-InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& o, PrintedLines lines) {
-  if (gray.empty() || gray.type() != CV_8UC1)
+InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, PrintedLines lines) {
+  if (crop.empty() || crop.type() != CV_8UC1)
     throw std::invalid_argument("ink detection needs a non-empty CV_8UC1 crop");
   if (!(px_per_mm > 0)) throw std::invalid_argument("ink detection needs px_per_mm > 0");
   InkMaps m;
   const double ppm = px_per_mm;
+  const cv::Mat gray = WithoutSaltAndPepper(crop, ppm, o.seed_contrast);
 
   // Local paper: a closing over kPaperClosingMm (the brightest level within it, then the
   // darkest of those), so uneven scans, gray paper and toner haze do not matter. It fills

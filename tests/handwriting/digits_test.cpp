@@ -103,6 +103,46 @@ TEST(DigitsTest, AllEmptyIsBlankWithoutReview) {
   for (const auto& c : r.cells) EXPECT_TRUE(c.empty);
 }
 
+/// `cells` (sampled at 11.81 px/mm, a 300 dpi scan) with `share` of their pixels set black or
+/// white, half each, then sampled at `ppm` as crops are: a dirty fax line, a noisy bilevel scan.
+std::vector<cv::Mat> WithSaltAndPepper(std::vector<cv::Mat> cells, double share, double ppm, std::mt19937& rng) {
+  std::uniform_real_distribution<double> u(0, 1);
+  for (cv::Mat& c : cells) {
+    for (int y = 0; y < c.rows; ++y)
+      for (int x = 0; x < c.cols; ++x) {
+        const double r = u(rng);
+        if (r < share / 2) c.at<uchar>(y, x) = 0;
+        else if (r < share) c.at<uchar>(y, x) = 255;
+      }
+    cv::resize(c, c, cv::Size(), ppm / 11.81, ppm / 11.81, cv::INTER_LINEAR);
+  }
+  return cells;
+}
+
+// Salt and pepper over 2-5% of a scan's pixels (the outside probe's `saltpepper`): an empty
+// comb stays empty without review, and written digits are never accepted wrong.
+TEST(DigitsTest, SaltAndPepperIsNoDigit) {
+  auto model = Model();
+  ASSERT_TRUE(model);
+  std::mt19937 rng(16);
+  int accepted = 0;
+  for (double ppm : {8.0, 11.81})
+    for (double share : {0.02, 0.05}) {
+      const std::string at = "ppm " + std::to_string(ppm) + " share " + std::to_string(share);
+      DigitsReading blank =
+          ReadDigits(WithSaltAndPepper(Field("    ", kStyles[0], 11.81, rng), share, ppm, rng), ppm, {.classifier = model.get()});
+      EXPECT_FALSE(blank.value.has_value()) << at << ": " << blank.value.value_or("");
+      EXPECT_FALSE(blank.needs_review) << at << ": " << blank.reason;
+      for (int i = 0; i < 3; ++i) {
+        DigitsReading got = ReadDigits(WithSaltAndPepper(Field("1987", kStyles[i], 11.81, rng), share, ppm, rng), ppm,
+                                       {.classifier = model.get()});
+        ASSERT_TRUE(got.value.has_value()) << at;
+        if (!got.needs_review) EXPECT_EQ(*got.value, "1987") << at, ++accepted;
+      }
+    }
+  std::cout << "[digits] salt and pepper: " << accepted << " of 12 written fields accepted\n";
+}
+
 TEST(DigitsTest, EmptyCellBetweenDigitsGoesToReview) {
   auto model = Model();
   ASSERT_TRUE(model);

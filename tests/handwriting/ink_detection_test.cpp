@@ -173,6 +173,40 @@ TEST(InkDetectionTest, TheEdgeOfABlackBlotIsNotInk) {
   EXPECT_EQ(n, 6);
 }
 
+/// Salt and pepper the way a dirty fax or a noisy bilevel scan makes it: `share` of the pixels
+/// of a 300 dpi scan set black or white (half each), then sampled at `ppm` as crops are.
+cv::Mat SaltAndPepper(const cv::Mat& area_300dpi, double share, double ppm, std::mt19937& rng) {
+  cv::Mat noisy = area_300dpi.clone();
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int y = 0; y < noisy.rows; ++y)
+    for (int x = 0; x < noisy.cols; ++x) {
+      const double r = u(rng);
+      if (r < share / 2) noisy.at<uchar>(y, x) = 0;
+      else if (r < share) noisy.at<uchar>(y, x) = 255;
+    }
+  if (ppm == 11.81) return noisy;
+  cv::Mat out;
+  cv::resize(noisy, out, cv::Size(), ppm / 11.81, ppm / 11.81, cv::INTER_LINEAR);
+  return out;
+}
+
+// Salt and pepper over 2-5% of the pixels (the outside probe's `saltpepper` damage) is
+// nobody's writing: a blank area stays blank, and written words are still written.
+TEST(InkDetectionTest, SaltAndPepperIsNotInk) {
+  std::mt19937 rng(15);
+  for (double ppm : {6.0, 8.0, 11.81})
+    for (double share : {0.02, 0.05}) {
+      const std::string at = "ppm " + std::to_string(ppm) + " share " + std::to_string(share);
+      AreaDamage d{.noise_sigma = 3, .blur_sigma = 0.6, .paper = 240};
+      const cv::Mat blank = MakeArea(150, 4, 11.81, AreaContent::kBlank, {}, "", d, rng);
+      InkReport r = DetectInk(SaltAndPepper(blank, share, ppm, rng), ppm);
+      EXPECT_EQ(r.ink_class, InkClass::kBlank) << at << ": " << r.reason;
+      const cv::Mat written =
+          MakeArea(150, 4, 11.81, AreaContent::kWritten, {"Thời gian chờ còn lâu"}, "Andika Italic", d, rng);
+      EXPECT_EQ(DetectInk(SaltAndPepper(written, share, ppm, rng), ppm).ink_class, InkClass::kWritten) << at;
+    }
+}
+
 TEST(InkDetectionTest, RejectsBadInput) {
   EXPECT_THROW(DetectInk(cv::Mat(), 8.0), std::invalid_argument);
   EXPECT_THROW(DetectInk(cv::Mat(10, 10, CV_8U, cv::Scalar(255)), 0.0), std::invalid_argument);
