@@ -24,8 +24,10 @@ constexpr double kPaperClosingMm = 3.0;
 /// median of their 3 x 3 neighbourhood by the seed level, scattered all over the crop. Counted
 /// in bands across the crop, kImpulseBandMm high: a printed dotted rule fills one or two bands
 /// with them and handwriting few (its strokes are wider than a pixel), while such noise fills
-/// every band. From kImpulsesPerMm2 in the median band on, the crop is read through a 3 x 3
-/// median, which keeps strokes two pixels wide and wider.
+/// every band. From kImpulsesPerMm2 in the median band on, a writing area is read through a
+/// 3 x 3 median, which keeps strokes two pixels wide and wider. Not a comb cell: there a
+/// digit's thin strokes fill most bands with such pixels too, and the median cost readable
+/// digits on ordinary scans (an empty comb under heavy noise still goes to a person).
 constexpr double kImpulseBandMm = 1.5;
 constexpr double kImpulsesPerMm2 = 0.6;
 
@@ -266,7 +268,8 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
   if (!(px_per_mm > 0)) throw std::invalid_argument("ink detection needs px_per_mm > 0");
   InkMaps m;
   const double ppm = px_per_mm;
-  const cv::Mat gray = WithoutSaltAndPepper(crop, ppm, o.seed_contrast);
+  const cv::Mat gray =
+      lines == PrintedLines::kRuledArea ? WithoutSaltAndPepper(crop, ppm, o.seed_contrast) : crop;
 
   // Local paper: a closing over kPaperClosingMm (the brightest level within it, then the
   // darkest of those), so uneven scans, gray paper and toner haze do not matter. It fills
