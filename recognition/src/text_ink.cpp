@@ -19,6 +19,11 @@ namespace {
 /// Width of the closing that gives the local paper: wider than any pen stroke or crossing of
 /// strokes, narrower than a stain (8 mm and more across) or a fold's shadow.
 constexpr double kPaperClosingMm = 3.0;
+/// The closing follows the paper down into a stain this much darker (share of the paper's
+/// brightness nearby) and no further: coffee, tea and water stains darken paper by 5-40%,
+/// while ink is darker still. A blob of ink wider than the closing (a felt-tip scribble, a
+/// word blacked out, a stain gone black on a bilevel scan) stays ink.
+constexpr double kStainMaxDark = 0.4;
 
 /// Salt and pepper (a dirty fax line, toner dust, a noisy bilevel scan): pixels darker than the
 /// median of their 3 x 3 neighbourhood by the seed level, scattered all over the crop. Counted
@@ -83,6 +88,90 @@ void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Ma
   *sigma = 1.4826 * quantile(dev, 0.5);
 }
 
+/// The `q` quantile of an 8-bit image's levels.
+double Quantile(const cv::Mat& img, double q) {
+  int hist[256] = {0};
+  for (int y = 0; y < img.rows; ++y) {
+    const uchar* p = img.ptr<uchar>(y);
+    for (int x = 0; x < img.cols; ++x) ++hist[p[x]];
+  }
+  const long target = static_cast<long>(q * img.total());
+  long acc = 0;
+  for (int v = 0; v < 256; ++v)
+    if ((acc += hist[v]) > target) return v;
+  return 255;
+}
+
+/// A blot: paper the closing takes for paper (its contrast under `low`) yet at least `seed`
+/// darker than the crop's paper (its brightest tenth), though no more than kStainMaxDark, over
+/// kBlotMinMm2 or more: a dark stain; never the inside of a letter or a blob of ink.
+constexpr double kBlotMinMm2 = 12.0;
+/// A component is the edge of a blot when this share of what lies around it (within 2 px, no
+/// other component) is in or at the blot and nearly as dark as the component itself.
+constexpr double kBlotEdgeShare = 0.25;
+
+/// Components (of `labels`, `n` of them, their core at `core_level` or darker) that are only the
+/// edge of a blot: where the closing's square cannot follow the blot's outline round a curve, a
+/// sliver of it reads as darker than its paper. A stroke on or across a stain is darker than the
+/// stain around it and stays.
+std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double low, double seed, double core_level,
+                             const cv::Mat& labels, const cv::Mat& stats, int n, double ppm) {
+  std::vector<uchar> edge(static_cast<size_t>(n), 0);
+  const double usual = Quantile(g, 0.9);
+  cv::Mat dark = (contrast < low) & (g <= usual - seed) & (g >= (1.0 - kStainMaxDark) * usual);
+  if (cv::countNonZero(dark) < kBlotMinMm2 * ppm * ppm) return edge;
+  cv::Mat blot_labels, blot_stats, blot_centroids;
+  const int nb = cv::connectedComponentsWithStats(dark, blot_labels, blot_stats, blot_centroids, 8, CV_32S);
+  std::vector<uchar> big(static_cast<size_t>(nb), 0);
+  std::vector<cv::Rect> blot_boxes;
+  for (int b = 1; b < nb; ++b)
+    if (blot_stats.at<int>(b, cv::CC_STAT_AREA) >= kBlotMinMm2 * ppm * ppm) {
+      big[b] = 1;
+      blot_boxes.emplace_back(blot_stats.at<int>(b, cv::CC_STAT_LEFT), blot_stats.at<int>(b, cv::CC_STAT_TOP),
+                              blot_stats.at<int>(b, cv::CC_STAT_WIDTH), blot_stats.at<int>(b, cv::CC_STAT_HEIGHT));
+    }
+  if (blot_boxes.empty()) return edge;
+  constexpr int kRing = 2;
+  // The blots and a few pixels round them: the fringe between a blot and a sliver of its edge
+  // is darker than its paper too (under `low` it would have joined the blot).
+  cv::Mat near_blot = LabelMask(blot_labels, big);
+  cv::dilate(near_blot, near_blot, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * kRing + 3, 2 * kRing + 3)));
+  for (int i = 1; i < n; ++i) {
+    const cv::Rect box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT) - kRing, stats.at<int>(i, cv::CC_STAT_TOP) - kRing,
+                                  stats.at<int>(i, cv::CC_STAT_WIDTH) + 2 * kRing,
+                                  stats.at<int>(i, cv::CC_STAT_HEIGHT) + 2 * kRing) &
+                         cv::Rect(0, 0, g.cols, g.rows);
+    // Only a component beside a blot can be its edge.
+    if (std::none_of(blot_boxes.begin(), blot_boxes.end(), [&](const cv::Rect& b) { return (b & box).area() > 0; }))
+      continue;
+    // The component's core: how dark it is, and by how much against its paper.
+    double core_gray = 0, core_contrast = 0;
+    int core = 0;
+    for (int y = box.y; y < box.br().y; ++y)
+      for (int x = box.x; x < box.br().x; ++x)
+        if (labels.at<int>(y, x) == i && contrast.at<uchar>(y, x) >= core_level)
+          core_gray += g.at<uchar>(y, x), core_contrast += contrast.at<uchar>(y, x), ++core;
+    if (core == 0) continue;
+    const double near_dark = core_gray / core + 0.5 * core_contrast / core;
+    int ring = 0, in_blot = 0;
+    for (int y = box.y; y < box.br().y; ++y)
+      for (int x = box.x; x < box.br().x; ++x) {
+        if (labels.at<int>(y, x) != 0) continue;
+        bool beside = false;
+        for (int dy = -kRing; dy <= kRing && !beside; ++dy)
+          for (int dx = -kRing; dx <= kRing && !beside; ++dx) {
+            const int yy = y + dy, xx = x + dx;
+            beside = yy >= 0 && xx >= 0 && yy < g.rows && xx < g.cols && labels.at<int>(yy, xx) == i;
+          }
+        if (!beside) continue;
+        ++ring;
+        in_blot += near_blot.at<uchar>(y, x) && g.at<uchar>(y, x) <= near_dark;
+      }
+    edge[static_cast<size_t>(i)] = ring > 0 && in_blot >= kBlotEdgeShare * ring;
+  }
+  return edge;
+}
+
 /// Very light pencil: handwriting whose strokes stay under the seed level everywhere (grainy
 /// graphite at a few tens of gray levels, as bright as heavy show-through). What tells the two
 /// apart is sharpness: a pencil stroke is ~0.3 mm wide with crisp edges, while writing on the
@@ -90,22 +179,22 @@ void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Ma
 /// each stroke's contrast a 0.6 mm opening removes (white top-hat) measures it: ~0.55-0.7 for
 /// pencil, ~0.3-0.37 for show-through at every level tried (tests/handwriting). Stroke-sized
 /// faint components are added as ink when there are a few of them and they are sharp together.
-/// Pixels of `not_ink` (if given: a blot's edge) are never added.
-void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& line_mask, int edge, double ppm,
-                     const InkOptions& o, const cv::Mat& not_ink, InkMaps& m) {
+/// A blot's edge (BlotEdges, `g` the crop) is never added.
+void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& g, const cv::Mat& line_mask, int edge, double ppm,
+                     const InkOptions& o, InkMaps& m) {
   cv::Mat weak = WeakInk(contrast, m.low, line_mask, edge);
   weak.setTo(0, m.kept);
-  if (!not_ink.empty()) weak.setTo(0, not_ink);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
   if (n <= 1) return;
+  const std::vector<uchar> blot_edge = BlotEdges(g, contrast, m.low, m.seed, m.low, labels, stats, n, ppm);
   // Letter-sized and taller than a dash or a run of merged rule dots; never a whole rule.
   std::vector<uchar> candidate(n, 0);
   int candidates = 0;
   for (int i = 1; i < n; ++i) {
     const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
-    if (std::max(w, h) < o.faint_min_extent_mm * ppm || h < o.faint_min_height_mm * ppm ||
+    if (blot_edge[i] || std::max(w, h) < o.faint_min_extent_mm * ppm || h < o.faint_min_height_mm * ppm ||
         w > weak.cols / 2 || area < o.min_component_mm2 * ppm * ppm)
       continue;
     candidate[i] = 1;
@@ -163,65 +252,6 @@ void OpenRow(const uchar* src, int cols, int x0, int bw, int length, uchar* out)
   }
 }
 
-/// A blot: paper the closing takes for paper (its contrast under `low`) yet at least `seed`
-/// darker than the crop's usual paper, over kBlotMinMm2 or more. A stain gone dark, or black
-/// on a bilevel scan; never the inside of a letter.
-constexpr double kBlotMinMm2 = 12.0;
-/// A component is the edge of a blot when this share of the paper around it (within 2 px) lies
-/// in the blot and is nearly as dark as the component itself.
-constexpr double kBlotEdgeShare = 0.25;
-
-/// Components (of `labels`, `n` of them) that are only the edge of a blot: where the closing's
-/// square cannot follow the blot's outline round a curve, a sliver of it reads as darker than
-/// its paper. A stroke on or across a stain is darker than the stain around it and stays.
-std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double low, double seed,
-                             const cv::Mat& labels, const cv::Mat& stats, int n, double ppm) {
-  std::vector<uchar> edge(static_cast<size_t>(n), 0);
-  double usual = 0, unused = 0;
-  RobustStats(g, &usual, &unused);
-  cv::Mat dark = (contrast < low) & (g <= usual - seed);
-  if (cv::countNonZero(dark) < kBlotMinMm2 * ppm * ppm) return edge;
-  cv::Mat blot_labels, blot_stats, blot_centroids;
-  const int nb = cv::connectedComponentsWithStats(dark, blot_labels, blot_stats, blot_centroids, 8, CV_32S);
-  std::vector<uchar> big(static_cast<size_t>(nb), 0);
-  bool any = false;
-  for (int b = 1; b < nb; ++b)
-    if (blot_stats.at<int>(b, cv::CC_STAT_AREA) >= kBlotMinMm2 * ppm * ppm) big[b] = 1, any = true;
-  if (!any) return edge;
-  constexpr int kRing = 2;
-  for (int i = 1; i < n; ++i) {
-    const cv::Rect box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT) - kRing, stats.at<int>(i, cv::CC_STAT_TOP) - kRing,
-                                  stats.at<int>(i, cv::CC_STAT_WIDTH) + 2 * kRing,
-                                  stats.at<int>(i, cv::CC_STAT_HEIGHT) + 2 * kRing) &
-                         cv::Rect(0, 0, g.cols, g.rows);
-    // The component's core: how dark it is, and by how much against its paper.
-    double core_gray = 0, core_contrast = 0;
-    int core = 0;
-    for (int y = box.y; y < box.br().y; ++y)
-      for (int x = box.x; x < box.br().x; ++x)
-        if (labels.at<int>(y, x) == i && contrast.at<uchar>(y, x) >= seed)
-          core_gray += g.at<uchar>(y, x), core_contrast += contrast.at<uchar>(y, x), ++core;
-    if (core == 0) continue;
-    const double near_dark = core_gray / core + 0.5 * core_contrast / core;
-    int ring = 0, in_blot = 0;
-    for (int y = box.y; y < box.br().y; ++y)
-      for (int x = box.x; x < box.br().x; ++x) {
-        if (labels.at<int>(y, x) == i || contrast.at<uchar>(y, x) >= low) continue;
-        bool beside = false;
-        for (int dy = -kRing; dy <= kRing && !beside; ++dy)
-          for (int dx = -kRing; dx <= kRing && !beside; ++dx) {
-            const int yy = y + dy, xx = x + dx;
-            beside = yy >= 0 && xx >= 0 && yy < g.rows && xx < g.cols && labels.at<int>(yy, xx) == i;
-          }
-        if (!beside) continue;
-        ++ring;
-        in_blot += big[static_cast<size_t>(blot_labels.at<int>(y, x))] && g.at<uchar>(y, x) <= near_dark;
-      }
-    edge[static_cast<size_t>(i)] = ring > 0 && in_blot >= kBlotEdgeShare * ring;
-  }
-  return edge;
-}
-
 /// `crop`, or its 3 x 3 median where salt and pepper covers it (kImpulsesPerMm2 in the median
 /// band of kImpulseBandMm: a printed dotted rule fills a few bands, noise fills them all).
 cv::Mat WithoutSaltAndPepper(const cv::Mat& crop, double ppm, double seed) {
@@ -277,12 +307,18 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
   // a step or a slope of the paper itself: the edge of a stain, a fold's broad shadow. A plain
   // maximum filter would take the paper outside such an edge for the paper inside it, and the
   // stain's first 1-2 mm would read as a stroke as dark as the stain.
+  // It goes no further down than kStainMaxDark under the brightest paper within ~2 mm
+  // (smoothed), so that ink wider than the closing is still ink.
   cv::Mat g;
   cv::GaussianBlur(gray, g, cv::Size(3, 3), 0.7);
   const int k = OddAtLeast(kPaperClosingMm * ppm, 5);
   cv::Mat paper;
   cv::morphologyEx(g, paper, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
-  paper = cv::max(paper, g);
+  const int kb = OddAtLeast(2.0 * ppm, 5);
+  cv::Mat bright;
+  cv::dilate(g, bright, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kb, kb)));
+  cv::blur(bright, bright, cv::Size(kb, kb));
+  paper = cv::max(paper, bright * (1.0 - kStainMaxDark));
   cv::Mat contrast;
   cv::subtract(paper, g, contrast);  // saturates at 0
   // The closing, a maximum first, sits a few noise sigmas above the true paper on noisy scans:
@@ -347,19 +383,16 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
     // vertical run of 70% of it (or 6 mm on a one-line area).
     int lv = std::max(static_cast<int>(6.0 * ppm), mask.rows * 7 / 10);
     open_into(cv::Size(1, lv), all, mask);
-    // A crease or streak straight down a tall area, tilted a little with the page: in
-    // overlapping 15 mm strips it still spans whole columns (handwriting on 9 mm lines has no
-    // straight vertical run of 13.5 mm). Against the closing's paper such a line is only as
-    // wide as its dark core, not its shadow, a pixel or two, and a faint one reaches the floor
-    // only in places: it is looked for among all pixels at the floor, widened by a pixel each
-    // way, so that neither its tilt nor a gap of a pixel breaks it.
+    // A crease or streak straight down a tall area, tilted a little with the page: any
+    // straight vertical run of 13.5 mm (handwriting on 9 mm lines has none). Against the
+    // closing's paper such a line is only as wide as its dark core, not its shadow, a pixel or
+    // two, and a faint one reaches the floor only in places: it is looked for among all pixels
+    // at the floor, widened by a pixel each way, so that neither its tilt nor a gap of a pixel
+    // breaks the run.
     if (mask.rows > strip) {
       cv::Mat faint;
       cv::dilate(contrast >= m.low, faint, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
-      for (int y0 = 0; y0 < mask.rows - strip / 2; y0 += strip / 2) {
-        const cv::Rect band(0, std::min(y0, mask.rows - strip), mask.cols, strip);
-        open_into(cv::Size(1, std::max(3, strip * 9 / 10)), band, faint);
-      }
+      open_into(cv::Size(1, std::max(3, strip * 9 / 10)), all, faint);
     }
   } else {
     // A comb cell's printed border lies within ~2 mm of the crop edge (1 mm margin plus
@@ -431,7 +464,7 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
     }
   }
   const double px2_per_mm2 = ppm * ppm;
-  const std::vector<uchar> blot_edge = BlotEdges(g, contrast, m.low, m.seed, labels, stats, n, ppm);
+  const std::vector<uchar> blot_edge = BlotEdges(g, contrast, m.low, m.seed, m.seed, labels, stats, n, ppm);
   std::vector<uchar> keep(n, 0), speck(n, 0);
   for (int i = 1; i < n; ++i) {
     if (blot_edge[i]) continue;
@@ -458,10 +491,7 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
   }
   m.kept = LabelMask(labels, keep);
   m.specks = LabelMask(labels, speck);
-  if (lines == PrintedLines::kRuledArea) {
-    const bool blots = std::find(blot_edge.begin(), blot_edge.end(), 1) != blot_edge.end();
-    AddFaintStrokes(contrast, line_mask, edge, ppm, o, blots ? LabelMask(labels, blot_edge) : cv::Mat(), m);
-  }
+  if (lines == PrintedLines::kRuledArea) AddFaintStrokes(contrast, g, line_mask, edge, ppm, o, m);
   // Accents and the dots of i sit within ~1.5 mm of their letter; specks farther away are dust.
   if (!m.components.empty()) {
     int r = OddAtLeast(3.0 * ppm, 3);
