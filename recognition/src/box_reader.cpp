@@ -552,41 +552,72 @@ bool FindCrossingLine(const BoxPatch& p, const PageCalibration& cal, const cv::M
   const double inner_half = 0.5 * p.w_px - p.inset_px;
   const cv::Point2d origin_mm(box_mm.x - kPatchMarginMm, box_mm.y - kPatchMarginMm);
   auto to_mm = [&](cv::Point2d q) { return origin_mm + (q + cv::Point2d(0.5, 0.5)) * (1.0 / kPx); };
-  for (size_t i = 0; i < ends.size(); ++i)
-    for (size_t j = i + 1; j < ends.size(); ++j) {
-      const cv::Point2d a = ends[i], d = ends[j] - ends[i];
-      const double len = std::hypot(d.x, d.y);
-      if (len < 0.6 * std::min(w, h)) continue;
-      const cv::Point2d u = d / len, nrm(-u.y, u.x);
-      const cv::Point2d c = centre - a;
-      if (std::abs(c.x * nrm.x + c.y * nrm.y) > inner_half + 3) continue;  // misses the inner area
-      // Dark all the way (the darkest of three pixels across, for a line a pixel off).
-      int on = 0, total = 0;
-      for (double t = 0; t <= len; t += 1.0, ++total) {
-        float darkest = 0;
-        for (int k = -1; k <= 1; ++k) {
-          const cv::Point q(cvRound(a.x + u.x * t + nrm.x * k), cvRound(a.y + u.y * t + nrm.y * k));
-          if (q.x >= 0 && q.y >= 0 && q.x < w && q.y < h) darkest = std::max(darkest, p.white - g.at<uchar>(q));
-        }
-        on += darkest > thr;
+  // The line through a and b (where it meets the loop) crosses the box, is dark all the way
+  // and carries on across the page beyond the patch on both sides.
+  auto crosses = [&](cv::Point2d a, cv::Point2d b) {
+    const cv::Point2d d = b - a;
+    const double len = std::hypot(d.x, d.y);
+    if (len < 0.6 * std::min(w, h)) return false;
+    const cv::Point2d u = d / len, nrm(-u.y, u.x);
+    const cv::Point2d c = centre - a;
+    if (std::abs(c.x * nrm.x + c.y * nrm.y) > inner_half + 3) return false;  // misses the inner area
+    // Dark all the way (the darkest of three pixels across, for a line a pixel off).
+    int on = 0, total = 0;
+    for (double t = 0; t <= len; t += 1.0, ++total) {
+      float darkest = 0;
+      for (int k = -1; k <= 1; ++k) {
+        const cv::Point q(cvRound(a.x + u.x * t + nrm.x * k), cvRound(a.y + u.y * t + nrm.y * k));
+        if (q.x >= 0 && q.y >= 0 && q.x < w && q.y < h) darkest = std::max(darkest, p.white - g.at<uchar>(q));
       }
-      if (on < 0.85 * total) continue;
-      // Carries on across the page: 1-17 mm beyond the patch on both sides, along the line as
-      // refitted (the run centres may tilt it by a degree: 0.3 mm at the far end).
-      const CrossingLine fit = RefineLine(p, {a, u}, thr);
-      const cv::Point2d fa = fit.point + fit.dir * (a - fit.point).dot(fit.dir);
-      const cv::Point2d fb = fit.point + fit.dir * (ends[j] - fit.point).dot(fit.dir);
-      const cv::Point2d fu = (fb - fa).dot(fit.dir) >= 0 ? fit.dir : -fit.dir;
-      const float dip = std::max(0.5f * thr, 7.0f);
-      // On one side it may run along a line of printed text, whose letters break the dip up.
-      const double before = LineCarriesOn(scan_gray, mm_to_px, to_mm(fa) - fu * 1.0, -fu, 16.0, dip, page_mm);
-      if (before < 0.3) continue;
-      const double after = LineCarriesOn(scan_gray, mm_to_px, to_mm(fb) + fu * 1.0, fu, 16.0, dip, page_mm);
-      if (after < 0.3 || (std::min(before, after) < 0.55 && std::max(before, after) < 0.8)) continue;
-      *line = fit;
-      return true;
+      on += darkest > thr;
     }
-  return false;
+    if (on < 0.85 * total) return false;
+    // Carries on across the page: 1-17 mm beyond the patch on both sides, along the line as
+    // refitted (the run centres may tilt it by a degree: 0.3 mm at the far end).
+    const CrossingLine fit = RefineLine(p, {a, u}, thr);
+    const cv::Point2d fa = fit.point + fit.dir * (a - fit.point).dot(fit.dir);
+    const cv::Point2d fb = fit.point + fit.dir * (b - fit.point).dot(fit.dir);
+    const cv::Point2d fu = (fb - fa).dot(fit.dir) >= 0 ? fit.dir : -fit.dir;
+    const float dip = std::max(0.5f * thr, 7.0f);
+    // On one side it may run along a line of printed text, whose letters break the dip up.
+    const double before = LineCarriesOn(scan_gray, mm_to_px, to_mm(fa) - fu * 1.0, -fu, 16.0, dip, page_mm);
+    if (before < 0.3) return false;
+    const double after = LineCarriesOn(scan_gray, mm_to_px, to_mm(fb) + fu * 1.0, fu, 16.0, dip, page_mm);
+    if (after < 0.3 || (std::min(before, after) < 0.55 && std::max(before, after) < 0.8)) return false;
+    *line = fit;
+    return true;
+  };
+  for (size_t i = 0; i < ends.size(); ++i)
+    for (size_t j = i + 1; j < ends.size(); ++j)
+      if (crosses(ends[i], ends[j])) return true;
+  // Where the line leaves the patch through a word of option text, the loop sees the word, not
+  // the line. Then the ink in the box itself says where to look: one straight stroke (at most
+  // 0.8 mm thick) across most of the box, a crease hugging the box's border say, followed to
+  // the loop both ways. A pen's slash is as thin, but it does not carry on across the page.
+  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  int count = 0;
+  for (int y = static_cast<int>(centre.y - inner_half) + 1; y < centre.y + inner_half - 1; ++y)
+    for (int x = static_cast<int>(centre.x - inner_half) + 1; x < centre.x + inner_half - 1; ++x)
+      if (x >= 0 && y >= 0 && x < w && y < h && is_dark(x, y)) sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y, ++count;
+  if (count < 8) return false;
+  const double mx = sx / count, my = sy / count;
+  const double vxx = sxx / count - mx * mx, vyy = syy / count - my * my, vxy = sxy / count - mx * my;
+  const double spread = std::sqrt(0.25 * (vxx - vyy) * (vxx - vyy) + vxy * vxy);
+  const double along = 0.5 * (vxx + vyy) + spread, across = std::max(0.0, 0.5 * (vxx + vyy) - spread);
+  if (std::sqrt(12.0 * along) < 1.2 * inner_half || std::sqrt(12.0 * across) > 0.8 * kPx) return false;
+  const double angle = 0.5 * std::atan2(2 * vxy, vxx - vyy);
+  const cv::Point2d u(std::cos(angle), std::sin(angle)), m(mx, my);
+  // Out to the loop both ways.
+  auto to_loop = [&](double sign) {
+    cv::Point2d q = m;
+    for (double t = 0; t < w + h; t += 1.0) {
+      const cv::Point2d next = m + u * (sign * t);
+      if (next.x < left || next.y < top || next.x > w - 1 - right || next.y > h - 1 - bottom) break;
+      q = next;
+    }
+    return q;
+  };
+  return crosses(to_loop(-1.0), to_loop(1.0));
 }
 
 bool FindLineNear(const BoxPatch& p, const PageCalibration& cal, const CrossingLine& hint, CrossingLine* line) {

@@ -444,6 +444,36 @@ TEST_P(FoldsAndShadingTest, ACreaseAlongARowOfOptionTextIsNotAMark) {
   }
 }
 
+TEST_P(FoldsAndShadingTest, ACreaseHuggingABoxsBorderBesideOptionTextIsNotAMark) {
+  // A fold nearly level just inside the top border of one empty box in each list: it leaves
+  // the box's patch through the option text beside the box, where the patch's own border sees
+  // the word and not the line, and inside the box it is one thin straight stroke.
+  const templates::Layout l = ListLayout(3, core::FieldKind::kMulti);
+  for (const double darkness : {0.25, 0.37}) {
+    std::mt19937 rng(10);
+    const Pen pen{0.45, 25};
+    const auto rs = ReadList(MakeScan(GetParam(), 16), l, [&](SyntheticPage& p) {
+      p.DrawMark(l.fields[0].options[2].box_mm, Mark::kCross, pen, rng);
+      p.DrawMark(l.fields[1].options[0].box_mm, Mark::kTick, pen, rng);
+      p.DrawMark(l.fields[2].options[6].box_mm, Mark::kCross, pen, rng);
+      for (int q = 0; q < 3; ++q) {
+        const RectMm& box = l.fields[q].options[4].box_mm;
+        // Option text as tall as the box beside it, as SIPAS prints it.
+        p.Write({box.right() + 1.2, box.y + 4.4}, "Tiep nhan", 4.0, Pen{0.3, 20});
+        p.Crease({0.0, box.y + 0.65}, {210.0, box.y + 0.85}, darkness, 0.12, 0.05, 2.0);
+      }
+    });
+    ASSERT_EQ(rs.size(), 3u);
+    const std::vector<std::vector<std::string>> want = {V({"3"}), V({"1"}), V({"7"})};
+    for (int q = 0; q < 3; ++q) {
+      const std::string at = GetParam().name + " crease " + std::to_string(darkness) + " list " + std::to_string(q);
+      // Never accepted wrong; at most a person looks.
+      if (!rs[q].needs_review) EXPECT_EQ(rs[q].selected, want[q]) << at;
+      EXPECT_EQ(std::count(rs[q].selected.begin(), rs[q].selected.end(), "5"), 0) << at << ": " << rs[q].reason;
+    }
+  }
+}
+
 TEST_P(FoldsAndShadingTest, ACreaseThroughAFillLeavesItACancellation) {
   // A correction (a gray-pen fill over the old cross, a new cross beside it) with a fold through
   // the fill: the fill stays a cancellation. In a one-answer question the new cross is the
