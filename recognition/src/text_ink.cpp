@@ -59,9 +59,9 @@ cv::Mat WeakInk(const cv::Mat& contrast, double low, const cv::Mat& line_mask, i
   return weak;
 }
 
-/// Median and MAD-based sigma of an 8-bit image (over `mask` if given), from its histogram.
-void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Mat& mask = {}) {
-  int hist[256] = {0};
+/// Counts an 8-bit image's levels (over `mask` if given) into `hist` (256 zeroed bins); returns
+/// the pixels counted.
+long Histogram(const cv::Mat& img, int* hist, const cv::Mat& mask = {}) {
   long total = 0;
   for (int y = 0; y < img.rows; ++y) {
     const uchar* p = img.ptr<uchar>(y);
@@ -69,80 +69,88 @@ void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Ma
     for (int x = 0; x < img.cols; ++x)
       if (!mp || mp[x]) ++hist[p[x]], ++total;
   }
+  return total;
+}
+
+/// The level under which the share `q` of the `total` pixels counted in `hist` lie.
+int HistogramQuantile(const int* hist, long total, double q) {
+  long acc = 0;
+  const long target = static_cast<long>(q * total);
+  for (int v = 0; v < 256; ++v) {
+    acc += hist[v];
+    if (acc > target) return v;
+  }
+  return 255;
+}
+
+/// Median and MAD-based sigma of an 8-bit image (over `mask` if given), from its histogram.
+void RobustStats(const cv::Mat& img, double* median, double* sigma, const cv::Mat& mask = {}) {
+  int hist[256] = {0};
+  const long total = Histogram(img, hist, mask);
   if (total == 0) {
     *median = *sigma = 0;
     return;
   }
-  auto quantile = [&](const int* h, double q) {
-    long acc = 0, target = static_cast<long>(q * total);
-    for (int v = 0; v < 256; ++v) {
-      acc += h[v];
-      if (acc > target) return v;
-    }
-    return 255;
-  };
-  int med = quantile(hist, 0.5);
+  int med = HistogramQuantile(hist, total, 0.5);
   int dev[256] = {0};
   for (int v = 0; v < 256; ++v) dev[std::abs(v - med)] += hist[v];
   *median = med;
-  *sigma = 1.4826 * quantile(dev, 0.5);
-}
-
-/// The `q` quantile of an 8-bit image's levels.
-double Quantile(const cv::Mat& img, double q) {
-  int hist[256] = {0};
-  for (int y = 0; y < img.rows; ++y) {
-    const uchar* p = img.ptr<uchar>(y);
-    for (int x = 0; x < img.cols; ++x) ++hist[p[x]];
-  }
-  const long target = static_cast<long>(q * img.total());
-  long acc = 0;
-  for (int v = 0; v < 256; ++v)
-    if ((acc += hist[v]) > target) return v;
-  return 255;
+  *sigma = 1.4826 * HistogramQuantile(dev, total, 0.5);
 }
 
 /// A blot: paper the closing takes for paper (its contrast under `low`) yet at least `seed`
 /// darker than the crop's paper (its brightest tenth), though no more than kStainMaxDark, over
 /// kBlotMinMm2 or more: a dark stain; never the inside of a letter or a blob of ink.
 constexpr double kBlotMinMm2 = 12.0;
-/// A component is the edge of a blot when this share of what lies around it (within 2 px, no
-/// other component) is in or at the blot and nearly as dark as the component itself.
+/// A component is the edge of a blot when this share of what lies around it (within kBlotRingPx,
+/// no other component) is in or at the blot and nearly as dark as the component itself.
 constexpr double kBlotEdgeShare = 0.25;
+constexpr int kBlotRingPx = 2;
+
+/// A crop's blots: their bounding boxes, and the blots grown by a few pixels (the fringe between
+/// a blot and a sliver of its edge is darker than its paper too: under `low` it would have
+/// joined the blot). Both empty when there is none.
+struct Blots {
+  std::vector<cv::Rect> boxes;
+  cv::Mat near;
+};
+
+Blots FindBlots(const cv::Mat& g, const cv::Mat& contrast, double low, double seed, double ppm) {
+  Blots blots;
+  int hist[256] = {0};
+  const double usual = HistogramQuantile(hist, Histogram(g, hist), 0.9);  // the crop's paper
+  cv::Mat dark = (contrast < low) & (g <= usual - seed) & (g >= (1.0 - kStainMaxDark) * usual);
+  if (cv::countNonZero(dark) < kBlotMinMm2 * ppm * ppm) return blots;
+  cv::Mat labels, stats, centroids;
+  const int nb = cv::connectedComponentsWithStats(dark, labels, stats, centroids, 8, CV_32S);
+  std::vector<uchar> big(static_cast<size_t>(nb), 0);
+  for (int b = 1; b < nb; ++b)
+    if (stats.at<int>(b, cv::CC_STAT_AREA) >= kBlotMinMm2 * ppm * ppm) {
+      big[b] = 1;
+      blots.boxes.emplace_back(stats.at<int>(b, cv::CC_STAT_LEFT), stats.at<int>(b, cv::CC_STAT_TOP),
+                               stats.at<int>(b, cv::CC_STAT_WIDTH), stats.at<int>(b, cv::CC_STAT_HEIGHT));
+    }
+  if (blots.boxes.empty()) return blots;
+  cv::dilate(LabelMask(labels, big), blots.near,
+             cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * kBlotRingPx + 3, 2 * kBlotRingPx + 3)));
+  return blots;
+}
 
 /// Components (of `labels`, `n` of them, their core at `core_level` or darker) that are only the
-/// edge of a blot: where the closing's square cannot follow the blot's outline round a curve, a
-/// sliver of it reads as darker than its paper. A stroke on or across a stain is darker than the
-/// stain around it and stays.
-std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double low, double seed, double core_level,
-                             const cv::Mat& labels, const cv::Mat& stats, int n, double ppm) {
+/// edge of one of `blots`: where the closing's square cannot follow the blot's outline round a
+/// curve, a sliver of it reads as darker than its paper. A stroke on or across a stain is darker
+/// than the stain around it and stays.
+std::vector<uchar> BlotEdges(const Blots& blots, const cv::Mat& g, const cv::Mat& contrast, double core_level,
+                             const cv::Mat& labels, const cv::Mat& stats, int n) {
   std::vector<uchar> edge(static_cast<size_t>(n), 0);
-  const double usual = Quantile(g, 0.9);
-  cv::Mat dark = (contrast < low) & (g <= usual - seed) & (g >= (1.0 - kStainMaxDark) * usual);
-  if (cv::countNonZero(dark) < kBlotMinMm2 * ppm * ppm) return edge;
-  cv::Mat blot_labels, blot_stats, blot_centroids;
-  const int nb = cv::connectedComponentsWithStats(dark, blot_labels, blot_stats, blot_centroids, 8, CV_32S);
-  std::vector<uchar> big(static_cast<size_t>(nb), 0);
-  std::vector<cv::Rect> blot_boxes;
-  for (int b = 1; b < nb; ++b)
-    if (blot_stats.at<int>(b, cv::CC_STAT_AREA) >= kBlotMinMm2 * ppm * ppm) {
-      big[b] = 1;
-      blot_boxes.emplace_back(blot_stats.at<int>(b, cv::CC_STAT_LEFT), blot_stats.at<int>(b, cv::CC_STAT_TOP),
-                              blot_stats.at<int>(b, cv::CC_STAT_WIDTH), blot_stats.at<int>(b, cv::CC_STAT_HEIGHT));
-    }
-  if (blot_boxes.empty()) return edge;
-  constexpr int kRing = 2;
-  // The blots and a few pixels round them: the fringe between a blot and a sliver of its edge
-  // is darker than its paper too (under `low` it would have joined the blot).
-  cv::Mat near_blot = LabelMask(blot_labels, big);
-  cv::dilate(near_blot, near_blot, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * kRing + 3, 2 * kRing + 3)));
+  if (blots.boxes.empty()) return edge;
   for (int i = 1; i < n; ++i) {
-    const cv::Rect box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT) - kRing, stats.at<int>(i, cv::CC_STAT_TOP) - kRing,
-                                  stats.at<int>(i, cv::CC_STAT_WIDTH) + 2 * kRing,
-                                  stats.at<int>(i, cv::CC_STAT_HEIGHT) + 2 * kRing) &
+    const int r = kBlotRingPx;
+    const cv::Rect box = cv::Rect(stats.at<int>(i, cv::CC_STAT_LEFT) - r, stats.at<int>(i, cv::CC_STAT_TOP) - r,
+                                  stats.at<int>(i, cv::CC_STAT_WIDTH) + 2 * r, stats.at<int>(i, cv::CC_STAT_HEIGHT) + 2 * r) &
                          cv::Rect(0, 0, g.cols, g.rows);
     // Only a component beside a blot can be its edge.
-    if (std::none_of(blot_boxes.begin(), blot_boxes.end(), [&](const cv::Rect& b) { return (b & box).area() > 0; }))
+    if (std::none_of(blots.boxes.begin(), blots.boxes.end(), [&](const cv::Rect& b) { return (b & box).area() > 0; }))
       continue;
     // The component's core: how dark it is, and by how much against its paper.
     double core_gray = 0, core_contrast = 0;
@@ -158,14 +166,14 @@ std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double l
       for (int x = box.x; x < box.br().x; ++x) {
         if (labels.at<int>(y, x) != 0) continue;
         bool beside = false;
-        for (int dy = -kRing; dy <= kRing && !beside; ++dy)
-          for (int dx = -kRing; dx <= kRing && !beside; ++dx) {
+        for (int dy = -r; dy <= r && !beside; ++dy)
+          for (int dx = -r; dx <= r && !beside; ++dx) {
             const int yy = y + dy, xx = x + dx;
             beside = yy >= 0 && xx >= 0 && yy < g.rows && xx < g.cols && labels.at<int>(yy, xx) == i;
           }
         if (!beside) continue;
         ++ring;
-        in_blot += near_blot.at<uchar>(y, x) && g.at<uchar>(y, x) <= near_dark;
+        in_blot += blots.near.at<uchar>(y, x) && g.at<uchar>(y, x) <= near_dark;
       }
     edge[static_cast<size_t>(i)] = ring > 0 && in_blot >= kBlotEdgeShare * ring;
   }
@@ -179,15 +187,15 @@ std::vector<uchar> BlotEdges(const cv::Mat& g, const cv::Mat& contrast, double l
 /// each stroke's contrast a 0.6 mm opening removes (white top-hat) measures it: ~0.55-0.7 for
 /// pencil, ~0.3-0.37 for show-through at every level tried (tests/handwriting). Stroke-sized
 /// faint components are added as ink when there are a few of them and they are sharp together.
-/// A blot's edge (BlotEdges, `g` the crop) is never added.
-void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& g, const cv::Mat& line_mask, int edge, double ppm,
-                     const InkOptions& o, InkMaps& m) {
+/// The edge of one of `blots` (BlotEdges, `g` the crop) is never added.
+void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& g, const Blots& blots, const cv::Mat& line_mask,
+                     int edge, double ppm, const InkOptions& o, InkMaps& m) {
   cv::Mat weak = WeakInk(contrast, m.low, line_mask, edge);
   weak.setTo(0, m.kept);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(weak, labels, stats, centroids, 8, CV_32S);
   if (n <= 1) return;
-  const std::vector<uchar> blot_edge = BlotEdges(g, contrast, m.low, m.seed, m.low, labels, stats, n, ppm);
+  const std::vector<uchar> blot_edge = BlotEdges(blots, g, contrast, m.low, labels, stats, n);
   // Letter-sized and taller than a dash or a run of merged rule dots; never a whole rule.
   std::vector<uchar> candidate(n, 0);
   int candidates = 0;
@@ -464,7 +472,8 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
     }
   }
   const double px2_per_mm2 = ppm * ppm;
-  const std::vector<uchar> blot_edge = BlotEdges(g, contrast, m.low, m.seed, m.seed, labels, stats, n, ppm);
+  const Blots blots = FindBlots(g, contrast, m.low, m.seed, ppm);
+  const std::vector<uchar> blot_edge = BlotEdges(blots, g, contrast, m.seed, labels, stats, n);
   std::vector<uchar> keep(n, 0), speck(n, 0);
   for (int i = 1; i < n; ++i) {
     if (blot_edge[i]) continue;
@@ -491,7 +500,7 @@ InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& o, Prin
   }
   m.kept = LabelMask(labels, keep);
   m.specks = LabelMask(labels, speck);
-  if (lines == PrintedLines::kRuledArea) AddFaintStrokes(contrast, g, line_mask, edge, ppm, o, m);
+  if (lines == PrintedLines::kRuledArea) AddFaintStrokes(contrast, g, blots, line_mask, edge, ppm, o, m);
   // Accents and the dots of i sit within ~1.5 mm of their letter; specks farther away are dust.
   if (!m.components.empty()) {
     int r = OddAtLeast(3.0 * ppm, 3);
