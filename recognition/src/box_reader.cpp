@@ -837,14 +837,11 @@ bool TouchesEdge(const cv::Mat& stats, int i, int w, int h) {
          y + stats.at<int>(i, cv::CC_STAT_HEIGHT) == h;
 }
 
-}  // namespace
-
-bool BlotOverBox(const BoxPatch& p, const PageCalibration& cal) {
+/// BlotOverBox, given the histogram of the patch outside `box` (BoxWithOutline) and its count.
+bool BlotOverBox(const BoxPatch& p, const PageCalibration& cal, const cv::Rect& box, const std::array<int, 256>& hist,
+                 int outside) {
   const float range = std::max(cal.white - cal.black, 40.0f);
   const float black = cal.white - kBlotDark * range;
-  const cv::Rect box = BoxWithOutline(p);
-  std::array<int, 256> hist{};
-  const int outside = HistogramOutside(p, box, hist);
   int dark = 0;
   for (int g = 0; g < 256 && g < black; ++g) dark += hist[g];
   if (outside == 0 || dark < kBlotOutside * outside) return false;
@@ -869,14 +866,23 @@ bool BlotOverBox(const BoxPatch& p, const PageCalibration& cal) {
   return false;
 }
 
-Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
-  if (BlotOverBox(p, cal)) return Stain::kHidden;
-  const float range = std::max(cal.white - cal.black, 40.0f);
-  const int w = p.gray.cols, h = p.gray.rows;
+}  // namespace
+
+bool BlotOverBox(const BoxPatch& p, const PageCalibration& cal) {
   const cv::Rect box = BoxWithOutline(p);
-  const cv::Rect inner = InnerRect(p);
   std::array<int, 256> hist{};
   const int outside = HistogramOutside(p, box, hist);
+  return BlotOverBox(p, cal, box, hist, outside);
+}
+
+Stain DiscountStain(BoxPatch& p, const PageCalibration& cal) {
+  const cv::Rect box = BoxWithOutline(p);
+  std::array<int, 256> hist{};
+  const int outside = HistogramOutside(p, box, hist);
+  if (BlotOverBox(p, cal, box, hist, outside)) return Stain::kHidden;
+  const float range = std::max(cal.white - cal.black, 40.0f);
+  const int w = p.gray.cols, h = p.gray.rows;
+  const cv::Rect inner = InnerRect(p);
   if (outside == 0) return Stain::kNone;
   // The patch's paper: the lightest tenth outside the box, less what the grain adds to it. The
   // page's paper where a stain leaves some of the patch clear, the stain's own where it covers
