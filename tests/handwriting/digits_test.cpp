@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "handwriting/handwriting_synth.h"
 #include "recognition/handwriting.h"
 #include "tools/digits/digit_synth.h"
 
@@ -103,19 +104,9 @@ TEST(DigitsTest, AllEmptyIsBlankWithoutReview) {
   for (const auto& c : r.cells) EXPECT_TRUE(c.empty);
 }
 
-/// `cells` (sampled at 11.81 px/mm, a 300 dpi scan) with `share` of their pixels set black or
-/// white, half each, then sampled at `ppm` as crops are: a dirty fax line, a noisy bilevel scan.
+/// `cells` (sampled at 11.81 px/mm, a 300 dpi scan) under salt and pepper, sampled at `ppm`.
 std::vector<cv::Mat> WithSaltAndPepper(std::vector<cv::Mat> cells, double share, double ppm, std::mt19937& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  for (cv::Mat& c : cells) {
-    for (int y = 0; y < c.rows; ++y)
-      for (int x = 0; x < c.cols; ++x) {
-        const double r = u(rng);
-        if (r < share / 2) c.at<uchar>(y, x) = 0;
-        else if (r < share) c.at<uchar>(y, x) = 255;
-      }
-    cv::resize(c, c, cv::Size(), ppm / 11.81, ppm / 11.81, cv::INTER_LINEAR);
-  }
+  for (cv::Mat& c : cells) c = testing::SaltAndPepper(c, share, ppm, rng);
   return cells;
 }
 

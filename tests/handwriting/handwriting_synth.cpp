@@ -140,6 +140,21 @@ cv::Mat MakeArea(double w_mm, int lines, double ppm, AreaContent content,
   return out;
 }
 
+cv::Mat SaltAndPepper(const cv::Mat& scan_300dpi, double share, double px_per_mm, std::mt19937& rng) {
+  cv::Mat noisy = scan_300dpi.clone();
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int y = 0; y < noisy.rows; ++y)
+    for (int x = 0; x < noisy.cols; ++x) {
+      const double r = u(rng);
+      if (r < share / 2) noisy.at<uchar>(y, x) = 0;
+      else if (r < share) noisy.at<uchar>(y, x) = 255;
+    }
+  if (px_per_mm == 11.81) return noisy;
+  cv::Mat out;
+  cv::resize(noisy, out, cv::Size(), px_per_mm / 11.81, px_per_mm / 11.81, cv::INTER_LINEAR);
+  return out;
+}
+
 const std::vector<std::string>& SurveyComments() {
   static const std::vector<std::string> k = {
       "Thủ tục còn rườm rà, cần rút ngắn thời gian giải quyết.",

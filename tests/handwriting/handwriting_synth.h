@@ -41,4 +41,9 @@ cv::Mat MakeArea(double w_mm, int lines, double px_per_mm, AreaContent content,
 /// 30+ realistic survey comments (NFC, full diacritics).
 const std::vector<std::string>& SurveyComments();
 
+/// Salt and pepper the way a dirty fax line or a noisy bilevel scan makes it: `share` of the
+/// pixels of `scan_300dpi` (a crop at 11.81 px/mm) set black or white, half each, then sampled
+/// at `px_per_mm` as crops are.
+cv::Mat SaltAndPepper(const cv::Mat& scan_300dpi, double share, double px_per_mm, std::mt19937& rng);
+
 }  // namespace phieu::recognition::testing

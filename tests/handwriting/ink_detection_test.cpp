@@ -22,6 +22,7 @@ namespace {
 using testing::AreaContent;
 using testing::AreaDamage;
 using testing::MakeArea;
+using testing::SaltAndPepper;
 
 const char* ContentName(AreaContent c) {
   switch (c) {
@@ -199,23 +200,6 @@ TEST(InkDetectionTest, InkWiderThanTheClosingIsWritten) {
     DrawBlackBlotAndThreshold(bilevel, {60 * ppm, 14 * ppm}, 6.0 * ppm, 170, rng);
     EXPECT_EQ(DetectInk(bilevel, ppm).ink_class, InkClass::kWritten) << at << " black blot";
   }
-}
-
-/// Salt and pepper the way a dirty fax or a noisy bilevel scan makes it: `share` of the pixels
-/// of a 300 dpi scan set black or white (half each), then sampled at `ppm` as crops are.
-cv::Mat SaltAndPepper(const cv::Mat& area_300dpi, double share, double ppm, std::mt19937& rng) {
-  cv::Mat noisy = area_300dpi.clone();
-  std::uniform_real_distribution<double> u(0, 1);
-  for (int y = 0; y < noisy.rows; ++y)
-    for (int x = 0; x < noisy.cols; ++x) {
-      const double r = u(rng);
-      if (r < share / 2) noisy.at<uchar>(y, x) = 0;
-      else if (r < share) noisy.at<uchar>(y, x) = 255;
-    }
-  if (ppm == 11.81) return noisy;
-  cv::Mat out;
-  cv::resize(noisy, out, cv::Size(), ppm / 11.81, ppm / 11.81, cv::INTER_LINEAR);
-  return out;
 }
 
 // Salt and pepper over 2-5% of the pixels (the outside probe's `saltpepper` damage) is
