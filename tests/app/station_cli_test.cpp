@@ -321,6 +321,13 @@ TEST_F(StationTest, AKilledStationResumesWhereItsUploadStopped) {
   ::kill(station, SIGKILL);
   int status = 0;
   ::waitpid(station, &status, 0);
+  // The chunk in flight when the station died may still be appended by the server: wait until the
+  // part file stops growing (the next station asks the server what it has, so it must match that).
+  for (int stable = 0, i = 0; stable < 4 && i < 200; ++i) {
+    const auto before = received();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stable = received() == before ? stable + 1 : 0;
+  }
   const auto had = fs::file_size(part, ec);
   ASSERT_FALSE(ec) << "the killed station left a partial upload";
   ASSERT_GE(had, 8192u);
