@@ -100,25 +100,38 @@ export class GroupScreen {
     this.confirmButton.textContent = T('group_confirm');
   }
 
+  /// Each change of screen (mode, question, the next screen) takes a ticket. An answer that
+  /// arrives after a later change is dropped and its leases handed back, so that two quick
+  /// presses (open, accepted, open) show what was asked for last, whatever order the server
+  /// answers in.
+  Ticket() {
+    this.ticket = (this.ticket || 0) + 1;
+    return this.ticket;
+  }
+
   async SetMode(mode) {
+    const ticket = this.Ticket();
     this.Clear();
     await this.ReleaseHeld();
+    if (ticket !== this.ticket) return;
     this.mode = mode;
     this.after = 0;
     this.RenderPicker();
-    if (this.group) await this.Load();
+    if (this.group) await this.Load(ticket);
   }
 
   async Choose(key) {
     const f = this.fields.find((x) => `${x.template}|${x.version}|${x.field}` === key);
     if (!f) return;
+    const ticket = this.Ticket();
     this.Clear();
     await this.ReleaseHeld();
+    if (ticket !== this.ticket) return;
     this.group = f;
     this.after = 0;
     this.options = [];
     this.RenderPicker();
-    await this.Load();
+    await this.Load(ticket);
   }
 
   /// Empties the grid at once (another question or mode is on its way: no stale crop stays).
@@ -147,7 +160,7 @@ export class GroupScreen {
     return El('img', { src: api.ReadingCropUrl(reading.reading_id), alt: T('crop_alt', { field: reading.field, serial: reading.serial }), decoding: 'async' });
   }
 
-  async Load() {
+  async Load(ticket = this.Ticket()) {
     const g = this.group;
     const key = this.ScreenKey(this.after);
     let screen = null;
@@ -157,15 +170,16 @@ export class GroupScreen {
     if (this.next && this.next.key === key) screen = await this.next.promise.catch(() => null);
     else if (this.next) this.ReleaseQuestionAhead(this.next);
     this.next = null;
-    if (!screen) screen = await this.Fetch(this.after);
+    if (!screen) screen = await this.Fetch(this.after, g);
+    const o = screen.tiles.length ? await this.OptionsOf(g, screen.tiles[0].reading.serial) : null;
+    if (ticket !== this.ticket) {  // another screen was asked for meanwhile
+      this.Release(screen.tiles.map((t) => t.reading));
+      return;
+    }
     this.tiles = screen.tiles;
     this.cursor = 0;
-    this.question.textContent = g.label || g.field;
-    if (this.tiles.length) {
-      const o = await this.OptionsOf(g, this.tiles[0].reading.serial);
-      this.options = o.options;
-      this.question.textContent = o.label;
-    }
+    this.question.textContent = o ? o.label : g.label || g.field;
+    if (o) this.options = o.options;
     this.Render();
     this.Prefetch();
   }

@@ -186,10 +186,18 @@ test('group leases: two reviewers on one question get disjoint screens; leaving 
   const released = lan.waitForResponse((r) => r.url().endsWith('/api/group/release'));
   await lan.click('#view-review');
   assert.equal((await released).status(), 204);
-  // minh asks for the question again: lan's crops are his now.
+  // minh asks for the question again, pressing the mode buttons quickly: the accepted screen's
+  // answer is held back so that it arrives last, and the open screen, asked for last, is the
+  // one shown. Lan's crops are his now.
+  const slow = '**/api/group/readings?*mode=accepted*';
+  await minh.route(slow, async (route) => { await new Promise((ok) => setTimeout(ok, 700)); await route.continue(); });
+  const accepted = minh.waitForResponse((r) => r.url().includes('/api/group/readings') && r.url().includes('mode=accepted'));
   await minh.click('#group-mode-accepted');
   await minh.click('#group-mode-open');
+  await accepted;
+  await minh.unroute(slow);
   await Settled(minh, Math.min(f.open, 48));
+  assert.equal(await minh.getAttribute('#group-mode-open', 'aria-pressed'), 'true');
   const now = await Shown(minh);
   for (const id of lanShown) assert.ok(now.includes(id), `reading ${id} came back to the queue`);
   assert.deepEqual([...lan.errors, ...minh.errors], []);
