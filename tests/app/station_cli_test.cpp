@@ -221,9 +221,13 @@ TEST_F(StationTest, TwoStationsWithOverlappingStacksStoreEveryPageOnce) {
     EXPECT_NE((bt.station == "bàn-A" ? ra.out : rb.out).find(bt.summary_text), std::string::npos)
         << "the station printed the server's summary as is:\n" << bt.summary_text;
   }
-  // The spool is emptied of what the survey now holds.
+  // The spool is emptied of what the survey now holds (just after the batch says "finished":
+  // a station may have seen that and stopped first).
+  const fs::path spool = db_.string() + ".spool";
   std::error_code ec;
-  EXPECT_TRUE(fs::is_empty(fs::path(db_.string() + ".spool"), ec) || !fs::exists(db_.string() + ".spool"));
+  const auto emptied = [&] { return !fs::exists(spool) || fs::is_empty(spool, ec); };
+  for (int i = 0; i < 100 && !emptied(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(emptied());
 }
 
 TEST_F(StationTest, AFileTheServerHoldsIsNotSentAgain) {
@@ -336,7 +340,11 @@ TEST_F(StationTest, AKilledStationResumesWhereItsUploadStopped) {
   CmdResult r = Station({big});
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("1 resumed from a cut upload"), std::string::npos) << r.out;
-  EXPECT_EQ(BytesSent(r.out), static_cast<long long>(fs::file_size(big) - had)) << r.out;
+  // It resumed from what the server held: what the part file held once it settled, or (on a
+  // machine so loaded that the killed station's last chunk landed later still) one chunk more.
+  const long long resumed_at = static_cast<long long>(fs::file_size(big)) - BytesSent(r.out);
+  EXPECT_GE(resumed_at, static_cast<long long>(had)) << r.out;
+  EXPECT_LE(resumed_at, static_cast<long long>(had) + 1024) << r.out;
   auto store = Open();
   EXPECT_EQ(store->GetStatus()->scan_files, 1);
   EXPECT_TRUE((*store->FindScanFileBySha256(*sha))->complete);

@@ -566,7 +566,7 @@ TEST_F(ShortTimeoutTest, AClientThatStopsSendingIsDropped) {
   EXPECT_GE(n, 0) << "the server should answer or close within the read timeout, not hang";
   if (n > 0) EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).substr(0, 12), "HTTP/1.1 400");
   EXPECT_GT(waited, 0.5);
-  EXPECT_LT(waited, 2.5);
+  EXPECT_LT(waited, 4.0);  // slack for a loaded machine; the 5 s receive timeout above catches a hang
 }
 
 TEST_F(ReviewServerTest, ADisabledLoginLosesItsSession) {

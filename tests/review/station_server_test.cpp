@@ -23,6 +23,11 @@ class FakeRunner : public IngestRunner {
       contents += std::string(std::istreambuf_iterator<char>(in), {});
     }
     {
+      // Recorded before the batch says "finished": a test that saw it finished finds the run.
+      std::lock_guard lock(mu);
+      runs.push_back({files, contents});
+    }
+    {
       std::lock_guard lock(writer_lock);
       (void)store.UpdateBatchProgress(batch_id, 1, 2);
       (void)store.FinishBatch(batch_id, {.state = "finished",
@@ -31,8 +36,6 @@ class FakeRunner : public IngestRunner {
                                          .exit_code = 0,
                                          .error = ""});
     }
-    std::lock_guard lock(mu);
-    runs.push_back({files, contents});
   }
   struct Got {
     std::vector<StationFile> files;

@@ -45,7 +45,7 @@ TEST(ReaderThreadsTest, AThreadBlockedOnAPipeIsSettled) {
   });
   const auto start = Clock::now();
   EXPECT_TRUE(readers.Settle(2000ms, 20ms));
-  EXPECT_LT(Clock::now() - start, 1000ms);
+  EXPECT_LT(Clock::now() - start, 1500ms);  // Settle gives up at 2 s; slack for a loaded machine
   ASSERT_EQ(write(fds[1], "x", 1), 1);
   worker.join();
   close(fds[0]);
