@@ -96,6 +96,13 @@ struct InkOptions {
   double faint_min_height_mm = 0.6;   ///< ...and this tall (not a dash or merged rule dots);
   int faint_min_strokes = 2;          ///< at least this many of them in the area,
   double faint_min_sharpness = 0.45;  ///< with this share of their contrast in a 0.6 mm top-hat.
+  /// Nothing can show through this area: the layout puts no page on the other side of its leaf
+  /// (a form's last, odd page). Set by the page reader; the sharpness floor is then the one
+  /// below, low enough for light pencil blurred by a coarse scan (0.32-0.45 at 150-200 dpi with
+  /// a 0.8-1.1 px blur in tests/handwriting, 0.39 on a bench page), still above what stains and
+  /// creases leave faint in a blank area (0.03-0.08 on the bench's page-3 stacks).
+  bool blank_behind = false;
+  double faint_min_sharpness_blank_behind = 0.15;
 };
 
 /// Result of ink detection on one upright crop.

@@ -921,6 +921,10 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   for (const BoxDetail& b : boxes)
     if (SureMark(b.decision))
       sure_boxes.push_back({b.field, layout.fields[b.field].options[b.option].box_mm});
+  // A leaf with no other side in the layout (a form's last, odd page) has nothing to show
+  // through its writing areas: faint, soft strokes there are light pencil, not the back.
+  TextOptions text_options;
+  text_options.ink.blank_behind = MirrorBackSide(layout, page_no).empty();
 
   std::vector<FieldReading> out;
   size_t next_box = 0;
@@ -1040,7 +1044,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
       } else {
         // Inset so the printed frame stays out even with ~1 mm of paper stretch the anchors do
         // not model; handwriting seldom runs within a millimetre of the frame.
-        TextReading t = ReadTextArea(crop_at(f.area_mm, -kTextAreaInsetMm), ppm, f.lines, options.ocr);
+        TextReading t = ReadTextArea(crop_at(f.area_mm, -kTextAreaInsetMm), ppm, f.lines, options.ocr, text_options);
         r.text = t.text;
         r.confidence = t.confidence;
         r.needs_review = t.needs_review;

@@ -187,6 +187,9 @@ std::vector<uchar> BlotEdges(const Blots& blots, const cv::Mat& g, const cv::Mat
 /// each stroke's contrast a 0.6 mm opening removes (white top-hat) measures it: ~0.55-0.7 for
 /// pencil, ~0.3-0.37 for show-through at every level tried (tests/handwriting). Stroke-sized
 /// faint components are added as ink when there are a few of them and they are sharp together.
+/// A coarse, blurred scan softens pencil too (0.39 at 150 dpi with a 0.8 px blur): where nothing
+/// lies behind the area (InkOptions::blank_behind) nothing can show through, and a lower floor
+/// keeps such writing while stains, noise and JPEG (<0.1 measured) stay out.
 /// The edge of one of `blots` (BlotEdges, `g` the crop) is never added.
 void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& g, const Blots& blots, const cv::Mat& line_mask,
                      int edge, double ppm, const InkOptions& o, InkMaps& m) {
@@ -221,7 +224,8 @@ void AddFaintStrokes(const cv::Mat& contrast, const cv::Mat& g, const Blots& blo
     for (int x = 0; x < labels.cols; ++x)
       if (candidate[l[x]]) sum_contrast += c[x], sum_top += t[x];
   }
-  if (sum_top < o.faint_min_sharpness * sum_contrast) return;
+  const double min_sharpness = o.blank_behind ? o.faint_min_sharpness_blank_behind : o.faint_min_sharpness;
+  if (sum_top < min_sharpness * sum_contrast) return;
   for (int i = 1; i < n; ++i)
     if (candidate[i])
       m.components.push_back(InkComponent{

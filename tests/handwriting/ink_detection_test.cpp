@@ -99,6 +99,45 @@ TEST(InkDetectionTest, ShowThroughAsFaintAsLightPencilIsNotInk) {
     }
 }
 
+/// `area` as the page reader hands it over: scanned at `scan_ppm`, resampled to 8 px/mm.
+cv::Mat ResampledTo8(const cv::Mat& area, double scan_ppm) {
+  cv::Mat out;
+  cv::resize(area, out, cv::Size(), 8.0 / scan_ppm, 8.0 / scan_ppm, cv::INTER_LINEAR);
+  return out;
+}
+
+// Light pencil on a coarse, blurred scan (150 or 200 dpi, resampled to 8 px/mm as the page
+// reader does) is as soft as show-through. Where the leaf has nothing on its other side
+// (InkOptions::blank_behind) it is writing; a blank area there, grainy, stained or JPEG-ridden,
+// stays blank. (Where the back may show through, the strict floor stays: the tests above.)
+TEST(InkDetectionTest, LightPencilOnACoarseBlurredScanIsWrittenWhereNothingIsBehind) {
+  std::mt19937 rng(17);
+  InkOptions nothing_behind;
+  nothing_behind.blank_behind = true;
+  int soft = 0;  // written areas the strict floor reads as not written
+  for (const char* font : {"DejaVu Sans Oblique", "Andika Italic"})
+    for (double scan_ppm : {5.91, 7.87})
+      for (double blur : {0.8, 1.1})
+        for (double ink : {0.2, 0.23}) {
+          const std::string at = std::string(font) + ", scan " + std::to_string(scan_ppm) + " px/mm, blur " +
+                                 std::to_string(blur) + ", ink " + std::to_string(ink);
+          AreaDamage d{.noise_sigma = 2.5, .blur_sigma = blur, .paper = 218, .ink = ink};
+          const cv::Mat written = ResampledTo8(
+              MakeArea(150, 3, scan_ppm, AreaContent::kWritten, {"Cán bộ trả hồ sơ đúng hẹn"}, font, d, rng),
+              scan_ppm);
+          InkReport r = DetectInk(written, 8.0, nothing_behind);
+          EXPECT_EQ(r.ink_class, InkClass::kWritten) << at << ": " << r.reason;
+          soft += DetectInk(written, 8.0).ink_class != InkClass::kWritten;
+          AreaDamage noisy{.noise_sigma = 6, .blur_sigma = blur, .jpeg_quality = 60, .paper = 218,
+                           .paper_gradient = 20};
+          const cv::Mat blank =
+              ResampledTo8(MakeArea(150, 3, scan_ppm, AreaContent::kBlank, {}, "", noisy, rng), scan_ppm);
+          EXPECT_EQ(DetectInk(blank, 8.0, nothing_behind).ink_class, InkClass::kBlank) << at;
+        }
+  // The case this floor is for: several of these are lost without it.
+  EXPECT_GE(soft, 3);
+}
+
 /// Darkens `area` along a nearly vertical line through (x0, 0) and (x1, rows): a core of
 /// half-width `core_px` by `core` (share), and a broad shadow of `shadow` fading over
 /// `shadow_px` on its right, the way a fold scans.
