@@ -57,7 +57,8 @@ test('the desk lists batches with their summaries as printed, and a running one 
   }
 
   // 3. Ctrl-C ends the watch: the batch finishes with the summary the command printed.
-  const exited = new Promise((resolve) => watcher.once('exit', resolve));
+  // 'close', not 'exit': by then its output has been read to the end (the summary included).
+  const exited = new Promise((resolve) => watcher.once('close', resolve));
   watcher.kill('SIGINT');
   assert.equal(await exited, 0);
   await page.waitForFunction(() => !document.querySelector('#batch-list li.batch[data-state="running"]'), null, { timeout: 20000 });
