@@ -73,6 +73,11 @@ struct Stack {
   }
 };
 
+std::string ReadFile(const fs::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
 int FreePort() {
   const int s = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -125,23 +130,33 @@ class StationTest : public ::testing::Test {
     ASSERT_EQ(Phieu("survey init --db " + db_.string() + " --template sipas").code, 0);
     ASSERT_EQ(WithPassword(kPassword, "user add --db " + db_.string() + " thu --role clerk").code, 0);
     ASSERT_EQ(WithPassword(kPassword, "user add --db " + db_.string() + " lan --role reviewer").code, 0);
-    port_ = FreePort();
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int log = ::open((dir_ / "serve.log").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-      ::execl(phieu::testing::kPhieu.c_str(), "phieu", "serve", "--db", db_.c_str(), "--port",
-              std::to_string(port_).c_str(), "-j", "1", static_cast<char*>(nullptr));
-      ::_exit(127);
+    // The free port is picked before the server binds it: should another process take it
+    // meanwhile, the server exits and is started again on another.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      port_ = FreePort();
+      url_ = "http://127.0.0.1:" + std::to_string(port_);
+      pid_ = ::fork();
+      if (pid_ == 0) {
+        const int log = ::open((dir_ / "serve.log").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        ::dup2(log, 1);
+        ::dup2(log, 2);
+        ::execl(phieu::testing::kPhieu.c_str(), "phieu", "serve", "--db", db_.c_str(), "--port",
+                std::to_string(port_).c_str(), "-j", "1", static_cast<char*>(nullptr));
+        ::_exit(127);
+      }
+      httplib::Client c("127.0.0.1", port_);
+      for (int i = 0; i < 200; ++i) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          break;
+        }
+        if (auto r = c.Get("/api/me")) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (pid_ > 0) break;
     }
-    httplib::Client c("127.0.0.1", port_);
-    for (int i = 0; i < 200; ++i) {
-      if (auto r = c.Get("/api/me")) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "phieu serve did not start";
+    FAIL() << "phieu serve did not start:\n" << ReadFile(dir_ / "serve.log");
   }
   void TearDown() override {
     if (pid_ > 0) {
