@@ -172,8 +172,10 @@ export class GroupScreen {
     this.next = null;
     if (!screen) screen = await this.Fetch(this.after, g);
     const o = screen.tiles.length ? await this.OptionsOf(g, screen.tiles[0].reading.serial) : null;
-    if (ticket !== this.ticket) {  // another screen was asked for meanwhile
-      this.Release(screen.tiles.map((t) => t.reading));
+    if (ticket !== this.ticket) {
+      // Another screen was asked for meanwhile: this one's leases go back, unless it is the same
+      // screen again (they are that one's leases too).
+      if (this.ScreenKey(this.after) !== key) this.Release(screen.tiles.map((t) => t.reading));
       return;
     }
     this.tiles = screen.tiles;
