@@ -9,9 +9,30 @@
 #include "digit_features.h"
 #include "recognition/handwriting.h"
 #include "recognition/recognition.h"
+#include "text_ink.h"
 
 namespace phieu::recognition {
 namespace {
+
+/// The comb's cells as they are read: under salt and pepper, each cell's 3 x 3 median
+/// (internal::SpeckTiles). Noise puts specks in nearly every tile of every cell; a digit's
+/// grainy pencil strokes only in the tiles they cross, and never in the margins and borders
+/// around them or in the empty cells: the comb is judged on its quietest quarter of tiles.
+std::vector<cv::Mat> WithoutSaltAndPepper(const std::vector<cv::Mat>& cells, double ppm, double seed) {
+  std::vector<double> tiles;
+  std::vector<cv::Mat> medians(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const std::vector<double> d = internal::SpeckTiles(cells[i], ppm, seed, &medians[i]);
+    tiles.insert(tiles.end(), d.begin(), d.end());
+  }
+  if (tiles.empty()) return cells;
+  auto quiet = tiles.begin() + static_cast<long>(tiles.size() / 4);
+  std::nth_element(tiles.begin(), quiet, tiles.end());
+  if (*quiet < internal::kSpecksPerMm2) return cells;
+  for (size_t i = 0; i < cells.size(); ++i)
+    if (medians[i].empty()) medians[i] = cells[i];
+  return medians;
+}
 
 /// DigitOptions::range_accept_above: accepts the one cell in [first, last] that is written,
 /// not accepted and not doubtful when its guess is the only digit putting the value inside
@@ -57,12 +78,13 @@ DigitsReading ReadDigits(const std::vector<cv::Mat>& cells, double px_per_mm,
     }
   }
 
+  const std::vector<cv::Mat> read = WithoutSaltAndPepper(cells, px_per_mm, options.ink.seed_contrast);
   DigitsReading r;
   int first = -1, last = -1, unreadable = 0, over_border = 0;
   std::vector<uchar> doubtful(cells.size(), 0);  // over the border or changed by restored strokes
   for (size_t i = 0; i < cells.size(); ++i) {
     DigitCellReading c;
-    internal::CellInk cell = internal::ExtractCellInk(cells[i], px_per_mm, options.ink);
+    internal::CellInk cell = internal::ExtractCellInk(read[i], px_per_mm, options.ink);
     const cv::Mat& ink = cell.ink;
     if (ink.empty() && !cell.faint) {
       c.empty = true;

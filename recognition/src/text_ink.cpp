@@ -25,14 +25,11 @@ constexpr double kPaperClosingMm = 3.0;
 /// word blacked out, a stain gone black on a bilevel scan) stays ink.
 constexpr double kStainMaxDark = 0.4;
 
-/// Salt and pepper (a dirty fax line, toner dust, a noisy bilevel scan): pixels darker than the
-/// median of their 3 x 3 neighbourhood by the seed level, scattered all over the crop. Counted
+/// Salt and pepper over a writing area (ImpulseSpecks in text_ink.h says what it is), counted
 /// in bands across the crop, kImpulseBandMm high: a printed dotted rule fills one or two bands
-/// with them and handwriting few (its strokes are wider than a pixel), while such noise fills
-/// every band. From kImpulsesPerMm2 in the median band on, a writing area is read through a
-/// 3 x 3 median, which keeps strokes two pixels wide and wider. Not a comb cell: there a
-/// digit's thin strokes fill most bands with such pixels too, and the median cost readable
-/// digits on ordinary scans (an empty comb under heavy noise still goes to a person).
+/// and handwriting few (its strokes are wider than a pixel), while such noise fills every band.
+/// From kImpulsesPerMm2 in the median band on, the area is read through a 3 x 3 median. (Comb
+/// cells count specks instead, ReadDigits: a digit's thin strokes fill most of a cell's bands.)
 constexpr double kImpulseBandMm = 1.5;
 constexpr double kImpulsesPerMm2 = 0.6;
 
@@ -264,15 +261,21 @@ void OpenRow(const uchar* src, int cols, int x0, int bw, int length, uchar* out)
   }
 }
 
+/// Pixels of `crop` darker than the median of their 3 x 3 neighbourhood by `seed` (0/255);
+/// `median` receives that median.
+cv::Mat Impulses(const cv::Mat& crop, double seed, cv::Mat& median) {
+  cv::medianBlur(crop, median, 3);
+  cv::Mat darker;
+  cv::subtract(median, crop, darker);  // saturates at 0: only pixels darker than their median
+  return darker >= seed;
+}
+
 /// `crop`, or its 3 x 3 median where salt and pepper covers it (kImpulsesPerMm2 in the median
 /// band of kImpulseBandMm: a printed dotted rule fills a few bands, noise fills them all).
 cv::Mat WithoutSaltAndPepper(const cv::Mat& crop, double ppm, double seed) {
   if (crop.rows < 3 || crop.cols < 3) return crop;
   cv::Mat median;
-  cv::medianBlur(crop, median, 3);
-  cv::Mat darker;
-  cv::subtract(median, crop, darker);  // saturates at 0: only pixels darker than their median
-  const cv::Mat impulse = darker >= seed;
+  const cv::Mat impulse = Impulses(crop, seed, median);
   const int band = std::max(1, static_cast<int>(std::lround(kImpulseBandMm * ppm)));
   std::vector<double> density;
   for (int y0 = 0; y0 + band <= impulse.rows; y0 += band)
@@ -284,6 +287,30 @@ cv::Mat WithoutSaltAndPepper(const cv::Mat& crop, double ppm, double seed) {
 }
 
 }  // namespace
+
+std::vector<double> SpeckTiles(const cv::Mat& crop, double px_per_mm, double seed, cv::Mat* median_out) {
+  std::vector<double> density;
+  if (crop.rows < 3 || crop.cols < 3) return density;
+  cv::Mat median, labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(Impulses(crop, seed, median), labels, stats, centroids, 8, CV_32S);
+  const int tile = std::max(2, static_cast<int>(std::lround(kSpeckTileMm * px_per_mm)));
+  const int tx = std::max(1, crop.cols / tile), ty = std::max(1, crop.rows / tile);
+  std::vector<int> count(static_cast<size_t>(tx * ty), 0);
+  for (int i = 1; i < n; ++i) {
+    if (stats.at<int>(i, cv::CC_STAT_WIDTH) > 2 || stats.at<int>(i, cv::CC_STAT_HEIGHT) > 2) continue;
+    const int x = std::min(tx - 1, static_cast<int>(centroids.at<double>(i, 0)) / tile);
+    const int y = std::min(ty - 1, static_cast<int>(centroids.at<double>(i, 1)) / tile);
+    ++count[static_cast<size_t>(y * tx + x)];
+  }
+  // The last column and row of tiles take the crop's remainder.
+  for (int y = 0; y < ty; ++y)
+    for (int x = 0; x < tx; ++x) {
+      const int w = x == tx - 1 ? crop.cols - x * tile : tile, h = y == ty - 1 ? crop.rows - y * tile : tile;
+      density.push_back(count[static_cast<size_t>(y * tx + x)] * px_per_mm * px_per_mm / (w * h));
+    }
+  if (median_out) *median_out = median;
+  return density;
+}
 
 cv::Mat OpenByLine(const cv::Mat& mask, cv::Rect band, int length, bool horizontal) {
   CV_Assert(mask.type() == CV_8UC1 && length >= 1);

@@ -111,31 +111,32 @@ std::vector<cv::Mat> WithSaltAndPepper(std::vector<cv::Mat> cells, double share,
 }
 
 // Salt and pepper over 2-5% of a scan's pixels (the outside probe's `saltpepper`) is never read
-// as digits: an empty comb comes back empty or goes to a person, never with a value accepted,
-// and written digits are never accepted wrong. A guard, not a measure of reading: today every
-// written field here goes to a person (the count printed), so the check on accepted values
-// only bites once some are accepted. (Comment areas are read through a median under such
-// noise; comb cells are not: a digit's thin strokes look like the noise to the count that
-// decides it.)
+// as digits: the comb is read through a median, so an empty comb comes back empty and no person
+// has to look at it, and written digits are read as written or go to a person, never accepted
+// wrong. The same comb without the noise: the median stays off (thin and faint strokes, whose
+// impulses fill the bands they cross but not the margins and borders around them, read as
+// before).
 TEST(DigitsTest, SaltAndPepperIsNeverReadAsDigits) {
   auto model = Model();
   ASSERT_TRUE(model);
   std::mt19937 rng(16);
-  int accepted = 0;
+  int accepted = 0, written = 0;
   for (double ppm : {8.0, 11.81})
     for (double share : {0.02, 0.05}) {
       const std::string at = "ppm " + std::to_string(ppm) + " share " + std::to_string(share);
       DigitsReading blank =
           ReadDigits(WithSaltAndPepper(Field("    ", kStyles[0], 11.81, rng), share, ppm, rng), ppm, {.classifier = model.get()});
-      EXPECT_TRUE(!blank.value.has_value() || blank.needs_review) << at << ": " << blank.value.value_or("");
+      EXPECT_FALSE(blank.value.has_value()) << at << ": " << blank.value.value_or("");
+      EXPECT_FALSE(blank.needs_review) << at << ": " << blank.reason;
       for (int i = 0; i < 3; ++i) {
         DigitsReading got = ReadDigits(WithSaltAndPepper(Field("1987", kStyles[i], 11.81, rng), share, ppm, rng), ppm,
                                        {.classifier = model.get()});
         ASSERT_TRUE(got.value.has_value()) << at;
+        ++written;
         if (!got.needs_review) EXPECT_EQ(*got.value, "1987") << at, ++accepted;
       }
     }
-  std::cout << "[digits] salt and pepper: " << accepted << " of 12 written fields accepted\n";
+  std::cout << "[digits] salt and pepper: " << accepted << " of " << written << " written fields accepted\n";
 }
 
 TEST(DigitsTest, EmptyCellBetweenDigitsGoesToReview) {
