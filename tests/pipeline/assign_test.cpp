@@ -23,6 +23,7 @@
 #include "common/scan_damage.h"
 #include "common/temp_dir.h"
 #include "pipeline/pipeline.h"
+#include "scanner/src/reader_threads.h"
 #include "templates/templates.h"
 
 namespace phieu::pipeline {
@@ -415,13 +416,17 @@ TEST_F(AssignErrorsTest, APageSetAsideWhileItIsReadIsNotAssigned) {
   std::unique_lock held(writer_lock);  // another writer is busy: the assignment must not wait to read
   IngestOptions options;
   options.writer_lock = &writer_lock;
+  scanner::ReaderThreads threads;
+  threads.Mark();
   auto running = std::async(std::launch::async, [&] {
     return AssignPage(*s, Catalog(), id, {.serial = kSerial, .page = 1, .anchor_centres = {}, .by = {.who = "lan"}},
                       options);
   });
-  // Time for the assignment to look the page up (its first step, a millisecond's work); it then
-  // reads the page and waits for the lock to write.
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // The assignment looks the page up, reads it and waits for the lock to write: once its thread
+  // has slept 200 ms straight it is waiting there (on a loaded machine that may take a while).
+  ASSERT_TRUE(threads.Settle(std::chrono::milliseconds(20000), std::chrono::milliseconds(200)));
+  ASSERT_EQ(running.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "the assignment ended before it could wait for the lock: " << (running.get().ok() ? "ok" : "error");
   auto other = store::Store::Open(dir_ / "changed.db", false);
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE((*other)->SetPageAside(id, "Phiếu của tỉnh khác", {.who = "thu", .screen = "desk", .address = ""}).ok());
