@@ -89,31 +89,27 @@ TEST_F(AcquireCliTest, WatchIngestsDroppedScansUntilInterrupted) {
   const fs::path dropped = inbox / "batch 1" / scans[0].filename();
   fs::copy_file(scans[0], dropped);
 
-  int pages = -1;
-  const auto deadline = Clock::now() + std::chrono::seconds(90);
-  while (Clock::now() < deadline) {
-    pages = StoredPages(db);
-    if (pages > 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  EXPECT_GT(pages, 0) << ReadText(log);
-  // The per-file line comes right after the page is stored; give it a moment to be printed.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(kill(pid, SIGINT), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  const std::string out = ReadText(log);
-  ASSERT_TRUE(WIFEXITED(status)) << out;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
-  EXPECT_NE(out.find("Batch summary"), std::string::npos) << out;
-  // "scan_0001.tif: 2 pages, 2 identified, 0 review items"
-  std::smatch m;
+  // The watch prints a line per file once all its pages are stored:
+  // "scan_0001.tif: 2 pages, 2 identified, 0 review items".
   const std::regex line(std::regex_replace(scans[0].filename().string(), std::regex(R"([.^$|()\[\]{}*+?\\])"),
                                            R"(\$&)") +
                         R"(: (\d+) pages?, (\d+) identified, (\d+) review items?)");
+  std::smatch m;
+  std::string out;
+  const auto deadline = Clock::now() + std::chrono::seconds(90);
+  while (Clock::now() < deadline && !std::regex_search(out = ReadText(log), m, line))
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   ASSERT_TRUE(std::regex_search(out, m, line)) << out;
-  EXPECT_EQ(std::stoi(m[1]), pages);
+  const int pages = std::stoi(m[1]);
+  EXPECT_GT(pages, 0) << out;
   EXPECT_EQ(std::stoi(m[2]), pages);  // a clean simulated sheet is identified
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  out = ReadText(log);
+  ASSERT_TRUE(WIFEXITED(status)) << out;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  EXPECT_NE(out.find("Batch summary"), std::string::npos) << out;
   EXPECT_EQ(StoredPages(db), pages);
 }
 
