@@ -91,8 +91,20 @@ async function FreePort() {
   });
 }
 
-/// Starts `phieu serve` on a free port and waits until it answers. {url, stop(), log()}.
+/// Starts `phieu serve` on a free port and waits until it answers. {url, stop(), log()}. The
+/// port is picked before the server binds it: should another process take it meanwhile, the
+/// server exits and is started again on another.
 export async function StartServer(db) {
+  for (let attempt = 1; ; ++attempt) {
+    try {
+      return await StartServerOnce(db);
+    } catch (e) {
+      if (attempt >= 3 || !e.exited) throw e;
+    }
+  }
+}
+
+async function StartServerOnce(db) {
   const port = await FreePort();
   const child = spawn(kPhieu, ['serve', '--db', db, '--bind', '127.0.0.1', '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,7 +115,9 @@ export async function StartServer(db) {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`phieu serve exited ${child.exitCode}:\n${log}`);
+    if (child.exitCode !== null) {
+      throw Object.assign(new Error(`phieu serve exited ${child.exitCode}:\n${log}`), { exited: true });
+    }
     try {
       const r = await fetch(`${url}/`);
       if (r.ok) break;
