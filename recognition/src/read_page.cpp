@@ -924,7 +924,7 @@ std::vector<FieldReading> ReadPage(const scanner::Scan& scan, const scanner::Ali
   // A leaf with no other side in the layout (a form's last, odd page) has nothing to show
   // through its writing areas: faint, soft strokes there are light pencil, not the back.
   TextOptions text_options;
-  text_options.ink.blank_behind = MirrorBackSide(layout, page_no).empty();
+  text_options.ink.blank_behind = PartnerPage(layout, page_no) == 0;
 
   std::vector<FieldReading> out;
   size_t next_box = 0;

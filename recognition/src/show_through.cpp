@@ -113,11 +113,6 @@ int GrayAt(const cv::Mat& img, double q) {
 
 core::RectMm Mirror(const core::RectMm& r, double width_mm) { return {width_mm - r.x - r.w, r.y, r.w, r.h}; }
 
-int PartnerPage(const templates::Layout& layout, int page_no) {
-  const int partner = page_no % 2 == 1 ? page_no + 1 : page_no - 1;
-  return partner >= 1 && layout.FindPage(partner) ? partner : 0;
-}
-
 /// The four sides of a printed square, as zero-width rectangles (lines).
 void AddOutline(const core::RectMm& r, std::vector<core::RectMm>& out) {
   out.push_back({r.x, r.y, r.w, 0.0});
@@ -235,6 +230,11 @@ core::PointMm PatchOrigin(const BoxPatch& patch, const core::RectMm& box_mm) {
 }
 
 }  // namespace
+
+int PartnerPage(const templates::Layout& layout, int page_no) {
+  const int partner = page_no % 2 == 1 ? page_no + 1 : page_no - 1;
+  return partner >= 1 && layout.FindPage(partner) ? partner : 0;
+}
 
 BackSide MirrorBackSide(const templates::Layout& layout, int page_no) {
   BackSide out;

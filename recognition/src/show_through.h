@@ -45,6 +45,10 @@ struct BackSide {
 /// Resolution of BackSide::scanned_ink.
 inline constexpr double kBackInkPxPerMm = 4.0;
 
+/// The page on the other side of `page_no`'s leaf (pages 1/2, 3/4, ... share one), 0 when the
+/// layout has none: nothing can show through.
+int PartnerPage(const templates::Layout& layout, int page_no);
+
 /// The back side of `page_no` (empty when the layout has no partner page for it).
 BackSide MirrorBackSide(const templates::Layout& layout, int page_no);
 

@@ -25,7 +25,7 @@ constexpr double kPaperClosingMm = 3.0;
 /// word blacked out, a stain gone black on a bilevel scan) stays ink.
 constexpr double kStainMaxDark = 0.4;
 
-/// Salt and pepper over a writing area (ImpulseSpecks in text_ink.h says what it is), counted
+/// Salt and pepper over a writing area (SpeckTiles in text_ink.h says what it is), counted
 /// in bands across the crop, kImpulseBandMm high: a printed dotted rule fills one or two bands
 /// and handwriting few (its strokes are wider than a pixel), while such noise fills every band.
 /// From kImpulsesPerMm2 in the median band on, the area is read through a 3 x 3 median. (Comb

@@ -38,7 +38,7 @@ struct InkMaps {
   cv::Mat lines;
 };
 
-InkMaps FindInk(const cv::Mat& gray, double px_per_mm, const InkOptions& options, PrintedLines lines);
+InkMaps FindInk(const cv::Mat& crop, double px_per_mm, const InkOptions& options, PrintedLines lines);
 
 /// Salt and pepper (a dirty fax line, toner dust, a noisy bilevel scan whose threshold lies
 /// close to the paper): pixels darker than the median of their 3 x 3 neighbourhood by `seed`,
