@@ -383,12 +383,8 @@ TEST_F(StationTest, AStationWatchesAFolderAndPrintsALinePerFile) {
   const std::vector<fs::path> two(Stack::Get().files.begin(), Stack::Get().files.begin() + 2);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   for (const auto& f : two) fs::copy_file(f, inbox / f.filename());
-  auto read_log = [&] {
-    std::ifstream f(log);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  };
   for (int i = 0; i < 600; ++i) {
-    const std::string out = read_log();
+    const std::string out = ReadFile(log);
     if (out.find(two[0].filename().string() + ": ") != std::string::npos &&
         out.find(two[1].filename().string() + ": ") != std::string::npos)
       break;
@@ -397,7 +393,7 @@ TEST_F(StationTest, AStationWatchesAFolderAndPrintsALinePerFile) {
   ::kill(station, SIGINT);
   int status = 0;
   ::waitpid(station, &status, 0);
-  const std::string out = read_log();
+  const std::string out = ReadFile(log);
   ASSERT_TRUE(WIFEXITED(status)) << out;
   EXPECT_EQ(WEXITSTATUS(status), 0) << out;
   // "img_0002.jpg: 1 page, 1 identified, 0 review items" per file, as a local watch prints it.
